@@ -1,0 +1,31 @@
+# Keyhaven: `make run` and `make test` set up everything they need.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+
+# Outside the clone, so repeated runs on one machine stay incremental.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/keyhaven/target
+CARGO ?= cargo
+
+.PHONY: run test bench lint fmt
+
+## Build the CLI and walk through a short demo on a throw-away vault.
+run:
+	scripts/install-deps.sh build
+	$(CARGO) build --release -p keyhaven-cli
+	KEYHAVEN_BIN="$(CARGO_TARGET_DIR)/release/keyhaven" scripts/demo.sh
+
+## Formatting, lints and every test.
+test:
+	scripts/install-deps.sh test
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	$(CARGO) test --workspace --locked
+
+## Benchmarks against keepassxc-cli and pass (prints one table).
+bench:
+	scripts/install-deps.sh bench
+	$(CARGO) build --release -p keyhaven-cli
+	KEYHAVEN_BIN="$(CARGO_TARGET_DIR)/release/keyhaven" scripts/bench.sh
+
+fmt:
+	$(CARGO) fmt --all

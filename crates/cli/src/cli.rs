@@ -1,0 +1,157 @@
+//! The command line, declared with clap.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "keyhaven",
+    version,
+    about = "Keyhaven: an encrypted local vault for API keys and credentials",
+    after_help = crate::exit::HELP
+)]
+pub struct Cli {
+    /// Vault file [default: the platform data dir's keyhaven/vault.sqlite]
+    #[arg(long, global = true, env = "KEYHAVEN_VAULT", value_name = "PATH")]
+    pub vault: Option<PathBuf>,
+
+    /// Print JSON instead of text (commands that list or describe)
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Read the passphrase from the first line of stdin (KEYHAVEN_PASSPHRASE also works)
+    #[arg(long, global = true)]
+    pub passphrase_stdin: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Create a new vault
+    Init(KdfArgs),
+    /// Show the vault's file, key-derivation settings and counts (works locked)
+    Info,
+    /// Check the passphrase; with --remember, keep the key in the OS keyring
+    Unlock {
+        /// Remember the key on this device, so later commands need no passphrase
+        #[arg(long)]
+        remember: bool,
+    },
+    /// Take the remembered key out of the OS keyring until the next unlock
+    Lock,
+    /// Stop remembering the key on this device
+    Forget,
+    /// Change the master passphrase (values are not re-encrypted)
+    Passwd(KdfArgs),
+    /// List secrets (metadata only; works locked)
+    Ls {
+        /// Show only names matching this glob (`*`, `?`) or, without wildcards, containing it
+        pattern: Option<String>,
+        /// List removed secrets (tombstones) instead
+        #[arg(long)]
+        removed: bool,
+    },
+    /// Print a secret's value alone on stdout
+    Get { name: String },
+    /// Add a secret; the value comes from stdin, or a hidden prompt on a terminal
+    Set {
+        name: String,
+        #[command(flatten)]
+        fields: FieldArgs,
+        #[command(flatten)]
+        generate: GenerateArg,
+    },
+    /// Give a secret a new value (a new version)
+    Rotate {
+        name: String,
+        #[command(flatten)]
+        generate: GenerateArg,
+    },
+    /// Remove a secret (kept as a tombstone until `purge`)
+    Rm {
+        name: String,
+        /// Do not ask for confirmation
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Delete removed secrets and all their versions for good
+    Purge {
+        /// Do not ask for confirmation
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// List a secret's versions (metadata only)
+    History { name: String },
+    /// Make an earlier version current again (as a new version)
+    Rollback { name: String, version: u32 },
+    /// Import a .env file
+    Import {
+        file: PathBuf,
+        /// Give existing secrets the imported value as a new version
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// Export secrets as .env or JSON; values only with --reveal
+    Export {
+        #[arg(long, value_enum, default_value_t = ExportFormat::Env)]
+        format: ExportFormat,
+        /// Include the values (without it: names and metadata only)
+        #[arg(long)]
+        reveal: bool,
+    },
+    /// Run a command with secrets as environment variables, masking them in its output
+    Run {
+        /// Only these secrets (comma-separated names)
+        #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+        only: Vec<String>,
+        /// Show values in the command's output as they are
+        #[arg(long)]
+        no_masking: bool,
+        /// The command and its arguments
+        #[arg(last = true, required = true, value_name = "CMD")]
+        command: Vec<std::ffi::OsString>,
+    },
+    /// Show the audit log (what was done, when; never values)
+    Log {
+        /// How many of the newest entries
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+}
+
+#[derive(Args)]
+pub struct KdfArgs {
+    /// Argon2id memory in MiB [default: 64, or calibrated]
+    #[arg(long, value_name = "N")]
+    pub kdf_memory_mib: Option<u32>,
+    /// Argon2id iterations [default: calibrated to about 0.5-1 s, at least 3]
+    #[arg(long, value_name = "N")]
+    pub kdf_iterations: Option<u32>,
+}
+
+#[derive(Args)]
+pub struct FieldArgs {
+    #[arg(long)]
+    pub description: Option<String>,
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Rotation reminder date (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE")]
+    pub rotate_by: Option<String>,
+}
+
+#[derive(Args)]
+pub struct GenerateArg {
+    /// Generate a random alphanumeric value of LEN characters instead of reading one
+    #[arg(long, value_name = "LEN", num_args = 0..=1, default_missing_value = "32")]
+    pub generate: Option<usize>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Env,
+    Json,
+}

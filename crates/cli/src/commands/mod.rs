@@ -1,0 +1,94 @@
+//! One module per group of subcommands. Each command reads its input, calls
+//! keyhaven-core and prints; no vault logic lives here.
+
+mod run;
+mod secrets;
+mod transfer;
+mod vault;
+
+use std::{io::IsTerminal, path::PathBuf, process::ExitCode};
+
+use anyhow::{Context as _, Result};
+use keyhaven_core::{Error, UnlockedVault, Vault};
+
+use crate::{
+    cli::{Cli, Command},
+    input::Input,
+};
+
+/// What every command needs: where the vault is, how to print, how to read input.
+pub struct Context {
+    pub vault_path: PathBuf,
+    pub json: bool,
+    pub input: Input,
+}
+
+impl Context {
+    pub fn open(&self) -> Result<Vault> {
+        Ok(Vault::open(&self.vault_path)?)
+    }
+
+    /// Opens and unlocks: the remembered device key first, else a passphrase.
+    pub fn unlocked(&mut self) -> Result<UnlockedVault> {
+        let vault = self.open()?;
+        if vault.is_remembered() {
+            match vault.unlock_with_device_key() {
+                Ok(unlocked) => return Ok(unlocked),
+                Err(Error::Locked) => {}
+                Err(err) => tracing::warn!("remembered key unavailable: {err}"),
+            }
+            return self.unlock_with_passphrase();
+        }
+        let passphrase = self.input.passphrase()?;
+        Ok(vault.unlock(&passphrase)?)
+    }
+
+    pub fn unlock_with_passphrase(&mut self) -> Result<UnlockedVault> {
+        let passphrase = self.input.passphrase()?;
+        Ok(self.open()?.unlock(&passphrase)?)
+    }
+
+    /// Asks "question [y/N]" on a terminal; without one, the answer is yes.
+    pub fn confirm(&self, question: &str) -> Result<bool> {
+        if !std::io::stdin().is_terminal() {
+            return Ok(true);
+        }
+        eprint!("{question} [y/N] ");
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer).context("cannot read the answer")?;
+        Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+    }
+}
+
+pub fn dispatch(cli: Cli) -> Result<ExitCode> {
+    let vault_path = match cli.vault {
+        Some(path) => path,
+        None => Vault::default_path().context("no home directory: pass --vault or set KEYHAVEN_VAULT")?,
+    };
+    let mut ctx = Context { vault_path, json: cli.json, input: Input::new(cli.passphrase_stdin) };
+    match cli.command {
+        Command::Init(kdf) => vault::init(&mut ctx, kdf),
+        Command::Info => vault::info(&ctx),
+        Command::Unlock { remember } => vault::unlock(&mut ctx, remember),
+        Command::Lock => vault::lock(&ctx, false),
+        Command::Forget => vault::lock(&ctx, true),
+        Command::Passwd(kdf) => vault::passwd(&mut ctx, kdf),
+        Command::Ls { pattern, removed } => secrets::ls(&ctx, pattern.as_deref(), removed),
+        Command::Get { name } => secrets::get(&mut ctx, &name),
+        Command::Set { name, fields, generate } => secrets::set(&mut ctx, &name, fields, generate.generate),
+        Command::Rotate { name, generate } => secrets::rotate(&mut ctx, &name, generate.generate),
+        Command::Rm { name, yes } => secrets::rm(&mut ctx, &name, yes),
+        Command::Purge { yes } => secrets::purge(&mut ctx, yes),
+        Command::History { name } => secrets::history(&ctx, &name),
+        Command::Rollback { name, version } => secrets::rollback(&mut ctx, &name, version),
+        Command::Log { limit } => secrets::log(&ctx, limit),
+        Command::Import { file, overwrite } => transfer::import(&mut ctx, &file, overwrite),
+        Command::Export { format, reveal } => transfer::export(&mut ctx, format, reveal),
+        Command::Run { only, no_masking, command } => return run::run(&mut ctx, &only, !no_masking, command),
+    }
+    .map(|()| ExitCode::SUCCESS)
+}
+
+fn parse_name(name: &str) -> Result<keyhaven_core::SecretName> {
+    Ok(keyhaven_core::SecretName::parse(name)?)
+}

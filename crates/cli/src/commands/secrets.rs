@@ -1,0 +1,188 @@
+//! ls, get, set, rotate, rm, purge, history, rollback, log.
+
+use std::io::{IsTerminal, Write};
+
+use anyhow::{Context as _, Result};
+use keyhaven_core::{SecretMeta, secret::SecretFields, vault::Access};
+use secrecy::ExposeSecret;
+
+use super::{Context, parse_name};
+use crate::{cli::FieldArgs, exit, output};
+
+pub fn ls(ctx: &Context, pattern: Option<&str>, removed: bool) -> Result<()> {
+    let vault = ctx.open()?;
+    let mut secrets = if removed { vault.list_removed()? } else { vault.list()? };
+    if let Some(pattern) = pattern {
+        secrets.retain(|meta| matches_pattern(meta.name.as_str(), pattern));
+    }
+    if ctx.json {
+        return output::json(&secrets);
+    }
+    let today = jiff::Zoned::now().date();
+    let rows: Vec<Vec<String>> = secrets
+        .iter()
+        .map(|meta| {
+            let rotate_by = match meta.rotate_by {
+                Some(date) if meta.rotation_due(today) => format!("{date} (due)"),
+                Some(date) => date.to_string(),
+                None => String::new(),
+            };
+            vec![
+                meta.name.to_string(),
+                meta.version.to_string(),
+                meta.category.clone(),
+                output::when(meta.deleted.unwrap_or(meta.updated)),
+                rotate_by,
+            ]
+        })
+        .collect();
+    let updated = if removed { "REMOVED" } else { "UPDATED" };
+    output::table(&["NAME", "VERSION", "CATEGORY", updated, "ROTATE BY"], &rows);
+    Ok(())
+}
+
+/// Glob (`*`, `?`) when the pattern has wildcards, else a substring; both ignore case.
+fn matches_pattern(name: &str, pattern: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    let pattern = pattern.to_ascii_lowercase();
+    if !pattern.contains(['*', '?']) {
+        return name.contains(&pattern);
+    }
+    fn glob(name: &[u8], pattern: &[u8]) -> bool {
+        match (pattern.first(), name.first()) {
+            (None, _) => name.is_empty(),
+            (Some(b'*'), _) => glob(name, &pattern[1..]) || (!name.is_empty() && glob(&name[1..], pattern)),
+            (Some(b'?'), Some(_)) => glob(&name[1..], &pattern[1..]),
+            (Some(p), Some(n)) if p == n => glob(&name[1..], &pattern[1..]),
+            _ => false,
+        }
+    }
+    glob(name.as_bytes(), pattern.as_bytes())
+}
+
+pub fn get(ctx: &mut Context, name: &str) -> Result<()> {
+    let name = parse_name(name)?;
+    let mut vault = ctx.unlocked()?;
+    let value = vault.reveal(&name, Access::Reveal)?;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(value.expose_secret().as_bytes())?;
+    if stdout.is_terminal() {
+        stdout.write_all(b"\n")?;
+    }
+    stdout.flush()?;
+    Ok(())
+}
+
+fn fields(args: FieldArgs) -> Result<SecretFields> {
+    let rotate_by = args
+        .rotate_by
+        .map(|text| {
+            text.parse::<jiff::civil::Date>()
+                .map_err(|_| exit::invalid(format!("--rotate-by {text:?}: expected a date as YYYY-MM-DD")))
+        })
+        .transpose()?;
+    Ok(SecretFields { description: args.description, category: args.category, rotate_by })
+}
+
+fn report(ctx: &Context, verb: &str, meta: &SecretMeta) -> Result<()> {
+    if ctx.json {
+        return output::json(meta);
+    }
+    eprintln!("{verb} {} (version {})", meta.name, meta.version);
+    Ok(())
+}
+
+pub fn set(ctx: &mut Context, name: &str, args: FieldArgs, generate: Option<usize>) -> Result<()> {
+    let name = parse_name(name)?;
+    let fields = fields(args)?;
+    fields.validate()?;
+    let mut vault = ctx.unlocked()?;
+    if vault.meta(&name).is_ok() {
+        return Err(keyhaven_core::Error::AlreadyExists(name.to_string()).into());
+    }
+    let value = ctx.input.value(&name, generate)?;
+    let meta = vault.set(&name, &value, &fields)?;
+    report(ctx, "Set", &meta)
+}
+
+pub fn rotate(ctx: &mut Context, name: &str, generate: Option<usize>) -> Result<()> {
+    let name = parse_name(name)?;
+    let mut vault = ctx.unlocked()?;
+    vault.meta(&name)?;
+    let value = ctx.input.value(&name, generate)?;
+    let meta = vault.rotate(&name, &value)?;
+    report(ctx, "Rotated", &meta)
+}
+
+pub fn rollback(ctx: &mut Context, name: &str, version: u32) -> Result<()> {
+    let name = parse_name(name)?;
+    let meta = ctx.unlocked()?.rollback(&name, version)?;
+    report(ctx, &format!("Rolled back to version {version}:"), &meta)
+}
+
+pub fn rm(ctx: &mut Context, name: &str, yes: bool) -> Result<()> {
+    let name = parse_name(name)?;
+    let mut vault = ctx.unlocked()?;
+    vault.meta(&name)?;
+    if !yes && !ctx.confirm(&format!("Remove {name}?"))? {
+        anyhow::bail!("nothing removed");
+    }
+    vault.remove(&name)?;
+    eprintln!("Removed {name} (kept as a tombstone until `keyhaven purge`)");
+    Ok(())
+}
+
+pub fn purge(ctx: &mut Context, yes: bool) -> Result<()> {
+    let mut vault = ctx.unlocked()?;
+    let count = vault.list_removed()?.len();
+    if count > 0
+        && !yes
+        && !ctx.confirm(&format!("Delete {count} removed secrets and all their versions for good?"))?
+    {
+        anyhow::bail!("nothing purged");
+    }
+    let purged = vault.purge()?;
+    eprintln!("Purged {purged} removed secrets");
+    Ok(())
+}
+
+pub fn history(ctx: &Context, name: &str) -> Result<()> {
+    let name = parse_name(name)?;
+    let versions = ctx.open()?.history(&name)?;
+    if ctx.json {
+        return output::json(&versions);
+    }
+    let rows: Vec<Vec<String>> = versions
+        .iter()
+        .map(|v| vec![v.version.to_string(), output::when(v.created), v.origin.clone()])
+        .collect();
+    output::table(&["VERSION", "CREATED", "ORIGIN"], &rows);
+    Ok(())
+}
+
+pub fn log(ctx: &Context, limit: u32) -> Result<()> {
+    let entries = ctx.open()?.audit_log(limit).context("cannot read the audit log")?;
+    if ctx.json {
+        return output::json(&entries);
+    }
+    let rows: Vec<Vec<String>> = entries
+        .into_iter()
+        .map(|e| vec![output::when(e.at), e.action, e.name.unwrap_or_default(), e.detail.unwrap_or_default()])
+        .collect();
+    output::table(&["WHEN", "ACTION", "NAME", "DETAIL"], &rows);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches_pattern;
+
+    #[test]
+    fn patterns_are_globs_or_substrings_ignoring_case() {
+        assert!(matches_pattern("OPENAI_API_KEY", "api"));
+        assert!(matches_pattern("OPENAI_API_KEY", "*_KEY"));
+        assert!(matches_pattern("OPENAI_API_KEY", "open?i*"));
+        assert!(!matches_pattern("OPENAI_API_KEY", "*_TOKEN"));
+        assert!(!matches_pattern("GITHUB_TOKEN", "api"));
+    }
+}

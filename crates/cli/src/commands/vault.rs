@@ -1,0 +1,114 @@
+//! init, info, unlock, lock, forget, passwd.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use keyhaven_core::{KdfParams, Vault};
+
+use super::Context;
+use crate::{cli::KdfArgs, output};
+
+/// `init` aims for an unlock that takes about this long, never below RFC 9106's floor.
+const CALIBRATION_TARGET: Duration = Duration::from_millis(750);
+
+fn kdf_params(args: &KdfArgs) -> Result<Option<KdfParams>> {
+    Ok(match (args.kdf_memory_mib, args.kdf_iterations) {
+        (None, None) => None,
+        (memory, iterations) => {
+            let floor = KdfParams::RECOMMENDED;
+            let params = KdfParams::custom(
+                memory.unwrap_or(floor.memory_kib / 1024),
+                iterations.unwrap_or(floor.iterations),
+            )?;
+            if params.is_below_recommended() {
+                eprintln!(
+                    "warning: these KDF settings are below RFC 9106's recommendation (64 MiB, 3 iterations); use them for tests only"
+                );
+            }
+            Some(params)
+        }
+    })
+}
+
+fn describe(kdf: &KdfParams) -> String {
+    format!(
+        "argon2id, {} MiB, {} iterations, {} lanes",
+        kdf.memory_kib / 1024,
+        kdf.iterations,
+        kdf.parallelism
+    )
+}
+
+pub fn init(ctx: &mut Context, args: KdfArgs) -> Result<()> {
+    if ctx.vault_path.exists() {
+        return Err(keyhaven_core::Error::VaultExists(ctx.vault_path.clone()).into());
+    }
+    let kdf = match kdf_params(&args)? {
+        Some(params) => params,
+        None => KdfParams::calibrate(CALIBRATION_TARGET)?,
+    };
+    let passphrase = ctx.input.new_passphrase("KEYHAVEN_PASSPHRASE")?;
+    Vault::create(&ctx.vault_path, &passphrase, kdf)?;
+    eprintln!("Created vault {} ({})", ctx.vault_path.display(), describe(&kdf));
+    Ok(())
+}
+
+pub fn info(ctx: &Context) -> Result<()> {
+    let info = ctx.open()?.info()?;
+    if ctx.json {
+        return output::json(&info);
+    }
+    let rows = [
+        ("vault", info.path.display().to_string()),
+        ("id", info.vault_id.clone()),
+        ("created", output::when(info.created)),
+        ("schema", info.schema_version.to_string()),
+        ("key derivation", describe(&info.kdf)),
+        ("remembered on this device", if info.remembered_on_device { "yes" } else { "no" }.into()),
+        ("secrets", info.secrets.to_string()),
+        ("removed (tombstones)", info.tombstones.to_string()),
+        ("file size", output::mib(info.file_bytes)),
+    ];
+    for (label, value) in rows {
+        println!("{label:<27}{value}");
+    }
+    if info.kdf_below_recommended {
+        println!(
+            "warning: key derivation is below RFC 9106's recommendation; change it with `keyhaven passwd --kdf-memory-mib 64 --kdf-iterations 3`"
+        );
+    }
+    Ok(())
+}
+
+pub fn unlock(ctx: &mut Context, remember: bool) -> Result<()> {
+    let was_remembered = ctx.open()?.is_remembered();
+    let mut vault = ctx.unlock_with_passphrase()?;
+    if remember || was_remembered {
+        vault.remember_on_device()?;
+        eprintln!("Unlocked: the key is kept in the OS keyring until `keyhaven lock` or `keyhaven forget`.");
+    } else {
+        eprintln!("Passphrase accepted. Without --remember nothing stays unlocked: each command asks again.");
+    }
+    Ok(())
+}
+
+pub fn lock(ctx: &Context, forget: bool) -> Result<()> {
+    let mut vault = ctx.open()?;
+    let remembered = vault.is_remembered();
+    vault.drop_device_key(forget)?;
+    match (remembered, forget) {
+        (false, _) => eprintln!("This device does not remember the key: the vault is locked."),
+        (true, false) => eprintln!("Locked: `keyhaven unlock` will remember the key again."),
+        (true, true) => eprintln!("Forgotten: the key is no longer kept on this device."),
+    }
+    Ok(())
+}
+
+pub fn passwd(ctx: &mut Context, args: KdfArgs) -> Result<()> {
+    let kdf = kdf_params(&args)?;
+    let mut vault = ctx.unlock_with_passphrase()?;
+    let new = ctx.input.new_passphrase("KEYHAVEN_NEW_PASSPHRASE")?;
+    vault.change_passphrase(&new, kdf)?;
+    eprintln!("Passphrase changed.");
+    Ok(())
+}

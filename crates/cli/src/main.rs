@@ -1,0 +1,31 @@
+//! `keyhaven`: the vault from terminals and scripts. Thin over keyhaven-core:
+//! parse, read input, call core, print.
+
+mod cli;
+mod commands;
+mod exit;
+mod input;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    init_logging();
+    match commands::dispatch(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("keyhaven: {err:#}");
+            exit::code_for(&err)
+        }
+    }
+}
+
+/// Logs go to stderr, off unless RUST_LOG asks. Nothing logged carries a value.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}

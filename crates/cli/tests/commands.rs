@@ -1,0 +1,206 @@
+//! The commands as a user meets them: output, exit codes and error messages.
+
+mod common;
+
+use common::Kh;
+
+#[test]
+fn init_refuses_to_overwrite_a_vault() {
+    let kh = Kh::new();
+    let err = kh.fails(&["init", "--kdf-memory-mib", "1", "--kdf-iterations", "1"], None, 5);
+    assert!(err.contains("a vault already exists"), "{err}");
+}
+
+#[test]
+fn commands_on_a_missing_vault_say_how_to_create_one() {
+    let kh = Kh::empty();
+    let err = kh.fails(&["ls"], None, 4);
+    assert!(err.contains("keyhaven init"), "{err}");
+}
+
+#[test]
+fn get_prints_the_value_alone() {
+    let kh = Kh::new();
+    kh.ok(&["set", "TOKEN"], Some(b"line one\nline two\n"));
+    assert_eq!(kh.ok(&["get", "TOKEN"], None), "line one\nline two");
+}
+
+#[test]
+fn ls_info_and_history_work_while_locked() {
+    let kh = Kh::new();
+    kh.ok(
+        &[
+            "set",
+            "OPENAI_API_KEY",
+            "--category",
+            "provider",
+            "--description",
+            "prod key",
+            "--rotate-by",
+            "2020-01-01",
+        ],
+        Some(b"v"),
+    );
+    kh.ok(&["set", "GITHUB_TOKEN"], Some(b"v"));
+    let mut locked = kh.cmd();
+    locked.env_remove("KEYHAVEN_PASSPHRASE");
+    let out = kh.run_with(locked, &["ls", "api"], None);
+    let listing = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success());
+    assert!(listing.contains("OPENAI_API_KEY") && listing.contains("2020-01-01 (due)"), "{listing}");
+    assert!(!listing.contains("GITHUB_TOKEN"), "{listing}");
+
+    let mut locked = kh.cmd();
+    locked.env_remove("KEYHAVEN_PASSPHRASE");
+    let info = kh.run_with(locked, &["--json", "info"], None);
+    let info: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
+    assert_eq!(info["secrets"], 2);
+    assert_eq!(info["kdf"]["memory_kib"], 1024);
+    assert_eq!(info["kdf_below_recommended"], true);
+
+    let mut locked = kh.cmd();
+    locked.env_remove("KEYHAVEN_PASSPHRASE");
+    assert_eq!(kh.run_with(locked, &["get", "GITHUB_TOKEN"], None).status.code(), Some(3));
+}
+
+#[test]
+fn invalid_names_and_values_name_the_rule() {
+    let kh = Kh::new();
+    let err = kh.fails(&["set", "BAD-NAME"], Some(b"v"), 6);
+    assert!(err.contains("^[A-Za-z_][A-Za-z0-9_]*$"), "{err}");
+    let long = "N".repeat(257);
+    let err = kh.fails(&["set", &long], Some(b"v"), 6);
+    assert!(err.contains("at most 256"), "{err}");
+    let err = kh.fails(&["set", "BIG"], Some(&vec![b'x'; 70_000]), 6);
+    assert!(err.contains("64 KiB"), "{err}");
+    let err = kh.fails(&["set", "DATED", "--rotate-by", "tomorrow"], Some(b"v"), 6);
+    assert!(err.contains("YYYY-MM-DD"), "{err}");
+    kh.fails(&["get", "BIG"], None, 4);
+}
+
+#[test]
+fn set_twice_is_refused_and_rotate_adds_versions() {
+    let kh = Kh::new();
+    kh.ok(&["set", "KEY"], Some(b"one"));
+    let err = kh.fails(&["set", "KEY"], Some(b"two"), 5);
+    assert!(err.contains("use `rotate`"), "{err}");
+    kh.ok(&["rotate", "KEY"], Some(b"two"));
+    kh.ok(&["rotate", "KEY", "--generate", "48"], None);
+    assert_eq!(kh.ok(&["get", "KEY"], None).len(), 48);
+    kh.ok(&["rollback", "KEY", "2"], None);
+    assert_eq!(kh.ok(&["get", "KEY"], None), "two");
+    let history: Vec<serde_json::Value> =
+        serde_json::from_str(&kh.ok(&["--json", "history", "KEY"], None)).unwrap();
+    let origins: Vec<&str> = history.iter().map(|v| v["origin"].as_str().unwrap()).collect();
+    assert_eq!(origins, ["set", "rotate", "rotate", "rollback to 2"]);
+    kh.fails(&["rollback", "KEY", "99"], None, 4);
+    kh.fails(&["rotate", "NOPE"], Some(b"x"), 4);
+}
+
+#[test]
+fn rm_leaves_a_tombstone_and_purge_clears_it() {
+    let kh = Kh::new();
+    kh.ok(&["set", "OLD"], Some(b"x"));
+    kh.ok(&["rm", "OLD"], None);
+    kh.fails(&["get", "OLD"], None, 4);
+    assert!(kh.ok(&["ls", "--removed"], None).contains("OLD"));
+    kh.ok(&["purge"], None);
+    assert!(!kh.ok(&["ls", "--removed"], None).contains("OLD"));
+    kh.fails(&["rm", "OLD"], None, 4);
+}
+
+#[test]
+fn import_skips_existing_names_unless_overwrite() {
+    let kh = Kh::new();
+    kh.ok(&["set", "A"], Some(b"kept"));
+    let file = kh.path("in.env");
+    std::fs::write(&file, "A=new\nB='b $literal'\n# comment\nexport C=\"c\"\n").unwrap();
+    let out = kh.run(&["import", file.to_str().unwrap()], None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("Imported 2 new") && stderr.contains("Skipped 1") && stderr.contains(": A"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains('\u{2588}'), "no progress bar on a pipe: {stderr}");
+    assert_eq!(kh.ok(&["get", "A"], None), "kept");
+    assert_eq!(kh.ok(&["get", "B"], None), "b $literal");
+
+    let report: serde_json::Value =
+        serde_json::from_str(&kh.ok(&["--json", "import", "--overwrite", file.to_str().unwrap()], None))
+            .unwrap();
+    assert_eq!(report["updated"].as_array().unwrap().len(), 3);
+    assert_eq!(kh.ok(&["get", "A"], None), "new");
+}
+
+#[test]
+fn a_malformed_env_file_names_the_line_and_imports_nothing() {
+    let kh = Kh::new();
+    let file = kh.path("bad.env");
+    std::fs::write(&file, "GOOD=1\nALSO_GOOD=2\nBROKEN='unterminated-planted\n").unwrap();
+    let err = kh.fails(&["import", file.to_str().unwrap()], None, 6);
+    assert!(err.contains("line 3") && err.contains("nothing was imported"), "{err}");
+    assert!(!err.contains("unterminated-planted"), "{err}");
+    kh.fails(&["get", "GOOD"], None, 4);
+
+    std::fs::write(&file, "GOOD=1\n9BAD=2\n").unwrap();
+    let err = kh.fails(&["import", file.to_str().unwrap()], None, 6);
+    assert!(err.contains("line 2"), "{err}");
+}
+
+#[test]
+fn export_shows_values_only_with_reveal() {
+    let kh = Kh::new();
+    kh.ok(&["set", "A", "--description", "first"], Some(b"planted-a"));
+    kh.ok(&["set", "B"], Some(b"it's $tricky \\ \"quoted\""));
+    let template = kh.ok(&["export"], None);
+    assert_eq!(template.lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>(), ["A=", "B="]);
+    let json = kh.ok(&["export", "--format", "json"], None);
+    assert!(json.contains("\"first\"") && !json.contains("planted-a"), "{json}");
+
+    let revealed = kh.ok(&["export", "--format", "env", "--reveal"], None);
+    let round_trip = kh.path("round.env");
+    std::fs::write(&round_trip, &revealed).unwrap();
+    let other = Kh::new();
+    other.ok(&["import", round_trip.to_str().unwrap()], None);
+    assert_eq!(other.ok(&["get", "B"], None), "it's $tricky \\ \"quoted\"");
+    let json: serde_json::Value =
+        serde_json::from_str(&kh.ok(&["export", "--format", "json", "--reveal"], None)).unwrap();
+    assert_eq!(json["A"], "planted-a");
+}
+
+#[test]
+fn passwd_changes_the_passphrase() {
+    let kh = Kh::new();
+    kh.ok(&["set", "A"], Some(b"a"));
+    let mut cmd = kh.cmd();
+    cmd.env("KEYHAVEN_NEW_PASSPHRASE", "second passphrase");
+    let out = kh.run_with(cmd, &["passwd"], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    kh.fails(&["get", "A"], None, 3);
+    let mut cmd = kh.cmd();
+    cmd.env_remove("KEYHAVEN_PASSPHRASE");
+    let out = kh.run_with(cmd, &["--passphrase-stdin", "get", "A"], Some(b"second passphrase\n"));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "a");
+}
+
+#[test]
+fn the_log_records_actions_but_no_values() {
+    let kh = Kh::new();
+    kh.ok(&["set", "A"], Some(b"planted-log-value"));
+    kh.ok(&["get", "A"], None);
+    kh.ok(&["export", "--reveal"], None);
+    let log = kh.ok(&["--json", "log"], None);
+    let entries: Vec<serde_json::Value> = serde_json::from_str(&log).unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["init", "set", "reveal", "export"]);
+    assert!(!log.contains("planted-log-value"));
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    let kh = Kh::empty();
+    let help = kh.ok(&["--help"], None);
+    assert!(help.contains("Exit codes:") && help.contains("3    vault locked or wrong passphrase"), "{help}");
+    kh.fails(&["frobnicate"], None, 2);
+}

@@ -1,0 +1,57 @@
+//! "Remember on this device" against a real Secret Service: gnome-keyring in a
+//! private D-Bus session, with HOME and XDG dirs in a temp dir.
+
+mod common;
+
+use std::process::Command;
+
+use common::Kh;
+
+#[test]
+fn remember_lock_unlock_and_forget_with_a_real_keyring() {
+    let kh = Kh::new();
+    kh.ok(&["set", "REMEMBERED"], Some(b"value-from-keyring"));
+    let script = r#"
+        set -u
+        echo -n keyring-pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null || exit 90
+        step() { echo "== $1"; shift; "$@"; echo "exit=$?"; }
+        step remember env KEYHAVEN_PASSPHRASE="$PASS" "$KH" unlock --remember
+        step get-remembered "$KH" get REMEMBERED
+        step info "$KH" --json info
+        step lock "$KH" lock
+        step get-locked "$KH" get REMEMBERED
+        step unlock-again env KEYHAVEN_PASSPHRASE="$PASS" "$KH" unlock
+        step get-again "$KH" get REMEMBERED
+        step forget "$KH" forget
+        step get-forgotten "$KH" get REMEMBERED
+    "#;
+    let data = kh.path("xdg-data");
+    let out = Command::new("dbus-run-session")
+        .args(["--", "sh", "-c", script])
+        .env("KH", env!("CARGO_BIN_EXE_keyhaven"))
+        .env("PASS", common::PASSPHRASE)
+        .env("KEYHAVEN_VAULT", &kh.vault)
+        .env("HOME", kh.dir.path())
+        .env("XDG_DATA_HOME", &data)
+        .env("XDG_CONFIG_HOME", kh.path("xdg-config"))
+        .env_remove("KEYHAVEN_PASSPHRASE")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .output()
+        .expect("dbus-run-session is needed (apt install dbus gnome-keyring; `make test` installs them)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let step = |name: &str| -> String {
+        let start = stdout
+            .find(&format!("== {name}\n"))
+            .unwrap_or_else(|| panic!("no step {name}: {stdout}\n{stderr}"));
+        let rest = &stdout[start + name.len() + 4..];
+        rest[..rest.find("== ").unwrap_or(rest.len())].to_owned()
+    };
+    assert_eq!(step("remember"), "exit=0\n", "{stderr}");
+    assert_eq!(step("get-remembered"), "value-from-keyringexit=0\n", "{stderr}");
+    assert!(step("info").contains("\"remembered_on_device\": true"));
+    assert_eq!(step("get-locked"), "exit=3\n");
+    assert_eq!(step("get-again"), "value-from-keyringexit=0\n", "{stderr}");
+    assert_eq!(step("get-forgotten"), "exit=3\n");
+    assert!(data.join("keyrings").exists(), "the test keyring lives in the temp dir");
+}

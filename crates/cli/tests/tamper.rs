@@ -1,0 +1,82 @@
+//! Test 2 at the command line: damage gives clear errors and distinct exit
+//! codes, and never changes the file.
+
+mod common;
+
+use common::Kh;
+
+#[test]
+fn a_flipped_ciphertext_byte_fails_only_that_secret() {
+    let kh = Kh::new();
+    for name in ["A", "B", "C"] {
+        kh.ok(&["set", name], Some(format!("{name}-value").as_bytes()));
+    }
+    let conn = rusqlite::Connection::open(&kh.vault).unwrap();
+    let mut sealed: Vec<u8> = conn
+        .query_row(
+            "SELECT ciphertext FROM versions JOIN secrets ON id = secret_id WHERE name = 'B'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let middle = sealed.len() / 2;
+    sealed[middle] ^= 0x80;
+    conn.execute(
+        "UPDATE versions SET ciphertext = ?1 WHERE secret_id = (SELECT id FROM secrets WHERE name = 'B')",
+        [&sealed],
+    )
+    .unwrap();
+    drop(conn);
+
+    let err = kh.fails(&["get", "B"], None, 7);
+    assert!(err.contains("B (version 1) failed its integrity check"), "{err}");
+    assert_eq!(kh.ok(&["get", "A"], None), "A-value");
+    assert_eq!(kh.ok(&["get", "C"], None), "C-value");
+}
+
+#[test]
+fn garbage_and_truncated_vaults_are_refused_and_left_unchanged() {
+    let kh = Kh::new();
+    for i in 0..200 {
+        kh.ok(&["set", &format!("S{i}")], Some(b"value"));
+    }
+    let full = std::fs::read(&kh.vault).unwrap();
+    let cases = [
+        ("garbage", b"\x00garbage\xff".repeat(500)),
+        ("truncated", full[..full.len() / 2].to_vec()),
+        ("empty", Vec::new()),
+    ];
+    for (label, bytes) in cases {
+        let path = kh.path(&format!("{label}.sqlite"));
+        std::fs::write(&path, &bytes).unwrap();
+        let mut cmd = kh.cmd();
+        cmd.env("KEYHAVEN_VAULT", &path);
+        let out = kh.run_with(cmd, &["ls"], None);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(7), "{label}: {stderr}");
+        assert!(stderr.contains("not a Keyhaven vault") || stderr.contains("damaged"), "{label}: {stderr}");
+        assert_eq!(std::fs::read(&path).unwrap(), bytes, "{label} was changed");
+    }
+}
+
+#[test]
+fn a_wrong_passphrase_is_refused_and_the_right_one_still_works() {
+    let kh = Kh::new();
+    kh.ok(&["set", "A"], Some(b"a"));
+    let mut cmd = kh.cmd();
+    cmd.env("KEYHAVEN_PASSPHRASE", "not it");
+    let out = kh.run_with(cmd, &["get", "A"], None);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "keyhaven: wrong passphrase");
+    assert_eq!(kh.ok(&["get", "A"], None), "a");
+}
+
+#[test]
+fn a_vault_from_a_newer_version_is_refused_untouched() {
+    let kh = Kh::new();
+    rusqlite::Connection::open(&kh.vault).unwrap().pragma_update(None, "user_version", 7).unwrap();
+    let before = std::fs::read(&kh.vault).unwrap();
+    let err = kh.fails(&["ls"], None, 8);
+    assert!(err.contains("newer Keyhaven"), "{err}");
+    assert_eq!(std::fs::read(&kh.vault).unwrap(), before);
+}

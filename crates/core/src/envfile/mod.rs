@@ -1,0 +1,194 @@
+//! `.env` files in and out, and masking of values in a child's output for `run`.
+
+mod mask;
+
+use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
+
+pub use mask::Masker;
+
+use crate::{Error, Result, SecretMeta, SecretName};
+
+/// A parsed `.env` file: entries in file order, plus warnings by name.
+/// (`Debug` is safe: values print as `[REDACTED]`.)
+#[derive(Debug)]
+pub struct EnvFile {
+    pub entries: Vec<(SecretName, SecretString)>,
+    /// Names whose values used `$` expansion (dotenv rules): worth a look.
+    pub expanded: Vec<SecretName>,
+}
+
+/// Parses `.env` text with dotenvy's rules. Any bad line fails the whole file
+/// with its line number; the message never quotes the line (it may hold a value).
+pub fn parse(text: &str) -> Result<EnvFile> {
+    let mut entries = Vec::new();
+    for item in dotenvy::from_read_iter(text.as_bytes()) {
+        match item {
+            Ok((key, value)) => {
+                let value = SecretString::from(value);
+                let name = SecretName::parse(&key).map_err(|err| Error::EnvFile {
+                    line: line_of_key(text, &key),
+                    reason: err.to_string(),
+                })?;
+                entries.push((name, value));
+            }
+            Err(dotenvy::Error::LineParse(line, _)) => {
+                let line = Zeroizing::new(line);
+                return Err(Error::EnvFile {
+                    line: line_of_text(text, &line),
+                    reason: "this line is not NAME=value (check quotes and the name)".into(),
+                });
+            }
+            Err(_) => {
+                return Err(Error::EnvFile { line: 0, reason: "the file could not be read as text".into() });
+            }
+        }
+    }
+    let expanding = keys_with_expansion(text);
+    let expanded = entries
+        .iter()
+        .filter(|(name, _)| expanding.contains(name.as_str()))
+        .map(|(name, _)| name.clone())
+        .collect();
+    Ok(EnvFile { entries, expanded })
+}
+
+/// Renders `NAME=value` lines that dotenvy reads back to the same values
+/// (single quotes keep `$` literal; values holding `'` or `\` use escaped double quotes).
+pub fn render(values: &[(SecretName, SecretString)]) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::new());
+    for (name, value) in values {
+        let value = value.expose_secret();
+        out.push_str(name.as_str());
+        out.push('=');
+        if !value.contains(['\'', '\\']) {
+            out.push('\'');
+            out.push_str(value);
+            out.push('\'');
+        } else {
+            out.push('"');
+            for c in value.chars() {
+                match c {
+                    '"' | '\\' | '$' => {
+                        out.push('\\');
+                        out.push(c);
+                    }
+                    '\n' => out.push_str("\\n"),
+                    _ => out.push(c),
+                }
+            }
+            out.push('"');
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A `.env.example`-style template: names with empty values.
+pub fn render_template(secrets: &[SecretMeta]) -> String {
+    let mut out = String::from("# Exported by keyhaven without values (pass --reveal to include them)\n");
+    for meta in secrets {
+        if !meta.description.is_empty() {
+            out.push_str(&format!("# {}\n", meta.description.replace('\n', " ")));
+        }
+        out.push_str(&format!("{}=\n", meta.name));
+    }
+    out
+}
+
+/// 1-based line of the first occurrence of `fragment` (dotenvy reports the
+/// failing line or value text, not its number).
+fn line_of_text(text: &str, fragment: &str) -> usize {
+    let needle = fragment.trim_end_matches(['\n', '\r']);
+    match text.find(needle).filter(|_| !needle.is_empty()) {
+        Some(offset) => text[..offset].matches('\n').count() + 1,
+        None => text.lines().count().max(1),
+    }
+}
+
+fn line_of_key(text: &str, key: &str) -> usize {
+    text.lines().position(|line| assignment_value(line, key).is_some()).map_or(0, |index| index + 1)
+}
+
+/// The raw text after `KEY=` when `line` assigns `key`.
+fn assignment_value<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    let line = line.trim_start();
+    let line = line.strip_prefix("export ").map_or(line, str::trim_start);
+    let rest = line.strip_prefix(key)?.trim_start();
+    rest.strip_prefix('=').map(str::trim_start)
+}
+
+/// Keys whose raw assignment has a `$` outside single quotes, in one pass.
+fn keys_with_expansion(text: &str) -> std::collections::HashSet<&str> {
+    text.lines()
+        .filter(|line| line.contains('$'))
+        .filter_map(|line| {
+            let line = line.trim_start();
+            let line = line.strip_prefix("export ").map_or(line, str::trim_start);
+            let (key, raw) = line.split_once('=')?;
+            let key = key.trim_end();
+            (!raw.trim_start().starts_with('\'')).then_some(key)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(file: &EnvFile) -> Vec<(String, String)> {
+        file.entries
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.expose_secret().to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn parses_the_usual_forms() {
+        let file = parse("# comment\nA=1\nexport B='two words'\nC=\"line\\nbreak\"\n\nD=\n").unwrap();
+        assert_eq!(
+            values(&file),
+            [("A", "1"), ("B", "two words"), ("C", "line\nbreak"), ("D", "")]
+                .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        );
+    }
+
+    #[test]
+    fn a_malformed_line_is_named_by_number_and_not_quoted() {
+        let err = parse("A=1\nB=2\nC='plantedsecret\n").unwrap_err().to_string();
+        assert!(err.contains("line 3"), "{err}");
+        assert!(!err.contains("plantedsecret"), "{err}");
+        let err = parse("A=1\nnot an assignment plantedsecret\n").unwrap_err().to_string();
+        assert!(err.contains("line 2") && !err.contains("plantedsecret"), "{err}");
+    }
+
+    #[test]
+    fn an_invalid_name_fails_the_file() {
+        for bad in ["GOOD=1\nBAD-NAME=2\n", "GOOD=1\nBAD.NAME=2\n"] {
+            let err = parse(bad).unwrap_err().to_string();
+            assert!(err.contains("line 2"), "{err}");
+        }
+    }
+
+    #[test]
+    fn rendered_env_reads_back_identically() {
+        let tricky = ["plain", "with $dollar", "it's", "both ' and \" and \\ and $x", "multi\nline", ""];
+        let original: Vec<(SecretName, SecretString)> = tricky
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (SecretName::parse(&format!("K{i}")).unwrap(), SecretString::from(v.to_string())))
+            .collect();
+        let text = render(&original);
+        let back = parse(&text).unwrap();
+        let expected: Vec<(String, String)> =
+            original.iter().map(|(n, v)| (n.to_string(), v.expose_secret().to_owned())).collect();
+        assert_eq!(values(&back), expected);
+    }
+
+    #[test]
+    fn dollar_expansion_is_reported() {
+        let file = parse("A=abc$HOME\nB='lit$eral'\nC=none\n").unwrap();
+        let names: Vec<_> = file.expanded.iter().map(|n| n.to_string()).collect();
+        assert_eq!(names, ["A"]);
+    }
+}

@@ -1,0 +1,123 @@
+//! One error type for the core. Messages say what went wrong and what to do; they
+//! never carry a secret value (names, paths and counts only).
+
+use std::path::PathBuf;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error("invalid {what}: {rule}")]
+    Invalid { what: String, rule: String },
+
+    #[error("no secret named {0}")]
+    NotFound(String),
+
+    #[error("{name} has no version {version}")]
+    VersionNotFound { name: String, version: u32 },
+
+    #[error("a secret named {0} already exists: use `rotate` to give it a new value")]
+    AlreadyExists(String),
+
+    #[error("wrong passphrase")]
+    WrongPassphrase,
+
+    #[error(
+        "vault is locked: run `keyhaven unlock --remember`, set KEYHAVEN_PASSPHRASE or pass --passphrase-stdin"
+    )]
+    Locked,
+
+    #[error(
+        "{name} (version {version}) failed its integrity check: the stored ciphertext was altered or damaged"
+    )]
+    Integrity { name: String, version: u32 },
+
+    #[error("{} is not a Keyhaven vault: {reason}", path.display())]
+    NotAVault { path: PathBuf, reason: String },
+
+    #[error("vault {} is damaged: {reason}", path.display())]
+    Corrupt { path: PathBuf, reason: String },
+
+    #[error(
+        "vault {} was written by a newer Keyhaven (schema {found}; this build reads up to {supported}). Upgrade Keyhaven; the file was left untouched",
+        path.display()
+    )]
+    TooNew { path: PathBuf, found: i64, supported: i64 },
+
+    #[error("a vault already exists at {}", .0.display())]
+    VaultExists(PathBuf),
+
+    #[error("no vault at {}: run `keyhaven init` to create one", .0.display())]
+    NoVault(PathBuf),
+
+    #[error("the OS keyring is not available: {0}")]
+    Keyring(String),
+
+    #[error(".env file, line {line}: {reason}; nothing was imported")]
+    EnvFile { line: usize, reason: String },
+
+    #[error("vault is busy: another Keyhaven process kept it locked for too long; try again")]
+    Busy,
+
+    #[error("database error: {0}")]
+    Database(rusqlite::Error),
+
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("key derivation failed: {0}")]
+    Kdf(String),
+}
+
+/// Coarse classes of [`Error`], stable for callers that branch on them
+/// (the CLI maps them to exit codes, the app to UI states).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    InvalidInput,
+    NotFound,
+    AlreadyExists,
+    /// Wrong passphrase or no key available.
+    Auth,
+    /// The vault file or one of its values is damaged or not ours.
+    Corrupt,
+    /// The vault was written by a newer version.
+    Incompatible,
+    Other,
+}
+
+impl Error {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Invalid { .. } | Error::EnvFile { .. } => ErrorKind::InvalidInput,
+            Error::NotFound(_) | Error::VersionNotFound { .. } | Error::NoVault(_) => ErrorKind::NotFound,
+            Error::AlreadyExists(_) | Error::VaultExists(_) => ErrorKind::AlreadyExists,
+            Error::WrongPassphrase | Error::Locked => ErrorKind::Auth,
+            Error::Integrity { .. } | Error::NotAVault { .. } | Error::Corrupt { .. } => ErrorKind::Corrupt,
+            Error::TooNew { .. } => ErrorKind::Incompatible,
+            _ => ErrorKind::Other,
+        }
+    }
+
+    pub(crate) fn invalid(what: impl Into<String>, rule: impl Into<String>) -> Self {
+        Error::Invalid { what: what.into(), rule: rule.into() }
+    }
+
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io { context: context.into(), source }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(err: rusqlite::Error) -> Self {
+        use rusqlite::ffi::ErrorCode;
+        match err.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::Busy,
+            _ => Error::Database(err),
+        }
+    }
+}

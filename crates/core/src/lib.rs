@@ -1,0 +1,14 @@
+//! Keyhaven's core: the encrypted local vault and everything else that is not UI.
+//!
+//! Invariant kept across the crate: secret values are only ever decrypted inside
+//! [`vault::UnlockedVault`] and travel as [`secrecy::SecretString`], whose `Debug`
+//! prints `[REDACTED]` and which implements neither `Display` nor `Serialize`.
+
+pub mod envfile;
+pub mod error;
+pub mod secret;
+pub mod vault;
+
+pub use error::{Error, ErrorKind, Result};
+pub use secret::{SecretMeta, SecretName, VersionMeta};
+pub use vault::{AuditEntry, KdfParams, UnlockedVault, Vault, VaultInfo};

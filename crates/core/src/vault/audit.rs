@@ -1,0 +1,84 @@
+//! The audit log: who-did-what metadata kept in the vault. Never a value.
+
+use jiff::Timestamp;
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use crate::Result;
+
+/// What was done. Stored as the lowercase name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Init,
+    Reveal,
+    Copy,
+    Export,
+    Inject,
+    Set,
+    Rotate,
+    Rollback,
+    Remove,
+    Purge,
+    Import,
+    ChangePassphrase,
+    Remember,
+    Forget,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Init => "init",
+            Action::Reveal => "reveal",
+            Action::Copy => "copy",
+            Action::Export => "export",
+            Action::Inject => "inject",
+            Action::Set => "set",
+            Action::Rotate => "rotate",
+            Action::Rollback => "rollback",
+            Action::Remove => "rm",
+            Action::Purge => "purge",
+            Action::Import => "import",
+            Action::ChangePassphrase => "passwd",
+            Action::Remember => "remember",
+            Action::Forget => "forget",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    pub at: Timestamp,
+    pub action: String,
+    pub name: Option<String>,
+    pub detail: Option<String>,
+}
+
+pub(crate) fn record(
+    conn: &Connection,
+    action: Action,
+    name: Option<&str>,
+    detail: Option<&str>,
+) -> Result<()> {
+    conn.prepare_cached("INSERT INTO audit (at_ms, action, name, detail) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![super::now_ms(), action.as_str(), name, detail])?;
+    Ok(())
+}
+
+/// The newest `limit` entries, oldest first.
+pub(crate) fn recent(conn: &Connection, limit: u32) -> Result<Vec<AuditEntry>> {
+    let mut stmt = conn.prepare(
+        "SELECT at_ms, action, name, detail FROM
+           (SELECT id, at_ms, action, name, detail FROM audit ORDER BY id DESC LIMIT ?1)
+         ORDER BY id",
+    )?;
+    let rows = stmt.query_map([limit], |row| {
+        Ok(AuditEntry {
+            at: super::timestamp(row.get(0)?),
+            action: row.get(1)?,
+            name: row.get(2)?,
+            detail: row.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -1,0 +1,253 @@
+//! The local vault: one SQLite file (WAL) holding secret metadata in the clear
+//! and every value version as age ciphertext. [`Vault`] is the locked view
+//! (metadata only); [`UnlockedVault`] holds the identity and is the only place
+//! values are decrypted.
+
+mod audit;
+mod crypto;
+mod device_key;
+mod header;
+mod records;
+mod schema;
+mod unlocked;
+
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use age::x25519::Identity;
+use jiff::Timestamp;
+use rusqlite::{Connection, OpenFlags};
+use secrecy::SecretString;
+use serde::Serialize;
+
+pub use audit::{Action as AuditAction, AuditEntry};
+pub use crypto::KdfParams;
+pub use unlocked::{Access, ImportReport, UnlockedVault};
+
+use crate::{
+    Error, Result,
+    secret::{SecretMeta, SecretName, VersionMeta},
+};
+use device_key::DeviceKey;
+use header::Header;
+
+/// How long a writer waits for another process's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A vault opened without its key: metadata, history and the audit log only.
+pub struct Vault {
+    conn: Connection,
+    path: PathBuf,
+    header: Header,
+}
+
+/// What `keyhaven info` shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct VaultInfo {
+    pub path: PathBuf,
+    pub vault_id: String,
+    pub schema_version: i64,
+    pub created: Timestamp,
+    pub kdf: KdfParams,
+    pub kdf_below_recommended: bool,
+    pub remembered_on_device: bool,
+    pub secrets: u64,
+    pub tombstones: u64,
+    pub file_bytes: u64,
+}
+
+impl Vault {
+    /// The platform data dir's `vault.sqlite` (e.g. `~/.local/share/keyhaven/`).
+    pub fn default_path() -> Option<PathBuf> {
+        directories::ProjectDirs::from("dev", "Keyhaven", "keyhaven")
+            .map(|dirs| dirs.data_dir().join("vault.sqlite"))
+    }
+
+    /// Creates a new vault at `path` and returns it unlocked. The file is built
+    /// beside its destination and moved into place only when complete.
+    pub fn create(path: &Path, passphrase: &SecretString, kdf: KdfParams) -> Result<UnlockedVault> {
+        if path.exists() {
+            return Err(Error::VaultExists(path.to_owned()));
+        }
+        let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        create_private_dir(dir)?;
+        let staging = tempfile::Builder::new()
+            .prefix(".keyhaven-new-")
+            .tempfile_in(dir)
+            .map_err(|err| Error::io(format!("cannot create a file in {}", dir.display()), err))?;
+
+        let identity = Identity::generate();
+        let salt = crypto::random_bytes::<{ crypto::SALT_LEN }>().to_vec();
+        let vault_id = hex(&crypto::random_bytes::<16>());
+        let mut header = Header {
+            vault_id,
+            created: Timestamp::now(),
+            recipient: identity.to_public(),
+            kdf,
+            salt,
+            wrapped_identity: Vec::new(),
+            remember: false,
+        };
+        let key = kdf.derive(passphrase, &header.salt)?;
+        header.wrapped_identity = crypto::wrap_identity(&identity, &key, &header.wrap_context());
+
+        {
+            let mut conn = Connection::open(staging.path())?;
+            conn.pragma_update(None, "application_id", schema::APPLICATION_ID)?;
+            schema::migrate(&mut conn, staging.path())?;
+            header.save(&conn)?;
+            audit::record(&conn, AuditAction::Init, None, None)?;
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+        }
+        staging.persist_noclobber(path).map_err(|err| match err.error.kind() {
+            std::io::ErrorKind::AlreadyExists => Error::VaultExists(path.to_owned()),
+            _ => Error::io(format!("cannot move the new vault to {}", path.display()), err.error),
+        })?;
+        tracing::info!(path = %path.display(), "created vault");
+        let vault = Vault::open(path)?;
+        Ok(UnlockedVault::new(vault, identity))
+    }
+
+    /// Opens an existing vault, locked. A file that is not a vault, is damaged
+    /// or comes from a newer version is refused without being written to.
+    pub fn open(path: &Path) -> Result<Vault> {
+        if !path.is_file() {
+            return Err(Error::NoVault(path.to_owned()));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn =
+            Connection::open_with_flags(path, flags).map_err(|err| schema::classify_open_error(err, path))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let version = schema::check(&conn, path)?;
+        if version < schema::LATEST {
+            schema::migrate(&mut conn, path)?;
+        }
+        let with_path = |err: Error| match err {
+            Error::Corrupt { reason, .. } => Error::Corrupt { path: path.to_owned(), reason },
+            Error::Database(err) => schema::classify_open_error(err, path),
+            other => other,
+        };
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;",
+        )
+        .map_err(|err| with_path(err.into()))?;
+        let header = Header::load(&conn).map_err(with_path)?;
+        tracing::debug!(path = %path.display(), "opened vault");
+        Ok(Vault { conn, path: path.to_owned(), header })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn info(&self) -> Result<VaultInfo> {
+        let (secrets, tombstones): (i64, i64) = self.conn.query_row(
+            "SELECT count(*) FILTER (WHERE deleted_ms IS NULL), count(*) FILTER (WHERE deleted_ms IS NOT NULL) FROM secrets",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        let file_bytes = std::fs::metadata(&self.path).map(|meta| meta.len()).unwrap_or(0);
+        Ok(VaultInfo {
+            path: self.path.clone(),
+            vault_id: self.header.vault_id.clone(),
+            schema_version: schema::LATEST,
+            created: self.header.created,
+            kdf: self.header.kdf,
+            kdf_below_recommended: self.header.kdf.is_below_recommended(),
+            remembered_on_device: self.header.remember,
+            secrets: secrets.unsigned_abs(),
+            tombstones: tombstones.unsigned_abs(),
+            file_bytes,
+        })
+    }
+
+    /// Live secrets (no tombstones), by name.
+    pub fn list(&self) -> Result<Vec<SecretMeta>> {
+        records::list(&self.conn, false)
+    }
+
+    /// Tombstones only: removed secrets waiting for sync or `purge`.
+    pub fn list_removed(&self) -> Result<Vec<SecretMeta>> {
+        records::list(&self.conn, true)
+    }
+
+    pub fn meta(&self, name: &SecretName) -> Result<SecretMeta> {
+        records::live(&self.conn, name).map(|(_, meta)| meta)
+    }
+
+    pub fn history(&self, name: &SecretName) -> Result<Vec<VersionMeta>> {
+        let (id, _) = records::live(&self.conn, name)?;
+        records::versions(&self.conn, id)
+    }
+
+    /// The newest `limit` audit entries, oldest first.
+    pub fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>> {
+        audit::recent(&self.conn, limit)
+    }
+
+    /// Whether the user chose "remember on this device" for this vault.
+    pub fn is_remembered(&self) -> bool {
+        self.header.remember
+    }
+
+    /// Unlocks with the master passphrase.
+    pub fn unlock(self, passphrase: &SecretString) -> Result<UnlockedVault> {
+        let key = self.header.kdf.derive(passphrase, &self.header.salt)?;
+        let identity =
+            crypto::unwrap_identity(&self.header.wrapped_identity, &key, &self.header.wrap_context())?;
+        tracing::debug!("vault unlocked with passphrase");
+        Ok(UnlockedVault::new(self, identity))
+    }
+
+    /// Unlocks with the key remembered in the OS keyring. `Err(Locked)` when the
+    /// user never chose to remember it, or locked since.
+    pub fn unlock_with_device_key(self) -> Result<UnlockedVault> {
+        if !self.header.remember {
+            return Err(Error::Locked);
+        }
+        let stored = DeviceKey::for_vault(&self.header.vault_id)?.load()?.ok_or(Error::Locked)?;
+        let identity = crypto::identity_from_secret(&stored)
+            .filter(|identity| identity.to_public().to_string() == self.header.recipient.to_string())
+            .ok_or_else(|| {
+                Error::Keyring(
+                    "the key stored for this vault does not match it; run `keyhaven forget`".into(),
+                )
+            })?;
+        tracing::debug!("vault unlocked with the device key");
+        Ok(UnlockedVault::new(self, identity))
+    }
+
+    /// Removes the remembered key from the OS keyring. With `forget` the
+    /// preference goes too; without it the next passphrase unlock stores it again.
+    pub fn drop_device_key(&mut self, forget: bool) -> Result<()> {
+        DeviceKey::for_vault(&self.header.vault_id)?.delete()?;
+        if forget && self.header.remember {
+            self.header.remember = false;
+            self.header.save(&self.conn)?;
+            audit::record(&self.conn, AuditAction::Forget, None, None)?;
+        }
+        Ok(())
+    }
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|err| Error::io(format!("cannot create {}", dir.display()), err))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+pub(crate) fn now_ms() -> i64 {
+    Timestamp::now().as_millisecond()
+}
+
+pub(crate) fn timestamp(ms: i64) -> Timestamp {
+    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
+}

@@ -1,0 +1,390 @@
+//! The unlocked vault: the only place values are encrypted or decrypted. Every
+//! write runs in one IMMEDIATE transaction, so concurrent processes queue on
+//! SQLite's lock instead of failing, and a crash leaves each secret whole or absent.
+
+use std::collections::HashMap;
+
+use age::x25519::Identity;
+use rayon::prelude::*;
+use rusqlite::{Transaction, TransactionBehavior, params};
+use secrecy::SecretString;
+use serde::Serialize;
+
+use super::{
+    Vault,
+    audit::{self, Action},
+    crypto::{self, KdfParams},
+    device_key::DeviceKey,
+    now_ms,
+    records::{self, Stored},
+};
+use crate::{
+    Error, Result,
+    secret::{SecretFields, SecretMeta, SecretName, validate_value},
+};
+
+/// Why a value is being decrypted; each reason is its own audit action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Shown to the user (`get`, reveal in the app).
+    Reveal,
+    /// Put on the clipboard.
+    Copy,
+    /// Written out by `export --reveal`.
+    Export,
+    /// Passed to a child process by `run`.
+    Inject,
+}
+
+impl Access {
+    fn action(self) -> Action {
+        match self {
+            Access::Reveal => Action::Reveal,
+            Access::Copy => Action::Copy,
+            Access::Export => Action::Export,
+            Access::Inject => Action::Inject,
+        }
+    }
+}
+
+/// What an import did, by name.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    pub added: Vec<SecretName>,
+    pub updated: Vec<SecretName>,
+    /// Already present and left alone (no `overwrite`).
+    pub skipped: Vec<SecretName>,
+}
+
+pub struct UnlockedVault {
+    vault: Vault,
+    identity: Identity,
+}
+
+impl std::ops::Deref for UnlockedVault {
+    type Target = Vault;
+    fn deref(&self) -> &Vault {
+        &self.vault
+    }
+}
+
+impl std::ops::DerefMut for UnlockedVault {
+    fn deref_mut(&mut self) -> &mut Vault {
+        &mut self.vault
+    }
+}
+
+/// What one write does to one secret row.
+enum Write {
+    Insert,
+    /// Revive a tombstone, or add a version to a live secret.
+    NextVersion(Stored),
+}
+
+impl UnlockedVault {
+    pub(super) fn new(vault: Vault, identity: Identity) -> Self {
+        Self { vault, identity }
+    }
+
+    /// Drops the identity; the returned vault serves metadata only.
+    pub fn lock(self) -> Vault {
+        self.vault
+    }
+
+    fn immediate(&mut self) -> Result<Transaction<'_>> {
+        Ok(self.vault.conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+
+    /// Decrypts the current value of `name` and records why.
+    pub fn reveal(&mut self, name: &SecretName, access: Access) -> Result<SecretString> {
+        let (id, meta) = records::live(&self.vault.conn, name)?;
+        let sealed = records::ciphertext(&self.vault.conn, id, meta.version)?
+            .ok_or_else(|| Error::Integrity { name: name.to_string(), version: meta.version })?;
+        let value = crypto::open_value(&self.identity, name, meta.version, &sealed)?;
+        audit::record(&self.vault.conn, access.action(), Some(name.as_str()), None)?;
+        Ok(value)
+    }
+
+    /// Decrypts the current values of all live secrets, or of `only` (each must
+    /// exist), in name order. One audit entry per secret.
+    pub fn reveal_all(
+        &mut self,
+        only: Option<&[SecretName]>,
+        access: Access,
+    ) -> Result<Vec<(SecretName, SecretString)>> {
+        let mut rows = records::current_ciphertexts(&self.vault.conn)?;
+        if let Some(only) = only {
+            let present: std::collections::HashSet<&SecretName> =
+                rows.iter().map(|(name, ..)| name).collect();
+            if let Some(missing) = only.iter().find(|name| !present.contains(name)) {
+                return Err(Error::NotFound(missing.to_string()));
+            }
+            rows.retain(|(name, ..)| only.contains(name));
+        }
+        let identity = &self.identity;
+        let values = rows
+            .par_iter()
+            .map(|(name, version, sealed)| {
+                Ok((name.clone(), crypto::open_value(identity, name, *version, sealed)?))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let tx = self.immediate()?;
+        for (name, _) in &values {
+            audit::record(&tx, access.action(), Some(name.as_str()), None)?;
+        }
+        tx.commit()?;
+        Ok(values)
+    }
+
+    /// Adds a new secret (or revives a removed one). Fails if it already exists.
+    pub fn set(
+        &mut self,
+        name: &SecretName,
+        value: &SecretString,
+        fields: &SecretFields,
+    ) -> Result<SecretMeta> {
+        validate_value(name, value)?;
+        fields.validate()?;
+        let recipient = self.vault.header.recipient.clone();
+        let tx = self.immediate()?;
+        let write = match records::any(&tx, name)? {
+            Some(stored) if stored.meta.deleted.is_none() => {
+                return Err(Error::AlreadyExists(name.to_string()));
+            }
+            Some(stored) => Write::NextVersion(stored),
+            None => Write::Insert,
+        };
+        let version = next_version(&write);
+        let sealed = crypto::seal_value(&recipient, name, version, value);
+        write_version(&tx, name, write, &sealed, "set", Some(fields))?;
+        audit::record(&tx, Action::Set, Some(name.as_str()), None)?;
+        let (_, meta) = records::live(&tx, name)?;
+        tx.commit()?;
+        Ok(meta)
+    }
+
+    /// Gives an existing secret a new value as a new version.
+    pub fn rotate(&mut self, name: &SecretName, value: &SecretString) -> Result<SecretMeta> {
+        validate_value(name, value)?;
+        let recipient = self.vault.header.recipient.clone();
+        let tx = self.immediate()?;
+        let (id, meta) = records::live(&tx, name)?;
+        let write = Write::NextVersion(Stored { id, meta });
+        let version = next_version(&write);
+        let sealed = crypto::seal_value(&recipient, name, version, value);
+        write_version(&tx, name, write, &sealed, "rotate", None)?;
+        audit::record(&tx, Action::Rotate, Some(name.as_str()), Some(&format!("version {version}")))?;
+        let (_, meta) = records::live(&tx, name)?;
+        tx.commit()?;
+        Ok(meta)
+    }
+
+    /// Makes the value of `version` current again, as a new version.
+    pub fn rollback(&mut self, name: &SecretName, version: u32) -> Result<SecretMeta> {
+        let recipient = self.vault.header.recipient.clone();
+        let identity = self.identity.clone();
+        let tx = self.immediate()?;
+        let (id, meta) = records::live(&tx, name)?;
+        let sealed = records::ciphertext(&tx, id, version)?
+            .ok_or_else(|| Error::VersionNotFound { name: name.to_string(), version })?;
+        let value = crypto::open_value(&identity, name, version, &sealed)?;
+        let write = Write::NextVersion(Stored { id, meta });
+        let new_version = next_version(&write);
+        let resealed = crypto::seal_value(&recipient, name, new_version, &value);
+        write_version(&tx, name, write, &resealed, &format!("rollback to {version}"), None)?;
+        audit::record(&tx, Action::Rollback, Some(name.as_str()), Some(&format!("to version {version}")))?;
+        let (_, meta) = records::live(&tx, name)?;
+        tx.commit()?;
+        Ok(meta)
+    }
+
+    /// Removes a secret, leaving a tombstone (for sync) until `purge`.
+    pub fn remove(&mut self, name: &SecretName) -> Result<()> {
+        let tx = self.immediate()?;
+        let (id, _) = records::live(&tx, name)?;
+        let now = now_ms();
+        tx.execute("UPDATE secrets SET deleted_ms = ?2, updated_ms = ?2 WHERE id = ?1", params![id, now])?;
+        audit::record(&tx, Action::Remove, Some(name.as_str()), None)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Deletes every tombstone with all its versions. Returns how many.
+    pub fn purge(&mut self) -> Result<usize> {
+        let tx = self.immediate()?;
+        let purged = tx.execute("DELETE FROM secrets WHERE deleted_ms IS NOT NULL", [])?;
+        audit::record(&tx, Action::Purge, None, Some(&format!("{purged} removed secrets")))?;
+        tx.commit()?;
+        Ok(purged)
+    }
+
+    /// Imports many values in one transaction: all or nothing. Existing names
+    /// are skipped unless `overwrite`, which rotates them. Later duplicates win.
+    /// `progress` is told how many entries are done.
+    pub fn import(
+        &mut self,
+        entries: Vec<(SecretName, SecretString)>,
+        overwrite: bool,
+        progress: &dyn Fn(usize),
+    ) -> Result<ImportReport> {
+        let entries = last_wins(entries);
+        for (name, value) in &entries {
+            validate_value(name, value)?;
+        }
+        let recipient = self.vault.header.recipient.clone();
+        let tx = self.immediate()?;
+        let mut report = ImportReport::default();
+        let mut planned = Vec::with_capacity(entries.len());
+        for (name, value) in entries {
+            let write = match records::any(&tx, &name)? {
+                Some(stored) if stored.meta.deleted.is_none() && !overwrite => {
+                    report.skipped.push(name);
+                    continue;
+                }
+                Some(stored) => {
+                    if stored.meta.deleted.is_none() { &mut report.updated } else { &mut report.added }
+                        .push(name.clone());
+                    Write::NextVersion(stored)
+                }
+                None => {
+                    report.added.push(name.clone());
+                    Write::Insert
+                }
+            };
+            planned.push((name, value, write));
+        }
+        const BATCH: usize = 512;
+        let mut done = report.skipped.len();
+        let mut planned = planned.into_iter().peekable();
+        while planned.peek().is_some() {
+            let batch: Vec<_> = planned.by_ref().take(BATCH).collect();
+            let sealed: Vec<Vec<u8>> = batch
+                .par_iter()
+                .map(|(name, value, write)| crypto::seal_value(&recipient, name, next_version(write), value))
+                .collect();
+            for ((name, _, write), sealed) in batch.into_iter().zip(sealed) {
+                write_version(&tx, &name, write, &sealed, "import", None)?;
+                done += 1;
+            }
+            progress(done);
+        }
+        let summary = format!(
+            "{} added, {} updated, {} skipped",
+            report.added.len(),
+            report.updated.len(),
+            report.skipped.len()
+        );
+        audit::record(&tx, Action::Import, None, Some(&summary))?;
+        tx.commit()?;
+        Ok(report)
+    }
+
+    /// Re-wraps the identity under a new passphrase (and optionally new KDF
+    /// parameters). Values are not touched: their ciphertexts stay byte-identical.
+    pub fn change_passphrase(&mut self, new_passphrase: &SecretString, kdf: Option<KdfParams>) -> Result<()> {
+        let mut header = self.vault.header.clone();
+        header.kdf = kdf.unwrap_or(header.kdf);
+        header.salt = crypto::random_bytes::<{ crypto::SALT_LEN }>().to_vec();
+        let key = header.kdf.derive(new_passphrase, &header.salt)?;
+        header.wrapped_identity = crypto::wrap_identity(&self.identity, &key, &header.wrap_context());
+        let tx = self.immediate()?;
+        header.save(&tx)?;
+        audit::record(&tx, Action::ChangePassphrase, None, None)?;
+        tx.commit()?;
+        self.vault.header = header;
+        Ok(())
+    }
+
+    /// Stores the unwrapped identity in the OS keyring so later unlocks need no
+    /// passphrase, and records the choice in the header.
+    pub fn remember_on_device(&mut self) -> Result<()> {
+        DeviceKey::for_vault(&self.vault.header.vault_id)?.store(&self.identity.to_string())?;
+        if !self.vault.header.remember {
+            let mut header = self.vault.header.clone();
+            header.remember = true;
+            let tx = self.immediate()?;
+            header.save(&tx)?;
+            audit::record(&tx, Action::Remember, None, None)?;
+            tx.commit()?;
+            self.vault.header = header;
+        }
+        Ok(())
+    }
+}
+
+fn next_version(write: &Write) -> u32 {
+    match write {
+        Write::Insert => 1,
+        Write::NextVersion(stored) => stored.meta.version + 1,
+    }
+}
+
+/// Writes one new version and points the secret row at it.
+fn write_version(
+    tx: &Transaction<'_>,
+    name: &SecretName,
+    write: Write,
+    sealed: &[u8],
+    origin: &str,
+    fields: Option<&SecretFields>,
+) -> Result<()> {
+    let now = now_ms();
+    let version = next_version(&write);
+    let fields = fields.cloned().unwrap_or_default();
+    let rotate_by = fields.rotate_by.map(|date| date.to_string());
+    let id = match write {
+        Write::Insert => {
+            tx.prepare_cached(
+                "INSERT INTO secrets (name, description, category, created_ms, updated_ms, version, rotate_by)
+                 VALUES (?1, ?2, ?3, ?4, ?4, 1, ?5)",
+            )?
+            .execute(params![
+                name.as_str(),
+                fields.description.unwrap_or_default(),
+                fields.category.unwrap_or_default(),
+                now,
+                rotate_by
+            ])?;
+            tx.last_insert_rowid()
+        }
+        Write::NextVersion(stored) => {
+            let revived = stored.meta.deleted.is_some();
+            tx.prepare_cached(
+                "UPDATE secrets SET version = ?2, updated_ms = ?3, deleted_ms = NULL,
+                   description = coalesce(?4, CASE WHEN ?6 THEN '' ELSE description END),
+                   category = coalesce(?5, CASE WHEN ?6 THEN '' ELSE category END),
+                   rotate_by = CASE WHEN ?6 THEN ?7 ELSE coalesce(?7, rotate_by) END
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                stored.id,
+                version,
+                now,
+                fields.description,
+                fields.category,
+                revived,
+                rotate_by
+            ])?;
+            stored.id
+        }
+    };
+    tx.prepare_cached("INSERT INTO versions (secret_id, version, created_ms, origin, ciphertext) VALUES (?1, ?2, ?3, ?4, ?5)")?
+        .execute(params![id, version, now, origin, sealed])?;
+    Ok(())
+}
+
+/// Keeps the last entry for each name, in first-seen order.
+fn last_wins(entries: Vec<(SecretName, SecretString)>) -> Vec<(SecretName, SecretString)> {
+    let mut index: HashMap<SecretName, usize> = HashMap::with_capacity(entries.len());
+    let mut out: Vec<(SecretName, SecretString)> = Vec::with_capacity(entries.len());
+    for (name, value) in entries {
+        match index.get(&name) {
+            Some(&at) => out[at].1 = value,
+            None => {
+                index.insert(name.clone(), out.len());
+                out.push((name, value));
+            }
+        }
+    }
+    out
+}

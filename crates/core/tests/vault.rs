@@ -1,0 +1,229 @@
+//! Vault behaviour on real SQLite files in temp dirs.
+
+use std::path::{Path, PathBuf};
+
+use keyhaven_core::{
+    Error, ErrorKind, KdfParams, SecretName, UnlockedVault, Vault, secret::SecretFields, vault::Access,
+};
+use secrecy::{ExposeSecret, SecretString};
+
+fn pass(text: &str) -> SecretString {
+    SecretString::from(text.to_owned())
+}
+
+fn name(text: &str) -> SecretName {
+    SecretName::parse(text).unwrap()
+}
+
+fn fresh() -> (tempfile::TempDir, PathBuf, UnlockedVault) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.sqlite");
+    let vault = Vault::create(&path, &pass("correct horse"), KdfParams::custom(8, 1).unwrap()).unwrap();
+    (dir, path, vault)
+}
+
+fn ciphertexts(path: &Path) -> Vec<(i64, i64, Vec<u8>)> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut stmt = conn.prepare("SELECT secret_id, version, ciphertext FROM versions ORDER BY 1, 2").unwrap();
+    stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn set_then_reveal_after_reopening() {
+    let (_dir, path, mut vault) = fresh();
+    let fields = SecretFields {
+        description: Some("the API key".into()),
+        category: Some("provider".into()),
+        rotate_by: Some("2027-01-31".parse().unwrap()),
+    };
+    let meta = vault.set(&name("API_KEY"), &pass("v1"), &fields).unwrap();
+    assert_eq!((meta.version, meta.category.as_str()), (1, "provider"));
+    drop(vault);
+
+    let locked = Vault::open(&path).unwrap();
+    let listed = locked.list().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].description, "the API key");
+    let mut vault = locked.unlock(&pass("correct horse")).unwrap();
+    assert_eq!(vault.reveal(&name("API_KEY"), Access::Reveal).unwrap().expose_secret(), "v1");
+}
+
+#[test]
+fn set_refuses_an_existing_name() {
+    let (_dir, _path, mut vault) = fresh();
+    vault.set(&name("A"), &pass("1"), &SecretFields::default()).unwrap();
+    let err = vault.set(&name("A"), &pass("2"), &SecretFields::default()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AlreadyExists);
+    assert_eq!(vault.reveal(&name("A"), Access::Reveal).unwrap().expose_secret(), "1");
+}
+
+#[test]
+fn rotate_keeps_previous_version_readable_and_rollback_adds_a_version() {
+    let (_dir, _path, mut vault) = fresh();
+    let key = name("TOKEN");
+    vault.set(&key, &pass("one"), &SecretFields::default()).unwrap();
+    vault.rotate(&key, &pass("two")).unwrap();
+    assert_eq!(vault.reveal(&key, Access::Reveal).unwrap().expose_secret(), "two");
+    let meta = vault.rollback(&key, 1).unwrap();
+    assert_eq!(meta.version, 3);
+    assert_eq!(vault.reveal(&key, Access::Reveal).unwrap().expose_secret(), "one");
+    let history: Vec<_> = vault.history(&key).unwrap().into_iter().map(|v| (v.version, v.origin)).collect();
+    assert_eq!(history, [(1, "set".into()), (2, "rotate".into()), (3, "rollback to 1".into())]);
+    assert!(matches!(vault.rollback(&key, 9), Err(Error::VersionNotFound { .. })));
+}
+
+#[test]
+fn remove_leaves_a_tombstone_until_purge_and_set_revives() {
+    let (_dir, _path, mut vault) = fresh();
+    vault.set(&name("GONE"), &pass("x"), &SecretFields::default()).unwrap();
+    vault.remove(&name("GONE")).unwrap();
+    assert!(vault.list().unwrap().is_empty());
+    assert_eq!(vault.list_removed().unwrap().len(), 1);
+    assert_eq!(vault.reveal(&name("GONE"), Access::Reveal).unwrap_err().kind(), ErrorKind::NotFound);
+
+    let revived = vault.set(&name("GONE"), &pass("y"), &SecretFields::default()).unwrap();
+    assert_eq!(revived.version, 2);
+    assert!(revived.deleted.is_none());
+    vault.remove(&name("GONE")).unwrap();
+    assert_eq!(vault.purge().unwrap(), 1);
+    assert!(vault.list_removed().unwrap().is_empty());
+}
+
+#[test]
+fn changing_the_passphrase_rewraps_only() {
+    let (_dir, path, mut vault) = fresh();
+    for i in 0..20 {
+        vault.set(&name(&format!("S{i}")), &pass(&format!("value {i}")), &SecretFields::default()).unwrap();
+    }
+    vault.rotate(&name("S3"), &pass("rotated")).unwrap();
+    let before = ciphertexts(&path);
+    vault.change_passphrase(&pass("new passphrase"), None).unwrap();
+    drop(vault);
+    assert_eq!(ciphertexts(&path), before, "value ciphertexts must be byte-identical");
+
+    let err = Vault::open(&path).unwrap().unlock(&pass("correct horse")).err().unwrap();
+    assert!(matches!(err, Error::WrongPassphrase));
+    let mut vault = Vault::open(&path).unwrap().unlock(&pass("new passphrase")).unwrap();
+    assert_eq!(vault.reveal(&name("S3"), Access::Reveal).unwrap().expose_secret(), "rotated");
+}
+
+#[test]
+fn wrong_passphrase_is_clear_and_the_right_one_still_works() {
+    let (_dir, path, vault) = fresh();
+    drop(vault);
+    let err = Vault::open(&path).unwrap().unlock(&pass("nope")).err().unwrap();
+    assert_eq!(err.to_string(), "wrong passphrase");
+    Vault::open(&path).unwrap().unlock(&pass("correct horse")).unwrap();
+}
+
+#[test]
+fn a_flipped_ciphertext_byte_fails_that_secret_only() {
+    let (_dir, path, mut vault) = fresh();
+    for key in ["A", "B", "C"] {
+        vault.set(&name(key), &pass(&format!("{key}-value")), &SecretFields::default()).unwrap();
+    }
+    drop(vault);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let mut sealed: Vec<u8> = conn
+        .query_row(
+            "SELECT ciphertext FROM versions JOIN secrets ON id = secret_id WHERE name = 'B'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let at = sealed.len() - 5;
+    sealed[at] ^= 0x01;
+    conn.execute(
+        "UPDATE versions SET ciphertext = ?1 WHERE secret_id = (SELECT id FROM secrets WHERE name = 'B')",
+        [&sealed],
+    )
+    .unwrap();
+    drop(conn);
+
+    let mut vault = Vault::open(&path).unwrap().unlock(&pass("correct horse")).unwrap();
+    let err = vault.reveal(&name("B"), Access::Reveal).unwrap_err();
+    assert!(matches!(err, Error::Integrity { .. }), "{err}");
+    assert_eq!(err.kind(), ErrorKind::Corrupt);
+    assert_eq!(vault.reveal(&name("A"), Access::Reveal).unwrap().expose_secret(), "A-value");
+    assert_eq!(vault.reveal(&name("C"), Access::Reveal).unwrap().expose_secret(), "C-value");
+}
+
+#[test]
+fn a_newer_schema_is_refused_and_left_untouched() {
+    let (_dir, path, vault) = fresh();
+    drop(vault);
+    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let err = Vault::open(&path).err().unwrap();
+    assert!(matches!(err, Error::TooNew { found: 99, .. }), "{err}");
+    assert!(err.to_string().contains("newer Keyhaven"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn garbage_empty_and_truncated_files_are_refused_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let garbage = dir.path().join("garbage.sqlite");
+    std::fs::write(&garbage, b"this is not a database, just some bytes ".repeat(200)).unwrap();
+    let empty = dir.path().join("empty.sqlite");
+    std::fs::write(&empty, b"").unwrap();
+
+    let (_vault_dir, path, mut vault) = fresh();
+    for i in 0..300 {
+        vault.set(&name(&format!("K{i}")), &pass("some value"), &SecretFields::default()).unwrap();
+    }
+    drop(vault);
+    let full = std::fs::read(&path).unwrap();
+    let truncated = dir.path().join("truncated.sqlite");
+    std::fs::write(&truncated, &full[..full.len() / 3]).unwrap();
+
+    for path in [&garbage, &empty, &truncated] {
+        let before = std::fs::read(path).unwrap();
+        let outcome = Vault::open(path).and_then(|vault| vault.list());
+        let err = outcome.err().unwrap_or_else(|| panic!("{} opened", path.display()));
+        assert_eq!(err.kind(), ErrorKind::Corrupt, "{}: {err}", path.display());
+        assert_eq!(std::fs::read(path).unwrap(), before, "{} changed", path.display());
+    }
+}
+
+#[test]
+fn import_is_all_or_nothing_and_reports_each_name() {
+    let (_dir, _path, mut vault) = fresh();
+    vault.set(&name("KEEP"), &pass("old"), &SecretFields::default()).unwrap();
+    let entries = vec![(name("KEEP"), pass("new")), (name("NEW"), pass("n1")), (name("NEW"), pass("n2"))];
+    let report = vault.import(entries.clone(), false, &|_| {}).unwrap();
+    assert_eq!((report.added.len(), report.skipped.len()), (1, 1));
+    assert_eq!(vault.reveal(&name("KEEP"), Access::Reveal).unwrap().expose_secret(), "old");
+    assert_eq!(vault.reveal(&name("NEW"), Access::Reveal).unwrap().expose_secret(), "n2");
+
+    let report = vault.import(entries, true, &|_| {}).unwrap();
+    assert_eq!(report.updated.len(), 2);
+    assert_eq!(vault.reveal(&name("KEEP"), Access::Reveal).unwrap().expose_secret(), "new");
+
+    let too_big = vec![(name("FINE"), pass("ok")), (name("HUGE"), pass(&"x".repeat(70_000)))];
+    assert_eq!(vault.import(too_big, false, &|_| {}).unwrap_err().kind(), ErrorKind::InvalidInput);
+    assert_eq!(vault.meta(&name("FINE")).unwrap_err().kind(), ErrorKind::NotFound);
+}
+
+#[test]
+fn the_audit_log_records_actions_without_values() {
+    let (_dir, path, mut vault) = fresh();
+    vault.set(&name("AUDITED"), &pass("planted-audit-value"), &SecretFields::default()).unwrap();
+    vault.reveal(&name("AUDITED"), Access::Copy).unwrap();
+    vault.rotate(&name("AUDITED"), &pass("planted-audit-value-2")).unwrap();
+    vault.remove(&name("AUDITED")).unwrap();
+    let actions: Vec<_> = vault.audit_log(10).unwrap().into_iter().map(|e| e.action).collect();
+    assert_eq!(actions, ["init", "set", "copy", "rotate", "rm"]);
+    drop(vault);
+    let raw = std::fs::read(&path).unwrap();
+    assert!(!raw.windows(19).any(|w| w == b"planted-audit-value"));
+}
+
+#[test]
+fn calibration_never_goes_below_the_recommended_floor() {
+    let params = KdfParams::calibrate(std::time::Duration::from_millis(1)).unwrap();
+    assert_eq!(params, KdfParams::RECOMMENDED);
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what a `make` target needs on Debian/Ubuntu, and only what is missing.
+# Usage: scripts/install-deps.sh build|test|bench
+set -euo pipefail
+
+profile=${1:-test}
+# Build: keyring's Secret Service client links libdbus.
+packages=(pkg-config libdbus-1-dev)
+case "$profile" in
+  build) ;;
+  # Test: a real Secret Service (gnome-keyring) in a private D-Bus session.
+  test) packages+=(dbus gnome-keyring) ;;
+  # Bench: the peers we compare with, and a timer.
+  bench) packages+=(dbus gnome-keyring keepassxc pass gnupg hyperfine) ;;
+  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+esac
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing with apt: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "cargo not found: install Rust with rustup (https://rustup.rs)" >&2
+  exit 1
+fi
+for component in rustfmt clippy; do
+  rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
+done
