@@ -25,7 +25,7 @@ test:
 bench:
 	scripts/install-deps.sh bench
 	$(CARGO) build --release -p keyhaven-cli
-	KEYHAVEN_BIN="$(CARGO_TARGET_DIR)/release/keyhaven" scripts/bench.sh
+	KEYHAVEN_BIN="$(CARGO_TARGET_DIR)/release/keyhaven" scripts/bench.py
 
 fmt:
 	$(CARGO) fmt --all

@@ -11,7 +11,7 @@ case "$profile" in
   # Test: a real Secret Service (gnome-keyring) in a private D-Bus session.
   test) packages+=(dbus gnome-keyring) ;;
   # Bench: the peers we compare with, and a timer.
-  bench) packages+=(dbus gnome-keyring keepassxc pass gnupg hyperfine) ;;
+  bench) packages+=(dbus gnome-keyring keepassxc pass gnupg tree sqlite3) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 

@@ -186,6 +186,14 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_never_shows_a_value() {
+        let file = parse("TOKEN=planted-debug-value\n").unwrap();
+        let shown = format!("{file:?} {:?}", file.entries[0]);
+        assert!(shown.contains("TOKEN") && shown.contains("REDACTED"), "{shown}");
+        assert!(!shown.contains("planted-debug-value"), "{shown}");
+    }
+
+    #[test]
     fn dollar_expansion_is_reported() {
         let file = parse("A=abc$HOME\nB='lit$eral'\nC=none\n").unwrap();
         let names: Vec<_> = file.expanded.iter().map(|n| n.to_string()).collect();
