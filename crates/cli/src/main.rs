@@ -16,11 +16,19 @@ fn main() -> ExitCode {
     init_logging();
     match commands::dispatch(cli) {
         Ok(code) => code,
+        // A reader that went away (`keyhaven ls | head`) is not an error.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("keyhaven: {err:#}");
             exit::code_for(&err)
         }
     }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
 /// Logs go to stderr, off unless RUST_LOG asks. Nothing logged carries a value.

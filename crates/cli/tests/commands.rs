@@ -204,3 +204,28 @@ fn help_documents_the_exit_codes() {
     assert!(help.contains("Exit codes:") && help.contains("3    vault locked or wrong passphrase"), "{help}");
     kh.fails(&["frobnicate"], None, 2);
 }
+
+#[test]
+fn a_reader_that_goes_away_is_not_an_error() {
+    use std::io::Read;
+    let kh = Kh::new();
+    let file = kh.path("many.env");
+    std::fs::write(
+        &file,
+        (0..3000).map(|i| format!("A_RATHER_LONG_SECRET_NAME_{i}=v\n")).collect::<String>(),
+    )
+    .unwrap();
+    kh.ok(&["import", file.to_str().unwrap()], None);
+    let mut child = kh
+        .cmd()
+        .arg("ls")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap(); // then the pipe closes
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}

@@ -37,7 +37,7 @@ pub fn ls(ctx: &Context, pattern: Option<&str>, removed: bool) -> Result<()> {
         })
         .collect();
     let updated = if removed { "REMOVED" } else { "UPDATED" };
-    output::table(&["NAME", "VERSION", "CATEGORY", updated, "ROTATE BY"], &rows);
+    output::table(&["NAME", "VERSION", "CATEGORY", updated, "ROTATE BY"], &rows)?;
     Ok(())
 }
 
@@ -156,7 +156,7 @@ pub fn history(ctx: &Context, name: &str) -> Result<()> {
         .iter()
         .map(|v| vec![v.version.to_string(), output::when(v.created), v.origin.clone()])
         .collect();
-    output::table(&["VERSION", "CREATED", "ORIGIN"], &rows);
+    output::table(&["VERSION", "CREATED", "ORIGIN"], &rows)?;
     Ok(())
 }
 
@@ -169,7 +169,7 @@ pub fn log(ctx: &Context, limit: u32) -> Result<()> {
         .into_iter()
         .map(|e| vec![output::when(e.at), e.action, e.name.unwrap_or_default(), e.detail.unwrap_or_default()])
         .collect();
-    output::table(&["WHEN", "ACTION", "NAME", "DETAIL"], &rows);
+    output::table(&["WHEN", "ACTION", "NAME", "DETAIL"], &rows)?;
     Ok(())
 }
 

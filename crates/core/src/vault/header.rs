@@ -1,11 +1,11 @@
 //! The vault header: identity and key-derivation facts stored in the `header`
 //! table. Only the wrapped (encrypted) identity is secret, and it is sealed.
 
-use std::str::FromStr;
+use std::{collections::HashMap, str::FromStr};
 
 use age::x25519::Recipient;
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params, types::Value};
 
 use super::crypto::KdfParams;
 use crate::{Error, Result};
@@ -31,17 +31,21 @@ impl Header {
     }
 
     pub fn load(conn: &Connection) -> Result<Header> {
-        let text = |key: &str| -> Result<String> {
-            let value: Option<String> = conn
-                .query_row("SELECT value FROM header WHERE key = ?1", [key], |row| row.get(0))
-                .optional()?;
-            value.ok_or_else(|| missing(key))
+        let mut stmt = conn.prepare("SELECT key, value FROM header")?;
+        let fields: HashMap<String, Value> =
+            stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        let field = |key: &str| fields.get(key).ok_or_else(|| missing(key));
+        let text = |key: &str| -> Result<&str> {
+            match field(key)? {
+                Value::Text(text) => Ok(text),
+                _ => Err(bad(key)),
+            }
         };
         let blob = |key: &str| -> Result<Vec<u8>> {
-            let value: Option<Vec<u8>> = conn
-                .query_row("SELECT value FROM header WHERE key = ?1", [key], |row| row.get(0))
-                .optional()?;
-            value.ok_or_else(|| missing(key))
+            match field(key)? {
+                Value::Blob(bytes) => Ok(bytes.clone()),
+                _ => Err(bad(key)),
+            }
         };
         let number = |key: &str| -> Result<i64> { text(key)?.parse().map_err(|_| bad(key)) };
         if text("format")? != FORMAT {
@@ -49,9 +53,9 @@ impl Header {
         }
         let u32_of = |key: &str| -> Result<u32> { u32::try_from(number(key)?).map_err(|_| bad(key)) };
         Ok(Header {
-            vault_id: text("vault_id")?,
+            vault_id: text("vault_id")?.to_owned(),
             created: Timestamp::from_millisecond(number("created_ms")?).map_err(|_| bad("created_ms"))?,
-            recipient: Recipient::from_str(&text("recipient")?).map_err(|_| bad("recipient"))?,
+            recipient: Recipient::from_str(text("recipient")?).map_err(|_| bad("recipient"))?,
             kdf: KdfParams {
                 memory_kib: u32_of("kdf_memory_kib")?,
                 iterations: u32_of("kdf_iterations")?,

@@ -120,6 +120,9 @@ impl Vault {
         let mut conn =
             Connection::open_with_flags(path, flags).map_err(|err| schema::classify_open_error(err, path))?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Each CLI call is a short process: checkpointing the WAL on every close
+        // would cost an fsync per `get`. SQLite's auto-checkpoint still runs.
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
         let version = schema::check(&conn, path)?;
         if version < schema::LATEST {
             schema::migrate(&mut conn, path)?;
