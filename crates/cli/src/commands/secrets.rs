@@ -28,7 +28,7 @@ pub fn ls(ctx: &Context, pattern: Option<&str>, removed: bool) -> Result<()> {
                 None => String::new(),
             };
             vec![
-                meta.name.to_string(),
+                meta.name.as_str().to_owned(),
                 meta.version.to_string(),
                 meta.category.clone(),
                 output::when(meta.deleted.unwrap_or(meta.updated)),
