@@ -4,8 +4,8 @@
 set -euo pipefail
 
 profile=${1:-test}
-# Build: keyring's Secret Service client links libdbus.
-packages=(pkg-config libdbus-1-dev)
+# Build: a C compiler (present) and pkg-config; libdbus is vendored by keyring.
+packages=(pkg-config)
 case "$profile" in
   build) ;;
   # Test: a real Secret Service (gnome-keyring) in a private D-Bus session.

@@ -36,6 +36,10 @@ use header::Header;
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// A WAL larger than this is checkpointed and truncated when a vault closes:
+/// every new process re-reads the whole WAL to rebuild its index.
+const WAL_KEEP_BYTES: u64 = 256 * 1024;
+
 /// A vault opened without its key: metadata, history and the audit log only.
 pub struct Vault {
     conn: Connection,
@@ -121,7 +125,7 @@ impl Vault {
             Connection::open_with_flags(path, flags).map_err(|err| schema::classify_open_error(err, path))?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         // Each CLI call is a short process: checkpointing the WAL on every close
-        // would cost an fsync per `get`. SQLite's auto-checkpoint still runs.
+        // would cost an fsync per `get`. `Drop` truncates it once it grows.
         conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)?;
         let version = schema::check(&conn, path)?;
         if version < schema::LATEST {
@@ -232,6 +236,21 @@ impl Vault {
             audit::record(&self.conn, AuditAction::Forget, None, None)?;
         }
         Ok(())
+    }
+}
+
+impl Drop for Vault {
+    fn drop(&mut self) {
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        let large = std::fs::metadata(&wal).is_ok_and(|meta| meta.len() > WAL_KEEP_BYTES);
+        if large {
+            // Best effort and brief: a busy vault is checkpointed by a later close.
+            let _ = self.conn.busy_timeout(Duration::from_millis(200));
+            if let Err(err) = self.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)") {
+                tracing::debug!("WAL checkpoint skipped: {err}");
+            }
+        }
     }
 }
 

@@ -1,0 +1,95 @@
+//! Test-only routes under `/_emulator/` (served only with `--admin`): faults,
+//! the full state (values included, for assertions), request counts, reset,
+//! Runtype intake manifests and revocation, and the RunTools reveal switch.
+
+use axum::{
+    Json, Router,
+    extract::{Path, State},
+    routing::{get, post, put},
+};
+use serde_json::{Value, json};
+
+use crate::{ApiError, AppState, body::RawBody, faults::FaultConfig, runloop, runtools, runtype};
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/_emulator/faults", get(get_faults).put(put_faults).delete(clear_faults))
+        .route("/_emulator/state", get(state_dump))
+        .route("/_emulator/stats", get(stats))
+        .route("/_emulator/reset", post(reset))
+        .route("/_emulator/runtype/manifests", post(add_manifests))
+        .route("/_emulator/runtype/secrets/{key}/revoke", post(revoke))
+        .route("/_emulator/runtools/reveal", put(set_reveal_policy))
+}
+
+async fn get_faults(State(state): State<AppState>) -> Json<FaultConfig> {
+    Json(state.faults.get())
+}
+
+async fn put_faults(State(state): State<AppState>, body: RawBody) -> Result<Json<FaultConfig>, ApiError> {
+    let config: FaultConfig = body.json(&state, false)?;
+    config.validate().map_err(|message| ApiError::bad_request(state.dialect, message))?;
+    state.faults.set(config.clone());
+    Ok(Json(config))
+}
+
+async fn clear_faults(State(state): State<AppState>) -> Json<FaultConfig> {
+    state.faults.set(FaultConfig::default());
+    Json(FaultConfig::default())
+}
+
+async fn state_dump(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    state.db(|tx| {
+        Ok(Json(json!({
+            "runloop": runloop::dump(tx)?,
+            "runtype": runtype::dump(tx)?,
+            "runtools": runtools::dump(tx)?,
+        })))
+    })
+}
+
+async fn stats(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({ "requests": state.faults.requests() }))
+}
+
+async fn reset(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    state.store.reset().map_err(|err| ApiError { dialect: state.dialect, ..err })?;
+    state.faults.set(FaultConfig::default());
+    state.faults.reset_requests();
+    Ok(Json(json!({ "reset": true })))
+}
+
+async fn add_manifests(State(state): State<AppState>, body: RawBody) -> Result<Json<Value>, ApiError> {
+    let text = std::str::from_utf8(&body.0)
+        .map_err(|_| ApiError::bad_request(state.dialect, "body is not UTF-8"))?;
+    let count = runtype::load_manifests(&state.store, text)
+        .map_err(|message| ApiError::bad_request(state.dialect, message))?;
+    Ok(Json(json!({ "loaded": count })))
+}
+
+async fn revoke(State(state): State<AppState>, Path(key): Path<String>) -> Result<Json<Value>, ApiError> {
+    let dialect = state.dialect;
+    state.db(|tx| {
+        let changed = tx.execute("UPDATE runtype_secrets SET status = 'revoked' WHERE key = ?1", [&key])?;
+        if changed == 0 {
+            return Err(ApiError::not_found(dialect, format!("no Runtype secret {key}")));
+        }
+        Ok(Json(json!({ "revoked": key })))
+    })
+}
+
+async fn set_reveal_policy(State(state): State<AppState>, body: RawBody) -> Result<Json<Value>, ApiError> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Policy {
+        deny: bool,
+    }
+    let policy: Policy = body.json(&state, false)?;
+    state.db(|tx| {
+        tx.execute(
+            "INSERT OR REPLACE INTO settings (key, value) VALUES ('runtools_deny_reveal', ?1)",
+            [if policy.deny { "1" } else { "0" }],
+        )?;
+        Ok(Json(json!({ "deny": policy.deny })))
+    })
+}

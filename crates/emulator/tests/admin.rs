@@ -1,0 +1,125 @@
+//! Test-only routes: faults, state, stats, reset; persistence with --db.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Emulator, json};
+use serde_json::json;
+
+#[test]
+fn fail_next_and_429_bursts_then_recovery() {
+    let emu = Emulator::start();
+    json(
+        emu.admin("PUT", "runloop", "/faults")
+            .json(&json!({"fail_next": 2, "fail_next_status": 502}))
+            .send()
+            .unwrap(),
+        200,
+    );
+    for _ in 0..2 {
+        assert_eq!(emu.req("GET", "runloop", "/v1/secrets").send().unwrap().status(), 502);
+    }
+    json(emu.req("GET", "runloop", "/v1/secrets").send().unwrap(), 200);
+
+    json(
+        emu.admin("PUT", "runloop", "/faults")
+            .json(&json!({"burst_429": 1, "retry_after_s": 3}))
+            .send()
+            .unwrap(),
+        200,
+    );
+    let limited = emu.req("GET", "runloop", "/v1/secrets").send().unwrap();
+    assert_eq!(limited.status(), 429);
+    assert_eq!(limited.headers()["retry-after"], "3");
+    json(emu.req("GET", "runloop", "/v1/secrets").send().unwrap(), 200);
+}
+
+#[test]
+fn a_dropped_connection_still_applies_the_write() {
+    let emu = Emulator::start();
+    json(emu.admin("PUT", "runloop", "/faults").json(&json!({"drop_rate": 1.0})).send().unwrap(), 200);
+    let outcome = emu
+        .req("POST", "runloop", "/v1/secrets")
+        .json(&json!({"name": "AMBIGUOUS", "value": "v"}))
+        .send()
+        .and_then(|response| response.text());
+    assert!(outcome.is_err(), "the client must see a broken reply: {outcome:?}");
+    assert_eq!(emu.state()["runloop"][0]["name"], "AMBIGUOUS");
+}
+
+#[test]
+fn latency_and_error_rate() {
+    let emu = Emulator::start();
+    json(emu.admin("PUT", "runtype", "/faults").json(&json!({"latency_ms": 150})).send().unwrap(), 200);
+    let started = Instant::now();
+    json(emu.req("GET", "runtype", "/v1/secrets").send().unwrap(), 200);
+    assert!(started.elapsed() >= Duration::from_millis(150));
+
+    json(emu.admin("PUT", "runtype", "/faults").json(&json!({"error_rate": 1.0})).send().unwrap(), 200);
+    let body = json(emu.req("GET", "runtype", "/v1/secrets").send().unwrap(), 503);
+    assert!(body["error"].is_string());
+    json(emu.admin("DELETE", "runtype", "/faults").send().unwrap(), 200);
+    json(emu.req("GET", "runtype", "/v1/secrets").send().unwrap(), 200);
+    json(emu.admin("PUT", "runtype", "/faults").json(&json!({"error_rate": 2.0})).send().unwrap(), 400);
+}
+
+#[test]
+fn stats_and_reset() {
+    let emu = Emulator::start();
+    json(
+        emu.req("POST", "runloop", "/v1/secrets").json(&json!({"name": "A", "value": "v"})).send().unwrap(),
+        200,
+    );
+    json(emu.req("GET", "runloop", "/v1/secrets").send().unwrap(), 200);
+    assert_eq!(json(emu.admin("GET", "runloop", "/stats").send().unwrap(), 200)["requests"], 2);
+    json(emu.admin("POST", "runloop", "/reset").send().unwrap(), 200);
+    assert_eq!(emu.state()["runloop"], json!([]));
+    assert_eq!(json(emu.admin("GET", "runloop", "/stats").send().unwrap(), 200)["requests"], 0);
+}
+
+#[test]
+fn state_survives_a_restart_with_db() {
+    let dir = std::env::temp_dir().join(format!("kh-emu-db-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("state.sqlite");
+    {
+        let emu = Emulator::start_with(&["--db", db.to_str().unwrap()]);
+        json(
+            emu.req("POST", "runloop", "/v1/secrets")
+                .json(&json!({"name": "KEPT", "value": "v"}))
+                .send()
+                .unwrap(),
+            200,
+        );
+    }
+    let emu = Emulator::start_with(&["--db", db.to_str().unwrap()]);
+    json(emu.req("GET", "runloop", "/v1/secrets/KEPT").send().unwrap(), 200);
+    drop(emu);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn admin_routes_are_off_by_default_and_listeners_stay_on_loopback() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_keyhaven-emulator"))
+        .args(["--runloop", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line)
+        .unwrap();
+    let ready: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert!(ready.get("runtype").is_none());
+    let url = format!("http://{}/_emulator/state", ready["runloop"].as_str().unwrap());
+    assert_eq!(reqwest::blocking::get(url).unwrap().status(), 404);
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let refused = std::process::Command::new(env!("CARGO_BIN_EXE_keyhaven-emulator"))
+        .args(["--runloop", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--public"));
+}

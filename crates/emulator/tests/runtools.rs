@@ -1,0 +1,128 @@
+//! The RunTools dialect, per API.md §3.
+
+mod common;
+
+use common::{ADMIN_TOKEN, Emulator, OTHER_TOKEN, TOKEN, json};
+use serde_json::json;
+
+#[test]
+fn upsert_normalises_names_and_rotates() {
+    let emu = Emulator::start();
+    let first = json(
+        emu.req("POST", "runtools", "/v1/secrets")
+            .json(&json!({"name": " anthropic-api.key ", "value": "v1", "category": "provider"}))
+            .send()
+            .unwrap(),
+        200,
+    );
+    assert_eq!(first["data"]["name"], "ANTHROPIC_API_KEY");
+    assert_eq!(first["data"]["created"], true);
+    let second = json(
+        emu.req("POST", "runtools", "/v1/secrets")
+            .json(&json!({"name": "ANTHROPIC_API_KEY", "value": "v2"}))
+            .send()
+            .unwrap(),
+        200,
+    );
+    assert_eq!(
+        (second["data"]["created"].clone(), second["data"]["id"].clone()),
+        (json!(false), first["data"]["id"].clone())
+    );
+    let got = json(emu.req("GET", "runtools", "/v1/secrets/anthropic_api_key").send().unwrap(), 200);
+    assert_eq!(got["data"]["category"], "provider");
+    assert!(got["data"].get("value").is_none());
+    let revealed =
+        json(emu.req("POST", "runtools", "/v1/secrets/ANTHROPIC_API_KEY/reveal").send().unwrap(), 200);
+    assert_eq!(revealed["data"], json!({"name": "ANTHROPIC_API_KEY", "value": "v2"}));
+    json(
+        emu.req("POST", "runtools", "/v1/secrets").json(&json!({"name": "x", "value": "v"})).send().unwrap(),
+        400,
+    );
+    json(
+        emu.req("POST", "runtools", "/v1/secrets")
+            .json(&json!({"name": "OK", "value": "v", "category": "nope"}))
+            .send()
+            .unwrap(),
+        400,
+    );
+}
+
+#[test]
+fn user_secrets_are_private_and_org_secrets_need_an_admin() {
+    let emu = Emulator::start();
+    let as_user = |token: &str, method: &str, path: &str| {
+        emu.http.request(method.parse().unwrap(), emu.url("runtools", path)).bearer_auth(token)
+    };
+    json(
+        as_user(TOKEN, "POST", "/v1/secrets")
+            .json(&json!({"name": "MINE", "value": "private"}))
+            .send()
+            .unwrap(),
+        200,
+    );
+    json(as_user(OTHER_TOKEN, "POST", "/v1/secrets/MINE/reveal").send().unwrap(), 404);
+
+    let denied = json(
+        as_user(TOKEN, "POST", "/v1/secrets")
+            .json(&json!({"name": "SHARED", "value": "org", "orgWide": true}))
+            .send()
+            .unwrap(),
+        403,
+    );
+    assert_eq!(denied["error"]["code"], "forbidden");
+    json(
+        as_user(ADMIN_TOKEN, "POST", "/v1/secrets")
+            .json(&json!({"name": "SHARED", "value": "org", "orgWide": true}))
+            .send()
+            .unwrap(),
+        200,
+    );
+    json(as_user(TOKEN, "GET", "/v1/secrets/SHARED?orgWide=true").send().unwrap(), 200);
+    json(as_user(TOKEN, "POST", "/v1/secrets/SHARED/reveal?orgWide=true").send().unwrap(), 403);
+    let revealed =
+        json(as_user(ADMIN_TOKEN, "POST", "/v1/secrets/SHARED/reveal?orgWide=true").send().unwrap(), 200);
+    assert_eq!(revealed["data"]["value"], "org");
+
+    let listed = json(as_user(TOKEN, "GET", "/v1/secrets").send().unwrap(), 200);
+    let names: Vec<&str> =
+        listed["data"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["SHARED", "MINE"], "newest first, own and org");
+    let org_only = json(as_user(TOKEN, "GET", "/v1/secrets?secretScope=org").send().unwrap(), 200);
+    assert_eq!(org_only["data"].as_array().unwrap().len(), 1);
+    json(as_user(TOKEN, "GET", "/v1/secrets?all=true").send().unwrap(), 403);
+}
+
+#[test]
+fn reveal_can_be_switched_off_by_policy() {
+    let emu = Emulator::start();
+    json(
+        emu.req("POST", "runtools", "/v1/secrets")
+            .json(&json!({"name": "KEY", "value": "v"}))
+            .send()
+            .unwrap(),
+        200,
+    );
+    json(emu.admin("PUT", "runtools", "/runtools/reveal").json(&json!({"deny": true})).send().unwrap(), 200);
+    let body = json(emu.req("POST", "runtools", "/v1/secrets/KEY/reveal").send().unwrap(), 403);
+    assert!(body["error"]["message"].as_str().unwrap().contains("policy"));
+}
+
+#[test]
+fn delete_and_auth_headers() {
+    let emu = Emulator::start();
+    let url = emu.url("runtools", "/v1/secrets");
+    json(
+        emu.http
+            .post(&url)
+            .header("x-api-key", TOKEN)
+            .json(&json!({"name": "GONE", "value": "v"}))
+            .send()
+            .unwrap(),
+        200,
+    );
+    json(emu.req("DELETE", "runtools", "/v1/secrets/GONE").send().unwrap(), 200);
+    let body = json(emu.req("DELETE", "runtools", "/v1/secrets/GONE").send().unwrap(), 404);
+    assert_eq!(body["error"]["code"], "not_found");
+    let body = json(emu.http.get(&url).header("authorization", TOKEN).send().unwrap(), 401);
+    assert_eq!(body["error"]["code"], "unauthorized");
+}
