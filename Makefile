@@ -20,12 +20,14 @@ test:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) test --workspace --locked
+	scripts/conformance.sh
 
-## Benchmarks against keepassxc-cli and pass (prints one table).
+## Benchmarks: the vault against keepassxc-cli and pass, then the emulator.
 bench:
 	scripts/install-deps.sh bench
-	$(CARGO) build --release -p keyhaven-cli
+	$(CARGO) build --release -p keyhaven-cli -p keyhaven-emulator
 	KEYHAVEN_BIN="$(CARGO_TARGET_DIR)/release/keyhaven" scripts/bench.py
+	KEYHAVEN_EMULATOR_BIN="$(CARGO_TARGET_DIR)/release/keyhaven-emulator" scripts/bench_emulator.py
 
 fmt:
 	$(CARGO) fmt --all

@@ -11,9 +11,14 @@ case "$profile" in
   # Test: a real Secret Service (gnome-keyring) in a private D-Bus session.
   test) packages+=(dbus gnome-keyring) ;;
   # Bench: the peers we compare with, and a timer.
-  bench) packages+=(dbus gnome-keyring keepassxc pass gnupg tree sqlite3) ;;
+  bench) packages+=(dbus gnome-keyring keepassxc pass gnupg tree sqlite3 wrk) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
+
+# The conformance suite's virtualenv (pyenv Pythons carry venv; Debian's needs python3-venv).
+if [ "$profile" = test ] && ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+  packages+=(python3-venv)
+fi
 
 missing=()
 for package in "${packages[@]}"; do

@@ -143,12 +143,14 @@ async fn list(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<SecretListView>, ApiError> {
+    // `limit` is an int32 in the spec: anything else is a 400; in range, it is clamped.
     let limit = match query.get("limit").map(|v| v.trim()) {
         None | Some("") => DEFAULT_LIMIT,
-        Some(text) => text
-            .parse::<i64>()
-            .map_err(|_| ApiError::bad_request(state.dialect, "limit must be an integer"))?
-            .clamp(0, MAX_LIMIT),
+        Some(text) => i64::from(
+            text.parse::<i32>()
+                .map_err(|_| ApiError::bad_request(state.dialect, "limit must be a 32-bit integer"))?,
+        )
+        .clamp(0, MAX_LIMIT),
     };
     state.db(|tx| {
         let total: i64 = tx.query_row("SELECT count(*) FROM runloop_secrets", [], |r| r.get(0))?;

@@ -104,6 +104,7 @@ fn list_limit_defaults_to_20_and_caps_at_5000() {
     let capped = json(emu.req("GET", "runloop", "/v1/secrets?limit=99999").send().unwrap(), 200);
     assert_eq!(capped["secrets"].as_array().unwrap().len(), 25);
     json(emu.req("GET", "runloop", "/v1/secrets?limit=abc").send().unwrap(), 400);
+    json(emu.req("GET", "runloop", "/v1/secrets?limit=2147483648").send().unwrap(), 400);
 }
 
 #[test]
