@@ -29,10 +29,10 @@ def reexec_in_private_session():
     env = dict(os.environ, HOME=home, XDG_DATA_HOME=f"{home}/data", XDG_CONFIG_HOME=f"{home}/config",
                XDG_CACHE_HOME=f"{home}/cache", KEYHAVEN_BENCH_HOME=home)
     env.pop("DBUS_SESSION_BUS_ADDRESS", None)
-    inner = ("echo -n keyring-pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && "
-             f"exec {sys.executable} {Path(__file__).resolve()}")
+    with_keyring = Path(__file__).resolve().with_name("with-keyring.sh")
     try:
-        return subprocess.call(["dbus-run-session", "--", "sh", "-c", inner], env=env)
+        return subprocess.call(
+            ["dbus-run-session", "--", str(with_keyring), sys.executable, str(Path(__file__).resolve())], env=env)
     finally:
         shutil.rmtree(home, ignore_errors=True)
 

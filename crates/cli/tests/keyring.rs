@@ -11,10 +11,10 @@ use common::Kh;
 fn remember_lock_unlock_and_forget_with_a_real_keyring() {
     let kh = Kh::new();
     kh.ok(&["set", "REMEMBERED"], Some(b"value-from-keyring"));
+    // Results go to $OUT: the session bus's stdout also carries what the daemons print.
     let script = r#"
         set -u
-        echo -n keyring-pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null || exit 90
-        step() { echo "== $1"; shift; "$@"; echo "exit=$?"; }
+        step() { echo "== $1" >>"$OUT"; shift; "$@" >>"$OUT"; echo "exit=$?" >>"$OUT"; }
         step remember env KEYHAVEN_PASSPHRASE="$PASS" "$KH" unlock --remember
         step get-remembered "$KH" get REMEMBERED
         step info "$KH" --json info
@@ -26,9 +26,12 @@ fn remember_lock_unlock_and_forget_with_a_real_keyring() {
         step get-forgotten "$KH" get REMEMBERED
     "#;
     let data = kh.path("xdg-data");
+    let results = kh.path("keyring-steps.txt");
+    let with_keyring = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/with-keyring.sh");
     let out = Command::new("dbus-run-session")
-        .args(["--", "sh", "-c", script])
+        .args(["--", with_keyring, "sh", "-c", script])
         .env("KH", env!("CARGO_BIN_EXE_keyhaven"))
+        .env("OUT", &results)
         .env("PASS", common::PASSPHRASE)
         .env("KEYHAVEN_VAULT", &kh.vault)
         .env("HOME", kh.dir.path())
@@ -38,7 +41,7 @@ fn remember_lock_unlock_and_forget_with_a_real_keyring() {
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
         .output()
         .expect("dbus-run-session is needed (apt install dbus gnome-keyring; `make test` installs them)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = std::fs::read_to_string(&results).unwrap_or_default();
     let stderr = String::from_utf8_lossy(&out.stderr);
     let step = |name: &str| -> String {
         let start = stdout

@@ -67,7 +67,7 @@ pub fn info(ctx: &Context) -> Result<()> {
         ("remembered on this device", if info.remembered_on_device { "yes" } else { "no" }.into()),
         ("secrets", info.secrets.to_string()),
         ("removed (tombstones)", info.tombstones.to_string()),
-        ("file size", output::mib(info.file_bytes)),
+        ("size on disk", output::mib(info.file_bytes)),
     ];
     for (label, value) in rows {
         println!("{label:<27}{value}");

@@ -155,7 +155,12 @@ impl Vault {
             [],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )?;
-        let file_bytes = std::fs::metadata(&self.path).map(|meta| meta.len()).unwrap_or(0);
+        // The WAL holds recent writes until a checkpoint: count it too.
+        let file_bytes = [self.path.clone().into_os_string(), wal_path(&self.path)]
+            .iter()
+            .filter_map(|path| std::fs::metadata(path).ok())
+            .map(|meta| meta.len())
+            .sum();
         Ok(VaultInfo {
             path: self.path.clone(),
             vault_id: self.header.vault_id.clone(),
@@ -241,9 +246,7 @@ impl Vault {
 
 impl Drop for Vault {
     fn drop(&mut self) {
-        let mut wal = self.path.clone().into_os_string();
-        wal.push("-wal");
-        let large = std::fs::metadata(&wal).is_ok_and(|meta| meta.len() > WAL_KEEP_BYTES);
+        let large = std::fs::metadata(wal_path(&self.path)).is_ok_and(|meta| meta.len() > WAL_KEEP_BYTES);
         if large {
             // Best effort and brief: a busy vault is checkpointed by a later close.
             let _ = self.conn.busy_timeout(Duration::from_millis(200));
@@ -252,6 +255,12 @@ impl Drop for Vault {
             }
         }
     }
+}
+
+fn wal_path(path: &Path) -> std::ffi::OsString {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    wal
 }
 
 fn create_private_dir(dir: &Path) -> Result<()> {
