@@ -219,7 +219,11 @@ fn find(tx: &Transaction<'_>, name: &str, owner: &str) -> Result<Record, ApiErro
         record,
     )
     .optional()?
-    .ok_or_else(|| ApiError::not_found(Dialect::RunTools, format!("secret {name} not found")))
+    .ok_or_else(|| missing(name))
+}
+
+fn missing(name: &str) -> ApiError {
+    ApiError::not_found(Dialect::RunTools, format!("secret {name} not found"))
 }
 
 async fn get_one(
@@ -253,8 +257,7 @@ async fn reveal(
                 |r| r.get(0),
             )
             .optional()?;
-        let value = value
-            .ok_or_else(|| ApiError::not_found(Dialect::RunTools, format!("secret {name} not found")))?;
+        let value = value.ok_or_else(|| missing(&name))?;
         tracing::info!(secret = %name, "secret.revealed");
         Ok(Json(json!({ "data": { "name": name, "value": value } })))
     })
@@ -271,7 +274,7 @@ async fn remove(
         let deleted =
             tx.execute("DELETE FROM runtools_secrets WHERE name = ?1 AND owner = ?2", params![name, owner])?;
         if deleted == 0 {
-            return Err(ApiError::not_found(Dialect::RunTools, format!("secret {name} not found")));
+            return Err(missing(&name));
         }
         Ok(Json(json!({ "data": { "success": true } })))
     })

@@ -215,6 +215,24 @@ fn write_value(tx: &Transaction<'_>, id: &str, value: &str, now: i64) -> rusqlit
     Ok(())
 }
 
+/// Sets the description and docs link that are given, leaving the others.
+fn write_meta(
+    tx: &Transaction<'_>,
+    id: &str,
+    description: Option<&str>,
+    docs_url: Option<&str>,
+    now: i64,
+) -> rusqlite::Result<()> {
+    if description.is_some() || docs_url.is_some() {
+        tx.execute(
+            "UPDATE runtype_secrets SET description = coalesce(?2, description), docs_url = coalesce(?3, docs_url),
+                updated_ms = ?4 WHERE id = ?1",
+            params![id, description, docs_url, now],
+        )?;
+    }
+    Ok(())
+}
+
 async fn update(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -234,13 +252,7 @@ async fn update(
         if let Some(value) = &body.value {
             write_value(tx, &id, value, now)?;
         }
-        if body.description.is_some() || body.docs_url.is_some() {
-            tx.execute(
-                "UPDATE runtype_secrets SET description = coalesce(?2, description), docs_url = coalesce(?3, docs_url),
-                    updated_ms = ?4 WHERE id = ?1",
-                params![id, body.description, body.docs_url, now],
-            )?;
-        }
+        write_meta(tx, &id, body.description.as_deref(), body.docs_url.as_deref(), now)?;
         Ok(data(StatusCode::OK, by_id(tx, &id)?))
     })
 }
@@ -668,12 +680,7 @@ async fn submit(State(state): State<AppState>, body: RawBody) -> Result<Json<Val
             if let Some(value) = &item.value {
                 write_value(tx, &id, value, now)?;
             }
-            if item.description.is_some() || item.docs_url.is_some() {
-                tx.execute(
-                    "UPDATE runtype_secrets SET description = coalesce(?2, description), docs_url = coalesce(?3, docs_url) WHERE id = ?1",
-                    params![id, item.description, item.docs_url],
-                )?;
-            }
+            write_meta(tx, &id, item.description.as_deref(), item.docs_url.as_deref(), now)?;
         }
         // Rows created without a value start at version 0; a first value makes them 1.
         let manifest = render(tx, &declared, &body.source, body.return_url.as_deref(), now)?;
