@@ -1,13 +1,13 @@
 //! The vault header: identity and key-derivation facts stored in the `header`
 //! table. Only the wrapped (encrypted) identity is secret, and it is sealed.
 
-use std::{collections::HashMap, str::FromStr};
+use std::{collections::HashMap, path::Path, str::FromStr};
 
 use age::x25519::Recipient;
 use jiff::Timestamp;
 use rusqlite::{Connection, params, types::Value};
 
-use super::crypto::KdfParams;
+use super::{crypto::KdfParams, schema};
 use crate::{Error, Result};
 
 const FORMAT: &str = "keyhaven-vault";
@@ -30,10 +30,20 @@ impl Header {
         format!("keyhaven-identity-v1:{}", self.vault_id).into_bytes()
     }
 
-    pub fn load(conn: &Connection) -> Result<Header> {
-        let mut stmt = conn.prepare("SELECT key, value FROM header")?;
-        let fields: HashMap<String, Value> =
-            stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    /// Reads the header; damage is reported against `path`.
+    pub fn load(conn: &Connection, path: &Path) -> Result<Header> {
+        let fields: HashMap<String, Value> = conn
+            .prepare("SELECT key, value FROM header")
+            .and_then(|mut stmt| {
+                stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<rusqlite::Result<_>>()
+            })
+            .map_err(|err| schema::classify_open_error(err, path))?;
+        let missing =
+            |key: &str| Error::Corrupt { path: path.to_owned(), reason: format!("the header has no {key}") };
+        let bad = |key: &str| Error::Corrupt {
+            path: path.to_owned(),
+            reason: format!("the header's {key} is malformed"),
+        };
         let field = |key: &str| fields.get(key).ok_or_else(|| missing(key));
         let text = |key: &str| -> Result<&str> {
             match field(key)? {
@@ -85,12 +95,4 @@ impl Header {
         put.execute(params!["wrapped_identity", self.wrapped_identity])?;
         Ok(())
     }
-}
-
-fn missing(key: &str) -> Error {
-    Error::Corrupt { path: Default::default(), reason: format!("the header has no {key}") }
-}
-
-fn bad(key: &str) -> Error {
-    Error::Corrupt { path: Default::default(), reason: format!("the header's {key} is malformed") }
 }

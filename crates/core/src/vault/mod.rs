@@ -131,16 +131,11 @@ impl Vault {
         if version < schema::LATEST {
             schema::migrate(&mut conn, path)?;
         }
-        let with_path = |err: Error| match err {
-            Error::Corrupt { reason, .. } => Error::Corrupt { path: path.to_owned(), reason },
-            Error::Database(err) => schema::classify_open_error(err, path),
-            other => other,
-        };
         conn.execute_batch(
             "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;",
         )
-        .map_err(|err| with_path(err.into()))?;
-        let header = Header::load(&conn).map_err(with_path)?;
+        .map_err(|err| schema::classify_open_error(err, path))?;
+        let header = Header::load(&conn, path)?;
         tracing::debug!(path = %path.display(), "opened vault");
         Ok(Vault { conn, path: path.to_owned(), header })
     }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use age::x25519::Identity;
 use rayon::prelude::*;
-use rusqlite::{Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 use secrecy::SecretString;
 use serde::Serialize;
 
@@ -91,10 +91,6 @@ impl UnlockedVault {
         self.vault
     }
 
-    fn immediate(&mut self) -> Result<Transaction<'_>> {
-        Ok(self.vault.conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
-    }
-
     /// Decrypts the current value of `name` and records why.
     pub fn reveal(&mut self, name: &SecretName, access: Access) -> Result<SecretString> {
         let (id, meta) = records::live(&self.vault.conn, name)?;
@@ -128,7 +124,7 @@ impl UnlockedVault {
                 Ok((name.clone(), crypto::open_value(identity, name, *version, sealed)?))
             })
             .collect::<Result<Vec<_>>>()?;
-        let tx = self.immediate()?;
+        let tx = immediate(&mut self.vault.conn)?;
         for (name, _) in &values {
             audit::record(&tx, access.action(), Some(name.as_str()), None)?;
         }
@@ -145,8 +141,8 @@ impl UnlockedVault {
     ) -> Result<SecretMeta> {
         validate_value(name, value)?;
         fields.validate()?;
-        let recipient = self.vault.header.recipient.clone();
-        let tx = self.immediate()?;
+        let recipient = &self.vault.header.recipient;
+        let tx = immediate(&mut self.vault.conn)?;
         let write = match records::any(&tx, name)? {
             Some(stored) if stored.meta.deleted.is_none() => {
                 return Err(Error::AlreadyExists(name.to_string()));
@@ -155,7 +151,7 @@ impl UnlockedVault {
             None => Write::Insert,
         };
         let version = next_version(&write);
-        let sealed = crypto::seal_value(&recipient, name, version, value);
+        let sealed = crypto::seal_value(recipient, name, version, value);
         write_version(&tx, name, write, &sealed, "set", Some(fields))?;
         audit::record(&tx, Action::Set, Some(name.as_str()), None)?;
         let (_, meta) = records::live(&tx, name)?;
@@ -166,12 +162,12 @@ impl UnlockedVault {
     /// Gives an existing secret a new value as a new version.
     pub fn rotate(&mut self, name: &SecretName, value: &SecretString) -> Result<SecretMeta> {
         validate_value(name, value)?;
-        let recipient = self.vault.header.recipient.clone();
-        let tx = self.immediate()?;
+        let recipient = &self.vault.header.recipient;
+        let tx = immediate(&mut self.vault.conn)?;
         let (id, meta) = records::live(&tx, name)?;
         let write = Write::NextVersion(Stored { id, meta });
         let version = next_version(&write);
-        let sealed = crypto::seal_value(&recipient, name, version, value);
+        let sealed = crypto::seal_value(recipient, name, version, value);
         write_version(&tx, name, write, &sealed, "rotate", None)?;
         audit::record(&tx, Action::Rotate, Some(name.as_str()), Some(&format!("version {version}")))?;
         let (_, meta) = records::live(&tx, name)?;
@@ -181,16 +177,16 @@ impl UnlockedVault {
 
     /// Makes the value of `version` current again, as a new version.
     pub fn rollback(&mut self, name: &SecretName, version: u32) -> Result<SecretMeta> {
-        let recipient = self.vault.header.recipient.clone();
-        let identity = self.identity.clone();
-        let tx = self.immediate()?;
+        let recipient = &self.vault.header.recipient;
+        let identity = &self.identity;
+        let tx = immediate(&mut self.vault.conn)?;
         let (id, meta) = records::live(&tx, name)?;
         let sealed = records::ciphertext(&tx, id, version)?
             .ok_or_else(|| Error::VersionNotFound { name: name.to_string(), version })?;
-        let value = crypto::open_value(&identity, name, version, &sealed)?;
+        let value = crypto::open_value(identity, name, version, &sealed)?;
         let write = Write::NextVersion(Stored { id, meta });
         let new_version = next_version(&write);
-        let resealed = crypto::seal_value(&recipient, name, new_version, &value);
+        let resealed = crypto::seal_value(recipient, name, new_version, &value);
         write_version(&tx, name, write, &resealed, &format!("rollback to {version}"), None)?;
         audit::record(&tx, Action::Rollback, Some(name.as_str()), Some(&format!("to version {version}")))?;
         let (_, meta) = records::live(&tx, name)?;
@@ -200,7 +196,7 @@ impl UnlockedVault {
 
     /// Removes a secret, leaving a tombstone (for sync) until `purge`.
     pub fn remove(&mut self, name: &SecretName) -> Result<()> {
-        let tx = self.immediate()?;
+        let tx = immediate(&mut self.vault.conn)?;
         let (id, _) = records::live(&tx, name)?;
         let now = now_ms();
         tx.execute("UPDATE secrets SET deleted_ms = ?2, updated_ms = ?2 WHERE id = ?1", params![id, now])?;
@@ -211,7 +207,7 @@ impl UnlockedVault {
 
     /// Deletes every tombstone with all its versions. Returns how many.
     pub fn purge(&mut self) -> Result<usize> {
-        let tx = self.immediate()?;
+        let tx = immediate(&mut self.vault.conn)?;
         let purged = tx.execute("DELETE FROM secrets WHERE deleted_ms IS NOT NULL", [])?;
         audit::record(&tx, Action::Purge, None, Some(&format!("{purged} removed secrets")))?;
         tx.commit()?;
@@ -231,8 +227,8 @@ impl UnlockedVault {
         for (name, value) in &entries {
             validate_value(name, value)?;
         }
-        let recipient = self.vault.header.recipient.clone();
-        let tx = self.immediate()?;
+        let recipient = &self.vault.header.recipient;
+        let tx = immediate(&mut self.vault.conn)?;
         let mut report = ImportReport::default();
         let mut planned = Vec::with_capacity(entries.len());
         for (name, value) in entries {
@@ -260,7 +256,7 @@ impl UnlockedVault {
             let batch: Vec<_> = planned.by_ref().take(BATCH).collect();
             let sealed: Vec<Vec<u8>> = batch
                 .par_iter()
-                .map(|(name, value, write)| crypto::seal_value(&recipient, name, next_version(write), value))
+                .map(|(name, value, write)| crypto::seal_value(recipient, name, next_version(write), value))
                 .collect();
             for ((name, _, write), sealed) in batch.into_iter().zip(sealed) {
                 write_version(&tx, &name, write, &sealed, "import", None)?;
@@ -287,7 +283,7 @@ impl UnlockedVault {
         header.salt = crypto::random_bytes::<{ crypto::SALT_LEN }>().to_vec();
         let key = header.kdf.derive(new_passphrase, &header.salt)?;
         header.wrapped_identity = crypto::wrap_identity(&self.identity, &key, &header.wrap_context());
-        let tx = self.immediate()?;
+        let tx = immediate(&mut self.vault.conn)?;
         header.save(&tx)?;
         audit::record(&tx, Action::ChangePassphrase, None, None)?;
         tx.commit()?;
@@ -302,7 +298,7 @@ impl UnlockedVault {
         if !self.vault.header.remember {
             let mut header = self.vault.header.clone();
             header.remember = true;
-            let tx = self.immediate()?;
+            let tx = immediate(&mut self.vault.conn)?;
             header.save(&tx)?;
             audit::record(&tx, Action::Remember, None, None)?;
             tx.commit()?;
@@ -310,6 +306,13 @@ impl UnlockedVault {
         }
         Ok(())
     }
+}
+
+/// Begins a write that takes SQLite's lock at once, so concurrent writers queue
+/// on `busy_timeout` instead of failing to upgrade a read lock. Borrows only the
+/// connection, so the identity and header stay readable alongside it.
+fn immediate(conn: &mut Connection) -> Result<Transaction<'_>> {
+    Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
 }
 
 fn next_version(write: &Write) -> u32 {
