@@ -6,6 +6,7 @@ Medians of repeated runs, never single timings; everything runs in a private
 HOME, D-Bus session and gnome-keyring, so nothing touches the user's own stores.
 """
 
+import base64
 import json
 import os
 import secrets
@@ -16,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 KH = os.environ.get("KEYHAVEN_BIN", "keyhaven")
 SIZES = [1_000, 10_000]
@@ -100,15 +102,14 @@ class KeePassXC:
         self.stdin = f"{PASSWORD}\n".encode()
 
     def insert(self, names, values, work):
-        from xml.sax.saxutils import escape
         entries = "".join(
             "<Entry><UUID>{}</UUID><String><Key>Title</Key><Value>{}</Value></String>"
             "<String><Key>Password</Key><Value>{}</Value></String></Entry>".format(
-                __import__("base64").b64encode(secrets.token_bytes(16)).decode(), escape(n), escape(v))
+                base64.b64encode(secrets.token_bytes(16)).decode(), escape(n), escape(v))
             for n, v in zip(names, values))
         xml = work / "export.xml"
         xml.write_text('<?xml version="1.0" encoding="utf-8"?><KeePassFile><Meta><Generator>bench</Generator></Meta>'
-                       f"<Root><Group><UUID>{__import__('base64').b64encode(secrets.token_bytes(16)).decode()}</UUID>"
+                       f"<Root><Group><UUID>{base64.b64encode(secrets.token_bytes(16)).decode()}</UUID>"
                        f"<Name>Root</Name>{entries}</Group></Root></KeePassFile>")
         seconds = once(["keepassxc-cli", "import", "-q", "-p", "-t", "100", str(xml), str(self.db)],
                        stdin=f"{PASSWORD}\n{PASSWORD}\n".encode())
