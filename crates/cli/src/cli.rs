@@ -114,12 +114,88 @@ pub enum Command {
         #[arg(last = true, required = true, value_name = "CMD")]
         command: Vec<std::ffi::OsString>,
     },
+    /// Add, list, test or remove remotes (hosted secrets services)
+    Remote {
+        #[command(subcommand)]
+        command: RemoteCommand,
+    },
+    /// Sync with one remote, or with every remote in turn
+    Sync {
+        /// The remote [default: all of them]
+        remote: Option<String>,
+        /// Show the plan; change nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Propagate removals both ways (without it they are only reported)
+        #[arg(long)]
+        prune: bool,
+        /// Fetch values this device lacks, where the remote can reveal them (RunTools)
+        #[arg(long)]
+        pull: bool,
+    },
+    /// List the conflicts sync found (both sides changed)
+    Conflicts,
+    /// Settle a conflict by keeping one side
+    Resolve {
+        name: String,
+        #[arg(long, value_enum)]
+        keep: KeepSide,
+        /// The remote [default: the only one the secret is in conflict with]
+        #[arg(long)]
+        remote: Option<String>,
+    },
     /// Show the audit log (what was done, when; never values)
     Log {
         /// How many of the newest entries
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+}
+
+#[derive(Subcommand)]
+pub enum RemoteCommand {
+    /// Add a remote; its API token is read from stdin, or a hidden prompt on a terminal
+    Add {
+        name: String,
+        #[arg(long, value_enum)]
+        kind: RemoteKind,
+        /// Base URL, e.g. https://api.runloop.ai (HTTPS except on loopback)
+        #[arg(long)]
+        url: String,
+        /// RunTools: sync your own secrets (user) or the org-wide ones (org)
+        #[arg(long, value_enum)]
+        scope: Option<RemoteScope>,
+    },
+    /// List remotes (works locked)
+    Ls,
+    /// Check that a remote answers and accepts its token
+    Test { name: String },
+    /// Forget a remote and its sync state (nothing changes on the remote)
+    Rm {
+        name: String,
+        /// Do not ask for confirmation
+        #[arg(long, short)]
+        yes: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum RemoteKind {
+    Runloop,
+    Runtype,
+    Runtools,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum RemoteScope {
+    User,
+    Org,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum KeepSide {
+    Local,
+    Remote,
 }
 
 #[derive(Args)]

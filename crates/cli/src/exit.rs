@@ -12,6 +12,9 @@ pub const ALREADY_EXISTS: u8 = 5;
 pub const INVALID_INPUT: u8 = 6;
 pub const CORRUPT: u8 = 7;
 pub const INCOMPATIBLE: u8 = 8;
+pub const REMOTE: u8 = 9;
+/// `sync` finished, but conflicts or failed operations remain.
+pub const SYNC_INCOMPLETE: u8 = 10;
 /// `run` could not start the command (as shells report it).
 pub const CANNOT_RUN: u8 = 127;
 
@@ -26,6 +29,8 @@ Exit codes:
   6    invalid input (name, value, .env file, parameters)
   7    vault damaged, not a vault, or a value failed its integrity check
   8    vault written by a newer Keyhaven
+  9    a remote could not be reached, or refused the token or the request
+  10   sync left conflicts or failed operations (see `keyhaven conflicts`)
   run: the command's own exit code (128+N if killed by signal N; 127 if it could not start)";
 
 /// The exit code for an error: the first core error in its chain decides.
@@ -44,6 +49,7 @@ pub fn code_for(err: &anyhow::Error) -> ExitCode {
         Some(ErrorKind::InvalidInput) => INVALID_INPUT,
         Some(ErrorKind::Corrupt) => CORRUPT,
         Some(ErrorKind::Incompatible) => INCOMPATIBLE,
+        Some(ErrorKind::Remote) => REMOTE,
         _ => FAILURE,
     })
 }

@@ -1,9 +1,13 @@
 //! Test 1: planted values never reach the disk, the temp dir or the logs.
 
 mod common;
+#[path = "../../core/tests/common/emulator.rs"]
+mod emulator;
 
 use aho_corasick::AhoCorasick;
 use common::{Kh, files_under, random_values};
+use emulator::{Emulator, TOKEN};
+use keyhaven_core::remote::Kind;
 
 #[test]
 fn planted_values_never_appear_in_files_temp_dir_or_trace_logs() {
@@ -55,12 +59,31 @@ fn planted_values_never_appear_in_files_temp_dir_or_trace_logs() {
     traced(&mut logs, &["history", "SET_0"], None);
     traced(&mut logs, &["log"], None);
 
+    // Sync pushes every value, and pulls them back where the dialect reveals.
+    let emulator = Emulator::start();
+    for kind in [Kind::Runloop, Kind::Runtools] {
+        let url = emulator.url(kind);
+        traced(
+            &mut logs,
+            &["remote", "add", kind.as_str(), "--kind", kind.as_str(), "--url", &url],
+            Some(TOKEN.as_bytes()),
+        );
+        traced(&mut logs, &["remote", "test", kind.as_str()], None);
+        traced(&mut logs, &["sync", kind.as_str()], None);
+    }
+    let pulled = random_values(1).remove(0);
+    let body = serde_json::json!({ "name": "PULLED", "value": pulled });
+    emulator.call(Kind::Runtools, "POST", "/v1/secrets", Some(body));
+    traced(&mut logs, &["sync", "runtools", "--pull"], None);
+    traced(&mut logs, &["remote", "ls"], None);
+
     let vault_dir = kh.vault.parent().unwrap();
     let wal = kh.vault.with_extension("sqlite-wal");
     assert!(wal.exists(), "the scan must see the WAL");
     let mut scanned = files_under(vault_dir);
     scanned.sort();
-    let matcher = AhoCorasick::new(&values).unwrap();
+    let matcher =
+        AhoCorasick::new(values.iter().map(String::as_str).chain([pulled.as_str(), TOKEN])).unwrap();
     let mut hits = Vec::new();
     for path in &scanned {
         let bytes = std::fs::read(path).unwrap();
@@ -79,4 +102,6 @@ fn planted_values_never_appear_in_files_temp_dir_or_trace_logs() {
     // The values really are in the vault: reading them back works.
     assert_eq!(kh.ok(&["get", "IMPORTED_7"], None), import_values[7]);
     assert_eq!(kh.ok(&["get", "SET_3"], None), rotate_values[3]);
+    assert_eq!(kh.ok(&["get", "PULLED"], None), pulled);
+    assert_eq!(emulator.secrets(Kind::Runloop).len(), set_values.len() + import_values.len());
 }

@@ -72,6 +72,18 @@ pub enum Error {
 
     #[error("key derivation failed: {0}")]
     Kdf(String),
+
+    #[error("the stored token of remote {0} failed its integrity check; remove the remote and add it again")]
+    TokenIntegrity(String),
+
+    #[error("no remote named {0}; `keyhaven remote ls` lists them")]
+    NoRemote(String),
+
+    #[error("a remote named {0} already exists")]
+    RemoteExists(String),
+
+    #[error(transparent)]
+    Remote(#[from] crate::remote::RemoteError),
 }
 
 /// Coarse classes of [`Error`], stable for callers that branch on them
@@ -87,6 +99,8 @@ pub enum ErrorKind {
     Corrupt,
     /// The vault was written by a newer version.
     Incompatible,
+    /// A remote could not be reached, refused the credentials or the request.
+    Remote,
     Other,
 }
 
@@ -94,10 +108,18 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::Invalid { .. } | Error::EnvFile { .. } => ErrorKind::InvalidInput,
-            Error::NotFound(_) | Error::VersionNotFound { .. } | Error::NoVault(_) => ErrorKind::NotFound,
-            Error::AlreadyExists(_) | Error::VaultExists(_) => ErrorKind::AlreadyExists,
+            Error::NotFound(_) | Error::VersionNotFound { .. } | Error::NoVault(_) | Error::NoRemote(_) => {
+                ErrorKind::NotFound
+            }
+            Error::AlreadyExists(_) | Error::VaultExists(_) | Error::RemoteExists(_) => {
+                ErrorKind::AlreadyExists
+            }
             Error::WrongPassphrase | Error::Locked => ErrorKind::Auth,
-            Error::Integrity { .. } | Error::NotAVault { .. } | Error::Corrupt { .. } => ErrorKind::Corrupt,
+            Error::Integrity { .. }
+            | Error::NotAVault { .. }
+            | Error::Corrupt { .. }
+            | Error::TokenIntegrity(_) => ErrorKind::Corrupt,
+            Error::Remote(_) => ErrorKind::Remote,
             Error::TooNew { .. } => ErrorKind::Incompatible,
             _ => ErrorKind::Other,
         }

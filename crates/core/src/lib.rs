@@ -6,7 +6,9 @@
 
 pub mod envfile;
 pub mod error;
+pub mod remote;
 pub mod secret;
+pub mod sync;
 pub mod vault;
 
 pub use error::{Error, ErrorKind, Result};

@@ -1,8 +1,10 @@
 //! One module per group of subcommands. Each command reads its input, calls
 //! keyhaven-core and prints; no vault logic lives here.
 
+mod remote;
 mod run;
 mod secrets;
+mod sync;
 mod transfer;
 mod vault;
 
@@ -82,6 +84,12 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::History { name } => secrets::history(&ctx, &name),
         Command::Rollback { name, version } => secrets::rollback(&mut ctx, &name, version),
         Command::Log { limit } => secrets::log(&ctx, limit),
+        Command::Remote { command } => remote::dispatch(&mut ctx, command),
+        Command::Sync { remote, dry_run, prune, pull } => {
+            sync::sync(&mut ctx, remote.as_deref(), keyhaven_core::sync::SyncOptions { dry_run, prune, pull })
+        }
+        Command::Conflicts => sync::conflicts(&ctx),
+        Command::Resolve { name, keep, remote } => sync::resolve(&mut ctx, &name, keep, remote.as_deref()),
         Command::Import { file, overwrite } => transfer::import(&mut ctx, &file, overwrite),
         Command::Export { format, reveal } => transfer::export(&mut ctx, format, reveal),
         Command::Run { only, no_masking, command } => return run::run(&mut ctx, &only, !no_masking, command),

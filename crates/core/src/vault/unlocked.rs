@@ -86,6 +86,43 @@ impl UnlockedVault {
         Self { vault, identity }
     }
 
+    pub(crate) fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// Decrypts one version of a live secret without an audit entry of its
+    /// own: for callers that record their own (sync records one per run).
+    pub(crate) fn value_at(&self, name: &SecretName, version: u32) -> Result<SecretString> {
+        let (id, _) = records::live(&self.vault.conn, name)?;
+        let sealed = records::ciphertext(&self.vault.conn, id, version)?
+            .ok_or_else(|| Error::VersionNotFound { name: name.to_string(), version })?;
+        crypto::open_value(&self.identity, name, version, &sealed)
+    }
+
+    /// Stores a value fetched from a remote: a new secret, a revived one or a
+    /// new version, with `origin` in its history.
+    pub(crate) fn store_pulled(
+        &mut self,
+        name: &SecretName,
+        value: &SecretString,
+        origin: &str,
+    ) -> Result<SecretMeta> {
+        validate_value(name, value)?;
+        let recipient = &self.vault.header.recipient;
+        let tx = immediate(&mut self.vault.conn)?;
+        let write = match records::any(&tx, name)? {
+            Some(stored) => Write::NextVersion(stored),
+            None => Write::Insert,
+        };
+        let version = next_version(&write);
+        let sealed = crypto::seal_value(recipient, name, version, value);
+        write_version(&tx, name, write, &sealed, origin, None)?;
+        audit::record(&tx, Action::Pull, Some(name.as_str()), Some(origin))?;
+        let (_, meta) = records::live(&tx, name)?;
+        tx.commit()?;
+        Ok(meta)
+    }
+
     /// Drops the identity; the returned vault serves metadata only.
     pub fn lock(self) -> Vault {
         self.vault
@@ -311,7 +348,7 @@ impl UnlockedVault {
 /// Begins a write that takes SQLite's lock at once, so concurrent writers queue
 /// on `busy_timeout` instead of failing to upgrade a read lock. Borrows only the
 /// connection, so the identity and header stay readable alongside it.
-fn immediate(conn: &mut Connection) -> Result<Transaction<'_>> {
+pub(crate) fn immediate(conn: &mut Connection) -> Result<Transaction<'_>> {
     Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
 }
 

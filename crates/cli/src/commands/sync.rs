@@ -1,0 +1,175 @@
+//! sync, conflicts, resolve.
+
+use std::io::IsTerminal;
+
+use anyhow::Result;
+use indicatif::{ProgressBar, ProgressStyle};
+use keyhaven_core::sync::{self, Action, Keep, Status, SyncOptions, SyncReport};
+
+use super::{Context, parse_name, remote::connect};
+use crate::{cli::KeepSide, exit, output};
+
+pub fn sync(ctx: &mut Context, remote: Option<&str>, options: SyncOptions) -> Result<()> {
+    let mut vault = ctx.unlocked()?;
+    let names: Vec<String> = match remote {
+        Some(name) => vec![vault.remote(name)?.config.name],
+        None => vault.remotes()?.into_iter().map(|r| r.config.name).collect(),
+    };
+    if names.is_empty() {
+        return Err(
+            exit::Failure(exit::NOT_FOUND, "no remotes: add one with `keyhaven remote add`".into()).into()
+        );
+    }
+    let mut reports = Vec::new();
+    for name in &names {
+        let api = connect(&vault, name)?;
+        let bar = progress_bar();
+        let mut progress = |done: usize, total: usize| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        };
+        let report = sync::sync(&mut vault, name, api.as_ref(), options, &mut progress)?;
+        bar.finish_and_clear();
+        if !ctx.json {
+            print_report(&report);
+        }
+        reports.push(report);
+    }
+    if ctx.json {
+        output::json(&reports)?;
+    }
+    let offline = reports.iter().filter(|r| r.offline.is_some()).count();
+    let left: usize = reports.iter().map(|r| r.conflicts() + r.failures()).sum();
+    if offline > 0 {
+        return Err(exit::Failure(
+            exit::REMOTE,
+            format!("{offline} remote(s) unreachable; their writes wait in the outbox for the next sync"),
+        )
+        .into());
+    }
+    if left > 0 {
+        return Err(exit::Failure(
+            exit::SYNC_INCOMPLETE,
+            format!("{left} conflict(s) or failed operation(s) remain; see `keyhaven conflicts`"),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn progress_bar() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} syncing").expect("valid template"));
+    bar
+}
+
+/// One line per step worth a look; with --dry-run, every step.
+fn print_report(report: &SyncReport) {
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if let Some(reason) = &report.offline {
+        eprintln!("{}: unreachable ({reason})", report.remote);
+    }
+    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+    for step in &report.steps {
+        let (mark, what) = describe(&step.step.action);
+        *counts.entry(what_key(&step.step.action)).or_default() += 1;
+        let status = match &step.status {
+            Status::Failed(err) => format!(" — failed: {err}"),
+            Status::Queued(_) => " — queued".to_owned(),
+            Status::Planned | Status::Done => String::new(),
+        };
+        let notable = !matches!(step.status, Status::Done) || report.dry_run;
+        if notable {
+            println!("  {mark} {:<32} {what}{status}", step.step.name.as_str());
+        }
+    }
+    let summary: Vec<String> = counts.iter().map(|(what, n)| format!("{n} {what}")).collect();
+    let verb = if report.dry_run { "would do" } else { "did" };
+    let summary = if summary.is_empty() { "already in sync".to_owned() } else { summary.join(", ") };
+    println!("{}: listed {}; {verb}: {summary}", report.remote, report.listed);
+}
+
+fn what_key(action: &Action) -> &'static str {
+    match action {
+        Action::Create { .. } => "create",
+        Action::Update { .. } => "update",
+        Action::DeleteRemote { .. } => "delete on remote",
+        Action::DeleteLocal => "delete here",
+        Action::Record { .. } => "record (value not on this device)",
+        Action::Pull { .. } => "pull",
+        Action::Forget => "forget",
+        Action::Conflict { .. } => "conflict",
+        Action::Hold { .. } => "held",
+    }
+}
+
+fn describe(action: &Action) -> (char, String) {
+    match action {
+        Action::Create { .. } => ('+', "create on remote".into()),
+        Action::Update { version, .. } => ('~', format!("push version {version}")),
+        Action::DeleteRemote { .. } => ('-', "delete on remote".into()),
+        Action::DeleteLocal => ('-', "delete here (removed on the remote)".into()),
+        Action::Record { local_version: None, .. } => {
+            ('=', "on the remote only; value not on this device".into())
+        }
+        Action::Record { .. } => ('=', "changed on the remote; its value is not on this device".into()),
+        Action::Pull { .. } => ('<', "pull the remote value".into()),
+        Action::Forget => ('.', "gone on both sides".into()),
+        Action::Conflict { reason } => ('!', format!("conflict: {}", reason.as_str())),
+        Action::Hold { reason } => ('?', reason.as_str().into()),
+    }
+}
+
+pub fn conflicts(ctx: &Context) -> Result<()> {
+    let vault = ctx.open()?;
+    let conflicts = sync::conflicts(&vault)?;
+    if ctx.json {
+        return output::json(&conflicts);
+    }
+    if conflicts.is_empty() {
+        eprintln!("no conflicts");
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = conflicts
+        .iter()
+        .map(|c| vec![c.name.to_string(), c.remote.clone(), c.reason.clone(), output::when(c.detected)])
+        .collect();
+    output::table(&["NAME", "REMOTE", "CONFLICT", "SEEN"], &rows)?;
+    eprintln!("settle each with `keyhaven resolve NAME --keep local|remote`");
+    Ok(())
+}
+
+pub fn resolve(ctx: &mut Context, name: &str, keep: KeepSide, remote: Option<&str>) -> Result<()> {
+    let name = parse_name(name)?;
+    let mut vault = ctx.unlocked()?;
+    let remote = match remote {
+        Some(remote) => remote.to_owned(),
+        None => {
+            let mut with: Vec<String> =
+                sync::conflicts(&vault)?.into_iter().filter(|c| c.name == name).map(|c| c.remote).collect();
+            match with.len() {
+                1 => with.remove(0),
+                0 => return Err(exit::Failure(exit::NOT_FOUND, format!("{name} has no conflict")).into()),
+                _ => {
+                    return Err(exit::invalid(format!(
+                        "{name} conflicts with {}; pass --remote",
+                        with.join(", ")
+                    )));
+                }
+            }
+        }
+    };
+    let api = connect(&vault, &remote)?;
+    let keep = match keep {
+        KeepSide::Local => Keep::Local,
+        KeepSide::Remote => Keep::Remote,
+    };
+    sync::resolve(&mut vault, &remote, api.as_ref(), &name, keep)?;
+    eprintln!("{name}: resolved with {remote}");
+    Ok(())
+}

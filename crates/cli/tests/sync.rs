@@ -1,0 +1,137 @@
+//! `keyhaven remote …`, `sync`, `conflicts` and `resolve`, run as the real
+//! binary against the emulator on 127.0.0.1.
+
+mod common;
+#[path = "../../core/tests/common/emulator.rs"]
+mod emulator;
+
+use common::{Kh, files_under};
+use emulator::{Emulator, TOKEN};
+use keyhaven_core::remote::Kind;
+use serde_json::{Value, json};
+
+fn add(kh: &Kh, emulator: &Emulator, name: &str, kind: Kind) {
+    let url = emulator.url(kind);
+    kh.ok(&["remote", "add", name, "--kind", kind.as_str(), "--url", &url], Some(TOKEN.as_bytes()));
+}
+
+fn remotes(kh: &Kh) -> Vec<Value> {
+    serde_json::from_str(&kh.ok(&["--json", "remote", "ls"], None)).unwrap()
+}
+
+#[test]
+fn remotes_are_added_listed_tested_and_removed() {
+    let emulator = Emulator::start();
+    let kh = Kh::new();
+    add(&kh, &emulator, "dev", Kind::Runloop);
+    let planted = "rt_test_PLANTED_0123456789abcdef";
+    let url = emulator.url(Kind::Runtype);
+    let out =
+        kh.run(&["remote", "add", "staging", "--kind", "runtype", "--url", &url], Some(planted.as_bytes()));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && stderr.contains("test key"), "{stderr}");
+
+    // Listing works locked.
+    let mut locked = kh.cmd();
+    locked.env_remove("KEYHAVEN_PASSPHRASE");
+    let out = kh.run_with(locked, &["--json", "remote", "ls"], None);
+    let list: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[1]["name"], "staging");
+    assert_eq!(list[1]["token_mode"], "test");
+    assert_eq!(list[0]["kind"], "runloop");
+
+    assert!(kh.ok(&["remote", "test", "dev"], None).contains("token accepted"));
+    let err = kh.fails(&["remote", "test", "staging"], None, 9);
+    assert!(err.contains("401"), "{err}");
+    assert!(!err.contains(planted), "{err}");
+
+    let err = kh.fails(&["remote", "add", "dev", "--kind", "runloop", "--url", &url], Some(b"t"), 5);
+    assert!(err.contains("already exists"), "{err}");
+    let err = kh.fails(
+        &["remote", "add", "web", "--kind", "runloop", "--url", "http://example.com"],
+        Some(b"t"),
+        6,
+    );
+    assert!(err.contains("HTTPS is required"), "{err}");
+    let err = kh.fails(
+        &["remote", "add", "x", "--kind", "runloop", "--url", "https://a.dev"],
+        Some(b"two words"),
+        6,
+    );
+    assert!(err.contains("token"), "{err}");
+    kh.fails(&["remote", "test", "nope"], None, 4);
+
+    // The token is stored encrypted: not in the vault, its WAL or anywhere beside it.
+    for path in files_under(kh.vault.parent().unwrap()) {
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(!bytes.windows(planted.len()).any(|w| w == planted.as_bytes()), "{}", path.display());
+    }
+
+    kh.ok(&["remote", "rm", "staging", "--yes"], None);
+    assert_eq!(remotes(&kh).len(), 1);
+    kh.fails(&["remote", "rm", "staging", "--yes"], None, 4);
+}
+
+#[test]
+fn sync_shows_its_plan_applies_it_and_leaves_conflicts_to_the_user() {
+    let emulator = Emulator::start();
+    let kh = Kh::new();
+    add(&kh, &emulator, "dev", Kind::Runloop);
+    kh.ok(&["set", "API_KEY"], Some(b"first-value"));
+    kh.ok(&["set", "DB_URL"], Some(b"postgres://x"));
+
+    let plan = kh.ok(&["sync", "--dry-run"], None);
+    assert!(plan.contains("+ API_KEY") && plan.contains("would do: 2 create"), "{plan}");
+    assert!(emulator.secrets(Kind::Runloop).is_empty());
+
+    let out = kh.ok(&["sync"], None);
+    assert!(out.contains("did: 2 create"), "{out}");
+    assert!(kh.ok(&["sync"], None).contains("already in sync"));
+
+    // Both sides change API_KEY: sync stops short of overwriting either.
+    emulator.call(Kind::Runloop, "POST", "/v1/secrets/API_KEY", Some(json!({"value": "theirs"})));
+    kh.ok(&["rotate", "API_KEY"], Some(b"mine"));
+    let out = kh.run(&["sync"], None);
+    assert_eq!(out.status.code(), Some(10), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("! API_KEY"));
+    let conflicts: Vec<Value> = serde_json::from_str(&kh.ok(&["--json", "conflicts"], None)).unwrap();
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0]["name"], "API_KEY");
+    assert_eq!(conflicts[0]["remote"], "dev");
+    assert_eq!(remotes(&kh)[0]["conflicts"], 1);
+    let runloop = emulator.secrets(Kind::Runloop);
+    assert_eq!(runloop.iter().find(|s| s["name"] == "API_KEY").unwrap()["value"], "theirs");
+
+    kh.fails(&["resolve", "DB_URL", "--keep", "local"], None, 4);
+    kh.ok(&["resolve", "API_KEY", "--keep", "local"], None);
+    let runloop = emulator.secrets(Kind::Runloop);
+    assert_eq!(runloop.iter().find(|s| s["name"] == "API_KEY").unwrap()["value"], "mine");
+    assert!(kh.ok(&["sync"], None).contains("already in sync"));
+    let log = kh.ok(&["log"], None);
+    assert!(log.contains("resolve") && log.contains("sync"), "{log}");
+}
+
+#[test]
+fn an_offline_sync_queues_its_writes_and_the_next_one_replays_them() {
+    let state = tempfile::tempdir().unwrap();
+    let mut emulator = Emulator::start_with(Some(state.path().join("emulator.sqlite")));
+    let kh = Kh::new();
+    add(&kh, &emulator, "tools", Kind::Runtools);
+    kh.ok(&["set", "queued_secret"], Some(b"queued-value"));
+    emulator.stop();
+
+    let err = kh.fails(&["sync"], None, 9);
+    assert!(err.contains("outbox"), "{err}");
+    assert_eq!(remotes(&kh)[0]["pending"], 1);
+
+    emulator.restart();
+    kh.ok(&["sync"], None);
+    assert_eq!(remotes(&kh)[0]["pending"], 0);
+    let tools = emulator.secrets(Kind::Runtools);
+    assert_eq!(tools.len(), 1);
+    // RunTools upper-cases names; the pairing follows.
+    assert_eq!(tools[0]["name"], "QUEUED_SECRET");
+    assert_eq!(tools[0]["value"], "queued-value");
+    assert!(kh.ok(&["sync"], None).contains("already in sync"));
+}

@@ -1,0 +1,361 @@
+//! Remotes: the hosted secrets APIs Keyhaven syncs with. One trait,
+//! [`SecretsApi`], over three dialects (../shared/API.md), each mapped onto one
+//! model: [`RemoteSecret`] metadata with an opaque change marker, and writes that
+//! never return values. [`Capabilities`] says what a dialect can do.
+
+mod http;
+mod runloop;
+mod runtools;
+pub mod runtype;
+
+use std::{fmt, str::FromStr, time::Duration};
+
+use reqwest::Url;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+
+pub use http::RetryPolicy;
+
+use crate::{Error, Result};
+
+/// The three dialects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Runloop,
+    Runtype,
+    Runtools,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::Runloop, Kind::Runtype, Kind::Runtools];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Runloop => "runloop",
+            Kind::Runtype => "runtype",
+            Kind::Runtools => "runtools",
+        }
+    }
+
+    pub fn capabilities(self) -> Capabilities {
+        match self {
+            Kind::Runloop => Capabilities {
+                can_reveal: false,
+                versions: false,
+                conditional_writes: false,
+                list_limit: Some(runloop::LIST_LIMIT),
+            },
+            Kind::Runtype => {
+                Capabilities { can_reveal: false, versions: true, conditional_writes: true, list_limit: None }
+            }
+            Kind::Runtools => Capabilities {
+                can_reveal: true,
+                versions: false,
+                conditional_writes: false,
+                list_limit: None,
+            },
+        }
+    }
+
+    /// The name a local secret has on this remote. RunTools upper-cases names;
+    /// the others keep them as they are.
+    pub fn remote_name(self, local: &str) -> String {
+        match self {
+            Kind::Runtools => local.to_ascii_uppercase(),
+            Kind::Runloop | Kind::Runtype => local.to_owned(),
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Kind {
+    type Err = Error;
+    fn from_str(text: &str) -> Result<Self> {
+        Kind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+            .ok_or_else(|| Error::invalid("remote kind", "the kinds are runloop, runtype and runtools"))
+    }
+}
+
+/// What a dialect can do; the sync engine plans with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Capabilities {
+    /// Values can be read back (RunTools' reveal, where policy allows).
+    pub can_reveal: bool,
+    /// Each secret carries a version number.
+    pub versions: bool,
+    /// Writes can be made conditional on the version last seen.
+    pub conditional_writes: bool,
+    /// The most one listing can return; beyond it the rest cannot be seen.
+    pub list_limit: Option<usize>,
+}
+
+/// RunTools keeps a user's private secrets apart from the org-wide ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    User,
+    Org,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::User => "user",
+            Scope::Org => "org",
+        }
+    }
+}
+
+impl FromStr for Scope {
+    type Err = Error;
+    fn from_str(text: &str) -> Result<Self> {
+        match text {
+            "user" => Ok(Scope::User),
+            "org" => Ok(Scope::Org),
+            _ => Err(Error::invalid("scope", "the scopes are user and org")),
+        }
+    }
+}
+
+/// How a remote is reached. The token is kept apart, encrypted in the vault.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RemoteConfig {
+    pub name: String,
+    pub kind: Kind,
+    pub url: String,
+    /// RunTools only.
+    pub scope: Option<Scope>,
+}
+
+impl RemoteConfig {
+    /// Checks the name and the URL: HTTPS, or HTTP on a loopback address only.
+    pub fn new(name: &str, kind: Kind, url: &str, scope: Option<Scope>) -> Result<Self> {
+        let name_ok = (1..=64).contains(&name.len())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !name_ok {
+            return Err(Error::invalid(
+                format!("remote name {name:?}"),
+                "remote names are 1 to 64 letters, digits, '-' or '_'",
+            ));
+        }
+        if scope.is_some() && kind != Kind::Runtools {
+            return Err(Error::invalid("scope", "only RunTools remotes have a scope"));
+        }
+        let url = parse_base_url(url)?;
+        let scope = match kind {
+            Kind::Runtools => Some(scope.unwrap_or(Scope::User)),
+            _ => None,
+        };
+        Ok(Self { name: name.to_owned(), kind, url: url.to_string(), scope })
+    }
+}
+
+fn parse_base_url(text: &str) -> Result<Url> {
+    // The URL is not echoed: a token pasted into it would end up in the message.
+    let invalid = |rule: &str| Error::invalid("remote URL", rule.to_owned());
+    let url = Url::parse(text).map_err(|_| invalid("give an absolute URL such as https://api.runloop.ai"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid("credentials do not belong in the URL; the token is asked for separately"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("give the service's base URL, without a query or fragment"));
+    }
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(invalid(
+            "HTTPS is required; plain HTTP is allowed only on loopback (127.0.0.1, ::1, localhost)",
+        )),
+        _ => Err(invalid("the URL must start with https://")),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// "live" or "test" for keys whose prefix says so (`rt_live_…`, `rt_test_…`).
+pub fn token_mode(token: &SecretString) -> Option<&'static str> {
+    let token = token.expose_secret();
+    if token.starts_with("rt_live_") {
+        Some("live")
+    } else if token.starts_with("rt_test_") {
+        Some("test")
+    } else {
+        None
+    }
+}
+
+/// One secret as a remote lists it: metadata only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RemoteSecret {
+    /// The remote's handle for it: Runloop's and Runtype's id, RunTools' name.
+    pub id: String,
+    pub name: String,
+    /// Moves whenever the remote value changes: Runloop's `update_time_ms`,
+    /// Runtype's `version`, RunTools' `updated_at`.
+    pub marker: String,
+}
+
+/// A full listing. `complete` is false when the remote cut it short (Runloop
+/// beyond 5,000): secrets it does not show may still exist.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    pub secrets: Vec<RemoteSecret>,
+    pub complete: bool,
+}
+
+/// Why a remote call failed, coarsely, for retry and sync decisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Failure {
+    /// No answer: connection refused, reset or timed out (after retries).
+    Unreachable,
+    /// The token was refused (401/403).
+    Auth,
+    NotFound,
+    /// Exists already, or changed since the version given (409, duplicate).
+    Conflict,
+    /// The remote refused the request as invalid (400, 422).
+    Rejected,
+    /// Still failing after retries (5xx, 429).
+    Unavailable,
+    /// The answer was not what the dialect documents.
+    BadReply,
+    /// The dialect cannot do this (e.g. reveal on Runloop).
+    Unsupported,
+}
+
+/// A failed remote call. The message holds what the remote said, with any
+/// value that was sent cut out; never a token or value of ours.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct RemoteError {
+    pub kind: Failure,
+    pub message: String,
+}
+
+impl RemoteError {
+    pub(crate) fn new(kind: Failure, message: impl Into<String>) -> Self {
+        Self { kind, message: message.into() }
+    }
+}
+
+pub type RemoteResult<T> = std::result::Result<T, RemoteError>;
+
+/// One dialect's client. Every call may retry; writes are safe to retry.
+pub trait SecretsApi: Send + Sync {
+    fn kind(&self) -> Kind;
+
+    fn capabilities(&self) -> Capabilities {
+        self.kind().capabilities()
+    }
+
+    /// Every secret's metadata, in as few requests as the dialect allows.
+    fn list(&self) -> RemoteResult<Listing>;
+
+    /// One secret by its remote name.
+    fn get(&self, name: &str) -> RemoteResult<Option<RemoteSecret>>;
+
+    /// Creates `name`. `request_id` is reused by every retry and replay, so a
+    /// create that was applied but whose answer was lost is not made twice;
+    /// `replay` says an earlier run may have applied it: look first.
+    fn create(
+        &self,
+        name: &str,
+        value: &SecretString,
+        request_id: &str,
+        replay: bool,
+    ) -> RemoteResult<RemoteSecret>;
+
+    /// Gives `target` a new value. With `expected` (a marker) and a dialect with
+    /// conditional writes, fails with [`Failure::Conflict`] if it moved since.
+    fn update(
+        &self,
+        target: &RemoteSecret,
+        value: &SecretString,
+        expected: Option<&str>,
+        request_id: &str,
+    ) -> RemoteResult<RemoteSecret>;
+
+    /// Deletes `target`; already gone counts as done.
+    fn delete(&self, target: &RemoteSecret, request_id: &str) -> RemoteResult<()>;
+
+    /// The value, where the dialect and its policy allow.
+    fn reveal(&self, target: &RemoteSecret) -> RemoteResult<SecretString> {
+        let _ = target;
+        Err(RemoteError::new(Failure::Unsupported, format!("{} never returns secret values", self.kind())))
+    }
+
+    /// Checks reachability and the token with the cheapest authenticated call.
+    fn ping(&self) -> RemoteResult<()>;
+}
+
+/// A client for `config` with `token`.
+pub fn connect(
+    config: &RemoteConfig,
+    token: SecretString,
+    policy: RetryPolicy,
+) -> Result<Box<dyn SecretsApi>> {
+    let base = parse_base_url(&config.url)?;
+    let http = http::Http::new(base, token, config.kind, policy)?;
+    Ok(match config.kind {
+        Kind::Runloop => Box::new(runloop::Runloop::new(http)),
+        Kind::Runtype => Box::new(runtype::Runtype::new(http)),
+        Kind::Runtools => Box::new(runtools::RunTools::new(http, config.scope.unwrap_or(Scope::User))),
+    })
+}
+
+/// The default client timeouts and retries.
+pub fn default_policy() -> RetryPolicy {
+    RetryPolicy {
+        attempts: 6,
+        base_delay: Duration::from_millis(200),
+        max_delay: Duration::from_secs(10),
+        timeout: Duration::from_secs(30),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_is_required_except_on_loopback() {
+        for ok in ["https://api.runloop.ai", "http://127.0.0.1:8080", "http://[::1]:9", "http://localhost:1"]
+        {
+            RemoteConfig::new("r", Kind::Runloop, ok, None).unwrap_or_else(|err| panic!("{ok}: {err}"));
+        }
+        for bad in ["http://api.runloop.ai", "http://10.0.0.1", "ftp://127.0.0.1", "api.runloop.ai", ""] {
+            let err = RemoteConfig::new("r", Kind::Runloop, bad, None).unwrap_err().to_string();
+            assert!(err.contains("remote URL"), "{bad}: {err}");
+        }
+        let err = RemoteConfig::new("r", Kind::Runloop, "https://u:p@api.runloop.ai", None).unwrap_err();
+        assert!(err.to_string().contains("credentials"), "{err}");
+        assert!(!err.to_string().contains(":p@"), "{err}");
+    }
+
+    #[test]
+    fn names_scopes_and_token_modes() {
+        assert!(RemoteConfig::new("bad name", Kind::Runloop, "https://x.dev", None).is_err());
+        assert!(RemoteConfig::new("r", Kind::Runloop, "https://x.dev", Some(Scope::Org)).is_err());
+        let tools = RemoteConfig::new("t", Kind::Runtools, "https://x.dev", None).unwrap();
+        assert_eq!(tools.scope, Some(Scope::User));
+        assert_eq!(token_mode(&"rt_live_abc".into()), Some("live"));
+        assert_eq!(token_mode(&"rt_test_abc".into()), Some("test"));
+        assert_eq!(token_mode(&"sk-abc".into()), None);
+    }
+}

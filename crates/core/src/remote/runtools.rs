@@ -1,0 +1,138 @@
+//! RunTools (API.md §3): upsert by name (names upper-cased by the server),
+//! user or org scope, `updated_at` as the change marker, and the only reveal
+//! of the three. The upsert answer has no timestamp, so a write reads the
+//! secret back for its new marker.
+
+use reqwest::Method;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Failure, Kind, Listing, RemoteResult, RemoteSecret, Scope, SecretsApi,
+    http::{Http, Request},
+};
+
+pub(crate) struct RunTools {
+    http: Http,
+    scope: Scope,
+}
+
+#[derive(Deserialize)]
+struct Secret {
+    name: String,
+    updated_at: String,
+}
+
+impl From<Secret> for RemoteSecret {
+    fn from(secret: Secret) -> Self {
+        RemoteSecret { id: secret.name.clone(), name: secret.name, marker: secret.updated_at }
+    }
+}
+
+#[derive(Deserialize)]
+struct Data<T> {
+    data: T,
+}
+
+#[derive(Deserialize)]
+struct Revealed {
+    value: SecretString,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Upsert<'a> {
+    name: &'a str,
+    value: &'a str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    org_wide: bool,
+}
+
+impl RunTools {
+    pub fn new(http: Http, scope: Scope) -> Self {
+        Self { http, scope }
+    }
+
+    /// `?orgWide=true` for the org copy of a name.
+    fn scope_query(&self) -> &'static [(&'static str, &'static str)] {
+        match self.scope {
+            Scope::Org => &[("orgWide", "true")],
+            Scope::User => &[],
+        }
+    }
+
+    fn upsert(&self, name: &str, value: &SecretString) -> RemoteResult<RemoteSecret> {
+        let url = self.http.url(&["v1", "secrets"], &[]);
+        let body = Upsert { name, value: value.expose_secret(), org_wide: self.scope == Scope::Org };
+        // An upsert replays harmlessly: the same value lands again.
+        self.http.send(&Request::new(Method::POST, url).json(&body).secret(value))?;
+        self.get(name)?.ok_or_else(|| {
+            super::RemoteError::new(
+                Failure::BadReply,
+                format!("RunTools accepted {name} but does not list it"),
+            )
+        })
+    }
+}
+
+impl SecretsApi for RunTools {
+    fn kind(&self) -> Kind {
+        Kind::Runtools
+    }
+
+    fn list(&self) -> RemoteResult<Listing> {
+        let url = self.http.url(&["v1", "secrets"], &[("secretScope", self.scope.as_str())]);
+        let list: Data<Vec<Secret>> =
+            self.http.send(&Request::new(Method::GET, url))?.json("the RunTools listing")?;
+        Ok(Listing { secrets: list.data.into_iter().map(Into::into).collect(), complete: true })
+    }
+
+    fn get(&self, name: &str) -> RemoteResult<Option<RemoteSecret>> {
+        let url = self.http.url(&["v1", "secrets", name], self.scope_query());
+        match self.http.send(&Request::new(Method::GET, url)) {
+            Ok(reply) => Ok(Some(reply.json::<Data<Secret>>("a RunTools secret")?.data.into())),
+            Err(err) if err.kind == Failure::NotFound => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    fn create(
+        &self,
+        name: &str,
+        value: &SecretString,
+        _request_id: &str,
+        _replay: bool,
+    ) -> RemoteResult<RemoteSecret> {
+        self.upsert(name, value)
+    }
+
+    fn update(
+        &self,
+        target: &RemoteSecret,
+        value: &SecretString,
+        _expected: Option<&str>,
+        _request_id: &str,
+    ) -> RemoteResult<RemoteSecret> {
+        self.upsert(&target.name, value)
+    }
+
+    fn delete(&self, target: &RemoteSecret, _request_id: &str) -> RemoteResult<()> {
+        let url = self.http.url(&["v1", "secrets", &target.name], self.scope_query());
+        match self.http.send(&Request::new(Method::DELETE, url)) {
+            Ok(_) => Ok(()),
+            Err(err) if err.kind == Failure::NotFound => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+
+    fn reveal(&self, target: &RemoteSecret) -> RemoteResult<SecretString> {
+        let url = self.http.url(&["v1", "secrets", &target.name, "reveal"], self.scope_query());
+        let revealed: Data<Revealed> =
+            self.http.send(&Request::new(Method::POST, url))?.json("a RunTools reveal")?;
+        Ok(revealed.data.value)
+    }
+
+    fn ping(&self) -> RemoteResult<()> {
+        self.list().map(|_| ())
+    }
+}

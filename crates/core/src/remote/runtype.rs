@@ -1,0 +1,336 @@
+//! Runtype (API.md §2): `{data: …}` envelopes, ids for get/update/delete,
+//! a `version` per secret and conditional updates with `expectedVersion`.
+//! Also the Runtype-only calls: check, setup-url, intake manifest and submit.
+
+use reqwest::Method;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Failure, Kind, Listing, RemoteError, RemoteResult, RemoteSecret, SecretsApi,
+    http::{Http, Reply, Request},
+};
+
+/// Runtype's documented value bounds, in characters.
+const VALUE_CHARS: std::ops::RangeInclusive<usize> = 8..=10_000;
+
+pub struct Runtype {
+    http: Http,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Secret {
+    id: String,
+    key: String,
+    version: i64,
+}
+
+impl From<Secret> for RemoteSecret {
+    fn from(secret: Secret) -> Self {
+        RemoteSecret { id: secret.id, name: secret.key, marker: secret.version.to_string() }
+    }
+}
+
+#[derive(Deserialize)]
+struct Data<T> {
+    data: T,
+}
+
+#[derive(Serialize)]
+struct Create<'a> {
+    key: &'a str,
+    value: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Update<'a> {
+    value: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expected_version: Option<i64>,
+}
+
+fn secret(reply: Reply) -> RemoteResult<RemoteSecret> {
+    Ok(reply.json::<Data<Secret>>("a Runtype secret")?.data.into())
+}
+
+fn check_value(value: &SecretString) -> RemoteResult<()> {
+    let chars = value.expose_secret().chars().count();
+    if VALUE_CHARS.contains(&chars) {
+        Ok(())
+    } else {
+        Err(RemoteError::new(Failure::Rejected, "Runtype accepts values of 8 to 10,000 characters"))
+    }
+}
+
+/// `found` / `missing` / `revoked` keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub found: Vec<String>,
+    pub missing: Vec<String>,
+    pub revoked: Vec<String>,
+}
+
+/// Who the setup URL is for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetupContext {
+    /// "product", "agent" or "tool".
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetupUrl {
+    pub already_configured: Vec<String>,
+    pub missing: Vec<String>,
+    pub revoked: Vec<String>,
+    pub url: Option<String>,
+}
+
+/// What an intake manifest is for. Statuses and types are open strings, as in the SDK.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Source {
+    /// "manual", "secret" or "product".
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Manifest {
+    pub source: Source,
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub items: Vec<ManifestItem>,
+    /// "configured", "needs_configuration" or "invalid".
+    pub configuration_status: String,
+    pub pending_configuration_count: u32,
+    #[serde(default)]
+    pub return_url: Option<String>,
+    #[serde(default)]
+    pub handoff: Option<Handoff>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManifestItem {
+    pub item_id: String,
+    pub secret_key: String,
+    pub status: String,
+    #[serde(default)]
+    pub secret_id: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub required: Option<bool>,
+    #[serde(default)]
+    pub placeholder: Option<String>,
+    #[serde(default)]
+    pub help_text: Option<String>,
+    #[serde(default)]
+    pub docs_url: Option<String>,
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Handoff {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub url: String,
+    #[serde(default)]
+    pub expires_at: Option<String>,
+}
+
+/// One value to submit for a manifest item.
+#[derive(Debug)]
+pub struct SubmitValue {
+    pub item_id: String,
+    pub key: String,
+    pub value: SecretString,
+    pub expected_version: Option<i64>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SubmitItem<'a> {
+    item_id: &'a str,
+    key: &'a str,
+    value: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expected_version: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SubmitResult {
+    pub success: bool,
+    pub manifest: Manifest,
+}
+
+impl Runtype {
+    pub(crate) fn new(http: Http) -> Self {
+        Self { http }
+    }
+
+    fn by_id(&self, id: &str) -> RemoteResult<Option<RemoteSecret>> {
+        let url = self.http.url(&["v1", "secrets", id], &[]);
+        match self.http.send(&Request::new(Method::GET, url)) {
+            Ok(reply) => secret(reply).map(Some),
+            Err(err) if err.kind == Failure::NotFound => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    fn post<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &[&str],
+        body: &impl Serialize,
+        what: &str,
+    ) -> RemoteResult<T> {
+        let url = self.http.url(path, &[]);
+        self.http.send(&Request::new(Method::POST, url).json(body))?.json(what)
+    }
+
+    /// Which of `keys` exist, are missing or are revoked.
+    pub fn check(&self, keys: &[String]) -> RemoteResult<CheckResult> {
+        self.post(&["v1", "secrets", "check"], &serde_json::json!({ "keys": keys }), "check")
+    }
+
+    /// A dashboard URL where the missing `keys` can be filled in.
+    pub fn setup_url(&self, keys: &[String], context: Option<&SetupContext>) -> RemoteResult<SetupUrl> {
+        let mut body = serde_json::json!({ "keys": keys });
+        if let Some(context) = context {
+            body["context"] = serde_json::to_value(context).expect("plain struct");
+        }
+        self.post(&["v1", "secrets", "setup-url"], &body, "setup-url")
+    }
+
+    pub fn intake_manifest(&self, source: &Source, return_url: Option<&str>) -> RemoteResult<Manifest> {
+        let mut body = serde_json::json!({ "source": source });
+        if let Some(url) = return_url {
+            body["returnUrl"] = url.into();
+        }
+        self.post(&["v1", "secrets", "intake", "manifest"], &body, "the intake manifest")
+    }
+
+    pub fn intake_submit(
+        &self,
+        source: &Source,
+        values: &[SubmitValue],
+        return_url: Option<&str>,
+    ) -> RemoteResult<SubmitResult> {
+        for value in values {
+            check_value(&value.value)?;
+        }
+        let items: Vec<SubmitItem<'_>> = values
+            .iter()
+            .map(|v| SubmitItem {
+                item_id: &v.item_id,
+                key: &v.key,
+                value: v.value.expose_secret(),
+                expected_version: v.expected_version,
+            })
+            .collect();
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Submit<'a> {
+            source: &'a Source,
+            items: Vec<SubmitItem<'a>>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            return_url: Option<&'a str>,
+        }
+        let url = self.http.url(&["v1", "secrets", "intake", "submit"], &[]);
+        let mut request = Request::new(Method::POST, url).json(&Submit { source, items, return_url });
+        // Each submitted value is cut out of error messages.
+        if let [only] = values {
+            request = request.secret(&only.value);
+        }
+        self.http.send(&request)?.json("the intake submit")
+    }
+}
+
+impl SecretsApi for Runtype {
+    fn kind(&self) -> Kind {
+        Kind::Runtype
+    }
+
+    fn list(&self) -> RemoteResult<Listing> {
+        let url = self.http.url(&["v1", "secrets"], &[]);
+        let list: Data<Vec<Secret>> =
+            self.http.send(&Request::new(Method::GET, url))?.json("the Runtype listing")?;
+        Ok(Listing { secrets: list.data.into_iter().map(Into::into).collect(), complete: true })
+    }
+
+    /// Runtype addresses secrets by id only: a name is looked up in the listing.
+    fn get(&self, name: &str) -> RemoteResult<Option<RemoteSecret>> {
+        Ok(self.list()?.secrets.into_iter().find(|secret| secret.name == name))
+    }
+
+    fn create(
+        &self,
+        name: &str,
+        value: &SecretString,
+        _request_id: &str,
+        replay: bool,
+    ) -> RemoteResult<RemoteSecret> {
+        check_value(value)?;
+        let url = self.http.url(&["v1", "secrets"], &[]);
+        let request = Request::new(Method::POST, url)
+            .json(&Create { key: name, value: value.expose_secret() })
+            .secret(value)
+            .maybe_applied(replay);
+        // After a lost answer, a first version under this key is the one we made.
+        let landed = || Ok(self.get(name)?.filter(|secret| secret.marker == "1"));
+        self.http.call(&request, secret, landed)
+    }
+
+    fn update(
+        &self,
+        target: &RemoteSecret,
+        value: &SecretString,
+        expected: Option<&str>,
+        _request_id: &str,
+    ) -> RemoteResult<RemoteSecret> {
+        check_value(value)?;
+        let expected_version = expected.and_then(|marker| marker.parse::<i64>().ok());
+        let url = self.http.url(&["v1", "secrets", &target.id], &[]);
+        let request = Request::new(Method::PUT, url)
+            .json(&Update { value: value.expose_secret(), expected_version })
+            .secret(value);
+        // After a lost answer, the version right after the expected one is ours.
+        let landed = || {
+            let Some(expected) = expected_version else { return Ok(None) };
+            Ok(self.by_id(&target.id)?.filter(|secret| secret.marker == (expected + 1).to_string()))
+        };
+        self.http.call(&request, secret, landed)
+    }
+
+    fn delete(&self, target: &RemoteSecret, _request_id: &str) -> RemoteResult<()> {
+        let url = self.http.url(&["v1", "secrets", &target.id], &[]);
+        match self.http.send(&Request::new(Method::DELETE, url)) {
+            Ok(_) => Ok(()),
+            Err(err) if err.kind == Failure::NotFound => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+
+    fn ping(&self) -> RemoteResult<()> {
+        self.check(&[]).map(|_| ())
+    }
+}

@@ -1,0 +1,516 @@
+//! Reconciling the vault with one remote: list the remote's metadata, plan
+//! ([`plan`], pure), then apply. Remote writes go through the outbox (written
+//! before they are sent, cleared when they land), so a failed, interrupted or
+//! offline sync leaves them for the next one to replay with the same
+//! idempotency keys. Conflicts are recorded and wait for [`resolve`].
+
+mod apply;
+pub mod plan;
+mod state;
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::Serialize;
+
+pub use plan::{Action, ConflictReason, HoldReason, Step};
+pub use state::ConflictInfo;
+
+use self::{
+    apply::{Job, Outcome},
+    plan::{Base, Entry, Local, Pending},
+    state::Queued,
+};
+use crate::{
+    Error, Result, SecretName, UnlockedVault, Vault,
+    remote::{Failure, Kind, RemoteError, RemoteSecret, SecretsApi},
+    vault::{AuditAction, find_remote, immediate, record_audit},
+};
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SyncOptions {
+    /// Plan only; change nothing on either side.
+    pub dry_run: bool,
+    /// Propagate deletes both ways.
+    pub prune: bool,
+    /// Fetch values this device lacks where the remote can reveal them.
+    pub pull: bool,
+}
+
+/// What happened to one step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", content = "error", rename_all = "snake_case")]
+pub enum Status {
+    /// Dry run, or nothing to do now (holds, conflicts).
+    Planned,
+    Done,
+    /// The remote refused or failed it; a write stays in the outbox.
+    Failed(String),
+    /// Not sent: the remote is unreachable. It waits in the outbox.
+    Queued(String),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepReport {
+    #[serde(flatten)]
+    pub step: Step,
+    #[serde(flatten)]
+    pub status: Status,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncReport {
+    pub remote: String,
+    pub dry_run: bool,
+    /// Secrets the remote listed.
+    pub listed: usize,
+    /// False when the remote cut its listing short: unseen secrets were left alone.
+    pub listing_complete: bool,
+    /// Why the remote could not be reached; its writes wait in the outbox.
+    pub offline: Option<String>,
+    pub steps: Vec<StepReport>,
+    pub warnings: Vec<String>,
+}
+
+impl SyncReport {
+    pub fn conflicts(&self) -> usize {
+        self.steps.iter().filter(|s| matches!(s.step.action, Action::Conflict { .. })).count()
+    }
+
+    pub fn failures(&self) -> usize {
+        self.steps.iter().filter(|s| matches!(s.status, Status::Failed(_) | Status::Queued(_))).count()
+    }
+
+    /// Nothing left over: no conflicts, failures or unreachable remote.
+    pub fn is_clean(&self) -> bool {
+        self.offline.is_none() && self.conflicts() == 0 && self.failures() == 0
+    }
+}
+
+/// Syncs the vault with `remote` through `api`.
+pub fn sync(
+    vault: &mut UnlockedVault,
+    remote: &str,
+    api: &dyn SecretsApi,
+    options: SyncOptions,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<SyncReport> {
+    let (remote_id, info) = find_remote(vault.conn(), remote)?;
+    let bases = state::bases(vault.conn(), remote_id)?;
+    let outbox = state::outbox(vault.conn(), remote_id)?;
+    let (listing, offline) = match api.list() {
+        Ok(listing) => (listing, None),
+        Err(err) if matches!(err.kind, Failure::Unreachable | Failure::Unavailable) => {
+            (assumed_listing(info.config.kind, &bases), Some(err.message))
+        }
+        Err(err) => return Err(Error::Remote(err)),
+    };
+    let mut warnings = Vec::new();
+    let listed = listing.secrets.len();
+    let entries =
+        entries(info.config.kind, local_states(vault)?, bases, &outbox, listing.secrets, &mut warnings);
+    if !listing.complete && offline.is_none() {
+        warnings.push(format!(
+            "{remote} lists at most {listed} secrets and has more: secrets it did not show were left alone, \
+             never taken as deleted"
+        ));
+    }
+    let plan_options = plan::Options {
+        prune: options.prune,
+        pull: options.pull,
+        can_reveal: api.capabilities().can_reveal,
+        listing_complete: listing.complete,
+    };
+    let steps = plan::plan(&entries, plan_options);
+    let mut report = SyncReport {
+        remote: remote.to_owned(),
+        dry_run: options.dry_run,
+        listed,
+        listing_complete: listing.complete,
+        offline,
+        steps: steps.into_iter().map(|step| StepReport { step, status: Status::Planned }).collect(),
+        warnings,
+    };
+    if options.dry_run {
+        return Ok(report);
+    }
+    let mut run = Run { vault, remote_id, remote, api, kind: info.config.kind };
+    run.queue_writes(&mut report, &outbox)?;
+    if report.offline.is_none() {
+        run.apply_local(&mut report)?;
+        run.apply_remote(&mut report, progress)?;
+    }
+    run.finish(&report)?;
+    Ok(report)
+}
+
+/// What to keep when resolving a conflict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Keep {
+    Local,
+    Remote,
+}
+
+/// Settles `name` with `remote` by keeping one side, now: the local value is
+/// pushed (or its removal propagated), or the remote's state is taken (its
+/// value fetched where the dialect can reveal, else recorded as not on this
+/// device, or its removal applied here).
+pub fn resolve(
+    vault: &mut UnlockedVault,
+    remote: &str,
+    api: &dyn SecretsApi,
+    name: &SecretName,
+    keep: Keep,
+) -> Result<()> {
+    let (remote_id, info) = find_remote(vault.conn(), remote)?;
+    let kind = info.config.kind;
+    let live = vault.meta(name).ok().map(|meta| meta.version);
+    let current = api.get(&kind.remote_name(name.as_str()))?;
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let base = match (keep, live, &current) {
+        (Keep::Local, Some(version), Some(target)) => {
+            let value = vault.value_at(name, version)?;
+            let written = api.update(target, &value, None, &request_id)?;
+            Some(synced(written, version))
+        }
+        (Keep::Local, Some(version), None) => {
+            let value = vault.value_at(name, version)?;
+            let written = api.create(&kind.remote_name(name.as_str()), &value, &request_id, false)?;
+            Some(synced(written, version))
+        }
+        (Keep::Local, None, Some(target)) => {
+            api.delete(target, &request_id)?;
+            None
+        }
+        (Keep::Remote, _, Some(target)) if api.capabilities().can_reveal => {
+            let value = api.reveal(target)?;
+            let meta = vault.store_pulled(name, &value, &format!("pull from {remote}"))?;
+            Some(synced(target.clone(), meta.version))
+        }
+        (Keep::Remote, _, Some(target)) => Some(Base {
+            remote_id: target.id.clone(),
+            marker: target.marker.clone(),
+            local_version: live,
+            in_sync: false,
+        }),
+        (Keep::Remote, Some(_), None) => {
+            vault.remove(name)?;
+            None
+        }
+        (_, None, None) => None,
+    };
+    let keep_text = match keep {
+        Keep::Local => "local",
+        Keep::Remote => "remote",
+    };
+    let tx = immediate(vault.conn_mut())?;
+    match &base {
+        Some(base) => state::save_base(&tx, remote_id, name, base)?,
+        None => state::forget_base(&tx, remote_id, name)?,
+    }
+    state::clear_conflict(&tx, remote_id, name)?;
+    state::outbox_done(&tx, remote_id, name)?;
+    record_audit(
+        &tx,
+        AuditAction::Resolve,
+        Some(name.as_str()),
+        Some(&format!("kept {keep_text} for {remote}")),
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Open conflicts with every remote.
+pub fn conflicts(vault: &Vault) -> Result<Vec<ConflictInfo>> {
+    state::conflicts(vault.conn())
+}
+
+/// Names whose remote value is not on this device, per remote: `(remote,
+/// name, remote_only)`; `remote_only` is false when an older value is here.
+pub fn not_on_device(vault: &Vault) -> Result<Vec<(String, SecretName, bool)>> {
+    state::not_on_device(vault.conn())
+}
+
+fn synced(remote: RemoteSecret, local_version: u32) -> Base {
+    Base { remote_id: remote.id, marker: remote.marker, local_version: Some(local_version), in_sync: true }
+}
+
+/// Offline, the remote is taken to be as the last sync left it, and its
+/// listing as incomplete so that nothing is inferred from absence.
+fn assumed_listing(kind: Kind, bases: &HashMap<SecretName, Base>) -> crate::remote::Listing {
+    let secrets = bases
+        .iter()
+        .map(|(name, base)| RemoteSecret {
+            id: base.remote_id.clone(),
+            name: kind.remote_name(name.as_str()),
+            marker: base.marker.clone(),
+        })
+        .collect();
+    crate::remote::Listing { secrets, complete: false }
+}
+
+fn local_states(vault: &Vault) -> Result<HashMap<SecretName, Local>> {
+    let live =
+        vault.list()?.into_iter().map(|meta| (meta.name, Local { version: meta.version, deleted: false }));
+    let removed = vault
+        .list_removed()?
+        .into_iter()
+        .map(|meta| (meta.name, Local { version: meta.version, deleted: true }));
+    Ok(live.chain(removed).collect())
+}
+
+/// Pairs local secrets, base records and remote secrets by name. A name the
+/// remote holds twice (Runloop allows it) pairs with the recorded id, else
+/// the newest.
+fn entries(
+    kind: Kind,
+    mut locals: HashMap<SecretName, Local>,
+    mut bases: HashMap<SecretName, Base>,
+    outbox: &HashMap<SecretName, Queued>,
+    remote: Vec<RemoteSecret>,
+    warnings: &mut Vec<String>,
+) -> Vec<Entry> {
+    let mut by_name: HashMap<String, Vec<RemoteSecret>> = HashMap::with_capacity(remote.len());
+    for secret in remote {
+        by_name.entry(secret.name.clone()).or_default().push(secret);
+    }
+    let names: BTreeSet<SecretName> = locals.keys().chain(bases.keys()).cloned().collect();
+    let mut claimed: HashMap<String, SecretName> = HashMap::new();
+    let mut out = Vec::with_capacity(names.len() + by_name.len());
+    for name in names {
+        let remote_name = kind.remote_name(name.as_str());
+        if let Some(other) = claimed.get(&remote_name) {
+            warnings.push(format!(
+                "{name} and {other} are the same name ({remote_name}) on {kind}; {name} skipped"
+            ));
+            continue;
+        }
+        claimed.insert(remote_name.clone(), name.clone());
+        let base = bases.remove(&name);
+        let remote = by_name.remove(&remote_name).and_then(|mut rows| {
+            if rows.len() > 1 {
+                warnings.push(format!("{kind} holds {} secrets named {remote_name}", rows.len()));
+            }
+            let recorded = base.as_ref().and_then(|b| rows.iter().position(|r| r.id == b.remote_id));
+            match recorded {
+                Some(at) => Some(rows.swap_remove(at)),
+                None => rows.into_iter().max_by(|a, b| a.id.cmp(&b.id)),
+            }
+        });
+        let pending = outbox.get(&name).map(|queued| queued.pending.clone());
+        out.push(Entry { local: locals.remove(&name), base, remote, pending, name });
+    }
+    let mut remote_only: Vec<_> = by_name.into_iter().collect();
+    remote_only.sort_by(|a, b| a.0.cmp(&b.0));
+    for (remote_name, rows) in remote_only {
+        match SecretName::parse(&remote_name) {
+            Ok(name) if !claimed.contains_key(&remote_name) => out.push(Entry {
+                name,
+                local: None,
+                base: None,
+                remote: rows.into_iter().max_by(|a, b| a.id.cmp(&b.id)),
+                pending: None,
+            }),
+            Ok(_) => {}
+            Err(_) => warnings
+                .push(format!("{kind} holds {remote_name:?}, which is not a valid name here; skipped")),
+        }
+    }
+    out
+}
+
+/// One sync run against one remote.
+struct Run<'a> {
+    vault: &'a mut UnlockedVault,
+    remote_id: i64,
+    remote: &'a str,
+    api: &'a dyn SecretsApi,
+    kind: Kind,
+}
+
+impl Run<'_> {
+    /// Writes every planned remote write to the outbox before anything is
+    /// sent, keeping the idempotency key of an earlier attempt at the same write.
+    fn queue_writes(&mut self, report: &mut SyncReport, outbox: &HashMap<SecretName, Queued>) -> Result<()> {
+        let offline = report.offline.clone();
+        let mut rows = Vec::new();
+        for step in &mut report.steps {
+            let Some((op, local_version)) = step.step.action.write_op() else { continue };
+            let earlier = outbox
+                .get(&step.step.name)
+                .filter(|q| q.pending.op == op && q.pending.local_version == local_version);
+            let queued = match earlier {
+                Some(queued) => queued.clone(),
+                None => Queued {
+                    pending: Pending { op, local_version, request_id: uuid::Uuid::new_v4().to_string() },
+                    attempts: 0,
+                },
+            };
+            if let Some(reason) = &offline {
+                step.status = Status::Queued(reason.clone());
+            }
+            rows.push((step.step.name.clone(), queued, offline.clone()));
+        }
+        let tx = immediate(self.vault.conn_mut())?;
+        state::replace_outbox(&tx, self.remote_id, &rows)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Steps that touch only the vault, in one transaction (removals each in their own).
+    fn apply_local(&mut self, report: &mut SyncReport) -> Result<()> {
+        let tx = immediate(self.vault.conn_mut())?;
+        for step in &mut report.steps {
+            let name = &step.step.name;
+            match &step.step.action {
+                Action::Record { remote, local_version } => {
+                    let base = Base {
+                        remote_id: remote.id.clone(),
+                        marker: remote.marker.clone(),
+                        local_version: *local_version,
+                        in_sync: false,
+                    };
+                    state::save_base(&tx, self.remote_id, name, &base)?;
+                }
+                Action::Forget => state::forget_base(&tx, self.remote_id, name)?,
+                _ => continue,
+            }
+            step.status = Status::Done;
+        }
+        tx.commit()?;
+        for step in &mut report.steps {
+            if step.step.action == Action::DeleteLocal {
+                self.vault.remove(&step.step.name)?;
+                state::forget_base(self.vault.conn(), self.remote_id, &step.step.name)?;
+                step.status = Status::Done;
+            }
+        }
+        Ok(())
+    }
+
+    /// Remote calls, a few at a time; each result is recorded as it arrives.
+    fn apply_remote(
+        &mut self,
+        report: &mut SyncReport,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<()> {
+        let outbox = state::outbox(self.vault.conn(), self.remote_id)?;
+        let mut jobs = Vec::new();
+        for (index, step) in report.steps.iter().enumerate() {
+            let name = &step.step.name;
+            let request_id = || outbox.get(name).map(|q| q.pending.request_id.clone()).unwrap_or_default();
+            let job = match &step.step.action {
+                Action::Create { version, replay } => Job::Create {
+                    name: self.kind.remote_name(name.as_str()),
+                    value: self.vault.value_at(name, *version)?,
+                    request_id: request_id(),
+                    replay: *replay,
+                },
+                Action::Update { version, target, expected } => Job::Update {
+                    target: target.clone(),
+                    value: self.vault.value_at(name, *version)?,
+                    expected: Some(expected.clone()),
+                    request_id: request_id(),
+                },
+                Action::DeleteRemote { target } => {
+                    Job::Delete { target: target.clone(), request_id: request_id() }
+                }
+                Action::Pull { remote } => Job::Reveal { target: remote.clone() },
+                _ => continue,
+            };
+            jobs.push((index, job));
+        }
+        let total = jobs.len();
+        let mut finished = 0;
+        let mut failure = None;
+        let api = self.api;
+        apply::execute(api, jobs, |index, result| {
+            finished += 1;
+            progress(finished, total);
+            if failure.is_none()
+                && let Err(err) = self.record(&mut report.steps[index], result)
+            {
+                failure = Some(err);
+            }
+        });
+        failure.map_or(Ok(()), Err)
+    }
+
+    /// Records one remote call's result in the vault and in the step.
+    fn record(&mut self, step: &mut StepReport, result: Result<Outcome, RemoteError>) -> Result<()> {
+        let name = step.step.name.clone();
+        let id = self.remote_id;
+        match (result, &step.step.action) {
+            (
+                Ok(Outcome::Written(remote)),
+                Action::Create { version, .. } | Action::Update { version, .. },
+            ) => {
+                state::save_base(self.vault.conn(), id, &name, &synced(remote, *version))?;
+                state::outbox_done(self.vault.conn(), id, &name)?;
+            }
+            (Ok(Outcome::Deleted), _) => {
+                state::forget_base(self.vault.conn(), id, &name)?;
+                state::outbox_done(self.vault.conn(), id, &name)?;
+            }
+            (Ok(Outcome::Revealed(value)), Action::Pull { remote }) => {
+                let meta = self.vault.store_pulled(&name, &value, &format!("pull from {}", self.remote))?;
+                state::save_base(self.vault.conn(), id, &name, &synced(remote.clone(), meta.version))?;
+            }
+            // Each job answers with its own kind of outcome; nothing else arrives.
+            (Ok(_), _) => {}
+            (Err(err), action) if err.kind == Failure::Conflict => {
+                // The remote moved under us: nothing is overwritten; the user picks.
+                let reason = match action {
+                    Action::Create { .. } => ConflictReason::ExistsOnBoth,
+                    _ => ConflictReason::BothChanged,
+                };
+                state::outbox_done(self.vault.conn(), id, &name)?;
+                step.step.action = Action::Conflict { reason };
+                step.status = Status::Planned;
+                return Ok(());
+            }
+            (Err(err), action) => {
+                if action.writes_remote() {
+                    state::outbox_failed(self.vault.conn(), id, &name, &err.message)?;
+                }
+                step.status = match err.kind {
+                    Failure::Unreachable => Status::Queued(err.message),
+                    _ => Status::Failed(err.message),
+                };
+                return Ok(());
+            }
+        }
+        step.status = Status::Done;
+        Ok(())
+    }
+
+    /// Open conflicts, last sync time (when reached) and one audit entry.
+    fn finish(&mut self, report: &SyncReport) -> Result<()> {
+        let conflicts: Vec<(SecretName, ConflictReason)> = report
+            .steps
+            .iter()
+            .filter_map(|s| match s.step.action {
+                Action::Conflict { reason } => Some((s.step.name.clone(), reason)),
+                _ => None,
+            })
+            .collect();
+        let done = report.steps.iter().filter(|s| s.status == Status::Done).count();
+        let summary = match &report.offline {
+            Some(_) => format!("{}: unreachable, {} writes queued", self.remote, report.failures()),
+            None => format!(
+                "{}: {done} done, {} conflicts, {} failed",
+                self.remote,
+                conflicts.len(),
+                report.failures()
+            ),
+        };
+        let tx = immediate(self.vault.conn_mut())?;
+        if report.offline.is_none() {
+            state::replace_conflicts(&tx, self.remote_id, &conflicts)?;
+            state::mark_synced(&tx, self.remote_id)?;
+        }
+        record_audit(&tx, AuditAction::Sync, None, Some(&summary))?;
+        tx.commit()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,277 @@
+//! The sync plan: a pure function of, per secret, the local state, what the
+//! last sync recorded (the base) and what the remote lists now. A side has
+//! changed when it differs from the base; both changed is a conflict, never
+//! settled silently. Deletes travel only with `prune`, and a secret missing
+//! from a cut-off listing is never taken as deleted.
+
+use serde::Serialize;
+
+use crate::{SecretName, remote::RemoteSecret};
+
+/// The local side of one secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Local {
+    pub version: u32,
+    /// A tombstone: removed here, not yet purged.
+    pub deleted: bool,
+}
+
+/// What the last sync with the remote recorded for one secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Base {
+    pub remote_id: String,
+    /// The remote's change marker then.
+    pub marker: String,
+    /// The local version then; `None` when the value was never on this device.
+    pub local_version: Option<u32>,
+    /// Whether the remote then held exactly that local version's value.
+    pub in_sync: bool,
+}
+
+/// A write left in the outbox by an earlier sync that did not finish it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub op: WriteOp,
+    pub local_version: Option<u32>,
+    pub request_id: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteOp {
+    Create,
+    Update,
+    Delete,
+}
+
+impl WriteOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WriteOp::Create => "create",
+            WriteOp::Update => "update",
+            WriteOp::Delete => "delete",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [WriteOp::Create, WriteOp::Update, WriteOp::Delete].into_iter().find(|op| op.as_str() == text)
+    }
+}
+
+/// Everything known about one secret name.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub name: SecretName,
+    pub local: Option<Local>,
+    pub base: Option<Base>,
+    pub remote: Option<RemoteSecret>,
+    pub pending: Option<Pending>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Propagate deletes in both directions.
+    pub prune: bool,
+    /// Fetch values the remote has and this device lacks (dialects that reveal).
+    pub pull: bool,
+    pub can_reveal: bool,
+    /// The listing showed everything (Runloop cuts off at 5,000).
+    pub listing_complete: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    /// Push a secret the remote does not have. `replay`: an earlier create may
+    /// have landed; look before creating again.
+    Create {
+        version: u32,
+        replay: bool,
+    },
+    /// Push a local rotation. `expected` is the marker it must still have.
+    Update {
+        version: u32,
+        target: RemoteSecret,
+        expected: String,
+    },
+    /// Removed here: remove there (with prune).
+    DeleteRemote {
+        target: RemoteSecret,
+    },
+    /// Removed there: remove here (with prune).
+    DeleteLocal,
+    /// Note the remote's state; its value is not on this device.
+    Record {
+        remote: RemoteSecret,
+        local_version: Option<u32>,
+    },
+    /// Fetch the remote value (reveal) into a new local version.
+    Pull {
+        remote: RemoteSecret,
+    },
+    /// Gone on both sides: drop the record.
+    Forget,
+    Conflict {
+        reason: ConflictReason,
+    },
+    /// Nothing is done now, for the reason given.
+    Hold {
+        reason: HoldReason,
+    },
+}
+
+impl Action {
+    /// Sends something to the remote.
+    pub fn writes_remote(&self) -> bool {
+        matches!(self, Action::Create { .. } | Action::Update { .. } | Action::DeleteRemote { .. })
+    }
+
+    pub fn write_op(&self) -> Option<(WriteOp, Option<u32>)> {
+        match self {
+            Action::Create { version, .. } => Some((WriteOp::Create, Some(*version))),
+            Action::Update { version, .. } => Some((WriteOp::Update, Some(*version))),
+            Action::DeleteRemote { .. } => Some((WriteOp::Delete, None)),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictReason {
+    /// Rotated here and changed on the remote since the last sync.
+    BothChanged,
+    DeletedHereChangedThere,
+    ChangedHereDeletedThere,
+    /// Present on both sides, never synced: the values cannot be compared.
+    ExistsOnBoth,
+}
+
+impl ConflictReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConflictReason::BothChanged => "changed here and on the remote since the last sync",
+            ConflictReason::DeletedHereChangedThere => "removed here, changed on the remote",
+            ConflictReason::ChangedHereDeletedThere => "changed here, removed on the remote",
+            ConflictReason::ExistsOnBoth => "exists here and on the remote, never synced",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldReason {
+    /// Removed here; `--prune` removes it on the remote.
+    DeletedHereNeedsPrune,
+    /// Removed on the remote; `--prune` removes it here.
+    DeletedThereNeedsPrune,
+    /// Missing from a cut-off listing: unknown, so left alone.
+    NotListed,
+}
+
+impl HoldReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HoldReason::DeletedHereNeedsPrune => "removed here; --prune removes it on the remote",
+            HoldReason::DeletedThereNeedsPrune => "removed on the remote; --prune removes it here",
+            HoldReason::NotListed => "not in the remote's cut-off listing; left alone",
+        }
+    }
+}
+
+/// One planned step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    pub name: SecretName,
+    #[serde(flatten)]
+    pub action: Action,
+}
+
+/// The local side as seen against the base.
+enum Side {
+    /// No local value belongs to this pairing.
+    Absent,
+    Live(u32),
+    /// Removed here after a sync that knew its value.
+    Deleted,
+}
+
+fn side(local: Option<Local>, base: Option<&Base>) -> Side {
+    let synced_here = base.is_some_and(|base| base.local_version.is_some());
+    match local {
+        Some(Local { version, deleted: false }) => Side::Live(version),
+        // Removed (or removed and purged) after a sync that knew its value.
+        Some(Local { deleted: true, .. }) | None if synced_here => Side::Deleted,
+        _ => Side::Absent,
+    }
+}
+
+fn moved(remote: &RemoteSecret, base: &Base) -> bool {
+    remote.id != base.remote_id || remote.marker != base.marker
+}
+
+/// The plan: one step per entry that needs one, in entry order.
+pub fn plan(entries: &[Entry], options: Options) -> Vec<Step> {
+    entries
+        .iter()
+        .filter_map(|entry| decide(entry, options).map(|action| Step { name: entry.name.clone(), action }))
+        .collect()
+}
+
+fn decide(entry: &Entry, options: Options) -> Option<Action> {
+    use Action::*;
+    let fetch = |remote: &RemoteSecret, local_version: Option<u32>| {
+        if options.pull && options.can_reveal {
+            Pull { remote: remote.clone() }
+        } else {
+            Record { remote: remote.clone(), local_version }
+        }
+    };
+    let hold = |reason| Some(Hold { reason });
+    let conflict = |reason| Some(Conflict { reason });
+    let Some(base) = &entry.base else {
+        return match (side(entry.local, None), &entry.remote) {
+            (Side::Live(version), None) => Some(Create { version, replay: false }),
+            (Side::Live(version), Some(_)) => match &entry.pending {
+                Some(p) if p.op == WriteOp::Create && p.local_version == Some(version) => {
+                    Some(Create { version, replay: true })
+                }
+                _ => conflict(ConflictReason::ExistsOnBoth),
+            },
+            (_, Some(remote)) => Some(fetch(remote, None)),
+            (_, None) => None,
+        };
+    };
+    let local = side(entry.local, Some(base));
+    let local_changed = |version: u32| Some(version) != base.local_version;
+    match (local, &entry.remote) {
+        (Side::Live(version), Some(remote)) => match (local_changed(version), moved(remote, base)) {
+            (false, false) if !base.in_sync && options.pull && options.can_reveal => {
+                Some(Pull { remote: remote.clone() })
+            }
+            (false, false) => None,
+            (true, false) => Some(Update { version, target: remote.clone(), expected: base.marker.clone() }),
+            (false, true) => Some(fetch(remote, Some(version))),
+            (true, true) => conflict(ConflictReason::BothChanged),
+        },
+        (Side::Live(_), None) if !options.listing_complete => hold(HoldReason::NotListed),
+        (Side::Live(version), None) if local_changed(version) => {
+            conflict(ConflictReason::ChangedHereDeletedThere)
+        }
+        (Side::Live(_), None) if options.prune => Some(DeleteLocal),
+        (Side::Live(_), None) => hold(HoldReason::DeletedThereNeedsPrune),
+        (Side::Deleted, Some(remote)) if moved(remote, base) => {
+            conflict(ConflictReason::DeletedHereChangedThere)
+        }
+        (Side::Deleted, Some(remote)) if options.prune => Some(DeleteRemote { target: remote.clone() }),
+        (Side::Deleted, Some(_)) => hold(HoldReason::DeletedHereNeedsPrune),
+        (Side::Deleted, None) if !options.listing_complete => hold(HoldReason::NotListed),
+        (Side::Absent, Some(remote)) if moved(remote, base) => Some(fetch(remote, None)),
+        (Side::Absent, Some(remote)) if options.pull && options.can_reveal => {
+            Some(Pull { remote: remote.clone() })
+        }
+        (Side::Absent, Some(_)) => None,
+        (Side::Absent, None) if !options.listing_complete => None,
+        (Side::Deleted | Side::Absent, None) => Some(Forget),
+    }
+}
