@@ -28,6 +28,8 @@ bench:
 	$(CARGO) build --release -p keyhaven-cli -p keyhaven-emulator
 	KEYHAVEN_BIN="$(CARGO_TARGET_DIR)/release/keyhaven" scripts/bench.py
 	KEYHAVEN_EMULATOR_BIN="$(CARGO_TARGET_DIR)/release/keyhaven-emulator" scripts/bench_emulator.py
+	KEYHAVEN_BIN="$(CARGO_TARGET_DIR)/release/keyhaven" \
+	  KEYHAVEN_EMULATOR_BIN="$(CARGO_TARGET_DIR)/release/keyhaven-emulator" scripts/bench_sync.py
 
 fmt:
 	$(CARGO) fmt --all

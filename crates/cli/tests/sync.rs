@@ -104,10 +104,20 @@ fn sync_shows_its_plan_applies_it_and_leaves_conflicts_to_the_user() {
     assert_eq!(runloop.iter().find(|s| s["name"] == "API_KEY").unwrap()["value"], "theirs");
 
     kh.fails(&["resolve", "DB_URL", "--keep", "local"], None, 4);
+    // Only a recorded conflict can be resolved: nothing else is pushed or deleted this way.
+    let err = kh.fails(&["resolve", "DB_URL", "--keep", "remote", "--remote", "dev"], None, 4);
+    assert!(err.contains("conflict for DB_URL"), "{err}");
     kh.ok(&["resolve", "API_KEY", "--keep", "local"], None);
     let runloop = emulator.secrets(Kind::Runloop);
     assert_eq!(runloop.iter().find(|s| s["name"] == "API_KEY").unwrap()["value"], "mine");
     assert!(kh.ok(&["sync"], None).contains("already in sync"));
+
+    // Made elsewhere: recorded, and `ls` says its value is not here.
+    emulator.call(Kind::Runloop, "POST", "/v1/secrets", Some(json!({"name": "THEIRS", "value": "v"})));
+    assert!(kh.ok(&["sync"], None).contains("1 record"));
+    let out = kh.run(&["ls"], None);
+    let note = String::from_utf8_lossy(&out.stderr);
+    assert!(note.contains("on remotes only, value not on this device: THEIRS (dev)"), "{note}");
     let log = kh.ok(&["log"], None);
     assert!(log.contains("resolve") && log.contains("sync"), "{log}");
 }

@@ -79,6 +79,9 @@ pub enum Error {
     #[error("no remote named {0}; `keyhaven remote ls` lists them")]
     NoRemote(String),
 
+    #[error("no conflict for {name} with {remote}; `keyhaven conflicts` lists them")]
+    NoConflict { name: String, remote: String },
+
     #[error("a remote named {0} already exists")]
     RemoteExists(String),
 
@@ -108,9 +111,11 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::Invalid { .. } | Error::EnvFile { .. } => ErrorKind::InvalidInput,
-            Error::NotFound(_) | Error::VersionNotFound { .. } | Error::NoVault(_) | Error::NoRemote(_) => {
-                ErrorKind::NotFound
-            }
+            Error::NotFound(_)
+            | Error::VersionNotFound { .. }
+            | Error::NoVault(_)
+            | Error::NoRemote(_)
+            | Error::NoConflict { .. } => ErrorKind::NotFound,
             Error::AlreadyExists(_) | Error::VaultExists(_) | Error::RemoteExists(_) => {
                 ErrorKind::AlreadyExists
             }

@@ -1,6 +1,6 @@
 //! remote add, ls, test, rm.
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use keyhaven_core::remote::{self, Kind, RemoteConfig, Scope, SecretsApi};
 
 use super::Context;
@@ -75,7 +75,7 @@ pub fn connect(vault: &keyhaven_core::UnlockedVault, name: &str) -> Result<Box<d
 fn test(ctx: &mut Context, name: &str) -> Result<()> {
     let vault = ctx.unlocked()?;
     let api = connect(&vault, name)?;
-    api.ping().map_err(keyhaven_core::Error::from)?;
+    api.ping().map_err(keyhaven_core::Error::from).with_context(|| format!("remote {name}"))?;
     let caps = api.capabilities();
     if ctx.json {
         return output::json(&serde_json::json!({ "remote": name, "ok": true, "capabilities": caps }));

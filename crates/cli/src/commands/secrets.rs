@@ -38,6 +38,27 @@ pub fn ls(ctx: &Context, pattern: Option<&str>, removed: bool) -> Result<()> {
         .collect();
     let updated = if removed { "REMOVED" } else { "UPDATED" };
     output::table(&["NAME", "VERSION", "CATEGORY", updated, "ROTATE BY"], &rows)?;
+    if !removed {
+        note_remote_values(&vault, pattern)?;
+    }
+    Ok(())
+}
+
+/// Secrets whose remote value is not here, as sync recorded them (on stderr,
+/// so the table on stdout stays the vault's own).
+fn note_remote_values(vault: &keyhaven_core::Vault, pattern: Option<&str>) -> Result<()> {
+    let (mut remote_only, mut newer) = (Vec::new(), Vec::new());
+    for (remote, name, only) in keyhaven_core::sync::not_on_device(vault)? {
+        if pattern.is_none_or(|p| matches_pattern(name.as_str(), p)) {
+            if only { &mut remote_only } else { &mut newer }.push(format!("{name} ({remote})"));
+        }
+    }
+    if !remote_only.is_empty() {
+        eprintln!("on remotes only, value not on this device: {}", remote_only.join(", "));
+    }
+    if !newer.is_empty() {
+        eprintln!("newer on the remote than here: {}", newer.join(", "));
+    }
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use keyhaven_core::sync::{self, Action, Keep, Status, SyncOptions, SyncReport};
 
@@ -28,7 +28,8 @@ pub fn sync(ctx: &mut Context, remote: Option<&str>, options: SyncOptions) -> Re
             bar.set_length(total as u64);
             bar.set_position(done as u64);
         };
-        let report = sync::sync(&mut vault, name, api.as_ref(), options, &mut progress)?;
+        let report = sync::sync(&mut vault, name, api.as_ref(), options, &mut progress)
+            .with_context(|| format!("remote {name}"))?;
         bar.finish_and_clear();
         if !ctx.json {
             print_report(&report);
@@ -169,7 +170,8 @@ pub fn resolve(ctx: &mut Context, name: &str, keep: KeepSide, remote: Option<&st
         KeepSide::Local => Keep::Local,
         KeepSide::Remote => Keep::Remote,
     };
-    sync::resolve(&mut vault, &remote, api.as_ref(), &name, keep)?;
+    sync::resolve(&mut vault, &remote, api.as_ref(), &name, keep)
+        .with_context(|| format!("remote {remote}"))?;
     eprintln!("{name}: resolved with {remote}");
     Ok(())
 }

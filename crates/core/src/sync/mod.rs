@@ -163,6 +163,9 @@ pub fn resolve(
     keep: Keep,
 ) -> Result<()> {
     let (remote_id, info) = find_remote(vault.conn(), remote)?;
+    if !state::conflicts(vault.conn())?.iter().any(|c| c.remote == remote && &c.name == name) {
+        return Err(Error::NoConflict { name: name.to_string(), remote: remote.to_owned() });
+    }
     let kind = info.config.kind;
     let live = vault.meta(name).ok().map(|meta| meta.version);
     let current = api.get(&kind.remote_name(name.as_str()))?;
