@@ -217,17 +217,39 @@ fn deletes_travel_only_with_prune() {
     let emulator = Emulator::start();
     for kind in Kind::ALL {
         let mut s = Setup::new(&emulator, kind);
-        s.set("GONE_HERE", "x");
-        s.set("GONE_THERE", "y");
+        for secret in
+            ["BOTH_GONE", "CHANGED_HERE_GONE_THERE", "GONE_HERE", "GONE_HERE_CHANGED_THERE", "GONE_THERE"]
+        {
+            s.set(secret, "v1");
+        }
         s.sync(SyncOptions::default());
-        s.vault.remove(&name("GONE_HERE")).unwrap();
-        remote_delete(&emulator, kind, "GONE_THERE");
+        for secret in ["BOTH_GONE", "GONE_HERE", "GONE_HERE_CHANGED_THERE"] {
+            s.vault.remove(&name(secret)).unwrap();
+        }
+        for secret in ["BOTH_GONE", "CHANGED_HERE_GONE_THERE", "GONE_THERE"] {
+            remote_delete(&emulator, kind, secret);
+        }
+        s.rotate("CHANGED_HERE_GONE_THERE", "v2");
+        remote_write(&emulator, kind, "GONE_HERE_CHANGED_THERE", "v2");
 
         let report = s.sync(SyncOptions::default());
+        let conflicts = [
+            (
+                "CHANGED_HERE_GONE_THERE".to_owned(),
+                Action::Conflict { reason: ConflictReason::ChangedHereDeletedThere },
+            ),
+            (
+                "GONE_HERE_CHANGED_THERE".to_owned(),
+                Action::Conflict { reason: ConflictReason::DeletedHereChangedThere },
+            ),
+        ];
         assert_eq!(
             actions(&report),
             vec![
+                ("BOTH_GONE".into(), Action::Forget),
+                conflicts[0].clone(),
                 ("GONE_HERE".into(), Action::Hold { reason: HoldReason::DeletedHereNeedsPrune }),
+                conflicts[1].clone(),
                 ("GONE_THERE".into(), Action::Hold { reason: HoldReason::DeletedThereNeedsPrune }),
             ],
             "{kind}"
@@ -238,12 +260,18 @@ fn deletes_travel_only_with_prune() {
         let report = s.sync(SyncOptions { prune: true, ..Default::default() });
         assert_eq!(
             kinds_of(&report),
-            pairs(&[("GONE_HERE", "delete_remote"), ("GONE_THERE", "delete_local")]),
+            pairs(&[
+                ("CHANGED_HERE_GONE_THERE", "conflict"),
+                ("GONE_HERE", "delete_remote"),
+                ("GONE_HERE_CHANGED_THERE", "conflict"),
+                ("GONE_THERE", "delete_local"),
+            ]),
             "{kind}"
         );
-        assert!(remote_values(&emulator, kind).is_empty(), "{kind}");
+        let remote = remote_values(&emulator, kind);
+        assert_eq!(remote.keys().collect::<Vec<_>>(), ["GONE_HERE_CHANGED_THERE"], "{kind}");
         assert!(s.local("GONE_THERE").is_none(), "{kind}");
-        assert!(s.sync(SyncOptions { prune: true, ..Default::default() }).steps.is_empty(), "{kind}");
+        assert_eq!(actions(&s.sync(SyncOptions { prune: true, ..Default::default() })), conflicts, "{kind}");
         emulator_reset(&emulator, kind);
     }
 }

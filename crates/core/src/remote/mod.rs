@@ -319,6 +319,19 @@ pub fn connect(
     })
 }
 
+/// A Runtype client with the calls only Runtype has (check, setup-url, intake).
+pub fn connect_runtype(
+    config: &RemoteConfig,
+    token: SecretString,
+    policy: RetryPolicy,
+) -> Result<runtype::Runtype> {
+    if config.kind != Kind::Runtype {
+        return Err(Error::invalid(format!("remote {}", config.name), "this needs a Runtype remote"));
+    }
+    let http = http::Http::new(parse_base_url(&config.url)?, token, config.kind, policy)?;
+    Ok(runtype::Runtype::new(http))
+}
+
 /// The default client timeouts and retries.
 pub fn default_policy() -> RetryPolicy {
     RetryPolicy {

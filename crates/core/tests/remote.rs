@@ -1,0 +1,200 @@
+//! The remote adapters on their own: Runtype's check, setup-url and intake
+//! calls against the emulator, and bad replies from a canned HTTP server on
+//! 127.0.0.1 (a clear error, never a value or token in it).
+
+mod common;
+
+use std::{
+    io::{BufRead, BufReader, Read, Write},
+    net::TcpListener,
+    sync::mpsc,
+    time::{Duration, Instant},
+};
+
+use common::emulator::{Emulator, TOKEN};
+use keyhaven_core::remote::{
+    self, Failure, Kind, RemoteConfig, RemoteSecret, RetryPolicy, SecretsApi,
+    runtype::{Source, SubmitValue},
+};
+use secrecy::SecretString;
+
+const QUICK: RetryPolicy = RetryPolicy {
+    attempts: 3,
+    base_delay: Duration::from_millis(1),
+    max_delay: Duration::from_millis(5),
+    timeout: Duration::from_secs(5),
+};
+
+fn runtype(emulator: &Emulator) -> remote::runtype::Runtype {
+    let config = RemoteConfig::new("rt", Kind::Runtype, &emulator.url(Kind::Runtype), None).unwrap();
+    remote::connect_runtype(&config, TOKEN.into(), QUICK).unwrap()
+}
+
+#[test]
+fn runtype_check_setup_url_and_intake() {
+    let emulator = Emulator::start();
+    let api = runtype(&emulator);
+    api.create("OPENAI_KEY", &"sk-0123456789".into(), "r1", false).unwrap();
+
+    let keys = vec!["OPENAI_KEY".to_owned(), "DB_PASSWORD".to_owned()];
+    let check = api.check(&keys).unwrap();
+    assert_eq!(check.found, ["OPENAI_KEY"]);
+    assert_eq!(check.missing, ["DB_PASSWORD"]);
+
+    let setup = api.setup_url(&keys, None).unwrap();
+    assert_eq!(setup.already_configured, ["OPENAI_KEY"]);
+    assert_eq!(setup.missing, ["DB_PASSWORD"]);
+    assert!(setup.url.unwrap().starts_with("http://127.0.0.1"));
+
+    let source =
+        Source { kind: "manual".into(), key: None, keys: Some(keys), product_id: None, description: None };
+    let manifest = api.intake_manifest(&source, Some("https://app.example/done")).unwrap();
+    assert_eq!(manifest.configuration_status, "needs_configuration");
+    assert_eq!(manifest.pending_configuration_count, 1);
+    assert_eq!(manifest.return_url.as_deref(), Some("https://app.example/done"));
+    let missing = manifest.items.iter().find(|item| item.status == "needs_configuration").unwrap();
+    assert_eq!(missing.secret_key, "DB_PASSWORD");
+
+    let value = SubmitValue {
+        item_id: missing.item_id.clone(),
+        key: missing.secret_key.clone(),
+        value: "correct horse battery".into(),
+        expected_version: None,
+    };
+    let submitted = api.intake_submit(&source, &[value], None).unwrap();
+    assert!(submitted.success);
+    assert_eq!(submitted.manifest.configuration_status, "configured");
+    assert!(api.list().unwrap().secrets.iter().any(|s| s.name == "DB_PASSWORD"));
+
+    // Runtype's own value rule is checked before anything is sent.
+    let err = api.create("SHORT", &"1234".into(), "r2", false).unwrap_err();
+    assert_eq!(err.kind, Failure::Rejected);
+    assert!(err.message.contains("8 to 10,000"), "{}", err.message);
+}
+
+/// One request as the canned server saw it.
+#[derive(Debug)]
+struct Seen {
+    line: String,
+    request_id: Option<String>,
+}
+
+/// Answers the connections it gets with `responses`, in order, and reports
+/// what it was asked.
+fn canned(responses: Vec<&'static str>) -> (String, mpsc::Receiver<Seen>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (sender, seen) = mpsc::channel();
+    std::thread::spawn(move || {
+        for (stream, response) in listener.incoming().zip(responses) {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let (mut length, mut first, mut request_id) = (0, String::new(), None);
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                let lower = line.to_ascii_lowercase();
+                if let Some(value) = lower.strip_prefix("content-length:") {
+                    length = value.trim().parse().unwrap();
+                }
+                if let Some(value) = lower.strip_prefix("x-request-id:") {
+                    request_id = Some(value.trim().to_owned());
+                }
+                if first.is_empty() {
+                    first = line.trim().to_owned();
+                }
+                if line == "\r\n" || line.is_empty() {
+                    break;
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            stream.write_all(response.as_bytes()).unwrap();
+            let _ = sender.send(Seen { line: first, request_id });
+        }
+    });
+    (url, seen)
+}
+
+fn client(kind: Kind, url: &str, token: &str) -> Box<dyn SecretsApi> {
+    let config = RemoteConfig::new("canned", kind, url, None).unwrap();
+    remote::connect(&config, SecretString::from(token.to_owned()), QUICK).unwrap()
+}
+
+fn reply(status: &str, body: &str) -> &'static str {
+    reply_with(status, "", body)
+}
+
+fn reply_with(status: &str, headers: &str, body: &str) -> &'static str {
+    let text = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n{headers}\r\n{body}",
+        body.len()
+    );
+    Box::leak(text.into_boxed_str())
+}
+
+#[test]
+fn bad_replies_are_clear_errors_that_quote_nothing() {
+    let planted = "PLANTED-value-4f1c9e";
+    let token = "PLANTED-token-77aa";
+    let target = RemoteSecret { id: "X".into(), name: "X".into(), marker: "1".into() };
+
+    // Not JSON at all.
+    let err = client(Kind::Runloop, &canned(vec![reply("200 OK", "<html>oops</html>")]).0, token)
+        .list()
+        .unwrap_err();
+    assert_eq!(err.kind, Failure::BadReply);
+    assert!(err.message.contains("not valid JSON"), "{}", err.message);
+
+    // JSON of the wrong shape, quoting a value: the message says where, not what.
+    let body = format!(r#"{{"data": "{planted}"}}"#);
+    let (url, _) = canned(vec![reply("200 OK", &body)]);
+    let err = client(Kind::Runtools, &url, token).reveal(&target).unwrap_err();
+    assert_eq!(err.kind, Failure::BadReply);
+    assert!(err.message.contains("not the documented shape"), "{}", err.message);
+    assert!(!err.message.contains(planted), "{}", err.message);
+
+    // A refusal that echoes the token and the value sent.
+    let body = format!(r#"{{"message": "bad {planted} with {token}"}}"#);
+    let (url, _) = canned(vec![reply("400 Bad Request", &body)]);
+    let err = client(Kind::Runloop, &url, token)
+        .update(&target, &SecretString::from(planted.to_owned()), None, "r")
+        .unwrap_err();
+    assert_eq!(err.kind, Failure::Rejected);
+    assert!(!err.message.contains(planted) && !err.message.contains(token), "{}", err.message);
+    assert!(err.message.contains("HTTP 400"), "{}", err.message);
+
+    // Nobody listening: unreachable, after the retries.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let err = client(Kind::Runtype, &format!("http://{closed}"), token).list().unwrap_err();
+    assert_eq!(err.kind, Failure::Unreachable);
+}
+
+#[test]
+fn retries_honour_retry_after_reuse_the_request_id_and_look_before_creating_again() {
+    let created = r#"{"id":"sec_1","name":"NEW","create_time_ms":1,"update_time_ms":2}"#;
+    let (url, seen) = canned(vec![
+        reply_with("429 Too Many Requests", "retry-after: 1\r\n", "{}"),
+        reply("503 Service Unavailable", r#"{"message":"try later"}"#),
+        reply("404 Not Found", r#"{"message":"no such secret"}"#),
+        reply("200 OK", created),
+    ]);
+    let started = Instant::now();
+    let secret = client(Kind::Runloop, &url, "t").create("NEW", &"v".into(), "req-42", false).unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was not honoured");
+    assert_eq!(secret, RemoteSecret { id: "sec_1".into(), name: "NEW".into(), marker: "2".into() });
+    let seen: Vec<Seen> = seen.iter().take(4).collect();
+    let lines: Vec<&str> = seen.iter().map(|s| s.line.as_str()).collect();
+    // The 503 may have been applied: a look (GET) before the next create.
+    assert_eq!(
+        lines,
+        [
+            "POST /v1/secrets HTTP/1.1",
+            "POST /v1/secrets HTTP/1.1",
+            "GET /v1/secrets/NEW HTTP/1.1",
+            "POST /v1/secrets HTTP/1.1"
+        ]
+    );
+    let ids: Vec<Option<&str>> = seen.iter().map(|s| s.request_id.as_deref()).collect();
+    assert_eq!(ids, [Some("req-42"), Some("req-42"), None, Some("req-42")]);
+}
