@@ -123,7 +123,7 @@ impl World {
                 Action::Create { version, .. } | Action::Update { version, .. } => {
                     let value = self.local[name].versions[*version as usize - 1];
                     let written = self.remote_write(name, value);
-                    self.base.insert(name.into(), synced(&written, *version));
+                    self.base.insert(name.into(), Base::synced(&written, *version));
                 }
                 Action::DeleteRemote { .. } => {
                     self.remote.remove(name);
@@ -134,19 +134,14 @@ impl World {
                     self.base.remove(name);
                 }
                 Action::Record { remote, local_version } => {
-                    let base = Base {
-                        remote_id: remote.id.clone(),
-                        marker: remote.marker.clone(),
-                        local_version: *local_version,
-                        in_sync: false,
-                    };
+                    let base = Base::recorded(remote, *local_version);
                     self.base.insert(name.into(), base);
                 }
                 Action::Pull { remote } => {
                     let value = self.remote[name].value;
                     self.local_write(name, value);
                     let version = self.local[name].versions.len() as u32;
-                    self.base.insert(name.into(), synced(remote, version));
+                    self.base.insert(name.into(), Base::synced(remote, version));
                 }
                 Action::Forget => {
                     self.base.remove(name);
@@ -159,15 +154,6 @@ impl World {
 
 fn remote_secret(name: &str, row: &RemoteRow) -> RemoteSecret {
     RemoteSecret { id: row.id.clone(), name: name.into(), marker: row.marker.to_string() }
-}
-
-fn synced(remote: &RemoteSecret, version: u32) -> Base {
-    Base {
-        remote_id: remote.id.clone(),
-        marker: remote.marker.clone(),
-        local_version: Some(version),
-        in_sync: true,
-    }
 }
 
 /// Which sides changed a name since its base.

@@ -273,6 +273,15 @@ impl Http {
     }
 }
 
+/// A 404 as `None`: "not there" is an answer here, not a failure.
+pub(crate) fn found<T>(result: RemoteResult<T>) -> RemoteResult<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(err) if err.kind == Failure::NotFound => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
 fn read_body(response: Response) -> RemoteResult<Zeroizing<Vec<u8>>> {
     let mut body = Zeroizing::new(Vec::new());
     response

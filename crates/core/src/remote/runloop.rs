@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Failure, Kind, Listing, RemoteError, RemoteResult, RemoteSecret, SecretsApi,
-    http::{Http, Reply, Request},
+    http::{Http, Reply, Request, found},
 };
 
 pub(crate) const LIST_LIMIT: usize = 5000;
@@ -72,11 +72,7 @@ impl SecretsApi for Runloop {
 
     fn get(&self, name: &str) -> RemoteResult<Option<RemoteSecret>> {
         let url = self.http.url(&["v1", "secrets", name], &[]);
-        match self.http.send(&Request::new(Method::GET, url)) {
-            Ok(reply) => secret(reply).map(Some),
-            Err(err) if err.kind == Failure::NotFound => Ok(None),
-            Err(err) => Err(err),
-        }
+        found(self.http.send(&Request::new(Method::GET, url)))?.map(secret).transpose()
     }
 
     fn create(
@@ -118,11 +114,8 @@ impl SecretsApi for Runloop {
 
     fn delete(&self, target: &RemoteSecret, request_id: &str) -> RemoteResult<()> {
         let url = self.http.url(&["v1", "secrets", "id", &target.id, "delete"], &[]);
-        match self.http.send(&Request::new(Method::POST, url).request_id(request_id)) {
-            Ok(_) => Ok(()),
-            Err(err) if err.kind == Failure::NotFound => Ok(()),
-            Err(err) => Err(err),
-        }
+        // Already gone counts as done.
+        found(self.http.send(&Request::new(Method::POST, url).request_id(request_id))).map(|_| ())
     }
 
     fn ping(&self) -> RemoteResult<()> {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Failure, Kind, Listing, RemoteResult, RemoteSecret, Scope, SecretsApi,
-    http::{Http, Request},
+    http::{Http, Request, found},
 };
 
 pub(crate) struct RunTools {
@@ -89,11 +89,9 @@ impl SecretsApi for RunTools {
 
     fn get(&self, name: &str) -> RemoteResult<Option<RemoteSecret>> {
         let url = self.http.url(&["v1", "secrets", name], self.scope_query());
-        match self.http.send(&Request::new(Method::GET, url)) {
-            Ok(reply) => Ok(Some(reply.json::<Data<Secret>>("a RunTools secret")?.data.into())),
-            Err(err) if err.kind == Failure::NotFound => Ok(None),
-            Err(err) => Err(err),
-        }
+        found(self.http.send(&Request::new(Method::GET, url)))?
+            .map(|reply| Ok(reply.json::<Data<Secret>>("a RunTools secret")?.data.into()))
+            .transpose()
     }
 
     fn create(
@@ -118,11 +116,8 @@ impl SecretsApi for RunTools {
 
     fn delete(&self, target: &RemoteSecret, _request_id: &str) -> RemoteResult<()> {
         let url = self.http.url(&["v1", "secrets", &target.name], self.scope_query());
-        match self.http.send(&Request::new(Method::DELETE, url)) {
-            Ok(_) => Ok(()),
-            Err(err) if err.kind == Failure::NotFound => Ok(()),
-            Err(err) => Err(err),
-        }
+        // Already gone counts as done.
+        found(self.http.send(&Request::new(Method::DELETE, url))).map(|_| ())
     }
 
     fn reveal(&self, target: &RemoteSecret) -> RemoteResult<SecretString> {

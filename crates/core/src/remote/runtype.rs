@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Failure, Kind, Listing, RemoteError, RemoteResult, RemoteSecret, SecretsApi,
-    http::{Http, Reply, Request},
+    http::{Http, Reply, Request, found},
 };
 
 /// Runtype's documented value bounds, in characters.
@@ -190,11 +190,7 @@ impl Runtype {
 
     fn by_id(&self, id: &str) -> RemoteResult<Option<RemoteSecret>> {
         let url = self.http.url(&["v1", "secrets", id], &[]);
-        match self.http.send(&Request::new(Method::GET, url)) {
-            Ok(reply) => secret(reply).map(Some),
-            Err(err) if err.kind == Failure::NotFound => Ok(None),
-            Err(err) => Err(err),
-        }
+        found(self.http.send(&Request::new(Method::GET, url)))?.map(secret).transpose()
     }
 
     fn post<T: serde::de::DeserializeOwned>(
@@ -323,11 +319,8 @@ impl SecretsApi for Runtype {
 
     fn delete(&self, target: &RemoteSecret, _request_id: &str) -> RemoteResult<()> {
         let url = self.http.url(&["v1", "secrets", &target.id], &[]);
-        match self.http.send(&Request::new(Method::DELETE, url)) {
-            Ok(_) => Ok(()),
-            Err(err) if err.kind == Failure::NotFound => Ok(()),
-            Err(err) => Err(err),
-        }
+        // Already gone counts as done.
+        found(self.http.send(&Request::new(Method::DELETE, url))).map(|_| ())
     }
 
     fn ping(&self) -> RemoteResult<()> {

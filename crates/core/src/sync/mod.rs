@@ -174,12 +174,12 @@ pub fn resolve(
         (Keep::Local, Some(version), Some(target)) => {
             let value = vault.value_at(name, version)?;
             let written = api.update(target, &value, None, &request_id)?;
-            Some(synced(written, version))
+            Some(Base::synced(&written, version))
         }
         (Keep::Local, Some(version), None) => {
             let value = vault.value_at(name, version)?;
             let written = api.create(&kind.remote_name(name.as_str()), &value, &request_id, false)?;
-            Some(synced(written, version))
+            Some(Base::synced(&written, version))
         }
         (Keep::Local, None, Some(target)) => {
             api.delete(target, &request_id)?;
@@ -188,14 +188,9 @@ pub fn resolve(
         (Keep::Remote, _, Some(target)) if api.capabilities().can_reveal => {
             let value = api.reveal(target)?;
             let meta = vault.store_pulled(name, &value, &format!("pull from {remote}"))?;
-            Some(synced(target.clone(), meta.version))
+            Some(Base::synced(target, meta.version))
         }
-        (Keep::Remote, _, Some(target)) => Some(Base {
-            remote_id: target.id.clone(),
-            marker: target.marker.clone(),
-            local_version: live,
-            in_sync: false,
-        }),
+        (Keep::Remote, _, Some(target)) => Some(Base::recorded(target, live)),
         (Keep::Remote, Some(_), None) => {
             vault.remove(name)?;
             None
@@ -232,10 +227,6 @@ pub fn conflicts(vault: &Vault) -> Result<Vec<ConflictInfo>> {
 /// name, remote_only)`; `remote_only` is false when an older value is here.
 pub fn not_on_device(vault: &Vault) -> Result<Vec<(String, SecretName, bool)>> {
     state::not_on_device(vault.conn())
-}
-
-fn synced(remote: RemoteSecret, local_version: u32) -> Base {
-    Base { remote_id: remote.id, marker: remote.marker, local_version: Some(local_version), in_sync: true }
 }
 
 /// Offline, the remote is taken to be as the last sync left it, and its
@@ -367,12 +358,7 @@ impl Run<'_> {
             let name = &step.step.name;
             match &step.step.action {
                 Action::Record { remote, local_version } => {
-                    let base = Base {
-                        remote_id: remote.id.clone(),
-                        marker: remote.marker.clone(),
-                        local_version: *local_version,
-                        in_sync: false,
-                    };
+                    let base = Base::recorded(remote, *local_version);
                     state::save_base(&tx, self.remote_id, name, &base)?;
                 }
                 Action::Forget => state::forget_base(&tx, self.remote_id, name)?,
@@ -448,7 +434,7 @@ impl Run<'_> {
                 Ok(Outcome::Written(remote)),
                 Action::Create { version, .. } | Action::Update { version, .. },
             ) => {
-                state::save_base(self.vault.conn(), id, &name, &synced(remote, *version))?;
+                state::save_base(self.vault.conn(), id, &name, &Base::synced(&remote, *version))?;
                 state::outbox_done(self.vault.conn(), id, &name)?;
             }
             (Ok(Outcome::Deleted), _) => {
@@ -457,7 +443,7 @@ impl Run<'_> {
             }
             (Ok(Outcome::Revealed(value)), Action::Pull { remote }) => {
                 let meta = self.vault.store_pulled(&name, &value, &format!("pull from {}", self.remote))?;
-                state::save_base(self.vault.conn(), id, &name, &synced(remote.clone(), meta.version))?;
+                state::save_base(self.vault.conn(), id, &name, &Base::synced(remote, meta.version))?;
             }
             // Each job answers with its own kind of outcome; nothing else arrives.
             (Ok(_), _) => {}

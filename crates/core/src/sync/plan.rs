@@ -28,6 +28,24 @@ pub struct Base {
     pub in_sync: bool,
 }
 
+impl Base {
+    /// After a write or a pull: the remote holds exactly local `version`.
+    pub fn synced(remote: &RemoteSecret, version: u32) -> Self {
+        Base {
+            remote_id: remote.id.clone(),
+            marker: remote.marker.clone(),
+            local_version: Some(version),
+            in_sync: true,
+        }
+    }
+
+    /// The remote's state noted, its value not on this device; `local_version`
+    /// is the local version then (if any).
+    pub fn recorded(remote: &RemoteSecret, local_version: Option<u32>) -> Self {
+        Base { remote_id: remote.id.clone(), marker: remote.marker.clone(), local_version, in_sync: false }
+    }
+}
+
 /// A write left in the outbox by an earlier sync that did not finish it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pending {
