@@ -6,17 +6,33 @@ SHELL := bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/keyhaven/target
 CARGO ?= cargo
 
-.PHONY: run test bench lint fmt
+.PHONY: run demo ui test bench lint fmt
+
+## Build the UI and the desktop app and start it on the default vault
+## (KEYHAVEN_VAULT picks another). Headless machines: `xvfb-run make run`.
+run:
+	scripts/install-deps.sh build
+	npm --prefix ui run build
+	$(CARGO) build -p keyhaven-app
+	scripts/run-app.sh "$(CARGO_TARGET_DIR)/debug/keyhaven-app"
 
 ## Build the CLI and walk through a short demo on a throw-away vault.
-run:
+demo:
 	scripts/install-deps.sh build
 	$(CARGO) build --release -p keyhaven-cli
 	KEYHAVEN_BIN="$(CARGO_TARGET_DIR)/release/keyhaven" scripts/demo.sh
 
+## The UI's formatter, type check, unit tests and build (the app embeds ui/dist).
+ui:
+	npm --prefix ui run lint
+	npm --prefix ui run check
+	npm --prefix ui test
+	npm --prefix ui run build
+
 ## Formatting, lints and every test.
 test:
 	scripts/install-deps.sh test
+	$(MAKE) --no-print-directory ui
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) test --workspace --locked
@@ -33,3 +49,4 @@ bench:
 
 fmt:
 	$(CARGO) fmt --all
+	npm --prefix ui run format

@@ -5,11 +5,13 @@ set -euo pipefail
 
 profile=${1:-test}
 # Build: a C compiler (present) and pkg-config; libdbus is vendored by keyring.
-packages=(pkg-config)
+# The desktop app (Tauri 2): WebKitGTK 4.1, the tray's appindicator, SVG icons,
+# xdo for keyboard shortcuts; a D-Bus session to run in.
+packages=(pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev dbus)
 case "$profile" in
   build) ;;
   # Test: a real Secret Service (gnome-keyring) in a private D-Bus session.
-  test) packages+=(dbus gnome-keyring) ;;
+  test) packages+=(gnome-keyring) ;;
   # Bench: the peers we compare with, and a timer.
   bench) packages+=(dbus gnome-keyring keepassxc pass gnupg tree sqlite3 wrk) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
@@ -30,6 +32,20 @@ if ((${#missing[@]})); then
   echo "installing with apt: ${missing[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The UI's toolchain (Vite 8 needs Node.js 20.19 or newer).
+if ! command -v npm >/dev/null; then
+  missing_node=(nodejs npm)
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing_node[@]}"
+fi
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a==20&&b>=19)?0:1)' \
+  || echo "warning: Node.js $(node --version) is older than Vite 8 needs (20.19); the UI build may fail" >&2
+if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+  npm --prefix ui ci --no-audit --no-fund --loglevel=error
 fi
 
 if ! command -v cargo >/dev/null; then

@@ -18,6 +18,7 @@ const NAME_RULE: &str = "names start with a letter or underscore and hold only l
 
 /// A validated secret name: `^[A-Za-z_][A-Za-z0-9_]*$`, 1 to 256 characters.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(transparent)]
 pub struct SecretName(String);
 
@@ -145,6 +146,7 @@ pub(crate) fn shorten(text: &str) -> String {
 
 /// What a secret is, without its value.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SecretMeta {
     pub name: SecretName,
     pub description: String,
@@ -167,6 +169,7 @@ impl SecretMeta {
 
 /// One version in a secret's history (metadata only).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct VersionMeta {
     pub version: u32,
     pub created: Timestamp,

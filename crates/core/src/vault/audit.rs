@@ -57,6 +57,7 @@ impl Action {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct AuditEntry {
     pub at: Timestamp,
     pub action: String,
