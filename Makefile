@@ -6,7 +6,7 @@ SHELL := bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/keyhaven/target
 CARGO ?= cargo
 
-.PHONY: run demo ui test bench lint fmt
+.PHONY: run demo ui e2e test bench lint fmt
 
 ## Build the UI and the desktop app and start it on the default vault
 ## (KEYHAVEN_VAULT picks another). Headless machines: `xvfb-run make run`.
@@ -29,6 +29,13 @@ ui:
 	npm --prefix ui test
 	npm --prefix ui run build
 
+## End-to-end: the real app under Xvfb, driven over WebDriver (tauri-driver +
+## WebKitWebDriver) on a fresh vault; screenshots in target/screenshots/.
+e2e:
+	$(CARGO) build --locked -p keyhaven-app -p keyhaven-e2e
+	xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
+	  "$(CARGO_TARGET_DIR)/debug/keyhaven-e2e" "$(CARGO_TARGET_DIR)/debug/keyhaven-app" target/screenshots
+
 ## Formatting, lints and every test.
 test:
 	scripts/install-deps.sh test
@@ -37,6 +44,7 @@ test:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) test --workspace --locked
 	scripts/conformance.sh
+	$(MAKE) --no-print-directory e2e
 
 ## Benchmarks: the vault against keepassxc-cli and pass, then the emulator.
 bench:

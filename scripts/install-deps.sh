@@ -10,8 +10,9 @@ profile=${1:-test}
 packages=(pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev dbus)
 case "$profile" in
   build) ;;
-  # Test: a real Secret Service (gnome-keyring) in a private D-Bus session.
-  test) packages+=(gnome-keyring) ;;
+  # Test: a real Secret Service (gnome-keyring) in a private D-Bus session; the
+  # app end-to-end under Xvfb through WebKitWebDriver, screenshots with import.
+  test) packages+=(gnome-keyring xvfb xauth webkit2gtk-driver imagemagick) ;;
   # Bench: the peers we compare with, and a timer.
   bench) packages+=(dbus gnome-keyring keepassxc pass gnupg tree sqlite3 wrk) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
@@ -55,3 +56,7 @@ fi
 for component in rustfmt clippy; do
   rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
 done
+# tauri-driver bridges WebDriver to WebKitWebDriver for the end-to-end test.
+if [ "$profile" = test ] && ! command -v tauri-driver >/dev/null; then
+  cargo install tauri-driver --locked --quiet
+fi

@@ -1,0 +1,170 @@
+//! End-to-end: the real desktop app, started by tauri-driver under Xvfb, on a
+//! fresh vault. Creates the vault, adds secrets, searches, reveals, copies
+//! (the clipboard holds the value, then is cleared), rotates, reads the
+//! history, locks and unlocks, and saves a PNG of every main screen.
+//!
+//! Usage (see `make e2e`): keyhaven-e2e APP_BINARY SCREENSHOT_DIR
+
+mod webdriver;
+
+use std::{
+    net::TcpStream,
+    path::{Path, PathBuf},
+    process::{Child, Command},
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, Result, bail, ensure};
+use webdriver::Session;
+
+const PASSPHRASE: &str = "correct horse battery";
+const VALUE: &str = "sk-e2e-7f3a91c2d4b5";
+const ROTATED: &str = "sk-e2e-rotated-88aa01";
+const PORT: u16 = 4444;
+
+/// tauri-driver, killed when dropped.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn main() -> Result<()> {
+    let mut args = std::env::args_os().skip(1);
+    let app = PathBuf::from(args.next().context("usage: keyhaven-e2e APP_BINARY SCREENSHOT_DIR")?);
+    let shots = PathBuf::from(args.next().context("usage: keyhaven-e2e APP_BINARY SCREENSHOT_DIR")?);
+    std::fs::create_dir_all(&shots)?;
+    let app = app.canonicalize().with_context(|| format!("no app at {}", app.display()))?;
+    let home = tempfile::tempdir()?;
+    let vault = home.path().join("vault.sqlite");
+
+    let _driver = Driver(
+        Command::new("tauri-driver")
+            .args(["--port", &PORT.to_string()])
+            .env("KEYHAVEN_VAULT", &vault)
+            .env("KEYHAVEN_KDF", "8,1")
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .spawn()
+            .context("starting tauri-driver (cargo install tauri-driver --locked)")?,
+    );
+    wait_for_port(PORT)?;
+    let session = Session::start(&format!("http://127.0.0.1:{PORT}"), &app.to_string_lossy())?;
+    let result = scenario(&session, &shots, &vault);
+    if result.is_err() {
+        let _ = screenshot(&shots.join("failure.png"));
+    }
+    session.end()?;
+    result?;
+    println!("e2e: every step passed; screenshots in {}", shots.display());
+    Ok(())
+}
+
+fn wait_for_port(port: u16) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        ensure!(Instant::now() < deadline, "tauri-driver did not listen on {port}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(())
+}
+
+/// What a person would see: the whole X display, taken with ImageMagick's
+/// `import` (WebKitWebDriver's own screenshot hangs on this app's main screen).
+fn screenshot(path: &Path) -> Result<()> {
+    std::thread::sleep(Duration::from_millis(300)); // let the last change paint
+    let status =
+        Command::new("import").args(["-window", "root"]).arg(path).status().context("running import")?;
+    ensure!(status.success(), "import failed for {}", path.display());
+    Ok(())
+}
+
+fn step(name: &str) {
+    println!("e2e: {name}");
+}
+
+fn scenario(s: &Session, shots: &Path, vault: &Path) -> Result<()> {
+    step("create the vault");
+    s.input("Master passphrase")?.type_text(PASSPHRASE)?;
+    s.input("Repeat it")?.type_text(PASSPHRASE)?;
+    screenshot(&shots.join("01-create-vault.png"))?;
+    s.button("Create vault")?.click()?;
+    s.wait_text("No secrets yet")?;
+    ensure!(vault.is_file(), "no vault file at {}", vault.display());
+
+    step("add two secrets");
+    add(s, "OPENAI_API_KEY", VALUE, "provider")?;
+    add(s, "DB_PASSWORD", "postgres-e2e-secret", "database")?;
+    s.wait_text("2 of 2")?;
+    screenshot(&shots.join("02-secrets.png"))?;
+
+    step("search as you type");
+    let search = s.input("Search secrets")?;
+    search.type_text("open")?;
+    s.wait_text("1 of 2")?;
+    screenshot(&shots.join("03-search.png"))?;
+    search.replace("")?;
+    s.wait_text("2 of 2")?;
+
+    step("reveal");
+    s.find("//*[@role='option'][.//span[normalize-space()='OPENAI_API_KEY']]")?.click()?;
+    s.find("//h2[normalize-space()='OPENAI_API_KEY']")?;
+    ensure!(!s.page_text()?.contains(VALUE), "the value is on screen before Reveal");
+    s.button("Reveal")?.click()?;
+    s.wait_text(VALUE)?;
+    screenshot(&shots.join("04-revealed.png"))?;
+    s.button("Hide")?.click()?;
+
+    step("copy: the clipboard holds the value, then is cleared");
+    s.button("Copy")?.click()?;
+    s.wait_text("Copied")?;
+    let mut clipboard = arboard::Clipboard::new().context("X11 clipboard")?;
+    ensure!(clipboard.get_text().ok().as_deref() == Some(VALUE), "the clipboard does not hold the value");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while clipboard.get_text().ok().as_deref() == Some(VALUE) {
+        ensure!(Instant::now() < deadline, "the clipboard was not cleared within 30 s");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+
+    step("rotate and read the history");
+    s.button("Rotate…")?.click()?;
+    s.input("New value")?.type_text(ROTATED)?;
+    s.button("Save new version")?.click()?;
+    s.wait_text("Rotated")?;
+    s.find("//ol[@class='history']//span[normalize-space()='v2']")?;
+    screenshot(&shots.join("05-history.png"))?;
+
+    step("lock: values leave the screen, metadata stays");
+    s.button("Lock")?.click()?;
+    s.find("//span[normalize-space()='Locked']")?;
+    let text = s.page_text()?;
+    ensure!(text.contains("OPENAI_API_KEY") && !text.contains(ROTATED), "locked screen: {text}");
+    screenshot(&shots.join("06-locked.png"))?;
+
+    step("a wrong passphrase is refused; the right one unlocks");
+    s.input("Master passphrase")?.type_text("wrong")?;
+    s.button("Unlock")?.click()?;
+    s.wait_text("wrong passphrase")?;
+    let field = s.input("Master passphrase")?;
+    field.replace(PASSPHRASE)?;
+    s.button("Unlock")?.click()?;
+    s.find("//span[normalize-space()='Unlocked']")?;
+    s.button("Reveal")?.click()?;
+    s.wait_text(ROTATED)?;
+    if s.page_text()?.contains(VALUE) {
+        bail!("the old value is shown after a rotation");
+    }
+    Ok(())
+}
+
+fn add(s: &Session, name: &str, value: &str, category: &str) -> Result<()> {
+    s.button("Add secret")?.click()?;
+    s.input("Name")?.type_text(name)?;
+    s.input("Value")?.type_text(value)?;
+    s.input("Category")?.type_text(category)?;
+    s.button("Add")?.click()?;
+    s.find(&format!("//*[@role='option'][.//span[normalize-space()='{name}']]"))?;
+    Ok(())
+}
