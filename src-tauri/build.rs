@@ -7,6 +7,7 @@ fn main() {
         "create_vault",
         "unlock",
         "lock",
+        "note_activity",
         "list_secrets",
         "secret_history",
         "reveal_secret",

@@ -11,16 +11,14 @@ use keyhaven_core::{
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
-use tauri::State;
+use tauri::{AppHandle, State};
 use ts_rs::TS;
 
 use crate::{
-    AppState,
+    AppState, CLIPBOARD_SECONDS,
     error::{CommandError, CommandResult},
+    tray,
 };
-
-/// How long a copied value stays on the clipboard.
-const CLIPBOARD_SECONDS: u64 = 20;
 
 /// What the first screen needs to know.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -36,8 +34,10 @@ fn name(text: &str) -> CommandResult<SecretName> {
     Ok(SecretName::parse(text)?)
 }
 
+/// The session, for a command: every command is user activity.
 fn session<'a>(state: &'a State<'_, AppState>) -> std::sync::MutexGuard<'a, crate::session::Session> {
-    state.session.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    state.touch();
+    state.session()
 }
 
 /// Tests and benchmarks set `KEYHAVEN_KDF=MIB,ITERATIONS`; users get a KDF
@@ -68,7 +68,12 @@ pub fn vault_state(state: State<'_, AppState>) -> CommandResult<VaultState> {
 }
 
 #[tauri::command(async)]
-pub fn create_vault(state: State<'_, AppState>, passphrase: String, remember: bool) -> CommandResult<()> {
+pub fn create_vault(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    passphrase: String,
+    remember: bool,
+) -> CommandResult<()> {
     let passphrase = SecretString::from(passphrase);
     if passphrase.expose_secret().is_empty() {
         return Err(CommandError {
@@ -81,12 +86,19 @@ pub fn create_vault(state: State<'_, AppState>, passphrase: String, remember: bo
     if remember {
         session.unlocked()?.remember_on_device()?;
     }
+    drop(session);
+    let _ = tray::refresh(&app);
     Ok(())
 }
 
 /// With `passphrase`; without one, with the key remembered on this device.
 #[tauri::command(async)]
-pub fn unlock(state: State<'_, AppState>, passphrase: Option<String>, remember: bool) -> CommandResult<()> {
+pub fn unlock(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    passphrase: Option<String>,
+    remember: bool,
+) -> CommandResult<()> {
     let mut session = session(&state);
     match passphrase {
         Some(passphrase) => session.unlock(&SecretString::from(passphrase))?,
@@ -95,12 +107,21 @@ pub fn unlock(state: State<'_, AppState>, passphrase: Option<String>, remember: 
     if remember {
         session.unlocked()?.remember_on_device()?;
     }
+    drop(session);
+    let _ = tray::refresh(&app);
     Ok(())
 }
 
 #[tauri::command(async)]
-pub fn lock(state: State<'_, AppState>) {
+pub fn lock(app: AppHandle, state: State<'_, AppState>) {
     session(&state).lock();
+    let _ = tray::refresh(&app);
+}
+
+/// The user is active in the window (the UI sends this at most every few seconds).
+#[tauri::command(async)]
+pub fn note_activity(state: State<'_, AppState>) {
+    state.touch();
 }
 
 /// Metadata of every live secret; works locked.
@@ -116,19 +137,29 @@ pub fn secret_history(state: State<'_, AppState>, name: String) -> CommandResult
 
 /// The value, for the user who asked to see it.
 #[tauri::command(async)]
-pub fn reveal_secret(state: State<'_, AppState>, name: String) -> CommandResult<String> {
-    let value = session(&state).unlocked()?.reveal(&self::name(&name)?, Access::Reveal)?;
+pub fn reveal_secret(app: AppHandle, state: State<'_, AppState>, name: String) -> CommandResult<String> {
+    let name = self::name(&name)?;
+    let value = session(&state).unlocked()?.reveal(&name, Access::Reveal)?;
+    used(&app, &state, &name);
     Ok(value.expose_secret().to_owned())
+}
+
+/// Offers the secret in the tray's recent list.
+fn used(app: &AppHandle, state: &State<'_, AppState>, name: &SecretName) {
+    state.used(name);
+    let _ = tray::refresh(app);
 }
 
 /// Copies the value from Rust; returns the seconds until it is cleared.
 #[tauri::command(async)]
-pub fn copy_secret(state: State<'_, AppState>, name: String) -> CommandResult<u64> {
-    let value = session(&state).unlocked()?.reveal(&self::name(&name)?, Access::Copy)?;
+pub fn copy_secret(app: AppHandle, state: State<'_, AppState>, name: String) -> CommandResult<u64> {
+    let name = self::name(&name)?;
+    let value = session(&state).unlocked()?.reveal(&name, Access::Copy)?;
     state
         .clipboard
         .copy(value, Duration::from_secs(CLIPBOARD_SECONDS))
         .map_err(|err| CommandError::other(format!("the clipboard is not available: {err}")))?;
+    used(&app, &state, &name);
     Ok(CLIPBOARD_SECONDS)
 }
 

@@ -1,24 +1,70 @@
 //! Keyhaven's desktop app: a Tauri 2 shell. Every command is a thin call into
 //! keyhaven-core (commands.rs); the session (session.rs) holds the one open
 //! vault; values reach the webview only when the user reveals one, and copies
-//! go to the clipboard from Rust (clipboard.rs), which clears them again.
+//! go to the clipboard from Rust (clipboard.rs), which clears them again. The
+//! tray (tray.rs) and the idle timer (autolock.rs) can lock it from outside.
 
 // No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod autolock;
 mod clipboard;
 mod commands;
 mod error;
 mod session;
+mod tray;
 
-use std::sync::Mutex;
+use std::{
+    collections::VecDeque,
+    sync::{Mutex, MutexGuard},
+    time::{Duration, Instant},
+};
 
-use keyhaven_core::Vault;
+use keyhaven_core::{SecretName, Vault};
 
-/// Everything the commands share.
+/// How long a copied value stays on the clipboard.
+pub const CLIPBOARD_SECONDS: u64 = 20;
+/// Idle time before the vault locks itself (KEYHAVEN_AUTO_LOCK_SECONDS overrides).
+const AUTO_LOCK: Duration = Duration::from_secs(10 * 60);
+
+/// Everything the commands, the tray and the idle timer share.
 pub struct AppState {
-    pub session: Mutex<session::Session>,
+    session: Mutex<session::Session>,
     pub clipboard: clipboard::Clipboard,
+    recent: Mutex<VecDeque<SecretName>>,
+    last_activity: Mutex<Instant>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl AppState {
+    pub fn session(&self) -> MutexGuard<'_, session::Session> {
+        lock(&self.session)
+    }
+
+    /// The user did something: the idle timer starts again.
+    pub fn touch(&self) {
+        *lock(&self.last_activity) = Instant::now();
+    }
+
+    pub fn idle(&self) -> Duration {
+        lock(&self.last_activity).elapsed()
+    }
+
+    /// Newest first.
+    pub fn recent(&self) -> Vec<SecretName> {
+        lock(&self.recent).iter().cloned().collect()
+    }
+
+    /// Remembers a secret the user revealed or copied, for the tray.
+    pub fn used(&self, name: &SecretName) {
+        let mut recent = lock(&self.recent);
+        recent.retain(|other| other != name);
+        recent.push_front(name.clone());
+        recent.truncate(tray::RECENT);
+    }
 }
 
 fn main() -> anyhow::Result<()> {
@@ -34,14 +80,31 @@ fn main() -> anyhow::Result<()> {
             Vault::default_path().ok_or_else(|| anyhow::anyhow!("no home directory: set KEYHAVEN_VAULT"))?
         }
     };
-    let state = AppState { session: Mutex::new(session::Session::new(path)), clipboard: Default::default() };
+    let auto_lock = std::env::var("KEYHAVEN_AUTO_LOCK_SECONDS")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .map_or(AUTO_LOCK, Duration::from_secs);
+    let state = AppState {
+        session: Mutex::new(session::Session::new(path)),
+        clipboard: Default::default(),
+        recent: Default::default(),
+        last_activity: Mutex::new(Instant::now()),
+    };
     tauri::Builder::default()
+        // First, so a second launch hands over before anything else starts.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| tray::show_main(app)))
         .manage(state)
+        .setup(move |app| {
+            tray::create(app.handle())?;
+            autolock::spawn(app.handle().clone(), auto_lock);
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::vault_state,
             commands::create_vault,
             commands::unlock,
             commands::lock,
+            commands::note_activity,
             commands::list_secrets,
             commands::secret_history,
             commands::reveal_secret,

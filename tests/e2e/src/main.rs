@@ -21,6 +21,8 @@ const PASSPHRASE: &str = "correct horse battery";
 const VALUE: &str = "sk-e2e-7f3a91c2d4b5";
 const ROTATED: &str = "sk-e2e-rotated-88aa01";
 const PORT: u16 = 4444;
+/// Longer than any pause in the scenario (the clipboard's 20 s), short enough to wait for.
+const AUTO_LOCK_SECONDS: u64 = 40;
 
 /// tauri-driver, killed when dropped.
 struct Driver(Child);
@@ -46,6 +48,7 @@ fn main() -> Result<()> {
             .args(["--port", &PORT.to_string()])
             .env("KEYHAVEN_VAULT", &vault)
             .env("KEYHAVEN_KDF", "8,1")
+            .env("KEYHAVEN_AUTO_LOCK_SECONDS", AUTO_LOCK_SECONDS.to_string())
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
             .spawn()
             .context("starting tauri-driver (cargo install tauri-driver --locked)")?,
@@ -156,6 +159,13 @@ fn scenario(s: &Session, shots: &Path, vault: &Path) -> Result<()> {
     if s.page_text()?.contains(VALUE) {
         bail!("the old value is shown after a rotation");
     }
+
+    step("left alone, the vault locks itself and the value leaves the screen");
+    let idle = Instant::now();
+    s.find_within("//span[normalize-space()='Locked']", Duration::from_secs(AUTO_LOCK_SECONDS + 20))?;
+    ensure!(idle.elapsed() >= Duration::from_secs(AUTO_LOCK_SECONDS - 5), "locked too early");
+    ensure!(!s.page_text()?.contains(ROTATED), "the value stayed on screen after the idle lock");
+    screenshot(&shots.join("07-idle-locked.png"))?;
     Ok(())
 }
 

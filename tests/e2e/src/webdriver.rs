@@ -43,7 +43,11 @@ impl Session {
 
     /// Waits up to 10 s for an element matching the XPath.
     pub fn find(&self, xpath: &str) -> Result<Element<'_>> {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        self.find_within(xpath, Duration::from_secs(10))
+    }
+
+    pub fn find_within(&self, xpath: &str, wait: Duration) -> Result<Element<'_>> {
+        let deadline = Instant::now() + wait;
         loop {
             let found = self.call("POST", "/element", Some(json!({"using": "xpath", "value": xpath})));
             match found {

@@ -9,6 +9,9 @@ import type { VersionMeta } from "./bindings/VersionMeta";
 
 export type { CommandError, NewSecret, SecretMeta, VaultState, VersionMeta };
 
+/** Emitted by the app when the vault was locked outside the UI (tray, idle). */
+export const VAULT_CHANGED = "vault-changed";
+
 export const api = {
   vaultState: () => invoke<VaultState>("vault_state"),
   createVault: (passphrase: string, remember: boolean) =>
@@ -16,6 +19,8 @@ export const api = {
   /** Without a passphrase: with the key remembered on this device. */
   unlock: (passphrase: string | null, remember: boolean) => invoke<void>("unlock", { passphrase, remember }),
   lock: () => invoke<void>("lock"),
+  /** The user is active: restarts the idle timer. */
+  noteActivity: () => invoke<void>("note_activity"),
   listSecrets: () => invoke<SecretMeta[]>("list_secrets"),
   history: (name: string) => invoke<VersionMeta[]>("secret_history", { name }),
   reveal: (name: string) => invoke<string>("reveal_secret", { name }),
