@@ -10,6 +10,7 @@ fn main() {
         "note_activity",
         "list_secrets",
         "secret_history",
+        "audit_log",
         "reveal_secret",
         "copy_secret",
         "add_secret",

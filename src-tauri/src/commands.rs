@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use keyhaven_core::{
-    KdfParams, SecretMeta, SecretName, VersionMeta,
+    AuditEntry, KdfParams, SecretMeta, SecretName, VersionMeta,
     secret::{self, SecretFields},
     vault::Access,
 };
@@ -130,6 +130,12 @@ pub fn list_secrets(state: State<'_, AppState>) -> CommandResult<Vec<SecretMeta>
     Ok(session(&state).vault()?.list()?)
 }
 
+/// The newest audit entries (what was done, when; never a value); works locked.
+#[tauri::command(async)]
+pub fn audit_log(state: State<'_, AppState>, limit: u32) -> CommandResult<Vec<AuditEntry>> {
+    Ok(session(&state).vault()?.audit_log(limit.min(1000))?)
+}
+
 #[tauri::command(async)]
 pub fn secret_history(state: State<'_, AppState>, name: String) -> CommandResult<Vec<VersionMeta>> {
     Ok(session(&state).vault()?.history(&self::name(&name)?)?)
@@ -249,7 +255,8 @@ mod bindings {
             crate::error::FailureKind,
             SecretMeta,
             VersionMeta,
-            SecretName
+            SecretName,
+            AuditEntry
         );
         files
     }

@@ -107,6 +107,7 @@ fn main() -> anyhow::Result<()> {
             commands::note_activity,
             commands::list_secrets,
             commands::secret_history,
+            commands::audit_log,
             commands::reveal_secret,
             commands::copy_secret,
             commands::add_secret,

@@ -160,12 +160,22 @@ fn scenario(s: &Session, shots: &Path, vault: &Path) -> Result<()> {
         bail!("the old value is shown after a rotation");
     }
 
+    step("activity: the audit log names actions, never values");
+    s.button("Activity")?.click()?;
+    s.find("//td[normalize-space()='rotate']")?;
+    let text = s.page_text()?;
+    ensure!(!text.contains(VALUE) && !text.contains(ROTATED), "a value in the activity log");
+    screenshot(&shots.join("07-activity.png"))?;
+    s.button("Secrets")?.click()?;
+    s.button("Reveal")?.click()?;
+    s.wait_text(ROTATED)?;
+
     step("left alone, the vault locks itself and the value leaves the screen");
     let idle = Instant::now();
     s.find_within("//span[normalize-space()='Locked']", Duration::from_secs(AUTO_LOCK_SECONDS + 20))?;
     ensure!(idle.elapsed() >= Duration::from_secs(AUTO_LOCK_SECONDS - 5), "locked too early");
     ensure!(!s.page_text()?.contains(ROTATED), "the value stayed on screen after the idle lock");
-    screenshot(&shots.join("07-idle-locked.png"))?;
+    screenshot(&shots.join("08-idle-locked.png"))?;
     Ok(())
 }
 

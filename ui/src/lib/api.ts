@@ -1,13 +1,14 @@
 // Typed calls into the Tauri commands (src-tauri/src/commands.rs). The types
 // come from Rust via ts-rs (./bindings, checked fresh by `cargo test`).
 import { invoke } from "@tauri-apps/api/core";
+import type { AuditEntry } from "./bindings/AuditEntry";
 import type { CommandError } from "./bindings/CommandError";
 import type { NewSecret } from "./bindings/NewSecret";
 import type { SecretMeta } from "./bindings/SecretMeta";
 import type { VaultState } from "./bindings/VaultState";
 import type { VersionMeta } from "./bindings/VersionMeta";
 
-export type { CommandError, NewSecret, SecretMeta, VaultState, VersionMeta };
+export type { AuditEntry, CommandError, NewSecret, SecretMeta, VaultState, VersionMeta };
 
 /** Emitted by the app when the vault was locked outside the UI (tray, idle). */
 export const VAULT_CHANGED = "vault-changed";
@@ -23,6 +24,8 @@ export const api = {
   noteActivity: () => invoke<void>("note_activity"),
   listSecrets: () => invoke<SecretMeta[]>("list_secrets"),
   history: (name: string) => invoke<VersionMeta[]>("secret_history", { name }),
+  /** The newest entries of the audit log, oldest first. */
+  auditLog: (limit: number) => invoke<AuditEntry[]>("audit_log", { limit }),
   reveal: (name: string) => invoke<string>("reveal_secret", { name }),
   /** Copies in Rust; resolves to the seconds until the clipboard is cleared. */
   copy: (name: string) => invoke<number>("copy_secret", { name }),
