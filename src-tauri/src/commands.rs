@@ -76,19 +76,11 @@ pub fn create_vault(
 ) -> CommandResult<()> {
     let passphrase = SecretString::from(passphrase);
     if passphrase.expose_secret().is_empty() {
-        return Err(CommandError {
-            kind: crate::error::FailureKind::InvalidInput,
-            message: "the passphrase must not be empty".into(),
-        });
+        return Err(CommandError::invalid("the passphrase must not be empty"));
     }
     let mut session = session(&state);
     session.create(&passphrase, kdf()?)?;
-    if remember {
-        session.unlocked()?.remember_on_device()?;
-    }
-    drop(session);
-    let _ = tray::refresh(&app);
-    Ok(())
+    opened(&app, session, remember)
 }
 
 /// With `passphrase`; without one, with the key remembered on this device.
@@ -104,11 +96,21 @@ pub fn unlock(
         Some(passphrase) => session.unlock(&SecretString::from(passphrase))?,
         None => session.unlock_with_device_key()?,
     }
+    opened(&app, session, remember)
+}
+
+/// After a create or an unlock: keep the key in the OS keyring if the user
+/// asked, and show the tray unlocked.
+fn opened(
+    app: &AppHandle,
+    mut session: std::sync::MutexGuard<'_, crate::session::Session>,
+    remember: bool,
+) -> CommandResult<()> {
     if remember {
         session.unlocked()?.remember_on_device()?;
     }
     drop(session);
-    let _ = tray::refresh(&app);
+    let _ = tray::refresh(app);
     Ok(())
 }
 
@@ -184,10 +186,9 @@ pub fn add_secret(state: State<'_, AppState>, secret: NewSecret, value: String) 
     let value = SecretString::from(value);
     let rotate_by = match secret.rotate_by.trim() {
         "" => None,
-        date => Some(date.parse().map_err(|_| CommandError {
-            kind: crate::error::FailureKind::InvalidInput,
-            message: "the rotation date must be YYYY-MM-DD".into(),
-        })?),
+        date => {
+            Some(date.parse().map_err(|_| CommandError::invalid("the rotation date must be YYYY-MM-DD"))?)
+        }
     };
     let non_empty = |text: String| (!text.trim().is_empty()).then_some(text);
     let fields = SecretFields {

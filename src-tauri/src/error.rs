@@ -42,6 +42,10 @@ impl CommandError {
     pub fn other(message: impl Into<String>) -> Self {
         CommandError { kind: FailureKind::Other, message: message.into() }
     }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        CommandError { kind: FailureKind::InvalidInput, message: message.into() }
+    }
 }
 
 pub type CommandResult<T> = Result<T, CommandError>;
