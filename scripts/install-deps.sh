@@ -23,6 +23,9 @@ if [ "$profile" = test ] && ! python3 -c 'import ensurepip, venv' 2>/dev/null; t
   packages+=(python3-venv)
 fi
 
+# The UI's toolchain (Vite 8 needs Node.js 20.19 or newer).
+command -v npm >/dev/null || packages+=(nodejs npm)
+
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -35,14 +38,6 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The UI's toolchain (Vite 8 needs Node.js 20.19 or newer).
-if ! command -v npm >/dev/null; then
-  missing_node=(nodejs npm)
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing_node[@]}"
-fi
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a==20&&b>=19)?0:1)' \
   || echo "warning: Node.js $(node --version) is older than Vite 8 needs (20.19); the UI build may fail" >&2
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then

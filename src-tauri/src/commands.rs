@@ -40,8 +40,8 @@ fn session<'a>(state: &'a State<'_, AppState>) -> std::sync::MutexGuard<'a, crat
     state.session()
 }
 
-/// Tests and benchmarks set `KEYHAVEN_KDF=MIB,ITERATIONS`; users get a KDF
-/// calibrated to about 0.75 s, never below RFC 9106's recommendation.
+/// Tests and benchmarks set `KEYHAVEN_KDF=MIB,ITERATIONS`; users get core's
+/// calibrated default, never below RFC 9106's recommendation.
 fn kdf() -> CommandResult<KdfParams> {
     if let Ok(text) = std::env::var("KEYHAVEN_KDF") {
         let parse = |s: Option<&str>| s.and_then(|s| s.trim().parse().ok());
@@ -51,7 +51,7 @@ fn kdf() -> CommandResult<KdfParams> {
         }
         return Err(CommandError::other("KEYHAVEN_KDF must be MIB,ITERATIONS"));
     }
-    Ok(KdfParams::calibrate(Duration::from_millis(750))?)
+    Ok(KdfParams::for_new_vault()?)
 }
 
 #[tauri::command(async)]

@@ -1,15 +1,10 @@
 //! init, info, unlock, lock, forget, passwd.
 
-use std::time::Duration;
-
 use anyhow::Result;
 use keyhaven_core::{KdfParams, Vault};
 
 use super::Context;
 use crate::{cli::KdfArgs, output};
-
-/// `init` aims for an unlock that takes about this long, never below RFC 9106's floor.
-const CALIBRATION_TARGET: Duration = Duration::from_millis(750);
 
 fn kdf_params(args: &KdfArgs) -> Result<Option<KdfParams>> {
     Ok(match (args.kdf_memory_mib, args.kdf_iterations) {
@@ -45,7 +40,7 @@ pub fn init(ctx: &mut Context, args: KdfArgs) -> Result<()> {
     }
     let kdf = match kdf_params(&args)? {
         Some(params) => params,
-        None => KdfParams::calibrate(CALIBRATION_TARGET)?,
+        None => KdfParams::for_new_vault()?,
     };
     let passphrase = ctx.input.new_passphrase("KEYHAVEN_PASSPHRASE")?;
     Vault::create(&ctx.vault_path, &passphrase, kdf)?;

@@ -310,8 +310,7 @@ pub fn connect(
     token: SecretString,
     policy: RetryPolicy,
 ) -> Result<Box<dyn SecretsApi>> {
-    let base = parse_base_url(&config.url)?;
-    let http = http::Http::new(base, token, config.kind, policy)?;
+    let http = http_for(config, token, policy)?;
     Ok(match config.kind {
         Kind::Runloop => Box::new(runloop::Runloop::new(http)),
         Kind::Runtype => Box::new(runtype::Runtype::new(http)),
@@ -328,8 +327,11 @@ pub fn connect_runtype(
     if config.kind != Kind::Runtype {
         return Err(Error::invalid(format!("remote {}", config.name), "this needs a Runtype remote"));
     }
-    let http = http::Http::new(parse_base_url(&config.url)?, token, config.kind, policy)?;
-    Ok(runtype::Runtype::new(http))
+    Ok(runtype::Runtype::new(http_for(config, token, policy)?))
+}
+
+fn http_for(config: &RemoteConfig, token: SecretString, policy: RetryPolicy) -> Result<http::Http> {
+    http::Http::new(parse_base_url(&config.url)?, token, config.kind, policy)
 }
 
 /// The default client timeouts and retries.

@@ -51,6 +51,11 @@ impl KdfParams {
         Ok(params)
     }
 
+    /// What a new vault gets: calibrated so an unlock takes about 0.75 s here.
+    pub fn for_new_vault() -> Result<Self> {
+        Self::calibrate(Duration::from_millis(750))
+    }
+
     /// Starts from [`Self::RECOMMENDED`] and raises the iterations until one
     /// derivation takes about `target` on this machine; never goes below the floor.
     pub fn calibrate(target: Duration) -> Result<Self> {
