@@ -15,6 +15,8 @@ pub enum FailureKind {
     InvalidInput,
     /// The vault or a value is damaged, or from a newer Keyhaven.
     Corrupt,
+    /// A remote could not be reached, or refused the token or the request.
+    Remote,
     Other,
 }
 
@@ -32,6 +34,7 @@ impl From<keyhaven_core::Error> for CommandError {
             ErrorKind::AlreadyExists => FailureKind::AlreadyExists,
             ErrorKind::InvalidInput => FailureKind::InvalidInput,
             ErrorKind::Corrupt | ErrorKind::Incompatible => FailureKind::Corrupt,
+            ErrorKind::Remote => FailureKind::Remote,
             _ => FailureKind::Other,
         };
         CommandError { kind, message: err.to_string() }

@@ -12,6 +12,7 @@ mod clipboard;
 mod commands;
 mod error;
 mod session;
+mod settings;
 mod tray;
 
 use std::{
@@ -21,11 +22,7 @@ use std::{
 };
 
 use keyhaven_core::{SecretName, Vault};
-
-/// How long a copied value stays on the clipboard.
-pub const CLIPBOARD_SECONDS: u64 = 20;
-/// Idle time before the vault locks itself (KEYHAVEN_AUTO_LOCK_SECONDS overrides).
-const AUTO_LOCK: Duration = Duration::from_secs(10 * 60);
+use tauri::Manager;
 
 /// Everything the commands, the tray and the idle timer share.
 pub struct AppState {
@@ -80,10 +77,11 @@ fn main() -> anyhow::Result<()> {
             Vault::default_path().ok_or_else(|| anyhow::anyhow!("no home directory: set KEYHAVEN_VAULT"))?
         }
     };
+    // Tests shorten the idle time below the settings' one-minute floor.
     let auto_lock = std::env::var("KEYHAVEN_AUTO_LOCK_SECONDS")
         .ok()
         .and_then(|text| text.parse().ok())
-        .map_or(AUTO_LOCK, Duration::from_secs);
+        .map(Duration::from_secs);
     let state = AppState {
         session: Mutex::new(session::Session::new(path)),
         clipboard: Default::default(),
@@ -95,25 +93,39 @@ fn main() -> anyhow::Result<()> {
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| tray::show_main(app)))
         .manage(state)
         .setup(move |app| {
+            let config = app.path().app_config_dir()?;
+            app.manage(settings::Store::load(config.join("settings.json")));
             tray::create(app.handle())?;
             autolock::spawn(app.handle().clone(), auto_lock);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
-            commands::vault_state,
-            commands::create_vault,
-            commands::unlock,
-            commands::lock,
-            commands::note_activity,
-            commands::list_secrets,
-            commands::secret_history,
-            commands::audit_log,
-            commands::reveal_secret,
-            commands::copy_secret,
-            commands::add_secret,
-            commands::rotate_secret,
-            commands::rollback_secret,
-            commands::remove_secret,
+            commands::vault::vault_state,
+            commands::vault::create_vault,
+            commands::vault::unlock,
+            commands::vault::lock,
+            commands::vault::note_activity,
+            commands::vault::audit_log,
+            commands::vault::set_remember,
+            commands::secrets::list_secrets,
+            commands::secrets::secret_history,
+            commands::secrets::reveal_secret,
+            commands::secrets::copy_secret,
+            commands::secrets::add_secret,
+            commands::secrets::rotate_secret,
+            commands::secrets::rollback_secret,
+            commands::secrets::remove_secret,
+            commands::secrets::set_pinned,
+            commands::remotes::list_remotes,
+            commands::remotes::add_remote,
+            commands::remotes::test_remote,
+            commands::remotes::remove_remote,
+            commands::remotes::sync_remotes,
+            commands::remotes::sync_overview,
+            commands::remotes::list_conflicts,
+            commands::remotes::resolve_conflict,
+            commands::settings::get_settings,
+            commands::settings::save_settings,
         ])
         .run(tauri::generate_context!())?;
     Ok(())

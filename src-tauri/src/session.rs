@@ -91,6 +91,21 @@ impl Session {
         Ok(())
     }
 
+    /// The vault for metadata changes (pins, remotes), locked or not.
+    pub fn vault_mut(&mut self) -> Result<&mut Vault, Error> {
+        self.vault()?;
+        match &mut self.open {
+            Open::Locked(vault) => Ok(vault),
+            Open::Unlocked(vault) => Ok(vault),
+            Open::Closed => Err(Error::NoVault(self.path.clone())),
+        }
+    }
+
+    /// Removes the key from the OS keyring and the preference with it.
+    pub fn forget_device_key(&mut self) -> Result<(), Error> {
+        self.vault_mut()?.drop_device_key(true)
+    }
+
     pub fn lock(&mut self) {
         if let Open::Unlocked(vault) = std::mem::replace(&mut self.open, Open::Closed) {
             self.open = Open::Locked(vault.lock());

@@ -3,8 +3,6 @@
 //! Quit. Everything is in the menu: Linux does not deliver tray clicks
 //! reliably. On Linux a tray's menu cannot be replaced, so its items are.
 
-use std::time::Duration;
-
 use keyhaven_core::{SecretName, vault::Access};
 use tauri::{
     AppHandle, Emitter, Manager,
@@ -106,7 +104,7 @@ fn copy(app: &AppHandle, name: &str) {
         let value = value.map_err(|err| err.to_string())?;
         state
             .clipboard
-            .copy(value, Duration::from_secs(crate::CLIPBOARD_SECONDS))
+            .copy(value, app.state::<crate::settings::Store>().get().clipboard())
             .map_err(|err| err.to_string())
     });
     if let Err(err) = copied {

@@ -159,6 +159,8 @@ pub struct SecretMeta {
     pub rotate_by: Option<Date>,
     /// Set when the secret was removed; the tombstone stays until `purge`.
     pub deleted: Option<Timestamp>,
+    /// The user pinned it: the tray offers it first.
+    pub pinned: bool,
 }
 
 impl SecretMeta {

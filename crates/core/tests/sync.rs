@@ -447,3 +447,43 @@ fn a_thousand_secrets_converge_under_faults() {
         emulator_reset(&emulator, kind);
     }
 }
+
+#[test]
+fn the_overview_marks_each_secret_with_each_remote() {
+    use sync::SyncState::*;
+    let emulator = Emulator::start();
+    for kind in Kind::ALL {
+        let mut s = Setup::new(&emulator, kind);
+        for secret in ["SYNCED", "ROTATED", "CONFLICTED", "THEIRS_CHANGED"] {
+            s.set(secret, "v1");
+        }
+        s.sync(SyncOptions::default());
+        s.set("NEW_HERE", "v1");
+        s.rotate("CONFLICTED", "local-v2");
+        remote_write(&emulator, kind, "CONFLICTED", "remote-v2");
+        remote_write(&emulator, kind, "THEIRS_CHANGED", "remote-v2");
+        remote_write(&emulator, kind, "THEIRS", "remote");
+        assert_eq!(s.sync(SyncOptions::default()).conflicts(), 1, "{kind}");
+        s.rotate("ROTATED", "v2");
+
+        let marks: Vec<(String, sync::SyncState)> = sync::overview(&s.vault)
+            .unwrap()
+            .into_iter()
+            .inspect(|mark| assert_eq!(mark.remote, "r"))
+            .map(|mark| (mark.name.to_string(), mark.state))
+            .collect();
+        let expected: Vec<(String, sync::SyncState)> = [
+            ("CONFLICTED", Conflict),
+            ("NEW_HERE", Synced),
+            ("ROTATED", Pending),
+            ("SYNCED", Synced),
+            ("THEIRS", RemoteOnly),
+            ("THEIRS_CHANGED", RemoteChanged),
+        ]
+        .into_iter()
+        .map(|(name, state)| (name.to_owned(), state))
+        .collect();
+        assert_eq!(marks, expected, "{kind}");
+        emulator_reset(&emulator, kind);
+    }
+}

@@ -1,10 +1,14 @@
 //! End-to-end: the real desktop app, started by tauri-driver under Xvfb, on a
-//! fresh vault. Creates the vault, adds secrets, searches, reveals, copies
-//! (the clipboard holds the value, then is cleared), rotates, reads the
-//! history, locks and unlocks, and saves a PNG of every main screen.
+//! fresh vault, with the emulator on 127.0.0.1. Creates the vault, adds
+//! secrets, searches, reveals, copies (the clipboard holds the value, then is
+//! cleared), rotates, reads the history, locks and unlocks, adds a remote,
+//! syncs, resolves a conflict, changes a setting, and saves a PNG of every
+//! main screen.
 //!
 //! Usage (see `make e2e`): keyhaven-e2e APP_BINARY SCREENSHOT_DIR
 
+#[path = "../../../crates/core/tests/common/emulator.rs"]
+mod emulator;
 mod webdriver;
 
 use std::{
@@ -15,11 +19,15 @@ use std::{
 };
 
 use anyhow::{Context, Result, bail, ensure};
+use emulator::Emulator;
+use keyhaven_core::remote::Kind;
+use serde_json::json;
 use webdriver::Session;
 
 const PASSPHRASE: &str = "correct horse battery";
 const VALUE: &str = "sk-e2e-7f3a91c2d4b5";
 const ROTATED: &str = "sk-e2e-rotated-88aa01";
+const LOCAL_V3: &str = "sk-e2e-local-v3-5c6d";
 const PORT: u16 = 4444;
 /// Longer than any pause in the scenario (the clipboard's 20 s), short enough to wait for.
 const AUTO_LOCK_SECONDS: u64 = 40;
@@ -42,11 +50,14 @@ fn main() -> Result<()> {
     let app = app.canonicalize().with_context(|| format!("no app at {}", app.display()))?;
     let home = tempfile::tempdir()?;
     let vault = home.path().join("vault.sqlite");
+    let emulator = Emulator::start();
 
     let _driver = Driver(
         Command::new("tauri-driver")
             .args(["--port", &PORT.to_string()])
             .env("KEYHAVEN_VAULT", &vault)
+            // Settings and window state go to the temp home, not the user's.
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
             .env("KEYHAVEN_KDF", "8,1")
             .env("KEYHAVEN_AUTO_LOCK_SECONDS", AUTO_LOCK_SECONDS.to_string())
             .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
@@ -55,7 +66,7 @@ fn main() -> Result<()> {
     );
     wait_for_port(PORT)?;
     let session = Session::start(&format!("http://127.0.0.1:{PORT}"), &app.to_string_lossy())?;
-    let result = scenario(&session, &shots, &vault);
+    let result = scenario(&session, &shots, &vault, &emulator);
     if result.is_err() {
         let _ = screenshot(&shots.join("failure.png"));
     }
@@ -88,7 +99,7 @@ fn step(name: &str) {
     println!("e2e: {name}");
 }
 
-fn scenario(s: &Session, shots: &Path, vault: &Path) -> Result<()> {
+fn scenario(s: &Session, shots: &Path, vault: &Path, emulator: &Emulator) -> Result<()> {
     step("create the vault");
     s.input("Master passphrase")?.type_text(PASSPHRASE)?;
     s.input("Repeat it")?.type_text(PASSPHRASE)?;
@@ -166,16 +177,21 @@ fn scenario(s: &Session, shots: &Path, vault: &Path) -> Result<()> {
     let text = s.page_text()?;
     ensure!(!text.contains(VALUE) && !text.contains(ROTATED), "a value in the activity log");
     screenshot(&shots.join("07-activity.png"))?;
+
+    remotes_and_sync(s, shots, emulator)?;
+    settings(s, shots)?;
+
     s.button("Secrets")?.click()?;
+    s.find("//*[@role='option'][.//span[normalize-space()='OPENAI_API_KEY']]")?.click()?;
     s.button("Reveal")?.click()?;
-    s.wait_text(ROTATED)?;
+    s.wait_text(LOCAL_V3)?;
 
     step("left alone, the vault locks itself and the value leaves the screen");
     let idle = Instant::now();
     s.find_within("//span[normalize-space()='Locked']", Duration::from_secs(AUTO_LOCK_SECONDS + 20))?;
     ensure!(idle.elapsed() >= Duration::from_secs(AUTO_LOCK_SECONDS - 5), "locked too early");
-    ensure!(!s.page_text()?.contains(ROTATED), "the value stayed on screen after the idle lock");
-    screenshot(&shots.join("08-idle-locked.png"))?;
+    ensure!(!s.page_text()?.contains(LOCAL_V3), "the value stayed on screen after the idle lock");
+    screenshot(&shots.join("11-idle-locked.png"))?;
     Ok(())
 }
 
@@ -187,4 +203,88 @@ fn add(s: &Session, name: &str, value: &str, category: &str) -> Result<()> {
     s.button("Add")?.click()?;
     s.find(&format!("//*[@role='option'][.//span[normalize-space()='{name}']]"))?;
     Ok(())
+}
+
+/// Adds the emulator's Runloop as a remote, syncs, makes a conflict (the
+/// secret changed here and there) and keeps the local side.
+fn remotes_and_sync(s: &Session, shots: &Path, emulator: &Emulator) -> Result<()> {
+    step("add a remote and test it");
+    s.button("Remotes")?.click()?;
+    s.button("Add remote…")?.click()?;
+    s.input("Remote name")?.type_text("prod")?;
+    s.input("API URL")?.type_text(&emulator.url(Kind::Runloop))?;
+    s.input("API token")?.type_text(emulator::TOKEN)?;
+    s.button("Add remote")?.click()?;
+    s.wait_text("Added prod.")?;
+    s.button("Test")?.click()?;
+    s.wait_text("prod: reachable, token accepted")?;
+    ensure!(!s.page_text()?.contains(emulator::TOKEN), "the token is shown back");
+    screenshot(&shots.join("08-remotes.png"))?;
+
+    step("sync: both secrets go to the remote");
+    s.button("Sync")?.click()?;
+    s.button("Sync now")?.click()?;
+    s.wait_text("Did: 2 create.")?;
+    let remote = remote_values(emulator);
+    ensure!(
+        remote.get("OPENAI_API_KEY").map(String::as_str) == Some(ROTATED),
+        "remote after sync: {remote:?}"
+    );
+
+    step("a conflict: changed here and on the remote");
+    s.button("Secrets")?.click()?;
+    s.find("//*[@role='option'][.//span[normalize-space()='OPENAI_API_KEY']]")?.click()?;
+    s.button("Rotate…")?.click()?;
+    s.input("New value")?.type_text(LOCAL_V3)?;
+    s.button("Save new version")?.click()?;
+    s.wait_text("Rotated")?;
+    emulator.call(
+        Kind::Runloop,
+        "POST",
+        "/v1/secrets/OPENAI_API_KEY",
+        Some(json!({ "value": "changed-on-the-remote-1" })),
+    );
+    s.button("Sync")?.click()?;
+    s.button("Sync now")?.click()?;
+    s.find("//td[normalize-space()='changed here and on the remote since the last sync']")?;
+    screenshot(&shots.join("09-sync-conflict.png"))?;
+
+    step("the list shows the conflict; keep the local side");
+    s.button("Secrets")?.click()?;
+    s.find("//*[@role='option'][.//span[normalize-space()='conflict']]")?;
+    s.button("Sync")?.click()?;
+    s.button("Keep local")?.click()?;
+    s.wait_text("kept the local side with prod")?;
+    s.wait_text("No conflicts.")?;
+    let remote = remote_values(emulator);
+    ensure!(
+        remote.get("OPENAI_API_KEY").map(String::as_str) == Some(LOCAL_V3),
+        "remote after resolve: {remote:?}"
+    );
+    Ok(())
+}
+
+fn settings(s: &Session, shots: &Path) -> Result<()> {
+    step("settings: shorter clipboard time and the dark theme, saved and applied");
+    s.button("Settings")?.click()?;
+    s.input("Clear the clipboard after (seconds)")?.replace("15")?;
+    s.find("//label[contains(normalize-space(.), 'Theme')]//option[@value='dark']")?.click()?;
+    s.button("Save settings")?.click()?;
+    s.wait_text("Saved.")?;
+    let theme = s.eval("return document.documentElement.dataset.theme ?? ''")?;
+    ensure!(theme == "dark", "the dark theme is not applied: {theme}");
+    screenshot(&shots.join("10-settings.png"))?;
+    Ok(())
+}
+
+/// The emulator's Runloop secrets as name → value.
+fn remote_values(emulator: &Emulator) -> std::collections::BTreeMap<String, String> {
+    emulator
+        .secrets(Kind::Runloop)
+        .into_iter()
+        .map(|secret| {
+            let text = |key: &str| secret[key].as_str().unwrap_or_default().to_owned();
+            (text("name"), text("value"))
+        })
+        .collect()
 }

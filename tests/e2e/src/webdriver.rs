@@ -81,11 +81,12 @@ impl Session {
     }
 
     pub fn page_text(&self) -> Result<String> {
-        let value = self.call(
-            "POST",
-            "/execute/sync",
-            Some(json!({"script": "return document.body.innerText", "args": []})),
-        )?;
+        self.eval("return document.body.innerText")
+    }
+
+    /// Runs `script` in the page; its string result.
+    pub fn eval(&self, script: &str) -> Result<String> {
+        let value = self.call("POST", "/execute/sync", Some(json!({"script": script, "args": []})))?;
         Ok(value.as_str().unwrap_or_default().to_owned())
     }
 

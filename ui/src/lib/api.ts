@@ -1,17 +1,50 @@
-// Typed calls into the Tauri commands (src-tauri/src/commands.rs). The types
+// Typed calls into the Tauri commands (src-tauri/src/commands/). The types
 // come from Rust via ts-rs (./bindings, checked fresh by `cargo test`).
 import { invoke } from "@tauri-apps/api/core";
 import type { AuditEntry } from "./bindings/AuditEntry";
+import type { Capabilities } from "./bindings/Capabilities";
 import type { CommandError } from "./bindings/CommandError";
+import type { ConflictInfo } from "./bindings/ConflictInfo";
+import type { Keep } from "./bindings/Keep";
+import type { Kind } from "./bindings/Kind";
+import type { NewRemote } from "./bindings/NewRemote";
 import type { NewSecret } from "./bindings/NewSecret";
+import type { RemoteInfo } from "./bindings/RemoteInfo";
 import type { SecretMeta } from "./bindings/SecretMeta";
+import type { Settings } from "./bindings/Settings";
+import type { SyncMark } from "./bindings/SyncMark";
+import type { SyncProgress } from "./bindings/SyncProgress";
+import type { SyncState } from "./bindings/SyncState";
+import type { SyncSummary } from "./bindings/SyncSummary";
+import type { Theme } from "./bindings/Theme";
 import type { VaultState } from "./bindings/VaultState";
 import type { VersionMeta } from "./bindings/VersionMeta";
 
-export type { AuditEntry, CommandError, NewSecret, SecretMeta, VaultState, VersionMeta };
+export type {
+  AuditEntry,
+  Capabilities,
+  CommandError,
+  ConflictInfo,
+  Keep,
+  Kind,
+  NewRemote,
+  NewSecret,
+  RemoteInfo,
+  SecretMeta,
+  Settings,
+  SyncMark,
+  SyncProgress,
+  SyncState,
+  SyncSummary,
+  Theme,
+  VaultState,
+  VersionMeta,
+};
 
 /** Emitted by the app when the vault was locked outside the UI (tray, idle). */
 export const VAULT_CHANGED = "vault-changed";
+/** Emitted while a sync runs, with a `SyncProgress`. */
+export const SYNC_PROGRESS = "sync-progress";
 
 export const api = {
   vaultState: () => invoke<VaultState>("vault_state"),
@@ -22,10 +55,12 @@ export const api = {
   lock: () => invoke<void>("lock"),
   /** The user is active: restarts the idle timer. */
   noteActivity: () => invoke<void>("note_activity"),
-  listSecrets: () => invoke<SecretMeta[]>("list_secrets"),
-  history: (name: string) => invoke<VersionMeta[]>("secret_history", { name }),
+  setRemember: (remember: boolean) => invoke<void>("set_remember", { remember }),
   /** The newest entries of the audit log, oldest first. */
   auditLog: (limit: number) => invoke<AuditEntry[]>("audit_log", { limit }),
+
+  listSecrets: () => invoke<SecretMeta[]>("list_secrets"),
+  history: (name: string) => invoke<VersionMeta[]>("secret_history", { name }),
   reveal: (name: string) => invoke<string>("reveal_secret", { name }),
   /** Copies in Rust; resolves to the seconds until the clipboard is cleared. */
   copy: (name: string) => invoke<number>("copy_secret", { name }),
@@ -34,6 +69,23 @@ export const api = {
     invoke<SecretMeta>("rotate_secret", { name, value, generate }),
   rollback: (name: string, version: number) => invoke<SecretMeta>("rollback_secret", { name, version }),
   remove: (name: string) => invoke<void>("remove_secret", { name }),
+  setPinned: (name: string, pinned: boolean) => invoke<SecretMeta>("set_pinned", { name, pinned }),
+
+  listRemotes: () => invoke<RemoteInfo[]>("list_remotes"),
+  /** The token goes to Rust, is encrypted there and never comes back. */
+  addRemote: (remote: NewRemote, token: string) => invoke<RemoteInfo>("add_remote", { remote, token }),
+  testRemote: (name: string) => invoke<Capabilities>("test_remote", { name }),
+  removeRemote: (name: string) => invoke<void>("remove_remote", { name }),
+  /** One remote, or all with `null`. */
+  sync: (remote: string | null, prune: boolean, pull: boolean) =>
+    invoke<SyncSummary[]>("sync_remotes", { remote, prune, pull }),
+  syncOverview: () => invoke<SyncMark[]>("sync_overview"),
+  conflicts: () => invoke<ConflictInfo[]>("list_conflicts"),
+  resolve: (name: string, remote: string, keep: Keep) =>
+    invoke<void>("resolve_conflict", { name, remote, keep }),
+
+  getSettings: () => invoke<Settings>("get_settings"),
+  saveSettings: (settings: Settings) => invoke<Settings>("save_settings", { settings }),
 };
 
 /** The message of a failed command (or of anything else thrown). */

@@ -1,7 +1,7 @@
 //! remote add, ls, test, rm.
 
 use anyhow::{Context as _, Result};
-use keyhaven_core::remote::{self, Kind, RemoteConfig, Scope, SecretsApi};
+use keyhaven_core::remote::{self, Kind, RemoteConfig, Scope};
 
 use super::Context;
 use crate::{
@@ -65,16 +65,9 @@ fn ls(ctx: &Context) -> Result<()> {
     Ok(())
 }
 
-/// The remote's client, with its token from the unlocked vault.
-pub fn connect(vault: &keyhaven_core::UnlockedVault, name: &str) -> Result<Box<dyn SecretsApi>> {
-    let info = vault.remote(name)?;
-    let token = vault.remote_token(name)?;
-    Ok(remote::connect(&info.config, token, remote::default_policy())?)
-}
-
 fn test(ctx: &mut Context, name: &str) -> Result<()> {
     let vault = ctx.unlocked()?;
-    let api = connect(&vault, name)?;
+    let api = vault.connect(name)?;
     api.ping().map_err(keyhaven_core::Error::from).with_context(|| format!("remote {name}"))?;
     let caps = api.capabilities();
     if ctx.json {

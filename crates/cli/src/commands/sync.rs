@@ -6,7 +6,7 @@ use anyhow::{Context as _, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use keyhaven_core::sync::{self, Action, Keep, Status, SyncOptions, SyncReport};
 
-use super::{Context, parse_name, remote::connect};
+use super::{Context, parse_name};
 use crate::{cli::KeepSide, exit, output};
 
 pub fn sync(ctx: &mut Context, remote: Option<&str>, options: SyncOptions) -> Result<()> {
@@ -22,7 +22,7 @@ pub fn sync(ctx: &mut Context, remote: Option<&str>, options: SyncOptions) -> Re
     }
     let mut reports = Vec::new();
     for name in &names {
-        let api = connect(&vault, name)?;
+        let api = vault.connect(name)?;
         let bar = progress_bar();
         let mut progress = |done: usize, total: usize| {
             bar.set_length(total as u64);
@@ -77,8 +77,8 @@ fn print_report(report: &SyncReport) {
     }
     let mut counts = std::collections::BTreeMap::<&str, usize>::new();
     for step in &report.steps {
-        let (mark, what) = describe(&step.step.action);
-        *counts.entry(what_key(&step.step.action)).or_default() += 1;
+        let action = &step.step.action;
+        *counts.entry(action.label()).or_default() += 1;
         let status = match &step.status {
             Status::Failed(err) => format!(" — failed: {err}"),
             Status::Queued(_) => " — queued".to_owned(),
@@ -86,6 +86,7 @@ fn print_report(report: &SyncReport) {
         };
         let notable = !matches!(step.status, Status::Done) || report.dry_run;
         if notable {
+            let (mark, what) = (mark(action), action.describe());
             println!("  {mark} {:<32} {what}{status}", step.step.name.as_str());
         }
     }
@@ -95,34 +96,17 @@ fn print_report(report: &SyncReport) {
     println!("{}: listed {}; {verb}: {summary}", report.remote, report.listed);
 }
 
-fn what_key(action: &Action) -> &'static str {
+/// The step's mark in the plan's margin.
+fn mark(action: &Action) -> char {
     match action {
-        Action::Create { .. } => "create",
-        Action::Update { .. } => "update",
-        Action::DeleteRemote { .. } => "delete on remote",
-        Action::DeleteLocal => "delete here",
-        Action::Record { .. } => "record (value not on this device)",
-        Action::Pull { .. } => "pull",
-        Action::Forget => "forget",
-        Action::Conflict { .. } => "conflict",
-        Action::Hold { .. } => "held",
-    }
-}
-
-fn describe(action: &Action) -> (char, String) {
-    match action {
-        Action::Create { .. } => ('+', "create on remote".into()),
-        Action::Update { version, .. } => ('~', format!("push version {version}")),
-        Action::DeleteRemote { .. } => ('-', "delete on remote".into()),
-        Action::DeleteLocal => ('-', "delete here (removed on the remote)".into()),
-        Action::Record { local_version: None, .. } => {
-            ('=', "on the remote only; value not on this device".into())
-        }
-        Action::Record { .. } => ('=', "changed on the remote; its value is not on this device".into()),
-        Action::Pull { .. } => ('<', "pull the remote value".into()),
-        Action::Forget => ('.', "gone on both sides".into()),
-        Action::Conflict { reason } => ('!', format!("conflict: {}", reason.as_str())),
-        Action::Hold { reason } => ('?', reason.as_str().into()),
+        Action::Create { .. } => '+',
+        Action::Update { .. } => '~',
+        Action::DeleteRemote { .. } | Action::DeleteLocal => '-',
+        Action::Record { .. } => '=',
+        Action::Pull { .. } => '<',
+        Action::Forget => '.',
+        Action::Conflict { .. } => '!',
+        Action::Hold { .. } => '?',
     }
 }
 
@@ -165,7 +149,7 @@ pub fn resolve(ctx: &mut Context, name: &str, keep: KeepSide, remote: Option<&st
             }
         }
     };
-    let api = connect(&vault, &remote)?;
+    let api = vault.connect(&remote)?;
     let keep = match keep {
         KeepSide::Local => Keep::Local,
         KeepSide::Remote => Keep::Remote,

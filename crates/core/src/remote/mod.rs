@@ -20,6 +20,7 @@ use crate::{Error, Result};
 
 /// The three dialects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Runloop,
@@ -86,6 +87,7 @@ impl FromStr for Kind {
 
 /// What a dialect can do; the sync engine plans with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Capabilities {
     /// Values can be read back (RunTools' reveal, where policy allows).
     pub can_reveal: bool,
@@ -99,6 +101,7 @@ pub struct Capabilities {
 
 /// RunTools keeps a user's private secrets apart from the org-wide ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     User,
@@ -127,6 +130,7 @@ impl FromStr for Scope {
 
 /// How a remote is reached. The token is kept apart, encrypted in the vault.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RemoteConfig {
     pub name: String,
     pub kind: Kind,

@@ -5,6 +5,7 @@
 //! idempotency keys. Conflicts are recorded and wait for [`resolve`].
 
 mod apply;
+mod overview;
 pub mod plan;
 mod state;
 
@@ -12,6 +13,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
+pub use overview::{SyncMark, SyncState, overview};
 pub use plan::{Action, ConflictReason, HoldReason, Step};
 pub use state::ConflictInfo;
 
@@ -144,7 +146,8 @@ pub fn sync(
 }
 
 /// What to keep when resolving a conflict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Keep {
     Local,

@@ -152,6 +152,39 @@ impl Action {
             _ => None,
         }
     }
+
+    /// A short name for counting steps in a summary.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Action::Create { .. } => "create",
+            Action::Update { .. } => "update",
+            Action::DeleteRemote { .. } => "delete on remote",
+            Action::DeleteLocal => "delete here",
+            Action::Record { .. } => "record (value not on this device)",
+            Action::Pull { .. } => "pull",
+            Action::Forget => "forget",
+            Action::Conflict { .. } => "conflict",
+            Action::Hold { .. } => "held",
+        }
+    }
+
+    /// What the step does, for a person.
+    pub fn describe(&self) -> String {
+        match self {
+            Action::Create { .. } => "create on remote".into(),
+            Action::Update { version, .. } => format!("push version {version}"),
+            Action::DeleteRemote { .. } => "delete on remote".into(),
+            Action::DeleteLocal => "delete here (removed on the remote)".into(),
+            Action::Record { local_version: None, .. } => {
+                "on the remote only; value not on this device".into()
+            }
+            Action::Record { .. } => "changed on the remote; its value is not on this device".into(),
+            Action::Pull { .. } => "pull the remote value".into(),
+            Action::Forget => "gone on both sides".into(),
+            Action::Conflict { reason } => format!("conflict: {}", reason.as_str()),
+            Action::Hold { reason } => reason.as_str().into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -132,6 +132,7 @@ pub(crate) fn outbox_failed(conn: &Connection, remote_id: i64, name: &SecretName
 
 /// One open conflict, as `keyhaven conflicts` lists it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConflictInfo {
     pub remote: String,
     pub name: SecretName,

@@ -204,6 +204,13 @@ impl Vault {
         records::versions(&self.conn, id)
     }
 
+    /// Pins or unpins a secret. Metadata only, so it works locked.
+    pub fn set_pinned(&self, name: &SecretName, pinned: bool) -> Result<SecretMeta> {
+        let (id, _) = records::live(&self.conn, name)?;
+        self.conn.execute("UPDATE secrets SET pinned = ?2 WHERE id = ?1", rusqlite::params![id, pinned])?;
+        self.meta(name)
+    }
+
     /// The newest `limit` audit entries, oldest first.
     pub fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>> {
         audit::recent(&self.conn, limit)

@@ -12,7 +12,7 @@ use crate::{
 };
 
 const META_COLUMNS: &str =
-    "id, name, description, category, created_ms, updated_ms, version, rotate_by, deleted_ms";
+    "id, name, description, category, created_ms, updated_ms, version, rotate_by, deleted_ms, pinned";
 
 /// A secret row as stored, with its row id.
 pub(crate) struct Stored {
@@ -33,6 +33,7 @@ fn meta_from_row(row: &Row<'_>) -> rusqlite::Result<Stored> {
             version: row.get(6)?,
             rotate_by: rotate_by.and_then(|text| Date::from_str(&text).ok()),
             deleted: row.get::<_, Option<i64>>(8)?.map(timestamp),
+            pinned: row.get(9)?,
         },
     })
 }

@@ -15,11 +15,12 @@ use super::{
 };
 use crate::{
     Error, Result,
-    remote::{Kind, RemoteConfig, Scope, token_mode},
+    remote::{self, Kind, RemoteConfig, Scope, SecretsApi, token_mode},
 };
 
 /// A remote as `remote ls` shows it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RemoteInfo {
     #[serde(flatten)]
     pub config: RemoteConfig,
@@ -28,8 +29,8 @@ pub struct RemoteInfo {
     pub added: Timestamp,
     pub last_sync: Option<Timestamp>,
     /// Operations waiting in the outbox.
-    pub pending: u64,
-    pub conflicts: u64,
+    pub pending: u32,
+    pub conflicts: u32,
 }
 
 const COLUMNS: &str = "r.id, r.name, r.kind, r.url, r.scope, r.token_mode, r.created_ms, r.synced_ms,
@@ -51,8 +52,8 @@ fn info_from_row(row: &Row<'_>) -> rusqlite::Result<(i64, RemoteInfo)> {
         token_mode: row.get(5)?,
         added: timestamp(row.get(6)?),
         last_sync: row.get::<_, Option<i64>>(7)?.map(timestamp),
-        pending: row.get::<_, i64>(8)?.unsigned_abs(),
-        conflicts: row.get::<_, i64>(9)?.unsigned_abs(),
+        pending: row.get(8)?,
+        conflicts: row.get(9)?,
     };
     Ok((row.get(0)?, info))
 }
@@ -123,5 +124,11 @@ impl UnlockedVault {
         let sealed: Vec<u8> =
             self.conn.query_row("SELECT token FROM remotes WHERE id = ?1", [id], |r| r.get(0))?;
         crypto::open_token(self.identity(), remote, &sealed)
+    }
+
+    /// A client for `remote`, with its token.
+    pub fn connect(&self, remote: &str) -> Result<Box<dyn SecretsApi>> {
+        let info = self.remote(remote)?;
+        remote::connect(&info.config, self.remote_token(remote)?, remote::default_policy())
     }
 }

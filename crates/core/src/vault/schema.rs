@@ -11,8 +11,11 @@ use crate::{Error, Result};
 pub(crate) const APPLICATION_ID: i32 = 0x4b68_566c;
 
 /// Migration `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] =
-    &[include_str!("migrations/0001_init.sql"), include_str!("migrations/0002_sync.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_init.sql"),
+    include_str!("migrations/0002_sync.sql"),
+    include_str!("migrations/0003_pinned.sql"),
+];
 
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
 

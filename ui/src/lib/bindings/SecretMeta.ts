@@ -16,4 +16,8 @@ rotate_by: string | null,
 /**
  * Set when the secret was removed; the tombstone stays until `purge`.
  */
-deleted: string | null, };
+deleted: string | null, 
+/**
+ * The user pinned it: the tray offers it first.
+ */
+pinned: boolean, };

@@ -1,0 +1,126 @@
+//! The commands the webview may call (each allowed in capabilities/main.json),
+//! by subject. Thin: parse, call keyhaven-core, map the error. A value is
+//! returned only by `reveal_secret`, which the UI calls when the user asks to
+//! see one.
+
+pub mod remotes;
+pub mod secrets;
+pub mod settings;
+pub mod vault;
+
+use keyhaven_core::{KdfParams, SecretName};
+use tauri::{AppHandle, State};
+
+use crate::{
+    AppState,
+    error::{CommandError, CommandResult},
+};
+
+pub(crate) fn name(text: &str) -> CommandResult<SecretName> {
+    Ok(SecretName::parse(text)?)
+}
+
+/// The session, for a command: every command is user activity.
+pub(crate) fn session<'a>(
+    state: &'a State<'_, AppState>,
+) -> std::sync::MutexGuard<'a, crate::session::Session> {
+    state.touch();
+    state.session()
+}
+
+/// Runs `work` on a thread that may block: calls to a remote go through
+/// reqwest's blocking client, which must not run on the async runtime.
+pub(crate) async fn blocking<T: Send + 'static>(
+    app: AppHandle,
+    work: impl FnOnce(&AppHandle) -> CommandResult<T> + Send + 'static,
+) -> CommandResult<T> {
+    tauri::async_runtime::spawn_blocking(move || work(&app))
+        .await
+        .map_err(|err| CommandError::other(format!("the task failed: {err}")))?
+}
+
+/// Tests and benchmarks set `KEYHAVEN_KDF=MIB,ITERATIONS`; users get core's
+/// calibrated default, never below RFC 9106's recommendation.
+pub(crate) fn kdf() -> CommandResult<KdfParams> {
+    if let Ok(text) = std::env::var("KEYHAVEN_KDF") {
+        let parse = |s: Option<&str>| s.and_then(|s| s.trim().parse().ok());
+        let mut parts = text.split(',');
+        if let (Some(mib), Some(iterations)) = (parse(parts.next()), parse(parts.next())) {
+            return Ok(KdfParams::custom(mib, iterations)?);
+        }
+        return Err(CommandError::other("KEYHAVEN_KDF must be MIB,ITERATIONS"));
+    }
+    Ok(KdfParams::for_new_vault()?)
+}
+
+#[cfg(test)]
+mod bindings {
+    //! The UI's TypeScript types are generated from these Rust types and
+    //! committed in ui/src/lib/bindings/. This test fails when they are stale;
+    //! `UPDATE_BINDINGS=1 cargo test -p keyhaven-app` rewrites them.
+
+    use std::path::Path;
+
+    use ts_rs::{Config, TS};
+
+    use super::*;
+
+    fn generated() -> Vec<(String, String)> {
+        let config = Config::default();
+        let mut files = Vec::new();
+        let mut add = |name: &str, decl: String| {
+            files.push((format!("{name}.ts"), decl));
+        };
+        macro_rules! export {
+            ($($ty:ty),*) => {$(
+                add(&<$ty as TS>::name(&config), <$ty as TS>::export_to_string(&config).expect("ts-rs export"));
+            )*};
+        }
+        export!(
+            vault::VaultState,
+            secrets::NewSecret,
+            remotes::NewRemote,
+            remotes::SyncProgress,
+            remotes::SyncSummary,
+            remotes::SyncCount,
+            remotes::OpenStep,
+            crate::settings::Settings,
+            crate::settings::Theme,
+            CommandError,
+            crate::error::FailureKind,
+            keyhaven_core::SecretMeta,
+            keyhaven_core::VersionMeta,
+            keyhaven_core::SecretName,
+            keyhaven_core::AuditEntry,
+            keyhaven_core::vault::RemoteInfo,
+            keyhaven_core::remote::Kind,
+            keyhaven_core::remote::Scope,
+            keyhaven_core::remote::Capabilities,
+            keyhaven_core::sync::SyncMark,
+            keyhaven_core::sync::SyncState,
+            keyhaven_core::sync::ConflictInfo,
+            keyhaven_core::sync::Keep
+        );
+        files
+    }
+
+    #[test]
+    fn typescript_bindings_are_fresh() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings");
+        let update = std::env::var_os("UPDATE_BINDINGS").is_some();
+        let mut stale = Vec::new();
+        for (file, text) in generated() {
+            let path = dir.join(&file);
+            if update {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, &text).unwrap();
+            } else if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+                stale.push(file);
+            }
+        }
+        assert!(
+            stale.is_empty(),
+            "stale TypeScript bindings {stale:?}: run `UPDATE_BINDINGS=1 cargo test -p keyhaven-app`"
+        );
+    }
+}

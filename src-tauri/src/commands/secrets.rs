@@ -1,0 +1,130 @@
+//! Secrets: metadata (works locked), reveal and copy, add, rotate, rollback,
+//! remove, pin.
+
+use keyhaven_core::{
+    SecretMeta, SecretName, VersionMeta,
+    secret::{self, SecretFields},
+    vault::Access,
+};
+use secrecy::{ExposeSecret, SecretString};
+use tauri::{AppHandle, State};
+use ts_rs::TS;
+
+use super::{name, session};
+use crate::{
+    AppState,
+    error::{CommandError, CommandResult},
+    settings, tray,
+};
+
+/// Metadata of every live secret; works locked.
+#[tauri::command(async)]
+pub fn list_secrets(state: State<'_, AppState>) -> CommandResult<Vec<SecretMeta>> {
+    Ok(session(&state).vault()?.list()?)
+}
+
+#[tauri::command(async)]
+pub fn secret_history(state: State<'_, AppState>, name: String) -> CommandResult<Vec<VersionMeta>> {
+    Ok(session(&state).vault()?.history(&self::name(&name)?)?)
+}
+
+/// The value, for the user who asked to see it.
+#[tauri::command(async)]
+pub fn reveal_secret(app: AppHandle, state: State<'_, AppState>, name: String) -> CommandResult<String> {
+    let name = self::name(&name)?;
+    let value = session(&state).unlocked()?.reveal(&name, Access::Reveal)?;
+    used(&app, &state, &name);
+    Ok(value.expose_secret().to_owned())
+}
+
+/// Offers the secret in the tray's recent list.
+fn used(app: &AppHandle, state: &State<'_, AppState>, name: &SecretName) {
+    state.used(name);
+    let _ = tray::refresh(app);
+}
+
+/// Copies the value from Rust; returns the seconds until it is cleared.
+#[tauri::command(async)]
+pub fn copy_secret(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    settings: State<'_, settings::Store>,
+    name: String,
+) -> CommandResult<u32> {
+    let name = self::name(&name)?;
+    let value = session(&state).unlocked()?.reveal(&name, Access::Copy)?;
+    let seconds = settings.get().clipboard_seconds;
+    state
+        .clipboard
+        .copy(value, settings.get().clipboard())
+        .map_err(|err| CommandError::other(format!("the clipboard is not available: {err}")))?;
+    used(&app, &state, &name);
+    Ok(seconds)
+}
+
+/// Fields of a new secret, as the add form sends them.
+#[derive(Debug, Clone, serde::Deserialize, TS)]
+pub struct NewSecret {
+    pub name: String,
+    pub description: String,
+    pub category: String,
+    /// YYYY-MM-DD, or empty.
+    pub rotate_by: String,
+}
+
+#[tauri::command(async)]
+pub fn add_secret(state: State<'_, AppState>, secret: NewSecret, value: String) -> CommandResult<SecretMeta> {
+    let value = SecretString::from(value);
+    let rotate_by = match secret.rotate_by.trim() {
+        "" => None,
+        date => {
+            Some(date.parse().map_err(|_| CommandError::invalid("the rotation date must be YYYY-MM-DD"))?)
+        }
+    };
+    let non_empty = |text: String| (!text.trim().is_empty()).then_some(text);
+    let fields = SecretFields {
+        description: non_empty(secret.description),
+        category: non_empty(secret.category),
+        rotate_by,
+    };
+    Ok(session(&state).unlocked()?.set(&name(&secret.name)?, &value, &fields)?)
+}
+
+/// A new version: the value typed, or one generated of `generate` characters.
+#[tauri::command(async)]
+pub fn rotate_secret(
+    state: State<'_, AppState>,
+    name: String,
+    value: Option<String>,
+    generate: Option<usize>,
+) -> CommandResult<SecretMeta> {
+    let value = match (value, generate) {
+        (Some(value), _) => SecretString::from(value),
+        (None, Some(len)) => secret::generate_value(len)?,
+        (None, None) => return Err(CommandError::other("give a value or a length to generate")),
+    };
+    Ok(session(&state).unlocked()?.rotate(&self::name(&name)?, &value)?)
+}
+
+#[tauri::command(async)]
+pub fn rollback_secret(state: State<'_, AppState>, name: String, version: u32) -> CommandResult<SecretMeta> {
+    Ok(session(&state).unlocked()?.rollback(&self::name(&name)?, version)?)
+}
+
+#[tauri::command(async)]
+pub fn remove_secret(state: State<'_, AppState>, name: String) -> CommandResult<()> {
+    Ok(session(&state).unlocked()?.remove(&self::name(&name)?)?)
+}
+
+/// Pins or unpins a secret (the tray offers pinned ones); works locked.
+#[tauri::command(async)]
+pub fn set_pinned(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    pinned: bool,
+) -> CommandResult<SecretMeta> {
+    let meta = session(&state).vault()?.set_pinned(&self::name(&name)?, pinned)?;
+    let _ = tray::refresh(&app);
+    Ok(meta)
+}

@@ -1,0 +1,115 @@
+//! Creating, unlocking and locking the vault; its audit log.
+
+use keyhaven_core::AuditEntry;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use tauri::{AppHandle, State};
+use ts_rs::TS;
+
+use super::{kdf, session};
+use crate::{
+    AppState,
+    error::{CommandError, CommandResult},
+    tray,
+};
+
+/// What the first screen needs to know.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct VaultState {
+    pub path: String,
+    pub exists: bool,
+    pub unlocked: bool,
+    /// The user chose "remember on this device".
+    pub remembered: bool,
+}
+
+#[tauri::command(async)]
+pub fn vault_state(state: State<'_, AppState>) -> CommandResult<VaultState> {
+    let mut session = session(&state);
+    let exists = session.exists();
+    let remembered = exists && session.vault()?.is_remembered();
+    Ok(VaultState {
+        path: session.path().display().to_string(),
+        exists,
+        unlocked: session.is_unlocked(),
+        remembered,
+    })
+}
+
+#[tauri::command(async)]
+pub fn create_vault(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    passphrase: String,
+    remember: bool,
+) -> CommandResult<()> {
+    let passphrase = SecretString::from(passphrase);
+    if passphrase.expose_secret().is_empty() {
+        return Err(CommandError::invalid("the passphrase must not be empty"));
+    }
+    let mut session = session(&state);
+    session.create(&passphrase, kdf()?)?;
+    opened(&app, session, remember)
+}
+
+/// With `passphrase`; without one, with the key remembered on this device.
+#[tauri::command(async)]
+pub fn unlock(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    passphrase: Option<String>,
+    remember: bool,
+) -> CommandResult<()> {
+    let mut session = session(&state);
+    match passphrase {
+        Some(passphrase) => session.unlock(&SecretString::from(passphrase))?,
+        None => session.unlock_with_device_key()?,
+    }
+    opened(&app, session, remember)
+}
+
+/// After a create or an unlock: keep the key in the OS keyring if the user
+/// asked, and show the tray unlocked.
+fn opened(
+    app: &AppHandle,
+    mut session: std::sync::MutexGuard<'_, crate::session::Session>,
+    remember: bool,
+) -> CommandResult<()> {
+    if remember {
+        session.unlocked()?.remember_on_device()?;
+    }
+    drop(session);
+    let _ = tray::refresh(app);
+    Ok(())
+}
+
+#[tauri::command(async)]
+pub fn lock(app: AppHandle, state: State<'_, AppState>) {
+    session(&state).lock();
+    let _ = tray::refresh(&app);
+}
+
+/// The user is active in the window (the UI sends this at most every few seconds).
+#[tauri::command(async)]
+pub fn note_activity(state: State<'_, AppState>) {
+    state.touch();
+}
+
+/// The newest audit entries (what was done, when; never a value); works locked.
+#[tauri::command(async)]
+pub fn audit_log(state: State<'_, AppState>, limit: u32) -> CommandResult<Vec<AuditEntry>> {
+    Ok(session(&state).vault()?.audit_log(limit.min(1000))?)
+}
+
+/// "Remember on this device": keeps the vault's key in the OS keyring (needs
+/// the vault unlocked), or removes it from there.
+#[tauri::command(async)]
+pub fn set_remember(state: State<'_, AppState>, remember: bool) -> CommandResult<()> {
+    let mut session = session(&state);
+    if remember {
+        session.unlocked()?.remember_on_device()?;
+    } else {
+        session.forget_device_key()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,148 @@
+//! The app's preferences: a small JSON file in the platform config dir
+//! (`~/.config/dev.keyhaven.app/settings.json`). Never a value or a key.
+//! A typed file rather than a key-value store: Rust reads these settings on
+//! every idle tick and copy, and the UI gets the same type through ts-rs.
+
+use std::{
+    path::{Path, PathBuf},
+    sync::Mutex,
+    time::Duration,
+};
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::{CommandError, CommandResult};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    /// Follow the desktop's light or dark preference.
+    System,
+    Light,
+    Dark,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct Settings {
+    /// Idle minutes before the vault locks itself.
+    pub auto_lock_minutes: u32,
+    /// Seconds a copied value stays on the clipboard.
+    pub clipboard_seconds: u32,
+    /// Seconds a revealed value stays on screen.
+    pub reveal_seconds: u32,
+    pub theme: Theme,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { auto_lock_minutes: 10, clipboard_seconds: 20, reveal_seconds: 30, theme: Theme::System }
+    }
+}
+
+impl Settings {
+    /// Every field within its bounds, or an error naming the rule.
+    pub fn validate(&self) -> CommandResult<()> {
+        let within = |value: u32, low: u32, high: u32, what: &str| {
+            if (low..=high).contains(&value) {
+                Ok(())
+            } else {
+                Err(CommandError::invalid(format!("{what} must be between {low} and {high}")))
+            }
+        };
+        within(self.auto_lock_minutes, 1, 24 * 60, "auto-lock minutes")?;
+        within(self.clipboard_seconds, 5, 600, "clipboard seconds")?;
+        within(self.reveal_seconds, 5, 600, "reveal seconds")
+    }
+
+    pub fn clipboard(&self) -> Duration {
+        Duration::from_secs(self.clipboard_seconds.into())
+    }
+}
+
+/// The settings in memory and where they are saved.
+pub struct Store {
+    path: PathBuf,
+    current: Mutex<Settings>,
+}
+
+impl Store {
+    /// Reads `path`; a missing file gives the defaults, and so does a
+    /// damaged one, which is moved aside (`settings.json.invalid`), not lost.
+    pub fn load(path: PathBuf) -> Self {
+        let current = match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice::<Settings>(&bytes)
+                .map_err(|err| err.to_string())
+                .and_then(|settings| settings.validate().map(|()| settings).map_err(|err| err.message))
+                .unwrap_or_else(|err| {
+                    tracing::warn!("{}: {err}; using the defaults", path.display());
+                    let _ = std::fs::rename(&path, path.with_extension("json.invalid"));
+                    Settings::default()
+                }),
+            Err(_) => Settings::default(),
+        };
+        Store { path, current: Mutex::new(current) }
+    }
+
+    pub fn get(&self) -> Settings {
+        self.current.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Validates, writes the file (whole or not at all), then takes effect.
+    pub fn save(&self, settings: Settings) -> CommandResult<Settings> {
+        settings.validate()?;
+        write_atomically(&self.path, &serde_json::to_vec_pretty(&settings).expect("plain data"))
+            .map_err(|err| CommandError::other(format!("settings not saved: {err}")))?;
+        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = settings.clone();
+        Ok(settings)
+    }
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let temp = path.with_extension("json.tmp");
+    std::fs::write(&temp, bytes)?;
+    std::fs::rename(&temp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_file_gives_defaults_and_saves_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/settings.json");
+        let store = Store::load(path.clone());
+        assert_eq!(store.get(), Settings::default());
+        let changed = Settings { auto_lock_minutes: 3, theme: Theme::Dark, ..Settings::default() };
+        store.save(changed.clone()).unwrap();
+        assert_eq!(Store::load(path).get(), changed);
+    }
+
+    #[test]
+    fn out_of_range_values_are_refused_and_nothing_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        let store = Store::load(path.clone());
+        let err = store.save(Settings { clipboard_seconds: 0, ..Settings::default() }).unwrap_err();
+        assert_eq!(err.message, "clipboard seconds must be between 5 and 600");
+        assert!(!path.exists());
+        assert_eq!(store.get(), Settings::default());
+    }
+
+    #[test]
+    fn a_damaged_file_is_moved_aside_not_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("settings.json");
+        std::fs::write(&path, b"{ not json").unwrap();
+        assert_eq!(Store::load(path.clone()).get(), Settings::default());
+        assert_eq!(std::fs::read(dir.path().join("settings.json.invalid")).unwrap(), b"{ not json");
+        // A partial file keeps what it has and defaults the rest.
+        std::fs::write(&path, br#"{"theme":"light"}"#).unwrap();
+        assert_eq!(Store::load(path).get().theme, Theme::Light);
+    }
+}
