@@ -1,8 +1,9 @@
 //! Keyhaven's desktop app: a Tauri 2 shell. Every command is a thin call into
-//! keyhaven-core (commands.rs); the session (session.rs) holds the one open
+//! keyhaven-core (commands/); the session (session.rs) holds the one open
 //! vault; values reach the webview only when the user reveals one, and copies
 //! go to the clipboard from Rust (clipboard.rs), which clears them again. The
-//! tray (tray.rs) and the idle timer (autolock.rs) can lock it from outside.
+//! tray (tray.rs) and the idle timer (autolock.rs) can lock it from outside;
+//! Quick reveal (quick.rs) is a second, smaller window.
 
 // No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
@@ -11,8 +12,12 @@ mod autolock;
 mod clipboard;
 mod commands;
 mod error;
+mod notify;
+mod quick;
 mod session;
 mod settings;
+#[cfg(target_os = "linux")]
+mod sleep_lock;
 mod tray;
 
 use std::{
@@ -64,13 +69,28 @@ impl AppState {
     }
 }
 
+/// Logs go through tauri-plugin-log to stderr and the app's log dir
+/// (`~/.local/share/dev.keyhaven.app/logs/`); core's `tracing` events reach it
+/// as `log` records. Nothing logged ever carries a value. RUST_LOG=LEVEL
+/// (error … trace) sets the level, info by default.
+fn log_plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    use tauri_plugin_log::{Target, TargetKind};
+    let level = std::env::var("RUST_LOG").ok().and_then(|text| text.parse().ok());
+    tauri_plugin_log::Builder::new()
+        .clear_targets()
+        .targets([
+            Target::new(TargetKind::Stderr),
+            Target::new(TargetKind::LogDir { file_name: Some("keyhaven".into()) }),
+        ])
+        .level(level.unwrap_or(log::LevelFilter::Info))
+        // Chatty dependencies only when asked for.
+        .level_for("tao", log::LevelFilter::Warn)
+        .level_for("reqwest", log::LevelFilter::Warn)
+        .level_for("hyper_util", log::LevelFilter::Warn)
+        .build()
+}
+
 fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let path = match std::env::var_os("KEYHAVEN_VAULT") {
         Some(path) => path.into(),
         None => {
@@ -88,15 +108,36 @@ fn main() -> anyhow::Result<()> {
         recent: Default::default(),
         last_activity: Mutex::new(Instant::now()),
     };
+    let started_for_quick_reveal = quick::wanted(&std::env::args().collect::<Vec<_>>());
     tauri::Builder::default()
         // First, so a second launch hands over before anything else starts.
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| tray::show_main(app)))
+        .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
+            if quick::wanted(&args) {
+                quick::open(app);
+            } else {
+                tray::show_main(app);
+            }
+        }))
+        .plugin(log_plugin())
+        .plugin(tauri_plugin_window_state::Builder::default().with_denylist(&[quick::LABEL]).build())
+        .plugin(tauri_plugin_global_shortcut::Builder::new().build())
+        .plugin(tauri_plugin_notification::init())
         .manage(state)
+        .manage(quick::Registered::default())
         .setup(move |app| {
             let config = app.path().app_config_dir()?;
-            app.manage(settings::Store::load(config.join("settings.json")));
+            let settings = settings::Store::load(config.join("settings.json"));
+            if let Err(err) = quick::set_shortcut(app.handle(), &settings.get().quick_reveal_shortcut) {
+                tracing::warn!("Quick reveal has no global shortcut: {err}");
+            }
+            app.manage(settings);
             tray::create(app.handle())?;
             autolock::spawn(app.handle().clone(), auto_lock);
+            #[cfg(target_os = "linux")]
+            sleep_lock::spawn(app.handle());
+            if started_for_quick_reveal {
+                quick::open(app.handle());
+            }
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -28,16 +28,29 @@ pub enum Theme {
 pub struct Settings {
     /// Idle minutes before the vault locks itself.
     pub auto_lock_minutes: u32,
+    /// Lock when the screen locks or the system sleeps (where reported).
+    pub lock_on_sleep: bool,
     /// Seconds a copied value stays on the clipboard.
     pub clipboard_seconds: u32,
     /// Seconds a revealed value stays on screen.
     pub reveal_seconds: u32,
     pub theme: Theme,
+    /// Opens Quick reveal from anywhere, e.g. "CommandOrControl+Shift+K";
+    /// empty for none. Wayland desktops do not deliver it: bind
+    /// `keyhaven-app --quick-reveal` to a key there instead.
+    pub quick_reveal_shortcut: String,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { auto_lock_minutes: 10, clipboard_seconds: 20, reveal_seconds: 30, theme: Theme::System }
+        Settings {
+            auto_lock_minutes: 10,
+            lock_on_sleep: true,
+            clipboard_seconds: 20,
+            reveal_seconds: 30,
+            theme: Theme::System,
+            quick_reveal_shortcut: "CommandOrControl+Shift+K".into(),
+        }
     }
 }
 
@@ -53,7 +66,8 @@ impl Settings {
         };
         within(self.auto_lock_minutes, 1, 24 * 60, "auto-lock minutes")?;
         within(self.clipboard_seconds, 5, 600, "clipboard seconds")?;
-        within(self.reveal_seconds, 5, 600, "reveal seconds")
+        within(self.reveal_seconds, 5, 600, "reveal seconds")?;
+        crate::quick::parse_shortcut(&self.quick_reveal_shortcut).map(|_| ()).map_err(CommandError::invalid)
     }
 
     pub fn clipboard(&self) -> Duration {

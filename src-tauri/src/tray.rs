@@ -1,7 +1,8 @@
-//! The system tray: the lock state, recently used secrets for one-click copy
-//! (cleared from the clipboard like any copy), Lock now, Open Keyhaven and
-//! Quit. Everything is in the menu: Linux does not deliver tray clicks
-//! reliably. On Linux a tray's menu cannot be replaced, so its items are.
+//! The system tray: the lock state, pinned and recently used secrets for
+//! one-click copy (cleared from the clipboard like any copy, with a
+//! notification), Quick reveal…, Lock now, Open Keyhaven and Quit.
+//! Everything is in the menu: Linux does not deliver tray clicks reliably.
+//! On Linux a tray's menu cannot be replaced, so its items are.
 
 use keyhaven_core::{SecretName, vault::Access};
 use tauri::{
@@ -10,16 +11,52 @@ use tauri::{
     tray::TrayIconBuilder,
 };
 
-use crate::AppState;
+use crate::{AppState, notify, quick, settings};
 
 const ID: &str = "main";
 /// Tells the UI to re-read the vault's state (locked from the tray or by idling).
 pub const VAULT_CHANGED: &str = "vault-changed";
 /// How many recently used secrets the menu offers.
 pub const RECENT: usize = 5;
+/// At most this many pinned secrets in the menu.
+const PINNED: usize = 10;
 
 /// The tray's menu, kept to change its items.
 pub struct TrayMenu(Menu<tauri::Wry>);
+
+/// One entry of the menu, before it becomes a native item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    Item { id: String, label: String, enabled: bool },
+    Separator,
+}
+
+fn item(id: impl Into<String>, label: impl Into<String>, enabled: bool) -> Entry {
+    Entry::Item { id: id.into(), label: label.into(), enabled }
+}
+
+/// The menu for a lock state, pinned names and recent names (newest first):
+/// pinned first, then recent ones not pinned; copying needs the vault unlocked.
+pub fn entries(unlocked: bool, pinned: &[SecretName], recent: &[SecretName]) -> Vec<Entry> {
+    let status = if unlocked { "Keyhaven: unlocked" } else { "Keyhaven: locked" };
+    let mut out = vec![item("status", status, false), Entry::Separator];
+    let recent = recent.iter().filter(|name| !pinned.contains(name));
+    let secrets: Vec<&SecretName> = pinned.iter().take(PINNED).chain(recent).collect();
+    for name in &secrets {
+        let mark = if pinned.contains(name) { "★ " } else { "" };
+        out.push(item(format!("copy:{name}"), format!("Copy {mark}{name}"), unlocked));
+    }
+    if !secrets.is_empty() {
+        out.push(Entry::Separator);
+    }
+    out.extend([
+        item("quick", "Quick reveal…", true),
+        item("lock", "Lock now", unlocked),
+        item("open", "Open Keyhaven", true),
+        item("quit", "Quit", true),
+    ]);
+    out
+}
 
 pub fn create(app: &AppHandle) -> tauri::Result<()> {
     let menu = Menu::new(app)?;
@@ -37,26 +74,27 @@ pub fn refresh(app: &AppHandle) -> tauri::Result<()> {
     let Some(menu) = app.try_state::<TrayMenu>() else { return Ok(()) };
     let menu = &menu.0;
     let state = app.state::<AppState>();
-    let unlocked = state.session().is_unlocked();
-    let recent = state.recent();
-    for item in menu.items()? {
-        menu.remove(&item)?;
+    let (unlocked, pinned) = {
+        let mut session = state.session();
+        let pinned = match session.vault() {
+            Ok(vault) => vault.pinned().map(|list| list.into_iter().map(|meta| meta.name).collect()),
+            Err(_) => Ok(Vec::new()), // no vault yet
+        };
+        (session.is_unlocked(), pinned.unwrap_or_default())
+    };
+    for existing in menu.items()? {
+        menu.remove(&existing)?;
     }
-    let status = if unlocked { "Keyhaven: unlocked" } else { "Keyhaven: locked" };
-    menu.append(&MenuItem::with_id(app, "status", status, false, None::<&str>)?)?;
-    menu.append(&PredefinedMenuItem::separator(app)?)?;
-    for name in &recent {
-        let item =
-            MenuItem::with_id(app, format!("copy:{name}"), format!("Copy {name}"), unlocked, None::<&str>)?;
-        menu.append(&item)?;
+    for entry in entries(unlocked, &pinned, &state.recent()) {
+        match entry {
+            Entry::Item { id, label, enabled } => {
+                menu.append(&MenuItem::with_id(app, id, label, enabled, None::<&str>)?)?
+            }
+            Entry::Separator => menu.append(&PredefinedMenuItem::separator(app)?)?,
+        }
     }
-    if !recent.is_empty() {
-        menu.append(&PredefinedMenuItem::separator(app)?)?;
-    }
-    menu.append(&MenuItem::with_id(app, "lock", "Lock now", unlocked, None::<&str>)?)?;
-    menu.append(&MenuItem::with_id(app, "open", "Open Keyhaven", true, None::<&str>)?)?;
-    menu.append(&MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?)?;
     if let Some(tray) = app.tray_by_id(ID) {
+        let status = if unlocked { "Keyhaven: unlocked" } else { "Keyhaven: locked" };
         tray.set_tooltip(Some(status))?;
     }
     Ok(())
@@ -64,6 +102,7 @@ pub fn refresh(app: &AppHandle) -> tauri::Result<()> {
 
 fn on_menu(app: &AppHandle, event: MenuEvent) {
     match event.id().as_ref() {
+        "quick" => quick::open(app),
         "lock" => lock(app),
         "open" => show_main(app),
         "quit" => app.exit(0),
@@ -99,16 +138,80 @@ pub fn show_main(app: &AppHandle) {
 
 fn copy(app: &AppHandle, name: &str) {
     let state = app.state::<AppState>();
+    let seconds = app.state::<settings::Store>().get().clipboard_seconds;
     let copied = SecretName::parse(name).map_err(|err| err.to_string()).and_then(|name| {
         let value = state.session().unlocked().and_then(|vault| vault.reveal(&name, Access::Copy));
         let value = value.map_err(|err| err.to_string())?;
         state
             .clipboard
-            .copy(value, app.state::<crate::settings::Store>().get().clipboard())
+            .copy(value, app.state::<settings::Store>().get().clipboard())
             .map_err(|err| err.to_string())
     });
-    if let Err(err) = copied {
-        tracing::warn!("tray copy of {name} failed: {err}");
-        show_main(app);
+    match copied {
+        Ok(()) => notify::copied(app, name, seconds),
+        Err(err) => {
+            tracing::warn!("tray copy of {name} failed: {err}");
+            show_main(app);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<SecretName> {
+        list.iter().map(|name| SecretName::parse(name).unwrap()).collect()
+    }
+
+    fn labels(entries: &[Entry]) -> Vec<String> {
+        entries
+            .iter()
+            .map(|entry| match entry {
+                Entry::Item { label, enabled: true, .. } => label.clone(),
+                Entry::Item { label, enabled: false, .. } => format!("({label})"),
+                Entry::Separator => "—".into(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pinned_come_first_then_recent_ones_not_pinned() {
+        let menu = entries(true, &names(&["DB_URL", "API_KEY"]), &names(&["TOKEN", "API_KEY"]));
+        assert_eq!(
+            labels(&menu),
+            [
+                "(Keyhaven: unlocked)",
+                "—",
+                "Copy ★ DB_URL",
+                "Copy ★ API_KEY",
+                "Copy TOKEN",
+                "—",
+                "Quick reveal…",
+                "Lock now",
+                "Open Keyhaven",
+                "Quit"
+            ]
+        );
+    }
+
+    #[test]
+    fn locked_the_copies_and_lock_are_disabled() {
+        let menu = entries(false, &names(&["API_KEY"]), &[]);
+        assert_eq!(
+            labels(&menu),
+            [
+                "(Keyhaven: locked)",
+                "—",
+                "(Copy ★ API_KEY)",
+                "—",
+                "Quick reveal…",
+                "(Lock now)",
+                "Open Keyhaven",
+                "Quit"
+            ]
+        );
+        let empty = entries(false, &[], &[]);
+        assert_eq!(labels(&empty)[2], "Quick reveal…");
     }
 }

@@ -239,6 +239,7 @@ fn pinning_works_locked_and_lasts() {
     drop(vault);
     let vault = Vault::open(&path).unwrap();
     assert!(vault.meta(&name("API_KEY")).unwrap().pinned);
+    assert_eq!(vault.pinned().unwrap().len(), 1);
     assert!(!vault.set_pinned(&name("API_KEY"), false).unwrap().pinned);
 }
 

@@ -14,7 +14,7 @@ use super::{name, session};
 use crate::{
     AppState,
     error::{CommandError, CommandResult},
-    settings, tray,
+    notify, quick, settings, tray,
 };
 
 /// Metadata of every live secret; works locked.
@@ -47,6 +47,7 @@ fn used(app: &AppHandle, state: &State<'_, AppState>, name: &SecretName) {
 #[tauri::command(async)]
 pub fn copy_secret(
     app: AppHandle,
+    window: tauri::Window,
     state: State<'_, AppState>,
     settings: State<'_, settings::Store>,
     name: String,
@@ -59,6 +60,10 @@ pub fn copy_secret(
         .copy(value, settings.get().clipboard())
         .map_err(|err| CommandError::other(format!("the clipboard is not available: {err}")))?;
     used(&app, &state, &name);
+    // Quick reveal closes after a copy: say it where the user looks next.
+    if window.label() == quick::LABEL {
+        notify::copied(&app, name.as_str(), seconds);
+    }
     Ok(seconds)
 }
 

@@ -12,6 +12,7 @@ mod emulator;
 mod webdriver;
 
 use std::{
+    ffi::OsString,
     net::TcpStream,
     path::{Path, PathBuf},
     process::{Child, Command},
@@ -28,6 +29,7 @@ const PASSPHRASE: &str = "correct horse battery";
 const VALUE: &str = "sk-e2e-7f3a91c2d4b5";
 const ROTATED: &str = "sk-e2e-rotated-88aa01";
 const LOCAL_V3: &str = "sk-e2e-local-v3-5c6d";
+const DB_VALUE: &str = "postgres-e2e-secret";
 const PORT: u16 = 4444;
 /// Longer than any pause in the scenario (the clipboard's 20 s), short enough to wait for.
 const AUTO_LOCK_SECONDS: u64 = 40;
@@ -52,21 +54,28 @@ fn main() -> Result<()> {
     let vault = home.path().join("vault.sqlite");
     let emulator = Emulator::start();
 
+    // The app's environment, for the driver's launch and the second launch.
+    let env: Vec<(&str, OsString)> = vec![
+        ("KEYHAVEN_VAULT", vault.clone().into()),
+        // Settings, window state and logs go to the temp home, not the user's.
+        ("XDG_CONFIG_HOME", home.path().join("config").into()),
+        ("XDG_DATA_HOME", home.path().join("data").into()),
+        ("KEYHAVEN_KDF", "8,1".into()),
+        ("KEYHAVEN_AUTO_LOCK_SECONDS", AUTO_LOCK_SECONDS.to_string().into()),
+        ("WEBKIT_DISABLE_DMABUF_RENDERER", "1".into()),
+    ];
     let _driver = Driver(
         Command::new("tauri-driver")
             .args(["--port", &PORT.to_string()])
-            .env("KEYHAVEN_VAULT", &vault)
-            // Settings and window state go to the temp home, not the user's.
-            .env("XDG_CONFIG_HOME", home.path().join("config"))
-            .env("KEYHAVEN_KDF", "8,1")
-            .env("KEYHAVEN_AUTO_LOCK_SECONDS", AUTO_LOCK_SECONDS.to_string())
-            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+            .envs(env.iter().map(|(key, value)| (key, value)))
             .spawn()
             .context("starting tauri-driver (cargo install tauri-driver --locked)")?,
     );
     wait_for_port(PORT)?;
     let session = Session::start(&format!("http://127.0.0.1:{PORT}"), &app.to_string_lossy())?;
-    let result = scenario(&session, &shots, &vault, &emulator);
+    let world =
+        World { shots: &shots, vault: &vault, app: &app, env: &env, emulator: &emulator, home: home.path() };
+    let result = scenario(&session, &world);
     if result.is_err() {
         let _ = screenshot(&shots.join("failure.png"));
     }
@@ -99,7 +108,18 @@ fn step(name: &str) {
     println!("e2e: {name}");
 }
 
-fn scenario(s: &Session, shots: &Path, vault: &Path, emulator: &Emulator) -> Result<()> {
+/// What the scenario works with.
+struct World<'a> {
+    shots: &'a Path,
+    vault: &'a Path,
+    app: &'a Path,
+    env: &'a [(&'a str, OsString)],
+    emulator: &'a Emulator,
+    home: &'a Path,
+}
+
+fn scenario(s: &Session, w: &World) -> Result<()> {
+    let (shots, vault, emulator) = (w.shots, w.vault, w.emulator);
     step("create the vault");
     s.input("Master passphrase")?.type_text(PASSPHRASE)?;
     s.input("Repeat it")?.type_text(PASSPHRASE)?;
@@ -110,7 +130,7 @@ fn scenario(s: &Session, shots: &Path, vault: &Path, emulator: &Emulator) -> Res
 
     step("add two secrets");
     add(s, "OPENAI_API_KEY", VALUE, "provider")?;
-    add(s, "DB_PASSWORD", "postgres-e2e-secret", "database")?;
+    add(s, "DB_PASSWORD", DB_VALUE, "database")?;
     s.wait_text("2 of 2")?;
     screenshot(&shots.join("02-secrets.png"))?;
 
@@ -180,6 +200,19 @@ fn scenario(s: &Session, shots: &Path, vault: &Path, emulator: &Emulator) -> Res
 
     remotes_and_sync(s, shots, emulator)?;
     settings(s, shots)?;
+    quick_reveal(s, w)?;
+
+    step("the screen locks: so does the vault");
+    let signal = Command::new("dbus-send")
+        .args(["--session", "--type=signal", "/org/freedesktop/ScreenSaver"])
+        .args(["org.freedesktop.ScreenSaver.ActiveChanged", "boolean:true"])
+        .status()
+        .context("dbus-send")?;
+    ensure!(signal.success(), "dbus-send failed");
+    s.find("//span[normalize-space()='Locked']")?;
+    s.input("Master passphrase")?.type_text(PASSPHRASE)?;
+    s.button("Unlock")?.click()?;
+    s.find("//span[normalize-space()='Unlocked']")?;
 
     s.button("Secrets")?.click()?;
     s.find("//*[@role='option'][.//span[normalize-space()='OPENAI_API_KEY']]")?.click()?;
@@ -192,7 +225,38 @@ fn scenario(s: &Session, shots: &Path, vault: &Path, emulator: &Emulator) -> Res
     ensure!(idle.elapsed() >= Duration::from_secs(AUTO_LOCK_SECONDS - 5), "locked too early");
     ensure!(!s.page_text()?.contains(LOCAL_V3), "the value stayed on screen after the idle lock");
     screenshot(&shots.join("11-idle-locked.png"))?;
+
+    step("no value or token in any file the app wrote (vault, settings, logs)");
+    let planted = [VALUE, ROTATED, LOCAL_V3, DB_VALUE, emulator::TOKEN];
+    let (files, hits) = scan(w.home, &planted)?;
+    ensure!(hits.is_empty(), "plaintext found: {hits:?}");
+    let logs = w.home.join("data/dev.keyhaven.app/logs");
+    ensure!(logs.is_dir(), "no log dir at {}", logs.display());
+    println!("e2e: scanned {files} files under the app's home: 0 values");
     Ok(())
+}
+
+/// Every file under `dir`, searched for each of `planted`: (files, hits).
+fn scan(dir: &Path, planted: &[&str]) -> Result<(usize, Vec<String>)> {
+    let (mut files, mut hits) = (0, Vec::new());
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            files += 1;
+            let bytes = std::fs::read(&path)?;
+            for value in planted {
+                if bytes.windows(value.len()).any(|window| window == value.as_bytes()) {
+                    hits.push(format!("{} in {}", value.len(), path.display()));
+                }
+            }
+        }
+    }
+    Ok((files, hits))
 }
 
 fn add(s: &Session, name: &str, value: &str, category: &str) -> Result<()> {
@@ -287,4 +351,48 @@ fn remote_values(emulator: &Emulator) -> std::collections::BTreeMap<String, Stri
             (text("name"), text("value"))
         })
         .collect()
+}
+
+/// A second launch with `--quick-reveal` hands over to the running app (single
+/// instance), which opens Quick reveal; typing finds a secret, Enter copies it.
+fn quick_reveal(s: &Session, w: &World) -> Result<()> {
+    step("a second launch with --quick-reveal opens Quick reveal in the running app");
+    let main = s.window()?;
+    let started = Instant::now();
+    let second = Command::new(w.app)
+        .arg("--quick-reveal")
+        .envs(w.env.iter().map(|(key, value)| (key, value)))
+        .status()
+        .context("second launch")?;
+    ensure!(second.success(), "the second launch failed: {second}");
+    ensure!(started.elapsed() < Duration::from_secs(10), "the second launch did not hand over and exit");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let quick = loop {
+        if let Some(handle) = s.windows()?.into_iter().find(|handle| *handle != main) {
+            break handle;
+        }
+        ensure!(Instant::now() < deadline, "no Quick reveal window appeared");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    s.switch_to(&quick)?;
+    let field = s.input("Find a secret")?;
+    field.type_text("db pass")?;
+    s.find("//li[@aria-selected='true']//span[normalize-space()='DB_PASSWORD']")?;
+    screenshot(&w.shots.join("12-quick-reveal.png"))?;
+
+    step("Enter copies the match and closes Quick reveal");
+    field.type_text("\u{E007}")?;
+    let mut clipboard = arboard::Clipboard::new().context("X11 clipboard")?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while clipboard.get_text().ok().as_deref() != Some(DB_VALUE) {
+        ensure!(Instant::now() < deadline, "Enter in Quick reveal did not copy DB_PASSWORD");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while s.windows()?.contains(&quick) {
+        ensure!(Instant::now() < deadline, "Quick reveal stayed open after the copy");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    s.switch_to(&main)?;
+    Ok(())
 }

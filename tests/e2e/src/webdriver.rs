@@ -90,6 +90,20 @@ impl Session {
         Ok(value.as_str().unwrap_or_default().to_owned())
     }
 
+    /// The handles of the app's windows the driver sees.
+    pub fn windows(&self) -> Result<Vec<String>> {
+        let handles = self.call("GET", "/window/handles", None)?;
+        Ok(handles.as_array().into_iter().flatten().filter_map(|h| h.as_str().map(str::to_owned)).collect())
+    }
+
+    pub fn window(&self) -> Result<String> {
+        Ok(self.call("GET", "/window", None)?.as_str().unwrap_or_default().to_owned())
+    }
+
+    pub fn switch_to(&self, handle: &str) -> Result<()> {
+        self.call("POST", "/window", Some(json!({ "handle": handle }))).map(|_| ())
+    }
+
     pub fn end(self) -> Result<()> {
         self.http.delete(&self.base).send()?;
         Ok(())

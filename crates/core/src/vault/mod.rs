@@ -204,6 +204,11 @@ impl Vault {
         records::versions(&self.conn, id)
     }
 
+    /// Pinned live secrets, by name.
+    pub fn pinned(&self) -> Result<Vec<SecretMeta>> {
+        records::pinned(&self.conn)
+    }
+
     /// Pins or unpins a secret. Metadata only, so it works locked.
     pub fn set_pinned(&self, name: &SecretName, pinned: bool) -> Result<SecretMeta> {
         let (id, _) = records::live(&self.conn, name)?;

@@ -50,6 +50,15 @@ pub(crate) fn list(conn: &Connection, removed: bool) -> Result<Vec<SecretMeta>> 
     Ok(list)
 }
 
+/// Live pinned secrets, by name.
+pub(crate) fn pinned(conn: &Connection) -> Result<Vec<SecretMeta>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {META_COLUMNS} FROM secrets WHERE pinned = 1 AND deleted_ms IS NULL ORDER BY name"
+    ))?;
+    let rows = stmt.query_map([], |row| meta_from_row(row).map(|stored| stored.meta))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// The row for `name`, live or tombstoned.
 pub(crate) fn any(conn: &Connection, name: &SecretName) -> Result<Option<Stored>> {
     Ok(conn

@@ -7,10 +7,20 @@ export type Settings = {
  */
 auto_lock_minutes: number, 
 /**
+ * Lock when the screen locks or the system sleeps (where reported).
+ */
+lock_on_sleep: boolean, 
+/**
  * Seconds a copied value stays on the clipboard.
  */
 clipboard_seconds: number, 
 /**
  * Seconds a revealed value stays on screen.
  */
-reveal_seconds: number, theme: Theme, };
+reveal_seconds: number, theme: Theme, 
+/**
+ * Opens Quick reveal from anywhere, e.g. "CommandOrControl+Shift+K";
+ * empty for none. Wayland desktops do not deliver it: bind
+ * `keyhaven-app --quick-reveal` to a key there instead.
+ */
+quick_reveal_shortcut: string, };
