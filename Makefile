@@ -22,11 +22,13 @@ demo:
 	$(CARGO) build --release -p keyhaven-cli
 	KEYHAVEN_BIN="$(CARGO_TARGET_DIR)/release/keyhaven" scripts/demo.sh
 
-## The UI's formatter, type check, unit tests and build (the app embeds ui/dist).
+## The UI's formatter, type check, unit tests, browser tests of every screen in
+## headless Chromium (IPC mocked), and build (the app embeds ui/dist).
 ui:
 	npm --prefix ui run lint
 	npm --prefix ui run check
 	npm --prefix ui test
+	npm --prefix ui run test:browser
 	npm --prefix ui run build
 
 ## End-to-end: the real app under Xvfb, driven over WebDriver (tauri-driver +

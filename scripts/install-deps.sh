@@ -11,8 +11,9 @@ packages=(pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2
 case "$profile" in
   build) ;;
   # Test: a real Secret Service (gnome-keyring) in a private D-Bus session; the
-  # app end-to-end under Xvfb through WebKitWebDriver, screenshots with import.
-  test) packages+=(gnome-keyring xvfb xauth webkit2gtk-driver imagemagick) ;;
+  # app end-to-end under Xvfb through WebKitWebDriver, screenshots with import;
+  # the UI's browser tests in headless Chromium.
+  test) packages+=(gnome-keyring xvfb xauth webkit2gtk-driver imagemagick chromium) ;;
   # Bench: the peers we compare with, and a timer.
   bench) packages+=(dbus gnome-keyring keepassxc pass gnupg tree sqlite3 wrk) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;

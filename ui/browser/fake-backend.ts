@@ -1,0 +1,267 @@
+// An in-memory stand-in for the Rust commands, for the browser tests: enough
+// behaviour for every screen (a passphrase, secrets with versions, remotes, a
+// sync that reports progress and one conflict, settings). Typed with the
+// generated bindings, so a changed command shape fails `svelte-check`.
+import { emit } from "@tauri-apps/api/event";
+import type {
+  AuditEntry,
+  Capabilities,
+  ConflictInfo,
+  Keep,
+  NewRemote,
+  NewSecret,
+  RemoteInfo,
+  SecretMeta,
+  Settings,
+  SyncMark,
+  SyncSummary,
+  VaultState,
+  VersionMeta,
+} from "../src/lib/api";
+
+export const PASSPHRASE = "correct horse battery";
+const NOW = "2026-11-23T12:00:00Z";
+
+interface Secret {
+  meta: SecretMeta;
+  values: string[];
+}
+
+type Args = Record<string, unknown>;
+
+function fail(kind: string, message: string): never {
+  throw { kind, message };
+}
+
+export class FakeBackend {
+  exists = true;
+  unlocked = false;
+  remembered = false;
+  secrets = new Map<string, Secret>();
+  remotes: RemoteInfo[] = [];
+  conflicts: ConflictInfo[] = [];
+  marks: SyncMark[] = [];
+  audit: AuditEntry[] = [];
+  copied: string[] = [];
+  tokens: string[] = [];
+  windowClosed = false;
+  settings: Settings = {
+    auto_lock_minutes: 10,
+    lock_on_sleep: true,
+    clipboard_seconds: 20,
+    reveal_seconds: 30,
+    theme: "light",
+    quick_reveal_shortcut: "CommandOrControl+Shift+K",
+  };
+
+  add(name: string, value: string, extra: Partial<SecretMeta> = {}) {
+    const meta: SecretMeta = {
+      name,
+      description: "",
+      category: "",
+      created: NOW,
+      updated: NOW,
+      version: 1,
+      rotate_by: null,
+      deleted: null,
+      pinned: false,
+      ...extra,
+    };
+    this.secrets.set(name, { meta, values: [value] });
+  }
+
+  private log(action: string, name: string | null) {
+    this.audit.push({ at: NOW, action, name, detail: null } satisfies AuditEntry);
+  }
+
+  private unlockedOrFail() {
+    if (!this.unlocked) fail("auth", "the vault is locked");
+  }
+
+  private secret(name: string): Secret {
+    return this.secrets.get(name) ?? fail("not_found", `no secret named ${name}`);
+  }
+
+  handle = async (cmd: string, args: Args = {}): Promise<unknown> => {
+    switch (cmd) {
+      case "vault_state":
+        return {
+          path: "/home/dev/.local/share/keyhaven/vault.sqlite",
+          exists: this.exists,
+          unlocked: this.unlocked,
+          remembered: this.remembered,
+        } satisfies VaultState;
+      case "create_vault":
+        this.exists = true;
+        this.unlocked = true;
+        return null;
+      case "unlock":
+        if (args.passphrase !== PASSPHRASE) fail("auth", "wrong passphrase");
+        this.unlocked = true;
+        return null;
+      case "lock":
+        this.unlocked = false;
+        return null;
+      case "note_activity":
+        return null;
+      case "set_remember":
+        this.remembered = Boolean(args.remember);
+        return null;
+      case "audit_log":
+        return this.audit;
+      case "list_secrets":
+        return [...this.secrets.values()].map((s) => s.meta).sort((a, b) => (a.name < b.name ? -1 : 1));
+      case "secret_history": {
+        const secret = this.secret(String(args.name));
+        return secret.values.map((_, i) => ({
+          version: i + 1,
+          created: NOW,
+          origin: i ? "rotate" : "set",
+        })) satisfies VersionMeta[];
+      }
+      case "reveal_secret": {
+        this.unlockedOrFail();
+        const secret = this.secret(String(args.name));
+        this.log("reveal", secret.meta.name);
+        return secret.values[secret.meta.version - 1];
+      }
+      case "copy_secret":
+        this.unlockedOrFail();
+        this.secret(String(args.name));
+        this.copied.push(String(args.name));
+        return this.settings.clipboard_seconds;
+      case "add_secret": {
+        this.unlockedOrFail();
+        const secret = args.secret as NewSecret;
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(secret.name)) {
+          fail("invalid_input", "a name is letters, digits and _, not starting with a digit");
+        }
+        if (this.secrets.has(secret.name)) fail("already_exists", `${secret.name} already exists`);
+        this.add(secret.name, String(args.value), {
+          category: secret.category,
+          description: secret.description,
+        });
+        this.log("set", secret.name);
+        return this.secret(secret.name).meta;
+      }
+      case "rotate_secret": {
+        this.unlockedOrFail();
+        const secret = this.secret(String(args.name));
+        secret.values.push(args.value === null ? "x".repeat(Number(args.generate)) : String(args.value));
+        secret.meta = { ...secret.meta, version: secret.values.length };
+        return secret.meta;
+      }
+      case "rollback_secret": {
+        const secret = this.secret(String(args.name));
+        secret.values.push(secret.values[Number(args.version) - 1]);
+        secret.meta = { ...secret.meta, version: secret.values.length };
+        return secret.meta;
+      }
+      case "remove_secret":
+        this.unlockedOrFail();
+        this.secrets.delete(String(args.name));
+        return null;
+      case "set_pinned": {
+        const secret = this.secret(String(args.name));
+        secret.meta = { ...secret.meta, pinned: Boolean(args.pinned) };
+        return secret.meta;
+      }
+      case "list_remotes":
+        return this.remotes;
+      case "add_remote": {
+        const remote = args.remote as NewRemote;
+        this.tokens.push(String(args.token));
+        const info: RemoteInfo = {
+          name: remote.name,
+          kind: remote.kind as RemoteInfo["kind"],
+          url: remote.url,
+          scope: null,
+          token_mode: null,
+          added: NOW,
+          last_sync: null,
+          pending: 0,
+          conflicts: 0,
+        };
+        this.remotes.push(info);
+        return info;
+      }
+      case "test_remote":
+        this.unlockedOrFail();
+        return {
+          can_reveal: false,
+          versions: false,
+          conditional_writes: false,
+          list_limit: 5000,
+        } satisfies Capabilities;
+      case "remove_remote":
+        this.remotes = this.remotes.filter((r) => r.name !== args.name);
+        return null;
+      case "sync_remotes":
+        return this.sync();
+      case "sync_overview":
+        return this.marks;
+      case "list_conflicts":
+        return this.conflicts;
+      case "resolve_conflict": {
+        this.unlockedOrFail();
+        const keep = args.keep as Keep;
+        this.conflicts = this.conflicts.filter((c) => !(c.name === args.name && c.remote === args.remote));
+        this.marks = this.marks.map((m) => (m.name === args.name ? { ...m, state: "synced" } : m));
+        this.log("resolve", `${String(args.name)} (${keep})`);
+        return null;
+      }
+      case "get_settings":
+        return this.settings;
+      case "save_settings": {
+        const settings = args.settings as Settings;
+        if (settings.clipboard_seconds < 5)
+          fail("invalid_input", "clipboard seconds must be between 5 and 600");
+        this.settings = settings;
+        return settings;
+      }
+      case "plugin:window|close":
+        this.windowClosed = true;
+        return null;
+      default:
+        fail("other", `the fake backend has no command ${cmd}`);
+    }
+  };
+
+  /** Pushes every secret, reports progress, and finds one conflict. */
+  private async sync(): Promise<SyncSummary[]> {
+    this.unlockedOrFail();
+    const names = [...this.secrets.keys()];
+    const out: SyncSummary[] = [];
+    for (const remote of this.remotes) {
+      for (let done = 0; done <= names.length; done += Math.max(1, Math.ceil(names.length / 4))) {
+        await emit("sync-progress", { remote: remote.name, done, total: names.length });
+      }
+      const [first, ...rest] = names;
+      this.conflicts = first
+        ? [
+            {
+              remote: remote.name,
+              name: first,
+              reason: "changed here and on the remote since the last sync",
+              detected: NOW,
+            },
+          ]
+        : [];
+      this.marks = names.map((name) => ({
+        remote: remote.name,
+        name,
+        state: name === first ? "conflict" : "synced",
+      }));
+      out.push({
+        remote: remote.name,
+        listed: names.length,
+        listing_complete: true,
+        offline: null,
+        warnings: [],
+        counts: rest.length ? [{ label: "create", count: rest.length }] : [],
+        open: first ? [{ name: first, what: "conflict: changed here and on the remote", error: null }] : [],
+      });
+    }
+    return out;
+  }
+}

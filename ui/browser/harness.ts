@@ -1,0 +1,31 @@
+// Boots the real UI (src/main.ts) in a plain browser with Tauri's IPC mocked
+// by @tauri-apps/api/mocks and answered by FakeBackend. The page's query
+// picks the window (`?window=quick`) and the starting state (`?state=fresh|
+// locked|unlocked`, `?secrets=N`); tests reach the backend as `window.fake`.
+import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
+import { FakeBackend } from "./fake-backend";
+
+const query = new URLSearchParams(location.search);
+const fake = new FakeBackend();
+const state = query.get("state") ?? "unlocked";
+fake.exists = state !== "fresh";
+fake.unlocked = state === "unlocked";
+const count = Number(query.get("secrets") ?? "0");
+for (let i = 0; i < count; i++) {
+  const name = i === 0 ? "OPENAI_API_KEY" : i === 1 ? "DB_PASSWORD" : `SECRET_${String(i).padStart(5, "0")}`;
+  const category = i === 1 ? "database" : "provider";
+  fake.add(name, `value-of-${name}`, { category, rotate_by: i === 1 ? "2026-01-01" : null });
+}
+if (query.get("remote")) {
+  await fake.handle("add_remote", {
+    remote: { name: query.get("remote"), kind: "runloop", url: "https://api.runloop.ai", scope: null },
+    token: "rl_seeded_token",
+  });
+}
+(window as unknown as { fake: FakeBackend }).fake = fake;
+
+mockWindows(query.get("window") ?? "main");
+mockIPC((cmd, payload) => fake.handle(cmd, (payload ?? {}) as Record<string, unknown>), {
+  shouldMockEvents: true,
+});
+await import("../src/main");
