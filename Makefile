@@ -48,7 +48,8 @@ test:
 	scripts/conformance.sh
 	$(MAKE) --no-print-directory e2e
 
-## Benchmarks: the vault against keepassxc-cli and pass, then the emulator.
+## Benchmarks: the vault against keepassxc-cli and pass, the emulator, sync,
+## then the desktop app (start, memory, search, size) under Xvfb.
 bench:
 	scripts/install-deps.sh bench
 	$(CARGO) build --release -p keyhaven-cli -p keyhaven-emulator
@@ -56,6 +57,10 @@ bench:
 	KEYHAVEN_EMULATOR_BIN="$(CARGO_TARGET_DIR)/release/keyhaven-emulator" scripts/bench_emulator.py
 	KEYHAVEN_BIN="$(CARGO_TARGET_DIR)/release/keyhaven" \
 	  KEYHAVEN_EMULATOR_BIN="$(CARGO_TARGET_DIR)/release/keyhaven-emulator" scripts/bench_sync.py
+	npm --prefix ui run build
+	$(CARGO) build --profile app -p keyhaven-app
+	KEYHAVEN_BIN="$(CARGO_TARGET_DIR)/release/keyhaven" KEYHAVEN_APP_BIN="$(CARGO_TARGET_DIR)/app/keyhaven-app" \
+	  xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- scripts/bench_app.py
 
 fmt:
 	$(CARGO) fmt --all

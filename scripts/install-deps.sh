@@ -14,8 +14,8 @@ case "$profile" in
   # app end-to-end under Xvfb through WebKitWebDriver, screenshots with import;
   # the UI's browser tests in headless Chromium.
   test) packages+=(gnome-keyring xvfb xauth webkit2gtk-driver imagemagick chromium) ;;
-  # Bench: the peers we compare with, and a timer.
-  bench) packages+=(dbus gnome-keyring keepassxc pass gnupg tree sqlite3 wrk) ;;
+  # Bench: the peers we compare with, a timer; the app under Xvfb over WebDriver.
+  bench) packages+=(dbus gnome-keyring keepassxc pass gnupg tree sqlite3 wrk xvfb xauth webkit2gtk-driver) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 
@@ -53,6 +53,6 @@ for component in rustfmt clippy; do
   rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
 done
 # tauri-driver bridges WebDriver to WebKitWebDriver for the end-to-end test.
-if [ "$profile" = test ] && ! command -v tauri-driver >/dev/null; then
+if [ "$profile" != build ] && ! command -v tauri-driver >/dev/null; then
   cargo install tauri-driver --locked --quiet
 fi

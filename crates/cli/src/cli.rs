@@ -144,6 +144,22 @@ pub enum Command {
         #[arg(long)]
         remote: Option<String>,
     },
+    /// Ask a Runtype remote which keys it has: found, missing or revoked
+    Check {
+        #[arg(long)]
+        remote: String,
+        #[arg(required = true)]
+        keys: Vec<String>,
+    },
+    /// Get a Runtype dashboard URL where the missing keys can be filled in
+    SetupUrl {
+        #[arg(long)]
+        remote: String,
+        #[arg(required = true)]
+        keys: Vec<String>,
+    },
+    /// Read a keyhaven:// link as the app would, and do what it asks after checking it
+    OpenLink { url: String },
     /// Show the audit log (what was done, when; never values)
     Log {
         /// How many of the newest entries

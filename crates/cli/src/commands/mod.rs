@@ -1,6 +1,7 @@
 //! One module per group of subcommands. Each command reads its input, calls
 //! keyhaven-core and prints; no vault logic lives here.
 
+mod links;
 mod remote;
 mod run;
 mod secrets;
@@ -89,6 +90,9 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             sync::sync(&mut ctx, remote.as_deref(), keyhaven_core::sync::SyncOptions { dry_run, prune, pull })
         }
         Command::Conflicts => sync::conflicts(&ctx),
+        Command::Check { remote, keys } => links::check(&mut ctx, &remote, &keys),
+        Command::SetupUrl { remote, keys } => links::setup_url(&mut ctx, &remote, &keys),
+        Command::OpenLink { url } => links::open_link(&mut ctx, &url),
         Command::Resolve { name, keep, remote } => sync::resolve(&mut ctx, &name, keep, remote.as_deref()),
         Command::Import { file, overwrite } => transfer::import(&mut ctx, &file, overwrite),
         Command::Export { format, reveal } => transfer::export(&mut ctx, format, reveal),

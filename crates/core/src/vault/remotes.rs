@@ -126,6 +126,12 @@ impl UnlockedVault {
         crypto::open_token(self.identity(), remote, &sealed)
     }
 
+    /// A Runtype client for `remote` (check, setup URL, intake), with its token.
+    pub fn connect_runtype(&self, remote: &str) -> Result<remote::runtype::Runtype> {
+        let info = self.remote(remote)?;
+        remote::connect_runtype(&info.config, self.remote_token(remote)?, remote::default_policy())
+    }
+
     /// A client for `remote`, with its token.
     pub fn connect(&self, remote: &str) -> Result<Box<dyn SecretsApi>> {
         let info = self.remote(remote)?;

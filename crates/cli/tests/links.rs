@@ -1,0 +1,64 @@
+//! `keyhaven check`, `setup-url` and `open-link`, as the real binary against
+//! the emulator's Runtype on 127.0.0.1.
+
+mod common;
+#[path = "../../core/tests/common/emulator.rs"]
+mod emulator;
+
+use common::Kh;
+use emulator::{Emulator, TOKEN};
+use keyhaven_core::remote::Kind;
+use serde_json::{Value, json};
+
+#[test]
+fn check_setup_url_and_links_against_runtype() {
+    let emulator = Emulator::start();
+    let kh = Kh::new();
+    let url = emulator.url(Kind::Runtype);
+    kh.ok(&["remote", "add", "rt", "--kind", "runtype", "--url", &url], Some(TOKEN.as_bytes()));
+    emulator.call(
+        Kind::Runtype,
+        "POST",
+        "/v1/secrets",
+        Some(json!({"key": "OPENAI_API_KEY", "value": "sk-0123456789"})),
+    );
+
+    let found: Value = serde_json::from_str(
+        &kh.ok(&["--json", "check", "--remote", "rt", "OPENAI_API_KEY", "NOT_THERE"], None),
+    )
+    .unwrap();
+    assert_eq!(found["found"], json!(["OPENAI_API_KEY"]));
+    assert_eq!(found["missing"], json!(["NOT_THERE"]));
+    let table = kh.ok(&["check", "--remote", "rt", "NOT_THERE"], None);
+    assert!(table.contains("NOT_THERE") && table.contains("missing"), "{table}");
+
+    let setup: Value =
+        serde_json::from_str(&kh.ok(&["--json", "setup-url", "--remote", "rt", "NOT_THERE"], None)).unwrap();
+    assert_eq!(setup["missing"], json!(["NOT_THERE"]));
+
+    // Links: the same parser and checks as the app.
+    kh.ok(&["set", "API_KEY"], Some(b"value-that-must-not-show"));
+    let shown = kh.ok(&["open-link", "keyhaven://open?name=API_KEY"], None);
+    assert!(shown.contains("API_KEY") && !shown.contains("value-that-must-not-show"), "{shown}");
+    let checked: Value = serde_json::from_str(
+        &kh.ok(&["--json", "open-link", "keyhaven://check?remote=rt&keys=OPENAI_API_KEY"], None),
+    )
+    .unwrap();
+    assert_eq!(checked["found"], json!(["OPENAI_API_KEY"]));
+
+    let err = kh.fails(&["open-link", "keyhaven://check?remote=elsewhere&keys=A"], None, 6);
+    assert!(err.contains("no remote named \"elsewhere\" is configured here"), "{err}");
+    let err = kh.fails(&["open-link", "javascript:alert(1)"], None, 6);
+    assert!(err.contains("not a keyhaven:// link"), "{err}");
+    let err = kh.fails(&["open-link", "keyhaven://open?name=API_KEY&expires=2020-01-01T00:00:00Z"], None, 6);
+    assert!(err.contains("expired at 2020-01-01T00:00:00Z"), "{err}");
+    let err = kh.fails(&["check", "--remote", "nope", "A"], None, 4);
+    assert!(err.contains("nope"), "{err}");
+    // Runloop has no check: the remote must be a Runtype one.
+    kh.ok(
+        &["remote", "add", "rl", "--kind", "runloop", "--url", &emulator.url(Kind::Runloop)],
+        Some(TOKEN.as_bytes()),
+    );
+    let err = kh.fails(&["check", "--remote", "rl", "A"], None, 6);
+    assert!(err.contains("Runtype"), "{err}");
+}

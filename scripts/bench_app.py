@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""`make bench` (desktop app part), under Xvfb in a private D-Bus session:
+cold start to the first interactive paint of a 10,000-secret list, idle
+memory (PSS summed over the app and its WebKit processes after 10 s), a
+search keystroke to the next rendered frame over 10,000 secrets, and the
+release binary's size.
+
+The start is timed through WebDriver (tauri-driver + WebKitWebDriver): from
+the session request, which launches the app, until the list shows
+"10000 of 10000". That includes the driver's own start-up, so it is an upper
+bound on what a person waits. The search is timed inside the page: set the
+field, dispatch `input`, wait two animation frames (the second begins after
+the first frame holding the new list was painted)."""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from bench import run
+
+APP = os.environ["KEYHAVEN_APP_BIN"]
+KH = os.environ.get("KEYHAVEN_BIN", "keyhaven")
+PORT = 4445
+TARGETS = {"start_s": 1.5, "pss_mib": 150, "search_ms": 16, "binary_mib": 25}
+
+
+def webdriver(method, path, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"http://127.0.0.1:{PORT}{path}", data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=120) as response:
+        reply = json.load(response)
+    value = reply.get("value")
+    if isinstance(value, dict) and "error" in value:
+        raise RuntimeError(f"{method} {path}: {value['error']}: {value.get('message')}")
+    return value
+
+
+def wait_for_driver():
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            webdriver("GET", "/status")
+            return
+        except OSError:
+            time.sleep(0.1)
+    sys.exit("tauri-driver did not start")
+
+
+def script(session, source):
+    return webdriver("POST", f"/session/{session}/execute/sync", {"script": source, "args": []})
+
+
+def pss_mib(root_pid):
+    """PSS of `root_pid` and every process below it."""
+    children = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    total_kib, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        stack += children.get(pid, [])
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total_kib += int(line.split()[1])
+        except OSError:
+            pass
+    return total_kib / 1024
+
+
+def app_pid():
+    name = Path(APP).name[:15]  # /proc/PID/comm is cut at 15 characters
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    return int(entry.name)
+            except OSError:
+                continue
+    sys.exit("the app's process was not found")
+
+
+def main():
+    home = Path(tempfile.mkdtemp(prefix="keyhaven-bench-app-"))
+    vault = home / "vault.sqlite"
+    env = dict(os.environ, KEYHAVEN_VAULT=str(vault), KEYHAVEN_PASSPHRASE="bench", XDG_CONFIG_HOME=str(home / "config"),
+               XDG_DATA_HOME=str(home / "data"), WEBKIT_DISABLE_DMABUF_RENDERER="1")
+    run([KH, "init", "--kdf-memory-mib", "8", "--kdf-iterations", "1"], env=env)
+    dotenv = home / "secrets.env"
+    dotenv.write_text("".join(f"SECRET_{i:05}=value-{i}\n" for i in range(10_000)))
+    run([KH, "import", str(dotenv)], env=env)
+    dotenv.unlink()
+
+    driver = subprocess.Popen(["tauri-driver", "--port", str(PORT)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_driver()
+        started = time.monotonic()
+        caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": APP}}}}
+        session = webdriver("POST", "/session", caps)["sessionId"]
+        while "10000 of 10000" not in (script(session, "return document.body.innerText") or ""):
+            if time.monotonic() - started > 60:
+                sys.exit("the list never showed 10,000 secrets")
+            time.sleep(0.01)
+        start_s = time.monotonic() - started
+
+        time.sleep(10)
+        pss = pss_mib(app_pid())
+
+        timings = []
+        for query in ["secret_0", "secret_09", "secret_099", "secret_0999", "", "5", "55", "555", "", "value"] * 3:
+            timings.append(script(session, f"""
+                const field = document.querySelector('input[aria-label="Search secrets"]');
+                const t0 = performance.now();
+                field.value = {json.dumps(query)};
+                field.dispatchEvent(new Event('input', {{ bubbles: true }}));
+                await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+                return performance.now() - t0;
+            """))
+        search_ms = statistics.median(timings)
+        webdriver("DELETE", f"/session/{session}")
+    finally:
+        driver.terminate()
+        driver.wait()
+
+    binary_mib = Path(APP).stat().st_size / 2**20
+    rows = [
+        ("cold start to the list of 10,000 (s)", start_s, TARGETS["start_s"]),
+        ("idle PSS after 10 s, app + WebKit (MiB)", pss, TARGETS["pss_mib"]),
+        ("search keystroke to frame, 10,000 (ms, median of 30)", search_ms, TARGETS["search_ms"]),
+        ("release binary (MiB)", binary_mib, TARGETS["binary_mib"]),
+    ]
+    print("\nDesktop app (release, Xvfb)")
+    print(f"{'measure':<56} {'value':>8} {'target':>8}")
+    for name, value, target in rows:
+        mark = "ok" if value <= target else "MISSED"
+        print(f"{name:<56} {value:>8.2f} {target:>8} {mark}")
+
+
+if __name__ == "__main__":
+    main()
