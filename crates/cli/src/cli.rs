@@ -158,6 +158,31 @@ pub enum Command {
         #[arg(required = true)]
         keys: Vec<String>,
     },
+    /// Fill a Runtype remote's intake form: from the vault or typed, then submitted
+    Intake {
+        #[arg(long)]
+        remote: String,
+        #[arg(long, value_enum)]
+        source: IntakeSource,
+        /// The source's key (manual, secret)
+        #[arg(long)]
+        key: Option<String>,
+        /// More keys (comma-separated)
+        #[arg(long, value_delimiter = ',')]
+        keys: Vec<String>,
+        /// The product (product source)
+        #[arg(long)]
+        product_id: Option<String>,
+        /// Offer the vault's secret of the same name for each item that needs one
+        #[arg(long)]
+        fill_from_vault: bool,
+        /// Submit without asking
+        #[arg(long)]
+        yes: bool,
+        /// Do not keep the submitted values in the vault
+        #[arg(long)]
+        no_store: bool,
+    },
     /// Read a keyhaven:// link as the app would, and do what it asks after checking it
     OpenLink { url: String },
     /// Show the audit log (what was done, when; never values)
@@ -246,4 +271,11 @@ pub struct GenerateArg {
 pub enum ExportFormat {
     Env,
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum IntakeSource {
+    Manual,
+    Secret,
+    Product,
 }

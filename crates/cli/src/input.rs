@@ -115,6 +115,15 @@ impl Input {
 }
 
 impl Input {
+    /// A value typed for an intake item; empty skips it. Only on a terminal.
+    pub fn optional_value(&mut self, key: &str) -> Result<Option<SecretString>> {
+        if !Self::stdin_is_terminal() {
+            return Ok(None);
+        }
+        let value = prompt(&format!("Value for {key} (Enter to skip): "))?;
+        Ok((!value.expose_secret().is_empty()).then_some(value))
+    }
+
     /// A remote's API token: the rest of stdin, or a hidden prompt on a terminal.
     pub fn token(&mut self, remote: &str) -> Result<SecretString> {
         let token = if Self::stdin_is_terminal() {

@@ -62,3 +62,34 @@ fn check_setup_url_and_links_against_runtype() {
     let err = kh.fails(&["check", "--remote", "rl", "A"], None, 6);
     assert!(err.contains("Runtype"), "{err}");
 }
+
+#[test]
+fn intake_fills_from_the_vault_submits_and_says_what_is_left() {
+    let emulator = Emulator::start();
+    let kh = Kh::new();
+    let url = emulator.url(Kind::Runtype);
+    kh.ok(&["remote", "add", "rt", "--kind", "runtype", "--url", &url], Some(TOKEN.as_bytes()));
+    kh.ok(&["set", "OPENAI_API_KEY"], Some(b"sk-local-0123456789"));
+    let args = ["intake", "--remote", "rt", "--source", "manual", "--keys", "OPENAI_API_KEY,DB_PASSWORD"];
+
+    // Without --fill-from-vault and no terminal to type on: the form, nothing sent.
+    let err = kh.fails(&args, None, 10);
+    assert!(err.contains("nothing to submit") && err.contains("2 item(s) still need configuration"), "{err}");
+
+    let err = kh.fails(&[&args[..], &["--fill-from-vault", "--yes"]].concat(), None, 10);
+    assert!(err.contains("OPENAI_API_KEY: from the vault"), "{err}");
+    assert!(
+        err.contains("submitted 1 value(s)") && err.contains("1 item(s) still need configuration"),
+        "{err}"
+    );
+    assert!(!err.contains("sk-local-0123456789"), "{err}");
+    let remote = emulator.secrets(Kind::Runtype);
+    assert_eq!(remote[0]["key"], "OPENAI_API_KEY");
+    assert_eq!(remote[0]["value"], "sk-local-0123456789");
+
+    // A link runs the same form, and never submits by itself.
+    let link = "keyhaven://intake?remote=rt&source=manual&keys=DB_PASSWORD";
+    let err = kh.fails(&["open-link", link], None, 10);
+    assert!(err.contains("nothing to submit"), "{err}");
+    assert_eq!(emulator.secrets(Kind::Runtype).len(), 1);
+}

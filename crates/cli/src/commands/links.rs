@@ -1,11 +1,14 @@
-//! check, setup-url and open-link: a Runtype remote's view of which keys it
-//! has, and `keyhaven://` links run through core's parser.
+//! check, setup-url, intake and open-link: a Runtype remote's view of which
+//! keys it has, its intake form, and `keyhaven://` links run through core's
+//! parser.
 
 use anyhow::{Context as _, Result};
 use keyhaven_core::{
-    link::{self, Action},
-    remote::RemoteConfig,
+    intake::{self, Submitted},
+    link::{self, Action, Intake},
+    remote::{RemoteConfig, runtype::Manifest},
 };
+use secrecy::SecretString;
 
 use super::{Context, parse_name};
 use crate::{exit, output};
@@ -81,14 +84,132 @@ pub fn open_link(ctx: &mut Context, text: &str) -> Result<()> {
             Ok(())
         }
         Action::Check { remote, keys } => check(ctx, &remote, &keys),
-        Action::Intake(intake) => Err(exit::Failure(
-            exit::FAILURE,
-            format!(
-                "an intake link for {} ({} source): Keyhaven does not run intake links yet",
-                intake.remote,
-                intake.source.as_str()
-            ),
-        )
-        .into()),
+        // A link never submits by itself: values only when typed at the prompt.
+        Action::Intake(intake) => {
+            self::intake(ctx, &intake, IntakeOptions { fill_from_vault: false, yes: false, store: true })
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct IntakeOptions {
+    pub fill_from_vault: bool,
+    pub yes: bool,
+    pub store: bool,
+}
+
+/// Shows the form, gathers values (the vault's, or typed on a terminal),
+/// submits them after a confirmation, keeps them in the vault, and shows the
+/// form as it is now with where to go next.
+pub fn intake(ctx: &mut Context, request: &Intake, options: IntakeOptions) -> Result<()> {
+    let mut vault = ctx.unlocked()?;
+    let config = vault.remote(&request.remote)?.config;
+    let api = vault.connect_runtype(&request.remote)?;
+    let source = intake::source(request);
+    let return_url = request.return_url.as_ref().map(|url| url.as_str());
+    let context = || format!("remote {}", request.remote);
+    let manifest =
+        api.intake_manifest(&source, return_url).map_err(keyhaven_core::Error::from).with_context(context)?;
+    show_form(&manifest);
+
+    let fillable: Vec<String> = if options.fill_from_vault {
+        intake::fillable(&vault, &manifest)?.into_iter().map(|item| item.item_id.clone()).collect()
+    } else {
+        Vec::new()
+    };
+    let mut values: Vec<(String, SecretString)> = Vec::new();
+    for item in manifest.items.iter().filter(|item| item.status != intake::CONFIGURED) {
+        if fillable.contains(&item.item_id) {
+            eprintln!("  {}: from the vault", item.secret_key);
+            values.push((item.item_id.clone(), intake::value_from_vault(&mut vault, item)?));
+        } else if let Some(value) = ctx.input.optional_value(&item.secret_key)? {
+            values.push((item.item_id.clone(), value));
+        }
+    }
+    if values.is_empty() {
+        eprintln!("nothing to submit");
+        return finish(&manifest, &config);
+    }
+    let question = format!("Submit {} value(s) to {}?", values.len(), request.remote);
+    if !options.yes && !ctx.confirm(&question)? {
+        eprintln!("nothing submitted");
+        return Ok(());
+    }
+    match intake::submit(&api, &source, &manifest, &values, return_url)
+        .map_err(keyhaven_core::Error::from)
+        .with_context(context)?
+    {
+        Submitted::Done(now) => {
+            if options.store {
+                for skipped in intake::keep_in_vault(&mut vault, &now, &values)? {
+                    eprintln!("warning: {skipped} is not a valid name here; not kept in the vault");
+                }
+            }
+            eprintln!("submitted {} value(s)", values.len());
+            show_form(&now);
+            finish(&now, &config)
+        }
+        Submitted::Changed { manifest: now, changes } => {
+            eprintln!("the form changed since it was shown; nothing was submitted:");
+            for change in &changes {
+                eprintln!("  {change}");
+            }
+            show_form(&now);
+            Err(exit::Failure(
+                exit::SYNC_INCOMPLETE,
+                "run the intake again to fill the form as it is now".into(),
+            )
+            .into())
+        }
+    }
+}
+
+fn show_form(manifest: &Manifest) {
+    eprintln!("{}", manifest.title);
+    if let Some(description) = &manifest.description {
+        eprintln!("{description}");
+    }
+    let rows: Vec<Vec<String>> = manifest
+        .items
+        .iter()
+        .map(|item| {
+            vec![
+                item.secret_key.clone(),
+                item.status.clone(),
+                if item.required.unwrap_or(false) { "required".into() } else { String::new() },
+                item.display_name.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let _ = output::table(&["KEY", "STATUS", "", "NAME"], &rows);
+}
+
+/// Where to go next, and whether the form still wants something. An
+/// expired handoff is not offered; its expiry is shown.
+fn finish(manifest: &Manifest, config: &RemoteConfig) -> Result<()> {
+    let mut next = vec![("return to", manifest.return_url.clone())];
+    if let Some(handoff) = &manifest.handoff {
+        let expired = handoff
+            .expires_at
+            .as_deref()
+            .and_then(|at| at.parse::<jiff::Timestamp>().ok())
+            .filter(|at| *at <= jiff::Timestamp::now());
+        match expired {
+            Some(at) => eprintln!("the handoff expired at {at}; not offered"),
+            None => next.push(("continue at", Some(handoff.url.clone()))),
+        }
+    }
+    for (what, url) in next {
+        let Some(url) = url else { continue };
+        let note =
+            if link::may_open(&url, config) { "" } else { " (not on the remote's site: check it first)" };
+        eprintln!("{what}: {url}{note}");
+    }
+    match manifest.pending_configuration_count {
+        0 => Ok(()),
+        left => {
+            Err(exit::Failure(exit::SYNC_INCOMPLETE, format!("{left} item(s) still need configuration"))
+                .into())
+        }
     }
 }

@@ -14,8 +14,11 @@ use std::{io::IsTerminal, path::PathBuf, process::ExitCode};
 use anyhow::{Context as _, Result};
 use keyhaven_core::{Error, UnlockedVault, Vault};
 
+use keyhaven_core::link::{Intake, SourceKind};
+
+use self::links::IntakeOptions;
 use crate::{
-    cli::{Cli, Command},
+    cli::{Cli, Command, IntakeSource},
     input::Input,
 };
 
@@ -93,6 +96,15 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Check { remote, keys } => links::check(&mut ctx, &remote, &keys),
         Command::SetupUrl { remote, keys } => links::setup_url(&mut ctx, &remote, &keys),
         Command::OpenLink { url } => links::open_link(&mut ctx, &url),
+        Command::Intake { remote, source, key, keys, product_id, fill_from_vault, yes, no_store } => {
+            let source = match source {
+                IntakeSource::Manual => SourceKind::Manual,
+                IntakeSource::Secret => SourceKind::Secret,
+                IntakeSource::Product => SourceKind::Product,
+            };
+            let intake = Intake { remote, source, key, keys, product_id, return_url: None };
+            links::intake(&mut ctx, &intake, IntakeOptions { fill_from_vault, yes, store: !no_store })
+        }
         Command::Resolve { name, keep, remote } => sync::resolve(&mut ctx, &name, keep, remote.as_deref()),
         Command::Import { file, overwrite } => transfer::import(&mut ctx, &file, overwrite),
         Command::Export { format, reveal } => transfer::export(&mut ctx, format, reveal),

@@ -1,0 +1,148 @@
+//! Runtype intake: a service's form of the secrets it still needs. Keyhaven
+//! offers the vault's secret of the same name for each item, submits what the
+//! user chose with each item's version as `expectedVersion`, and keeps the
+//! submitted values in the vault too, so the vault stays the source of truth.
+//! A 409 means the form changed meanwhile: it is fetched again and the caller
+//! shows what changed; nothing is submitted twice without the user.
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::{
+    Result, SecretName, UnlockedVault, Vault,
+    link::Intake,
+    remote::{
+        Failure, RemoteError,
+        runtype::{Manifest, ManifestItem, Runtype, Source, SubmitValue},
+    },
+    secret::SecretFields,
+    vault::Access,
+};
+
+/// An item's status when nothing more is needed.
+pub const CONFIGURED: &str = "configured";
+
+/// The API's `source` for a link's intake.
+pub fn source(intake: &Intake) -> Source {
+    Source {
+        kind: intake.source.as_str().to_owned(),
+        key: intake.key.clone(),
+        keys: (!intake.keys.is_empty()).then(|| intake.keys.clone()),
+        product_id: intake.product_id.clone(),
+        description: None,
+    }
+}
+
+/// Items still to configure that a live secret of the same name could fill.
+pub fn fillable<'a>(vault: &Vault, manifest: &'a Manifest) -> Result<Vec<&'a ManifestItem>> {
+    let mut out = Vec::new();
+    for item in manifest.items.iter().filter(|item| item.status != CONFIGURED) {
+        if let Ok(name) = SecretName::parse(&item.secret_key)
+            && vault.meta(&name).is_ok()
+        {
+            out.push(item);
+        }
+    }
+    Ok(out)
+}
+
+/// The vault's value for an item (recorded in the audit log as a copy out).
+pub fn value_from_vault(vault: &mut UnlockedVault, item: &ManifestItem) -> Result<SecretString> {
+    vault.reveal(&SecretName::parse(&item.secret_key)?, Access::Copy)
+}
+
+/// What a submit came to.
+#[derive(Debug)]
+pub enum Submitted {
+    /// Accepted; the manifest as it is now.
+    Done(Manifest),
+    /// Refused as stale (409): the manifest fetched again, and what changed.
+    Changed { manifest: Manifest, changes: Vec<String> },
+}
+
+/// Submits `values` (item id → value) against `manifest`, each with the
+/// item's version as `expectedVersion`.
+pub fn submit(
+    api: &Runtype,
+    source: &Source,
+    manifest: &Manifest,
+    values: &[(String, SecretString)],
+    return_url: Option<&str>,
+) -> std::result::Result<Submitted, RemoteError> {
+    let mut items = Vec::with_capacity(values.len());
+    for (item_id, value) in values {
+        let item =
+            manifest.items.iter().find(|item| &item.item_id == item_id).ok_or_else(|| {
+                RemoteError::new(Failure::Rejected, format!("the form has no item {item_id}"))
+            })?;
+        items.push(SubmitValue {
+            item_id: item.item_id.clone(),
+            key: item.secret_key.clone(),
+            value: value.clone(),
+            expected_version: item.version,
+        });
+    }
+    match api.intake_submit(source, &items, return_url) {
+        Ok(result) => Ok(Submitted::Done(result.manifest)),
+        Err(err) if err.kind == Failure::Conflict => {
+            let fresh = api.intake_manifest(source, return_url)?;
+            let changes = changes(manifest, &fresh);
+            Ok(Submitted::Changed { manifest: fresh, changes })
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// What differs between two versions of a form, item by item.
+pub fn changes(before: &Manifest, after: &Manifest) -> Vec<String> {
+    let mut out = Vec::new();
+    for item in &after.items {
+        match before.items.iter().find(|old| old.item_id == item.item_id) {
+            None => out.push(format!("{}: new in the form", item.secret_key)),
+            Some(old) if old.status != item.status => {
+                out.push(format!("{}: {} → {}", item.secret_key, old.status, item.status))
+            }
+            Some(old) if old.version != item.version => out.push(format!(
+                "{}: changed by someone else (version {} → {})",
+                item.secret_key,
+                old.version.map_or("none".into(), |v| v.to_string()),
+                item.version.map_or("none".into(), |v| v.to_string()),
+            )),
+            Some(_) => {}
+        }
+    }
+    for old in before.items.iter().filter(|old| !after.items.iter().any(|item| item.item_id == old.item_id)) {
+        out.push(format!("{}: no longer in the form", old.secret_key));
+    }
+    out
+}
+
+/// Keeps submitted values in the vault: a new secret, or a new version when
+/// the vault's differs. Names the vault cannot hold are skipped and returned.
+pub fn keep_in_vault(
+    vault: &mut UnlockedVault,
+    manifest: &Manifest,
+    values: &[(String, SecretString)],
+) -> Result<Vec<String>> {
+    let mut skipped = Vec::new();
+    for (item_id, value) in values {
+        let Some(item) = manifest.items.iter().find(|item| &item.item_id == item_id) else { continue };
+        let Ok(name) = SecretName::parse(&item.secret_key) else {
+            skipped.push(item.secret_key.clone());
+            continue;
+        };
+        // Compared without an audit entry: nothing is shown to anyone.
+        match vault.meta(&name).and_then(|meta| vault.value_at(&name, meta.version)) {
+            Ok(current) if current.expose_secret() == value.expose_secret() => {}
+            Ok(_) => {
+                vault.rotate(&name, value)?;
+            }
+            Err(crate::Error::NotFound(_)) => {
+                let fields =
+                    SecretFields { description: item.description.clone(), ..SecretFields::default() };
+                vault.set(&name, value, &fields)?;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    Ok(skipped)
+}

@@ -1,0 +1,165 @@
+//! Intake against the emulator's Runtype: a declared form with all three item
+//! statuses and required items, filled from the vault, submitted with each
+//! item's version, the 409 path (someone changed an item meanwhile), and the
+//! submitted values kept in the vault.
+
+mod common;
+
+use common::emulator::{Emulator, TOKEN};
+use keyhaven_core::{
+    KdfParams, SecretName, Vault,
+    intake::{self, Submitted},
+    link::{Intake, SourceKind},
+    remote::{self, Kind, RemoteConfig},
+    secret::SecretFields,
+    vault::Access,
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+
+/// Declares the onboarding form on the emulator.
+pub fn declare_form(emulator: &Emulator) {
+    let form = json!({"manifests": [{
+        "source": {"type": "manual", "key": "onboarding"},
+        "title": "Connect your providers",
+        "description": "Keys the agent needs.",
+        "returnUrl": "https://app.runtype.example/done",
+        "items": [
+            {"itemId": "openai", "secretKey": "OPENAI_API_KEY", "required": true, "prefix": "sk-",
+             "displayName": "OpenAI", "helpText": "Starts with sk-", "docsUrl": "https://platform.openai.com"},
+            {"itemId": "db", "secretKey": "DB_PASSWORD", "required": true, "placeholder": "at least 8 characters"},
+            {"itemId": "stripe", "secretKey": "STRIPE_KEY", "prefix": "sk_"},
+            {"itemId": "done", "secretKey": "ALREADY_SET"}
+        ]
+    }]});
+    let url = format!("{}/_emulator/runtype/manifests", emulator.url(Kind::Runtype));
+    let response = reqwest::blocking::Client::new().post(url).body(form.to_string()).send().unwrap();
+    assert!(response.status().is_success(), "{}", response.text().unwrap());
+    emulator.call(
+        Kind::Runtype,
+        "POST",
+        "/v1/secrets",
+        Some(json!({"key": "STRIPE_KEY", "value": "pk_wrong_0123"})),
+    );
+    emulator.call(
+        Kind::Runtype,
+        "POST",
+        "/v1/secrets",
+        Some(json!({"key": "ALREADY_SET", "value": "fine-0123456"})),
+    );
+}
+
+fn status(manifest: &remote::runtype::Manifest, key: &str) -> String {
+    manifest.items.iter().find(|item| item.secret_key == key).unwrap().status.clone()
+}
+
+#[test]
+fn fill_from_the_vault_submit_and_keep_the_values() {
+    let emulator = Emulator::start();
+    declare_form(&emulator);
+    let dir = tempfile::tempdir().unwrap();
+    let mut vault =
+        Vault::create(&dir.path().join("v.sqlite"), &"pw".into(), KdfParams::custom(8, 1).unwrap()).unwrap();
+    let config = RemoteConfig::new("rt", Kind::Runtype, &emulator.url(Kind::Runtype), None).unwrap();
+    vault.add_remote(&config, &TOKEN.into()).unwrap();
+    let name = |text: &str| SecretName::parse(text).unwrap();
+    vault.set(&name("OPENAI_API_KEY"), &"sk-local-0123456789".into(), &SecretFields::default()).unwrap();
+    vault.set(&name("STRIPE_KEY"), &"sk_live_local_0123".into(), &SecretFields::default()).unwrap();
+
+    let api = vault.connect_runtype("rt").unwrap();
+    let request = Intake {
+        remote: "rt".into(),
+        source: SourceKind::Manual,
+        key: Some("onboarding".into()),
+        keys: vec![],
+        product_id: None,
+        return_url: None,
+    };
+    let source = intake::source(&request);
+    let form = api.intake_manifest(&source, None).unwrap();
+    assert_eq!(form.title, "Connect your providers");
+    assert_eq!(form.pending_configuration_count, 3);
+    assert_eq!(
+        ["OPENAI_API_KEY", "DB_PASSWORD", "STRIPE_KEY", "ALREADY_SET"].map(|key| status(&form, key)),
+        ["needs_configuration", "needs_configuration", "invalid", "configured"]
+    );
+    let openai = form.items.iter().find(|item| item.item_id == "openai").unwrap();
+    assert_eq!(openai.help_text.as_deref(), Some("Starts with sk-"));
+    assert_eq!(openai.required, Some(true));
+
+    // The vault fills two; the third is typed.
+    let fillable: Vec<&str> =
+        intake::fillable(&vault, &form).unwrap().into_iter().map(|item| item.item_id.as_str()).collect();
+    assert_eq!(fillable, ["openai", "stripe"]);
+
+    // Someone fixes STRIPE_KEY on the remote meanwhile: the submit is refused (409)
+    // and the form comes back with what changed; nothing was written.
+    let stripe_id =
+        emulator.secrets(Kind::Runtype).into_iter().find(|s| s["key"] == "STRIPE_KEY").unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    emulator.call(
+        Kind::Runtype,
+        "PUT",
+        &format!("/v1/secrets/{stripe_id}"),
+        Some(json!({"value": "sk_theirs_0123"})),
+    );
+    let mut values: Vec<(String, SecretString)> = intake::fillable(&vault, &form)
+        .unwrap()
+        .into_iter()
+        .map(|item| (item.item_id.clone(), intake::value_from_vault(&mut vault, item).unwrap()))
+        .collect();
+    values.push(("db".into(), "typed-db-password".into()));
+    let Submitted::Changed { manifest: fresh, changes } =
+        intake::submit(&api, &source, &form, &values, None).unwrap()
+    else {
+        panic!("a stale form was accepted");
+    };
+    assert_eq!(changes, ["STRIPE_KEY: invalid → configured"]);
+    assert_eq!(status(&fresh, "OPENAI_API_KEY"), "needs_configuration", "nothing was written");
+
+    // Against the fresh form: STRIPE_KEY is configured now, the rest goes in.
+    values.retain(|(item, _)| item != "stripe");
+    let Submitted::Done(done) = intake::submit(&api, &source, &fresh, &values, None).unwrap() else {
+        panic!("refused");
+    };
+    assert_eq!(done.configuration_status, "configured");
+    assert_eq!(done.pending_configuration_count, 0);
+    let remote: Vec<_> = emulator.secrets(Kind::Runtype);
+    let value_of =
+        |key: &str| remote.iter().find(|s| s["key"] == key).unwrap()["value"].as_str().unwrap().to_owned();
+    assert_eq!(value_of("OPENAI_API_KEY"), "sk-local-0123456789");
+    assert_eq!(value_of("DB_PASSWORD"), "typed-db-password");
+
+    // The typed value is kept in the vault; the vault's own is left as it was.
+    assert!(intake::keep_in_vault(&mut vault, &done, &values).unwrap().is_empty());
+    assert_eq!(
+        vault.reveal(&name("DB_PASSWORD"), Access::Reveal).unwrap().expose_secret(),
+        "typed-db-password"
+    );
+    assert_eq!(vault.meta(&name("OPENAI_API_KEY")).unwrap().version, 1);
+}
+
+#[test]
+fn required_items_left_empty_keep_the_form_pending() {
+    let emulator = Emulator::start();
+    declare_form(&emulator);
+    let config = RemoteConfig::new("rt", Kind::Runtype, &emulator.url(Kind::Runtype), None).unwrap();
+    let api = remote::connect_runtype(&config, TOKEN.into(), remote::default_policy()).unwrap();
+    let source = remote::runtype::Source {
+        kind: "manual".into(),
+        key: Some("onboarding".into()),
+        keys: None,
+        product_id: None,
+        description: None,
+    };
+    let form = api.intake_manifest(&source, None).unwrap();
+    let values = vec![("stripe".to_owned(), SecretString::from("sk_fixed_0123456"))];
+    let Submitted::Done(now) = intake::submit(&api, &source, &form, &values, None).unwrap() else { panic!() };
+    assert_eq!(now.configuration_status, "needs_configuration");
+    assert_eq!(now.pending_configuration_count, 2, "OPENAI_API_KEY and DB_PASSWORD are still required");
+    let err =
+        intake::submit(&api, &source, &form, &[("nope".into(), "x-0123456789".into())], None).unwrap_err();
+    assert!(err.message.contains("no item nope"), "{}", err.message);
+}
