@@ -26,7 +26,7 @@ from bench import run
 
 APP = os.environ["KEYHAVEN_APP_BIN"]
 KH = os.environ.get("KEYHAVEN_BIN", "keyhaven")
-PORT = 4445
+PORT = 4454  # tauri-driver itself takes 4445 for WebKitWebDriver
 TARGETS = {"start_s": 1.5, "pss_mib": 150, "search_ms": 16, "binary_mib": 25}
 
 
@@ -119,17 +119,24 @@ def main():
         time.sleep(10)
         pss = pss_mib(app_pid())
 
-        timings = []
+        updated, painted = [], []
         for query in ["secret_0", "secret_09", "secret_099", "secret_0999", "", "5", "55", "555", "", "value"] * 3:
-            timings.append(script(session, f"""
+            times = script(session, f"""
                 const field = document.querySelector('input[aria-label="Search secrets"]');
                 const t0 = performance.now();
                 field.value = {json.dumps(query)};
                 field.dispatchEvent(new Event('input', {{ bubbles: true }}));
-                await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
-                return performance.now() - t0;
-            """))
-        search_ms = statistics.median(timings)
+                // Svelte applies the change to the DOM in a microtask.
+                await new Promise(r => queueMicrotask(r));
+                await new Promise(r => queueMicrotask(r));
+                const t1 = performance.now();
+                // The next frame, and just after it was painted.
+                await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+                return [t1 - t0, performance.now() - t0];
+            """)
+            updated.append(times[0])
+            painted.append(times[1])
+        update_ms, search_ms = statistics.median(updated), statistics.median(painted)
         webdriver("DELETE", f"/session/{session}")
     finally:
         driver.terminate()
@@ -139,7 +146,8 @@ def main():
     rows = [
         ("cold start to the list of 10,000 (s)", start_s, TARGETS["start_s"]),
         ("idle PSS after 10 s, app + WebKit (MiB)", pss, TARGETS["pss_mib"]),
-        ("search keystroke to frame, 10,000 (ms, median of 30)", search_ms, TARGETS["search_ms"]),
+        ("search: keystroke to DOM updated, 10,000 (ms, median of 30)", update_ms, TARGETS["search_ms"]),
+        ("search: keystroke to the next painted frame (ms, median of 30)", search_ms, TARGETS["search_ms"]),
         ("release binary (MiB)", binary_mib, TARGETS["binary_mib"]),
     ]
     print("\nDesktop app (release, Xvfb)")

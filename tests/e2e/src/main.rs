@@ -31,13 +31,26 @@ const ROTATED: &str = "sk-e2e-rotated-88aa01";
 const LOCAL_V3: &str = "sk-e2e-local-v3-5c6d";
 const DB_VALUE: &str = "postgres-e2e-secret";
 const PORT: u16 = 4444;
+/// trayer as a small panel at the top right, sized to its icons.
+const TRAYER: [&str; 10] = [
+    "--edge",
+    "top",
+    "--align",
+    "right",
+    "--widthtype",
+    "request",
+    "--height",
+    "32",
+    "--transparent",
+    "false",
+];
 /// Longer than any pause in the scenario (the clipboard's 20 s), short enough to wait for.
 const AUTO_LOCK_SECONDS: u64 = 40;
 
-/// tauri-driver, killed when dropped.
-struct Driver(Child);
+/// A helper process (tauri-driver, trayer), killed when dropped.
+struct KillOnDrop(Child);
 
-impl Drop for Driver {
+impl Drop for KillOnDrop {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
@@ -64,13 +77,15 @@ fn main() -> Result<()> {
         ("KEYHAVEN_AUTO_LOCK_SECONDS", AUTO_LOCK_SECONDS.to_string().into()),
         ("WEBKIT_DISABLE_DMABUF_RENDERER", "1".into()),
     ];
-    let _driver = Driver(
+    let _driver = KillOnDrop(
         Command::new("tauri-driver")
             .args(["--port", &PORT.to_string()])
             .envs(env.iter().map(|(key, value)| (key, value)))
             .spawn()
             .context("starting tauri-driver (cargo install tauri-driver --locked)")?,
     );
+    // A tray host, so the tray icon exists and its menu can be opened.
+    let _tray_host = KillOnDrop(Command::new("trayer").args(TRAYER).spawn().context("starting trayer")?);
     wait_for_port(PORT)?;
     let session = Session::start(&format!("http://127.0.0.1:{PORT}"), &app.to_string_lossy())?;
     let world =
@@ -185,6 +200,7 @@ fn scenario(s: &Session, w: &World) -> Result<()> {
     field.replace(PASSPHRASE)?;
     s.button("Unlock")?.click()?;
     s.find("//span[normalize-space()='Unlocked']")?;
+
     s.button("Reveal")?.click()?;
     s.wait_text(ROTATED)?;
     if s.page_text()?.contains(VALUE) {
@@ -209,6 +225,21 @@ fn scenario(s: &Session, w: &World) -> Result<()> {
         .status()
         .context("dbus-send")?;
     ensure!(signal.success(), "dbus-send failed");
+    s.find("//span[normalize-space()='Locked']")?;
+    s.input("Master passphrase")?.type_text(PASSPHRASE)?;
+    s.button("Unlock")?.click()?;
+    s.find("//span[normalize-space()='Unlocked']")?;
+
+    step("the tray: its menu shows the state, pinned and recent secrets; Lock now locks");
+    s.button("Secrets")?.click()?;
+    s.find("//*[@role='option'][.//span[normalize-space()='DB_PASSWORD']]")?.click()?;
+    s.button("☆ Pin")?.click()?;
+    s.button("★ Pinned")?;
+    let (x, y) = tray_icon()?;
+    xdotool(&["mousemove", &x.to_string(), &y.to_string(), "click", "1"])?;
+    screenshot(&shots.join("13-tray-menu.png"))?;
+    // From the bottom: Quit, Open Keyhaven, Lock now.
+    xdotool(&["key", "Up", "Up", "Up", "Return"])?;
     s.find("//span[normalize-space()='Locked']")?;
     s.input("Master passphrase")?.type_text(PASSPHRASE)?;
     s.button("Unlock")?.click()?;
@@ -394,5 +425,37 @@ fn quick_reveal(s: &Session, w: &World) -> Result<()> {
         std::thread::sleep(Duration::from_millis(200));
     }
     s.switch_to(&main)?;
+    Ok(())
+}
+
+/// The middle of trayer's visible panel, where the app's one icon is.
+fn tray_icon() -> Result<(i64, i64)> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let found =
+            Command::new("xdotool").args(["search", "--onlyvisible", "--class", "trayer"]).output()?;
+        if let Some(window) = String::from_utf8_lossy(&found.stdout).lines().last() {
+            let geometry =
+                Command::new("xdotool").args(["getwindowgeometry", "--shell", window.trim()]).output()?;
+            let text = String::from_utf8_lossy(&geometry.stdout);
+            let field = |key: &str| {
+                text.lines().find_map(|line| line.strip_prefix(key)?.strip_prefix('=')?.parse::<i64>().ok())
+            };
+            if let (Some(x), Some(y), Some(w), Some(h)) =
+                (field("X"), field("Y"), field("WIDTH"), field("HEIGHT"))
+                && w > 16
+            {
+                return Ok((x + w / 2, y + h / 2));
+            }
+        }
+        ensure!(Instant::now() < deadline, "no tray icon in trayer");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn xdotool(args: &[&str]) -> Result<()> {
+    let status = Command::new("xdotool").args(args).status().context("running xdotool")?;
+    ensure!(status.success(), "xdotool {args:?} failed");
+    std::thread::sleep(Duration::from_millis(500)); // let the menu open or act
     Ok(())
 }

@@ -23,7 +23,18 @@ impl Session {
     pub fn start(driver: &str, application: &str) -> Result<Self> {
         let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build()?;
         let caps = json!({"capabilities": {"alwaysMatch": {"tauri:options": {"application": application}}}});
-        let reply: Value = http.post(format!("{driver}/session")).json(&caps).send()?.json()?;
+        // tauri-driver may answer before WebKitWebDriver behind it listens: try again briefly.
+        let mut tries = 0;
+        let reply: Value = loop {
+            match http.post(format!("{driver}/session")).json(&caps).send() {
+                Ok(reply) => break reply.json()?,
+                Err(_) if tries < 5 => {
+                    tries += 1;
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+                Err(err) => return Err(err.into()),
+            }
+        };
         let id = reply["value"]["sessionId"].as_str().with_context(|| format!("no session: {reply}"))?;
         Ok(Self { http, base: format!("{driver}/session/{id}") })
     }

@@ -56,22 +56,19 @@ export function isDue(meta: SecretMeta | null, today: string): boolean {
   return meta !== null && meta.rotate_by !== null && meta.rotate_by <= today;
 }
 
-function syncMatches(item: Item, filter: Filter): boolean {
-  if (!filter.remote && !filter.sync) return true;
-  return item.marks.some(
-    (mark) =>
-      (!filter.remote || mark.remote === filter.remote) && (!filter.sync || mark.state === filter.sync),
-  );
-}
-
-/** Every word of the query must appear (in any order), and every filter hold. */
+/** Every word of the query must appear (in any order), and every filter hold.
+ *  The filter's fields are read once: in a Svelte component it is a reactive
+ *  proxy, and 10,000 reads of it cost more than the search. */
 export function filterSecrets(index: Indexed[], filter: Filter, today: string): Item[] {
-  const words = filter.query.toLowerCase().split(/\s+/).filter(Boolean);
+  const { query, category, dueOnly, remote, sync } = filter;
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  const syncMatches = (item: Item) =>
+    item.marks.some((mark) => (!remote || mark.remote === remote) && (!sync || mark.state === sync));
   const out: Item[] = [];
   for (const { item, text } of index) {
-    if (filter.category && item.meta?.category !== filter.category) continue;
-    if (filter.dueOnly && !isDue(item.meta, today)) continue;
-    if (!syncMatches(item, filter)) continue;
+    if (category && item.meta?.category !== category) continue;
+    if (dueOnly && !isDue(item.meta, today)) continue;
+    if ((remote || sync) && !syncMatches(item)) continue;
     if (words.every((word) => text.includes(word))) out.push(item);
   }
   return out;
