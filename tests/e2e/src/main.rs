@@ -397,14 +397,7 @@ fn quick_reveal(s: &Session, w: &World) -> Result<()> {
         .context("second launch")?;
     ensure!(second.success(), "the second launch failed: {second}");
     ensure!(started.elapsed() < Duration::from_secs(10), "the second launch did not hand over and exit");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let quick = loop {
-        if let Some(handle) = s.windows()?.into_iter().find(|handle| *handle != main) {
-            break handle;
-        }
-        ensure!(Instant::now() < deadline, "no Quick reveal window appeared");
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let quick = wait_for_window(s, &main)?;
     s.switch_to(&quick)?;
     let field = s.input("Find a secret")?;
     field.type_text("db pass")?;
@@ -425,7 +418,32 @@ fn quick_reveal(s: &Session, w: &World) -> Result<()> {
         std::thread::sleep(Duration::from_millis(200));
     }
     s.switch_to(&main)?;
+
+    step("the global shortcut (Ctrl+Shift+K) opens Quick reveal; Esc closes it");
+    xdotool(&["key", "ctrl+shift+k"])?;
+    let quick = wait_for_window(s, &main)?;
+    s.switch_to(&quick)?;
+    // Escape: the window closes under the command, which may then report "no such window".
+    let _ = s.input("Find a secret")?.type_text("\u{E00C}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while s.windows()?.contains(&quick) {
+        ensure!(Instant::now() < deadline, "Esc did not close Quick reveal");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    s.switch_to(&main)?;
     Ok(())
+}
+
+/// The handle of a window other than `main`, once one appears.
+fn wait_for_window(s: &Session, main: &str) -> Result<String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(handle) = s.windows()?.into_iter().find(|handle| handle != main) {
+            return Ok(handle);
+        }
+        ensure!(Instant::now() < deadline, "no Quick reveal window appeared");
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 /// The middle of trayer's visible panel, where the app's one icon is.
