@@ -10,7 +10,29 @@ use std::{
     time::Duration,
 };
 
+use keyhaven_core::{SecretName, vault::Access};
 use secrecy::{ExposeSecret, SecretString};
+use tauri::{AppHandle, Manager};
+
+use crate::{
+    AppState,
+    error::{CommandError, CommandResult},
+    settings,
+};
+
+/// Copies `name`'s value from the unlocked vault for the settings' time (the
+/// window's Copy, Quick reveal and the tray all come here); the seconds until
+/// the clipboard is cleared.
+pub fn copy_secret(app: &AppHandle, name: &SecretName) -> CommandResult<u32> {
+    let state = app.state::<AppState>();
+    let value = state.session().unlocked()?.reveal(name, Access::Copy)?;
+    let settings = app.state::<settings::Store>().get();
+    state
+        .clipboard
+        .copy(value, settings.clipboard())
+        .map_err(|err| CommandError::other(format!("the clipboard is not available: {err}")))?;
+    Ok(settings.clipboard_seconds)
+}
 
 #[derive(Default, Clone)]
 pub struct Clipboard {

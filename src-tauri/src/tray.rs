@@ -4,14 +4,14 @@
 //! Everything is in the menu: Linux does not deliver tray clicks reliably.
 //! On Linux a tray's menu cannot be replaced, so its items are.
 
-use keyhaven_core::{SecretName, vault::Access};
+use keyhaven_core::SecretName;
 use tauri::{
     AppHandle, Emitter, Manager,
     menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem},
     tray::TrayIconBuilder,
 };
 
-use crate::{AppState, notify, quick, settings};
+use crate::{AppState, clipboard, notify, quick};
 
 const ID: &str = "main";
 /// Tells the UI to re-read the vault's state (locked from the tray or by idling).
@@ -137,18 +137,11 @@ pub fn show_main(app: &AppHandle) {
 }
 
 fn copy(app: &AppHandle, name: &str) {
-    let state = app.state::<AppState>();
-    let seconds = app.state::<settings::Store>().get().clipboard_seconds;
-    let copied = SecretName::parse(name).map_err(|err| err.to_string()).and_then(|name| {
-        let value = state.session().unlocked().and_then(|vault| vault.reveal(&name, Access::Copy));
-        let value = value.map_err(|err| err.to_string())?;
-        state
-            .clipboard
-            .copy(value, app.state::<settings::Store>().get().clipboard())
-            .map_err(|err| err.to_string())
-    });
+    let copied = SecretName::parse(name)
+        .map_err(|err| err.to_string())
+        .and_then(|name| clipboard::copy_secret(app, &name).map_err(|err| err.message));
     match copied {
-        Ok(()) => notify::copied(app, name, seconds),
+        Ok(seconds) => notify::copied(app, name, seconds),
         Err(err) => {
             tracing::warn!("tray copy of {name} failed: {err}");
             show_main(app);

@@ -33,16 +33,10 @@ pub fn source(intake: &Intake) -> Source {
 }
 
 /// Items still to configure that a live secret of the same name could fill.
-pub fn fillable<'a>(vault: &Vault, manifest: &'a Manifest) -> Result<Vec<&'a ManifestItem>> {
-    let mut out = Vec::new();
-    for item in manifest.items.iter().filter(|item| item.status != CONFIGURED) {
-        if let Ok(name) = SecretName::parse(&item.secret_key)
-            && vault.meta(&name).is_ok()
-        {
-            out.push(item);
-        }
-    }
-    Ok(out)
+pub fn fillable<'a>(vault: &Vault, manifest: &'a Manifest) -> Vec<&'a ManifestItem> {
+    let in_vault =
+        |item: &ManifestItem| SecretName::parse(&item.secret_key).is_ok_and(|name| vault.meta(&name).is_ok());
+    manifest.items.iter().filter(|item| item.status != CONFIGURED && in_vault(item)).collect()
 }
 
 /// The vault's value for an item (recorded in the audit log as a copy out).

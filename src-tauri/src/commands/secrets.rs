@@ -12,9 +12,9 @@ use ts_rs::TS;
 
 use super::{name, session};
 use crate::{
-    AppState,
+    AppState, clipboard,
     error::{CommandError, CommandResult},
-    notify, quick, settings, tray,
+    notify, quick, tray,
 };
 
 /// Metadata of every live secret; works locked.
@@ -49,16 +49,11 @@ pub fn copy_secret(
     app: AppHandle,
     window: tauri::Window,
     state: State<'_, AppState>,
-    settings: State<'_, settings::Store>,
     name: String,
 ) -> CommandResult<u32> {
     let name = self::name(&name)?;
-    let value = session(&state).unlocked()?.reveal(&name, Access::Copy)?;
-    let seconds = settings.get().clipboard_seconds;
-    state
-        .clipboard
-        .copy(value, settings.get().clipboard())
-        .map_err(|err| CommandError::other(format!("the clipboard is not available: {err}")))?;
+    state.touch();
+    let seconds = clipboard::copy_secret(&app, &name)?;
     used(&app, &state, &name);
     // Quick reveal closes after a copy: say it where the user looks next.
     if window.label() == quick::LABEL {

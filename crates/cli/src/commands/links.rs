@@ -113,7 +113,7 @@ pub fn intake(ctx: &mut Context, request: &Intake, options: IntakeOptions) -> Re
     show_form(&manifest);
 
     let fillable: Vec<String> = if options.fill_from_vault {
-        intake::fillable(&vault, &manifest)?.into_iter().map(|item| item.item_id.clone()).collect()
+        intake::fillable(&vault, &manifest).into_iter().map(|item| item.item_id.clone()).collect()
     } else {
         Vec::new()
     };
