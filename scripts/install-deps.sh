@@ -6,8 +6,11 @@ set -euo pipefail
 profile=${1:-test}
 # Build: a C compiler (present) and pkg-config; libdbus is vendored by keyring.
 # The desktop app (Tauri 2): WebKitGTK 4.1, the tray's appindicator, SVG icons,
-# xdo for keyboard shortcuts; a D-Bus session to run in.
-packages=(pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev dbus)
+# xdo for keyboard shortcuts; a D-Bus session to run in; what registering the
+# keyhaven:// handler runs (update-desktop-database, xdg-mime) and gio, which
+# opens such links the way a desktop does.
+packages=(pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev dbus
+  desktop-file-utils xdg-utils libglib2.0-bin)
 case "$profile" in
   build) ;;
   # Test: a real Secret Service (gnome-keyring) in a private D-Bus session; the

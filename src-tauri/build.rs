@@ -27,6 +27,13 @@ fn main() {
         "sync_overview",
         "list_conflicts",
         "resolve_conflict",
+        "take_link",
+        "check_keys",
+        "setup_url",
+        "intake_form",
+        "submit_intake",
+        "open_remote_url",
+        "open_docs",
         "get_settings",
         "save_settings",
     ];

@@ -3,7 +3,8 @@
 //! vault; values reach the webview only when the user reveals one, and copies
 //! go to the clipboard from Rust (clipboard.rs), which clears them again. The
 //! tray (tray.rs) and the idle timer (autolock.rs) can lock it from outside;
-//! Quick reveal (quick.rs) is a second, smaller window.
+//! Quick reveal (quick.rs) is a second, smaller window; `keyhaven://` links
+//! arrive through links.rs.
 
 // No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
@@ -12,6 +13,7 @@ mod autolock;
 mod clipboard;
 mod commands;
 mod error;
+mod links;
 mod notify;
 mod quick;
 mod session;
@@ -87,6 +89,8 @@ fn log_plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
         .level_for("tao", log::LevelFilter::Warn)
         .level_for("reqwest", log::LevelFilter::Warn)
         .level_for("hyper_util", log::LevelFilter::Warn)
+        .level_for("zbus", log::LevelFilter::Warn)
+        .level_for("tracing::span", log::LevelFilter::Warn)
         .build()
 }
 
@@ -111,18 +115,23 @@ fn main() -> anyhow::Result<()> {
     let started_for_quick_reveal = quick::wanted(&std::env::args().collect::<Vec<_>>());
     tauri::Builder::default()
         // First, so a second launch hands over before anything else starts.
+        // A link in `args` reaches links.rs through the deep-link plugin.
         .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
             if quick::wanted(&args) {
                 quick::open(app);
-            } else {
+            } else if !args.iter().any(|arg| links::is_link(arg)) {
                 tray::show_main(app);
             }
         }))
+        .plugin(tauri_plugin_deep_link::init())
         .plugin(log_plugin())
         .plugin(tauri_plugin_window_state::Builder::default().with_denylist(&[quick::LABEL]).build())
         .plugin(tauri_plugin_global_shortcut::Builder::new().build())
         .plugin(tauri_plugin_notification::init())
+        // Used from Rust only, for URLs vetted first; no window may call it.
+        .plugin(tauri_plugin_opener::init())
         .manage(state)
+        .manage(links::Pending::default())
         .manage(quick::Registered::default())
         .setup(move |app| {
             let config = app.path().app_config_dir()?;
@@ -135,6 +144,7 @@ fn main() -> anyhow::Result<()> {
             autolock::spawn(app.handle().clone(), auto_lock);
             #[cfg(target_os = "linux")]
             sleep_lock::spawn(app.handle());
+            links::setup(app);
             if started_for_quick_reveal {
                 quick::open(app.handle());
             }
@@ -165,6 +175,13 @@ fn main() -> anyhow::Result<()> {
             commands::remotes::sync_overview,
             commands::remotes::list_conflicts,
             commands::remotes::resolve_conflict,
+            commands::intake::take_link,
+            commands::intake::check_keys,
+            commands::intake::setup_url,
+            commands::intake::intake_form,
+            commands::intake::submit_intake,
+            commands::intake::open_remote_url,
+            commands::intake::open_docs,
             commands::settings::get_settings,
             commands::settings::save_settings,
         ])

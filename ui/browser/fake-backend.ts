@@ -1,18 +1,27 @@
 // An in-memory stand-in for the Rust commands, for the browser tests: enough
 // behaviour for every screen (a passphrase, secrets with versions, remotes, a
-// sync that reports progress and one conflict, settings). Typed with the
+// sync that reports progress and one conflict, settings, a Runtype intake
+// form and keyhaven:// links). Typed with the
 // generated bindings, so a changed command shape fails `svelte-check`.
 import { emit } from "@tauri-apps/api/event";
 import type {
   AuditEntry,
   Capabilities,
+  CheckResult,
   ConflictInfo,
+  Intake,
+  IntakeForm,
+  IntakeOutcome,
   Keep,
+  Link,
+  Manifest,
+  ManifestItem,
   NewRemote,
   NewSecret,
   RemoteInfo,
   SecretMeta,
   Settings,
+  SetupLink,
   SyncMark,
   SyncSummary,
   VaultState,
@@ -45,6 +54,21 @@ export class FakeBackend {
   copied: string[] = [];
   tokens: string[] = [];
   windowClosed = false;
+  /** The link `take_link` hands over next, or the reason it was refused. */
+  pendingLink: Link | string | null = null;
+  /** The Runtype remote's secrets, by key. */
+  remoteValues = new Map<string, string>();
+  /** Items of the intake form the remote serves. */
+  formItems: ManifestItem[] = [];
+  /** The next submit finds the form changed (409) once. */
+  staleOnce = false;
+  opened: string[] = [];
+
+  /** A link arrives, as from a second launch. */
+  async deliver(link: Link | string) {
+    this.pendingLink = link;
+    await emit("link-opened");
+  }
   settings: Settings = {
     auto_lock_minutes: 10,
     lock_on_sleep: true,
@@ -210,6 +234,41 @@ export class FakeBackend {
         this.log("resolve", `${String(args.name)} (${keep})`);
         return null;
       }
+      case "take_link": {
+        const link = this.pendingLink;
+        this.pendingLink = null;
+        if (typeof link === "string") fail("invalid_input", `This link was refused: ${link}`);
+        return link;
+      }
+      case "check_keys": {
+        this.unlockedOrFail();
+        const keys = args.keys as string[];
+        return {
+          found: keys.filter((key) => this.remoteValues.has(key)),
+          missing: keys.filter((key) => !this.remoteValues.has(key)),
+          revoked: [],
+        } satisfies CheckResult;
+      }
+      case "setup_url":
+        this.unlockedOrFail();
+        return {
+          setup: {
+            alreadyConfigured: [],
+            missing: args.keys as string[],
+            revoked: [],
+            url: "https://app.runtype.example/setup?keys=1",
+          },
+          openable: true,
+        } satisfies SetupLink;
+      case "intake_form":
+        this.unlockedOrFail();
+        return this.form(args.intake as Intake);
+      case "submit_intake":
+        return this.submit(args);
+      case "open_remote_url":
+      case "open_docs":
+        this.opened.push(String(args.url));
+        return null;
       case "get_settings":
         return this.settings;
       case "save_settings": {
@@ -226,6 +285,67 @@ export class FakeBackend {
         fail("other", `the fake backend has no command ${cmd}`);
     }
   };
+
+  private manifest(intake: Intake): Manifest {
+    const items = this.formItems.map((item) => {
+      const value = this.remoteValues.get(item.secretKey);
+      return { ...item, status: value ? "configured" : "needs_configuration", version: value ? 1 : null };
+    });
+    const pending = items.filter((item) => item.status !== "configured").length;
+    return {
+      source: { type: intake.source, key: intake.key },
+      title: "Connect your providers",
+      description: "Keys the agent needs.",
+      items,
+      configurationStatus: pending ? "needs_configuration" : "configured",
+      pendingConfigurationCount: pending,
+      returnUrl: "https://app.runtype.example/done",
+      handoff: { type: "redirect", url: "https://evil.example/continue", expiresAt: null },
+    };
+  }
+
+  private form(intake: Intake): IntakeForm {
+    const manifest = this.manifest(intake);
+    return {
+      manifest,
+      in_vault: manifest.items.filter((item) => this.secrets.has(item.secretKey)).map((item) => item.itemId),
+      next: [
+        { next: "return", url: "https://app.runtype.example/done", openable: true, expired: null },
+        { next: "handoff", url: "https://evil.example/continue", openable: false, expired: null },
+      ],
+    };
+  }
+
+  private submit(args: Args): IntakeOutcome {
+    this.unlockedOrFail();
+    const intake = args.intake as Intake;
+    const seen = args.manifest as Manifest;
+    if (this.staleOnce) {
+      this.staleOnce = false;
+      return {
+        form: this.form(intake),
+        submitted: 0,
+        changes: ["DB_PASSWORD: changed by someone else"],
+        skipped: [],
+      };
+    }
+    const key = (id: string) => seen.items.find((item) => item.itemId === id)!.secretKey;
+    const values: [string, string][] = [
+      ...(args.fromVault as string[]).map((id): [string, string] => [
+        key(id),
+        this.secret(key(id)).values.at(-1)!,
+      ]),
+      ...Object.entries(args.typed as Record<string, string>).map(([id, value]): [string, string] => [
+        key(id),
+        value,
+      ]),
+    ];
+    for (const [name, value] of values) {
+      this.remoteValues.set(name, value);
+      if (args.keep && !this.secrets.has(name)) this.add(name, value);
+    }
+    return { form: this.form(intake), submitted: values.length, changes: [], skipped: [] };
+  }
 
   /** Pushes every secret, reports progress, and finds one conflict. */
   private async sync(): Promise<SyncSummary[]> {

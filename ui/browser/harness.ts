@@ -1,7 +1,8 @@
 // Boots the real UI (src/main.ts) in a plain browser with Tauri's IPC mocked
 // by @tauri-apps/api/mocks and answered by FakeBackend. The page's query
 // picks the window (`?window=quick`) and the starting state (`?state=fresh|
-// locked|unlocked`, `?secrets=N`); tests reach the backend as `window.fake`.
+// locked|unlocked`, `?secrets=N`, `?remote=NAME`, `?intake=1` for a Runtype
+// remote with a form); tests reach the backend as `window.fake`.
 import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import { FakeBackend } from "./fake-backend";
 
@@ -21,6 +22,45 @@ if (query.get("remote")) {
     remote: { name: query.get("remote"), kind: "runloop", url: "https://api.runloop.ai", scope: null },
     token: "rl_seeded_token",
   });
+}
+if (query.get("intake")) {
+  await fake.handle("add_remote", {
+    remote: { name: "rt", kind: "runtype", url: "https://api.runtype.example", scope: null },
+    token: "rt_seeded_token",
+  });
+  const item = { secretId: null, description: null, placeholder: null, helpText: null, docsUrl: null };
+  fake.formItems = [
+    {
+      ...item,
+      itemId: "openai",
+      secretKey: "OPENAI_API_KEY",
+      status: "",
+      displayName: "OpenAI",
+      required: true,
+      helpText: "Starts with sk-",
+      docsUrl: "https://platform.openai.example/keys",
+      version: null,
+    },
+    {
+      ...item,
+      itemId: "agent",
+      secretKey: "AGENT_TOKEN",
+      status: "",
+      displayName: "Agent token",
+      required: true,
+      placeholder: "at least 8 characters",
+      version: null,
+    },
+    {
+      ...item,
+      itemId: "stripe",
+      secretKey: "STRIPE_KEY",
+      status: "",
+      displayName: null,
+      required: false,
+      version: null,
+    },
+  ];
 }
 (window as unknown as { fake: FakeBackend }).fake = fake;
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { createServer, type ViteDevServer } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Link } from "../src/lib/api";
 import type { FakeBackend } from "./fake-backend";
 import { PASSPHRASE } from "./fake-backend";
 
@@ -46,6 +47,11 @@ async function open(query: string, colorScheme: "light" | "dark" = "light"): Pro
 /** Runs `read` against the page's FakeBackend. */
 function fake<T>(page: Page, read: (fake: FakeBackend) => T): Promise<T> {
   return page.evaluate(`(${read.toString()})(window.fake)`) as Promise<T>;
+}
+
+/** A keyhaven:// link (as Rust hands it over), or the reason Rust refused it, arrives. */
+function deliver(page: Page, link: Link | string): Promise<void> {
+  return page.evaluate((link) => (window as unknown as { fake: FakeBackend }).fake.deliver(link), link);
 }
 
 async function shot(page: Page, name: string) {
@@ -163,7 +169,7 @@ describe("activity and settings", () => {
     await fake(page, (f) =>
       f.audit.push({ at: "2026-11-23T12:00:00Z", action: "rotate", name: "DB_PASSWORD", detail: null }),
     );
-    await page.keyboard.press("Alt+4");
+    await page.keyboard.press("Alt+5");
     await page.getByRole("cell", { name: "rotate" }).waitFor();
     await shot(page, "activity");
     await page.close();
@@ -171,7 +177,7 @@ describe("activity and settings", () => {
 
   it("saves settings and applies the theme at once; a refused value says why", async () => {
     const page = await open("secrets=2");
-    await page.keyboard.press("Alt+5");
+    await page.keyboard.press("Alt+6");
     await page.getByLabel("Theme").selectOption("dark");
     await page.getByRole("button", { name: "Save settings" }).click();
     await page.getByText("Saved.").waitFor();
@@ -193,6 +199,86 @@ describe("activity and settings", () => {
     await page.reload();
     await page.getByText("2 of 2").waitFor();
     await shot(page, "secrets-system-dark");
+    await page.close();
+  });
+});
+
+describe("links, missing secrets and intake", () => {
+  const intakeLink: Link = {
+    action: "intake",
+    remote: "rt",
+    source: "manual",
+    key: "onboarding",
+    keys: [],
+    productId: null,
+    returnUrl: null,
+    expires: null,
+  };
+
+  it("a link brings up the form: one item from the vault, one typed, a 409 shown, then submitted", async () => {
+    const page = await open("secrets=2&intake=1");
+    await deliver(page, intakeLink);
+    await page.getByRole("heading", { name: "Connect your providers" }).waitFor();
+    await page.getByText("3 still to configure").waitFor();
+    await page.getByRole("button", { name: "Use the vault's OPENAI_API_KEY" }).click();
+    await page.getByLabel("Value for AGENT_TOKEN").fill("typed-agent-token-123");
+    await shot(page, "intake");
+    await fake(page, (f) => (f.staleOnce = true));
+    await page.getByRole("button", { name: "Submit 2 value(s)" }).click();
+    await page.getByText("The form changed since it was shown").waitFor();
+    // Nothing was lost: the choices stand, so the same two go again.
+    await page.getByRole("button", { name: "Submit 2 value(s)" }).click();
+    await page.getByText("Submitted 2 value(s) to rt, and kept them in this vault.").waitFor();
+    await page.getByText("1 still to configure").waitFor();
+    expect(await fake(page, (f) => [...f.remoteValues.entries()])).toEqual([
+      ["OPENAI_API_KEY", "value-of-OPENAI_API_KEY"],
+      ["AGENT_TOKEN", "typed-agent-token-123"],
+    ]);
+    expect(await fake(page, (f) => f.secrets.has("AGENT_TOKEN"))).toBe(true);
+    // The vault's value never came into the window; the typed one is gone from it.
+    const html = await page.content();
+    expect(html).not.toContain("value-of-OPENAI_API_KEY");
+    expect(await page.getByLabel("Value for STRIPE_KEY").inputValue()).toBe("");
+    await page.getByRole("button", { name: "Return to app.runtype.example" }).click();
+    await page.getByText("not on rt's own site, so not opened").waitFor();
+    await page.getByRole("button", { name: "Documentation ↗" }).click();
+    expect(await fake(page, (f) => f.opened)).toEqual([
+      "https://app.runtype.example/done",
+      "https://platform.openai.example/keys",
+    ]);
+    await shot(page, "intake-submitted");
+    await page.close();
+  });
+
+  it("a locked vault asks to unlock first, then continues to the form", async () => {
+    const page = await open("state=locked&secrets=2&intake=1");
+    await deliver(page, intakeLink);
+    await page.getByText("Unlock the vault to continue to this form.").waitFor();
+    await page.getByLabel("Master passphrase").fill(PASSPHRASE);
+    await page.getByRole("button", { name: "Unlock" }).click();
+    await page.getByRole("heading", { name: "Connect your providers" }).waitFor();
+    await page.close();
+  });
+
+  it("a refused link says why; open selects the secret; check lists what the remote lacks", async () => {
+    const page = await open("secrets=3&intake=1");
+    await deliver(page, 'no remote named "evil" is configured here; a link never adds one');
+    await page.getByText('This link was refused: no remote named "evil"').waitFor();
+    await page.getByRole("button", { name: "Dismiss" }).click();
+    await deliver(page, { action: "open", name: "DB_PASSWORD", expires: null });
+    await page.getByRole("option", { name: "DB_PASSWORD", selected: true }).waitFor();
+    await fake(page, (f) => f.remoteValues.set("OPENAI_API_KEY", "sk-remote-0123"));
+    await deliver(page, {
+      action: "check",
+      remote: "rt",
+      keys: ["OPENAI_API_KEY", "AGENT_TOKEN"],
+      expires: null,
+    });
+    await page.getByRole("row", { name: "AGENT_TOKEN missing" }).waitFor();
+    await page.getByRole("row", { name: "OPENAI_API_KEY found" }).waitFor();
+    await shot(page, "missing");
+    await page.getByRole("button", { name: "Fill 1 here…" }).click();
+    await page.getByRole("heading", { name: "Connect your providers" }).waitFor();
     await page.close();
   });
 });

@@ -5,13 +5,15 @@
 //! A 409 means the form changed meanwhile: it is fetched again and the caller
 //! shows what changed; nothing is submitted twice without the user.
 
+use jiff::Timestamp;
 use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
 
 use crate::{
     Result, SecretName, UnlockedVault, Vault,
-    link::Intake,
+    link::{self, Intake},
     remote::{
-        Failure, RemoteError,
+        Failure, RemoteConfig, RemoteError,
         runtype::{Manifest, ManifestItem, Runtype, Source, SubmitValue},
     },
     secret::SecretFields,
@@ -139,4 +141,46 @@ pub fn keep_in_vault(
         }
     }
     Ok(skipped)
+}
+
+/// Where a form sends the user next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "lowercase")]
+pub enum Next {
+    /// The form's `returnUrl`: back to the service.
+    Return,
+    /// The form's handoff: where the service continues.
+    Handoff,
+}
+
+/// A URL the form offers, and whether Keyhaven may open it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Destination {
+    pub next: Next,
+    pub url: String,
+    /// https (http on loopback) on the remote's own site; other URLs are
+    /// shown for the user to check, never opened.
+    pub openable: bool,
+    /// Set when a handoff expired: it is shown with its expiry, not offered.
+    pub expired: Option<Timestamp>,
+}
+
+/// The form's return URL and handoff, each vetted against `remote` at `now`.
+pub fn destinations(manifest: &Manifest, remote: &RemoteConfig, now: Timestamp) -> Vec<Destination> {
+    let mut out = Vec::new();
+    let mut add = |next, url: &str, expired: Option<Timestamp>| {
+        let openable = expired.is_none() && link::may_open(url, remote);
+        out.push(Destination { next, url: url.to_owned(), openable, expired });
+    };
+    if let Some(url) = &manifest.return_url {
+        add(Next::Return, url, None);
+    }
+    if let Some(handoff) = &manifest.handoff {
+        // An expiry Keyhaven cannot read counts as expired: never offered blind.
+        let expired = handoff.expires_at.as_deref().map(|at| at.parse::<Timestamp>().unwrap_or(now));
+        add(Next::Handoff, &handoff.url, expired.filter(|at| *at <= now));
+    }
+    out
 }

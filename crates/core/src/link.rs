@@ -22,7 +22,7 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::{SecretName, remote::RemoteConfig};
@@ -67,7 +67,8 @@ pub enum LinkError {
 }
 
 /// Where an intake's items come from (Runtype's `source.type`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum SourceKind {
     Manual,
@@ -85,7 +86,11 @@ impl SourceKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// An intake request; the app's UI sends it back to fetch and submit the
+/// form, so it is vetted again there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
 pub struct Intake {
     pub remote: String,
     pub source: SourceKind,
@@ -96,6 +101,7 @@ pub struct Intake {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "action", rename_all = "lowercase")]
 pub enum Action {
     /// Show one secret (its metadata; a value only if the user asks).
@@ -107,6 +113,7 @@ pub enum Action {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Link {
     #[serde(flatten)]
     pub action: Action,

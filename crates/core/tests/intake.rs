@@ -32,9 +32,7 @@ pub fn declare_form(emulator: &Emulator) {
             {"itemId": "done", "secretKey": "ALREADY_SET"}
         ]
     }]});
-    let url = format!("{}/_emulator/runtype/manifests", emulator.url(Kind::Runtype));
-    let response = reqwest::blocking::Client::new().post(url).body(form.to_string()).send().unwrap();
-    assert!(response.status().is_success(), "{}", response.text().unwrap());
+    emulator.declare_intake(form);
     emulator.call(
         Kind::Runtype,
         "POST",
@@ -161,4 +159,49 @@ fn required_items_left_empty_keep_the_form_pending() {
     let err =
         intake::submit(&api, &source, &form, &[("nope".into(), "x-0123456789".into())], None).unwrap_err();
     assert!(err.message.contains("no item nope"), "{}", err.message);
+}
+
+#[test]
+fn only_the_remotes_own_site_is_offered_and_an_expired_handoff_never() {
+    let remote = RemoteConfig::new("rt", Kind::Runtype, "https://api.runtype.example", None).unwrap();
+    let now: jiff::Timestamp = "2026-11-23T12:00:00Z".parse().unwrap();
+    let form = |return_url: &str, handoff: &str, expires: &str| -> remote::runtype::Manifest {
+        serde_json::from_value(json!({
+            "source": {"type": "manual", "key": "k"}, "title": "t", "items": [],
+            "configurationStatus": "configured", "pendingConfigurationCount": 0,
+            "returnUrl": return_url,
+            "handoff": {"type": "redirect", "url": handoff, "expiresAt": expires},
+        }))
+        .unwrap()
+    };
+    let offered = |manifest| {
+        intake::destinations(&manifest, &remote, now)
+            .into_iter()
+            .map(|next| (next.openable, next.expired.is_some()))
+            .collect::<Vec<_>>()
+    };
+    let later = "2026-11-23T12:15:00Z";
+    assert_eq!(
+        offered(form("https://app.runtype.example/done", "https://runtype.example/go", later)),
+        [(true, false), (true, false)]
+    );
+    // Foreign, plain http, or javascript: shown, never opened.
+    assert_eq!(
+        offered(form("https://evil.example/done", "javascript:alert(1)", later)),
+        [(false, false), (false, false)]
+    );
+    assert_eq!(
+        offered(form("http://app.runtype.example/", "https://runtype.example/go", later)).first(),
+        Some(&(false, false))
+    );
+    // Expired, or an expiry that cannot be read: not offered, expiry shown.
+    assert_eq!(
+        offered(form("https://app.runtype.example/", "https://runtype.example/go", "2026-11-23T11:59:59Z"))
+            [1],
+        (false, true)
+    );
+    assert_eq!(
+        offered(form("https://app.runtype.example/", "https://runtype.example/go", "soon"))[1],
+        (false, true)
+    );
 }

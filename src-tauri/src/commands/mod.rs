@@ -3,6 +3,7 @@
 //! returned only by `reveal_secret`, which the UI calls when the user asks to
 //! see one.
 
+pub mod intake;
 pub mod remotes;
 pub mod secrets;
 pub mod settings;
@@ -84,6 +85,9 @@ mod bindings {
             remotes::SyncSummary,
             remotes::SyncCount,
             remotes::OpenStep,
+            intake::IntakeForm,
+            intake::IntakeOutcome,
+            intake::SetupLink,
             crate::settings::Settings,
             crate::settings::Theme,
             CommandError,
@@ -99,7 +103,19 @@ mod bindings {
             keyhaven_core::sync::SyncMark,
             keyhaven_core::sync::SyncState,
             keyhaven_core::sync::ConflictInfo,
-            keyhaven_core::sync::Keep
+            keyhaven_core::sync::Keep,
+            keyhaven_core::link::Link,
+            keyhaven_core::link::Action,
+            keyhaven_core::link::Intake,
+            keyhaven_core::link::SourceKind,
+            keyhaven_core::intake::Destination,
+            keyhaven_core::intake::Next,
+            keyhaven_core::remote::runtype::Manifest,
+            keyhaven_core::remote::runtype::ManifestItem,
+            keyhaven_core::remote::runtype::Handoff,
+            keyhaven_core::remote::runtype::Source,
+            keyhaven_core::remote::runtype::CheckResult,
+            keyhaven_core::remote::runtype::SetupUrl
         );
         files
     }

@@ -2,8 +2,9 @@
 //! fresh vault, with the emulator on 127.0.0.1. Creates the vault, adds
 //! secrets, searches, reveals, copies (the clipboard holds the value, then is
 //! cleared), rotates, reads the history, locks and unlocks, adds a remote,
-//! syncs, resolves a conflict, changes a setting, and saves a PNG of every
-//! main screen.
+//! syncs, resolves a conflict, changes a setting, opens Quick reveal, follows
+//! keyhaven:// links into the intake form and submits it, drives the tray,
+//! and saves a PNG of every main screen.
 //!
 //! Usage (see `make e2e`): keyhaven-e2e APP_BINARY SCREENSHOT_DIR
 
@@ -30,6 +31,7 @@ const VALUE: &str = "sk-e2e-7f3a91c2d4b5";
 const ROTATED: &str = "sk-e2e-rotated-88aa01";
 const LOCAL_V3: &str = "sk-e2e-local-v3-5c6d";
 const DB_VALUE: &str = "postgres-e2e-secret";
+const AGENT_TOKEN: &str = "agent-e2e-typed-41c9e0";
 const PORT: u16 = 4444;
 /// trayer as a small panel at the top right, sized to its icons.
 const TRAYER: [&str; 10] = [
@@ -217,6 +219,7 @@ fn scenario(s: &Session, w: &World) -> Result<()> {
     remotes_and_sync(s, shots, emulator)?;
     settings(s, shots)?;
     quick_reveal(s, w)?;
+    intake(s, w)?;
 
     step("the screen locks: so does the vault");
     let signal = Command::new("dbus-send")
@@ -232,6 +235,7 @@ fn scenario(s: &Session, w: &World) -> Result<()> {
 
     step("the tray: its menu shows the state, pinned and recent secrets; Lock now locks");
     s.button("Secrets")?.click()?;
+    s.input("Search secrets")?.replace("")?; // the open link searched for its secret
     s.find("//*[@role='option'][.//span[normalize-space()='DB_PASSWORD']]")?.click()?;
     s.button("☆ Pin")?.click()?;
     s.button("★ Pinned")?;
@@ -258,7 +262,7 @@ fn scenario(s: &Session, w: &World) -> Result<()> {
     screenshot(&shots.join("11-idle-locked.png"))?;
 
     step("no value or token in any file the app wrote (vault, settings, logs)");
-    let planted = [VALUE, ROTATED, LOCAL_V3, DB_VALUE, emulator::TOKEN];
+    let planted = [VALUE, ROTATED, LOCAL_V3, DB_VALUE, AGENT_TOKEN, emulator::TOKEN];
     let (files, hits) = scan(w.home, &planted)?;
     ensure!(hits.is_empty(), "plaintext found: {hits:?}");
     let logs = w.home.join("data/dev.keyhaven.app/logs");
@@ -374,14 +378,104 @@ fn settings(s: &Session, shots: &Path) -> Result<()> {
 
 /// The emulator's Runloop secrets as name → value.
 fn remote_values(emulator: &Emulator) -> std::collections::BTreeMap<String, String> {
+    values(emulator, Kind::Runloop, "name")
+}
+
+fn values(emulator: &Emulator, kind: Kind, name: &str) -> std::collections::BTreeMap<String, String> {
     emulator
-        .secrets(Kind::Runloop)
+        .secrets(kind)
         .into_iter()
         .map(|secret| {
             let text = |key: &str| secret[key].as_str().unwrap_or_default().to_owned();
-            (text("name"), text("value"))
+            (text(name), text("value"))
         })
         .collect()
+}
+
+/// keyhaven:// links: the scheme is registered with the desktop; a second
+/// launch carrying an intake link brings up the form in the running app, where
+/// one item is filled from the vault and one typed, and the emulator's Runtype
+/// then has both; `gio open` with an open link reaches the app through the
+/// registered handler.
+fn intake(s: &Session, w: &World) -> Result<()> {
+    step("keyhaven:// links are registered with the desktop");
+    let handler = w.home.join("data/applications/keyhaven-app-handler.desktop");
+    let text = std::fs::read_to_string(&handler).with_context(|| format!("no {}", handler.display()))?;
+    ensure!(text.contains("x-scheme-handler/keyhaven"), "the handler does not claim keyhaven://: {text}");
+
+    step("a Runtype remote whose intake form asks for two keys");
+    let url = w.emulator.url(Kind::Runtype);
+    w.emulator.declare_intake(json!({"manifests": [{
+        "source": {"type": "manual", "key": "onboarding"},
+        "title": "Connect your providers",
+        "description": "Keys the agent needs.",
+        "returnUrl": format!("{url}/done"),
+        "items": [
+            {"itemId": "openai", "secretKey": "OPENAI_API_KEY", "displayName": "OpenAI", "required": true,
+             "docsUrl": "https://platform.openai.com/api-keys"},
+            {"itemId": "agent", "secretKey": "AGENT_TOKEN", "displayName": "Agent token", "required": true,
+             "placeholder": "at least 8 characters", "minLength": 8}
+        ]
+    }]}));
+    s.button("Remotes")?.click()?;
+    s.button("Add remote…")?.click()?;
+    s.input("Remote name")?.type_text("rt")?;
+    s.find("//label[contains(normalize-space(.), 'Service')]//option[@value='runtype']")?.click()?;
+    s.input("API URL")?.type_text(&url)?;
+    s.input("API token")?.type_text(emulator::TOKEN)?;
+    s.button("Add remote")?.click()?;
+    s.wait_text("Added rt.")?;
+    s.button("Secrets")?.click()?;
+
+    step("a second launch with a keyhaven://intake link brings up the form");
+    let started = Instant::now();
+    let second = Command::new(w.app)
+        .arg("keyhaven://intake?remote=rt&source=manual&key=onboarding")
+        .envs(w.env.iter().map(|(key, value)| (key, value)))
+        .status()
+        .context("second launch")?;
+    ensure!(second.success(), "the second launch failed: {second}");
+    ensure!(started.elapsed() < Duration::from_secs(10), "the second launch did not hand over and exit");
+    s.find("//h2[normalize-space()='Connect your providers']")?;
+    s.wait_text("2 still to configure")?;
+
+    step("one item from the vault, one typed; submitted");
+    s.button("Use the vault's OPENAI_API_KEY")?.click()?;
+    s.input("Value for AGENT_TOKEN")?.type_text(AGENT_TOKEN)?;
+    screenshot(&w.shots.join("14-intake.png"))?;
+    s.button("Submit 2 value(s)")?.click()?;
+    s.wait_text("Submitted 2 value(s) to rt, and kept them in this vault.")?;
+    s.wait_text("Everything is configured")?;
+    s.button(&format!("Return to {}", url.trim_start_matches("http://")))?;
+    ensure!(!s.page_text()?.contains(LOCAL_V3), "the vault's value came into the window");
+    screenshot(&w.shots.join("15-intake-submitted.png"))?;
+    let remote = values(w.emulator, Kind::Runtype, "key");
+    ensure!(
+        remote.get("OPENAI_API_KEY").map(String::as_str) == Some(LOCAL_V3)
+            && remote.get("AGENT_TOKEN").map(String::as_str) == Some(AGENT_TOKEN),
+        "the emulator's Runtype after the submit: {:?}",
+        remote.keys().collect::<Vec<_>>()
+    );
+    let form = w.emulator.call(
+        Kind::Runtype,
+        "POST",
+        "/v1/secrets/intake/manifest",
+        Some(json!({"source": {"type": "manual", "key": "onboarding"}})),
+    );
+    let statuses: Vec<&str> =
+        form["items"].as_array().into_iter().flatten().filter_map(|item| item["status"].as_str()).collect();
+    ensure!(statuses == ["configured", "configured"], "the form's statuses: {statuses:?}");
+    ensure!(form["pendingConfigurationCount"] == 0, "pending: {}", form["pendingConfigurationCount"]);
+
+    step("gio open keyhaven://open?name=AGENT_TOKEN selects the kept secret");
+    let opened = Command::new("gio")
+        .args(["open", "keyhaven://open?name=AGENT_TOKEN"])
+        .envs(w.env.iter().map(|(key, value)| (key, value)))
+        .status()
+        .context("gio open")?;
+    ensure!(opened.success(), "gio open failed: {opened}");
+    s.find("//*[@role='option'][@aria-selected='true'][.//span[normalize-space()='AGENT_TOKEN']]")?;
+    Ok(())
 }
 
 /// A second launch with `--quick-reveal` hands over to the running app (single

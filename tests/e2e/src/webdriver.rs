@@ -76,7 +76,7 @@ impl Session {
 
     /// The button with this exact text.
     pub fn button(&self, text: &str) -> Result<Element<'_>> {
-        self.find(&format!("//button[normalize-space()='{text}']"))
+        self.find(&format!("//button[normalize-space()={}]", literal(text)))
     }
 
     /// The input with this accessible label (aria-label or enclosing label).
@@ -140,4 +140,10 @@ impl Element<'_> {
         // End, then one Backspace per character.
         self.type_text(&format!("\u{E010}{}{text}", "\u{E003}".repeat(length)))
     }
+}
+
+/// `text` as an XPath 1.0 string literal (which has no escapes: the quote
+/// not in the text delimits it).
+fn literal(text: &str) -> String {
+    if text.contains('\'') { format!("\"{text}\"") } else { format!("'{text}'") }
 }

@@ -3,15 +3,24 @@
 import { invoke } from "@tauri-apps/api/core";
 import type { AuditEntry } from "./bindings/AuditEntry";
 import type { Capabilities } from "./bindings/Capabilities";
+import type { CheckResult } from "./bindings/CheckResult";
 import type { CommandError } from "./bindings/CommandError";
 import type { ConflictInfo } from "./bindings/ConflictInfo";
+import type { Destination } from "./bindings/Destination";
+import type { Intake } from "./bindings/Intake";
+import type { IntakeForm } from "./bindings/IntakeForm";
+import type { IntakeOutcome } from "./bindings/IntakeOutcome";
 import type { Keep } from "./bindings/Keep";
 import type { Kind } from "./bindings/Kind";
+import type { Link } from "./bindings/Link";
+import type { Manifest } from "./bindings/Manifest";
+import type { ManifestItem } from "./bindings/ManifestItem";
 import type { NewRemote } from "./bindings/NewRemote";
 import type { NewSecret } from "./bindings/NewSecret";
 import type { RemoteInfo } from "./bindings/RemoteInfo";
 import type { SecretMeta } from "./bindings/SecretMeta";
 import type { Settings } from "./bindings/Settings";
+import type { SetupLink } from "./bindings/SetupLink";
 import type { SyncMark } from "./bindings/SyncMark";
 import type { SyncProgress } from "./bindings/SyncProgress";
 import type { SyncState } from "./bindings/SyncState";
@@ -23,15 +32,24 @@ import type { VersionMeta } from "./bindings/VersionMeta";
 export type {
   AuditEntry,
   Capabilities,
+  CheckResult,
   CommandError,
   ConflictInfo,
+  Destination,
+  Intake,
+  IntakeForm,
+  IntakeOutcome,
   Keep,
   Kind,
+  Link,
+  Manifest,
+  ManifestItem,
   NewRemote,
   NewSecret,
   RemoteInfo,
   SecretMeta,
   Settings,
+  SetupLink,
   SyncMark,
   SyncProgress,
   SyncState,
@@ -45,6 +63,8 @@ export type {
 export const VAULT_CHANGED = "vault-changed";
 /** Emitted while a sync runs, with a `SyncProgress`. */
 export const SYNC_PROGRESS = "sync-progress";
+/** Emitted when a keyhaven:// link arrived; `takeLink` reads it. */
+export const LINK_OPENED = "link-opened";
 
 export const api = {
   vaultState: () => invoke<VaultState>("vault_state"),
@@ -83,6 +103,23 @@ export const api = {
   conflicts: () => invoke<ConflictInfo[]>("list_conflicts"),
   resolve: (name: string, remote: string, keep: Keep) =>
     invoke<void>("resolve_conflict", { name, remote, keep }),
+
+  /** The link that arrived last, parsed and vetted by Rust; null when none waits. */
+  takeLink: () => invoke<Link | null>("take_link"),
+  checkKeys: (remote: string, keys: string[]) => invoke<CheckResult>("check_keys", { remote, keys }),
+  setupUrl: (remote: string, keys: string[]) => invoke<SetupLink>("setup_url", { remote, keys }),
+  intakeForm: (intake: Intake) => invoke<IntakeForm>("intake_form", { intake }),
+  /** `fromVault`: item ids Rust fills from the vault (their values never come here). */
+  submitIntake: (
+    intake: Intake,
+    manifest: Manifest,
+    fromVault: string[],
+    typed: Record<string, string>,
+    keep: boolean,
+  ) => invoke<IntakeOutcome>("submit_intake", { intake, manifest, fromVault, typed, keep }),
+  /** Opened only when on the remote's own site (checked in Rust). */
+  openRemoteUrl: (remote: string, url: string) => invoke<void>("open_remote_url", { remote, url }),
+  openDocs: (url: string) => invoke<void>("open_docs", { url }),
 
   getSettings: () => invoke<Settings>("get_settings"),
   saveSettings: (settings: Settings) => invoke<Settings>("save_settings", { settings }),

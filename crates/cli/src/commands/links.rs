@@ -4,7 +4,7 @@
 
 use anyhow::{Context as _, Result};
 use keyhaven_core::{
-    intake::{self, Submitted},
+    intake::{self, Next, Submitted},
     link::{self, Action, Intake},
     remote::{RemoteConfig, runtype::Manifest},
 };
@@ -187,23 +187,16 @@ fn show_form(manifest: &Manifest) {
 /// Where to go next, and whether the form still wants something. An
 /// expired handoff is not offered; its expiry is shown.
 fn finish(manifest: &Manifest, config: &RemoteConfig) -> Result<()> {
-    let mut next = vec![("return to", manifest.return_url.clone())];
-    if let Some(handoff) = &manifest.handoff {
-        let expired = handoff
-            .expires_at
-            .as_deref()
-            .and_then(|at| at.parse::<jiff::Timestamp>().ok())
-            .filter(|at| *at <= jiff::Timestamp::now());
-        match expired {
+    for next in intake::destinations(manifest, config, jiff::Timestamp::now()) {
+        let what = match next.next {
+            Next::Return => "return to",
+            Next::Handoff => "continue at",
+        };
+        match next.expired {
             Some(at) => eprintln!("the handoff expired at {at}; not offered"),
-            None => next.push(("continue at", Some(handoff.url.clone()))),
+            None if next.openable => eprintln!("{what}: {}", next.url),
+            None => eprintln!("{what}: {} (not on the remote's site: check it first)", next.url),
         }
-    }
-    for (what, url) in next {
-        let Some(url) = url else { continue };
-        let note =
-            if link::may_open(&url, config) { "" } else { " (not on the remote's site: check it first)" };
-        eprintln!("{what}: {url}{note}");
     }
     match manifest.pending_configuration_count {
         0 => Ok(()),

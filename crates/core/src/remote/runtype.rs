@@ -66,6 +66,7 @@ fn check_value(value: &SecretString) -> RemoteResult<()> {
 
 /// `found` / `missing` / `revoked` keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CheckResult {
     pub found: Vec<String>,
     pub missing: Vec<String>,
@@ -83,6 +84,7 @@ pub struct SetupContext {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SetupUrl {
     pub already_configured: Vec<String>,
     pub missing: Vec<String>,
@@ -93,6 +95,7 @@ pub struct SetupUrl {
 /// What an intake manifest is for. Statuses and types are open strings, as in the SDK.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Source {
     /// "manual", "secret" or "product".
     #[serde(rename = "type")]
@@ -109,6 +112,7 @@ pub struct Source {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Manifest {
     pub source: Source,
     pub title: String,
@@ -126,6 +130,7 @@ pub struct Manifest {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ManifestItem {
     pub item_id: String,
     pub secret_key: String,
@@ -145,11 +150,13 @@ pub struct ManifestItem {
     #[serde(default)]
     pub docs_url: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub version: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Handoff {
     #[serde(rename = "type")]
     pub kind: String,

@@ -105,6 +105,13 @@ impl Emulator {
         state[kind.as_str()].as_array().unwrap().clone()
     }
 
+    /// Declares Runtype intake forms: `{"manifests": [...]}` (the emulator's format).
+    pub fn declare_intake(&self, manifests: Value) {
+        let url = format!("{}/_emulator/runtype/manifests", self.url(Kind::Runtype));
+        let response = self.http.post(url).json(&manifests).send().unwrap();
+        assert!(response.status().is_success(), "{}", response.text().unwrap());
+    }
+
     /// Requests the dialect's API routes have served.
     pub fn requests(&self, kind: Kind) -> u64 {
         let url = format!("{}/_emulator/stats", self.url(kind));
