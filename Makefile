@@ -45,6 +45,7 @@ test:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) test --workspace --locked
+	scripts/with-sway.sh $(CARGO) test --locked -p keyhaven-app -- --ignored wayland
 	scripts/conformance.sh
 	$(MAKE) --no-print-directory e2e
 

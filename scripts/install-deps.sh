@@ -16,8 +16,10 @@ case "$profile" in
   # Test: a real Secret Service (gnome-keyring) in a private D-Bus session; the
   # app end-to-end under Xvfb through WebKitWebDriver, screenshots with import;
   # the tray through trayer (an XEmbed tray host) and xdotool; the UI's browser
-  # tests in headless Chromium.
-  test) packages+=(gnome-keyring xvfb xauth webkit2gtk-driver imagemagick trayer xdotool chromium) ;;
+  # tests in headless Chromium; the Wayland clipboard path in headless sway
+  # with wl-clipboard.
+  test) packages+=(gnome-keyring xvfb xauth webkit2gtk-driver imagemagick trayer xdotool chromium
+    sway wl-clipboard) ;;
   # Bench: the peers we compare with, a timer; the app under Xvfb over WebDriver.
   bench) packages+=(dbus gnome-keyring keepassxc pass gnupg tree sqlite3 wrk xvfb xauth webkit2gtk-driver) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
