@@ -89,7 +89,8 @@ fn main() -> Result<()> {
     // A tray host, so the tray icon exists and its menu can be opened.
     let _tray_host = KillOnDrop(Command::new("trayer").args(TRAYER).spawn().context("starting trayer")?);
     wait_for_port(PORT)?;
-    let session = Session::start(&format!("http://127.0.0.1:{PORT}"), &app.to_string_lossy())?;
+    let driver = format!("http://127.0.0.1:{PORT}");
+    let session = Session::start(&driver, &app.to_string_lossy(), &[])?;
     let world =
         World { shots: &shots, vault: &vault, app: &app, env: &env, emulator: &emulator, home: home.path() };
     let result = scenario(&session, &world);
@@ -98,8 +99,26 @@ fn main() -> Result<()> {
     }
     session.end()?;
     result?;
+    cold_start_with_a_link(&driver, &app, &shots)?;
     println!("e2e: every step passed; screenshots in {}", shots.display());
     Ok(())
+}
+
+/// The app started by a link (a cold start, the vault locked): it shows what
+/// the link asks for, here the secret kept by the intake.
+fn cold_start_with_a_link(driver: &str, app: &Path, shots: &Path) -> Result<()> {
+    step("a cold start with keyhaven://open?name=AGENT_TOKEN shows that secret, locked");
+    let s = Session::start(driver, &app.to_string_lossy(), &["keyhaven://open?name=AGENT_TOKEN"])?;
+    let shown = s
+        .find("//*[@role='option'][@aria-selected='true'][.//span[normalize-space()='AGENT_TOKEN']]")
+        .and_then(|_| s.find("//h2[normalize-space()='AGENT_TOKEN']"))
+        .and_then(|_| s.find("//span[normalize-space()='Locked']"))
+        .map(|_| ());
+    if shown.is_err() {
+        let _ = screenshot(&shots.join("failure.png"));
+    }
+    s.end()?;
+    shown
 }
 
 fn wait_for_port(port: u16) -> Result<()> {

@@ -19,10 +19,11 @@ pub struct Element<'a> {
 }
 
 impl Session {
-    /// Starts the app at `application` through the driver at `driver`.
-    pub fn start(driver: &str, application: &str) -> Result<Self> {
+    /// Starts the app at `application`, with `args`, through the driver at `driver`.
+    pub fn start(driver: &str, application: &str, args: &[&str]) -> Result<Self> {
         let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build()?;
-        let caps = json!({"capabilities": {"alwaysMatch": {"tauri:options": {"application": application}}}});
+        let options = json!({"application": application, "args": args});
+        let caps = json!({"capabilities": {"alwaysMatch": {"tauri:options": options}}});
         // tauri-driver may answer before WebKitWebDriver behind it listens: try again briefly.
         let mut tries = 0;
         let reply: Value = loop {
