@@ -323,17 +323,24 @@ fn add(s: &Session, name: &str, value: &str, category: &str) -> Result<()> {
     Ok(())
 }
 
+/// Adds a remote of `kind` on the Remotes screen, with the emulator's token.
+fn add_remote(s: &Session, name: &str, kind: &str, url: &str) -> Result<()> {
+    s.button("Remotes")?.click()?;
+    s.button("Add remote…")?.click()?;
+    s.input("Remote name")?.type_text(name)?;
+    s.find(&format!("//label[contains(normalize-space(.), 'Service')]//option[@value='{kind}']"))?.click()?;
+    s.input("API URL")?.type_text(url)?;
+    s.input("API token")?.type_text(emulator::TOKEN)?;
+    s.button("Add remote")?.click()?;
+    s.wait_text(&format!("Added {name}."))?;
+    Ok(())
+}
+
 /// Adds the emulator's Runloop as a remote, syncs, makes a conflict (the
 /// secret changed here and there) and keeps the local side.
 fn remotes_and_sync(s: &Session, shots: &Path, emulator: &Emulator) -> Result<()> {
     step("add a remote and test it");
-    s.button("Remotes")?.click()?;
-    s.button("Add remote…")?.click()?;
-    s.input("Remote name")?.type_text("prod")?;
-    s.input("API URL")?.type_text(&emulator.url(Kind::Runloop))?;
-    s.input("API token")?.type_text(emulator::TOKEN)?;
-    s.button("Add remote")?.click()?;
-    s.wait_text("Added prod.")?;
+    add_remote(s, "prod", "runloop", &emulator.url(Kind::Runloop))?;
     s.button("Test")?.click()?;
     s.wait_text("prod: reachable, token accepted")?;
     ensure!(!s.page_text()?.contains(emulator::TOKEN), "the token is shown back");
@@ -436,25 +443,11 @@ fn intake(s: &Session, w: &World) -> Result<()> {
              "placeholder": "at least 8 characters", "minLength": 8}
         ]
     }]}));
-    s.button("Remotes")?.click()?;
-    s.button("Add remote…")?.click()?;
-    s.input("Remote name")?.type_text("rt")?;
-    s.find("//label[contains(normalize-space(.), 'Service')]//option[@value='runtype']")?.click()?;
-    s.input("API URL")?.type_text(&url)?;
-    s.input("API token")?.type_text(emulator::TOKEN)?;
-    s.button("Add remote")?.click()?;
-    s.wait_text("Added rt.")?;
+    add_remote(s, "rt", "runtype", &url)?;
     s.button("Secrets")?.click()?;
 
     step("a second launch with a keyhaven://intake link brings up the form");
-    let started = Instant::now();
-    let second = Command::new(w.app)
-        .arg("keyhaven://intake?remote=rt&source=manual&key=onboarding")
-        .envs(w.env.iter().map(|(key, value)| (key, value)))
-        .status()
-        .context("second launch")?;
-    ensure!(second.success(), "the second launch failed: {second}");
-    ensure!(started.elapsed() < Duration::from_secs(10), "the second launch did not hand over and exit");
+    second_launch(w, "keyhaven://intake?remote=rt&source=manual&key=onboarding")?;
     s.find("//h2[normalize-space()='Connect your providers']")?;
     s.wait_text("2 still to configure")?;
 
@@ -502,14 +495,7 @@ fn intake(s: &Session, w: &World) -> Result<()> {
 fn quick_reveal(s: &Session, w: &World) -> Result<()> {
     step("a second launch with --quick-reveal opens Quick reveal in the running app");
     let main = s.window()?;
-    let started = Instant::now();
-    let second = Command::new(w.app)
-        .arg("--quick-reveal")
-        .envs(w.env.iter().map(|(key, value)| (key, value)))
-        .status()
-        .context("second launch")?;
-    ensure!(second.success(), "the second launch failed: {second}");
-    ensure!(started.elapsed() < Duration::from_secs(10), "the second launch did not hand over and exit");
+    second_launch(w, "--quick-reveal")?;
     let quick = wait_for_window(s, &main)?;
     s.switch_to(&quick)?;
     let field = s.input("Find a secret")?;
@@ -544,6 +530,20 @@ fn quick_reveal(s: &Session, w: &World) -> Result<()> {
         std::thread::sleep(Duration::from_millis(200));
     }
     s.switch_to(&main)?;
+    Ok(())
+}
+
+/// Launches the app again with `arg`: it must hand over to the running one
+/// (single instance) and exit.
+fn second_launch(w: &World, arg: &str) -> Result<()> {
+    let started = Instant::now();
+    let second = Command::new(w.app)
+        .arg(arg)
+        .envs(w.env.iter().map(|(key, value)| (key, value)))
+        .status()
+        .context("second launch")?;
+    ensure!(second.success(), "the second launch failed: {second}");
+    ensure!(started.elapsed() < Duration::from_secs(10), "the second launch did not hand over and exit");
     Ok(())
 }
 
