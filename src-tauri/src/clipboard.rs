@@ -128,15 +128,14 @@ mod wayland {
         process::{Command, Stdio},
     };
 
-    /// A Wayland session with wl-copy installed.
+    /// A Wayland session with wl-copy on the PATH. Looked up, not run: this
+    /// is decided while the app starts.
     pub fn available() -> bool {
-        std::env::var_os("WAYLAND_DISPLAY").is_some_and(|display| !display.is_empty())
-            && Command::new("wl-copy")
-                .arg("--version")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|status| status.success())
+        let on_path = |program: &str| {
+            std::env::var_os("PATH")
+                .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+        };
+        std::env::var_os("WAYLAND_DISPLAY").is_some_and(|display| !display.is_empty()) && on_path("wl-copy")
     }
 
     pub fn set(text: &str) -> io::Result<()> {
