@@ -159,29 +159,34 @@ def tool_env(tool):
 
 def matched_kdf_args(work):
     """Keyhaven KDF settings whose key derivation costs what keepassxc-cli's `-t 100`
-    does. Each tool's unlock time minus its own start-up (a command that derives no
-    key) estimates its KDF alone, so start-up costs are not mistaken for KDF cost."""
+    does (AES-KDF there, argon2id here, so only time can be equal). Each tool's KDF
+    is a command that derives the key minus one that does the same without it, so
+    start-up is not mistaken for KDF. Memory is scaled at one iteration until the
+    two are within 5 %: whole iterations of 64 MiB are ~35 ms apart here."""
     probe = KeePassXC(work)
     probe.insert(["PROBE"], ["x"], work)
-    kp_open = median_ms(probe.ls()[0], stdin=probe.stdin, runs=7)
-    kp_kdf = kp_open - median_ms(["keepassxc-cli", "--version"], runs=7)
-    best = None
-    for iterations in range(1, 9):
-        vault = work / f"probe-{iterations}.sqlite"
+    kp_kdf = median_ms(probe.ls()[0], stdin=probe.stdin, runs=11) - median_ms(["keepassxc-cli", "--version"], runs=11)
+    best, memory = None, 64
+    for _ in range(6):
+        vault = work / f"probe-{memory}.sqlite"
         env = dict(os.environ, KEYHAVEN_VAULT=str(vault), KEYHAVEN_PASSPHRASE=PASSWORD)
-        run([KH, "init", "--kdf-memory-mib", "64", "--kdf-iterations", str(iterations)], env)
-        kdf = median_ms([KH, "unlock"], env, runs=7) - median_ms([KH, "info"], env, runs=7)
+        run([KH, "init", "--kdf-memory-mib", str(memory), "--kdf-iterations", "1"], env)
+        run([KH, "set", "PROBE"], env, stdin=b"x")
+        kdf = median_ms([KH, "get", "PROBE"], env, runs=11) - median_ms([KH, "ls"], env, runs=11)
         if best is None or abs(kdf - kp_kdf) < abs(best[1] - kp_kdf):
-            best = (iterations, kdf)
-    return ["--kdf-memory-mib", "64", "--kdf-iterations", str(best[0])], kp_kdf, best[1]
+            best = (memory, kdf)
+        if abs(kdf - kp_kdf) <= 0.05 * kp_kdf:
+            break
+        memory = max(8, min(1024, round(memory * kp_kdf / max(kdf, 1))))
+    return ["--kdf-memory-mib", str(best[0]), "--kdf-iterations", "1"], kp_kdf, best[1]
 
 
 def main():
     base = Path(os.environ["KEYHAVEN_BENCH_HOME"]) / "work"
     base.mkdir()
-    low_kdf, kp_unlock_ms, kh_unlock_ms = matched_kdf_args(base)
-    print(f"KDF cost without start-up: keepassxc-cli -t 100 {kp_unlock_ms:.0f} ms; "
-          f"keyhaven {' '.join(low_kdf)} {kh_unlock_ms:.0f} ms")
+    low_kdf, kp_kdf_ms, kh_kdf_ms = matched_kdf_args(base)
+    print(f"KDF alone: keepassxc-cli -t 100 {kp_kdf_ms:.0f} ms; "
+          f"keyhaven {' '.join(low_kdf)} {kh_kdf_ms:.0f} ms")
 
     rows = []
     for n in SIZES:
@@ -233,13 +238,24 @@ def main():
         ("keyhaven get at equal KDF is >= 10x faster than keepassxc-cli show", kp["get_ms"] / matched["get_ms"] >= 10,
          f"{kp['get_ms'] / matched['get_ms']:.1f}x"),
     ]
+    # At equal KDF cost the ratio cannot pass keepassxc's show over its KDF alone
+    # (a get that cost nothing else); without the KDF the engines compare directly.
+    engines = (kp["get_ms"] - kp_kdf_ms) / remembered["get_ms"]
+    notes = [
+        f"at equal KDF the ratio cannot pass keepassxc-cli show over its KDF alone = "
+        f"{kp['get_ms']:.0f} / {kp_kdf_ms:.0f} ms = {kp['get_ms'] / kp_kdf_ms:.1f}x",
+        f"without the KDF: keepassxc-cli show minus its KDF over keyhaven get with a remembered key = "
+        f"{kp['get_ms'] - kp_kdf_ms:.0f} / {remembered['get_ms']:.1f} ms = {engines:.0f}x",
+    ]
     print("\ntargets (this machine, this run):")
     for label, ok, figure in checks:
         print(f"  [{'met' if ok else 'MISSED'}] {label}: {figure}")
+    for note in notes:
+        print(f"  note: {note}")
     out = Path(os.environ.get("KEYHAVEN_BENCH_OUT", "bench-results"))
     out.mkdir(exist_ok=True)
-    (out / "vault.json").write_text(json.dumps(dict(rows=rows, unlock_ms=dict(keepassxc=kp_unlock_ms,
-                                                                                keyhaven=kh_unlock_ms)), indent=2))
+    (out / "vault.json").write_text(json.dumps(dict(rows=rows, kdf_ms=dict(keepassxc=kp_kdf_ms,
+                                                                                keyhaven=kh_kdf_ms)), indent=2))
 
 
 if __name__ == "__main__":
