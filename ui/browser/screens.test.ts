@@ -80,8 +80,24 @@ describe("secrets", () => {
     const rows = await page.getByRole("option").count();
     expect(rows).toBeGreaterThan(5);
     expect(rows).toBeLessThan(60);
-    await page.getByLabel("Search secrets").fill("secret_0999");
+    // Scrolled far down, a search starts again at the top, its first match selected.
+    const list = page.getByRole("listbox", { name: "Secret names" });
+    await list.evaluate((list) => (list.scrollTop = 200_000));
+    await list.getByRole("option", { name: "SECRET_04545" }).waitFor();
+    // The rows as the search leaves them, before any scroll event could come.
+    const names = await list.evaluate(async (list) => {
+      const field = document.querySelector<HTMLInputElement>('input[aria-label="Search secrets"]')!;
+      field.value = "secret_0999";
+      field.dispatchEvent(new Event("input", { bubbles: true }));
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+      return [...list.querySelectorAll('[role="option"]')].map(
+        (row) => row.textContent!.trim().split(/\s+/)[0],
+      );
+    });
+    expect(names).toEqual(Array.from({ length: 10 }, (_, i) => `SECRET_0999${i}`));
     await page.getByText("10 of 10000").waitFor();
+    await expect(list.evaluate((list) => list.scrollTop)).resolves.toBe(0);
+    await expect(list.getByRole("option", { selected: true }).innerText()).resolves.toContain("SECRET_09990");
     await page.getByLabel("Search secrets").fill("");
     await page.getByLabel("Rotation due").check();
     await page.getByText("1 of 10000").waitFor();
