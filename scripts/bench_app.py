@@ -139,7 +139,7 @@ def main():
         # A key comes at any moment of a frame: typed ones at a random one,
         # and, as the worst case, just after a frame was painted.
         updated, painted, worst = [], [], []
-        for query in ["secret_0", "secret_09", "secret_099", "secret_0999", "", "5", "55", "555", "", "value"] * 3:
+        for query in ["secret_0", "secret_09", "secret_099", "secret_0999", "", "5", "55", "555", "", "value"] * 10:
             for phase, into in (("Math.random()", painted), ("0", worst)):
                 times = script(session, f"""
                     const field = document.querySelector('input[aria-label="Search secrets"]');
@@ -172,16 +172,16 @@ def main():
         ("cold start to the list of 10,000 (s)", start_s, TARGETS["start_s"]),
         ("idle PSS after 10 s, app + WebKit (MiB)", pss, TARGETS["pss_mib"]),
         ("  WebKitGTK's MiniBrowser on about:blank, the same way", floor, None),
-        ("search: keystroke to DOM updated, 10,000 (ms, median of 60)", update_ms, TARGETS["search_ms"]),
-        ("search: keystroke to the next painted frame (ms, median of 30)", search_ms, TARGETS["search_ms"]),
-        ("  key just after a frame: a whole frame's wait (median of 30)", worst_ms, None),
+        ("search: keystroke to DOM updated, 10,000 (ms, median of 200)", update_ms, TARGETS["search_ms"]),
+        ("search: keystroke to the next painted frame (ms, median of 100)", search_ms, TARGETS["search_ms"]),
+        ("  key just after a frame: a whole frame's wait (median of 100)", worst_ms, None),
         ("release binary (MiB)", binary_mib, TARGETS["binary_mib"]),
     ]
     print("\nDesktop app (release, Xvfb)")
-    print(f"{'measure':<56} {'value':>8} {'target':>8}")
+    print(f"{'measure':<66} {'value':>8} {'target':>8}")
     for name, value, target in rows:
         mark = "" if target is None else "ok" if value <= target else "MISSED"
-        print(f"{name:<56} {value:>8.2f} {target or '':>8} {mark}")
+        print(f"{name:<66} {value:>8.2f} {target or '':>8} {mark}")
 
 
 if __name__ == "__main__":
