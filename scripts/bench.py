@@ -71,7 +71,7 @@ class Keyhaven:
         self.label, self.kdf_args, self.remember = label, kdf_args, remember
         self.vault = work / "vault.sqlite"
         self.env = dict(os.environ, KEYHAVEN_VAULT=str(self.vault), KEYHAVEN_PASSPHRASE=PASSWORD)
-        run([KH, "init", *kdf_args], self.env)
+        run([KH, "init", "--allow-weak", *kdf_args], self.env)
         if remember:
             run([KH, "unlock", "--remember"], self.env)
             self.env.pop("KEYHAVEN_PASSPHRASE")
@@ -170,7 +170,7 @@ def matched_kdf_args(work):
     for _ in range(6):
         vault = work / f"probe-{memory}.sqlite"
         env = dict(os.environ, KEYHAVEN_VAULT=str(vault), KEYHAVEN_PASSPHRASE=PASSWORD)
-        run([KH, "init", "--kdf-memory-mib", str(memory), "--kdf-iterations", "1"], env)
+        run([KH, "init", "--allow-weak", "--kdf-memory-mib", str(memory), "--kdf-iterations", "1"], env)
         run([KH, "set", "PROBE"], env, stdin=b"x")
         kdf = median_ms([KH, "get", "PROBE"], env, runs=11) - median_ms([KH, "ls"], env, runs=11)
         if best is None or abs(kdf - kp_kdf) < abs(best[1] - kp_kdf):

@@ -114,7 +114,7 @@ def main():
     vault = home / "vault.sqlite"
     env = dict(os.environ, KEYHAVEN_VAULT=str(vault), KEYHAVEN_PASSPHRASE="bench", XDG_CONFIG_HOME=str(home / "config"),
                XDG_DATA_HOME=str(home / "data"), WEBKIT_DISABLE_DMABUF_RENDERER="1")
-    run([KH, "init", "--kdf-memory-mib", "8", "--kdf-iterations", "1"], env=env)
+    run([KH, "init", "--allow-weak", "--kdf-memory-mib", "8", "--kdf-iterations", "1"], env=env)
     dotenv = home / "secrets.env"
     dotenv.write_text("".join(f"SECRET_{i:05}=value-{i}\n" for i in range(10_000)))
     run([KH, "import", str(dotenv)], env=env)

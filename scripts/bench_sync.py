@@ -52,7 +52,7 @@ def vault_with(work, kind, count):
     """A vault of `count` secrets with the emulator's `kind` listener as remote `bench`."""
     path = Path(work) / f"{kind}-{count}.sqlite"
     env = dict(os.environ, KEYHAVEN_VAULT=str(path), KEYHAVEN_PASSPHRASE="bench passphrase")
-    run([KH, "init", "--kdf-memory-mib", "8", "--kdf-iterations", "1"], env)
+    run([KH, "init", "--allow-weak", "--kdf-memory-mib", "8", "--kdf-iterations", "1"], env)
     dotenv = Path(work) / "values.env"
     dotenv.write_text("".join(f"SYNC_{i:05}={secrets.token_hex(12)}\n" for i in range(count)))
     run([KH, "import", str(dotenv)], env)
@@ -63,7 +63,7 @@ def vault_with(work, kind, count):
 def measure(emulator, work, kind):
     url = f"http://{emulator.addrs[kind]}"
     add = lambda env: run([KH, "remote", "add", "bench", "--kind", kind, "--url", url], env, TOKEN.encode())
-    sync = [KH, "sync", "bench"]
+    sync = [KH, "sync", "bench", "--yes"]
     figures = {}
 
     emulator.admin(kind, "POST", "reset")

@@ -186,6 +186,7 @@ export class FakeBackend {
         this.secrets.delete(String(args.name));
         return null;
       case "set_pinned": {
+        this.unlockedOrFail();
         const secret = this.secret(String(args.name));
         secret.meta = { ...secret.meta, pinned: Boolean(args.pinned) };
         return secret.meta;
@@ -193,6 +194,7 @@ export class FakeBackend {
       case "list_remotes":
         return this.remotes;
       case "add_remote": {
+        this.unlockedOrFail();
         const remote = args.remote as NewRemote;
         this.tokens.push(String(args.token));
         const info: RemoteInfo = {

@@ -31,7 +31,12 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Create a new vault
-    Init(KdfArgs),
+    Init {
+        #[command(flatten)]
+        kdf: KdfArgs,
+        #[command(flatten)]
+        weak: AllowWeak,
+    },
     /// Show the vault's file, key-derivation settings and counts (works locked)
     Info,
     /// Check the passphrase; with --remember, keep the key in the OS keyring
@@ -44,8 +49,19 @@ pub enum Command {
     Lock,
     /// Stop remembering the key on this device
     Forget,
-    /// Change the master passphrase (values are not re-encrypted)
-    Passwd(KdfArgs),
+    /// Change the master passphrase; with --rekey also re-encrypt every value to a new key
+    Passwd {
+        #[command(flatten)]
+        kdf: KdfArgs,
+        #[command(flatten)]
+        weak: AllowWeak,
+        /// Re-encrypt every version and remote token to a new key: use it when the old
+        /// passphrase, or a copy of the vault file, may be in someone else's hands
+        #[arg(long)]
+        rekey: bool,
+    },
+    /// Check every row of the vault file against its integrity tag
+    Verify,
     /// List secrets (metadata only; works locked)
     Ls {
         /// Show only names matching this glob (`*`, `?`) or, without wildcards, containing it
@@ -132,6 +148,13 @@ pub enum Command {
         /// Fetch values this device lacks, where the remote can reveal them (RunTools)
         #[arg(long)]
         pull: bool,
+        /// With --pull: also create names this vault has never had, without asking
+        /// (on a terminal Keyhaven asks; otherwise such names are left on the remote)
+        #[arg(long, requires = "pull")]
+        accept_new: bool,
+        /// Do not ask before the first sync with a remote sends it values
+        #[arg(long, short)]
+        yes: bool,
     },
     /// List the conflicts sync found (both sides changed)
     Conflicts,
@@ -247,6 +270,13 @@ pub struct KdfArgs {
     /// Argon2id iterations [default: calibrated to about 0.5-1 s, at least 3]
     #[arg(long, value_name = "N")]
     pub kdf_iterations: Option<u32>,
+}
+
+#[derive(Args)]
+pub struct AllowWeak {
+    /// Accept a passphrase the strength estimate calls weak (tests, throw-away vaults)
+    #[arg(long)]
+    pub allow_weak: bool,
 }
 
 #[derive(Args)]

@@ -1,6 +1,8 @@
 //! Where passphrases and values come from: `--passphrase-stdin` (first line),
 //! KEYHAVEN_PASSPHRASE, or a hidden prompt on a terminal; values from stdin when
 //! it is not a terminal, else a hidden prompt. Buffers are wiped after use.
+//! The passphrase variables are taken out of the process environment before
+//! anything else runs, so no child (`run`, a D-Bus helper) inherits them.
 
 use std::io::{IsTerminal, Read};
 
@@ -12,15 +14,60 @@ use zeroize::Zeroizing;
 /// Refuse stdin beyond this: no value or passphrase is anywhere near it.
 const STDIN_LIMIT: u64 = 1024 * 1024;
 
+/// The environment variables that may carry a passphrase.
+const PASSPHRASE_VAR: &str = "KEYHAVEN_PASSPHRASE";
+const NEW_PASSPHRASE_VAR: &str = "KEYHAVEN_NEW_PASSPHRASE";
+
+/// The passphrases the environment carried, read once and removed from it.
+pub struct PassphraseEnv {
+    passphrase: Option<SecretString>,
+    new_passphrase: Option<SecretString>,
+}
+
+impl PassphraseEnv {
+    /// Reads the passphrase variables and deletes them from this process's
+    /// environment. Call first thing in `main`, while no other thread exists.
+    #[allow(unsafe_code)]
+    pub fn take() -> Self {
+        let read = |var: &str| {
+            std::env::var_os(var).map(|value| SecretString::from(value.to_string_lossy().into_owned()))
+        };
+        let taken = Self { passphrase: read(PASSPHRASE_VAR), new_passphrase: read(NEW_PASSPHRASE_VAR) };
+        for var in [PASSPHRASE_VAR, NEW_PASSPHRASE_VAR] {
+            // SAFETY: called at the start of `main`, before any thread is
+            // spawned, so nothing reads or writes the environment meanwhile.
+            unsafe { std::env::remove_var(var) };
+        }
+        taken
+    }
+}
+
+/// Which new passphrase is asked for, and so which variable may hold it.
+#[derive(Clone, Copy)]
+pub enum NewPassphrase {
+    /// `init`: KEYHAVEN_PASSPHRASE.
+    Init,
+    /// `passwd`: KEYHAVEN_NEW_PASSPHRASE.
+    Change,
+}
+
 pub struct Input {
     passphrase_stdin: bool,
+    env: PassphraseEnv,
     stdin: Option<Zeroizing<Vec<u8>>>,
     offset: usize,
+    /// Every passphrase handed out, so `run` can mask them like values.
+    given: Vec<SecretString>,
 }
 
 impl Input {
-    pub fn new(passphrase_stdin: bool) -> Self {
-        Self { passphrase_stdin, stdin: None, offset: 0 }
+    pub fn new(passphrase_stdin: bool, env: PassphraseEnv) -> Self {
+        Self { passphrase_stdin, env, stdin: None, offset: 0, given: Vec::new() }
+    }
+
+    /// The passphrases read so far (to mask in a child's output).
+    pub fn passphrases_given(&self) -> &[SecretString] {
+        &self.given
     }
 
     pub fn stdin_is_terminal() -> bool {
@@ -64,24 +111,29 @@ impl Input {
 
     /// The master passphrase for unlocking. `Err(Locked)` when no source has one.
     pub fn passphrase(&mut self) -> Result<SecretString> {
-        if self.passphrase_stdin {
-            return text(self.stdin_line()?, "passphrase");
-        }
-        if let Some(pass) = env_secret("KEYHAVEN_PASSPHRASE") {
-            return Ok(pass);
-        }
-        if Self::stdin_is_terminal() {
-            return prompt("Passphrase: ");
-        }
-        Err(Error::Locked.into())
-    }
-
-    /// A new passphrase (init, passwd): from stdin's next line, `env_var`, or a
-    /// terminal prompt asked twice.
-    pub fn new_passphrase(&mut self, env_var: &str) -> Result<SecretString> {
         let pass = if self.passphrase_stdin {
             text(self.stdin_line()?, "passphrase")?
-        } else if let Some(pass) = env_secret(env_var) {
+        } else if let Some(pass) = self.env.passphrase.clone() {
+            pass
+        } else if Self::stdin_is_terminal() {
+            prompt("Passphrase: ")?
+        } else {
+            return Err(Error::Locked.into());
+        };
+        self.given.push(pass.clone());
+        Ok(pass)
+    }
+
+    /// A new passphrase (init, passwd): from stdin's next line, its variable,
+    /// or a terminal prompt asked twice.
+    pub fn new_passphrase(&mut self, which: NewPassphrase) -> Result<SecretString> {
+        let (from_env, env_var) = match which {
+            NewPassphrase::Init => (self.env.passphrase.clone(), PASSPHRASE_VAR),
+            NewPassphrase::Change => (self.env.new_passphrase.clone(), NEW_PASSPHRASE_VAR),
+        };
+        let pass = if self.passphrase_stdin {
+            text(self.stdin_line()?, "passphrase")?
+        } else if let Some(pass) = from_env {
             pass
         } else if Self::stdin_is_terminal() {
             let first = prompt("New passphrase: ")?;
@@ -95,9 +147,6 @@ impl Input {
                 "no passphrase given: set {env_var}, pass --passphrase-stdin, or run in a terminal"
             )));
         };
-        if pass.expose_secret().is_empty() {
-            return Err(crate::exit::invalid("the passphrase must not be empty"));
-        }
         Ok(pass)
     }
 
@@ -139,10 +188,6 @@ impl Input {
         }
         Ok(token)
     }
-}
-
-fn env_secret(var: &str) -> Option<SecretString> {
-    std::env::var(var).ok().map(SecretString::from)
 }
 
 fn prompt(label: &str) -> Result<SecretString> {

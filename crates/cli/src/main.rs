@@ -12,9 +12,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // First, while this is the only thread: nothing started later inherits them.
+    let passphrases = input::PassphraseEnv::take();
     let cli = cli::Cli::parse();
     init_logging();
-    match commands::dispatch(cli) {
+    match commands::dispatch(cli, passphrases) {
         Ok(code) => code,
         // A reader that went away (`keyhaven ls | head`) is not an error.
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,

@@ -12,6 +12,32 @@ fn init_refuses_to_overwrite_a_vault() {
 }
 
 #[test]
+fn a_weak_master_passphrase_is_refused_unless_allowed() {
+    let kh = Kh::empty();
+    let init = ["init", "--kdf-memory-mib", "1", "--kdf-iterations", "1"];
+    for weak in ["hunter2", "password1234", "Keyhaven2026"] {
+        let mut cmd = kh.cmd();
+        cmd.env("KEYHAVEN_PASSPHRASE", weak);
+        let out = kh.run_with(cmd, &init, None);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(6), "{weak}: {stderr}");
+        assert!(stderr.contains("this passphrase is weak") && stderr.contains("--allow-weak"), "{stderr}");
+        assert!(stderr.contains("cannot be recovered"), "{stderr}");
+        assert!(!stderr.contains(weak), "{stderr}");
+        assert!(!kh.vault.exists(), "a vault was created with {weak}");
+    }
+    let mut cmd = kh.cmd();
+    cmd.env("KEYHAVEN_PASSPHRASE", "hunter2");
+    let out = kh.run_with(cmd, &[&init[..], &["--allow-weak"]].concat(), None);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("warning: a weak passphrase"));
+
+    let mut cmd = kh.cmd();
+    cmd.env("KEYHAVEN_PASSPHRASE", "hunter2").env("KEYHAVEN_NEW_PASSPHRASE", "hunter3");
+    assert_eq!(kh.run_with(cmd, &["passwd"], None).status.code(), Some(6));
+}
+
+#[test]
 fn commands_on_a_missing_vault_say_how_to_create_one() {
     let kh = Kh::empty();
     let err = kh.fails(&["ls"], None, 4);
@@ -101,10 +127,14 @@ fn set_twice_is_refused_and_rotate_adds_versions() {
 fn rm_leaves_a_tombstone_and_purge_clears_it() {
     let kh = Kh::new();
     kh.ok(&["set", "OLD"], Some(b"x"));
-    kh.ok(&["rm", "OLD"], None);
+    let err = kh.fails(&["rm", "OLD"], None, 6);
+    assert!(err.contains("stdin is not a terminal; pass --yes"), "{err}");
+    kh.ok(&["get", "OLD"], None);
+    kh.ok(&["rm", "OLD", "--yes"], None);
     kh.fails(&["get", "OLD"], None, 4);
     assert!(kh.ok(&["ls", "--removed"], None).contains("OLD"));
-    kh.ok(&["purge"], None);
+    kh.fails(&["purge"], None, 6);
+    kh.ok(&["purge", "--yes"], None);
     assert!(!kh.ok(&["ls", "--removed"], None).contains("OLD"));
     kh.fails(&["rm", "OLD"], None, 4);
 }
@@ -174,13 +204,14 @@ fn passwd_changes_the_passphrase() {
     let kh = Kh::new();
     kh.ok(&["set", "A"], Some(b"a"));
     let mut cmd = kh.cmd();
-    cmd.env("KEYHAVEN_NEW_PASSPHRASE", "second passphrase");
+    cmd.env("KEYHAVEN_NEW_PASSPHRASE", "quartz-lantern-meadow-58-fjord");
     let out = kh.run_with(cmd, &["passwd"], None);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     kh.fails(&["get", "A"], None, 3);
     let mut cmd = kh.cmd();
     cmd.env_remove("KEYHAVEN_PASSPHRASE");
-    let out = kh.run_with(cmd, &["--passphrase-stdin", "get", "A"], Some(b"second passphrase\n"));
+    let out =
+        kh.run_with(cmd, &["--passphrase-stdin", "get", "A"], Some(b"quartz-lantern-meadow-58-fjord\n"));
     assert_eq!(String::from_utf8(out.stdout).unwrap(), "a");
 }
 

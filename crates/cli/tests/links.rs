@@ -76,6 +76,11 @@ fn intake_fills_from_the_vault_submits_and_says_what_is_left() {
     let err = kh.fails(&args, None, 10);
     assert!(err.contains("nothing to submit") && err.contains("2 item(s) still need configuration"), "{err}");
 
+    // Piped, without --yes: nobody confirmed, so nothing is sent.
+    let err = kh.fails(&[&args[..], &["--fill-from-vault"]].concat(), None, 6);
+    assert!(err.contains("pass --yes"), "{err}");
+    assert!(emulator.secrets(Kind::Runtype).is_empty());
+
     let err = kh.fails(&[&args[..], &["--fill-from-vault", "--yes"]].concat(), None, 10);
     assert!(err.contains("OPENAI_API_KEY: from the vault"), "{err}");
     assert!(

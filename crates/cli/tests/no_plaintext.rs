@@ -69,12 +69,15 @@ fn planted_values_never_appear_in_files_temp_dir_or_trace_logs() {
             Some(TOKEN.as_bytes()),
         );
         traced(&mut logs, &["remote", "test", kind.as_str()], None);
-        traced(&mut logs, &["sync", kind.as_str()], None);
+        traced(&mut logs, &["sync", kind.as_str(), "--yes"], None);
     }
     let pulled = random_values(1).remove(0);
     let body = serde_json::json!({ "name": "PULLED", "value": pulled });
     emulator.call(Kind::Runtools, "POST", "/v1/secrets", Some(body));
+    // Piped, a new name stays on the remote; --accept-new takes it.
     traced(&mut logs, &["sync", "runtools", "--pull"], None);
+    assert_eq!(kh.run(&["get", "PULLED"], None).status.code(), Some(4));
+    traced(&mut logs, &["sync", "runtools", "--pull", "--accept-new"], None);
     traced(&mut logs, &["remote", "ls"], None);
 
     let vault_dir = kh.vault.parent().unwrap();

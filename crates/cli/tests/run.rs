@@ -67,3 +67,40 @@ fn run_needs_the_vault_unlocked() {
     let out = kh.run_with(cmd, &["run", "--", "true"], None);
     assert_eq!(out.status.code(), Some(3));
 }
+
+#[test]
+fn the_master_passphrase_never_reaches_the_child() {
+    let kh = with_secrets();
+    // Even unmasked, the child's environment holds no passphrase variable.
+    let script = "env | grep -c PASSPHRASE || true; echo \"[$KEYHAVEN_PASSPHRASE]\"";
+    let mut cmd = kh.cmd();
+    cmd.env("KEYHAVEN_NEW_PASSPHRASE", "another planted passphrase");
+    let out = kh.run_with(cmd, &["run", "--no-masking", "--", "sh", "-c", script], None);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "0\n[]\n");
+
+    // Masked like a value when the child finds it some other way.
+    let out = kh.ok(&["run", "--", "echo", common::PASSPHRASE], None);
+    assert_eq!(out, "<concealed by keyhaven>\n");
+}
+
+#[test]
+fn names_that_make_shells_and_loaders_run_code_are_only_injected_when_named() {
+    let kh = with_secrets();
+    let hook = kh.path("hook.sh");
+    std::fs::write(&hook, "echo HOOK RAN\n").unwrap();
+    kh.ok(&["set", "BASH_ENV"], Some(hook.to_str().unwrap().as_bytes()));
+    kh.ok(&["set", "LD_PRELOAD"], Some(b"/tmp/evil.so"));
+    kh.ok(&["set", "NODE_OPTIONS"], Some(b"--require /tmp/evil.js"));
+
+    let out =
+        kh.run(&["run", "--no-masking", "--", "bash", "-c", "echo ${API_TOKEN}:${LD_PRELOAD:-unset}"], None);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "tok-1234567890:unset\n", "BASH_ENV's hook ran");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("left out BASH_ENV, LD_PRELOAD, NODE_OPTIONS"), "{stderr}");
+
+    // Named explicitly, the user gets what they asked for.
+    let out = kh.ok(&["run", "--no-masking", "--only", "BASH_ENV", "--", "bash", "-c", "true"], None);
+    assert_eq!(out, "HOOK RAN\n");
+}

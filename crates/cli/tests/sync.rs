@@ -85,7 +85,12 @@ fn sync_shows_its_plan_applies_it_and_leaves_conflicts_to_the_user() {
     assert!(plan.contains("+ API_KEY") && plan.contains("would do: 2 create"), "{plan}");
     assert!(emulator.secrets(Kind::Runloop).is_empty());
 
-    let out = kh.ok(&["sync"], None);
+    // The first sync with a remote sends values there: it says which, and asks.
+    let err = kh.fails(&["sync"], None, 6);
+    assert!(err.contains("First sync with dev: it changes 2 secret(s) there: API_KEY, DB_URL"), "{err}");
+    assert!(err.contains("pass --yes"), "{err}");
+    assert!(emulator.secrets(Kind::Runloop).is_empty(), "sent without a yes");
+    let out = kh.ok(&["sync", "--yes"], None);
     assert!(out.contains("did: 2 create"), "{out}");
     assert!(kh.ok(&["sync"], None).contains("already in sync"));
 
@@ -131,12 +136,12 @@ fn an_offline_sync_queues_its_writes_and_the_next_one_replays_them() {
     kh.ok(&["set", "queued_secret"], Some(b"queued-value"));
     emulator.stop();
 
-    let err = kh.fails(&["sync"], None, 9);
+    let err = kh.fails(&["sync", "--yes"], None, 9);
     assert!(err.contains("outbox"), "{err}");
     assert_eq!(remotes(&kh)[0]["pending"], 1);
 
     emulator.restart();
-    kh.ok(&["sync"], None);
+    kh.ok(&["sync", "--yes"], None);
     assert_eq!(remotes(&kh)[0]["pending"], 0);
     let tools = emulator.secrets(Kind::Runtools);
     assert_eq!(tools.len(), 1);

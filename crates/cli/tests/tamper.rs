@@ -29,7 +29,7 @@ fn a_flipped_ciphertext_byte_fails_only_that_secret() {
     drop(conn);
 
     let err = kh.fails(&["get", "B"], None, 7);
-    assert!(err.contains("B (version 1) failed its integrity check"), "{err}");
+    assert!(err.contains("version 1 of B failed its integrity check"), "{err}");
     assert_eq!(kh.ok(&["get", "A"], None), "A-value");
     assert_eq!(kh.ok(&["get", "C"], None), "C-value");
 }
@@ -79,4 +79,43 @@ fn a_vault_from_a_newer_version_is_refused_untouched() {
     let err = kh.fails(&["ls"], None, 8);
     assert!(err.contains("newer Keyhaven"), "{err}");
     assert_eq!(std::fs::read(&kh.vault).unwrap(), before);
+}
+
+#[test]
+fn a_remote_url_rewritten_in_the_file_is_exit_7_and_the_new_host_hears_nothing() {
+    let kh = Kh::new();
+    kh.ok(
+        &["remote", "add", "prod", "--kind", "runloop", "--url", "https://api.runloop.ai"],
+        Some(b"tok-planted"),
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let hostile = format!("http://{}/", listener.local_addr().unwrap());
+    let conn = rusqlite::Connection::open(&kh.vault).unwrap();
+    conn.execute("UPDATE remotes SET url = ?1", [&hostile]).unwrap();
+    drop(conn);
+
+    let err = kh.fails(&["sync", "prod", "--yes"], None, 7);
+    assert!(err.contains("the settings of remote prod"), "{err}");
+    assert!(err.contains("altered outside Keyhaven"), "{err}");
+    assert!(listener.accept().is_err(), "the rewritten URL was contacted");
+    let err = kh.fails(&["verify"], None, 7);
+    assert!(err.contains("remote prod"), "{err}");
+}
+
+#[test]
+fn passwd_rekey_keeps_every_value_under_a_new_key() {
+    let kh = Kh::new();
+    kh.ok(&["set", "A"], Some(b"a-value"));
+    kh.ok(&["rotate", "A"], Some(b"a-value-2"));
+    let mut cmd = kh.cmd();
+    cmd.env("KEYHAVEN_NEW_PASSPHRASE", "velvet-harbor-quince-907-tundra");
+    let out = kh.run_with(cmd, &["passwd", "--rekey"], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2 versions and every remote token re-encrypted"));
+    let mut cmd = kh.cmd();
+    cmd.env("KEYHAVEN_PASSPHRASE", "velvet-harbor-quince-907-tundra");
+    let out = kh.run_with(cmd, &["get", "A"], None);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "a-value-2");
+    kh.fails(&["get", "A"], None, 3);
 }

@@ -24,6 +24,14 @@ pub enum Error {
     WrongPassphrase,
 
     #[error(
+        "this passphrase is weak (strength {score} of 4, {chars} characters; at least 3 and 12 are needed){}. \
+         The whole vault rests on it and a forgotten one cannot be recovered: choose a longer one \
+         (four or more unrelated words work well), or pass --allow-weak to use it anyway",
+        advice.as_ref().map(|a| format!(": {a}")).unwrap_or_default()
+    )]
+    WeakPassphrase { score: u8, chars: usize, advice: Option<String> },
+
+    #[error(
         "vault is locked: run `keyhaven unlock --remember`, set KEYHAVEN_PASSPHRASE or pass --passphrase-stdin"
     )]
     Locked,
@@ -32,6 +40,12 @@ pub enum Error {
         "{name} (version {version}) failed its integrity check: the stored ciphertext was altered or damaged"
     )]
     Integrity { name: String, version: u32 },
+
+    #[error(
+        "the vault file was altered outside Keyhaven: {0} failed its integrity check, so it was not used. \
+         Restore the vault file from a backup; what still checks out stays readable"
+    )]
+    Tampered(String),
 
     #[error("{} is not a Keyhaven vault: {reason}", path.display())]
     NotAVault { path: PathBuf, reason: String },
@@ -110,7 +124,9 @@ pub enum ErrorKind {
 impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Invalid { .. } | Error::EnvFile { .. } => ErrorKind::InvalidInput,
+            Error::Invalid { .. } | Error::EnvFile { .. } | Error::WeakPassphrase { .. } => {
+                ErrorKind::InvalidInput
+            }
             Error::NotFound(_)
             | Error::VersionNotFound { .. }
             | Error::NoVault(_)
@@ -123,7 +139,8 @@ impl Error {
             Error::Integrity { .. }
             | Error::NotAVault { .. }
             | Error::Corrupt { .. }
-            | Error::TokenIntegrity(_) => ErrorKind::Corrupt,
+            | Error::TokenIntegrity(_)
+            | Error::Tampered(_) => ErrorKind::Corrupt,
             Error::Remote(_) => ErrorKind::Remote,
             Error::TooNew { .. } => ErrorKind::Incompatible,
             _ => ErrorKind::Other,

@@ -17,6 +17,7 @@ use crate::{
         runtype::{Manifest, ManifestItem, Runtype, Source, SubmitValue},
     },
     secret::SecretFields,
+    text,
     vault::Access,
 };
 
@@ -78,7 +79,25 @@ pub fn submit(
         });
     }
     match api.intake_submit(source, &items, return_url) {
-        Ok(result) => Ok(Submitted::Done(result.manifest)),
+        Ok(result) => {
+            // The reply may not rename what was sent: values are kept under the
+            // names the user saw, so a reply that disagrees is refused whole.
+            for sent in &items {
+                let renamed = result.manifest.items.iter().find(|item| item.item_id == sent.item_id);
+                if let Some(item) = renamed.filter(|item| item.secret_key != sent.key) {
+                    return Err(RemoteError::new(
+                        Failure::BadReply,
+                        format!(
+                            "the reply names item {} {}, but it was submitted as {}; nothing was kept in the vault",
+                            text::printable(&sent.item_id),
+                            text::printable(&item.secret_key),
+                            sent.key
+                        ),
+                    ));
+                }
+            }
+            Ok(Submitted::Done(result.manifest))
+        }
         Err(err) if err.kind == Failure::Conflict => {
             let fresh = api.intake_manifest(source, return_url)?;
             let changes = changes(manifest, &fresh);
@@ -114,14 +133,16 @@ pub fn changes(before: &Manifest, after: &Manifest) -> Vec<String> {
 
 /// Keeps submitted values in the vault: a new secret, or a new version when
 /// the vault's differs. Names the vault cannot hold are skipped and returned.
+/// `form` is the form as shown and submitted, never the server's reply: the
+/// names come from what the user saw.
 pub fn keep_in_vault(
     vault: &mut UnlockedVault,
-    manifest: &Manifest,
+    form: &Manifest,
     values: &[(String, SecretString)],
 ) -> Result<Vec<String>> {
     let mut skipped = Vec::new();
     for (item_id, value) in values {
-        let Some(item) = manifest.items.iter().find(|item| &item.item_id == item_id) else { continue };
+        let Some(item) = form.items.iter().find(|item| &item.item_id == item_id) else { continue };
         let Ok(name) = SecretName::parse(&item.secret_key) else {
             skipped.push(item.secret_key.clone());
             continue;

@@ -8,9 +8,11 @@ pub mod envfile;
 pub mod error;
 pub mod intake;
 pub mod link;
+pub mod passphrase;
 pub mod remote;
 pub mod secret;
 pub mod sync;
+pub mod text;
 pub mod vault;
 
 pub use error::{Error, ErrorKind, Result};

@@ -205,3 +205,77 @@ fn only_the_remotes_own_site_is_offered_and_an_expired_handoff_never() {
         (false, true)
     );
 }
+
+/// A form as the user saw it: one item, OpenAI's key.
+fn openai_form() -> remote::runtype::Manifest {
+    serde_json::from_value(json!({
+        "source": {"type": "manual", "key": "onboarding"},
+        "title": "Connect",
+        "items": [{"itemId": "item-openai", "secretKey": "OPENAI_API_KEY", "status": "needs_configuration"}],
+        "configurationStatus": "needs_configuration",
+        "pendingConfigurationCount": 1
+    }))
+    .unwrap()
+}
+
+fn submit_reply(key: &str) -> &'static str {
+    let body = json!({"success": true, "manifest": {
+        "source": {"type": "manual", "key": "onboarding"},
+        "title": "Connect",
+        "items": [{"itemId": "item-openai", "secretKey": key, "status": "configured"}],
+        "configurationStatus": "configured",
+        "pendingConfigurationCount": 0
+    }});
+    common::canned::reply("200 OK", &body.to_string())
+}
+
+#[test]
+fn a_reply_that_renames_a_submitted_item_is_refused_and_nothing_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut vault =
+        Vault::create(&dir.path().join("v.sqlite"), &"pw".into(), KdfParams::custom(8, 1).unwrap()).unwrap();
+    vault.set(&name("GITHUB_TOKEN"), &"ghp-own-value-123".into(), &SecretFields::default()).unwrap();
+    let form = openai_form();
+    let values = vec![("item-openai".to_owned(), SecretString::from("sk-openai-value-456"))];
+    let source = intake::source(&Intake {
+        remote: "rt".into(),
+        source: SourceKind::Manual,
+        key: Some("onboarding".into()),
+        keys: vec![],
+        product_id: None,
+        return_url: None,
+    });
+    let connect = |url: &str| {
+        let config = RemoteConfig::new("rt", Kind::Runtype, url, None).unwrap();
+        remote::connect_runtype(&config, TOKEN.into(), remote::default_policy()).unwrap()
+    };
+
+    // The server answers that item-openai is GITHUB_TOKEN.
+    let (url, _) = common::canned::canned(vec![submit_reply("GITHUB_TOKEN")]);
+    let err = intake::submit(&connect(&url), &source, &form, &values, None).err().unwrap();
+    assert!(err.message.contains("names item item-openai GITHUB_TOKEN"), "{}", err.message);
+    assert!(!err.message.contains("sk-openai-value-456"));
+    assert_eq!(
+        vault.reveal(&name("GITHUB_TOKEN"), Access::Reveal).unwrap().expose_secret(),
+        "ghp-own-value-123"
+    );
+
+    // An honest reply: the value is kept under the name the form showed.
+    let (url, _) = common::canned::canned(vec![submit_reply("OPENAI_API_KEY")]);
+    let Submitted::Done(_) = intake::submit(&connect(&url), &source, &form, &values, None).unwrap() else {
+        panic!("submitted")
+    };
+    intake::keep_in_vault(&mut vault, &form, &values).unwrap();
+    assert_eq!(
+        vault.reveal(&name("OPENAI_API_KEY"), Access::Reveal).unwrap().expose_secret(),
+        "sk-openai-value-456"
+    );
+    assert_eq!(
+        vault.reveal(&name("GITHUB_TOKEN"), Access::Reveal).unwrap().expose_secret(),
+        "ghp-own-value-123"
+    );
+}
+
+fn name(text: &str) -> SecretName {
+    SecretName::parse(text).unwrap()
+}

@@ -5,13 +5,14 @@
 mod common;
 
 use std::{
-    io::{BufRead, BufReader, Read, Write},
     net::TcpListener,
-    sync::mpsc,
     time::{Duration, Instant},
 };
 
-use common::emulator::{Emulator, TOKEN};
+use common::{
+    canned::{Seen, canned, reply, reply_with},
+    emulator::{Emulator, TOKEN},
+};
 use keyhaven_core::remote::{
     self, Failure, Kind, RemoteConfig, RemoteSecret, RetryPolicy, SecretsApi,
     runtype::{Source, SubmitValue},
@@ -23,6 +24,7 @@ const QUICK: RetryPolicy = RetryPolicy {
     base_delay: Duration::from_millis(1),
     max_delay: Duration::from_millis(5),
     timeout: Duration::from_secs(5),
+    deadline: Duration::from_secs(30),
 };
 
 fn runtype(emulator: &Emulator) -> remote::runtype::Runtype {
@@ -72,65 +74,9 @@ fn runtype_check_setup_url_and_intake() {
     assert!(err.message.contains("8 to 10,000"), "{}", err.message);
 }
 
-/// One request as the canned server saw it.
-#[derive(Debug)]
-struct Seen {
-    line: String,
-    request_id: Option<String>,
-}
-
-/// Answers the connections it gets with `responses`, in order, and reports
-/// what it was asked.
-fn canned(responses: Vec<&'static str>) -> (String, mpsc::Receiver<Seen>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (sender, seen) = mpsc::channel();
-    std::thread::spawn(move || {
-        for (stream, response) in listener.incoming().zip(responses) {
-            let mut stream = stream.unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let (mut length, mut first, mut request_id) = (0, String::new(), None);
-            loop {
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                let lower = line.to_ascii_lowercase();
-                if let Some(value) = lower.strip_prefix("content-length:") {
-                    length = value.trim().parse().unwrap();
-                }
-                if let Some(value) = lower.strip_prefix("x-request-id:") {
-                    request_id = Some(value.trim().to_owned());
-                }
-                if first.is_empty() {
-                    first = line.trim().to_owned();
-                }
-                if line == "\r\n" || line.is_empty() {
-                    break;
-                }
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
-            stream.write_all(response.as_bytes()).unwrap();
-            let _ = sender.send(Seen { line: first, request_id });
-        }
-    });
-    (url, seen)
-}
-
 fn client(kind: Kind, url: &str, token: &str) -> Box<dyn SecretsApi> {
     let config = RemoteConfig::new("canned", kind, url, None).unwrap();
     remote::connect(&config, SecretString::from(token.to_owned()), QUICK).unwrap()
-}
-
-fn reply(status: &str, body: &str) -> &'static str {
-    reply_with(status, "", body)
-}
-
-fn reply_with(status: &str, headers: &str, body: &str) -> &'static str {
-    let text = format!(
-        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n{headers}\r\n{body}",
-        body.len()
-    );
-    Box::leak(text.into_boxed_str())
 }
 
 #[test]
@@ -197,4 +143,34 @@ fn retries_honour_retry_after_reuse_the_request_id_and_look_before_creating_agai
     );
     let ids: Vec<Option<&str>> = seen.iter().map(|s| s.request_id.as_deref()).collect();
     assert_eq!(ids, [Some("req-42"), Some("req-42"), None, Some("req-42")]);
+}
+
+#[test]
+fn a_remote_asking_to_wait_too_long_fails_at_once_and_no_header_can_panic() {
+    let hostile = [
+        reply_with("503 Service Unavailable", "retry-after: 100000\r\n", "{}"),
+        reply_with("429 Too Many Requests", "retry-after-ms: 1e30\r\n", "{}"),
+        reply_with("503 Service Unavailable", "retry-after-ms: 1e308\r\n", "{}"),
+    ];
+    for response in hostile {
+        let (url, seen) = canned(vec![response, reply("200 OK", "{}")]);
+        let started = Instant::now();
+        let err = client(Kind::Runtype, &url, "t").ping().unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(5), "waited {:?}", started.elapsed());
+        assert!(err.message.contains("asked to wait more than 60 s"), "{}", err.message);
+        assert_eq!(seen.iter().take(1).count(), 1, "one request, no retry");
+    }
+}
+
+#[test]
+fn retries_stop_at_the_calls_deadline() {
+    let policy = RetryPolicy { attempts: 100, deadline: Duration::from_millis(1500), ..QUICK };
+    let busy = reply_with("503 Service Unavailable", "retry-after: 1\r\n", "{}");
+    let (url, _) = canned(vec![busy; 100]);
+    let config = RemoteConfig::new("canned", Kind::Runtype, &url, None).unwrap();
+    let api = remote::connect(&config, SecretString::from("t".to_owned()), policy).unwrap();
+    let started = Instant::now();
+    let err = api.ping().unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(3), "took {:?}", started.elapsed());
+    assert_eq!(err.kind, Failure::Unavailable);
 }

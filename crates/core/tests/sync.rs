@@ -23,6 +23,7 @@ const FAST: RetryPolicy = RetryPolicy {
     base_delay: Duration::from_millis(5),
     max_delay: Duration::from_millis(100),
     timeout: Duration::from_secs(10),
+    deadline: Duration::from_secs(60),
 };
 
 struct Setup {
@@ -56,7 +57,7 @@ impl Setup {
 
     fn sync(&mut self, options: SyncOptions) -> SyncReport {
         let api = self.api();
-        sync::sync(&mut self.vault, "r", api.as_ref(), options, &mut |_, _| {}).unwrap()
+        sync::sync(&mut self.vault, "r", api.as_ref(), &options, &mut |_, _| {}).unwrap()
     }
 
     fn set(&mut self, secret: &str, text: &str) {
@@ -193,10 +194,18 @@ fn pushes_new_secrets_and_rotations_and_records_remote_only_ones() {
         assert_eq!(s.local("BETA").unwrap(), value("b1").expose_secret(), "{kind}: the local value stays");
         assert!(s.sync(SyncOptions::default()).steps.is_empty(), "{kind}");
 
-        // Where the dialect can reveal, --pull fetches what this device lacks.
+        // Where the dialect can reveal, --pull fetches what this device lacks,
+        // but a name new to this vault only with the user's yes: the remote
+        // picks names, and some (BASH_ENV) run code.
         let report = s.sync(SyncOptions { pull: true, ..Default::default() });
         if kind.capabilities().can_reveal {
-            assert_eq!(kinds_of(&report), pairs(&[("BETA", "pull"), ("GAMMA", "pull")]), "{kind}");
+            assert_eq!(kinds_of(&report), pairs(&[("BETA", "pull")]), "{kind}");
+            assert_eq!(report.new_names, [name("GAMMA")]);
+            assert!(report.warnings.iter().any(|w| w.contains("not pulled from r: GAMMA")), "{report:?}");
+            assert!(s.local("GAMMA").is_none(), "a new name was pulled without a yes");
+            let accept = sync::AcceptNew::Names([name("GAMMA")].into());
+            let report = s.sync(SyncOptions { pull: true, accept_new: accept, ..Default::default() });
+            assert_eq!(kinds_of(&report), pairs(&[("GAMMA", "pull")]), "{kind}");
             assert_eq!(s.local("GAMMA").unwrap(), value("g1").expose_secret());
             assert_eq!(s.local("BETA").unwrap(), value("b2").expose_secret());
             assert!(sync::not_on_device(&s.vault).unwrap().is_empty());

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use keyhaven_core::{
     SecretName,
     remote::RemoteSecret,
-    sync::plan::{self, Action, Base, Entry, Local, Options, Step},
+    sync::plan::{self, AcceptNew, Action, Base, Entry, Local, Options, Step},
 };
 use proptest::prelude::*;
 
@@ -197,7 +197,8 @@ proptest! {
                     world.remote.remove(NAMES[n]);
                 }
                 Event::Sync { prune, pull, can_reveal } => {
-                    let options = Options { prune, pull, can_reveal, listing_complete: true };
+                    let options =
+                        Options { prune, pull, can_reveal, listing_complete: true, accept_new: Some(&AcceptNew::All) };
                     let before: Vec<_> = NAMES
                         .iter()
                         .map(|n| (changed(&world, n), world.local_value(n), world.remote_value(n)))

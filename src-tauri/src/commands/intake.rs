@@ -179,7 +179,7 @@ pub async fn submit_intake(
         match submitted {
             Submitted::Done(now) => {
                 let skipped = if keep {
-                    intake::keep_in_vault(session.unlocked()?, &now, &values)?
+                    intake::keep_in_vault(session.unlocked()?, &manifest, &values)?
                 } else {
                     Vec::new()
                 };

@@ -112,7 +112,7 @@ pub fn list_remotes(state: State<'_, AppState>) -> CommandResult<Vec<RemoteInfo>
     Ok(session(&state).vault()?.remotes()?)
 }
 
-/// Adds a remote; its token is encrypted to the vault's key (works locked).
+/// Adds a remote: its token encrypted to the vault's key, its row tagged (needs the key).
 #[tauri::command(async)]
 pub fn add_remote(state: State<'_, AppState>, remote: NewRemote, token: String) -> CommandResult<RemoteInfo> {
     let token = SecretString::from(token);
@@ -122,7 +122,7 @@ pub fn add_remote(state: State<'_, AppState>, remote: NewRemote, token: String) 
     let scope = remote.scope.as_deref().filter(|s| !s.is_empty()).map(str::parse).transpose()?;
     let config = RemoteConfig::new(remote.name.trim(), remote.kind.parse()?, remote.url.trim(), scope)?;
     let mut session = session(&state);
-    let vault = session.vault_mut()?;
+    let vault = session.unlocked()?;
     vault.add_remote(&config, &token)?;
     Ok(vault.remote(&config.name)?)
 }
@@ -153,7 +153,9 @@ pub async fn sync_remotes(
     prune: bool,
     pull: bool,
 ) -> CommandResult<Vec<SyncSummary>> {
-    let options = SyncOptions { dry_run: false, prune, pull };
+    // Names new to this vault are not pulled from the app yet: they show as the
+    // remote's until a list to tick them lands (CLI: `sync --pull --accept-new`).
+    let options = SyncOptions { dry_run: false, prune, pull, accept_new: Default::default() };
     blocking(app, move |app| {
         let state = app.state::<AppState>();
         let mut session = session(&state);
@@ -174,7 +176,7 @@ pub async fn sync_remotes(
                     let _ = app.emit(SYNC_PROGRESS, SyncProgress { remote: remote.clone(), done, total });
                 }
             };
-            let report = sync::sync(vault, &remote, api.as_ref(), options, &mut progress)?;
+            let report = sync::sync(vault, &remote, api.as_ref(), &options, &mut progress)?;
             summaries.push(SyncSummary::from(&report));
         }
         drop(session);

@@ -116,7 +116,8 @@ pub fn remove_secret(state: State<'_, AppState>, name: String) -> CommandResult<
     Ok(session(&state).unlocked()?.remove(&self::name(&name)?)?)
 }
 
-/// Pins or unpins a secret (the tray offers pinned ones); works locked.
+/// Pins or unpins a secret (the tray offers pinned ones). The pin is part of
+/// the secret's tagged row, so this needs the key.
 #[tauri::command(async)]
 pub fn set_pinned(
     app: AppHandle,
@@ -124,7 +125,7 @@ pub fn set_pinned(
     name: String,
     pinned: bool,
 ) -> CommandResult<SecretMeta> {
-    let meta = session(&state).vault()?.set_pinned(&self::name(&name)?, pinned)?;
+    let meta = session(&state).unlocked()?.set_pinned(&self::name(&name)?, pinned)?;
     let _ = tray::refresh(&app);
     Ok(meta)
 }

@@ -7,6 +7,7 @@ use keyhaven_core::{
     intake::{self, Next, Submitted},
     link::{self, Action, Intake},
     remote::{RemoteConfig, runtype::Manifest},
+    text::printable,
 };
 use secrecy::SecretString;
 
@@ -53,7 +54,7 @@ pub fn setup_url(ctx: &mut Context, remote: &str, keys: &[String]) -> Result<()>
             if !link::may_open(url, &config) {
                 eprintln!("warning: this URL is not on {remote}'s own site; check it before opening it");
             }
-            println!("{url}");
+            println!("{}", printable(url));
         }
         None => eprintln!("no setup URL: nothing is missing"),
     }
@@ -120,7 +121,7 @@ pub fn intake(ctx: &mut Context, request: &Intake, options: IntakeOptions) -> Re
     let mut values: Vec<(String, SecretString)> = Vec::new();
     for item in manifest.items.iter().filter(|item| item.status != intake::CONFIGURED) {
         if fillable.contains(&item.item_id) {
-            eprintln!("  {}: from the vault", item.secret_key);
+            eprintln!("  {}: from the vault", printable(&item.secret_key));
             values.push((item.item_id.clone(), intake::value_from_vault(&mut vault, item)?));
         } else if let Some(value) = ctx.input.optional_value(&item.secret_key)? {
             values.push((item.item_id.clone(), value));
@@ -141,8 +142,11 @@ pub fn intake(ctx: &mut Context, request: &Intake, options: IntakeOptions) -> Re
     {
         Submitted::Done(now) => {
             if options.store {
-                for skipped in intake::keep_in_vault(&mut vault, &now, &values)? {
-                    eprintln!("warning: {skipped} is not a valid name here; not kept in the vault");
+                for skipped in intake::keep_in_vault(&mut vault, &manifest, &values)? {
+                    eprintln!(
+                        "warning: {} is not a valid name here; not kept in the vault",
+                        printable(&skipped)
+                    );
                 }
             }
             eprintln!("submitted {} value(s)", values.len());
@@ -152,7 +156,7 @@ pub fn intake(ctx: &mut Context, request: &Intake, options: IntakeOptions) -> Re
         Submitted::Changed { manifest: now, changes } => {
             eprintln!("the form changed since it was shown; nothing was submitted:");
             for change in &changes {
-                eprintln!("  {change}");
+                eprintln!("  {}", printable(change));
             }
             show_form(&now);
             Err(exit::Failure(
@@ -164,20 +168,22 @@ pub fn intake(ctx: &mut Context, request: &Intake, options: IntakeOptions) -> Re
     }
 }
 
+/// The form as the remote sent it; every string of it through
+/// `text::printable`, so a title cannot carry terminal escape sequences.
 fn show_form(manifest: &Manifest) {
-    eprintln!("{}", manifest.title);
+    eprintln!("{}", printable(&manifest.title));
     if let Some(description) = &manifest.description {
-        eprintln!("{description}");
+        eprintln!("{}", printable(description));
     }
     let rows: Vec<Vec<String>> = manifest
         .items
         .iter()
         .map(|item| {
             vec![
-                item.secret_key.clone(),
-                item.status.clone(),
+                printable(&item.secret_key),
+                printable(&item.status),
                 if item.required.unwrap_or(false) { "required".into() } else { String::new() },
-                item.display_name.clone().unwrap_or_default(),
+                printable(item.display_name.as_deref().unwrap_or_default()),
             ]
         })
         .collect();
@@ -194,8 +200,8 @@ fn finish(manifest: &Manifest, config: &RemoteConfig) -> Result<()> {
         };
         match next.expired {
             Some(at) => eprintln!("the handoff expired at {at}; not offered"),
-            None if next.openable => eprintln!("{what}: {}", next.url),
-            None => eprintln!("{what}: {} (not on the remote's site: check it first)", next.url),
+            None if next.openable => eprintln!("{what}: {}", printable(&next.url)),
+            None => eprintln!("{what}: {} (not on the remote's site: check it first)", printable(&next.url)),
         }
     }
     match manifest.pending_configuration_count {

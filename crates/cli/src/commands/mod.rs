@@ -19,7 +19,7 @@ use keyhaven_core::link::{Intake, SourceKind};
 use self::links::IntakeOptions;
 use crate::{
     cli::{Cli, Command, IntakeSource},
-    input::Input,
+    input::{Input, PassphraseEnv},
 };
 
 /// What every command needs: where the vault is, how to print, how to read input.
@@ -54,10 +54,13 @@ impl Context {
         Ok(self.open()?.unlock(&passphrase)?)
     }
 
-    /// Asks "question [y/N]" on a terminal; without one, the answer is yes.
+    /// Asks "question [y/N]" on a terminal. Without one nobody can answer, so
+    /// it refuses: scripts say `--yes`.
     pub fn confirm(&self, question: &str) -> Result<bool> {
         if !std::io::stdin().is_terminal() {
-            return Ok(true);
+            return Err(crate::exit::invalid(format!(
+                "{question} needs an answer and stdin is not a terminal; pass --yes to confirm"
+            )));
         }
         eprint!("{question} [y/N] ");
         let mut answer = String::new();
@@ -66,19 +69,21 @@ impl Context {
     }
 }
 
-pub fn dispatch(cli: Cli) -> Result<ExitCode> {
+pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
     let vault_path = match cli.vault {
         Some(path) => path,
         None => Vault::default_path().context("no home directory: pass --vault or set KEYHAVEN_VAULT")?,
     };
-    let mut ctx = Context { vault_path, json: cli.json, input: Input::new(cli.passphrase_stdin) };
+    let mut ctx =
+        Context { vault_path, json: cli.json, input: Input::new(cli.passphrase_stdin, passphrases) };
     match cli.command {
-        Command::Init(kdf) => vault::init(&mut ctx, kdf),
+        Command::Init { kdf, weak } => vault::init(&mut ctx, kdf, weak.allow_weak),
         Command::Info => vault::info(&ctx),
         Command::Unlock { remember } => vault::unlock(&mut ctx, remember),
         Command::Lock => vault::lock(&ctx, false),
         Command::Forget => vault::lock(&ctx, true),
-        Command::Passwd(kdf) => vault::passwd(&mut ctx, kdf),
+        Command::Passwd { kdf, weak, rekey } => vault::passwd(&mut ctx, kdf, weak.allow_weak, rekey),
+        Command::Verify => vault::verify(&mut ctx),
         Command::Ls { pattern, removed } => secrets::ls(&ctx, pattern.as_deref(), removed),
         Command::Get { name } => secrets::get(&mut ctx, &name),
         Command::Set { name, fields, generate } => secrets::set(&mut ctx, &name, fields, generate.generate),
@@ -89,8 +94,14 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Rollback { name, version } => secrets::rollback(&mut ctx, &name, version),
         Command::Log { limit } => secrets::log(&ctx, limit),
         Command::Remote { command } => remote::dispatch(&mut ctx, command),
-        Command::Sync { remote, dry_run, prune, pull } => {
-            sync::sync(&mut ctx, remote.as_deref(), keyhaven_core::sync::SyncOptions { dry_run, prune, pull })
+        Command::Sync { remote, dry_run, prune, pull, accept_new, yes } => {
+            let accept_new = if accept_new {
+                keyhaven_core::sync::AcceptNew::All
+            } else {
+                keyhaven_core::sync::AcceptNew::None
+            };
+            let options = keyhaven_core::sync::SyncOptions { dry_run, prune, pull, accept_new };
+            sync::sync(&mut ctx, remote.as_deref(), options, yes)
         }
         Command::Conflicts => sync::conflicts(&ctx),
         Command::Check { remote, keys } => links::check(&mut ctx, &remote, &keys),

@@ -29,8 +29,9 @@ fn add(ctx: &mut Context, name: &str, kind: RemoteKind, url: &str, scope: Option
         RemoteScope::Org => Scope::Org,
     });
     let config = RemoteConfig::new(name, kind, url, scope)?;
-    // Adding needs only the vault's public key: it works locked.
-    let mut vault = ctx.open()?;
+    // The remote's row is tagged with the vault key, so adding one unlocks
+    // (first: with --passphrase-stdin the passphrase is stdin's first line).
+    let mut vault = ctx.unlocked()?;
     let token = ctx.input.token(name)?;
     vault.add_remote(&config, &token)?;
     let mode = remote::token_mode(&token).map(|mode| format!(" with a {mode} key")).unwrap_or_default();

@@ -1,5 +1,7 @@
 //! `run`: a command with secrets in its environment; values in its output are
-//! masked unless --no-masking; its exit code is passed through.
+//! masked unless --no-masking; its exit code is passed through. Names that
+//! steer loaders and interpreters (`envfile::inject`) are left out unless
+//! named with --only, and the master passphrase never reaches the child.
 
 use std::{
     ffi::OsString,
@@ -9,7 +11,11 @@ use std::{
 };
 
 use anyhow::{Context as _, Result};
-use keyhaven_core::{SecretName, envfile::Masker, vault::Access};
+use keyhaven_core::{
+    SecretName,
+    envfile::{Masker, inject},
+    vault::Access,
+};
 use secrecy::ExposeSecret;
 
 use super::{Context, parse_name};
@@ -17,7 +23,26 @@ use crate::exit::{CANNOT_RUN, Failure};
 
 pub fn run(ctx: &mut Context, only: &[String], masking: bool, command: Vec<OsString>) -> Result<ExitCode> {
     let only: Vec<SecretName> = only.iter().map(|name| parse_name(name)).collect::<Result<_>>()?;
-    let values = ctx.unlocked()?.reveal_all((!only.is_empty()).then_some(only.as_slice()), Access::Inject)?;
+    let mut vault = ctx.unlocked()?;
+    let chosen = if only.is_empty() {
+        let (guarded, names): (Vec<SecretName>, Vec<SecretName>) = vault
+            .list()?
+            .into_iter()
+            .map(|meta| meta.name)
+            .partition(|name| inject::is_guarded(name.as_str()));
+        if !guarded.is_empty() {
+            let list = guarded.iter().map(SecretName::as_str).collect::<Vec<_>>().join(", ");
+            eprintln!(
+                "keyhaven: left out {list}: such variables make shells and loaders run code; \
+                 name them with --only to pass them anyway"
+            );
+        }
+        names
+    } else {
+        only
+    };
+    let values = vault.reveal_all(Some(&chosen), Access::Inject)?;
+    drop(vault);
 
     let (program, args) = command.split_first().expect("clap requires a command");
     let mut child = Command::new(program);
@@ -35,7 +60,8 @@ pub fn run(ctx: &mut Context, only: &[String], masking: bool, command: Vec<OsStr
     let status = if masking {
         let stdout = child.stdout.take().expect("piped");
         let stderr = child.stderr.take().expect("piped");
-        let masker = || Masker::new(values.iter().map(|(_, value)| value));
+        let passphrases = ctx.input.passphrases_given();
+        let masker = || Masker::new(values.iter().map(|(_, value)| value).chain(passphrases));
         let (mut out_masker, mut err_masker) = (masker(), masker());
         thread::scope(|scope| {
             let out = scope.spawn(move || relay(stdout, std::io::stdout(), &mut out_masker));

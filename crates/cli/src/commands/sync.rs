@@ -4,12 +4,65 @@ use std::io::IsTerminal;
 
 use anyhow::{Context as _, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use keyhaven_core::sync::{self, Action, Keep, Status, SyncOptions, SyncReport};
+use keyhaven_core::{
+    UnlockedVault,
+    remote::SecretsApi,
+    sync::{self, AcceptNew, Action, Keep, Status, SyncOptions, SyncReport},
+};
 
 use super::{Context, parse_name};
 use crate::{cli::KeepSide, exit, output};
 
-pub fn sync(ctx: &mut Context, remote: Option<&str>, options: SyncOptions) -> Result<()> {
+/// Asks before a sync does what the user may not expect. The first sync with
+/// a remote sends values there: it lists them and asks (`--yes` answers for
+/// scripts). A pull that would create names this vault never had asks on a
+/// terminal; elsewhere those names wait for `--accept-new`. `None`: declined.
+fn ask_first(
+    ctx: &Context,
+    vault: &mut UnlockedVault,
+    remote: &str,
+    api: &dyn SecretsApi,
+    options: &SyncOptions,
+    yes: bool,
+) -> Result<Option<SyncOptions>> {
+    let first = !yes && vault.remote(remote)?.last_sync.is_none();
+    let ask_new = options.pull && options.accept_new == AcceptNew::None && std::io::stdin().is_terminal();
+    if options.dry_run || !(first || ask_new) {
+        return Ok(Some(options.clone()));
+    }
+    let probe = SyncOptions { dry_run: true, accept_new: AcceptNew::All, ..options.clone() };
+    let plan = sync::sync(vault, remote, api, &probe, &mut |_, _| {})?;
+    let list = |names: &[&str]| names.join(", ");
+    if first {
+        let sends: Vec<&str> = plan
+            .steps
+            .iter()
+            .filter(|s| s.step.action.writes_remote())
+            .map(|s| s.step.name.as_str())
+            .collect();
+        let question = format!(
+            "First sync with {remote}: it changes {} secret(s) there: {}. Go ahead?",
+            sends.len(),
+            list(&sends)
+        );
+        if !sends.is_empty() && !ctx.confirm(&question)? {
+            eprintln!("{remote}: nothing synced");
+            return Ok(None);
+        }
+    }
+    let mut options = options.clone();
+    if ask_new && !plan.new_names.is_empty() {
+        let names: Vec<&str> = plan.new_names.iter().map(|name| name.as_str()).collect();
+        let question =
+            format!("Pull {} name(s) new to this vault from {remote}: {}?", names.len(), list(&names));
+        if ctx.confirm(&question)? {
+            options.accept_new = AcceptNew::Names(plan.new_names.into_iter().collect());
+        }
+    }
+    Ok(Some(options))
+}
+
+pub fn sync(ctx: &mut Context, remote: Option<&str>, options: SyncOptions, yes: bool) -> Result<()> {
     let mut vault = ctx.unlocked()?;
     let names: Vec<String> = match remote {
         Some(name) => vec![vault.remote(name)?.config.name],
@@ -28,7 +81,8 @@ pub fn sync(ctx: &mut Context, remote: Option<&str>, options: SyncOptions) -> Re
             bar.set_length(total as u64);
             bar.set_position(done as u64);
         };
-        let report = sync::sync(&mut vault, name, api.as_ref(), options, &mut progress)
+        let Some(options) = ask_first(ctx, &mut vault, name, api.as_ref(), &options, yes)? else { continue };
+        let report = sync::sync(&mut vault, name, api.as_ref(), &options, &mut progress)
             .with_context(|| format!("remote {name}"))?;
         bar.finish_and_clear();
         if !ctx.json {

@@ -1,10 +1,11 @@
 //! init, info, unlock, lock, forget, passwd.
 
 use anyhow::Result;
-use keyhaven_core::{KdfParams, Vault};
+use keyhaven_core::{KdfParams, Vault, passphrase};
+use secrecy::SecretString;
 
 use super::Context;
-use crate::{cli::KdfArgs, output};
+use crate::{cli::KdfArgs, input::NewPassphrase, output};
 
 fn kdf_params(args: &KdfArgs) -> Result<Option<KdfParams>> {
     Ok(match (args.kdf_memory_mib, args.kdf_iterations) {
@@ -34,7 +35,21 @@ fn describe(kdf: &KdfParams) -> String {
     )
 }
 
-pub fn init(ctx: &mut Context, args: KdfArgs) -> Result<()> {
+/// A new master passphrase, checked by core's rule; a weak one accepted with
+/// `--allow-weak` is said so.
+fn new_passphrase(ctx: &mut Context, which: NewPassphrase, allow_weak: bool) -> Result<SecretString> {
+    let passphrase = ctx.input.new_passphrase(which)?;
+    let strength = passphrase::check_new(&passphrase, allow_weak)?;
+    if !strength.strong_enough {
+        eprintln!(
+            "warning: a weak passphrase (strength {} of 4, {} characters), accepted because of --allow-weak",
+            strength.score, strength.chars
+        );
+    }
+    Ok(passphrase)
+}
+
+pub fn init(ctx: &mut Context, args: KdfArgs, allow_weak: bool) -> Result<()> {
     if ctx.vault_path.exists() {
         return Err(keyhaven_core::Error::VaultExists(ctx.vault_path.clone()).into());
     }
@@ -42,7 +57,7 @@ pub fn init(ctx: &mut Context, args: KdfArgs) -> Result<()> {
         Some(params) => params,
         None => KdfParams::for_new_vault()?,
     };
-    let passphrase = ctx.input.new_passphrase("KEYHAVEN_PASSPHRASE")?;
+    let passphrase = new_passphrase(ctx, NewPassphrase::Init, allow_weak)?;
     Vault::create(&ctx.vault_path, &passphrase, kdf)?;
     eprintln!("Created vault {} ({})", ctx.vault_path.display(), describe(&kdf));
     Ok(())
@@ -99,11 +114,31 @@ pub fn lock(ctx: &Context, forget: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn passwd(ctx: &mut Context, args: KdfArgs) -> Result<()> {
+pub fn passwd(ctx: &mut Context, args: KdfArgs, allow_weak: bool, rekey: bool) -> Result<()> {
     let kdf = kdf_params(&args)?;
     let mut vault = ctx.unlock_with_passphrase()?;
-    let new = ctx.input.new_passphrase("KEYHAVEN_NEW_PASSPHRASE")?;
-    vault.change_passphrase(&new, kdf)?;
-    eprintln!("Passphrase changed.");
+    let new = new_passphrase(ctx, NewPassphrase::Change, allow_weak)?;
+    if rekey {
+        let versions = vault.rekey(&new, kdf)?;
+        eprintln!(
+            "Passphrase changed; {versions} versions and every remote token re-encrypted to a new key."
+        );
+    } else {
+        vault.change_passphrase(&new, kdf)?;
+        eprintln!("Passphrase changed.");
+    }
+    Ok(())
+}
+
+pub fn verify(ctx: &mut Context) -> Result<()> {
+    let vault = ctx.unlocked()?;
+    vault.verify()?;
+    let info = vault.info()?;
+    eprintln!(
+        "Every row checks out: {} secrets, {} removed, {} remotes.",
+        info.secrets,
+        info.tombstones,
+        vault.remotes()?.len()
+    );
     Ok(())
 }

@@ -20,7 +20,7 @@ impl Kh {
     /// A new vault with cheap key derivation (1 MiB, 1 iteration).
     pub fn new() -> Self {
         let kh = Self::empty();
-        kh.ok(&["init", "--kdf-memory-mib", "1", "--kdf-iterations", "1"], None);
+        kh.ok(&["init", "--kdf-memory-mib", "1", "--kdf-iterations", "1", "--allow-weak"], None);
         kh
     }
 

@@ -1,5 +1,6 @@
 //! `.env` files in and out, and masking of values in a child's output for `run`.
 
+pub mod inject;
 mod mask;
 
 use secrecy::{ExposeSecret, SecretString};
@@ -45,6 +46,7 @@ pub fn parse(text: &str) -> Result<EnvFile> {
         }
     }
     let expanding = keys_with_expansion(text);
+    check_references(text, &entries, &expanding)?;
     let expanded = entries
         .iter()
         .filter(|(name, _)| expanding.contains(name.as_str()))
@@ -116,6 +118,74 @@ fn assignment_value<'a>(line: &'a str, key: &str) -> Option<&'a str> {
     let line = line.strip_prefix("export ").map_or(line, str::trim_start);
     let rest = line.strip_prefix(key)?.trim_start();
     rest.strip_prefix('=').map(str::trim_start)
+}
+
+/// `$NAME` may only refer to a name defined on an earlier line of the same
+/// file. dotenvy looks in the process environment first, so a reference to
+/// anything else would import this process's environment (`$HOME`, a cloud
+/// key, `$KEYHAVEN_…`) instead of what the file says: refused, by line.
+fn check_references(
+    text: &str,
+    entries: &[(SecretName, SecretString)],
+    expanding: &std::collections::HashSet<&str>,
+) -> Result<()> {
+    let mut earlier = std::collections::HashSet::new();
+    for (name, _) in entries {
+        if expanding.contains(name.as_str()) {
+            let line = line_of_key(text, name.as_str());
+            let raw =
+                text.lines().nth(line.saturating_sub(1)).and_then(|l| assignment_value(l, name.as_str()));
+            for reference in references(raw.unwrap_or_default()) {
+                let problem = if reference.starts_with("KEYHAVEN_") {
+                    Some("Keyhaven's own variables are never read into a vault")
+                } else if !earlier.contains(reference) {
+                    Some("only names defined on an earlier line of the same file can be used")
+                } else if std::env::var_os(reference).is_some() {
+                    Some("this process's environment sets it too, and would win over the file")
+                } else {
+                    None
+                };
+                if let Some(problem) = problem {
+                    return Err(Error::EnvFile {
+                        line,
+                        reason: format!(
+                            "${reference}: {problem}; single-quote the value to keep the `$` literal"
+                        ),
+                    });
+                }
+            }
+        }
+        earlier.insert(name.as_str());
+    }
+    Ok(())
+}
+
+/// The names `$NAME` and `${NAME}` refer to in a raw value, as dotenvy reads
+/// it: nothing inside single quotes, nothing escaped with a backslash.
+fn references(raw: &str) -> Vec<&str> {
+    let (mut out, mut quote, mut at) = (Vec::new(), None, 0);
+    let bytes = raw.as_bytes();
+    while at < bytes.len() {
+        match (quote, bytes[at]) {
+            (Some(b'\''), b'\'') | (Some(b'"'), b'"') => quote = None,
+            (None, q @ (b'\'' | b'"')) => quote = Some(q),
+            (Some(b'\''), _) => {}
+            (_, b'\\') => at += 1,
+            (_, b'$') => {
+                let start = at + 1 + usize::from(bytes.get(at + 1) == Some(&b'{'));
+                let len =
+                    raw[start..].bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
+                if len > 0 {
+                    out.push(&raw[start..start + len]);
+                }
+                at = start + len;
+                continue;
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+    out
 }
 
 /// Keys whose raw assignment has a `$` outside single quotes, in one pass.
@@ -195,8 +265,27 @@ mod tests {
 
     #[test]
     fn dollar_expansion_is_reported() {
-        let file = parse("A=abc$HOME\nB='lit$eral'\nC=none\n").unwrap();
+        let file = parse("KH_BASE_7F=abc\nA=${KH_BASE_7F}/x\nB='lit$eral'\nC=none\n").unwrap();
         let names: Vec<_> = file.expanded.iter().map(|n| n.to_string()).collect();
         assert_eq!(names, ["A"]);
+        assert_eq!(values(&file)[1].1, "abc/x");
+    }
+
+    #[test]
+    fn expansion_never_reads_this_process_environment() {
+        // PATH and HOME are set for every test process; KEYHAVEN_VAULT may be.
+        for (text, line, named) in [
+            ("A=1\nB=$HOME/x\n", 2, "$HOME"),
+            ("A=\"pre ${PATH}\"\n", 1, "$PATH"),
+            ("PATH=/bin\nB=$PATH\n", 2, "environment sets it too"),
+            ("B=$KEYHAVEN_PASSPHRASE\n", 1, "never read into a vault"),
+            ("B=$LATER\nLATER=1\n", 1, "earlier line"),
+        ] {
+            let err = parse(text).unwrap_err().to_string();
+            assert!(err.contains(&format!("line {line}")) && err.contains(named), "{text:?}: {err}");
+        }
+        // Literal dollars stay literal, and are no references.
+        let file = parse("A='$HOME'\nB=\"\\$HOME\"\n").unwrap();
+        assert_eq!(values(&file)[0].1, "$HOME");
     }
 }

@@ -3,8 +3,13 @@
 //! connection failures. A failure after which the request may have been
 //! applied (a lost answer, a 5xx) is "ambiguous": before the next attempt the
 //! caller's `check` looks whether the write landed, so it is not made twice.
+//! A remote cannot stall us: every wait it asks for is capped, each call has
+//! an overall deadline, and no header value can make us panic.
 
-use std::{io::Read, time::Duration};
+use std::{
+    io::Read,
+    time::{Duration, Instant},
+};
 
 use rand::Rng;
 use reqwest::{
@@ -21,7 +26,8 @@ use crate::{Error, Result};
 
 /// Replies larger than this are refused (a listing of 5,000 is about 1 MiB).
 const MAX_REPLY_BYTES: u64 = 32 * 1024 * 1024;
-/// The longest Retry-After we wait for; a longer one fails the call instead.
+/// The longest Retry-After we wait for (429 or 5xx); a longer one fails the
+/// call at once instead.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +39,8 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// For one whole request.
     pub timeout: Duration,
+    /// For one call with all its retries and waits: no retry starts after it.
+    pub deadline: Duration,
 }
 
 /// One request, rebuilt for every attempt.
@@ -43,15 +51,15 @@ pub(crate) struct Request<'a> {
     pub body: Option<Zeroizing<Vec<u8>>>,
     /// Runloop's idempotency key, the same on every attempt.
     pub request_id: Option<&'a str>,
-    /// The value sent, cut out of any error message the remote echoes it in.
-    pub secret: Option<&'a SecretString>,
+    /// The values sent, cut out of any error message the remote echoes them in.
+    pub secrets: Vec<&'a SecretString>,
     /// An earlier run sent this write and never saw the answer: check first.
     pub maybe_applied: bool,
 }
 
 impl<'a> Request<'a> {
     pub fn new(method: Method, url: Url) -> Self {
-        Self { method, url, body: None, request_id: None, secret: None, maybe_applied: false }
+        Self { method, url, body: None, request_id: None, secrets: Vec::new(), maybe_applied: false }
     }
 
     pub fn json(mut self, body: &impl serde::Serialize) -> Self {
@@ -64,8 +72,9 @@ impl<'a> Request<'a> {
         self
     }
 
+    /// A value this request carries (call once per value).
     pub fn secret(mut self, value: &'a SecretString) -> Self {
-        self.secret = Some(value);
+        self.secrets.push(value);
         self
     }
 
@@ -165,6 +174,7 @@ impl Http {
     ) -> RemoteResult<T> {
         let mut ambiguous = request.maybe_applied;
         let mut attempt = 1;
+        let started = Instant::now();
         loop {
             if ambiguous && let Some(done) = check()? {
                 return Ok(done);
@@ -182,12 +192,13 @@ impl Http {
                     (error, wait)
                 }
             };
-            if attempt >= self.policy.attempts {
+            let backoff = self.backoff(attempt);
+            let pause = wait.map_or(backoff, |wait| wait.max(backoff / 4));
+            if attempt >= self.policy.attempts || started.elapsed() + pause > self.policy.deadline {
                 return Err(error);
             }
-            let backoff = self.backoff(attempt);
             tracing::debug!(%error, attempt, "retrying {} {}", request.method, request.url.path());
-            std::thread::sleep(wait.map_or(backoff, |wait| wait.max(backoff / 4)));
+            std::thread::sleep(pause);
             attempt += 1;
         }
     }
@@ -226,16 +237,18 @@ impl Http {
         if status.is_success() {
             return Ok(Reply { status, body });
         }
-        let error = self.error(status, &body, request.secret);
+        let error = self.error(status, &body, &request.secrets);
+        let retry = |ambiguous: bool| match retry_after {
+            Some(wait) if wait > MAX_RETRY_AFTER => Attempt::Fail(RemoteError::new(
+                error.kind,
+                format!("{} (it asked to wait more than {} s)", error.message, MAX_RETRY_AFTER.as_secs()),
+            )),
+            wait => Attempt::Retry { ambiguous, wait, error: error.clone() },
+        };
         Err(match status {
-            StatusCode::TOO_MANY_REQUESTS => match retry_after {
-                Some(wait) if wait > MAX_RETRY_AFTER => Attempt::Fail(error),
-                wait => Attempt::Retry { ambiguous: false, wait, error },
-            },
-            StatusCode::REQUEST_TIMEOUT => Attempt::Retry { ambiguous: true, wait: retry_after, error },
-            status if status.is_server_error() => {
-                Attempt::Retry { ambiguous: true, wait: retry_after, error }
-            }
+            StatusCode::TOO_MANY_REQUESTS => retry(false),
+            StatusCode::REQUEST_TIMEOUT => retry(true),
+            status if status.is_server_error() => retry(true),
             _ => Attempt::Fail(error),
         })
     }
@@ -245,8 +258,11 @@ impl Http {
     }
 
     /// A clear error from a refusal: the dialect's message, with our token and
-    /// the value sent cut out in case the remote echoes them.
-    fn error(&self, status: StatusCode, body: &[u8], secret: Option<&SecretString>) -> RemoteError {
+    /// the values sent cut out in case the remote echoes them. They are cut
+    /// from the raw body first, in each form a server may echo them (as sent,
+    /// JSON-escaped, URL-encoded), before anything is decoded, shortened or
+    /// filtered, so no transformation can leave a piece of one behind.
+    fn error(&self, status: StatusCode, body: &[u8], secrets: &[&SecretString]) -> RemoteError {
         let kind = match status {
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Failure::Auth,
             StatusCode::NOT_FOUND => Failure::NotFound,
@@ -256,13 +272,10 @@ impl Http {
             }
             _ => Failure::Unavailable,
         };
-        let mut message = remote_message(body);
-        for hidden in [Some(&self.token), secret].into_iter().flatten() {
-            let hidden = hidden.expose_secret();
-            if !hidden.is_empty() {
-                message = message.replace(hidden, "[hidden]");
-            }
-        }
+        let hidden: Vec<&SecretString> =
+            std::iter::once(&self.token).chain(secrets.iter().copied()).collect();
+        let body = Zeroizing::new(scrub(String::from_utf8_lossy(body).into_owned(), &hidden));
+        let message = remote_message(body.as_bytes());
         let reason = status.canonical_reason().unwrap_or("error");
         let text = if message.is_empty() {
             format!("HTTP {} {reason}", status.as_u16())
@@ -271,6 +284,27 @@ impl Http {
         };
         RemoteError::new(kind, text)
     }
+}
+
+/// `text` with every one of `hidden`, in each form it may be echoed in, replaced.
+fn scrub(mut text: String, hidden: &[&SecretString]) -> String {
+    for secret in hidden {
+        let value = secret.expose_secret();
+        if value.is_empty() {
+            continue;
+        }
+        let json = Zeroizing::new(serde_json::to_string(value).expect("strings serialise"));
+        let json = &json[1..json.len() - 1];
+        let url: Zeroizing<String> =
+            Zeroizing::new(url::form_urlencoded::byte_serialize(value.as_bytes()).collect());
+        let path = Zeroizing::new(url.replace('+', "%20"));
+        for form in [value, json, url.as_str(), path.as_str()] {
+            if text.contains(form) {
+                text = text.replace(form, "[hidden]");
+            }
+        }
+    }
+    text
 }
 
 /// A 404 as `None`: "not there" is an answer here, not a failure.
@@ -295,7 +329,8 @@ fn read_body(response: Response) -> RemoteResult<Zeroizing<Vec<u8>>> {
 }
 
 /// The message of the three dialects' error bodies (`{message}`, `{error:
-/// "…"}`, `{error: {message}}`), else the start of the text; printable only.
+/// "…"}`, `{error: {message}}`), else the start of the text; printable only
+/// (no escape sequences, bounded).
 fn remote_message(body: &[u8]) -> String {
     let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
     let text = json
@@ -308,14 +343,18 @@ fn remote_message(body: &[u8]) -> String {
                 .map(str::to_owned)
         })
         .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
-    text.chars().filter(|c| !c.is_control()).take(300).collect()
+    crate::text::printable(&text)
 }
 
-/// `retry-after-ms`, or `Retry-After` in seconds or as an HTTP date.
+/// `retry-after-ms`, or `Retry-After` in seconds or as an HTTP date. A wait
+/// too large to represent comes back as `Duration::MAX` (refused by the cap).
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     if let Some(ms) = headers.get("retry-after-ms").and_then(|v| v.to_str().ok()?.trim().parse::<f64>().ok())
     {
-        return (ms.is_finite() && ms >= 0.0).then(|| Duration::from_secs_f64(ms / 1000.0));
+        if ms.is_nan() || ms < 0.0 {
+            return None;
+        }
+        return Some(Duration::try_from_secs_f64(ms / 1000.0).unwrap_or(Duration::MAX));
     }
     let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = text.parse::<u64>() {
@@ -345,6 +384,22 @@ mod tests {
     }
 
     #[test]
+    fn no_retry_after_value_can_panic() {
+        for hostile in ["1e30", "1e308", "inf", "NaN", "-5", "18446744073709551615000"] {
+            let mut headers = HeaderMap::new();
+            headers.insert("retry-after-ms", HeaderValue::from_str(hostile).unwrap());
+            let wait = retry_after(&headers);
+            assert!(
+                wait.is_none() || wait == Some(Duration::MAX) || wait < Some(MAX_RETRY_AFTER),
+                "{hostile}"
+            );
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("18446744073709551615"));
+        assert!(retry_after(&headers) > Some(MAX_RETRY_AFTER));
+    }
+
+    #[test]
     fn error_messages_of_each_dialect() {
         assert_eq!(remote_message(br#"{"code":"bad","message":"name taken"}"#), "name taken");
         assert_eq!(remote_message(br#"{"error":"version conflict"}"#), "version conflict");
@@ -362,9 +417,41 @@ mod tests {
         let err = http.error(
             StatusCode::BAD_REQUEST,
             br#"{"message":"bad value hunter2-value for tok-123"}"#,
-            Some(&value),
+            &[&value],
         );
         assert_eq!(err.kind, Failure::Rejected);
         assert_eq!(err.message, "HTTP 400 Bad Request: bad value [hidden] for [hidden]");
+    }
+
+    #[test]
+    fn long_multi_line_and_encoded_echoes_of_every_value_are_cut_out() {
+        let http = Http::new(
+            Url::parse("http://127.0.0.1:1").unwrap(),
+            "tok-123".into(),
+            Kind::Runtype,
+            super::super::default_policy(),
+        )
+        .unwrap();
+        // Multi-line, with quotes and a backslash; past the 300 characters shown.
+        let first = SecretString::from(format!("{}-----BEGIN KEY-----\nline \"two\"\\end", "p".repeat(290)));
+        let second = SecretString::from("second value&x=1/é".to_owned());
+        let quoted = serde_json::to_string(first.expose_secret()).unwrap();
+        let json_first = &quoted[1..quoted.len() - 1];
+        let url_second: String =
+            url::form_urlencoded::byte_serialize(second.expose_secret().as_bytes()).collect();
+        let body =
+            format!(r#"{{"message":"got {json_first} and {url_second} and {}"}}"#, second.expose_secret());
+        let err = http.error(StatusCode::BAD_REQUEST, body.as_bytes(), &[&first, &second]);
+        for piece in ["BEGIN KEY", "line", "second value", "second+value", "pppppppppp"] {
+            assert!(!err.message.contains(piece), "{piece} in {}", err.message);
+        }
+        assert_eq!(err.message, "HTTP 400 Bad Request: got [hidden] and [hidden] and [hidden]");
+        // Not JSON at all: the raw text is scrubbed the same way.
+        let err = http.error(
+            StatusCode::BAD_GATEWAY,
+            format!("oops {}", first.expose_secret()).as_bytes(),
+            &[&first],
+        );
+        assert_eq!(err.message, "HTTP 502 Bad Gateway: oops [hidden]");
     }
 }

@@ -243,6 +243,21 @@ pub enum Failure {
     Unsupported,
 }
 
+impl Failure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Failure::Unreachable => "unreachable",
+            Failure::Auth => "auth",
+            Failure::NotFound => "not_found",
+            Failure::Conflict => "conflict",
+            Failure::Rejected => "rejected",
+            Failure::Unavailable => "unavailable",
+            Failure::BadReply => "bad_reply",
+            Failure::Unsupported => "unsupported",
+        }
+    }
+}
+
 /// A failed remote call. The message holds what the remote said, with any
 /// value that was sent cut out; never a token or value of ours.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -345,6 +360,7 @@ pub fn default_policy() -> RetryPolicy {
         base_delay: Duration::from_millis(200),
         max_delay: Duration::from_secs(10),
         timeout: Duration::from_secs(30),
+        deadline: Duration::from_secs(120),
     }
 }
 

@@ -261,8 +261,8 @@ impl Runtype {
         let url = self.http.url(&["v1", "secrets", "intake", "submit"], &[]);
         let mut request = Request::new(Method::POST, url).json(&Submit { source, items, return_url });
         // Each submitted value is cut out of error messages.
-        if let [only] = values {
-            request = request.secret(&only.value);
+        for value in values {
+            request = request.secret(&value.value);
         }
         self.http.send(&request)?.json("the intake submit")
     }

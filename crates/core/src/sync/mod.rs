@@ -14,8 +14,9 @@ use std::collections::{BTreeSet, HashMap};
 use serde::Serialize;
 
 pub use overview::{SyncMark, SyncState, overview};
-pub use plan::{Action, ConflictReason, HoldReason, Step};
+pub use plan::{AcceptNew, Action, ConflictReason, HoldReason, Step};
 pub use state::ConflictInfo;
+pub(crate) use state::{tag_all as tag_state, verify_all as verify_state};
 
 use self::{
     apply::{Job, Outcome},
@@ -28,7 +29,7 @@ use crate::{
     vault::{AuditAction, find_remote, immediate, record_audit},
 };
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct SyncOptions {
     /// Plan only; change nothing on either side.
     pub dry_run: bool,
@@ -36,6 +37,8 @@ pub struct SyncOptions {
     pub prune: bool,
     /// Fetch values this device lacks where the remote can reveal them.
     pub pull: bool,
+    /// Which names new to this vault a pull may create (none by default).
+    pub accept_new: AcceptNew,
 }
 
 /// What happened to one step.
@@ -71,6 +74,9 @@ pub struct SyncReport {
     pub offline: Option<String>,
     pub steps: Vec<StepReport>,
     pub warnings: Vec<String>,
+    /// With `pull`: the remote's names this vault has never had. Pulled only
+    /// when accepted (`SyncOptions::accept_new`); the rest are in `warnings`.
+    pub new_names: Vec<SecretName>,
 }
 
 impl SyncReport {
@@ -93,12 +99,12 @@ pub fn sync(
     vault: &mut UnlockedVault,
     remote: &str,
     api: &dyn SecretsApi,
-    options: SyncOptions,
+    options: &SyncOptions,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<SyncReport> {
     let (remote_id, info) = find_remote(vault.conn(), remote)?;
-    let bases = state::bases(vault.conn(), remote_id)?;
-    let outbox = state::outbox(vault.conn(), remote_id)?;
+    let bases = state::bases(vault.conn(), Some(vault.integrity()), remote_id)?;
+    let outbox = state::outbox(vault.conn(), Some(vault.integrity()), remote_id)?;
     let (listing, offline) = match api.list() {
         Ok(listing) => (listing, None),
         Err(err) if matches!(err.kind, Failure::Unreachable | Failure::Unavailable) => {
@@ -121,8 +127,24 @@ pub fn sync(
         pull: options.pull,
         can_reveal: api.capabilities().can_reveal,
         listing_complete: listing.complete,
+        accept_new: Some(&options.accept_new),
     };
     let steps = plan::plan(&entries, plan_options);
+    // Names new to this vault that a pull would create: pulled if accepted, else held.
+    let new_names: Vec<SecretName> = if options.pull && plan_options.can_reveal {
+        entries.iter().filter(|e| e.local.is_none() && e.remote.is_some()).map(|e| e.name.clone()).collect()
+    } else {
+        Vec::new()
+    };
+    let held: Vec<&SecretName> = new_names.iter().filter(|name| !options.accept_new.allows(name)).collect();
+    if !held.is_empty() {
+        let names = held.iter().map(|name| name.as_str()).collect::<Vec<_>>().join(", ");
+        warnings.push(format!(
+            "{} name(s) new to this vault were not pulled from {remote}: {names}; \
+             `keyhaven sync --pull --accept-new` takes them",
+            held.len()
+        ));
+    }
     let mut report = SyncReport {
         remote: remote.to_owned(),
         dry_run: options.dry_run,
@@ -131,6 +153,7 @@ pub fn sync(
         offline,
         steps: steps.into_iter().map(|step| StepReport { step, status: Status::Planned }).collect(),
         warnings,
+        new_names,
     };
     if options.dry_run {
         return Ok(report);
@@ -204,9 +227,9 @@ pub fn resolve(
         Keep::Local => "local",
         Keep::Remote => "remote",
     };
-    let tx = immediate(vault.conn_mut())?;
+    let (tx, key) = vault.write()?;
     match &base {
-        Some(base) => state::save_base(&tx, remote_id, name, base)?,
+        Some(base) => state::save_base(&tx, key, remote_id, name, base)?,
         None => state::forget_base(&tx, remote_id, name)?,
     }
     state::clear_conflict(&tx, remote_id, name)?;
@@ -246,14 +269,14 @@ fn assumed_listing(kind: Kind, bases: &HashMap<SecretName, Base>) -> crate::remo
     crate::remote::Listing { secrets, complete: false }
 }
 
-fn local_states(vault: &Vault) -> Result<HashMap<SecretName, Local>> {
-    let live =
-        vault.list()?.into_iter().map(|meta| (meta.name, Local { version: meta.version, deleted: false }));
-    let removed = vault
-        .list_removed()?
+/// Every local secret, live or removed, from rows that check out: a row's
+/// version or removal decides what is pushed or deleted on the remote.
+fn local_states(vault: &UnlockedVault) -> Result<HashMap<SecretName, Local>> {
+    Ok(vault
+        .verified_rows()?
         .into_iter()
-        .map(|meta| (meta.name, Local { version: meta.version, deleted: true }));
-    Ok(live.chain(removed).collect())
+        .map(|meta| (meta.name, Local { version: meta.version, deleted: meta.deleted.is_some() }))
+        .collect())
 }
 
 /// Pairs local secrets, base records and remote secrets by name. A name the
@@ -346,23 +369,23 @@ impl Run<'_> {
             if let Some(reason) = &offline {
                 step.status = Status::Queued(reason.clone());
             }
-            rows.push((step.step.name.clone(), queued, offline.clone()));
+            rows.push((step.step.name.clone(), queued, offline.as_ref().map(|_| Failure::Unreachable)));
         }
-        let tx = immediate(self.vault.conn_mut())?;
-        state::replace_outbox(&tx, self.remote_id, &rows)?;
+        let (tx, key) = self.vault.write()?;
+        state::replace_outbox(&tx, key, self.remote_id, &rows)?;
         tx.commit()?;
         Ok(())
     }
 
     /// Steps that touch only the vault, in one transaction (removals each in their own).
     fn apply_local(&mut self, report: &mut SyncReport) -> Result<()> {
-        let tx = immediate(self.vault.conn_mut())?;
+        let (tx, key) = self.vault.write()?;
         for step in &mut report.steps {
             let name = &step.step.name;
             match &step.step.action {
                 Action::Record { remote, local_version } => {
                     let base = Base::recorded(remote, *local_version);
-                    state::save_base(&tx, self.remote_id, name, &base)?;
+                    state::save_base(&tx, key, self.remote_id, name, &base)?;
                 }
                 Action::Forget => state::forget_base(&tx, self.remote_id, name)?,
                 _ => continue,
@@ -386,7 +409,7 @@ impl Run<'_> {
         report: &mut SyncReport,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<()> {
-        let outbox = state::outbox(self.vault.conn(), self.remote_id)?;
+        let outbox = state::outbox(self.vault.conn(), Some(self.vault.integrity()), self.remote_id)?;
         let mut jobs = Vec::new();
         for (index, step) in report.steps.iter().enumerate() {
             let name = &step.step.name;
@@ -437,7 +460,8 @@ impl Run<'_> {
                 Ok(Outcome::Written(remote)),
                 Action::Create { version, .. } | Action::Update { version, .. },
             ) => {
-                state::save_base(self.vault.conn(), id, &name, &Base::synced(&remote, *version))?;
+                let base = Base::synced(&remote, *version);
+                state::save_base(self.vault.conn(), self.vault.integrity(), id, &name, &base)?;
                 state::outbox_done(self.vault.conn(), id, &name)?;
             }
             (Ok(Outcome::Deleted), _) => {
@@ -446,7 +470,8 @@ impl Run<'_> {
             }
             (Ok(Outcome::Revealed(value)), Action::Pull { remote }) => {
                 let meta = self.vault.store_pulled(&name, &value, &format!("pull from {}", self.remote))?;
-                state::save_base(self.vault.conn(), id, &name, &Base::synced(remote, meta.version))?;
+                let base = Base::synced(remote, meta.version);
+                state::save_base(self.vault.conn(), self.vault.integrity(), id, &name, &base)?;
             }
             // Each job answers with its own kind of outcome; nothing else arrives.
             (Ok(_), _) => {}
@@ -463,7 +488,7 @@ impl Run<'_> {
             }
             (Err(err), action) => {
                 if action.writes_remote() {
-                    state::outbox_failed(self.vault.conn(), id, &name, &err.message)?;
+                    state::outbox_failed(self.vault.conn(), id, &name, err.kind)?;
                 }
                 step.status = match err.kind {
                     Failure::Unreachable => Status::Queued(err.message),

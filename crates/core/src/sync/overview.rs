@@ -45,8 +45,8 @@ pub fn overview(vault: &Vault) -> Result<Vec<SyncMark>> {
     for remote in vault.remotes()? {
         let remote = remote.config.name;
         let (remote_id, _) = find_remote(vault.conn(), &remote)?;
-        let bases = state::bases(vault.conn(), remote_id)?;
-        let outbox = state::outbox(vault.conn(), remote_id)?;
+        let bases = state::bases(vault.conn(), None, remote_id)?;
+        let outbox = state::outbox(vault.conn(), None, remote_id)?;
         let names = live.keys().chain(bases.keys()).chain(outbox.keys());
         for name in names.collect::<HashSet<_>>() {
             let local = live.get(name).copied();

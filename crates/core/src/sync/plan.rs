@@ -87,7 +87,7 @@ pub struct Entry {
 }
 
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Options {
+pub struct Options<'a> {
     /// Propagate deletes in both directions.
     pub prune: bool,
     /// Fetch values the remote has and this device lacks (dialects that reveal).
@@ -95,6 +95,31 @@ pub struct Options {
     pub can_reveal: bool,
     /// The listing showed everything (Runloop cuts off at 5,000).
     pub listing_complete: bool,
+    /// Names a pull may create here. A remote picks its names, and a name
+    /// such as `BASH_ENV` runs code, so without the user's yes a name new to
+    /// this vault is only recorded as the remote's, never pulled.
+    pub accept_new: Option<&'a AcceptNew>,
+}
+
+/// Which names new to this vault a pull may create.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum AcceptNew {
+    #[default]
+    None,
+    /// `sync --pull --accept-new`.
+    All,
+    /// The names the user confirmed.
+    Names(std::collections::BTreeSet<SecretName>),
+}
+
+impl AcceptNew {
+    pub fn allows(&self, name: &SecretName) -> bool {
+        match self {
+            AcceptNew::None => false,
+            AcceptNew::All => true,
+            AcceptNew::Names(names) => names.contains(name),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -262,17 +287,21 @@ fn moved(remote: &RemoteSecret, base: &Base) -> bool {
 }
 
 /// The plan: one step per entry that needs one, in entry order.
-pub fn plan(entries: &[Entry], options: Options) -> Vec<Step> {
+pub fn plan(entries: &[Entry], options: Options<'_>) -> Vec<Step> {
     entries
         .iter()
         .filter_map(|entry| decide(entry, options).map(|action| Step { name: entry.name.clone(), action }))
         .collect()
 }
 
-fn decide(entry: &Entry, options: Options) -> Option<Action> {
+fn decide(entry: &Entry, options: Options<'_>) -> Option<Action> {
     use Action::*;
+    // A pull into a name this vault has never had (not even removed) needs a yes.
+    let may_pull = options.pull
+        && options.can_reveal
+        && (entry.local.is_some() || options.accept_new.is_some_and(|accept| accept.allows(&entry.name)));
     let fetch = |remote: &RemoteSecret, local_version: Option<u32>| {
-        if options.pull && options.can_reveal {
+        if may_pull {
             Pull { remote: remote.clone() }
         } else {
             Record { remote: remote.clone(), local_version }
@@ -297,9 +326,7 @@ fn decide(entry: &Entry, options: Options) -> Option<Action> {
     let local_changed = |version: u32| Some(version) != base.local_version;
     match (local, &entry.remote) {
         (Side::Live(version), Some(remote)) => match (local_changed(version), moved(remote, base)) {
-            (false, false) if !base.in_sync && options.pull && options.can_reveal => {
-                Some(Pull { remote: remote.clone() })
-            }
+            (false, false) if !base.in_sync && may_pull => Some(Pull { remote: remote.clone() }),
             (false, false) => None,
             (true, false) => Some(Update { version, target: remote.clone(), expected: base.marker.clone() }),
             (false, true) => Some(fetch(remote, Some(version))),
@@ -318,9 +345,7 @@ fn decide(entry: &Entry, options: Options) -> Option<Action> {
         (Side::Deleted, Some(_)) => hold(HoldReason::DeletedHereNeedsPrune),
         (Side::Deleted, None) if !options.listing_complete => hold(HoldReason::NotListed),
         (Side::Absent, Some(remote)) if moved(remote, base) => Some(fetch(remote, None)),
-        (Side::Absent, Some(remote)) if options.pull && options.can_reveal => {
-            Some(Pull { remote: remote.clone() })
-        }
+        (Side::Absent, Some(remote)) if may_pull => Some(Pull { remote: remote.clone() }),
         (Side::Absent, Some(_)) => None,
         (Side::Absent, None) if !options.listing_complete => None,
         (Side::Deleted | Side::Absent, None) => Some(Forget),

@@ -1,5 +1,7 @@
 //! The sync tables of the vault (schema in vault/migrations/0002_sync.sql):
-//! per-remote base records, the outbox and the open conflicts.
+//! per-remote base records, the outbox and the open conflicts. Base records
+//! and outbox rows decide what is written to or deleted on a remote, so each
+//! carries an integrity tag, checked when read. Conflicts only ask the user.
 
 use std::collections::HashMap;
 
@@ -8,38 +10,184 @@ use rusqlite::{Connection, params};
 use serde::Serialize;
 
 use super::plan::{Base, ConflictReason, Pending, WriteOp};
-use crate::{Result, SecretName, vault};
+use crate::{
+    Error, Result, SecretName,
+    remote::Failure,
+    vault::{self, Field, IntegrityKey},
+};
 
-pub(crate) fn bases(conn: &Connection, remote_id: i64) -> Result<HashMap<SecretName, Base>> {
+/// A base record as stored, with its tag.
+struct StoredBase {
+    remote: i64,
+    name: String,
+    base: Base,
+    mac: Option<Vec<u8>>,
+}
+
+impl StoredBase {
+    /// Everything that decides the next plan for this name.
+    fn fields<T>(&self, with: impl FnOnce(&[Field<'_>]) -> T) -> T {
+        base_fields(self.remote, &self.name, &self.base, with)
+    }
+
+    fn verify(&self, key: &IntegrityKey) -> Result<()> {
+        match self.fields(|fields| key.verify("sync_state", fields, self.mac.as_deref())) {
+            true => Ok(()),
+            false => Err(Error::Tampered(format!("the sync record of {}", self.name))),
+        }
+    }
+}
+
+fn base_fields<T>(remote: i64, name: &str, base: &Base, with: impl FnOnce(&[Field<'_>]) -> T) -> T {
+    with(&[
+        Field::Int(remote),
+        Field::Text(name),
+        Field::Text(&base.remote_id),
+        Field::Text(&base.marker),
+        Field::Opt(base.local_version.map(i64::from)),
+        Field::Int(base.in_sync.into()),
+    ])
+}
+
+/// An outbox row as stored, with its tag.
+struct StoredPending {
+    remote: i64,
+    name: String,
+    pending: Pending,
+    attempts: u32,
+    mac: Option<Vec<u8>>,
+}
+
+impl StoredPending {
+    /// What is sent, where, and under which idempotency key.
+    fn fields<T>(&self, with: impl FnOnce(&[Field<'_>]) -> T) -> T {
+        pending_fields(self.remote, &self.name, &self.pending, with)
+    }
+
+    fn verify(&self, key: &IntegrityKey) -> Result<()> {
+        match self.fields(|fields| key.verify("outbox", fields, self.mac.as_deref())) {
+            true => Ok(()),
+            false => Err(Error::Tampered(format!("the queued remote write of {}", self.name))),
+        }
+    }
+}
+
+fn pending_fields<T>(remote: i64, name: &str, pending: &Pending, with: impl FnOnce(&[Field<'_>]) -> T) -> T {
+    with(&[
+        Field::Int(remote),
+        Field::Text(name),
+        Field::Text(pending.op.as_str()),
+        Field::Opt(pending.local_version.map(i64::from)),
+        Field::Text(&pending.request_id),
+    ])
+}
+
+/// The base records of one remote, or of all.
+fn stored_bases(conn: &Connection, remote_id: Option<i64>) -> Result<Vec<StoredBase>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT name, remote_key, marker, local_version, in_sync FROM sync_state WHERE remote_id = ?1",
+        "SELECT remote_id, name, remote_key, marker, local_version, in_sync, mac FROM sync_state
+         WHERE ?1 IS NULL OR remote_id = ?1",
     )?;
     let rows = stmt.query_map([remote_id], |row| {
-        Ok((
-            row.get::<_, String>(0)?,
-            Base {
-                remote_id: row.get(1)?,
-                marker: row.get(2)?,
-                local_version: row.get(3)?,
-                in_sync: row.get(4)?,
+        Ok(StoredBase {
+            remote: row.get(0)?,
+            name: row.get(1)?,
+            base: Base {
+                remote_id: row.get(2)?,
+                marker: row.get(3)?,
+                local_version: row.get(4)?,
+                in_sync: row.get(5)?,
             },
-        ))
+            mac: row.get(6)?,
+        })
     })?;
-    let mut out = HashMap::new();
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The outbox rows of one remote, or of all. Rows whose operation is unknown
+/// are skipped (never written by us, never acted on).
+fn stored_pending(conn: &Connection, remote_id: Option<i64>) -> Result<Vec<StoredPending>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT remote_id, name, op, local_version, request_id, attempts, mac FROM outbox
+         WHERE ?1 IS NULL OR remote_id = ?1",
+    )?;
+    let rows = stmt.query_map([remote_id], |row| {
+        let op: String = row.get(2)?;
+        Ok(WriteOp::parse(&op).map(|op| -> rusqlite::Result<StoredPending> {
+            Ok(StoredPending {
+                remote: row.get(0)?,
+                name: row.get(1)?,
+                pending: Pending { op, local_version: row.get(3)?, request_id: row.get(4)? },
+                attempts: row.get(5)?,
+                mac: row.get(6)?,
+            })
+        }))
+    })?;
+    let mut out = Vec::new();
     for row in rows {
-        let (name, base) = row?;
-        // Only valid names are ever written; a damaged row is skipped, not trusted.
-        if let Ok(name) = SecretName::parse(&name) {
-            out.insert(name, base);
+        if let Some(stored) = row? {
+            out.push(stored?);
         }
     }
     Ok(out)
 }
 
-pub(crate) fn save_base(conn: &Connection, remote_id: i64, name: &SecretName, base: &Base) -> Result<()> {
+/// Checks every base record and outbox row against `key`.
+pub(crate) fn verify_all(conn: &Connection, key: &IntegrityKey) -> Result<()> {
+    stored_bases(conn, None)?.iter().try_for_each(|stored| stored.verify(key))?;
+    stored_pending(conn, None)?.iter().try_for_each(|stored| stored.verify(key))
+}
+
+/// Tags every base record and outbox row under `key`.
+pub(crate) fn tag_all(conn: &Connection, key: &IntegrityKey) -> Result<()> {
+    for stored in stored_bases(conn, None)? {
+        let mac = stored.fields(|fields| key.tag("sync_state", fields));
+        conn.execute(
+            "UPDATE sync_state SET mac = ?3 WHERE remote_id = ?1 AND name = ?2",
+            params![stored.remote, stored.name, mac],
+        )?;
+    }
+    for stored in stored_pending(conn, None)? {
+        let mac = stored.fields(|fields| key.tag("outbox", fields));
+        conn.execute(
+            "UPDATE outbox SET mac = ?3 WHERE remote_id = ?1 AND name = ?2",
+            params![stored.remote, stored.name, mac],
+        )?;
+    }
+    Ok(())
+}
+
+/// The remote's base records by name, each checked against `check`'s tag
+/// (`None` only for display while locked: the overview acts on nothing).
+pub(crate) fn bases(
+    conn: &Connection,
+    check: Option<&IntegrityKey>,
+    remote_id: i64,
+) -> Result<HashMap<SecretName, Base>> {
+    let mut out = HashMap::new();
+    for stored in stored_bases(conn, Some(remote_id))? {
+        if let Some(key) = check {
+            stored.verify(key)?;
+        }
+        // Only valid names are ever written; a damaged row is skipped, not trusted.
+        if let Ok(name) = SecretName::parse(&stored.name) {
+            out.insert(name, stored.base);
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn save_base(
+    conn: &Connection,
+    key: &IntegrityKey,
+    remote_id: i64,
+    name: &SecretName,
+    base: &Base,
+) -> Result<()> {
+    let mac = base_fields(remote_id, name.as_str(), base, |fields| key.tag("sync_state", fields));
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO sync_state (remote_id, name, remote_key, marker, local_version, in_sync)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT OR REPLACE INTO sync_state (remote_id, name, remote_key, marker, local_version, in_sync, mac)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
         remote_id,
@@ -47,7 +195,8 @@ pub(crate) fn save_base(conn: &Connection, remote_id: i64, name: &SecretName, ba
         base.remote_id,
         base.marker,
         base.local_version,
-        base.in_sync
+        base.in_sync,
+        mac
     ])?;
     Ok(())
 }
@@ -65,24 +214,19 @@ pub(crate) struct Queued {
     pub attempts: u32,
 }
 
-pub(crate) fn outbox(conn: &Connection, remote_id: i64) -> Result<HashMap<SecretName, Queued>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT name, op, local_version, request_id, attempts FROM outbox WHERE remote_id = ?1",
-    )?;
-    let rows = stmt.query_map([remote_id], |row| {
-        Ok((
-            row.get::<_, String>(0)?,
-            row.get::<_, String>(1)?,
-            row.get::<_, Option<u32>>(2)?,
-            row.get::<_, String>(3)?,
-            row.get::<_, u32>(4)?,
-        ))
-    })?;
+/// The remote's outbox by name, each row checked as [`bases`] does.
+pub(crate) fn outbox(
+    conn: &Connection,
+    check: Option<&IntegrityKey>,
+    remote_id: i64,
+) -> Result<HashMap<SecretName, Queued>> {
     let mut out = HashMap::new();
-    for row in rows {
-        let (name, op, local_version, request_id, attempts) = row?;
-        if let (Ok(name), Some(op)) = (SecretName::parse(&name), WriteOp::parse(&op)) {
-            out.insert(name, Queued { pending: Pending { op, local_version, request_id }, attempts });
+    for stored in stored_pending(conn, Some(remote_id))? {
+        if let Some(key) = check {
+            stored.verify(key)?;
+        }
+        if let Ok(name) = SecretName::parse(&stored.name) {
+            out.insert(name, Queued { pending: stored.pending, attempts: stored.attempts });
         }
     }
     Ok(out)
@@ -91,17 +235,19 @@ pub(crate) fn outbox(conn: &Connection, remote_id: i64) -> Result<HashMap<Secret
 /// Replaces the remote's outbox with `rows` (written before any is sent).
 pub(crate) fn replace_outbox(
     conn: &Connection,
+    key: &IntegrityKey,
     remote_id: i64,
-    rows: &[(SecretName, Queued, Option<String>)],
+    rows: &[(SecretName, Queued, Option<Failure>)],
 ) -> Result<()> {
     conn.execute("DELETE FROM outbox WHERE remote_id = ?1", [remote_id])?;
     let mut insert = conn.prepare_cached(
-        "INSERT INTO outbox (remote_id, name, op, local_version, request_id, attempts, last_error, queued_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO outbox (remote_id, name, op, local_version, request_id, attempts, last_error, queued_ms, mac)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     let now = Timestamp::now().as_millisecond();
     for (name, queued, error) in rows {
         let p = &queued.pending;
+        let mac = pending_fields(remote_id, name.as_str(), p, |fields| key.tag("outbox", fields));
         insert.execute(params![
             remote_id,
             name.as_str(),
@@ -109,8 +255,9 @@ pub(crate) fn replace_outbox(
             p.local_version,
             p.request_id,
             queued.attempts,
-            error,
-            now
+            error.map(Failure::as_str),
+            now,
+            mac
         ])?;
     }
     Ok(())
@@ -122,11 +269,18 @@ pub(crate) fn outbox_done(conn: &Connection, remote_id: i64, name: &SecretName) 
     Ok(())
 }
 
-pub(crate) fn outbox_failed(conn: &Connection, remote_id: i64, name: &SecretName, error: &str) -> Result<()> {
+/// Counts a failed attempt. Only the failure's category is kept: a remote's
+/// error text may echo a value, and the vault file holds no plaintext.
+pub(crate) fn outbox_failed(
+    conn: &Connection,
+    remote_id: i64,
+    name: &SecretName,
+    error: Failure,
+) -> Result<()> {
     conn.prepare_cached(
         "UPDATE outbox SET attempts = attempts + 1, last_error = ?3 WHERE remote_id = ?1 AND name = ?2",
     )?
-    .execute(params![remote_id, name.as_str(), error])?;
+    .execute(params![remote_id, name.as_str(), error.as_str()])?;
     Ok(())
 }
 

@@ -28,6 +28,8 @@ pub enum Action {
     Sync,
     Pull,
     Resolve,
+    Seal,
+    Rekey,
 }
 
 impl Action {
@@ -52,6 +54,8 @@ impl Action {
             Action::Sync => "sync",
             Action::Pull => "pull",
             Action::Resolve => "resolve",
+            Action::Seal => "seal",
+            Action::Rekey => "rekey",
         }
     }
 }

@@ -181,3 +181,28 @@ pub(crate) fn seal_token(recipient: &Recipient, remote: &str, token: &SecretStri
 pub(crate) fn open_token(identity: &Identity, remote: &str, sealed: &[u8]) -> Result<SecretString> {
     open(identity, &token_header(remote), sealed).ok_or_else(|| Error::TokenIntegrity(remote.to_owned()))
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// A ciphertext from the file is decrypted only after its tag checks
+        /// out, but the envelope must not panic on any bytes either.
+        #[test]
+        fn opening_any_bytes_never_panics(
+            bytes in proptest::collection::vec(any::<u8>(), 0..600),
+            age_prefix in any::<bool>(),
+        ) {
+            let identity = Identity::generate();
+            let name = SecretName::parse("API_KEY").unwrap();
+            let sealed = if age_prefix { [b"age-encryption.org/v1\n".as_slice(), &bytes].concat() } else { bytes };
+            prop_assert!(open_value(&identity, &name, 1, &sealed).is_err());
+            prop_assert!(open_token(&identity, "prod", &sealed).is_err());
+            let wrap = KeyEncryptionKey(Zeroizing::new([1u8; 32]));
+            prop_assert!(unwrap_identity(&sealed, &wrap, b"context").is_err());
+        }
+    }
+}

@@ -7,6 +7,7 @@ mod audit;
 mod crypto;
 mod device_key;
 mod header;
+mod integrity;
 mod records;
 mod remotes;
 mod schema;
@@ -29,6 +30,7 @@ pub use remotes::RemoteInfo;
 pub use unlocked::{Access, ImportReport, UnlockedVault};
 
 pub(crate) use audit::record as record_audit;
+pub(crate) use integrity::{Field, IntegrityKey};
 pub(crate) use remotes::find as find_remote;
 pub(crate) use unlocked::immediate;
 
@@ -98,10 +100,12 @@ impl Vault {
             kdf,
             salt,
             wrapped_identity: Vec::new(),
-            remember: false,
+            remember: header::Remember::Off,
+            mac: None,
         };
-        let key = kdf.derive(passphrase, &header.salt)?;
-        header.wrapped_identity = crypto::wrap_identity(&identity, &key, &header.wrap_context());
+        let kek = kdf.derive(passphrase, &header.salt)?;
+        header.wrapped_identity = crypto::wrap_identity(&identity, &kek, &header.wrap_context(true));
+        header.seal(&integrity::IntegrityKey::derive(&identity, &header.vault_id));
 
         {
             let mut conn = Connection::open(staging.path())?;
@@ -117,7 +121,7 @@ impl Vault {
         })?;
         tracing::info!(path = %path.display(), "created vault");
         let vault = Vault::open(path)?;
-        Ok(UnlockedVault::new(vault, identity))
+        UnlockedVault::new(vault, identity)
     }
 
     /// Opens an existing vault, locked. A file that is not a vault, is damaged
@@ -178,7 +182,7 @@ impl Vault {
             created: self.header.created,
             kdf: self.header.kdf,
             kdf_below_recommended: self.header.kdf.is_below_recommended(),
-            remembered_on_device: self.header.remember,
+            remembered_on_device: self.header.remember.is_on(),
             secrets: secrets.unsigned_abs(),
             tombstones: tombstones.unsigned_abs(),
             file_bytes,
@@ -196,24 +200,16 @@ impl Vault {
     }
 
     pub fn meta(&self, name: &SecretName) -> Result<SecretMeta> {
-        records::live(&self.conn, name).map(|(_, meta)| meta)
+        records::live(&self.conn, name).map(|stored| stored.meta)
     }
 
     pub fn history(&self, name: &SecretName) -> Result<Vec<VersionMeta>> {
-        let (id, _) = records::live(&self.conn, name)?;
-        records::versions(&self.conn, id)
+        records::versions(&self.conn, records::live(&self.conn, name)?.id)
     }
 
-    /// Pinned live secrets, by name.
+    /// Pinned live secrets, by name (unchecked while locked; copying one unlocks).
     pub fn pinned(&self) -> Result<Vec<SecretMeta>> {
         records::pinned(&self.conn)
-    }
-
-    /// Pins or unpins a secret. Metadata only, so it works locked.
-    pub fn set_pinned(&self, name: &SecretName, pinned: bool) -> Result<SecretMeta> {
-        let (id, _) = records::live(&self.conn, name)?;
-        self.conn.execute("UPDATE secrets SET pinned = ?2 WHERE id = ?1", rusqlite::params![id, pinned])?;
-        self.meta(name)
     }
 
     /// The newest `limit` audit entries, oldest first.
@@ -221,24 +217,49 @@ impl Vault {
         audit::recent(&self.conn, limit)
     }
 
-    /// Whether the user chose "remember on this device" for this vault.
+    /// Whether the user chose "remember on this device" for this vault (as the
+    /// file says; the choice is checked against its tag once unlocked).
     pub fn is_remembered(&self) -> bool {
-        self.header.remember
+        self.header.remember.is_on()
     }
 
-    /// Unlocks with the master passphrase.
+    /// Unlocks with the master passphrase. The KDF's parameters were bounded
+    /// when the header was read; everything else is checked against its tag
+    /// once the identity is unwrapped. A vault from before tags is sealed now.
     pub fn unlock(self, passphrase: &SecretString) -> Result<UnlockedVault> {
-        let key = self.header.kdf.derive(passphrase, &self.header.salt)?;
+        let header = &self.header;
+        let kek = header.kdf.derive(passphrase, &header.salt)?;
+        let sealed = header.is_sealed();
         let identity =
-            crypto::unwrap_identity(&self.header.wrapped_identity, &key, &self.header.wrap_context())?;
+            match crypto::unwrap_identity(&header.wrapped_identity, &kek, &header.wrap_context(sealed)) {
+                Ok(identity) => identity,
+                // A sealed header whose tag was deleted to make it pass for an old one.
+                Err(Error::WrongPassphrase)
+                    if !sealed
+                        && crypto::unwrap_identity(
+                            &header.wrapped_identity,
+                            &kek,
+                            &header.wrap_context(true),
+                        )
+                        .is_ok() =>
+                {
+                    return Err(Error::Tampered("the header's integrity tag (removed)".into()));
+                }
+                Err(err) => return Err(err),
+            };
         tracing::debug!("vault unlocked with passphrase");
-        Ok(UnlockedVault::new(self, identity))
+        let mut unlocked = UnlockedVault::new(self, identity)?;
+        if !sealed {
+            unlocked.seal_untagged(&kek)?;
+        }
+        Ok(unlocked)
     }
 
     /// Unlocks with the key remembered in the OS keyring. `Err(Locked)` when the
-    /// user never chose to remember it, or locked since.
+    /// user never chose to remember it, or locked since, or when the vault is
+    /// from before tags (it is sealed at the next passphrase unlock).
     pub fn unlock_with_device_key(self) -> Result<UnlockedVault> {
-        if !self.header.remember {
+        if !self.header.remember.is_on() || !self.header.is_sealed() {
             return Err(Error::Locked);
         }
         let stored = DeviceKey::for_vault(&self.header.vault_id)?.load()?.ok_or(Error::Locked)?;
@@ -250,15 +271,15 @@ impl Vault {
                 )
             })?;
         tracing::debug!("vault unlocked with the device key");
-        Ok(UnlockedVault::new(self, identity))
+        UnlockedVault::new(self, identity)
     }
 
     /// Removes the remembered key from the OS keyring. With `forget` the
     /// preference goes too; without it the next passphrase unlock stores it again.
     pub fn drop_device_key(&mut self, forget: bool) -> Result<()> {
         DeviceKey::for_vault(&self.header.vault_id)?.delete()?;
-        if forget && self.header.remember {
-            self.header.remember = false;
+        if forget && self.header.remember.is_on() {
+            self.header.remember = header::Remember::Off;
             self.header.save(&self.conn)?;
             audit::record(&self.conn, AuditAction::Forget, None, None)?;
         }

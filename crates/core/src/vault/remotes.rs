@@ -1,16 +1,21 @@
 //! Remotes kept in the vault: their configuration in the clear, their API
-//! token age-encrypted like a value. Adding one needs only the public
-//! recipient, so it works while the vault is locked; using one needs the key.
+//! token age-encrypted like a value, the whole row under an integrity tag.
+//! Listing works locked; adding one needs the key (to tag it), and using one
+//! checks the tag first, so a URL rewritten in the file never gets the token.
 
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use secrecy::SecretString;
 use serde::Serialize;
 
+use age::x25519::{Identity, Recipient};
+
 use super::{
     Vault,
     audit::{self, Action},
-    crypto, now_ms, timestamp,
+    crypto,
+    integrity::{Field, IntegrityKey},
+    now_ms, timestamp,
     unlocked::{UnlockedVault, immediate},
 };
 use crate::{
@@ -66,6 +71,99 @@ pub(crate) fn find(conn: &Connection, name: &str) -> Result<(i64, RemoteInfo)> {
         .ok_or_else(|| Error::NoRemote(name.to_owned()))
 }
 
+/// A remote row as stored, for its tag.
+struct StoredRemote {
+    id: i64,
+    name: String,
+    kind: String,
+    url: String,
+    scope: Option<String>,
+    token_mode: Option<String>,
+    created_ms: i64,
+    token: Vec<u8>,
+    mac: Option<Vec<u8>>,
+}
+
+const ROW_COLUMNS: &str = "id, name, kind, url, scope, token_mode, created_ms, token, mac";
+
+impl StoredRemote {
+    fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(StoredRemote {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            kind: row.get(2)?,
+            url: row.get(3)?,
+            scope: row.get(4)?,
+            token_mode: row.get(5)?,
+            created_ms: row.get(6)?,
+            token: row.get(7)?,
+            mac: row.get(8)?,
+        })
+    }
+
+    /// Everything that decides where the token goes and what it is.
+    fn fields<T>(&self, with: impl FnOnce(&[Field<'_>]) -> T) -> T {
+        with(&[
+            Field::Text(&self.name),
+            Field::Text(&self.kind),
+            Field::Text(&self.url),
+            Field::OptText(self.scope.as_deref()),
+            Field::OptText(self.token_mode.as_deref()),
+            Field::Int(self.created_ms),
+            Field::Bytes(&self.token),
+        ])
+    }
+
+    fn tag(&self, key: &IntegrityKey) -> Vec<u8> {
+        self.fields(|fields| key.tag("remote", fields))
+    }
+
+    fn verify(&self, key: &IntegrityKey) -> Result<()> {
+        if self.fields(|fields| key.verify("remote", fields, self.mac.as_deref())) {
+            Ok(())
+        } else {
+            Err(Error::Tampered(format!(
+                "the settings of remote {} (its URL, kind, scope or token)",
+                self.name
+            )))
+        }
+    }
+
+    fn config(&self) -> Result<RemoteConfig> {
+        let scope = self.scope.as_deref().map(str::parse::<Scope>).transpose()?;
+        RemoteConfig::new(&self.name, self.kind.parse()?, &self.url, scope)
+    }
+}
+
+fn rows(conn: &Connection) -> Result<Vec<StoredRemote>> {
+    let mut stmt = conn.prepare(&format!("SELECT {ROW_COLUMNS} FROM remotes"))?;
+    let rows = stmt.query_map([], StoredRemote::from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Checks every remote row against `key`.
+pub(crate) fn verify_all(conn: &Connection, key: &IntegrityKey) -> Result<()> {
+    rows(conn)?.iter().try_for_each(|row| row.verify(key))
+}
+
+/// Tags every remote row under `key`.
+pub(crate) fn tag_all(conn: &Connection, key: &IntegrityKey) -> Result<()> {
+    for row in rows(conn)? {
+        conn.execute("UPDATE remotes SET mac = ?2 WHERE id = ?1", params![row.id, row.tag(key)])?;
+    }
+    Ok(())
+}
+
+/// Re-encrypts every remote token from `identity` to `recipient` (rekey; tags follow).
+pub(crate) fn reseal_tokens(conn: &Connection, identity: &Identity, recipient: &Recipient) -> Result<()> {
+    for row in rows(conn)? {
+        let token = crypto::open_token(identity, &row.name, &row.token)?;
+        let sealed = crypto::seal_token(recipient, &row.name, &token);
+        conn.execute("UPDATE remotes SET token = ?2 WHERE id = ?1", params![row.id, sealed])?;
+    }
+    Ok(())
+}
+
 impl Vault {
     /// Every remote, by name.
     pub fn remotes(&self) -> Result<Vec<RemoteInfo>> {
@@ -76,33 +174,6 @@ impl Vault {
 
     pub fn remote(&self, name: &str) -> Result<RemoteInfo> {
         find(&self.conn, name).map(|(_, info)| info)
-    }
-
-    /// Stores a remote with its token encrypted to the vault's recipient.
-    pub fn add_remote(&mut self, config: &RemoteConfig, token: &SecretString) -> Result<()> {
-        let sealed = crypto::seal_token(&self.header.recipient, &config.name, token);
-        let tx = immediate(&mut self.conn)?;
-        let exists: bool =
-            tx.query_row("SELECT count(*) > 0 FROM remotes WHERE name = ?1", [&config.name], |r| r.get(0))?;
-        if exists {
-            return Err(Error::RemoteExists(config.name.clone()));
-        }
-        tx.execute(
-            "INSERT INTO remotes (name, kind, url, scope, token_mode, token, created_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                config.name,
-                config.kind.as_str(),
-                config.url,
-                config.scope.map(Scope::as_str),
-                token_mode(token),
-                sealed,
-                now_ms()
-            ],
-        )?;
-        audit::record(&tx, Action::RemoteAdd, None, Some(&format!("{} ({})", config.name, config.kind)))?;
-        tx.commit()?;
-        Ok(())
     }
 
     /// Forgets a remote with its sync state, outbox and conflicts. Nothing on
@@ -118,23 +189,62 @@ impl Vault {
 }
 
 impl UnlockedVault {
+    /// Stores a remote with its token encrypted to the vault's recipient, tagged.
+    pub fn add_remote(&mut self, config: &RemoteConfig, token: &SecretString) -> Result<()> {
+        let row = StoredRemote {
+            id: 0,
+            name: config.name.clone(),
+            kind: config.kind.as_str().to_owned(),
+            url: config.url.clone(),
+            scope: config.scope.map(|scope| scope.as_str().to_owned()),
+            token_mode: token_mode(token).map(str::to_owned),
+            created_ms: now_ms(),
+            token: crypto::seal_token(&self.header.recipient, &config.name, token),
+            mac: None,
+        };
+        let mac = row.tag(self.integrity());
+        let (tx, _) = self.write()?;
+        let exists: bool =
+            tx.query_row("SELECT count(*) > 0 FROM remotes WHERE name = ?1", [&config.name], |r| r.get(0))?;
+        if exists {
+            return Err(Error::RemoteExists(config.name.clone()));
+        }
+        tx.execute(
+            "INSERT INTO remotes (name, kind, url, scope, token_mode, token, created_ms, mac)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![row.name, row.kind, row.url, row.scope, row.token_mode, row.token, row.created_ms, mac],
+        )?;
+        audit::record(&tx, Action::RemoteAdd, None, Some(&format!("{} ({})", config.name, config.kind)))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The settings and decrypted token of `remote`, once its row checks out.
+    fn verified_remote(&self, remote: &str) -> Result<(RemoteConfig, SecretString)> {
+        let row = self
+            .conn()
+            .prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM remotes WHERE name = ?1"))?
+            .query_row([remote], StoredRemote::from_row)
+            .optional()?
+            .ok_or_else(|| Error::NoRemote(remote.to_owned()))?;
+        row.verify(self.integrity())?;
+        Ok((row.config()?, crypto::open_token(self.identity(), remote, &row.token)?))
+    }
+
     /// The decrypted API token of `remote`.
     pub fn remote_token(&self, remote: &str) -> Result<SecretString> {
-        let (id, _) = find(&self.conn, remote)?;
-        let sealed: Vec<u8> =
-            self.conn.query_row("SELECT token FROM remotes WHERE id = ?1", [id], |r| r.get(0))?;
-        crypto::open_token(self.identity(), remote, &sealed)
+        Ok(self.verified_remote(remote)?.1)
     }
 
     /// A Runtype client for `remote` (check, setup URL, intake), with its token.
     pub fn connect_runtype(&self, remote: &str) -> Result<remote::runtype::Runtype> {
-        let info = self.remote(remote)?;
-        remote::connect_runtype(&info.config, self.remote_token(remote)?, remote::default_policy())
+        let (config, token) = self.verified_remote(remote)?;
+        remote::connect_runtype(&config, token, remote::default_policy())
     }
 
     /// A client for `remote`, with its token.
     pub fn connect(&self, remote: &str) -> Result<Box<dyn SecretsApi>> {
-        let info = self.remote(remote)?;
-        remote::connect(&info.config, self.remote_token(remote)?, remote::default_policy())
+        let (config, token) = self.verified_remote(remote)?;
+        remote::connect(&config, token, remote::default_policy())
     }
 }

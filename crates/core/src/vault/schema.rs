@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_init.sql"),
     include_str!("migrations/0002_sync.sql"),
     include_str!("migrations/0003_pinned.sql"),
+    include_str!("migrations/0004_integrity.sql"),
 ];
 
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -1,6 +1,8 @@
 //! The unlocked vault: the only place values are encrypted or decrypted. Every
 //! write runs in one IMMEDIATE transaction, so concurrent processes queue on
 //! SQLite's lock instead of failing, and a crash leaves each secret whole or absent.
+//! Every row a write touches is re-tagged in that transaction, and every row is
+//! checked against its tag before its value is decrypted (vault/integrity.rs).
 
 use std::collections::HashMap;
 
@@ -13,10 +15,12 @@ use serde::Serialize;
 use super::{
     Vault,
     audit::{self, Action},
-    crypto::{self, KdfParams},
+    crypto::{self, KdfParams, KeyEncryptionKey},
     device_key::DeviceKey,
+    header::Remember,
+    integrity::IntegrityKey,
     now_ms,
-    records::{self, Stored},
+    records::{self, Stored, VersionRow},
 };
 use crate::{
     Error, Result,
@@ -59,6 +63,7 @@ pub struct ImportReport {
 pub struct UnlockedVault {
     vault: Vault,
     identity: Identity,
+    key: IntegrityKey,
 }
 
 impl std::ops::Deref for UnlockedVault {
@@ -82,21 +87,85 @@ enum Write {
 }
 
 impl UnlockedVault {
-    pub(super) fn new(vault: Vault, identity: Identity) -> Self {
-        Self { vault, identity }
+    /// The vault with its identity, once the header checks out: the stored
+    /// recipient must be the identity's, and a sealed header must carry its tag.
+    pub(super) fn new(vault: Vault, identity: Identity) -> Result<Self> {
+        if identity.to_public().to_string() != vault.header.recipient.to_string() {
+            return Err(Error::Tampered("the header's recipient (the key values are encrypted to)".into()));
+        }
+        let key = IntegrityKey::derive(&identity, &vault.header.vault_id);
+        if vault.header.is_sealed() {
+            vault.header.verify(&key).map_err(|what| Error::Tampered(what.into()))?;
+        }
+        Ok(Self { vault, identity, key })
     }
 
     pub(crate) fn identity(&self) -> &Identity {
         &self.identity
     }
 
+    pub(crate) fn integrity(&self) -> &IntegrityKey {
+        &self.key
+    }
+
+    /// A write transaction and the integrity key, borrowed side by side.
+    pub(crate) fn write(&mut self) -> Result<(Transaction<'_>, &IntegrityKey)> {
+        Ok((immediate(&mut self.vault.conn)?, &self.key))
+    }
+
+    /// Tags every row and seals the header of a vault written before tags
+    /// (schema 3), re-wrapping the identity for the sealed format. The file
+    /// is taken as it stands: this is its first unlock by a version that tags.
+    pub(super) fn seal_untagged(&mut self, kek: &KeyEncryptionKey) -> Result<()> {
+        let mut header = self.vault.header.clone();
+        header.wrapped_identity = crypto::wrap_identity(&self.identity, kek, &header.wrap_context(true));
+        if header.remember == Remember::Untagged {
+            header.remember = Remember::On(Vec::new());
+        }
+        header.seal(&self.key);
+        let tx = immediate(&mut self.vault.conn)?;
+        tag_all(&tx, &self.key)?;
+        header.save(&tx)?;
+        audit::record(&tx, Action::Seal, None, Some("integrity tags added to every row"))?;
+        tx.commit()?;
+        self.vault.header = header;
+        tracing::info!("vault sealed: every row now carries an integrity tag");
+        Ok(())
+    }
+
+    /// A live secret's row, checked against its tag.
+    fn verified_live(&self, name: &SecretName) -> Result<Stored> {
+        let stored = records::live(&self.vault.conn, name)?;
+        stored.verify(&self.key)?;
+        Ok(stored)
+    }
+
+    /// Decrypts `version` of the checked row `stored`, checking the version's tag first.
+    fn open_version(&self, stored: &Stored, version: u32) -> Result<SecretString> {
+        let name = &stored.meta.name;
+        let row = records::version(&self.vault.conn, stored.id, version)?
+            .ok_or_else(|| Error::VersionNotFound { name: name.to_string(), version })?;
+        self.open_row(name, &row)
+    }
+
+    fn open_row(&self, name: &SecretName, row: &VersionRow) -> Result<SecretString> {
+        open_checked(&self.key, &self.identity, name, row)
+    }
+
+    /// Every secret row, removed ones too, each checked against its tag: what
+    /// sync plans from, since a row's version or removal drives remote writes.
+    pub(crate) fn verified_rows(&self) -> Result<Vec<crate::SecretMeta>> {
+        records::all(&self.vault.conn)?
+            .into_iter()
+            .map(|stored| stored.verify(&self.key).map(|()| stored.meta))
+            .collect()
+    }
+
     /// Decrypts one version of a live secret without an audit entry of its
     /// own: for callers that record their own (sync records one per run).
     pub(crate) fn value_at(&self, name: &SecretName, version: u32) -> Result<SecretString> {
-        let (id, _) = records::live(&self.vault.conn, name)?;
-        let sealed = records::ciphertext(&self.vault.conn, id, version)?
-            .ok_or_else(|| Error::VersionNotFound { name: name.to_string(), version })?;
-        crypto::open_value(&self.identity, name, version, &sealed)
+        let stored = self.verified_live(name)?;
+        self.open_version(&stored, version)
     }
 
     /// Stores a value fetched from a remote: a new secret, a revived one or a
@@ -109,16 +178,17 @@ impl UnlockedVault {
     ) -> Result<SecretMeta> {
         validate_value(name, value)?;
         let recipient = &self.vault.header.recipient;
+        let key = &self.key;
         let tx = immediate(&mut self.vault.conn)?;
         let write = match records::any(&tx, name)? {
-            Some(stored) => Write::NextVersion(stored),
+            Some(stored) => Write::next(stored, key)?,
             None => Write::Insert,
         };
         let version = next_version(&write);
         let sealed = crypto::seal_value(recipient, name, version, value);
-        write_version(&tx, name, write, &sealed, origin, None)?;
+        write_version(&tx, key, name, write, &sealed, origin, None)?;
         audit::record(&tx, Action::Pull, Some(name.as_str()), Some(origin))?;
-        let (_, meta) = records::live(&tx, name)?;
+        let meta = records::live(&tx, name)?.meta;
         tx.commit()?;
         Ok(meta)
     }
@@ -130,10 +200,8 @@ impl UnlockedVault {
 
     /// Decrypts the current value of `name` and records why.
     pub fn reveal(&mut self, name: &SecretName, access: Access) -> Result<SecretString> {
-        let (id, meta) = records::live(&self.vault.conn, name)?;
-        let sealed = records::ciphertext(&self.vault.conn, id, meta.version)?
-            .ok_or_else(|| Error::Integrity { name: name.to_string(), version: meta.version })?;
-        let value = crypto::open_value(&self.identity, name, meta.version, &sealed)?;
+        let stored = self.verified_live(name)?;
+        let value = self.open_version(&stored, stored.meta.version)?;
         audit::record(&self.vault.conn, access.action(), Some(name.as_str()), None)?;
         Ok(value)
     }
@@ -145,20 +213,21 @@ impl UnlockedVault {
         only: Option<&[SecretName]>,
         access: Access,
     ) -> Result<Vec<(SecretName, SecretString)>> {
-        let mut rows = records::current_ciphertexts(&self.vault.conn)?;
+        let mut rows = records::current(&self.vault.conn)?;
         if let Some(only) = only {
             let present: std::collections::HashSet<&SecretName> =
-                rows.iter().map(|(name, ..)| name).collect();
+                rows.iter().map(|(stored, _)| &stored.meta.name).collect();
             if let Some(missing) = only.iter().find(|name| !present.contains(name)) {
                 return Err(Error::NotFound(missing.to_string()));
             }
-            rows.retain(|(name, ..)| only.contains(name));
+            rows.retain(|(stored, _)| only.contains(&stored.meta.name));
         }
-        let identity = &self.identity;
+        let (key, identity) = (&self.key, &self.identity);
         let values = rows
             .par_iter()
-            .map(|(name, version, sealed)| {
-                Ok((name.clone(), crypto::open_value(identity, name, *version, sealed)?))
+            .map(|(stored, row)| {
+                stored.verify(key)?;
+                Ok((stored.meta.name.clone(), open_checked(key, identity, &stored.meta.name, row)?))
             })
             .collect::<Result<Vec<_>>>()?;
         let tx = immediate(&mut self.vault.conn)?;
@@ -179,19 +248,20 @@ impl UnlockedVault {
         validate_value(name, value)?;
         fields.validate()?;
         let recipient = &self.vault.header.recipient;
+        let key = &self.key;
         let tx = immediate(&mut self.vault.conn)?;
         let write = match records::any(&tx, name)? {
             Some(stored) if stored.meta.deleted.is_none() => {
                 return Err(Error::AlreadyExists(name.to_string()));
             }
-            Some(stored) => Write::NextVersion(stored),
+            Some(stored) => Write::next(stored, key)?,
             None => Write::Insert,
         };
         let version = next_version(&write);
         let sealed = crypto::seal_value(recipient, name, version, value);
-        write_version(&tx, name, write, &sealed, "set", Some(fields))?;
+        write_version(&tx, key, name, write, &sealed, "set", Some(fields))?;
         audit::record(&tx, Action::Set, Some(name.as_str()), None)?;
-        let (_, meta) = records::live(&tx, name)?;
+        let meta = records::live(&tx, name)?.meta;
         tx.commit()?;
         Ok(meta)
     }
@@ -200,33 +270,31 @@ impl UnlockedVault {
     pub fn rotate(&mut self, name: &SecretName, value: &SecretString) -> Result<SecretMeta> {
         validate_value(name, value)?;
         let recipient = &self.vault.header.recipient;
+        let key = &self.key;
         let tx = immediate(&mut self.vault.conn)?;
-        let (id, meta) = records::live(&tx, name)?;
-        let write = Write::NextVersion(Stored { id, meta });
+        let write = Write::next(records::live(&tx, name)?, key)?;
         let version = next_version(&write);
         let sealed = crypto::seal_value(recipient, name, version, value);
-        write_version(&tx, name, write, &sealed, "rotate", None)?;
+        write_version(&tx, key, name, write, &sealed, "rotate", None)?;
         audit::record(&tx, Action::Rotate, Some(name.as_str()), Some(&format!("version {version}")))?;
-        let (_, meta) = records::live(&tx, name)?;
+        let meta = records::live(&tx, name)?.meta;
         tx.commit()?;
         Ok(meta)
     }
 
     /// Makes the value of `version` current again, as a new version.
     pub fn rollback(&mut self, name: &SecretName, version: u32) -> Result<SecretMeta> {
+        let stored = self.verified_live(name)?;
+        let value = self.open_version(&stored, version)?;
         let recipient = &self.vault.header.recipient;
-        let identity = &self.identity;
+        let key = &self.key;
         let tx = immediate(&mut self.vault.conn)?;
-        let (id, meta) = records::live(&tx, name)?;
-        let sealed = records::ciphertext(&tx, id, version)?
-            .ok_or_else(|| Error::VersionNotFound { name: name.to_string(), version })?;
-        let value = crypto::open_value(identity, name, version, &sealed)?;
-        let write = Write::NextVersion(Stored { id, meta });
+        let write = Write::next(records::live(&tx, name)?, key)?;
         let new_version = next_version(&write);
         let resealed = crypto::seal_value(recipient, name, new_version, &value);
-        write_version(&tx, name, write, &resealed, &format!("rollback to {version}"), None)?;
+        write_version(&tx, key, name, write, &resealed, &format!("rollback to {version}"), None)?;
         audit::record(&tx, Action::Rollback, Some(name.as_str()), Some(&format!("to version {version}")))?;
-        let (_, meta) = records::live(&tx, name)?;
+        let meta = records::live(&tx, name)?.meta;
         tx.commit()?;
         Ok(meta)
     }
@@ -234,9 +302,14 @@ impl UnlockedVault {
     /// Removes a secret, leaving a tombstone (for sync) until `purge`.
     pub fn remove(&mut self, name: &SecretName) -> Result<()> {
         let tx = immediate(&mut self.vault.conn)?;
-        let (id, _) = records::live(&tx, name)?;
+        let stored = records::live(&tx, name)?;
+        stored.verify(&self.key)?;
         let now = now_ms();
-        tx.execute("UPDATE secrets SET deleted_ms = ?2, updated_ms = ?2 WHERE id = ?1", params![id, now])?;
+        tx.execute(
+            "UPDATE secrets SET deleted_ms = ?2, updated_ms = ?2 WHERE id = ?1",
+            params![stored.id, now],
+        )?;
+        records::tag_secret(&tx, &self.key, stored.id)?;
         audit::record(&tx, Action::Remove, Some(name.as_str()), None)?;
         tx.commit()?;
         Ok(())
@@ -265,6 +338,7 @@ impl UnlockedVault {
             validate_value(name, value)?;
         }
         let recipient = &self.vault.header.recipient;
+        let key = &self.key;
         let tx = immediate(&mut self.vault.conn)?;
         let mut report = ImportReport::default();
         let mut planned = Vec::with_capacity(entries.len());
@@ -277,7 +351,7 @@ impl UnlockedVault {
                 Some(stored) => {
                     if stored.meta.deleted.is_none() { &mut report.updated } else { &mut report.added }
                         .push(name.clone());
-                    Write::NextVersion(stored)
+                    Write::next(stored, key)?
                 }
                 None => {
                     report.added.push(name.clone());
@@ -296,7 +370,7 @@ impl UnlockedVault {
                 .map(|(name, value, write)| crypto::seal_value(recipient, name, next_version(write), value))
                 .collect();
             for ((name, _, write), sealed) in batch.into_iter().zip(sealed) {
-                write_version(&tx, &name, write, &sealed, "import", None)?;
+                write_version(&tx, key, &name, write, &sealed, "import", None)?;
                 done += 1;
             }
             progress(done);
@@ -318,8 +392,9 @@ impl UnlockedVault {
         let mut header = self.vault.header.clone();
         header.kdf = kdf.unwrap_or(header.kdf);
         header.salt = crypto::random_bytes::<{ crypto::SALT_LEN }>().to_vec();
-        let key = header.kdf.derive(new_passphrase, &header.salt)?;
-        header.wrapped_identity = crypto::wrap_identity(&self.identity, &key, &header.wrap_context());
+        let kek = header.kdf.derive(new_passphrase, &header.salt)?;
+        header.wrapped_identity = crypto::wrap_identity(&self.identity, &kek, &header.wrap_context(true));
+        header.seal(&self.key);
         let tx = immediate(&mut self.vault.conn)?;
         header.save(&tx)?;
         audit::record(&tx, Action::ChangePassphrase, None, None)?;
@@ -328,13 +403,77 @@ impl UnlockedVault {
         Ok(())
     }
 
+    /// Re-encrypts every version and remote token to a new identity under a
+    /// new passphrase, and re-tags every row. `passwd` alone only re-wraps the
+    /// identity, so whoever knew the old passphrase and kept a copy of the old
+    /// header could still decrypt later values; after a rekey they cannot.
+    /// Returns how many versions were re-encrypted.
+    pub fn rekey(&mut self, new_passphrase: &SecretString, kdf: Option<KdfParams>) -> Result<usize> {
+        let identity = Identity::generate();
+        let recipient = identity.to_public();
+        let key = IntegrityKey::derive(&identity, &self.vault.header.vault_id);
+        let mut header = self.vault.header.clone();
+        header.recipient = recipient.clone();
+        header.kdf = kdf.unwrap_or(header.kdf);
+        header.salt = crypto::random_bytes::<{ crypto::SALT_LEN }>().to_vec();
+        let kek = header.kdf.derive(new_passphrase, &header.salt)?;
+        header.wrapped_identity = crypto::wrap_identity(&identity, &kek, &header.wrap_context(true));
+        header.seal(&key);
+
+        let tx = immediate(&mut self.vault.conn)?;
+        verify_all(&tx, &self.key)?;
+        let mut versions = 0;
+        {
+            let mut reseal =
+                tx.prepare("UPDATE versions SET ciphertext = ?3 WHERE secret_id = ?1 AND version = ?2")?;
+            for stored in records::all(&tx)? {
+                let name = &stored.meta.name;
+                for row in records::all_versions(&tx, stored.id)? {
+                    let value = crypto::open_value(&self.identity, name, row.version, &row.ciphertext)?;
+                    let sealed = crypto::seal_value(&recipient, name, row.version, &value);
+                    reseal.execute(params![stored.id, row.version, sealed])?;
+                    versions += 1;
+                }
+            }
+        }
+        super::remotes::reseal_tokens(&tx, &self.identity, &recipient)?;
+        tag_all(&tx, &key)?;
+        header.save(&tx)?;
+        audit::record(&tx, Action::Rekey, None, Some(&format!("{versions} versions re-encrypted")))?;
+        tx.commit()?;
+        self.identity = identity;
+        self.key = key;
+        self.vault.header = header;
+        if self.vault.header.remember.is_on() {
+            DeviceKey::for_vault(&self.vault.header.vault_id)?.store(&self.identity.to_string())?;
+        }
+        Ok(versions)
+    }
+
+    /// Checks every row of the file against its tag; the first that fails is named.
+    pub fn verify(&self) -> Result<()> {
+        verify_all(&self.vault.conn, &self.key)
+    }
+
+    /// Pins or unpins a secret (the tray offers pinned ones first).
+    pub fn set_pinned(&mut self, name: &SecretName, pinned: bool) -> Result<SecretMeta> {
+        let tx = immediate(&mut self.vault.conn)?;
+        let stored = records::live(&tx, name)?;
+        stored.verify(&self.key)?;
+        tx.execute("UPDATE secrets SET pinned = ?2 WHERE id = ?1", params![stored.id, pinned])?;
+        records::tag_secret(&tx, &self.key, stored.id)?;
+        tx.commit()?;
+        self.vault.meta(name)
+    }
+
     /// Stores the unwrapped identity in the OS keyring so later unlocks need no
     /// passphrase, and records the choice in the header.
     pub fn remember_on_device(&mut self) -> Result<()> {
         DeviceKey::for_vault(&self.vault.header.vault_id)?.store(&self.identity.to_string())?;
-        if !self.vault.header.remember {
+        if !self.vault.header.remember.is_on() {
             let mut header = self.vault.header.clone();
-            header.remember = true;
+            header.remember = Remember::On(Vec::new());
+            header.seal(&self.key);
             let tx = immediate(&mut self.vault.conn)?;
             header.save(&tx)?;
             audit::record(&tx, Action::Remember, None, None)?;
@@ -352,6 +491,26 @@ pub(crate) fn immediate(conn: &mut Connection) -> Result<Transaction<'_>> {
     Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
 }
 
+/// Decrypts a version row once its tag checks out.
+fn open_checked(
+    key: &IntegrityKey,
+    identity: &Identity,
+    name: &SecretName,
+    row: &VersionRow,
+) -> Result<SecretString> {
+    row.verify(key, name)?;
+    crypto::open_value(identity, name, row.version, &row.ciphertext)
+}
+
+impl Write {
+    /// A new version on top of `stored`, once its row checks out: a tampered
+    /// row is never built on (and so never re-tagged as if it were ours).
+    fn next(stored: Stored, key: &IntegrityKey) -> Result<Self> {
+        stored.verify(key)?;
+        Ok(Write::NextVersion(stored))
+    }
+}
+
 fn next_version(write: &Write) -> u32 {
     match write {
         Write::Insert => 1,
@@ -362,6 +521,7 @@ fn next_version(write: &Write) -> u32 {
 /// Writes one new version and points the secret row at it.
 fn write_version(
     tx: &Transaction<'_>,
+    key: &IntegrityKey,
     name: &SecretName,
     write: Write,
     sealed: &[u8],
@@ -408,9 +568,44 @@ fn write_version(
             stored.id
         }
     };
-    tx.prepare_cached("INSERT INTO versions (secret_id, version, created_ms, origin, ciphertext) VALUES (?1, ?2, ?3, ?4, ?5)")?
-        .execute(params![id, version, now, origin, sealed])?;
-    Ok(())
+    let row = VersionRow {
+        version,
+        created_ms: now,
+        origin: origin.to_owned(),
+        ciphertext: sealed.to_vec(),
+        mac: None,
+    };
+    let mac = row.tag(key, name);
+    tx.prepare_cached(
+        "INSERT INTO versions (secret_id, version, created_ms, origin, ciphertext, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![id, version, now, origin, sealed, mac])?;
+    records::tag_secret(tx, key, id)
+}
+
+/// Checks every row against `key`: secrets, versions, remotes and sync state.
+fn verify_all(conn: &Connection, key: &IntegrityKey) -> Result<()> {
+    for stored in records::all(conn)? {
+        stored.verify(key)?;
+        for row in records::all_versions(conn, stored.id)? {
+            row.verify(key, &stored.meta.name)?;
+        }
+    }
+    super::remotes::verify_all(conn, key)?;
+    crate::sync::verify_state(conn, key)
+}
+
+/// Tags every row under `key`: versions, secrets, remotes and sync state.
+fn tag_all(tx: &Transaction<'_>, key: &IntegrityKey) -> Result<()> {
+    let mut tag_version = tx.prepare("UPDATE versions SET mac = ?3 WHERE secret_id = ?1 AND version = ?2")?;
+    for stored in records::all(tx)? {
+        for row in records::all_versions(tx, stored.id)? {
+            tag_version.execute(params![stored.id, row.version, row.tag(key, &stored.meta.name)])?;
+        }
+        records::tag_secret(tx, key, stored.id)?;
+    }
+    super::remotes::tag_all(tx, key)?;
+    crate::sync::tag_state(tx, key)
 }
 
 /// Keeps the last entry for each name, in first-seen order.
