@@ -10,7 +10,9 @@ const query = new URLSearchParams(location.search);
 const fake = new FakeBackend();
 const state = query.get("state") ?? "unlocked";
 fake.exists = state !== "fresh";
-fake.unlocked = state === "unlocked";
+// Remotes are added unlocked (their rows are tagged with the key), as a real
+// vault got them; the starting state applies once they are in.
+fake.unlocked = true;
 const count = Number(query.get("secrets") ?? "0");
 for (let i = 0; i < count; i++) {
   const name = i === 0 ? "OPENAI_API_KEY" : i === 1 ? "DB_PASSWORD" : `SECRET_${String(i).padStart(5, "0")}`;
@@ -62,6 +64,7 @@ if (query.get("intake")) {
     },
   ];
 }
+fake.unlocked = state === "unlocked";
 (window as unknown as { fake: FakeBackend }).fake = fake;
 
 mockWindows(query.get("window") ?? "main");
