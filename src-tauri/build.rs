@@ -5,6 +5,7 @@ fn main() {
     let commands = &[
         "vault_state",
         "create_vault",
+        "passphrase_strength",
         "unlock",
         "lock",
         "note_activity",
@@ -23,6 +24,7 @@ fn main() {
         "add_remote",
         "test_remote",
         "remove_remote",
+        "preview_sync",
         "sync_remotes",
         "sync_overview",
         "list_conflicts",

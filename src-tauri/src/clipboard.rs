@@ -43,12 +43,19 @@ pub struct Clipboard {
     backend: Arc<Mutex<Backend>>,
     // Each copy's number; a later copy cancels an earlier one's clearing.
     generation: Arc<AtomicU64>,
+    /// The value last copied, until it is cleared: locking and quitting clear
+    /// the clipboard only while it still holds this (never the user's own text).
+    copied: Arc<Mutex<Option<SecretString>>>,
 }
 
 impl Default for Clipboard {
     fn default() -> Self {
         let backend = if wayland::available() { Backend::WlCopy } else { Backend::Arboard(None) };
-        Clipboard { backend: Arc::new(Mutex::new(backend)), generation: Default::default() }
+        Clipboard {
+            backend: Arc::new(Mutex::new(backend)),
+            generation: Default::default(),
+            copied: Default::default(),
+        }
     }
 }
 
@@ -100,19 +107,31 @@ impl Backend {
 impl Clipboard {
     pub fn copy(&self, value: SecretString, clear_after: Duration) -> Result<(), String> {
         self.backend().set(value.expose_secret())?;
+        *self.copied() = Some(value);
         let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
         let this = self.clone();
         std::thread::spawn(move || {
             std::thread::sleep(clear_after);
-            if this.generation.load(Ordering::SeqCst) != generation {
-                return;
-            }
-            let mut backend = this.backend();
-            if backend.holds(value.expose_secret()) {
-                backend.clear();
+            if this.generation.load(Ordering::SeqCst) == generation {
+                this.clear_if_ours();
             }
         });
         Ok(())
+    }
+
+    /// Clears the clipboard if it still holds the value we copied last (the
+    /// timer, locking, quitting); the user's own text is left alone.
+    pub fn clear_if_ours(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        let Some(value) = self.copied().take() else { return };
+        let mut backend = self.backend();
+        if backend.holds(value.expose_secret()) {
+            backend.clear();
+        }
+    }
+
+    fn copied(&self) -> std::sync::MutexGuard<'_, Option<SecretString>> {
+        self.copied.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn backend(&self) -> std::sync::MutexGuard<'_, Backend> {
@@ -224,6 +243,21 @@ mod tests {
         std::io::Write::write_all(&mut theirs.stdin.take().unwrap(), b"the user's own text").unwrap();
         assert!(theirs.wait().unwrap().success());
         std::thread::sleep(Duration::from_millis(1500));
+        assert_eq!(pasted(), "the user's own text");
+    }
+
+    #[test]
+    #[ignore = "needs a Wayland session: `make test` runs it under headless sway (scripts/with-sway.sh)"]
+    fn on_wayland_locking_clears_our_copy_at_once_but_never_the_users_text() {
+        let clipboard = Clipboard::default();
+        clipboard.copy(SecretString::from("wl-secret-lock-31c"), Duration::from_secs(60)).unwrap();
+        assert_eq!(pasted(), "wl-secret-lock-31c");
+        clipboard.clear_if_ours();
+        assert_eq!(pasted(), "", "locking left the copy on the clipboard");
+
+        clipboard.copy(SecretString::from("wl-secret-lock-99d"), Duration::from_secs(60)).unwrap();
+        wayland::set("the user's own text").unwrap();
+        clipboard.clear_if_ours();
         assert_eq!(pasted(), "the user's own text");
     }
 }

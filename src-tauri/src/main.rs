@@ -37,6 +37,8 @@ pub struct AppState {
     pub clipboard: clipboard::Clipboard,
     recent: Mutex<VecDeque<SecretName>>,
     last_activity: Mutex<Instant>,
+    /// Shared by the syncs under way; locking sets it, and the next sync gets a new one.
+    syncs: Mutex<keyhaven_core::sync::Cancel>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -44,8 +46,36 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl AppState {
+    pub fn new(path: std::path::PathBuf) -> Self {
+        AppState {
+            session: Mutex::new(session::Session::new(path)),
+            clipboard: Default::default(),
+            recent: Default::default(),
+            last_activity: Mutex::new(Instant::now()),
+            syncs: Default::default(),
+        }
+    }
+
     pub fn session(&self) -> MutexGuard<'_, session::Session> {
         lock(&self.session)
+    }
+
+    /// Locks now, whatever else is going on: syncs stop sending (they run on
+    /// their own handle, never holding the session), and the clipboard is
+    /// cleared if it still holds our copy. Every way of locking comes here.
+    pub fn lock_vault(&self) {
+        lock(&self.syncs).cancel();
+        self.session().lock();
+        self.clipboard.clear_if_ours();
+    }
+
+    /// The flag a sync starting now checks; `lock_vault` sets it.
+    pub fn sync_cancel(&self) -> keyhaven_core::sync::Cancel {
+        let mut current = lock(&self.syncs);
+        if current.is_cancelled() {
+            *current = Default::default();
+        }
+        current.clone()
     }
 
     /// The user did something: the idle timer starts again.
@@ -106,12 +136,7 @@ fn main() -> anyhow::Result<()> {
         .ok()
         .and_then(|text| text.parse().ok())
         .map(Duration::from_secs);
-    let state = AppState {
-        session: Mutex::new(session::Session::new(path)),
-        clipboard: Default::default(),
-        recent: Default::default(),
-        last_activity: Mutex::new(Instant::now()),
-    };
+    let state = AppState::new(path);
     let started_for_quick_reveal = quick::wanted(&std::env::args().collect::<Vec<_>>());
     tauri::Builder::default()
         // First, so a second launch hands over before anything else starts.
@@ -153,6 +178,7 @@ fn main() -> anyhow::Result<()> {
         .invoke_handler(tauri::generate_handler![
             commands::vault::vault_state,
             commands::vault::create_vault,
+            commands::vault::passphrase_strength,
             commands::vault::unlock,
             commands::vault::lock,
             commands::vault::note_activity,
@@ -171,6 +197,7 @@ fn main() -> anyhow::Result<()> {
             commands::remotes::add_remote,
             commands::remotes::test_remote,
             commands::remotes::remove_remote,
+            commands::remotes::preview_sync,
             commands::remotes::sync_remotes,
             commands::remotes::sync_overview,
             commands::remotes::list_conflicts,
@@ -185,6 +212,13 @@ fn main() -> anyhow::Result<()> {
             commands::settings::get_settings,
             commands::settings::save_settings,
         ])
-        .run(tauri::generate_context!())?;
+        .build(tauri::generate_context!())?
+        .run(|app, event| {
+            // Quitting (tray Quit, the window's close with no tray, a signal
+            // Tauri handles) leaves no value of ours on the clipboard.
+            if let tauri::RunEvent::Exit = event {
+                app.state::<AppState>().clipboard.clear_if_ours();
+            }
+        });
     Ok(())
 }

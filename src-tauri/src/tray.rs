@@ -114,9 +114,9 @@ fn on_menu(app: &AppHandle, event: MenuEvent) {
     }
 }
 
-/// Locks the vault and tells the tray and the UI.
+/// Locks the vault (see `AppState::lock_vault`) and tells the tray and the UI.
 pub fn lock(app: &AppHandle) {
-    app.state::<AppState>().session().lock();
+    app.state::<AppState>().lock_vault();
     changed(app);
 }
 

@@ -22,6 +22,7 @@ import type {
   SecretMeta,
   Settings,
   SetupLink,
+  Strength,
   SyncMark,
   SyncSummary,
   VaultState,
@@ -48,6 +49,8 @@ export class FakeBackend {
   remembered = false;
   secrets = new Map<string, Secret>();
   remotes: RemoteInfo[] = [];
+  /** Names the remotes hold that this vault never had (offered by a pull). */
+  newOnRemote: string[] = [];
   conflicts: ConflictInfo[] = [];
   marks: SyncMark[] = [];
   audit: AuditEntry[] = [];
@@ -115,7 +118,14 @@ export class FakeBackend {
           unlocked: this.unlocked,
           remembered: this.remembered,
         } satisfies VaultState;
+      case "passphrase_strength":
+        return strength(String(args.passphrase));
       case "create_vault":
+        if (!strength(String(args.passphrase)).strong_enough && !args.allowWeak)
+          fail(
+            "invalid_input",
+            "this passphrase is weak (strength 1 of 4): pass --allow-weak to use it anyway",
+          );
         this.exists = true;
         this.unlocked = true;
         return null;
@@ -222,7 +232,17 @@ export class FakeBackend {
       case "remove_remote":
         this.remotes = this.remotes.filter((r) => r.name !== args.name);
         return null;
+      case "preview_sync":
+        this.unlockedOrFail();
+        return this.remotes.map((remote) => ({
+          remote: remote.name,
+          first_sync: remote.last_sync === null,
+          sends: remote.last_sync === null ? [...this.secrets.keys()] : [],
+          new_names: args.pull ? this.newOnRemote : [],
+        }));
       case "sync_remotes":
+        for (const name of args.acceptNew as string[]) this.add(name, `pulled-${name}`, {});
+        this.newOnRemote = this.newOnRemote.filter((name) => !(args.acceptNew as string[]).includes(name));
         return this.sync();
       case "sync_overview":
         return this.marks;
@@ -374,6 +394,7 @@ export class FakeBackend {
         name,
         state: name === first ? "conflict" : "synced",
       }));
+      remote.last_sync = NOW;
       out.push({
         remote: remote.name,
         listed: names.length,
@@ -386,4 +407,17 @@ export class FakeBackend {
     }
     return out;
   }
+}
+
+/** A stand-in for zxcvbn (core's rule): long enough and not a known weak one. */
+function strength(passphrase: string): Strength {
+  const chars = [...passphrase].length;
+  const weak = chars < 12 || /^(password|hunter|qwerty)/i.test(passphrase);
+  return {
+    score: weak ? 1 : 4,
+    chars,
+    warning: weak ? "This is similar to a commonly used password." : null,
+    suggestions: weak ? ["Add another word or two. Uncommon words are better."] : [],
+    strong_enough: !weak,
+  };
 }

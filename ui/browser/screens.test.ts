@@ -71,6 +71,22 @@ describe("create vault", () => {
     await page.getByText("No secrets yet: add one.").waitFor();
     await page.close();
   });
+
+  it("shows the strength while typing, says a forgotten one is lost, and takes a weak one only when told", async () => {
+    const page = await open("state=fresh");
+    await page.getByText("Nobody can recover a forgotten passphrase").waitFor();
+    await page.getByLabel("Master passphrase").fill("hunter2");
+    await page.getByLabel("Repeat it").fill("hunter2");
+    await page.getByText("Too weak to guard every key you keep here").waitFor();
+    await page.getByText("Use at least 12 characters.").waitFor();
+    const create = page.getByRole("button", { name: "Create vault" });
+    expect(await create.isDisabled()).toBe(true);
+    await shot(page, "create-weak");
+    await page.getByLabel("Use this weak passphrase anyway").check();
+    await create.click();
+    await page.getByText("No secrets yet: add one.").waitFor();
+    await page.close();
+  });
 });
 
 describe("secrets", () => {
@@ -161,10 +177,38 @@ describe("remotes and sync", () => {
     await page.close();
   });
 
+  it("a pull asks which names new to this vault to take, and takes only those", async () => {
+    const page = await open("secrets=1&remote=prod");
+    await fake(page, (f) => {
+      f.remotes[0].last_sync = "2026-11-23T12:00:00Z";
+      f.newOnRemote = ["BASH_ENV", "TEAM_TOKEN"];
+    });
+    await page.keyboard.press("Alt+3");
+    await page.getByLabel("Fetch values this device lacks").check();
+    await page.getByRole("button", { name: "Sync now" }).click();
+    await page.getByText("prod has 2 name(s) this vault never had").waitFor();
+    await page.getByLabel("TEAM_TOKEN").check();
+    await shot(page, "sync-new-names");
+    await page.getByRole("button", { name: "Go ahead" }).click();
+    await page.waitForFunction(() => {
+      const backend = (window as unknown as { fake: FakeBackend }).fake;
+      return backend.secrets.has("TEAM_TOKEN") && !backend.secrets.has("BASH_ENV");
+    });
+    await page.close();
+  });
+
   it("syncs with progress, shows the conflict in the list and resolves it", async () => {
     const page = await open("secrets=3&remote=prod");
     await page.keyboard.press("Alt+3");
     await page.getByRole("button", { name: "Sync now" }).click();
+    // A first sync says what it sends, and waits for a yes.
+    await page
+      .getByText(
+        "First sync with prod: it sends 3 secret(s) there: OPENAI_API_KEY, DB_PASSWORD, SECRET_00002.",
+      )
+      .waitFor();
+    await shot(page, "sync-first");
+    await page.getByRole("button", { name: "Go ahead" }).click();
     await page.getByText("Listed 3. Did: 2 create. 1 needs a look:").waitFor();
     await page.getByRole("cell", { name: "changed here and on the remote since the last sync" }).waitFor();
     await shot(page, "sync-conflict");
@@ -257,7 +301,7 @@ describe("links, missing secrets and intake", () => {
     expect(await page.getByLabel("Value for STRIPE_KEY").inputValue()).toBe("");
     await page.getByRole("button", { name: "Return to app.runtype.example" }).click();
     await page.getByText("not on rt's own site, so not opened").waitFor();
-    await page.getByRole("button", { name: "Documentation ↗" }).click();
+    await page.getByRole("button", { name: "Documentation on platform.openai.example ↗" }).click();
     expect(await fake(page, (f) => f.opened)).toEqual([
       "https://app.runtype.example/done",
       "https://platform.openai.example/keys",

@@ -496,3 +496,39 @@ fn the_overview_marks_each_secret_with_each_remote() {
         emulator_reset(&emulator, kind);
     }
 }
+
+#[test]
+fn a_cancelled_sync_sends_nothing_more_and_its_writes_wait_in_the_outbox() {
+    let emulator = Emulator::start();
+    let mut s = Setup::new(&emulator, Kind::Runtype);
+    for i in 0..40 {
+        s.set(&format!("S{i}"), &format!("v{i}"));
+    }
+    // The app syncs on a second handle, so locking never waits for the remote.
+    let mut handle = s.vault.reopen().unwrap();
+    let cancel = sync::Cancel::default();
+    let options = SyncOptions { cancel: cancel.clone(), ..Default::default() };
+    let api = s.api();
+    let mut progress = |done: usize, _: usize| {
+        if done == 1 {
+            cancel.cancel();
+        }
+    };
+    let report = sync::sync(&mut handle, "r", api.as_ref(), &options, &mut progress).unwrap();
+    drop(handle);
+    let sent = remote_values(&emulator, Kind::Runtype).len();
+    let queued = report.steps.iter().filter(|step| matches!(step.status, sync::Status::Queued(_))).count();
+    // One answered, at most the eight workers' calls already in flight.
+    assert!((1..=9).contains(&sent), "{sent} sent after the cancel");
+    assert_eq!(sent + queued, 40, "every write not sent waits in the outbox");
+    assert_eq!(s.vault.remote("r").unwrap().pending as usize, queued);
+
+    // Cancelled before it starts: nothing at all is sent.
+    let report = sync::sync(&mut s.vault, "r", api.as_ref(), &options, &mut |_, _| {}).unwrap();
+    assert_eq!(report.offline.as_deref(), Some("stopped: the vault was locked"));
+    assert_eq!(remote_values(&emulator, Kind::Runtype).len(), sent);
+
+    // The next sync sends the rest, with the same idempotency keys.
+    s.sync(SyncOptions::default());
+    assert_eq!(remote_values(&emulator, Kind::Runtype).len(), 40);
+}

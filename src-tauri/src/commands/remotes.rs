@@ -7,8 +7,9 @@ use std::{
 };
 
 use keyhaven_core::{
+    UnlockedVault,
     remote::{Capabilities, RemoteConfig},
-    sync::{self, ConflictInfo, Keep, Status, SyncMark, SyncOptions, SyncReport},
+    sync::{self, AcceptNew, ConflictInfo, Keep, Preview, Status, SyncMark, SyncOptions, SyncReport},
     vault::RemoteInfo,
 };
 use secrecy::{ExposeSecret, SecretString};
@@ -145,45 +146,85 @@ pub fn remove_remote(state: State<'_, AppState>, name: String) -> CommandResult<
     Ok(session(&state).vault_mut()?.remove_remote(&name)?)
 }
 
-/// Syncs with `remote`, or with every remote; progress as `SYNC_PROGRESS` events.
+/// What syncing would send on a first sync and pull into new names, for the
+/// window to ask about before `sync_remotes` (lists each remote; changes nothing).
+#[tauri::command]
+pub async fn preview_sync(app: AppHandle, remote: Option<String>, pull: bool) -> CommandResult<Vec<Preview>> {
+    blocking(app, move |app| {
+        let state = app.state::<AppState>();
+        state.touch();
+        let mut vault = state.session().unlocked()?.reopen()?;
+        let options = SyncOptions { pull, cancel: state.sync_cancel(), ..Default::default() };
+        let mut previews = Vec::new();
+        for remote in remote_names(&vault, remote)? {
+            let api = vault.connect(&remote)?;
+            previews.push(sync::preview(&mut vault, &remote, api.as_ref(), &options)?);
+        }
+        Ok(previews)
+    })
+    .await
+}
+
+/// Syncs with `remote`, or with every remote; progress as `SYNC_PROGRESS`
+/// events. A pull creates only the new names in `accept_new` (the ones the
+/// user ticked in the preview).
 #[tauri::command]
 pub async fn sync_remotes(
     app: AppHandle,
     remote: Option<String>,
     prune: bool,
     pull: bool,
+    accept_new: Vec<String>,
 ) -> CommandResult<Vec<SyncSummary>> {
-    // Names new to this vault are not pulled from the app yet: they show as the
-    // remote's until a list to tick them lands (CLI: `sync --pull --accept-new`).
-    let options = SyncOptions { dry_run: false, prune, pull, accept_new: Default::default() };
+    let accept_new = accept_new.iter().map(|text| name(text)).collect::<CommandResult<_>>()?;
     blocking(app, move |app| {
         let state = app.state::<AppState>();
-        let mut session = session(&state);
-        let vault = session.unlocked()?;
-        let names = match remote {
-            Some(name) => vec![vault.remote(&name)?.config.name],
-            None => vault.remotes()?.into_iter().map(|r| r.config.name).collect(),
-        };
-        let mut summaries = Vec::new();
-        for remote in names {
-            let api = vault.connect(&remote)?;
-            let mut last = Instant::now();
-            let mut progress = |done: usize, total: usize| {
-                // A few updates a second are enough for a progress bar.
-                if done == total || last.elapsed() >= Duration::from_millis(100) {
-                    last = Instant::now();
-                    let (done, total) = (saturate(done), saturate(total));
-                    let _ = app.emit(SYNC_PROGRESS, SyncProgress { remote: remote.clone(), done, total });
-                }
-            };
-            let report = sync::sync(vault, &remote, api.as_ref(), &options, &mut progress)?;
-            summaries.push(SyncSummary::from(&report));
-        }
-        drop(session);
+        state.touch();
+        let options =
+            SyncOptions { prune, pull, accept_new: AcceptNew::Names(accept_new), ..Default::default() };
+        let mut last = Instant::now();
+        let summaries = sync_all(&state, remote, options, |remote, done, total| {
+            // A few updates a second are enough for a progress bar.
+            if done == total || last.elapsed() >= Duration::from_millis(100) {
+                last = Instant::now();
+                let (done, total) = (saturate(done), saturate(total));
+                let _ = app.emit(SYNC_PROGRESS, SyncProgress { remote: remote.to_owned(), done, total });
+            }
+        })?;
         let _ = tray::refresh(app);
         Ok(summaries)
     })
     .await
+}
+
+/// The sync itself, on a handle of its own: the session is held only to get
+/// it, so locking (the tray, idling, sleep) never waits for a remote. Locking
+/// cancels it; what was not sent waits in the outbox.
+pub(crate) fn sync_all(
+    state: &AppState,
+    remote: Option<String>,
+    options: SyncOptions,
+    mut progress: impl FnMut(&str, usize, usize),
+) -> CommandResult<Vec<SyncSummary>> {
+    let options = SyncOptions { cancel: state.sync_cancel(), ..options };
+    let mut vault = state.session().unlocked()?.reopen()?;
+    let mut summaries = Vec::new();
+    for remote in remote_names(&vault, remote)? {
+        let api = vault.connect(&remote)?;
+        let report = sync::sync(&mut vault, &remote, api.as_ref(), &options, &mut |done, total| {
+            progress(&remote, done, total)
+        })?;
+        summaries.push(SyncSummary::from(&report));
+    }
+    Ok(summaries)
+}
+
+/// `remote` (checked to exist), or every remote.
+fn remote_names(vault: &UnlockedVault, remote: Option<String>) -> CommandResult<Vec<String>> {
+    Ok(match remote {
+        Some(name) => vec![vault.remote(&name)?.config.name],
+        None => vault.remotes()?.into_iter().map(|r| r.config.name).collect(),
+    })
 }
 
 fn saturate(n: usize) -> u32 {
@@ -207,10 +248,77 @@ pub async fn resolve_conflict(app: AppHandle, name: String, remote: String, keep
     let name = self::name(&name)?;
     blocking(app, move |app| {
         let state = app.state::<AppState>();
-        let mut session = session(&state);
-        let vault = session.unlocked()?;
+        state.touch();
+        // On a handle of its own, like a sync: locking never waits for the remote.
+        let mut vault = state.session().unlocked()?.reopen()?;
         let api = vault.connect(&remote)?;
-        Ok(sync::resolve(vault, &remote, api.as_ref(), &name, keep)?)
+        Ok(sync::resolve(&mut vault, &remote, api.as_ref(), &name, keep)?)
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{
+        io::{BufRead, BufReader, Write},
+        net::TcpListener,
+        sync::{Arc, mpsc},
+    };
+
+    use keyhaven_core::{KdfParams, SecretName, remote::Kind, secret::SecretFields};
+
+    use super::*;
+
+    #[test]
+    fn locking_wins_at_once_while_a_sync_waits_on_a_silent_remote() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = Arc::new(AppState::new(dir.path().join("vault.sqlite")));
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        {
+            let mut session = state.session();
+            session.create(&"pw".into(), KdfParams::custom(8, 1).unwrap()).unwrap();
+            let vault = session.unlocked().unwrap();
+            let name = SecretName::parse("API_KEY").unwrap();
+            vault.set(&name, &"value-0123456789".into(), &SecretFields::default()).unwrap();
+            let config = RemoteConfig::new("rt", Kind::Runtype, &url, None).unwrap();
+            vault.add_remote(&config, &"rt_test_token".into()).unwrap();
+        }
+        // The remote takes the listing request, then says nothing until told to.
+        let (asked, was_asked) = mpsc::channel();
+        let (answer, may_answer) = mpsc::channel::<()>();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap() > 0 && line != "\r\n" {
+                line.clear();
+            }
+            asked.send(()).unwrap();
+            may_answer.recv().unwrap();
+            let body = r#"{"data":[]}"#;
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(reply.as_bytes());
+        });
+        let syncing = {
+            let state = state.clone();
+            std::thread::spawn(move || sync_all(&state, None, SyncOptions::default(), |_, _, _| {}))
+        };
+        was_asked.recv_timeout(Duration::from_secs(10)).expect("the sync called the remote");
+
+        let started = Instant::now();
+        state.lock_vault();
+        assert!(started.elapsed() < Duration::from_secs(1), "locking waited {:?}", started.elapsed());
+        assert!(!state.session().is_unlocked());
+
+        answer.send(()).unwrap();
+        let summaries = syncing.join().unwrap().unwrap();
+        server.join().unwrap();
+        // The sync saw the lock: nothing was pushed, the push waits in the outbox.
+        assert_eq!(summaries.len(), 1);
+        assert_eq!(state.session().vault().unwrap().remote("rt").unwrap().pending, 1);
+    }
 }

@@ -1,17 +1,13 @@
 //! Creating, unlocking and locking the vault; its audit log.
 
-use keyhaven_core::AuditEntry;
-use secrecy::{ExposeSecret, SecretString};
+use keyhaven_core::{AuditEntry, passphrase};
+use secrecy::SecretString;
 use serde::Serialize;
 use tauri::{AppHandle, State};
 use ts_rs::TS;
 
 use super::{kdf, session};
-use crate::{
-    AppState,
-    error::{CommandError, CommandResult},
-    tray,
-};
+use crate::{AppState, error::CommandResult, tray};
 
 /// What the first screen needs to know.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -36,17 +32,23 @@ pub fn vault_state(state: State<'_, AppState>) -> CommandResult<VaultState> {
     })
 }
 
+/// How strong a new passphrase is, as the user types it (core's rule, zxcvbn).
+#[tauri::command(async)]
+pub fn passphrase_strength(passphrase: String) -> passphrase::Strength {
+    passphrase::strength(&SecretString::from(passphrase), &["keyhaven", "vault"])
+}
+
+/// A weak passphrase is refused unless the user chose "use it anyway".
 #[tauri::command(async)]
 pub fn create_vault(
     app: AppHandle,
     state: State<'_, AppState>,
     passphrase: String,
     remember: bool,
+    allow_weak: bool,
 ) -> CommandResult<()> {
     let passphrase = SecretString::from(passphrase);
-    if passphrase.expose_secret().is_empty() {
-        return Err(CommandError::invalid("the passphrase must not be empty"));
-    }
+    passphrase::check_new(&passphrase, allow_weak)?;
     let mut session = session(&state);
     session.create(&passphrase, kdf()?)?;
     opened(&app, session, remember)
@@ -85,8 +87,8 @@ fn opened(
 
 #[tauri::command(async)]
 pub fn lock(app: AppHandle, state: State<'_, AppState>) {
-    session(&state).lock();
-    let _ = tray::refresh(&app);
+    state.touch();
+    tray::lock(&app);
 }
 
 /// The user is active in the window (the UI sends this at most every few seconds).

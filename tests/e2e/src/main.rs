@@ -346,9 +346,12 @@ fn remotes_and_sync(s: &Session, shots: &Path, emulator: &Emulator) -> Result<()
     ensure!(!s.page_text()?.contains(emulator::TOKEN), "the token is shown back");
     screenshot(&shots.join("08-remotes.png"))?;
 
-    step("sync: both secrets go to the remote");
+    step("sync: a first sync says what it sends, then both secrets go to the remote");
     s.button("Sync")?.click()?;
     s.button("Sync now")?.click()?;
+    s.wait_text("First sync with prod: it sends 2 secret(s) there: DB_PASSWORD, OPENAI_API_KEY.")?;
+    ensure!(remote_values(emulator).is_empty(), "sent before the user said yes");
+    s.button("Go ahead")?.click()?;
     s.wait_text("Did: 2 create.")?;
     let remote = remote_values(emulator);
     ensure!(

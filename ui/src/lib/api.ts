@@ -17,10 +17,12 @@ import type { Manifest } from "./bindings/Manifest";
 import type { ManifestItem } from "./bindings/ManifestItem";
 import type { NewRemote } from "./bindings/NewRemote";
 import type { NewSecret } from "./bindings/NewSecret";
+import type { Preview } from "./bindings/Preview";
 import type { RemoteInfo } from "./bindings/RemoteInfo";
 import type { SecretMeta } from "./bindings/SecretMeta";
 import type { Settings } from "./bindings/Settings";
 import type { SetupLink } from "./bindings/SetupLink";
+import type { Strength } from "./bindings/Strength";
 import type { SyncMark } from "./bindings/SyncMark";
 import type { SyncProgress } from "./bindings/SyncProgress";
 import type { SyncState } from "./bindings/SyncState";
@@ -46,10 +48,12 @@ export type {
   ManifestItem,
   NewRemote,
   NewSecret,
+  Preview,
   RemoteInfo,
   SecretMeta,
   Settings,
   SetupLink,
+  Strength,
   SyncMark,
   SyncProgress,
   SyncState,
@@ -68,8 +72,11 @@ export const LINK_OPENED = "link-opened";
 
 export const api = {
   vaultState: () => invoke<VaultState>("vault_state"),
-  createVault: (passphrase: string, remember: boolean) =>
-    invoke<void>("create_vault", { passphrase, remember }),
+  /** Refused when weak (core's rule) unless `allowWeak`: the user chose "use it anyway". */
+  createVault: (passphrase: string, remember: boolean, allowWeak: boolean) =>
+    invoke<void>("create_vault", { passphrase, remember, allowWeak }),
+  /** The strength estimate of a passphrase being typed (nothing is kept). */
+  passphraseStrength: (passphrase: string) => invoke<Strength>("passphrase_strength", { passphrase }),
   /** Without a passphrase: with the key remembered on this device. */
   unlock: (passphrase: string | null, remember: boolean) => invoke<void>("unlock", { passphrase, remember }),
   lock: () => invoke<void>("lock"),
@@ -96,9 +103,11 @@ export const api = {
   addRemote: (remote: NewRemote, token: string) => invoke<RemoteInfo>("add_remote", { remote, token }),
   testRemote: (name: string) => invoke<Capabilities>("test_remote", { name }),
   removeRemote: (name: string) => invoke<void>("remove_remote", { name }),
-  /** One remote, or all with `null`. */
-  sync: (remote: string | null, prune: boolean, pull: boolean) =>
-    invoke<SyncSummary[]>("sync_remotes", { remote, prune, pull }),
+  /** What a sync would send on a first sync and pull into new names (changes nothing). */
+  previewSync: (remote: string | null, pull: boolean) => invoke<Preview[]>("preview_sync", { remote, pull }),
+  /** One remote, or all with `null`; a pull creates only the new names in `acceptNew`. */
+  sync: (remote: string | null, prune: boolean, pull: boolean, acceptNew: string[]) =>
+    invoke<SyncSummary[]>("sync_remotes", { remote, prune, pull, acceptNew }),
   syncOverview: () => invoke<SyncMark[]>("sync_overview"),
   conflicts: () => invoke<ConflictInfo[]>("list_conflicts"),
   resolve: (name: string, remote: string, keep: Keep) =>

@@ -100,7 +100,8 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
             } else {
                 keyhaven_core::sync::AcceptNew::None
             };
-            let options = keyhaven_core::sync::SyncOptions { dry_run, prune, pull, accept_new };
+            let options =
+                keyhaven_core::sync::SyncOptions { dry_run, prune, pull, accept_new, ..Default::default() };
             sync::sync(&mut ctx, remote.as_deref(), options, yes)
         }
         Command::Conflicts => sync::conflicts(&ctx),

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use anyhow::{Context as _, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use keyhaven_core::{
-    UnlockedVault,
+    SecretName, UnlockedVault,
     remote::SecretsApi,
     sync::{self, AcceptNew, Action, Keep, Status, SyncOptions, SyncReport},
 };
@@ -13,10 +13,11 @@ use keyhaven_core::{
 use super::{Context, parse_name};
 use crate::{cli::KeepSide, exit, output};
 
-/// Asks before a sync does what the user may not expect. The first sync with
-/// a remote sends values there: it lists them and asks (`--yes` answers for
-/// scripts). A pull that would create names this vault never had asks on a
-/// terminal; elsewhere those names wait for `--accept-new`. `None`: declined.
+/// Asks before a sync does what the user may not expect (core's `preview`).
+/// The first sync with a remote sends values there: it lists them and asks
+/// (`--yes` answers for scripts). A pull that would create names this vault
+/// never had asks on a terminal; elsewhere those names wait for
+/// `--accept-new`. `None`: declined.
 fn ask_first(
     ctx: &Context,
     vault: &mut UnlockedVault,
@@ -25,38 +26,34 @@ fn ask_first(
     options: &SyncOptions,
     yes: bool,
 ) -> Result<Option<SyncOptions>> {
-    let first = !yes && vault.remote(remote)?.last_sync.is_none();
     let ask_new = options.pull && options.accept_new == AcceptNew::None && std::io::stdin().is_terminal();
+    // Only then is the remote listed twice (a dry run first).
+    let first = !yes && vault.remote(remote)?.last_sync.is_none();
     if options.dry_run || !(first || ask_new) {
         return Ok(Some(options.clone()));
     }
-    let probe = SyncOptions { dry_run: true, accept_new: AcceptNew::All, ..options.clone() };
-    let plan = sync::sync(vault, remote, api, &probe, &mut |_, _| {})?;
-    let list = |names: &[&str]| names.join(", ");
-    if first {
-        let sends: Vec<&str> = plan
-            .steps
-            .iter()
-            .filter(|s| s.step.action.writes_remote())
-            .map(|s| s.step.name.as_str())
-            .collect();
+    let preview = sync::preview(vault, remote, api, options)?;
+    let list = |names: &[SecretName]| names.iter().map(SecretName::as_str).collect::<Vec<_>>().join(", ");
+    if first && !preview.sends.is_empty() {
         let question = format!(
             "First sync with {remote}: it changes {} secret(s) there: {}. Go ahead?",
-            sends.len(),
-            list(&sends)
+            preview.sends.len(),
+            list(&preview.sends)
         );
-        if !sends.is_empty() && !ctx.confirm(&question)? {
+        if !ctx.confirm(&question)? {
             eprintln!("{remote}: nothing synced");
             return Ok(None);
         }
     }
     let mut options = options.clone();
-    if ask_new && !plan.new_names.is_empty() {
-        let names: Vec<&str> = plan.new_names.iter().map(|name| name.as_str()).collect();
-        let question =
-            format!("Pull {} name(s) new to this vault from {remote}: {}?", names.len(), list(&names));
+    if ask_new && !preview.new_names.is_empty() {
+        let question = format!(
+            "Pull {} name(s) new to this vault from {remote}: {}?",
+            preview.new_names.len(),
+            list(&preview.new_names)
+        );
         if ctx.confirm(&question)? {
-            options.accept_new = AcceptNew::Names(plan.new_names.into_iter().collect());
+            options.accept_new = AcceptNew::Names(preview.new_names.into_iter().collect());
         }
     }
     Ok(Some(options))

@@ -1,7 +1,8 @@
 //! Runs the remote calls of a plan on a few threads: loopback answers in
 //! well under a millisecond, but backoffs and real networks do not, so calls
 //! overlap. Results come back to the caller's thread, which alone writes the
-//! vault. Once the remote is unreachable the remaining calls are not sent.
+//! vault. Once the remote is unreachable, or the sync is cancelled, the
+//! remaining calls are not sent (their writes stay in the outbox).
 
 use std::sync::{
     Mutex,
@@ -11,6 +12,7 @@ use std::sync::{
 
 use secrecy::SecretString;
 
+use super::{CANCELLED, Cancel};
 use crate::remote::{Failure, RemoteError, RemoteResult, RemoteSecret, SecretsApi};
 
 /// Calls in flight at once.
@@ -48,6 +50,7 @@ fn run(api: &dyn SecretsApi, job: &Job) -> RemoteResult<Outcome> {
 pub(crate) fn execute(
     api: &dyn SecretsApi,
     jobs: Vec<(usize, Job)>,
+    cancel: &Cancel,
     mut done: impl FnMut(usize, RemoteResult<Outcome>),
 ) {
     let queue = Mutex::new(jobs.into_iter());
@@ -61,7 +64,9 @@ pub(crate) fn execute(
                 loop {
                     let next = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
                     let Some((index, job)) = next else { break };
-                    let result = if offline.load(Ordering::Relaxed) {
+                    let result = if cancel.is_cancelled() {
+                        Err(RemoteError::new(Failure::Unreachable, format!("not sent: {CANCELLED}")))
+                    } else if offline.load(Ordering::Relaxed) {
                         Err(RemoteError::new(Failure::Unreachable, "not sent: the remote stopped answering"))
                     } else {
                         run(api, &job)

@@ -29,6 +29,24 @@ use crate::{
     vault::{AuditAction, find_remote, immediate, record_audit},
 };
 
+/// Stops a sync from outside: once set, nothing more is sent, and the writes
+/// not sent wait in the outbox. Cheap to clone; clones share the flag.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Why a cancelled sync stopped, as its report says.
+const CANCELLED: &str = "stopped: the vault was locked";
+
 #[derive(Debug, Clone, Default)]
 pub struct SyncOptions {
     /// Plan only; change nothing on either side.
@@ -39,6 +57,8 @@ pub struct SyncOptions {
     pub pull: bool,
     /// Which names new to this vault a pull may create (none by default).
     pub accept_new: AcceptNew,
+    /// Set from outside to stop (the app locks).
+    pub cancel: Cancel,
 }
 
 /// What happened to one step.
@@ -106,6 +126,10 @@ pub fn sync(
     let bases = state::bases(vault.conn(), Some(vault.integrity()), remote_id)?;
     let outbox = state::outbox(vault.conn(), Some(vault.integrity()), remote_id)?;
     let (listing, offline) = match api.list() {
+        // Locked while listing: plan from the last sync, send nothing.
+        Ok(_) if options.cancel.is_cancelled() => {
+            (assumed_listing(info.config.kind, &bases), Some(CANCELLED.into()))
+        }
         Ok(listing) => (listing, None),
         Err(err) if matches!(err.kind, Failure::Unreachable | Failure::Unavailable) => {
             (assumed_listing(info.config.kind, &bases), Some(err.message))
@@ -158,7 +182,7 @@ pub fn sync(
     if options.dry_run {
         return Ok(report);
     }
-    let mut run = Run { vault, remote_id, remote, api, kind: info.config.kind };
+    let mut run = Run { vault, remote_id, remote, api, kind: info.config.kind, cancel: &options.cancel };
     run.queue_writes(&mut report, &outbox)?;
     if report.offline.is_none() {
         run.apply_local(&mut report)?;
@@ -166,6 +190,44 @@ pub fn sync(
     }
     run.finish(&report)?;
     Ok(report)
+}
+
+/// What a sync would do that the user should agree to first: on a remote's
+/// first sync, the secrets it would send there; with `pull`, the names new to
+/// this vault it would create. Both hosts ask from this (a dry run).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Preview {
+    pub remote: String,
+    /// Never synced before: nothing has been sent there yet.
+    pub first_sync: bool,
+    /// The secrets the sync would create, update or delete on the remote.
+    pub sends: Vec<SecretName>,
+    /// With `pull`: names this vault never had that it would pull.
+    pub new_names: Vec<SecretName>,
+}
+
+impl Preview {
+    /// Something here needs the user's yes before the sync runs.
+    pub fn needs_answer(&self) -> bool {
+        (self.first_sync && !self.sends.is_empty()) || !self.new_names.is_empty()
+    }
+}
+
+/// The [`Preview`] of syncing `remote` with `options` (the remote is listed;
+/// nothing is changed on either side).
+pub fn preview(
+    vault: &mut UnlockedVault,
+    remote: &str,
+    api: &dyn SecretsApi,
+    options: &SyncOptions,
+) -> Result<Preview> {
+    let first_sync = vault.remote(remote)?.last_sync.is_none();
+    let probe = SyncOptions { dry_run: true, accept_new: AcceptNew::All, ..options.clone() };
+    let plan = sync(vault, remote, api, &probe, &mut |_, _| {})?;
+    let sends =
+        plan.steps.iter().filter(|s| s.step.action.writes_remote()).map(|s| s.step.name.clone()).collect();
+    Ok(Preview { remote: remote.to_owned(), first_sync, sends, new_names: plan.new_names })
 }
 
 /// What to keep when resolving a conflict.
@@ -346,6 +408,7 @@ struct Run<'a> {
     remote: &'a str,
     api: &'a dyn SecretsApi,
     kind: Kind,
+    cancel: &'a Cancel,
 }
 
 impl Run<'_> {
@@ -439,7 +502,7 @@ impl Run<'_> {
         let mut finished = 0;
         let mut failure = None;
         let api = self.api;
-        apply::execute(api, jobs, |index, result| {
+        apply::execute(api, jobs, self.cancel, |index, result| {
             finished += 1;
             progress(finished, total);
             if failure.is_none()

@@ -100,6 +100,13 @@ impl UnlockedVault {
         Ok(Self { vault, identity, key })
     }
 
+    /// A second handle on the same file with the same key, for work that
+    /// runs apart from the holder's (the app syncs on one, so that locking
+    /// never waits for a remote). Dropping it drops its copy of the key.
+    pub fn reopen(&self) -> Result<UnlockedVault> {
+        UnlockedVault::new(Vault::open(self.vault.path())?, self.identity.clone())
+    }
+
     pub(crate) fn identity(&self) -> &Identity {
         &self.identity
     }
