@@ -227,7 +227,9 @@ impl UnlockedVault {
             if let Some(missing) = only.iter().find(|name| !present.contains(name)) {
                 return Err(Error::NotFound(missing.to_string()));
             }
-            rows.retain(|(stored, _)| only.contains(&stored.meta.name));
+            // A set: `run` passes every name it injects, thousands of them.
+            let wanted: std::collections::HashSet<&SecretName> = only.iter().collect();
+            rows.retain(|(stored, _)| wanted.contains(&stored.meta.name));
         }
         let (key, identity) = (&self.key, &self.identity);
         let values = rows
