@@ -234,12 +234,15 @@ export class FakeBackend {
         return null;
       case "preview_sync":
         this.unlockedOrFail();
-        return this.remotes.map((remote) => ({
-          remote: remote.name,
-          first_sync: remote.last_sync === null,
-          sends: remote.last_sync === null ? [...this.secrets.keys()] : [],
-          new_names: args.pull ? this.newOnRemote : [],
-        }));
+        // Like the app: only the remotes whose sync needs a yes.
+        return this.remotes
+          .map((remote) => ({
+            remote: remote.name,
+            first_sync: remote.last_sync === null,
+            sends: remote.last_sync === null ? [...this.secrets.keys()] : [],
+            new_names: args.pull ? this.newOnRemote : [],
+          }))
+          .filter((p) => (p.first_sync && p.sends.length > 0) || p.new_names.length > 0);
       case "sync_remotes":
         for (const name of args.acceptNew as string[]) this.add(name, `pulled-${name}`, {});
         this.newOnRemote = this.newOnRemote.filter((name) => !(args.acceptNew as string[]).includes(name));

@@ -146,8 +146,9 @@ pub fn remove_remote(state: State<'_, AppState>, name: String) -> CommandResult<
     Ok(session(&state).vault_mut()?.remove_remote(&name)?)
 }
 
-/// What syncing would send on a first sync and pull into new names, for the
-/// window to ask about before `sync_remotes` (lists each remote; changes nothing).
+/// The remotes whose sync needs the user's yes first (a first sync that sends,
+/// names new to this vault), for the window to ask about before
+/// `sync_remotes` (lists each remote; changes nothing).
 #[tauri::command]
 pub async fn preview_sync(app: AppHandle, remote: Option<String>, pull: bool) -> CommandResult<Vec<Preview>> {
     blocking(app, move |app| {
@@ -158,7 +159,10 @@ pub async fn preview_sync(app: AppHandle, remote: Option<String>, pull: bool) ->
         let mut previews = Vec::new();
         for remote in remote_names(&vault, remote)? {
             let api = vault.connect(&remote)?;
-            previews.push(sync::preview(&mut vault, &remote, api.as_ref(), &options)?);
+            let preview = sync::preview(&mut vault, &remote, api.as_ref(), &options)?;
+            if preview.needs_answer() {
+                previews.push(preview);
+            }
         }
         Ok(previews)
     })

@@ -103,7 +103,7 @@ export const api = {
   addRemote: (remote: NewRemote, token: string) => invoke<RemoteInfo>("add_remote", { remote, token }),
   testRemote: (name: string) => invoke<Capabilities>("test_remote", { name }),
   removeRemote: (name: string) => invoke<void>("remove_remote", { name }),
-  /** What a sync would send on a first sync and pull into new names (changes nothing). */
+  /** The remotes whose sync needs a yes first: a first sync's sends, new names (changes nothing). */
   previewSync: (remote: string | null, pull: boolean) => invoke<Preview[]>("preview_sync", { remote, pull }),
   /** One remote, or all with `null`; a pull creates only the new names in `acceptNew`. */
   sync: (remote: string | null, prune: boolean, pull: boolean, acceptNew: string[]) =>

@@ -32,7 +32,8 @@ const MAX_WRAPPED_IDENTITY: usize = 1024;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Remember {
     Off,
-    /// On, as Keyhaven 0.1 wrote it: no tag yet (unsealed vaults only).
+    /// On, without its tag yet: as Keyhaven 0.1 wrote it, or just chosen;
+    /// [`Header::seal`] tags it. A sealed header never holds it.
     Untagged,
     On(Vec<u8>),
 }
@@ -103,7 +104,9 @@ impl Header {
             return Err("the vault header (recipient, key-derivation settings or identity)");
         }
         match &self.remember {
-            Remember::On(tag) if *tag != remember_tag(key, &self.vault_id) => {
+            Remember::On(tag)
+                if !key.verify("remember", &[Field::Text(&self.vault_id)], Some(tag.as_slice())) =>
+            {
                 Err("the header's remember-on-this-device flag")
             }
             Remember::Untagged => Err("the header's remember-on-this-device flag"),

@@ -126,9 +126,6 @@ impl UnlockedVault {
     pub(super) fn seal_untagged(&mut self, kek: &KeyEncryptionKey) -> Result<()> {
         let mut header = self.vault.header.clone();
         header.wrapped_identity = crypto::wrap_identity(&self.identity, kek, &header.wrap_context(true));
-        if header.remember == Remember::Untagged {
-            header.remember = Remember::On(Vec::new());
-        }
         header.seal(&self.key);
         let tx = immediate(&mut self.vault.conn)?;
         tag_all(&tx, &self.key)?;
@@ -152,11 +149,7 @@ impl UnlockedVault {
         let name = &stored.meta.name;
         let row = records::version(&self.vault.conn, stored.id, version)?
             .ok_or_else(|| Error::VersionNotFound { name: name.to_string(), version })?;
-        self.open_row(name, &row)
-    }
-
-    fn open_row(&self, name: &SecretName, row: &VersionRow) -> Result<SecretString> {
-        open_checked(&self.key, &self.identity, name, row)
+        open_checked(&self.key, &self.identity, name, &row)
     }
 
     /// Every secret row, removed ones too, each checked against its tag: what
@@ -481,7 +474,7 @@ impl UnlockedVault {
         DeviceKey::for_vault(&self.vault.header.vault_id)?.store(&self.identity.to_string())?;
         if !self.vault.header.remember.is_on() {
             let mut header = self.vault.header.clone();
-            header.remember = Remember::On(Vec::new());
+            header.remember = Remember::Untagged;
             header.seal(&self.key);
             let tx = immediate(&mut self.vault.conn)?;
             header.save(&tx)?;
