@@ -22,6 +22,7 @@ fn main() {
         "set_pinned",
         "list_remotes",
         "add_remote",
+        "replace_remote_token",
         "test_remote",
         "remove_remote",
         "preview_sync",

@@ -13,6 +13,7 @@ mod autolock;
 mod clipboard;
 mod commands;
 mod error;
+mod key_reminder;
 mod links;
 mod notify;
 mod quick;
@@ -169,6 +170,7 @@ fn main() -> anyhow::Result<()> {
             autolock::spawn(app.handle().clone(), auto_lock);
             #[cfg(target_os = "linux")]
             sleep_lock::spawn(app.handle());
+            key_reminder::spawn(app.handle().clone());
             links::setup(app);
             if started_for_quick_reveal {
                 quick::open(app.handle());
@@ -195,6 +197,7 @@ fn main() -> anyhow::Result<()> {
             commands::secrets::set_pinned,
             commands::remotes::list_remotes,
             commands::remotes::add_remote,
+            commands::remotes::replace_remote_token,
             commands::remotes::test_remote,
             commands::remotes::remove_remote,
             commands::remotes::preview_sync,

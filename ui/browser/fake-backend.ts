@@ -49,6 +49,8 @@ export class FakeBackend {
   remembered = false;
   secrets = new Map<string, Secret>();
   remotes: RemoteInfo[] = [];
+  /** Remotes whose key the service refuses (revoked or expired), until replaced. */
+  refused = new Set<string>();
   /** Names the remotes hold that this vault never had (offered by a pull). */
   newOnRemote: string[] = [];
   conflicts: ConflictInfo[] = [];
@@ -213,6 +215,7 @@ export class FakeBackend {
           url: remote.url,
           scope: null,
           token_mode: null,
+          key: { set: NOW, expires: remote.expires || null, days: 0, warning: null },
           added: NOW,
           last_sync: null,
           pending: 0,
@@ -220,6 +223,15 @@ export class FakeBackend {
         };
         this.remotes.push(info);
         return info;
+      }
+      case "replace_remote_token": {
+        this.unlockedOrFail();
+        const remote = this.remotes.find((r) => r.name === args.name);
+        if (!remote) fail("not_found", `no remote named ${String(args.name)}`);
+        this.tokens.push(String(args.token));
+        this.refused.delete(remote.name);
+        remote.key = { set: NOW, expires: String(args.expires) || null, days: 0, warning: null };
+        return remote;
       }
       case "test_remote":
         this.unlockedOrFail();
@@ -378,6 +390,19 @@ export class FakeBackend {
     const names = [...this.secrets.keys()];
     const out: SyncSummary[] = [];
     for (const remote of this.remotes) {
+      if (this.refused.has(remote.name)) {
+        out.push({
+          remote: remote.name,
+          listed: 0,
+          listing_complete: false,
+          offline: null,
+          error: `remote ${remote.name} refused its API key (HTTP 401 Unauthorized): the key was revoked, has expired or was mistyped. Replace it with \`keyhaven remote set-token ${remote.name}\` (in the app: Remotes, Replace key); its sync state is kept`,
+          warnings: [],
+          counts: [],
+          open: [],
+        });
+        continue;
+      }
       for (let done = 0; done <= names.length; done += Math.max(1, Math.ceil(names.length / 4))) {
         await emit("sync-progress", { remote: remote.name, done, total: names.length });
       }
@@ -403,6 +428,7 @@ export class FakeBackend {
         listed: names.length,
         listing_complete: true,
         offline: null,
+        error: null,
         warnings: [],
         counts: rest.length ? [{ label: "create", count: rest.length }] : [],
         open: first ? [{ name: first, what: "conflict: changed here and on the remote", error: null }] : [],

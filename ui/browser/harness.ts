@@ -21,13 +21,19 @@ for (let i = 0; i < count; i++) {
 }
 if (query.get("remote")) {
   await fake.handle("add_remote", {
-    remote: { name: query.get("remote"), kind: "runloop", url: "https://api.runloop.ai", scope: null },
+    remote: {
+      name: query.get("remote"),
+      kind: "runloop",
+      url: "https://api.runloop.ai",
+      scope: null,
+      expires: "",
+    },
     token: "rl_seeded_token",
   });
 }
 if (query.get("intake")) {
   await fake.handle("add_remote", {
-    remote: { name: "rt", kind: "runtype", url: "https://api.runtype.example", scope: null },
+    remote: { name: "rt", kind: "runtype", url: "https://api.runtype.example", scope: null, expires: "" },
     token: "rt_seeded_token",
   });
   const item = { secretId: null, description: null, placeholder: null, helpText: null, docsUrl: null };

@@ -177,6 +177,30 @@ describe("remotes and sync", () => {
     await page.close();
   });
 
+  it("a refused key fails its remote only, and Replace key mends it", async () => {
+    const page = await open("secrets=2&remote=prod");
+    await fake(page, (f) => {
+      f.remotes[0].last_sync = "2026-11-23T12:00:00Z";
+      f.remotes.push({ ...f.remotes[0], name: "staging" });
+      f.refused.add("prod");
+    });
+    await page.keyboard.press("Alt+3");
+    await page.getByRole("button", { name: "Sync now" }).click();
+    await page.getByText("Did not sync: remote prod refused its API key").waitFor();
+    // The other remote still synced, and says so.
+    await page.getByLabel("Result for staging").getByText("Listed 2.").waitFor();
+    await shot(page, "sync-key-refused");
+    await page.keyboard.press("Alt+2");
+    await page.getByRole("button", { name: "Replace key…" }).first().click();
+    await page.getByLabel("New API token").fill("rt_live_replacement_token");
+    await page.getByLabel("Key expires (optional)").fill("2027-03-31");
+    await page.getByRole("button", { name: "Replace key", exact: true }).click();
+    await page.getByText("prod: new key stored, sync state kept.").waitFor();
+    await page.getByText("0 days, expires 2027-03-31").waitFor();
+    expect(await page.content()).not.toContain("rt_live_replacement_token");
+    await page.close();
+  });
+
   it("a pull asks which names new to this vault to take, and takes only those", async () => {
     const page = await open("secrets=1&remote=prod");
     await fake(page, (f) => {

@@ -229,8 +229,19 @@ pub enum RemoteCommand {
         /// RunTools: sync your own secrets (user) or the org-wide ones (org)
         #[arg(long, value_enum)]
         scope: Option<RemoteScope>,
+        /// When the API key expires (YYYY-MM-DD): warned about from 14 days before
+        #[arg(long, value_name = "DATE")]
+        expires: Option<String>,
     },
-    /// List remotes (works locked)
+    /// Replace a remote's API key (revoked, expired or rotated); its sync state
+    /// stays. The new token is read from stdin, or a hidden prompt on a terminal
+    SetToken {
+        name: String,
+        /// When the new key expires (YYYY-MM-DD)
+        #[arg(long, value_name = "DATE")]
+        expires: Option<String>,
+    },
+    /// List remotes with their key's age and expiry (works locked)
     Ls,
     /// Check that a remote answers and accepts its token
     Test { name: String },

@@ -42,7 +42,16 @@ pub fn code_for(err: &anyhow::Error) -> ExitCode {
         .chain()
         .find_map(|cause| cause.downcast_ref::<keyhaven_core::Error>())
         .map(keyhaven_core::Error::kind);
-    ExitCode::from(match kind {
+    ExitCode::from(code_of_kind(kind))
+}
+
+/// The exit code of one core error.
+pub fn code_of(err: &keyhaven_core::Error) -> u8 {
+    code_of_kind(Some(err.kind()))
+}
+
+fn code_of_kind(kind: Option<ErrorKind>) -> u8 {
+    match kind {
         Some(ErrorKind::Auth) => AUTH,
         Some(ErrorKind::NotFound) => NOT_FOUND,
         Some(ErrorKind::AlreadyExists) => ALREADY_EXISTS,
@@ -51,7 +60,7 @@ pub fn code_for(err: &anyhow::Error) -> ExitCode {
         Some(ErrorKind::Incompatible) => INCOMPATIBLE,
         Some(ErrorKind::Remote) => REMOTE,
         _ => FAILURE,
-    })
+    }
 }
 
 /// An error of the CLI's own with an explicit exit code.

@@ -175,18 +175,12 @@ impl Input {
 
     /// A remote's API token: the rest of stdin, or a hidden prompt on a terminal.
     pub fn token(&mut self, remote: &str) -> Result<SecretString> {
-        let token = if Self::stdin_is_terminal() {
-            prompt(&format!("API token for {remote}: "))?
+        // Its shape is checked by core when it is stored (`remote::check_token`).
+        if Self::stdin_is_terminal() {
+            prompt(&format!("API token for {remote}: "))
         } else {
-            text(self.stdin_rest()?, "token")?
-        };
-        let usable = |t: &str| !t.is_empty() && t.len() <= 4096 && t.chars().all(|c| c.is_ascii_graphic());
-        if !usable(token.expose_secret()) {
-            return Err(crate::exit::invalid(
-                "the token must be one line of printable ASCII without spaces, at most 4096 characters",
-            ));
+            text(self.stdin_rest()?, "token")
         }
-        Ok(token)
     }
 }
 

@@ -150,3 +150,68 @@ fn an_offline_sync_queues_its_writes_and_the_next_one_replays_them() {
     assert_eq!(tools[0]["value"], "queued-value");
     assert!(kh.ok(&["sync"], None).contains("already in sync"));
 }
+
+#[test]
+fn one_refused_key_fails_its_remote_only_and_set_token_mends_it() {
+    let emulator = Emulator::start();
+    let kh = Kh::new();
+    kh.ok(&["set", "A_KEY"], Some(b"value-a-0123456789"));
+    kh.ok(&["set", "B_KEY"], Some(b"value-b-0123456789"));
+    for kind in Kind::ALL {
+        let token = format!("rt_live_{kind}");
+        emulator.add_token(&token, json!({}));
+        let url = emulator.url(kind);
+        kh.ok(
+            &["remote", "add", kind.as_str(), "--kind", kind.as_str(), "--url", &url],
+            Some(token.as_bytes()),
+        );
+    }
+    emulator.revoke_token("rt_live_runtype");
+
+    let out = kh.run(&["sync", "--yes"], None);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(9), "{stdout}\n{stderr}");
+    assert!(stdout.contains("runloop: listed 0; did: 2 create"), "{stdout}");
+    assert!(stdout.contains("runtools: listed 0; did: 2 create"), "{stdout}");
+    assert!(stderr.contains("runtype: failed: remote runtype refused its API key (HTTP 401"), "{stderr}");
+    assert!(stderr.contains("`keyhaven remote set-token runtype`"), "{stderr}");
+    assert!(stderr.contains("1 of 3 remote(s) did not sync: runtype"), "{stderr}");
+    assert_eq!(emulator.secrets(Kind::Runloop).len(), 2);
+    assert_eq!(emulator.secrets(Kind::Runtools).len(), 2);
+
+    emulator.add_token("rt_live_runtype_2", json!({}));
+    let err = kh.fails(&["remote", "set-token", "runtype"], Some(b"two words"), 6);
+    assert!(err.contains("printable ASCII"), "{err}");
+    let out =
+        kh.run(&["remote", "set-token", "runtype", "--expires", "2031-01-31"], Some(b"rt_live_runtype_2"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed = remotes(&kh);
+    let runtype = listed.iter().find(|r| r["name"] == "runtype").unwrap();
+    assert_eq!(runtype["key"]["expires"], "2031-01-31");
+    assert!(kh.ok(&["remote", "ls"], None).contains("0 days, expires 2031-01-31"));
+    let out = kh.ok(&["sync", "runtype", "--yes"], None);
+    assert!(out.contains("runtype: listed 0; did: 2 create"), "{out}");
+    assert!(kh.ok(&["sync"], None).contains("already in sync"));
+}
+
+#[test]
+fn a_key_near_its_expiry_is_warned_about() {
+    let emulator = Emulator::start();
+    let kh = Kh::new();
+    let soon = jiff::Zoned::now().date().checked_add(jiff::ToSpan::days(3)).unwrap().to_string();
+    let url = emulator.url(Kind::Runloop);
+    kh.ok(
+        &["remote", "add", "dev", "--kind", "runloop", "--url", &url, "--expires", &soon],
+        Some(TOKEN.as_bytes()),
+    );
+    let out = kh.run(&["remote", "ls"], None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("dev: its key expires in 3 days, on {soon}")), "{stderr}");
+    assert!(stderr.contains("`keyhaven remote set-token dev` replaces it"), "{stderr}");
+    let err = kh.fails(
+        &["remote", "add", "x", "--kind", "runloop", "--url", &url, "--expires", "soon"],
+        Some(b"t"),
+        6,
+    );
+    assert!(err.contains("YYYY-MM-DD"), "{err}");
+}

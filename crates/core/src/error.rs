@@ -99,6 +99,19 @@ pub enum Error {
     #[error("a remote named {0} already exists")]
     RemoteExists(String),
 
+    #[error(
+        "remote {remote} refused its API key ({detail}): the key was revoked, has expired or was mistyped. \
+         Replace it with `keyhaven remote set-token {remote}` (in the app: Remotes, Replace key); \
+         its sync state is kept"
+    )]
+    KeyRefused { remote: String, detail: String },
+
+    #[error(
+        "remote {remote} accepted its API key but refused this ({detail}): the key may be read-only \
+         or lack the role this needs (RunTools: org-wide secrets need an org admin's key)"
+    )]
+    NotPermitted { remote: String, detail: String },
+
     #[error(transparent)]
     Remote(#[from] crate::remote::RemoteError),
 }
@@ -141,9 +154,23 @@ impl Error {
             | Error::Corrupt { .. }
             | Error::TokenIntegrity(_)
             | Error::Tampered(_) => ErrorKind::Corrupt,
-            Error::Remote(_) => ErrorKind::Remote,
+            Error::Remote(_) | Error::KeyRefused { .. } | Error::NotPermitted { .. } => ErrorKind::Remote,
             Error::TooNew { .. } => ErrorKind::Incompatible,
             _ => ErrorKind::Other,
+        }
+    }
+
+    /// `self`, with the advice a refused key needs, for calls to `remote`.
+    pub fn at_remote(self, remote: &str) -> Self {
+        use crate::remote::Failure;
+        match self {
+            Error::Remote(err) if err.kind == Failure::Auth => {
+                Error::KeyRefused { remote: remote.to_owned(), detail: err.message }
+            }
+            Error::Remote(err) if err.kind == Failure::Forbidden => {
+                Error::NotPermitted { remote: remote.to_owned(), detail: err.message }
+            }
+            other => other,
         }
     }
 

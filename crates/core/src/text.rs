@@ -16,6 +16,18 @@ pub fn printable(text: &str) -> String {
     out
 }
 
+/// A calendar date as typed (`YYYY-MM-DD`); empty is none. `what` names the
+/// field in the error (a rotation date, a key's expiry).
+pub fn parse_date(what: &str, text: &str) -> crate::Result<Option<jiff::civil::Date>> {
+    match text.trim() {
+        "" => Ok(None),
+        date => date
+            .parse()
+            .map(Some)
+            .map_err(|_| crate::Error::invalid(what, "expected a date as YYYY-MM-DD, such as 2027-03-31")),
+    }
+}
+
 fn is_hidden(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
@@ -30,5 +42,15 @@ mod tests {
         assert_eq!(printable("OPENAI\x1b[31m_KEY\x1b]0;pwned\x07"), "OPENAI[31m_KEY]0;pwned");
         assert_eq!(printable("a\nb\r\u{9b}c\u{202e}d\u{2028}"), "abcd");
         assert_eq!(printable(&"x".repeat(500)).chars().count(), MAX_CHARS + 1);
+    }
+
+    #[test]
+    fn dates_are_year_month_day_or_nothing() {
+        assert_eq!(parse_date("d", " 2027-03-31 ").unwrap(), Some(jiff::civil::date(2027, 3, 31)));
+        assert_eq!(parse_date("d", "").unwrap(), None);
+        for bad in ["31/03/2027", "2027-02-30", "tomorrow"] {
+            let err = parse_date("rotation date", bad).unwrap_err().to_string();
+            assert!(err.contains("rotation date") && err.contains("YYYY-MM-DD"), "{err}");
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! Test-only routes under `/_emulator/` (served only with `--admin`): faults,
 //! the full state (values included, for assertions), request counts, reset,
-//! Runtype intake manifests and revocation, and the RunTools reveal switch.
+//! Runtype intake manifests and revocation, the RunTools reveal switch, and
+//! API tokens (add, make read-only, give an expiry, revoke).
 
 use axum::{
     Json, Router,
@@ -20,6 +21,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/_emulator/runtype/manifests", post(add_manifests))
         .route("/_emulator/runtype/secrets/{key}/revoke", post(revoke))
         .route("/_emulator/runtools/reveal", put(set_reveal_policy))
+        .route("/_emulator/tokens", post(put_token))
+        .route("/_emulator/tokens/{token}/revoke", post(revoke_token))
 }
 
 async fn get_faults(State(state): State<AppState>) -> Json<FaultConfig> {
@@ -92,4 +95,36 @@ async fn set_reveal_policy(State(state): State<AppState>, body: RawBody) -> Resu
         )?;
         Ok(Json(json!({ "deny": policy.deny })))
     })
+}
+
+/// Adds a token, or changes one: `{"token", "admin"?, "read_only"?, "expires_at"?}`
+/// (`expires_at` in Unix milliseconds; past means expired now).
+async fn put_token(State(state): State<AppState>, body: RawBody) -> Result<Json<Value>, ApiError> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct NewToken {
+        token: String,
+        #[serde(default)]
+        admin: bool,
+        #[serde(default)]
+        read_only: bool,
+        expires_at: Option<i64>,
+    }
+    let new: NewToken = body.json(&state, false)?;
+    if new.token.is_empty() {
+        return Err(ApiError::bad_request(state.dialect, "token must not be empty"));
+    }
+    state.users.put(&new.token, new.admin, new.read_only, new.expires_at);
+    Ok(Json(json!({ "read_only": new.read_only, "expires_at": new.expires_at })))
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    if state.users.revoke(&token) {
+        Ok(Json(json!({ "revoked": true })))
+    } else {
+        Err(ApiError::not_found(state.dialect, "no such token"))
+    }
 }

@@ -101,6 +101,7 @@ mod bindings {
             keyhaven_core::remote::Kind,
             keyhaven_core::remote::Scope,
             keyhaven_core::remote::Capabilities,
+            keyhaven_core::remote::KeyAge,
             keyhaven_core::sync::SyncMark,
             keyhaven_core::sync::SyncState,
             keyhaven_core::sync::Preview,

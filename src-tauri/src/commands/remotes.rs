@@ -7,22 +7,20 @@ use std::{
 };
 
 use keyhaven_core::{
-    UnlockedVault,
     remote::{Capabilities, RemoteConfig},
-    sync::{self, AcceptNew, ConflictInfo, Keep, Preview, Status, SyncMark, SyncOptions, SyncReport},
+    sync::{
+        self, AcceptNew, ConflictInfo, Keep, Preview, RemoteOutcome, Status, SyncMark, SyncOptions,
+        SyncReport,
+    },
     vault::RemoteInfo,
 };
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Emitter, Manager, State};
 use ts_rs::TS;
 
 use super::{blocking, name, session};
-use crate::{
-    AppState,
-    error::{CommandError, CommandResult},
-    tray,
-};
+use crate::{AppState, error::CommandResult, tray};
 
 /// Emitted while a sync runs: `SyncProgress`.
 pub const SYNC_PROGRESS: &str = "sync-progress";
@@ -36,6 +34,8 @@ pub struct NewRemote {
     pub url: String,
     /// RunTools only: user or org.
     pub scope: Option<String>,
+    /// When the API key expires, YYYY-MM-DD, or empty.
+    pub expires: String,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -54,6 +54,8 @@ pub struct SyncSummary {
     pub listing_complete: bool,
     /// Why the remote could not be reached; its writes wait in the outbox.
     pub offline: Option<String>,
+    /// Why this remote's sync failed (its key refused, say); the others still ran.
+    pub error: Option<String>,
     pub warnings: Vec<String>,
     pub counts: Vec<SyncCount>,
     pub open: Vec<OpenStep>,
@@ -97,12 +99,32 @@ impl From<&SyncReport> for SyncSummary {
             listed: saturate(report.listed),
             listing_complete: report.listing_complete,
             offline: report.offline.clone(),
+            error: None,
             warnings: report.warnings.clone(),
             counts: counts
                 .into_iter()
                 .map(|(label, count)| SyncCount { label: label.into(), count })
                 .collect(),
             open,
+        }
+    }
+}
+
+impl SyncSummary {
+    fn from_outcome(outcome: &RemoteOutcome) -> Option<Self> {
+        match &outcome.result {
+            Ok(Some(report)) => Some(Self::from(report)),
+            Ok(None) => None,
+            Err(err) => Some(SyncSummary {
+                remote: outcome.remote.clone(),
+                listed: 0,
+                listing_complete: false,
+                offline: None,
+                error: Some(err.to_string()),
+                warnings: Vec::new(),
+                counts: Vec::new(),
+                open: Vec::new(),
+            }),
         }
     }
 }
@@ -116,16 +138,34 @@ pub fn list_remotes(state: State<'_, AppState>) -> CommandResult<Vec<RemoteInfo>
 /// Adds a remote: its token encrypted to the vault's key, its row tagged (needs the key).
 #[tauri::command(async)]
 pub fn add_remote(state: State<'_, AppState>, remote: NewRemote, token: String) -> CommandResult<RemoteInfo> {
-    let token = SecretString::from(token);
-    if token.expose_secret().trim().is_empty() {
-        return Err(CommandError::invalid("the API token must not be empty"));
-    }
+    let token = SecretString::from(token.trim().to_owned());
     let scope = remote.scope.as_deref().filter(|s| !s.is_empty()).map(str::parse).transpose()?;
     let config = RemoteConfig::new(remote.name.trim(), remote.kind.parse()?, remote.url.trim(), scope)?;
     let mut session = session(&state);
     let vault = session.unlocked()?;
     vault.add_remote(&config, &token)?;
+    let expires = keyhaven_core::text::parse_date("key expiry", &remote.expires)?;
+    if expires.is_some() {
+        vault.set_remote_expiry(&config.name, expires)?;
+    }
     Ok(vault.remote(&config.name)?)
+}
+
+/// Replaces a remote's API key (revoked, expired or rotated), keeping its sync
+/// state; `expires` is the new key's expiry (YYYY-MM-DD) or empty.
+#[tauri::command(async)]
+pub fn replace_remote_token(
+    state: State<'_, AppState>,
+    name: String,
+    token: String,
+    expires: String,
+) -> CommandResult<RemoteInfo> {
+    let token = SecretString::from(token.trim().to_owned());
+    let expires = keyhaven_core::text::parse_date("key expiry", &expires)?;
+    let mut session = session(&state);
+    let vault = session.unlocked()?;
+    vault.set_remote_token(&name, &token, expires)?;
+    Ok(vault.remote(&name)?)
 }
 
 /// Calls the remote with its token: reachable, and the token accepted.
@@ -134,7 +174,7 @@ pub async fn test_remote(app: AppHandle, name: String) -> CommandResult<Capabili
     blocking(app, move |app| {
         let state = app.state::<AppState>();
         let api = session(&state).unlocked()?.connect(&name)?;
-        api.ping().map_err(keyhaven_core::Error::from)?;
+        api.ping().map_err(|err| keyhaven_core::Error::from(err).at_remote(&name))?;
         Ok(api.capabilities())
     })
     .await
@@ -157,10 +197,12 @@ pub async fn preview_sync(app: AppHandle, remote: Option<String>, pull: bool) ->
         let mut vault = state.session().unlocked()?.reopen()?;
         let options = SyncOptions { pull, cancel: state.sync_cancel(), ..Default::default() };
         let mut previews = Vec::new();
-        for remote in remote_names(&vault, remote)? {
-            let api = vault.connect(&remote)?;
-            let preview = sync::preview(&mut vault, &remote, api.as_ref(), &options)?;
-            if preview.needs_answer() {
+        for remote in sync::remote_names(&vault, remote.as_deref())? {
+            // A remote that fails here fails its sync too, which reports why.
+            let Ok(api) = vault.connect(&remote) else { continue };
+            if let Ok(preview) = sync::preview(&mut vault, &remote, api.as_ref(), &options)
+                && preview.needs_answer()
+            {
                 previews.push(preview);
             }
         }
@@ -203,32 +245,24 @@ pub async fn sync_remotes(
 
 /// The sync itself, on a handle of its own: the session is held only to get
 /// it, so locking (the tray, idling, sleep) never waits for a remote. Locking
-/// cancels it; what was not sent waits in the outbox.
+/// cancels it; what was not sent waits in the outbox. Every remote gets a
+/// summary, a failed one too.
 pub(crate) fn sync_all(
     state: &AppState,
     remote: Option<String>,
     options: SyncOptions,
-    mut progress: impl FnMut(&str, usize, usize),
+    progress: impl FnMut(&str, usize, usize),
 ) -> CommandResult<Vec<SyncSummary>> {
+    struct Window<F>(F);
+    impl<F: FnMut(&str, usize, usize)> sync::Host for Window<F> {
+        fn progress(&mut self, remote: &str, done: usize, total: usize) {
+            (self.0)(remote, done, total)
+        }
+    }
     let options = SyncOptions { cancel: state.sync_cancel(), ..options };
     let mut vault = state.session().unlocked()?.reopen()?;
-    let mut summaries = Vec::new();
-    for remote in remote_names(&vault, remote)? {
-        let api = vault.connect(&remote)?;
-        let report = sync::sync(&mut vault, &remote, api.as_ref(), &options, &mut |done, total| {
-            progress(&remote, done, total)
-        })?;
-        summaries.push(SyncSummary::from(&report));
-    }
-    Ok(summaries)
-}
-
-/// `remote` (checked to exist), or every remote.
-fn remote_names(vault: &UnlockedVault, remote: Option<String>) -> CommandResult<Vec<String>> {
-    Ok(match remote {
-        Some(name) => vec![vault.remote(&name)?.config.name],
-        None => vault.remotes()?.into_iter().map(|r| r.config.name).collect(),
-    })
+    let outcomes = sync::run(&mut vault, remote.as_deref(), &options, &mut Window(progress))?;
+    Ok(outcomes.iter().filter_map(SyncSummary::from_outcome).collect())
 }
 
 fn saturate(n: usize) -> u32 {

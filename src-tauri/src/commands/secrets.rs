@@ -75,12 +75,7 @@ pub struct NewSecret {
 #[tauri::command(async)]
 pub fn add_secret(state: State<'_, AppState>, secret: NewSecret, value: String) -> CommandResult<SecretMeta> {
     let value = SecretString::from(value);
-    let rotate_by = match secret.rotate_by.trim() {
-        "" => None,
-        date => {
-            Some(date.parse().map_err(|_| CommandError::invalid("the rotation date must be YYYY-MM-DD"))?)
-        }
-    };
+    let rotate_by = keyhaven_core::text::parse_date("rotation date", &secret.rotate_by)?;
     let non_empty = |text: String| (!text.trim().is_empty()).then_some(text);
     let fields = SecretFields {
         description: non_empty(secret.description),

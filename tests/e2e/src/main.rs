@@ -32,6 +32,9 @@ const ROTATED: &str = "sk-e2e-rotated-88aa01";
 const LOCAL_V3: &str = "sk-e2e-local-v3-5c6d";
 const DB_VALUE: &str = "postgres-e2e-secret";
 const AGENT_TOKEN: &str = "agent-e2e-typed-41c9e0";
+/// The prod remote's first API key, revoked midway, and the key that replaces it.
+const PROD_KEY: &str = "rt_live_e2e_prod_key_1";
+const PROD_KEY_2: &str = "rt_live_e2e_prod_key_2";
 const PORT: u16 = 4444;
 /// trayer as a small panel at the top right, sized to its icons.
 const TRAYER: [&str; 10] = [
@@ -281,7 +284,7 @@ fn scenario(s: &Session, w: &World) -> Result<()> {
     screenshot(&shots.join("11-idle-locked.png"))?;
 
     step("no value or token in any file the app wrote (vault, settings, logs)");
-    let planted = [VALUE, ROTATED, LOCAL_V3, DB_VALUE, AGENT_TOKEN, emulator::TOKEN];
+    let planted = [VALUE, ROTATED, LOCAL_V3, DB_VALUE, AGENT_TOKEN, emulator::TOKEN, PROD_KEY, PROD_KEY_2];
     let (files, hits) = scan(w.home, &planted)?;
     ensure!(hits.is_empty(), "plaintext found: {hits:?}");
     let logs = w.home.join("data/dev.keyhaven.app/logs");
@@ -323,14 +326,14 @@ fn add(s: &Session, name: &str, value: &str, category: &str) -> Result<()> {
     Ok(())
 }
 
-/// Adds a remote of `kind` on the Remotes screen, with the emulator's token.
-fn add_remote(s: &Session, name: &str, kind: &str, url: &str) -> Result<()> {
+/// Adds a remote of `kind` on the Remotes screen, with `token`.
+fn add_remote(s: &Session, name: &str, kind: &str, url: &str, token: &str) -> Result<()> {
     s.button("Remotes")?.click()?;
     s.button("Add remote…")?.click()?;
     s.input("Remote name")?.type_text(name)?;
     s.find(&format!("//label[contains(normalize-space(.), 'Service')]//option[@value='{kind}']"))?.click()?;
     s.input("API URL")?.type_text(url)?;
-    s.input("API token")?.type_text(emulator::TOKEN)?;
+    s.input("API token")?.type_text(token)?;
     s.button("Add remote")?.click()?;
     s.wait_text(&format!("Added {name}."))?;
     Ok(())
@@ -340,10 +343,11 @@ fn add_remote(s: &Session, name: &str, kind: &str, url: &str) -> Result<()> {
 /// secret changed here and there) and keeps the local side.
 fn remotes_and_sync(s: &Session, shots: &Path, emulator: &Emulator) -> Result<()> {
     step("add a remote and test it");
-    add_remote(s, "prod", "runloop", &emulator.url(Kind::Runloop))?;
+    emulator.add_token(PROD_KEY, json!({}));
+    add_remote(s, "prod", "runloop", &emulator.url(Kind::Runloop), PROD_KEY)?;
     s.button("Test")?.click()?;
     s.wait_text("prod: reachable, token accepted")?;
-    ensure!(!s.page_text()?.contains(emulator::TOKEN), "the token is shown back");
+    ensure!(!s.page_text()?.contains(PROD_KEY), "the token is shown back");
     screenshot(&shots.join("08-remotes.png"))?;
 
     step("sync: a first sync says what it sends, then both secrets go to the remote");
@@ -389,6 +393,23 @@ fn remotes_and_sync(s: &Session, shots: &Path, emulator: &Emulator) -> Result<()
         remote.get("OPENAI_API_KEY").map(String::as_str) == Some(LOCAL_V3),
         "remote after resolve: {remote:?}"
     );
+
+    step("the key is revoked: the sync names it; Replace key keeps the sync state");
+    emulator.add_token(PROD_KEY_2, json!({}));
+    emulator.revoke_token(PROD_KEY);
+    s.button("Sync now")?.click()?;
+    s.wait_text("Did not sync: remote prod refused its API key")?;
+    s.button("Remotes")?.click()?;
+    s.button("Replace key…")?.click()?;
+    s.input("New API token")?.type_text(PROD_KEY_2)?;
+    s.button("Replace key")?.click()?;
+    s.wait_text("prod: new key stored, sync state kept.")?;
+    screenshot(&shots.join("09b-replace-key.png"))?;
+    ensure!(!s.page_text()?.contains(PROD_KEY_2), "the new token is shown back");
+    s.button("Sync")?.click()?;
+    s.button("Sync now")?.click()?;
+    s.wait_text("Already in sync.")?;
+    s.wait_text("No conflicts.")?;
     Ok(())
 }
 
@@ -446,7 +467,7 @@ fn intake(s: &Session, w: &World) -> Result<()> {
              "placeholder": "at least 8 characters", "minLength": 8}
         ]
     }]}));
-    add_remote(s, "rt", "runtype", &url)?;
+    add_remote(s, "rt", "runtype", &url, emulator::TOKEN)?;
     s.button("Secrets")?.click()?;
 
     step("a second launch with a keyhaven://intake link brings up the form");

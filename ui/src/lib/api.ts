@@ -101,6 +101,9 @@ export const api = {
   listRemotes: () => invoke<RemoteInfo[]>("list_remotes"),
   /** The token goes to Rust, is encrypted there and never comes back. */
   addRemote: (remote: NewRemote, token: string) => invoke<RemoteInfo>("add_remote", { remote, token }),
+  /** A new API key for a remote (its sync state stays); `expires` is YYYY-MM-DD or "". */
+  replaceRemoteToken: (name: string, token: string, expires: string) =>
+    invoke<RemoteInfo>("replace_remote_token", { name, token, expires }),
   testRemote: (name: string) => invoke<Capabilities>("test_remote", { name }),
   removeRemote: (name: string) => invoke<void>("remove_remote", { name }),
   /** The remotes whose sync needs a yes first: a first sync's sends, new names (changes nothing). */

@@ -7,6 +7,7 @@ const base: SyncSummary = {
   listed: 2,
   listing_complete: true,
   offline: null,
+  error: null,
   warnings: [],
   counts: [],
   open: [],
@@ -23,5 +24,10 @@ describe("describeSync", () => {
     expect(
       describeSync({ ...base, counts: [{ label: "update", count: 1 }], open: [conflict, conflict] }),
     ).toBe("Listed 2. Did: 1 update. 2 need a look:");
+  });
+
+  it("says why a remote did not sync", () => {
+    const refused = { ...base, error: "remote prod refused its API key (HTTP 401)" };
+    expect(describeSync(refused)).toBe("Did not sync: remote prod refused its API key (HTTP 401)");
   });
 });

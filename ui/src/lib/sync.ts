@@ -2,6 +2,7 @@
 import type { SyncSummary } from "./bindings/SyncSummary";
 
 export function describeSync(result: SyncSummary): string {
+  if (result.error) return `Did not sync: ${result.error}`;
   const parts = [`Listed ${result.listed}.`];
   if (result.counts.length) {
     parts.push(`Did: ${result.counts.map((c) => `${c.count} ${c.label}`).join(", ")}.`);

@@ -1,7 +1,10 @@
-//! remote add, ls, test, rm.
+//! remote add, set-token, ls, test, rm.
 
-use anyhow::{Context as _, Result};
-use keyhaven_core::remote::{self, Kind, RemoteConfig, Scope};
+use anyhow::Result;
+use keyhaven_core::{
+    remote::{self, KeyAge, Kind, RemoteConfig, Scope},
+    text::parse_date,
+};
 
 use super::Context;
 use crate::{
@@ -11,14 +14,24 @@ use crate::{
 
 pub fn dispatch(ctx: &mut Context, command: RemoteCommand) -> Result<()> {
     match command {
-        RemoteCommand::Add { name, kind, url, scope } => add(ctx, &name, kind, &url, scope),
+        RemoteCommand::Add { name, kind, url, scope, expires } => {
+            add(ctx, &name, kind, &url, scope, expires.as_deref())
+        }
+        RemoteCommand::SetToken { name, expires } => set_token(ctx, &name, expires.as_deref()),
         RemoteCommand::Ls => ls(ctx),
         RemoteCommand::Test { name } => test(ctx, &name),
         RemoteCommand::Rm { name, yes } => rm(ctx, &name, yes),
     }
 }
 
-fn add(ctx: &mut Context, name: &str, kind: RemoteKind, url: &str, scope: Option<RemoteScope>) -> Result<()> {
+fn add(
+    ctx: &mut Context,
+    name: &str,
+    kind: RemoteKind,
+    url: &str,
+    scope: Option<RemoteScope>,
+    expires: Option<&str>,
+) -> Result<()> {
     let kind = match kind {
         RemoteKind::Runloop => Kind::Runloop,
         RemoteKind::Runtype => Kind::Runtype,
@@ -29,13 +42,31 @@ fn add(ctx: &mut Context, name: &str, kind: RemoteKind, url: &str, scope: Option
         RemoteScope::Org => Scope::Org,
     });
     let config = RemoteConfig::new(name, kind, url, scope)?;
+    let expires = expires.map(|text| parse_date("--expires", text)).transpose()?.flatten();
     // The remote's row is tagged with the vault key, so adding one unlocks
     // (first: with --passphrase-stdin the passphrase is stdin's first line).
     let mut vault = ctx.unlocked()?;
     let token = ctx.input.token(name)?;
     vault.add_remote(&config, &token)?;
+    if expires.is_some() {
+        vault.set_remote_expiry(name, expires)?;
+    }
     let mode = remote::token_mode(&token).map(|mode| format!(" with a {mode} key")).unwrap_or_default();
     eprintln!("added remote {name} ({kind}, {}){mode}; `keyhaven remote test {name}` checks it", config.url);
+    Ok(())
+}
+
+fn set_token(ctx: &mut Context, name: &str, expires: Option<&str>) -> Result<()> {
+    let expires = expires.map(|text| parse_date("--expires", text)).transpose()?.flatten();
+    let mut vault = ctx.unlocked()?;
+    vault.remote(name)?;
+    let token = ctx.input.token(name)?;
+    vault.set_remote_token(name, &token, expires)?;
+    let mode = remote::token_mode(&token).map(|mode| format!(" ({mode})")).unwrap_or_default();
+    eprintln!(
+        "{name}: new API key{mode} stored; its sync state is kept. Revoke the old key at the service; \
+         `keyhaven remote test {name}` checks the new one"
+    );
     Ok(())
 }
 
@@ -56,20 +87,38 @@ fn ls(ctx: &Context) -> Result<()> {
                 kind,
                 r.config.url.clone(),
                 r.token_mode.clone().unwrap_or_default(),
+                key_age(&r.key),
                 r.last_sync.map(output::when).unwrap_or_else(|| "never".into()),
                 r.pending.to_string(),
                 r.conflicts.to_string(),
             ]
         })
         .collect();
-    output::table(&["NAME", "KIND", "URL", "KEY", "LAST SYNC", "PENDING", "CONFLICTS"], &rows)?;
+    output::table(&["NAME", "KIND", "URL", "KEY", "KEY AGE", "LAST SYNC", "PENDING", "CONFLICTS"], &rows)?;
+    for r in &remotes {
+        if let Some(warning) = &r.key.warning {
+            eprintln!(
+                "warning: {}: {warning}; `keyhaven remote set-token {}` replaces it",
+                r.config.name, r.config.name
+            );
+        }
+    }
     Ok(())
+}
+
+/// "12 days", with the expiry when there is one.
+fn key_age(key: &KeyAge) -> String {
+    let age = format!("{} day{}", key.days, if key.days == 1 { "" } else { "s" });
+    match key.expires {
+        Some(date) => format!("{age}, expires {date}"),
+        None => age,
+    }
 }
 
 fn test(ctx: &mut Context, name: &str) -> Result<()> {
     let vault = ctx.unlocked()?;
     let api = vault.connect(name)?;
-    api.ping().map_err(keyhaven_core::Error::from).with_context(|| format!("remote {name}"))?;
+    api.ping().map_err(|err| keyhaven_core::Error::from(err).at_remote(name))?;
     let caps = api.capabilities();
     if ctx.json {
         return output::json(&serde_json::json!({ "remote": name, "ok": true, "capabilities": caps }));

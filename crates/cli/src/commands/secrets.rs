@@ -3,11 +3,11 @@
 use std::io::{IsTerminal, Write};
 
 use anyhow::{Context as _, Result};
-use keyhaven_core::{SecretMeta, secret::SecretFields, vault::Access};
+use keyhaven_core::{SecretMeta, secret::SecretFields, text::parse_date, vault::Access};
 use secrecy::ExposeSecret;
 
 use super::{Context, parse_name};
-use crate::{cli::FieldArgs, exit, output};
+use crate::{cli::FieldArgs, output};
 
 pub fn ls(ctx: &Context, pattern: Option<&str>, removed: bool) -> Result<()> {
     let vault = ctx.open()?;
@@ -95,13 +95,7 @@ pub fn get(ctx: &mut Context, name: &str) -> Result<()> {
 }
 
 fn fields(args: FieldArgs) -> Result<SecretFields> {
-    let rotate_by = args
-        .rotate_by
-        .map(|text| {
-            text.parse::<jiff::civil::Date>()
-                .map_err(|_| exit::invalid(format!("--rotate-by {text:?}: expected a date as YYYY-MM-DD")))
-        })
-        .transpose()?;
+    let rotate_by = args.rotate_by.map(|text| parse_date("--rotate-by", &text)).transpose()?.flatten();
     Ok(SecretFields { description: args.description, category: args.category, rotate_by })
 }
 

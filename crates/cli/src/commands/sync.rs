@@ -7,106 +7,136 @@ use indicatif::{ProgressBar, ProgressStyle};
 use keyhaven_core::{
     SecretName, UnlockedVault,
     remote::SecretsApi,
-    sync::{self, AcceptNew, Action, Keep, Status, SyncOptions, SyncReport},
+    sync::{self, AcceptNew, Action, Keep, RemoteOutcome, Status, SyncOptions, SyncReport},
 };
 
 use super::{Context, parse_name};
 use crate::{cli::KeepSide, exit, output};
 
-/// Asks before a sync does what the user may not expect (core's `preview`).
-/// The first sync with a remote sends values there: it lists them and asks
-/// (`--yes` answers for scripts). A pull that would create names this vault
-/// never had asks on a terminal; elsewhere those names wait for
-/// `--accept-new`. `None`: declined.
-fn ask_first(
-    ctx: &Context,
-    vault: &mut UnlockedVault,
-    remote: &str,
-    api: &dyn SecretsApi,
-    options: &SyncOptions,
+/// The CLI around each remote's sync: asks first, draws a progress bar and
+/// prints each remote's outcome as it finishes.
+struct Terminal<'a> {
+    ctx: &'a Context,
     yes: bool,
-) -> Result<Option<SyncOptions>> {
-    let ask_new = options.pull && options.accept_new == AcceptNew::None && std::io::stdin().is_terminal();
-    // Only then is the remote listed twice (a dry run first).
-    let first = !yes && vault.remote(remote)?.last_sync.is_none();
-    if options.dry_run || !(first || ask_new) {
-        return Ok(Some(options.clone()));
-    }
-    let preview = sync::preview(vault, remote, api, options)?;
-    let list = |names: &[SecretName]| names.iter().map(SecretName::as_str).collect::<Vec<_>>().join(", ");
-    if first && !preview.sends.is_empty() {
-        let question = format!(
-            "First sync with {remote}: it changes {} secret(s) there: {}. Go ahead?",
-            preview.sends.len(),
-            list(&preview.sends)
-        );
-        if !ctx.confirm(&question)? {
-            eprintln!("{remote}: nothing synced");
-            return Ok(None);
-        }
-    }
-    let mut options = options.clone();
-    if ask_new && !preview.new_names.is_empty() {
-        let question = format!(
-            "Pull {} name(s) new to this vault from {remote}: {}?",
-            preview.new_names.len(),
-            list(&preview.new_names)
-        );
-        if ctx.confirm(&question)? {
-            options.accept_new = AcceptNew::Names(preview.new_names.into_iter().collect());
-        }
-    }
-    Ok(Some(options))
+    bar: ProgressBar,
+    /// A question nobody could answer (no terminal, no `--yes`): it fails the
+    /// run as the usage error it is, once every remote has had its turn.
+    unanswered: Option<anyhow::Error>,
 }
 
+impl Terminal<'_> {
+    /// `Some(answer)`, or `None` when nobody can answer (kept for the end).
+    fn confirm(&mut self, question: &str) -> Option<bool> {
+        match self.ctx.confirm(question) {
+            Ok(answer) => Some(answer),
+            Err(err) => {
+                self.unanswered.get_or_insert(err);
+                None
+            }
+        }
+    }
+}
+
+impl sync::Host for Terminal<'_> {
+    /// Asks before a sync does what the user may not expect (core's
+    /// `preview`). The first sync with a remote sends values there: it lists
+    /// them and asks (`--yes` answers for scripts). A pull that would create
+    /// names this vault never had asks on a terminal; elsewhere those names
+    /// wait for `--accept-new`.
+    fn prepare(
+        &mut self,
+        vault: &mut UnlockedVault,
+        remote: &str,
+        api: &dyn SecretsApi,
+        options: &SyncOptions,
+    ) -> keyhaven_core::Result<Option<SyncOptions>> {
+        let ask_new = options.pull && options.accept_new == AcceptNew::None && std::io::stdin().is_terminal();
+        // Only then is the remote listed twice (a dry run first).
+        let first = !self.yes && vault.remote(remote)?.last_sync.is_none();
+        if options.dry_run || !(first || ask_new) {
+            return Ok(Some(options.clone()));
+        }
+        let preview = sync::preview(vault, remote, api, options)?;
+        let list = |names: &[SecretName]| names.iter().map(SecretName::as_str).collect::<Vec<_>>().join(", ");
+        if first && !preview.sends.is_empty() {
+            let question = format!(
+                "First sync with {remote}: it changes {} secret(s) there: {}. Go ahead?",
+                preview.sends.len(),
+                list(&preview.sends)
+            );
+            if self.confirm(&question) != Some(true) {
+                eprintln!("{remote}: nothing synced");
+                return Ok(None);
+            }
+        }
+        let mut options = options.clone();
+        if ask_new && !preview.new_names.is_empty() {
+            let question = format!(
+                "Pull {} name(s) new to this vault from {remote}: {}?",
+                preview.new_names.len(),
+                list(&preview.new_names)
+            );
+            if self.confirm(&question) == Some(true) {
+                options.accept_new = AcceptNew::Names(preview.new_names.into_iter().collect());
+            }
+        }
+        Ok(Some(options))
+    }
+
+    fn progress(&mut self, _remote: &str, done: usize, total: usize) {
+        self.bar.set_length(total as u64);
+        self.bar.set_position(done as u64);
+    }
+
+    fn finished(&mut self, outcome: &RemoteOutcome) {
+        self.bar.finish_and_clear();
+        self.bar = progress_bar();
+        if self.ctx.json {
+            return;
+        }
+        match &outcome.result {
+            Ok(Some(report)) => print_report(report),
+            Ok(None) => {}
+            Err(err) => eprintln!("{}: failed: {err}", outcome.remote),
+        }
+    }
+}
+
+/// Syncs `remote`, or each remote in turn; one that fails does not stop the
+/// others. Exits non-zero if any remote failed or left conflicts.
 pub fn sync(ctx: &mut Context, remote: Option<&str>, options: SyncOptions, yes: bool) -> Result<()> {
     let mut vault = ctx.unlocked()?;
-    let names: Vec<String> = match remote {
-        Some(name) => vec![vault.remote(name)?.config.name],
-        None => vault.remotes()?.into_iter().map(|r| r.config.name).collect(),
-    };
-    if names.is_empty() {
+    if remote.is_none() && vault.remotes()?.is_empty() {
         return Err(
             exit::Failure(exit::NOT_FOUND, "no remotes: add one with `keyhaven remote add`".into()).into()
         );
     }
-    let mut reports = Vec::new();
-    for name in &names {
-        let api = vault.connect(name)?;
-        let bar = progress_bar();
-        let mut progress = |done: usize, total: usize| {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        };
-        let Some(options) = ask_first(ctx, &mut vault, name, api.as_ref(), &options, yes)? else { continue };
-        let report = sync::sync(&mut vault, name, api.as_ref(), &options, &mut progress)
-            .with_context(|| format!("remote {name}"))?;
-        bar.finish_and_clear();
-        if !ctx.json {
-            print_report(&report);
-        }
-        reports.push(report);
+    let mut host = Terminal { ctx, yes, bar: progress_bar(), unanswered: None };
+    let outcomes = sync::run(&mut vault, remote, &options, &mut host)?;
+    if let Some(err) = host.unanswered {
+        return Err(err);
     }
     if ctx.json {
-        output::json(&reports)?;
+        output::json(&outcomes.iter().map(outcome_json).collect::<Vec<_>>())?;
     }
-    let offline = reports.iter().filter(|r| r.offline.is_some()).count();
-    let left: usize = reports.iter().map(|r| r.conflicts() + r.failures()).sum();
-    if offline > 0 {
-        return Err(exit::Failure(
-            exit::REMOTE,
-            format!("{offline} remote(s) unreachable; their writes wait in the outbox for the next sync"),
-        )
-        .into());
+    let Some(shortfall) = sync::shortfall(&outcomes) else { return Ok(()) };
+    // The first remote that failed decides the exit code; else conflicts do.
+    let code = match outcomes.iter().find(|o| o.failed()) {
+        Some(RemoteOutcome { result: Err(err), .. }) => exit::code_of(err),
+        Some(_) => exit::REMOTE,
+        None => exit::SYNC_INCOMPLETE,
+    };
+    Err(exit::Failure(code, shortfall).into())
+}
+
+/// A remote's outcome for `--json`: its report, or `{remote, error}`, or
+/// `{remote, declined}`.
+fn outcome_json(outcome: &RemoteOutcome) -> serde_json::Value {
+    match &outcome.result {
+        Ok(Some(report)) => serde_json::to_value(report).unwrap_or_default(),
+        Ok(None) => serde_json::json!({ "remote": outcome.remote, "declined": true }),
+        Err(err) => serde_json::json!({ "remote": outcome.remote, "error": err.to_string() }),
     }
-    if left > 0 {
-        return Err(exit::Failure(
-            exit::SYNC_INCOMPLETE,
-            format!("{left} conflict(s) or failed operation(s) remain; see `keyhaven conflicts`"),
-        )
-        .into());
-    }
-    Ok(())
 }
 
 fn progress_bar() -> ProgressBar {

@@ -264,7 +264,8 @@ impl Http {
     /// filtered, so no transformation can leave a piece of one behind.
     fn error(&self, status: StatusCode, body: &[u8], secrets: &[&SecretString]) -> RemoteError {
         let kind = match status {
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Failure::Auth,
+            StatusCode::UNAUTHORIZED => Failure::Auth,
+            StatusCode::FORBIDDEN => Failure::Forbidden,
             StatusCode::NOT_FOUND => Failure::NotFound,
             StatusCode::CONFLICT => Failure::Conflict,
             StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY | StatusCode::PAYLOAD_TOO_LARGE => {

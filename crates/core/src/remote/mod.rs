@@ -4,6 +4,7 @@
 //! never return values. [`Capabilities`] says what a dialect can do.
 
 mod http;
+pub mod key;
 mod runloop;
 mod runtools;
 pub mod runtype;
@@ -15,6 +16,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
 pub use http::RetryPolicy;
+pub use key::{KeyAge, check_token};
 
 use crate::{Error, Result};
 
@@ -228,8 +230,10 @@ pub struct Listing {
 pub enum Failure {
     /// No answer: connection refused, reset or timed out (after retries).
     Unreachable,
-    /// The token was refused (401/403).
+    /// The token was refused (401): revoked, expired or wrong.
     Auth,
+    /// The token was accepted but may not do this (403).
+    Forbidden,
     NotFound,
     /// Exists already, or changed since the version given (409, duplicate).
     Conflict,
@@ -248,6 +252,7 @@ impl Failure {
         match self {
             Failure::Unreachable => "unreachable",
             Failure::Auth => "auth",
+            Failure::Forbidden => "forbidden",
             Failure::NotFound => "not_found",
             Failure::Conflict => "conflict",
             Failure::Rejected => "rejected",

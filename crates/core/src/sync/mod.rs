@@ -7,6 +7,7 @@
 mod apply;
 mod overview;
 pub mod plan;
+mod run;
 mod state;
 
 use std::collections::{BTreeSet, HashMap};
@@ -15,6 +16,7 @@ use serde::Serialize;
 
 pub use overview::{SyncMark, SyncState, overview};
 pub use plan::{AcceptNew, Action, ConflictReason, HoldReason, Step};
+pub use run::{Host, Quiet, RemoteOutcome, remote_names, run, shortfall};
 pub use state::ConflictInfo;
 pub(crate) use state::{tag_all as tag_state, verify_all as verify_state};
 

@@ -25,6 +25,8 @@ pub enum Action {
     Forget,
     RemoteAdd,
     RemoteRemove,
+    /// A remote's API key replaced.
+    RemoteKey,
     Sync,
     Pull,
     Resolve,
@@ -51,6 +53,7 @@ impl Action {
             Action::Forget => "forget",
             Action::RemoteAdd => "remote add",
             Action::RemoteRemove => "remote rm",
+            Action::RemoteKey => "remote set-token",
             Action::Sync => "sync",
             Action::Pull => "pull",
             Action::Resolve => "resolve",

@@ -3,7 +3,7 @@
 //! Listing works locked; adding one needs the key (to tag it), and using one
 //! checks the tag first, so a URL rewritten in the file never gets the token.
 
-use jiff::Timestamp;
+use jiff::{Timestamp, civil::Date};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use secrecy::SecretString;
 use serde::Serialize;
@@ -20,7 +20,7 @@ use super::{
 };
 use crate::{
     Error, Result,
-    remote::{self, Kind, RemoteConfig, Scope, SecretsApi, token_mode},
+    remote::{self, KeyAge, Kind, RemoteConfig, Scope, SecretsApi, check_token, token_mode},
 };
 
 /// A remote as `remote ls` shows it.
@@ -31,6 +31,8 @@ pub struct RemoteInfo {
     pub config: RemoteConfig,
     /// "live" or "test" when the token's prefix says so.
     pub token_mode: Option<String>,
+    /// The API key's age and expiry, with a warning when it wants replacing.
+    pub key: KeyAge,
     pub added: Timestamp,
     pub last_sync: Option<Timestamp>,
     /// Operations waiting in the outbox.
@@ -40,7 +42,11 @@ pub struct RemoteInfo {
 
 const COLUMNS: &str = "r.id, r.name, r.kind, r.url, r.scope, r.token_mode, r.created_ms, r.synced_ms,
     (SELECT count(*) FROM outbox o WHERE o.remote_id = r.id),
-    (SELECT count(*) FROM conflicts c WHERE c.remote_id = r.id)";
+    (SELECT count(*) FROM conflicts c WHERE c.remote_id = r.id),
+    s.key_set_ms, s.key_expires";
+
+/// Each remote with its settings, if it has any.
+const FROM: &str = "remotes r LEFT JOIN remote_settings s ON s.remote_id = r.id";
 
 fn info_from_row(row: &Row<'_>) -> rusqlite::Result<(i64, RemoteInfo)> {
     let kind: String = row.get(2)?;
@@ -52,10 +58,15 @@ fn info_from_row(row: &Row<'_>) -> rusqlite::Result<(i64, RemoteInfo)> {
         url: row.get(3)?,
         scope: scope.and_then(|scope| scope.parse::<Scope>().ok()),
     };
+    let added = timestamp(row.get(6)?);
+    // Shown only (read locked, unchecked): the dates decide no write.
+    let key_set = row.get::<_, Option<i64>>(10)?.map_or(added, timestamp);
+    let expires = row.get::<_, Option<String>>(11)?.and_then(|date| date.parse().ok());
     let info = RemoteInfo {
         config,
         token_mode: row.get(5)?,
-        added: timestamp(row.get(6)?),
+        key: KeyAge::at(key_set, expires, Timestamp::now()),
+        added,
         last_sync: row.get::<_, Option<i64>>(7)?.map(timestamp),
         pending: row.get(8)?,
         conflicts: row.get(9)?,
@@ -65,7 +76,7 @@ fn info_from_row(row: &Row<'_>) -> rusqlite::Result<(i64, RemoteInfo)> {
 
 /// The row id and description of the remote called `name`.
 pub(crate) fn find(conn: &Connection, name: &str) -> Result<(i64, RemoteInfo)> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM remotes r WHERE r.name = ?1"))?
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM {FROM} WHERE r.name = ?1"))?
         .query_row([name], info_from_row)
         .optional()?
         .ok_or_else(|| Error::NoRemote(name.to_owned()))
@@ -135,6 +146,103 @@ impl StoredRemote {
     }
 }
 
+/// A remote's settings row as stored (schema 5), with its tag.
+#[derive(Clone)]
+pub(crate) struct StoredSettings {
+    remote_id: i64,
+    remote: String,
+    remote_created_ms: i64,
+    pub key_set_ms: i64,
+    pub key_expires: Option<String>,
+    /// JSON; `None` until the user chooses.
+    pub selection: Option<String>,
+    mac: Option<Vec<u8>>,
+}
+
+const SETTINGS_SELECT: &str = "SELECT s.remote_id, r.name, r.created_ms, s.key_set_ms, s.key_expires,
+    s.selection, s.mac FROM remote_settings s JOIN remotes r ON r.id = s.remote_id";
+
+impl StoredSettings {
+    fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(StoredSettings {
+            remote_id: row.get(0)?,
+            remote: row.get(1)?,
+            remote_created_ms: row.get(2)?,
+            key_set_ms: row.get(3)?,
+            key_expires: row.get(4)?,
+            selection: row.get(5)?,
+            mac: row.get(6)?,
+        })
+    }
+
+    /// The settings of a remote that has none yet: its key counts from when
+    /// it was added, and nothing is chosen.
+    fn new(remote: &StoredRemote) -> Self {
+        StoredSettings {
+            remote_id: remote.id,
+            remote: remote.name.clone(),
+            remote_created_ms: remote.created_ms,
+            key_set_ms: remote.created_ms,
+            key_expires: None,
+            selection: None,
+            mac: None,
+        }
+    }
+
+    /// Bound to the remote by id, name and creation time, so a row cannot be
+    /// moved to another remote, nor outlive its own.
+    fn fields<T>(&self, with: impl FnOnce(&[Field<'_>]) -> T) -> T {
+        with(&[
+            Field::Int(self.remote_id),
+            Field::Text(&self.remote),
+            Field::Int(self.remote_created_ms),
+            Field::Int(self.key_set_ms),
+            Field::OptText(self.key_expires.as_deref()),
+            Field::OptText(self.selection.as_deref()),
+        ])
+    }
+
+    fn verify(&self, key: &IntegrityKey) -> Result<()> {
+        if self.fields(|fields| key.verify("remote_settings", fields, self.mac.as_deref())) {
+            Ok(())
+        } else {
+            Err(Error::Tampered(format!(
+                "the settings of remote {} (its key dates or what is synced to it)",
+                self.remote
+            )))
+        }
+    }
+
+    /// Writes the row, tagged.
+    fn save(&self, conn: &Connection, key: &IntegrityKey) -> Result<()> {
+        let mac = self.fields(|fields| key.tag("remote_settings", fields));
+        conn.execute(
+            "INSERT OR REPLACE INTO remote_settings (remote_id, key_set_ms, key_expires, selection, mac)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![self.remote_id, self.key_set_ms, self.key_expires, self.selection, mac],
+        )?;
+        Ok(())
+    }
+}
+
+fn all_settings(conn: &Connection) -> Result<Vec<StoredSettings>> {
+    let mut stmt = conn.prepare(SETTINGS_SELECT)?;
+    let rows = stmt.query_map([], StoredSettings::from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The checked settings of `remote`, or new ones if it has none.
+fn settings_of(conn: &Connection, key: &IntegrityKey, remote: &StoredRemote) -> Result<StoredSettings> {
+    let stored = conn
+        .prepare_cached(&format!("{SETTINGS_SELECT} WHERE s.remote_id = ?1"))?
+        .query_row([remote.id], StoredSettings::from_row)
+        .optional()?;
+    match stored {
+        Some(settings) => settings.verify(key).map(|()| settings),
+        None => Ok(StoredSettings::new(remote)),
+    }
+}
+
 fn rows(conn: &Connection) -> Result<Vec<StoredRemote>> {
     let mut stmt = conn.prepare(&format!("SELECT {ROW_COLUMNS} FROM remotes"))?;
     let rows = stmt.query_map([], StoredRemote::from_row)?;
@@ -143,7 +251,8 @@ fn rows(conn: &Connection) -> Result<Vec<StoredRemote>> {
 
 /// Checks every remote row against `key`.
 pub(crate) fn verify_all(conn: &Connection, key: &IntegrityKey) -> Result<()> {
-    rows(conn)?.iter().try_for_each(|row| row.verify(key))
+    rows(conn)?.iter().try_for_each(|row| row.verify(key))?;
+    all_settings(conn)?.iter().try_for_each(|row| row.verify(key))
 }
 
 /// Tags every remote row under `key`.
@@ -151,7 +260,7 @@ pub(crate) fn tag_all(conn: &Connection, key: &IntegrityKey) -> Result<()> {
     for row in rows(conn)? {
         conn.execute("UPDATE remotes SET mac = ?2 WHERE id = ?1", params![row.id, row.tag(key)])?;
     }
-    Ok(())
+    all_settings(conn)?.iter().try_for_each(|row| row.save(conn, key))
 }
 
 /// Re-encrypts every remote token from `identity` to `recipient` (rekey; tags follow).
@@ -167,7 +276,7 @@ pub(crate) fn reseal_tokens(conn: &Connection, identity: &Identity, recipient: &
 impl Vault {
     /// Every remote, by name.
     pub fn remotes(&self) -> Result<Vec<RemoteInfo>> {
-        let mut stmt = self.conn.prepare(&format!("SELECT {COLUMNS} FROM remotes r ORDER BY r.name"))?;
+        let mut stmt = self.conn.prepare(&format!("SELECT {COLUMNS} FROM {FROM} ORDER BY r.name"))?;
         let rows = stmt.query_map([], |row| info_from_row(row).map(|(_, info)| info))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -191,7 +300,8 @@ impl Vault {
 impl UnlockedVault {
     /// Stores a remote with its token encrypted to the vault's recipient, tagged.
     pub fn add_remote(&mut self, config: &RemoteConfig, token: &SecretString) -> Result<()> {
-        let row = StoredRemote {
+        check_token(token)?;
+        let mut row = StoredRemote {
             id: 0,
             name: config.name.clone(),
             kind: config.kind.as_str().to_owned(),
@@ -203,7 +313,7 @@ impl UnlockedVault {
             mac: None,
         };
         let mac = row.tag(self.integrity());
-        let (tx, _) = self.write()?;
+        let (tx, key) = self.write()?;
         let exists: bool =
             tx.query_row("SELECT count(*) > 0 FROM remotes WHERE name = ?1", [&config.name], |r| r.get(0))?;
         if exists {
@@ -214,13 +324,53 @@ impl UnlockedVault {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![row.name, row.kind, row.url, row.scope, row.token_mode, row.token, row.created_ms, mac],
         )?;
+        row.id = tx.last_insert_rowid();
+        StoredSettings::new(&row).save(&tx, key)?;
         audit::record(&tx, Action::RemoteAdd, None, Some(&format!("{} ({})", config.name, config.kind)))?;
         tx.commit()?;
         Ok(())
     }
 
-    /// The settings and decrypted token of `remote`, once its row checks out.
-    fn verified_remote(&self, remote: &str) -> Result<(RemoteConfig, SecretString)> {
+    /// Gives `remote` a new API key (the old one revoked or expiring); its
+    /// sync state, selection and history stay. `expires`: the new key's expiry.
+    pub fn set_remote_token(
+        &mut self,
+        remote: &str,
+        token: &SecretString,
+        expires: Option<Date>,
+    ) -> Result<()> {
+        check_token(token)?;
+        let mut row = self.stored_remote(remote)?;
+        let mut settings = settings_of(self.conn(), self.integrity(), &row)?;
+        row.token = crypto::seal_token(&self.header.recipient, &row.name, token);
+        row.token_mode = token_mode(token).map(str::to_owned);
+        settings.key_set_ms = now_ms();
+        settings.key_expires = expires.map(|date| date.to_string());
+        let mac = row.tag(self.integrity());
+        let (tx, key) = self.write()?;
+        tx.execute(
+            "UPDATE remotes SET token = ?2, token_mode = ?3, mac = ?4 WHERE id = ?1",
+            params![row.id, row.token, row.token_mode, mac],
+        )?;
+        settings.save(&tx, key)?;
+        audit::record(&tx, Action::RemoteKey, None, Some(remote))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records when `remote`'s current key expires (`None`: it does not).
+    pub fn set_remote_expiry(&mut self, remote: &str, expires: Option<Date>) -> Result<()> {
+        let row = self.stored_remote(remote)?;
+        let mut settings = settings_of(self.conn(), self.integrity(), &row)?;
+        settings.key_expires = expires.map(|date| date.to_string());
+        let (tx, key) = self.write()?;
+        settings.save(&tx, key)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The row of `remote`, once it checks out.
+    fn stored_remote(&self, remote: &str) -> Result<StoredRemote> {
         let row = self
             .conn()
             .prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM remotes WHERE name = ?1"))?
@@ -228,6 +378,12 @@ impl UnlockedVault {
             .optional()?
             .ok_or_else(|| Error::NoRemote(remote.to_owned()))?;
         row.verify(self.integrity())?;
+        Ok(row)
+    }
+
+    /// The settings and decrypted token of `remote`, once its row checks out.
+    fn verified_remote(&self, remote: &str) -> Result<(RemoteConfig, SecretString)> {
+        let row = self.stored_remote(remote)?;
         Ok((row.config()?, crypto::open_token(self.identity(), remote, &row.token)?))
     }
 

@@ -112,6 +112,22 @@ impl Emulator {
         assert!(response.status().is_success(), "{}", response.text().unwrap());
     }
 
+    /// Adds an API token (or changes one): `{"read_only"?, "expires_at"? (Unix ms), "admin"?}`.
+    pub fn add_token(&self, token: &str, options: Value) {
+        let mut body = options;
+        body["token"] = token.into();
+        let url = format!("{}/_emulator/tokens", self.url(Kind::Runloop));
+        let response = self.http.post(url).json(&body).send().unwrap();
+        assert!(response.status().is_success(), "{}", response.text().unwrap());
+    }
+
+    /// Revokes an API token: from now on every dialect answers it with 401.
+    pub fn revoke_token(&self, token: &str) {
+        let url = format!("{}/_emulator/tokens/{token}/revoke", self.url(Kind::Runloop));
+        let response = self.http.post(url).send().unwrap();
+        assert!(response.status().is_success(), "{}", response.text().unwrap());
+    }
+
     /// Requests the dialect's API routes have served.
     pub fn requests(&self, kind: Kind) -> u64 {
         let url = format!("{}/_emulator/stats", self.url(kind));

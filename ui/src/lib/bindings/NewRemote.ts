@@ -11,4 +11,8 @@ kind: string, url: string,
 /**
  * RunTools only: user or org.
  */
-scope: string | null, };
+scope: string | null, 
+/**
+ * When the API key expires, YYYY-MM-DD, or empty.
+ */
+expires: string, };

@@ -10,4 +10,8 @@ export type SyncSummary = { remote: string, listed: number, listing_complete: bo
 /**
  * Why the remote could not be reached; its writes wait in the outbox.
  */
-offline: string | null, warnings: Array<string>, counts: Array<SyncCount>, open: Array<OpenStep>, };
+offline: string | null, 
+/**
+ * Why this remote's sync failed (its key refused, say); the others still ran.
+ */
+error: string | null, warnings: Array<string>, counts: Array<SyncCount>, open: Array<OpenStep>, };

@@ -1,0 +1,106 @@
+//! A remote's API key over time. Runtype's docs advise a new key every 90
+//! days, and a key may be given an expiry; Keyhaven warns ahead of both. The
+//! key's shape is checked here, once, for both hosts.
+
+use jiff::{Timestamp, civil::Date, tz::TimeZone};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+
+use crate::{Error, Result};
+
+/// Runtype: "generate new keys every 90 days".
+pub const ROTATE_AFTER_DAYS: i64 = 90;
+/// Warnings start this many days before a key expires.
+pub const WARN_BEFORE_DAYS: i64 = 14;
+
+/// Refuses a token that cannot be one: empty, over 4 KiB, or with spaces,
+/// line breaks or non-ASCII (pasted with a stray character, or not a key).
+pub fn check_token(token: &SecretString) -> Result<()> {
+    let token = token.expose_secret();
+    let usable = !token.is_empty() && token.len() <= 4096 && token.chars().all(|c| c.is_ascii_graphic());
+    if usable {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "API token",
+            "the token must be one line of printable ASCII without spaces, at most 4096 characters",
+        ))
+    }
+}
+
+/// How old a remote's key is, when it expires, and whether to say so.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct KeyAge {
+    /// When this key was given to Keyhaven.
+    pub set: Timestamp,
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
+    pub expires: Option<Date>,
+    /// Whole days since `set`.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub days: i64,
+    /// Why the key wants replacing soon, for a person; `None` while it does not.
+    pub warning: Option<String>,
+}
+
+impl KeyAge {
+    /// The key's standing at `now` (dates in the system's time zone).
+    pub fn at(set: Timestamp, expires: Option<Date>, now: Timestamp) -> Self {
+        let zone = TimeZone::system();
+        let today = now.to_zoned(zone.clone()).date();
+        let days = (now.as_second() - set.as_second()).max(0) / 86_400;
+        let left = expires.and_then(|date| today.until(date).ok()).map(|span| i64::from(span.get_days()));
+        let warning = match (expires, left) {
+            (Some(date), Some(left)) if left < 0 => Some(format!("its key expired on {date}")),
+            (Some(_), Some(0)) => Some("its key expires today".to_owned()),
+            (Some(date), Some(left)) if left <= WARN_BEFORE_DAYS => {
+                Some(format!("its key expires in {left} day{}, on {date}", if left == 1 { "" } else { "s" }))
+            }
+            _ if days >= ROTATE_AFTER_DAYS => Some(format!(
+                "its key is {days} days old; the Runtype docs advise a new key every {ROTATE_AFTER_DAYS} days"
+            )),
+            _ => None,
+        };
+        KeyAge { set, expires, days, warning }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::ToSpan;
+
+    use super::*;
+
+    fn day(n: i64) -> Timestamp {
+        Timestamp::from_second(1_800_000_000 + n * 86_400).unwrap()
+    }
+
+    fn today_plus(n: i64) -> Date {
+        day(0).to_zoned(TimeZone::system()).date().checked_add(n.days()).unwrap()
+    }
+
+    #[test]
+    fn warns_from_fourteen_days_before_expiry_and_after_ninety_days() {
+        let now = day(0);
+        assert_eq!(KeyAge::at(day(-10), None, now).warning, None);
+        assert_eq!(KeyAge::at(day(-10), Some(today_plus(15)), now).warning, None);
+        let soon = KeyAge::at(day(-10), Some(today_plus(14)), now).warning.unwrap();
+        assert!(soon.contains("expires in 14 days"), "{soon}");
+        assert!(KeyAge::at(day(-10), Some(today_plus(1)), now).warning.unwrap().contains("in 1 day,"));
+        assert_eq!(KeyAge::at(day(-10), Some(today_plus(0)), now).warning.unwrap(), "its key expires today");
+        assert!(KeyAge::at(day(-10), Some(today_plus(-3)), now).warning.unwrap().contains("expired on"));
+        assert_eq!(KeyAge::at(day(-89), None, now).warning, None);
+        let old = KeyAge::at(day(-90), None, now);
+        assert_eq!(old.days, 90);
+        assert!(old.warning.unwrap().contains("90 days old"));
+    }
+
+    #[test]
+    fn tokens_are_one_printable_line() {
+        check_token(&"rt_live_abc123".into()).unwrap();
+        for bad in ["", "two words", "line\nbreak", "ключ", &"x".repeat(4097)] {
+            let err = check_token(&bad.into()).unwrap_err().to_string();
+            assert!(err.contains("printable ASCII"), "{err}");
+        }
+    }
+}
