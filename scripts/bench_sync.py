@@ -62,7 +62,7 @@ def vault_with(work, kind, count):
 
 def measure(emulator, work, kind):
     url = f"http://{emulator.addrs[kind]}"
-    add = lambda env: run([KH, "remote", "add", "bench", "--kind", kind, "--url", url], env, TOKEN.encode())
+    add = lambda env: run([KH, "remote", "add", "bench", "--kind", kind, "--url", url, "--include", "*"], env, TOKEN.encode())
     sync = [KH, "sync", "bench", "--yes"]
     figures = {}
 

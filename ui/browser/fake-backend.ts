@@ -20,6 +20,9 @@ import type {
   NewSecret,
   RemoteInfo,
   SecretMeta,
+  SecretRemote,
+  Selection,
+  SelectionView,
   Settings,
   SetupLink,
   Strength,
@@ -51,6 +54,8 @@ export class FakeBackend {
   remotes: RemoteInfo[] = [];
   /** Remotes whose key the service refuses (revoked or expired), until replaced. */
   refused = new Set<string>();
+  /** What syncs to each remote (the fake's sync sends everything regardless). */
+  selections = new Map<string, Selection>();
   /** Names the remotes hold that this vault never had (offered by a pull). */
   newOnRemote: string[] = [];
   conflicts: ConflictInfo[] = [];
@@ -213,7 +218,7 @@ export class FakeBackend {
           name: remote.name,
           kind: remote.kind as RemoteInfo["kind"],
           url: remote.url,
-          scope: null,
+          scope: remote.scope === "org" || remote.scope === "user" ? remote.scope : null,
           token_mode: null,
           key: { set: NOW, expires: remote.expires || null, days: 0, warning: null },
           added: NOW,
@@ -232,6 +237,30 @@ export class FakeBackend {
         this.refused.delete(remote.name);
         remote.key = { set: NOW, expires: String(args.expires) || null, days: 0, warning: null };
         return remote;
+      }
+      case "remote_selection": {
+        this.unlockedOrFail();
+        const remote = String(args.remote);
+        return this.selectionView(remote, (args.draft as Selection | null) ?? this.selectionOf(remote));
+      }
+      case "save_selection": {
+        this.unlockedOrFail();
+        const remote = String(args.remote);
+        this.selections.set(remote, args.selection as Selection);
+        return this.selectionView(remote, this.selectionOf(remote));
+      }
+      case "secret_remotes":
+        this.unlockedOrFail();
+        return this.secretRemotes(String(args.name));
+      case "choose_remote": {
+        this.unlockedOrFail();
+        const [name, remote] = [String(args.name), String(args.remote)];
+        const selection = this.selectionOf(remote);
+        const include = selection.include.filter((rule) => rule !== name);
+        const exclude = selection.exclude.filter((rule) => rule !== name);
+        (args.chosen ? include : exclude).push(name);
+        this.selections.set(remote, { ...selection, include, exclude });
+        return this.secretRemotes(name);
       }
       case "test_remote":
         this.unlockedOrFail();
@@ -382,6 +411,37 @@ export class FakeBackend {
       if (args.keep && !this.secrets.has(name)) this.add(name, value);
     }
     return { form: this.form(intake), submitted: values.length, changes: [], skipped: [] };
+  }
+
+  private selectionOf(remote: string): Selection {
+    return this.selections.get(remote) ?? { include: [], categories: [], exclude: [] };
+  }
+
+  /** Core's rule, simplified: an exact name first, then patterns (exclude wins). */
+  private selects(selection: Selection, name: string): boolean {
+    const glob = (pattern: string) =>
+      new RegExp(`^${pattern.replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i").test(name);
+    if (selection.exclude.includes(name)) return false;
+    if (selection.include.includes(name)) return true;
+    return selection.include.some(glob) && !selection.exclude.some(glob);
+  }
+
+  private selectionView(remote: string, selection: Selection): SelectionView {
+    const names = [...this.secrets.keys()];
+    return {
+      selection,
+      chosen: names.filter((name) => this.selects(selection, name)),
+      not_chosen: names.filter((name) => !this.selects(selection, name)),
+      shared_with_org: this.remotes.find((r) => r.name === remote)?.scope === "org",
+    };
+  }
+
+  private secretRemotes(name: string): SecretRemote[] {
+    return this.remotes.map((remote) => ({
+      remote: remote.name,
+      chosen: this.selects(this.selectionOf(remote.name), name),
+      shared_with_org: remote.scope === "org",
+    }));
   }
 
   /** Pushes every secret, reports progress, and finds one conflict. */

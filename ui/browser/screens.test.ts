@@ -171,9 +171,31 @@ describe("remotes and sync", () => {
     await page.getByRole("button", { name: "Add remote", exact: true }).click();
     await page.getByText("Added prod.").waitFor();
     expect(await page.content()).not.toContain("rt_live_browser_token");
+
+    // Nothing syncs to a new remote until chosen; the chooser previews as rules are typed.
+    const chooser = page.getByRole("form", { name: "Choose secrets for prod" });
+    await chooser.getByText("Shared with your organisation").waitFor();
+    await chooser.getByText("Chosen (0): none").waitFor();
+    await page.getByLabel("Include names or patterns").fill("openai_*, DB_*");
+    await chooser.getByText("Chosen (2): OPENAI_API_KEY, DB_PASSWORD").waitFor();
+    await page.getByLabel("Exclude names or patterns").fill("*_PASSWORD");
+    await chooser.getByText("Chosen (1): OPENAI_API_KEY").waitFor();
+    await shot(page, "remote-choose");
+    await chooser.getByRole("button", { name: "Save" }).click();
+    await page.getByText("Saved what syncs to prod.").waitFor();
+
     await page.getByRole("button", { name: "Test" }).click();
     await page.getByText("prod: reachable, token accepted.").waitFor();
     await shot(page, "remotes");
+
+    // A secret's detail says where it goes, and takes it out or adds it.
+    await page.keyboard.press("Alt+1");
+    await page.getByRole("option", { name: /OPENAI_API_KEY/ }).click();
+    const prod = page.getByRole("checkbox", { name: /prod/ });
+    await page.getByText("(shared with your organisation)").waitFor();
+    expect(await prod.isChecked()).toBe(true);
+    await prod.uncheck();
+    await page.getByText("OPENAI_API_KEY no longer syncs to prod.").waitFor();
     await page.close();
   });
 

@@ -232,7 +232,23 @@ pub enum RemoteCommand {
         /// When the API key expires (YYYY-MM-DD): warned about from 14 days before
         #[arg(long, value_name = "DATE")]
         expires: Option<String>,
+        #[command(flatten)]
+        selection: SelectionArgs,
     },
+    /// Change what syncs to a remote: add rules, drop rules, or start over
+    Edit {
+        name: String,
+        #[command(flatten)]
+        selection: SelectionArgs,
+        /// Drop a rule (an include, category or exclude as given; repeatable)
+        #[arg(long, value_name = "RULE")]
+        drop: Vec<String>,
+        /// Start from nothing chosen, then add the rules given
+        #[arg(long)]
+        clear: bool,
+    },
+    /// Show a remote: its rules, and which secrets are chosen for it and which not
+    Show { name: String },
     /// Replace a remote's API key (revoked, expired or rotated); its sync state
     /// stays. The new token is read from stdin, or a hidden prompt on a terminal
     SetToken {
@@ -252,6 +268,22 @@ pub enum RemoteCommand {
         #[arg(long, short)]
         yes: bool,
     },
+}
+
+/// What syncs to a remote. A new remote has nothing chosen: nothing is sent
+/// until a rule chooses it. A name given exactly wins over patterns and
+/// categories; among those, an exclude wins. Names match without regard to case.
+#[derive(Args, Default)]
+pub struct SelectionArgs {
+    /// Sync secrets whose names match: a name, or a pattern such as 'OPENAI_*' (repeatable)
+    #[arg(long, value_name = "PATTERN")]
+    pub include: Vec<String>,
+    /// Sync every secret of this category (repeatable)
+    #[arg(long = "category", value_name = "CATEGORY")]
+    pub categories: Vec<String>,
+    /// Never sync secrets whose names match, even when included (repeatable)
+    #[arg(long, value_name = "PATTERN")]
+    pub exclude: Vec<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

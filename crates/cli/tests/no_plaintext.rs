@@ -65,7 +65,7 @@ fn planted_values_never_appear_in_files_temp_dir_or_trace_logs() {
         let url = emulator.url(kind);
         traced(
             &mut logs,
-            &["remote", "add", kind.as_str(), "--kind", kind.as_str(), "--url", &url],
+            &["remote", "add", kind.as_str(), "--kind", kind.as_str(), "--url", &url, "--include", "*"],
             Some(TOKEN.as_bytes()),
         );
         traced(&mut logs, &["remote", "test", kind.as_str()], None);

@@ -12,7 +12,10 @@ use serde_json::{Value, json};
 
 fn add(kh: &Kh, emulator: &Emulator, name: &str, kind: Kind) {
     let url = emulator.url(kind);
-    kh.ok(&["remote", "add", name, "--kind", kind.as_str(), "--url", &url], Some(TOKEN.as_bytes()));
+    kh.ok(
+        &["remote", "add", name, "--kind", kind.as_str(), "--url", &url, "--include", "*"],
+        Some(TOKEN.as_bytes()),
+    );
 }
 
 fn remotes(kh: &Kh) -> Vec<Value> {
@@ -162,7 +165,7 @@ fn one_refused_key_fails_its_remote_only_and_set_token_mends_it() {
         emulator.add_token(&token, json!({}));
         let url = emulator.url(kind);
         kh.ok(
-            &["remote", "add", kind.as_str(), "--kind", kind.as_str(), "--url", &url],
+            &["remote", "add", kind.as_str(), "--kind", kind.as_str(), "--url", &url, "--include", "*"],
             Some(token.as_bytes()),
         );
     }
@@ -214,4 +217,49 @@ fn a_key_near_its_expiry_is_warned_about() {
         6,
     );
     assert!(err.contains("YYYY-MM-DD"), "{err}");
+}
+
+#[test]
+fn remote_edit_and_show_choose_what_syncs_to_an_org_remote() {
+    let emulator = Emulator::start();
+    let kh = Kh::new();
+    kh.ok(&["set", "OPENAI_KEY", "--category", "provider"], Some(b"value-openai-0123"));
+    kh.ok(&["set", "GH_PERSONAL"], Some(b"value-gh-0123456"));
+    kh.ok(&["set", "DB_URL"], Some(b"value-db-01234567"));
+    emulator.add_token("rt_live_admin", json!({ "admin": true }));
+    let url = emulator.url(Kind::Runtools);
+    let out = kh.run(
+        &["remote", "add", "org", "--kind", "runtools", "--url", &url, "--scope", "org"],
+        Some(b"rt_live_admin"),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("nothing is chosen to sync with org yet"), "{stderr}");
+    let out = kh.ok(&["sync", "--yes"], None);
+    assert!(out.contains("3 not chosen for org"), "{out}");
+    assert!(emulator.secrets(Kind::Runtools).is_empty());
+
+    kh.ok(
+        &["remote", "edit", "org", "--category", "provider", "--include", "db_*", "--exclude", "*_PERSONAL"],
+        None,
+    );
+    let show = kh.ok(&["remote", "show", "org"], None);
+    assert!(show.contains("shared with your organisation"), "{show}");
+    assert!(show.contains("chosen (2): DB_URL, OPENAI_KEY"), "{show}");
+    assert!(show.contains("not chosen (1): GH_PERSONAL"), "{show}");
+    kh.ok(&["sync", "--yes"], None);
+    let mut names: Vec<String> =
+        emulator.secrets(Kind::Runtools).iter().map(|s| s["name"].as_str().unwrap().to_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["DB_URL", "OPENAI_KEY"]);
+
+    kh.ok(&["remote", "edit", "org", "--drop", "DB_*"], None);
+    let shown: Value = serde_json::from_str(&kh.ok(&["--json", "remote", "show", "org"], None)).unwrap();
+    assert_eq!(shown["chosen"], json!(["OPENAI_KEY"]));
+    assert_eq!(shown["selection"]["exclude"], json!(["*_PERSONAL"]));
+    let err = kh.fails(&["remote", "edit", "org", "--drop", "NOPE"], None, 6);
+    assert!(err.contains("has no rule"), "{err}");
+    let err = kh.fails(&["remote", "edit", "org", "--include", "bad name"], None, 6);
+    assert!(err.contains("include pattern"), "{err}");
+    kh.ok(&["remote", "edit", "org", "--clear"], None);
+    assert!(kh.ok(&["remote", "show", "org"], None).contains("chosen (0)"));
 }

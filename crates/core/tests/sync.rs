@@ -11,7 +11,7 @@ use keyhaven_core::{
     KdfParams, SecretName, UnlockedVault, Vault,
     remote::{self, Kind, RemoteConfig, RetryPolicy, SecretsApi},
     secret::SecretFields,
-    sync::{self, Action, ConflictReason, HoldReason, Keep, Status, SyncOptions, SyncReport},
+    sync::{self, Action, ConflictReason, HoldReason, Keep, Selection, Status, SyncOptions, SyncReport},
     vault::Access,
 };
 use secrecy::{ExposeSecret, SecretString};
@@ -48,6 +48,7 @@ impl Setup {
         let mut vault = Vault::create(&path, &"pw".into(), KdfParams::custom(8, 1).unwrap()).unwrap();
         let config = RemoteConfig::new("r", kind, &emulator.url(kind), None).unwrap();
         vault.add_remote(&config, &TOKEN.into()).unwrap();
+        vault.set_remote_selection("r", &Selection::everything()).unwrap();
         Self { _dir: dir, vault, config }
     }
 

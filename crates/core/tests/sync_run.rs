@@ -7,9 +7,9 @@ mod common;
 use common::emulator::Emulator;
 use keyhaven_core::{
     Error, KdfParams, SecretName, UnlockedVault, Vault,
-    remote::{Kind, RemoteConfig},
+    remote::{Kind, RemoteConfig, Scope},
     secret::SecretFields,
-    sync::{self, Action, Quiet, RemoteOutcome, Status, SyncOptions, SyncReport},
+    sync::{self, Action, Quiet, RemoteOutcome, Selection, Status, SyncOptions, SyncReport},
 };
 use secrecy::SecretString;
 use serde_json::json;
@@ -36,6 +36,7 @@ fn setup(emulator: &Emulator, secrets: usize) -> (tempfile::TempDir, UnlockedVau
         emulator.add_token(&token, json!({}));
         let config = RemoteConfig::new(kind.as_str(), kind, &emulator.url(kind), None).unwrap();
         vault.add_remote(&config, &token.into()).unwrap();
+        vault.set_remote_selection(kind.as_str(), &Selection::everything()).unwrap();
     }
     (dir, vault)
 }
@@ -140,4 +141,109 @@ fn set_token_checks_the_token_and_keeps_the_key_dates() {
     assert_eq!(info.token_mode.as_deref(), Some("test"));
     vault.verify().unwrap();
     assert!(matches!(vault.set_remote_token("nope", &"t".into(), None), Err(Error::NoRemote(_))));
+}
+
+/// A vault of ten secrets, two of them providers, and an org-scope RunTools remote.
+fn org_remote(emulator: &Emulator) -> (tempfile::TempDir, UnlockedVault) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.sqlite");
+    let mut vault = Vault::create(&path, &"pw".into(), KdfParams::custom(8, 1).unwrap()).unwrap();
+    for i in 0..8 {
+        vault.set(&name(&format!("PERSONAL_{i}")), &value(&i.to_string()), &SecretFields::default()).unwrap();
+    }
+    let provider = SecretFields { category: Some("provider".into()), ..SecretFields::default() };
+    vault.set(&name("OPENAI_API_KEY"), &value("openai"), &provider).unwrap();
+    vault.set(&name("ANTHROPIC_API_KEY"), &value("anthropic"), &provider).unwrap();
+    emulator.add_token("rt_live_admin", json!({ "admin": true }));
+    let config =
+        RemoteConfig::new("org", Kind::Runtools, &emulator.url(Kind::Runtools), Some(Scope::Org)).unwrap();
+    vault.add_remote(&config, &"rt_live_admin".into()).unwrap();
+    (dir, vault)
+}
+
+fn org_names(emulator: &Emulator) -> Vec<String> {
+    let mut names: Vec<String> = emulator
+        .secrets(Kind::Runtools)
+        .iter()
+        .filter(|s| s["owner"] == "org")
+        .map(|s| s["name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_new_remote_gets_nothing_until_chosen_then_exactly_what_is_chosen() {
+    let emulator = Emulator::start();
+    let (_dir, mut vault) = org_remote(&emulator);
+
+    let outcomes = run(&mut vault);
+    let first = report(&outcomes[0]);
+    assert!(first.steps.is_empty(), "{first:?}");
+    assert_eq!(first.unselected, 10);
+    assert!(first.warnings[0].contains("nothing is chosen to sync with org yet"), "{:?}", first.warnings);
+    assert!(emulator.secrets(Kind::Runtools).is_empty());
+
+    let selection = Selection::new(vec![], vec!["provider".into()], vec![]).unwrap();
+    vault.set_remote_selection("org", &selection).unwrap();
+    assert!(report(&run(&mut vault)[0]).is_clean());
+    assert_eq!(org_names(&emulator), ["ANTHROPIC_API_KEY", "OPENAI_API_KEY"]);
+
+    // Rotations travel for chosen names only; a name taken out is left as it is there.
+    vault.rotate(&name("OPENAI_API_KEY"), &value("openai-2")).unwrap();
+    vault.rotate(&name("PERSONAL_1"), &value("personal-2")).unwrap();
+    vault.choose_for_remote("org", &name("ANTHROPIC_API_KEY"), false).unwrap();
+    vault.rotate(&name("ANTHROPIC_API_KEY"), &value("anthropic-2")).unwrap();
+    let second = run(&mut vault);
+    let steps: Vec<_> =
+        report(&second[0]).steps.iter().map(|s| (s.step.name.to_string(), s.step.action.label())).collect();
+    assert_eq!(steps, [("OPENAI_API_KEY".to_owned(), "update")]);
+    assert_eq!(org_names(&emulator), ["ANTHROPIC_API_KEY", "OPENAI_API_KEY"]);
+    let anthropic =
+        emulator.secrets(Kind::Runtools).into_iter().find(|s| s["name"] == "ANTHROPIC_API_KEY").unwrap();
+    assert_eq!(anthropic["value"], "value-anthropic-0123456789", "a name taken out is not updated");
+
+    let remotes = vault.secret_remotes(&name("OPENAI_API_KEY")).unwrap();
+    assert_eq!(remotes.len(), 1);
+    assert!(remotes[0].chosen && remotes[0].shared_with_org);
+    assert!(!vault.secret_remotes(&name("PERSONAL_1")).unwrap()[0].chosen);
+}
+
+#[test]
+fn prune_and_pull_stay_within_the_selection() {
+    let emulator = Emulator::start();
+    let (_dir, mut vault) = org_remote(&emulator);
+    vault.set_remote_selection("org", &Selection::everything()).unwrap();
+    assert!(report(&run(&mut vault)[0]).is_clean());
+    assert_eq!(org_names(&emulator).len(), 10);
+
+    // Narrowed to providers: a removal here of an unchosen name is not pruned there.
+    let providers = Selection::new(vec![], vec!["provider".into()], vec![]).unwrap();
+    vault.set_remote_selection("org", &providers).unwrap();
+    vault.remove(&name("PERSONAL_0")).unwrap();
+    let options = SyncOptions { prune: true, pull: true, ..SyncOptions::default() };
+    let outcomes = sync::run(&mut vault, None, &options, &mut Quiet).unwrap();
+    assert!(report(&outcomes[0]).is_clean());
+    assert_eq!(org_names(&emulator).len(), 10);
+}
+
+#[test]
+fn a_selection_widened_in_the_file_is_refused_and_a_deleted_one_chooses_nothing() {
+    let emulator = Emulator::start();
+    let (dir, mut vault) = org_remote(&emulator);
+    let providers = Selection::new(vec![], vec!["provider".into()], vec![]).unwrap();
+    vault.set_remote_selection("org", &providers).unwrap();
+    let file = rusqlite::Connection::open(dir.path().join("vault.sqlite")).unwrap();
+
+    file.execute(r#"UPDATE remote_settings SET selection = '{"include":["*"]}'"#, []).unwrap();
+    let outcomes = run(&mut vault);
+    let err = outcomes[0].result.as_ref().unwrap_err();
+    assert!(matches!(err, Error::Tampered(_)), "{err:?}");
+    assert!(err.to_string().contains("the settings of remote org"), "{err}");
+    assert!(emulator.secrets(Kind::Runtools).is_empty(), "nothing was sent");
+
+    file.execute("DELETE FROM remote_settings", []).unwrap();
+    let outcomes = run(&mut vault);
+    assert!(report(&outcomes[0]).steps.is_empty());
+    assert!(emulator.secrets(Kind::Runtools).is_empty(), "nothing was sent");
 }

@@ -1,5 +1,6 @@
-//! Remotes (add, test, remove; a token goes in and never comes back out),
-//! sync with its progress, where each secret stands, and conflicts.
+//! Remotes (add, test, replace key, remove; a token goes in and never comes
+//! back out), what syncs to each, sync with its progress, where each secret
+//! stands, and conflicts.
 
 use std::{
     collections::BTreeMap,
@@ -7,12 +8,13 @@ use std::{
 };
 
 use keyhaven_core::{
-    remote::{Capabilities, RemoteConfig},
+    SecretName,
+    remote::{Capabilities, RemoteConfig, Scope},
     sync::{
-        self, AcceptNew, ConflictInfo, Keep, Preview, RemoteOutcome, Status, SyncMark, SyncOptions,
-        SyncReport,
+        self, AcceptNew, ConflictInfo, Keep, Preview, RemoteOutcome, Selection, Status, SyncMark,
+        SyncOptions, SyncReport,
     },
-    vault::RemoteInfo,
+    vault::{RemoteInfo, SecretRemote},
 };
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -168,6 +170,79 @@ pub fn replace_remote_token(
     Ok(vault.remote(&name)?)
 }
 
+/// What syncs to a remote, and the names that makes: chosen and not.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SelectionView {
+    pub selection: Selection,
+    pub chosen: Vec<SecretName>,
+    pub not_chosen: Vec<SecretName>,
+    /// A RunTools org-scope remote: what is chosen is shared with the organisation.
+    pub shared_with_org: bool,
+}
+
+fn selection_view(
+    vault: &keyhaven_core::UnlockedVault,
+    remote: &str,
+    selection: Selection,
+) -> CommandResult<SelectionView> {
+    let (chosen, not_chosen) = sync::partition(&selection, &vault.list()?);
+    let shared_with_org = vault.remote(remote)?.config.scope == Some(Scope::Org);
+    Ok(SelectionView { selection, chosen, not_chosen, shared_with_org })
+}
+
+/// What syncs to `remote`; with `draft`, what those rules would choose
+/// instead (nothing is saved: the preview as the user types).
+#[tauri::command(async)]
+pub fn remote_selection(
+    state: State<'_, AppState>,
+    remote: String,
+    draft: Option<Selection>,
+) -> CommandResult<SelectionView> {
+    let mut session = session(&state);
+    let vault = session.unlocked()?;
+    let selection = match draft {
+        Some(draft) => Selection::new(draft.include, draft.categories, draft.exclude)?,
+        None => vault.remote_selection(&remote)?,
+    };
+    selection_view(vault, &remote, selection)
+}
+
+/// Saves what syncs to `remote` from now on.
+#[tauri::command(async)]
+pub fn save_selection(
+    state: State<'_, AppState>,
+    remote: String,
+    selection: Selection,
+) -> CommandResult<SelectionView> {
+    let selection = Selection::new(selection.include, selection.categories, selection.exclude)?;
+    let mut session = session(&state);
+    let vault = session.unlocked()?;
+    vault.set_remote_selection(&remote, &selection)?;
+    selection_view(vault, &remote, selection)
+}
+
+/// Each remote, and whether secret `name` goes there.
+#[tauri::command(async)]
+pub fn secret_remotes(state: State<'_, AppState>, name: String) -> CommandResult<Vec<SecretRemote>> {
+    let name = self::name(&name)?;
+    Ok(session(&state).unlocked()?.secret_remotes(&name)?)
+}
+
+/// Sends secret `name` to `remote` from now on, or stops sending it.
+#[tauri::command(async)]
+pub fn choose_remote(
+    state: State<'_, AppState>,
+    name: String,
+    remote: String,
+    chosen: bool,
+) -> CommandResult<Vec<SecretRemote>> {
+    let name = self::name(&name)?;
+    let mut session = session(&state);
+    let vault = session.unlocked()?;
+    vault.choose_for_remote(&remote, &name, chosen)?;
+    Ok(vault.secret_remotes(&name)?)
+}
+
 /// Calls the remote with its token: reachable, and the token accepted.
 #[tauri::command]
 pub async fn test_remote(app: AppHandle, name: String) -> CommandResult<Capabilities> {
@@ -321,6 +396,7 @@ mod tests {
             vault.set(&name, &"value-0123456789".into(), &SecretFields::default()).unwrap();
             let config = RemoteConfig::new("rt", Kind::Runtype, &url, None).unwrap();
             vault.add_remote(&config, &"rt_test_token".into()).unwrap();
+            vault.set_remote_selection("rt", &Selection::everything()).unwrap();
         }
         // The remote takes the listing request, then says nothing until told to.
         let (asked, was_asked) = mpsc::channel();

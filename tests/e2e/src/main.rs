@@ -336,6 +336,8 @@ fn add_remote(s: &Session, name: &str, kind: &str, url: &str, token: &str) -> Re
     s.input("API token")?.type_text(token)?;
     s.button("Add remote")?.click()?;
     s.wait_text(&format!("Added {name}."))?;
+    // A new remote has nothing chosen; the chooser opens for it.
+    s.wait_text(&format!("What syncs to {name}"))?;
     Ok(())
 }
 
@@ -345,6 +347,15 @@ fn remotes_and_sync(s: &Session, shots: &Path, emulator: &Emulator) -> Result<()
     step("add a remote and test it");
     emulator.add_token(PROD_KEY, json!({}));
     add_remote(s, "prod", "runloop", &emulator.url(Kind::Runloop), PROD_KEY)?;
+    step("choose what syncs to it: the names show as the rules are typed");
+    s.wait_text("Chosen (0): none")?;
+    s.input("Include names or patterns")?.type_text("OPENAI_*")?;
+    s.wait_text("Chosen (1): OPENAI_API_KEY")?;
+    s.input("Include names or patterns")?.type_text(", DB_*")?;
+    s.wait_text("Chosen (2): DB_PASSWORD, OPENAI_API_KEY")?;
+    screenshot(&shots.join("08a-choose.png"))?;
+    s.button("Save")?.click()?;
+    s.wait_text("Saved what syncs to prod.")?;
     s.button("Test")?.click()?;
     s.wait_text("prod: reachable, token accepted")?;
     ensure!(!s.page_text()?.contains(PROD_KEY), "the token is shown back");
@@ -468,6 +479,7 @@ fn intake(s: &Session, w: &World) -> Result<()> {
         ]
     }]}));
     add_remote(s, "rt", "runtype", &url, emulator::TOKEN)?;
+    s.button("Cancel")?.click()?;
     s.button("Secrets")?.click()?;
 
     step("a second launch with a keyhaven://intake link brings up the form");

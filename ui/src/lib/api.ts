@@ -20,6 +20,9 @@ import type { NewSecret } from "./bindings/NewSecret";
 import type { Preview } from "./bindings/Preview";
 import type { RemoteInfo } from "./bindings/RemoteInfo";
 import type { SecretMeta } from "./bindings/SecretMeta";
+import type { SecretRemote } from "./bindings/SecretRemote";
+import type { Selection } from "./bindings/Selection";
+import type { SelectionView } from "./bindings/SelectionView";
 import type { Settings } from "./bindings/Settings";
 import type { SetupLink } from "./bindings/SetupLink";
 import type { Strength } from "./bindings/Strength";
@@ -51,6 +54,9 @@ export type {
   Preview,
   RemoteInfo,
   SecretMeta,
+  SecretRemote,
+  Selection,
+  SelectionView,
   Settings,
   SetupLink,
   Strength,
@@ -104,6 +110,15 @@ export const api = {
   /** A new API key for a remote (its sync state stays); `expires` is YYYY-MM-DD or "". */
   replaceRemoteToken: (name: string, token: string, expires: string) =>
     invoke<RemoteInfo>("replace_remote_token", { name, token, expires }),
+  /** What syncs to a remote; with `draft`, what those rules would choose (nothing saved). */
+  remoteSelection: (remote: string, draft: Selection | null) =>
+    invoke<SelectionView>("remote_selection", { remote, draft }),
+  saveSelection: (remote: string, selection: Selection) =>
+    invoke<SelectionView>("save_selection", { remote, selection }),
+  /** Each remote, and whether this secret goes there. */
+  secretRemotes: (name: string) => invoke<SecretRemote[]>("secret_remotes", { name }),
+  chooseRemote: (name: string, remote: string, chosen: boolean) =>
+    invoke<SecretRemote[]>("choose_remote", { name, remote, chosen }),
   testRemote: (name: string) => invoke<Capabilities>("test_remote", { name }),
   removeRemote: (name: string) => invoke<void>("remove_remote", { name }),
   /** The remotes whose sync needs a yes first: a first sync's sends, new names (changes nothing). */

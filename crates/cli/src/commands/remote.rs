@@ -1,22 +1,26 @@
-//! remote add, set-token, ls, test, rm.
+//! remote add, edit, show, set-token, ls, test, rm.
 
 use anyhow::Result;
 use keyhaven_core::{
+    SecretName,
     remote::{self, KeyAge, Kind, RemoteConfig, Scope},
+    sync::{self, Selection},
     text::parse_date,
 };
 
 use super::Context;
 use crate::{
-    cli::{RemoteCommand, RemoteKind, RemoteScope},
-    output,
+    cli::{RemoteCommand, RemoteKind, RemoteScope, SelectionArgs},
+    exit, output,
 };
 
 pub fn dispatch(ctx: &mut Context, command: RemoteCommand) -> Result<()> {
     match command {
-        RemoteCommand::Add { name, kind, url, scope, expires } => {
-            add(ctx, &name, kind, &url, scope, expires.as_deref())
+        RemoteCommand::Add { name, kind, url, scope, expires, selection } => {
+            add(ctx, &name, kind, &url, scope, expires.as_deref(), selection)
         }
+        RemoteCommand::Edit { name, selection, drop, clear } => edit(ctx, &name, selection, &drop, clear),
+        RemoteCommand::Show { name } => show(ctx, &name),
         RemoteCommand::SetToken { name, expires } => set_token(ctx, &name, expires.as_deref()),
         RemoteCommand::Ls => ls(ctx),
         RemoteCommand::Test { name } => test(ctx, &name),
@@ -31,6 +35,7 @@ fn add(
     url: &str,
     scope: Option<RemoteScope>,
     expires: Option<&str>,
+    rules: SelectionArgs,
 ) -> Result<()> {
     let kind = match kind {
         RemoteKind::Runloop => Kind::Runloop,
@@ -43,6 +48,7 @@ fn add(
     });
     let config = RemoteConfig::new(name, kind, url, scope)?;
     let expires = expires.map(|text| parse_date("--expires", text)).transpose()?.flatten();
+    let selection = Selection::new(rules.include, rules.categories, rules.exclude)?;
     // The remote's row is tagged with the vault key, so adding one unlocks
     // (first: with --passphrase-stdin the passphrase is stdin's first line).
     let mut vault = ctx.unlocked()?;
@@ -51,8 +57,76 @@ fn add(
     if expires.is_some() {
         vault.set_remote_expiry(name, expires)?;
     }
+    if !selection.is_empty() {
+        vault.set_remote_selection(name, &selection)?;
+    }
     let mode = remote::token_mode(&token).map(|mode| format!(" with a {mode} key")).unwrap_or_default();
     eprintln!("added remote {name} ({kind}, {}){mode}; `keyhaven remote test {name}` checks it", config.url);
+    let (chosen, _) = sync::partition(&selection, &vault.list()?);
+    if selection.is_empty() {
+        eprintln!(
+            "nothing is chosen to sync with {name} yet: `keyhaven remote edit {name} --include NAME_OR_PATTERN`"
+        );
+    } else {
+        eprintln!("{} secret(s) chosen for {name}; `keyhaven remote show {name}` lists them", chosen.len());
+    }
+    Ok(())
+}
+
+fn edit(ctx: &mut Context, name: &str, rules: SelectionArgs, drop: &[String], clear: bool) -> Result<()> {
+    let mut vault = ctx.unlocked()?;
+    let mut selection = if clear { Selection::default() } else { vault.remote_selection(name)? };
+    for rule in drop {
+        let before = selection.clone();
+        for rules in [&mut selection.include, &mut selection.categories, &mut selection.exclude] {
+            rules.retain(|known| !known.eq_ignore_ascii_case(rule.trim()));
+        }
+        if before == selection {
+            return Err(exit::invalid(format!("{name} has no rule {rule:?}; `keyhaven remote show {name}`")));
+        }
+    }
+    let join = |mut known: Vec<String>, more: Vec<String>| {
+        known.extend(more);
+        known
+    };
+    let selection = Selection::new(
+        join(selection.include, rules.include),
+        join(selection.categories, rules.categories),
+        join(selection.exclude, rules.exclude),
+    )?;
+    vault.set_remote_selection(name, &selection)?;
+    let (chosen, rest) = sync::partition(&selection, &vault.list()?);
+    eprintln!(
+        "{name}: {} secret(s) chosen, {} not; `keyhaven remote show {name}` lists them",
+        chosen.len(),
+        rest.len()
+    );
+    Ok(())
+}
+
+fn show(ctx: &mut Context, name: &str) -> Result<()> {
+    let vault = ctx.unlocked()?;
+    let info = vault.remote(name)?;
+    let selection = vault.remote_selection(name)?;
+    let (chosen, rest) = sync::partition(&selection, &vault.list()?);
+    if ctx.json {
+        return output::json(&serde_json::json!({
+            "remote": info,
+            "selection": selection,
+            "chosen": chosen,
+            "not_chosen": rest,
+        }));
+    }
+    let shared =
+        if info.config.scope == Some(Scope::Org) { " — shared with your organisation" } else { "" };
+    println!("{name}: {} at {}{shared}", info.config.kind, info.config.url);
+    let rules = |rules: &[String]| if rules.is_empty() { "-".to_owned() } else { rules.join(", ") };
+    println!("include:    {}", rules(&selection.include));
+    println!("categories: {}", rules(&selection.categories));
+    println!("exclude:    {}", rules(&selection.exclude));
+    let names = |names: &[SecretName]| names.iter().map(SecretName::as_str).collect::<Vec<_>>().join(", ");
+    println!("chosen ({}): {}", chosen.len(), names(&chosen));
+    println!("not chosen ({}): {}", rest.len(), names(&rest));
     Ok(())
 }
 

@@ -64,21 +64,11 @@ fn note_remote_values(vault: &keyhaven_core::Vault, pattern: Option<&str>) -> Re
 
 /// Glob (`*`, `?`) when the pattern has wildcards, else a substring; both ignore case.
 fn matches_pattern(name: &str, pattern: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    let pattern = pattern.to_ascii_lowercase();
-    if !pattern.contains(['*', '?']) {
-        return name.contains(&pattern);
+    if pattern.contains(['*', '?']) {
+        keyhaven_core::sync::glob(pattern, name)
+    } else {
+        name.to_ascii_lowercase().contains(&pattern.to_ascii_lowercase())
     }
-    fn glob(name: &[u8], pattern: &[u8]) -> bool {
-        match (pattern.first(), name.first()) {
-            (None, _) => name.is_empty(),
-            (Some(b'*'), _) => glob(name, &pattern[1..]) || (!name.is_empty() && glob(&name[1..], pattern)),
-            (Some(b'?'), Some(_)) => glob(&name[1..], &pattern[1..]),
-            (Some(p), Some(n)) if p == n => glob(&name[1..], &pattern[1..]),
-            _ => false,
-        }
-    }
-    glob(name.as_bytes(), pattern.as_bytes())
 }
 
 pub fn get(ctx: &mut Context, name: &str) -> Result<()> {

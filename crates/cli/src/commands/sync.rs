@@ -173,7 +173,10 @@ fn print_report(report: &SyncReport) {
     }
     let summary: Vec<String> = counts.iter().map(|(what, n)| format!("{n} {what}")).collect();
     let verb = if report.dry_run { "would do" } else { "did" };
-    let summary = if summary.is_empty() { "already in sync".to_owned() } else { summary.join(", ") };
+    let mut summary = if summary.is_empty() { "already in sync".to_owned() } else { summary.join(", ") };
+    if report.unselected > 0 {
+        summary.push_str(&format!("; {} not chosen for {}", report.unselected, report.remote));
+    }
     println!("{}: listed {}; {verb}: {summary}", report.remote, report.listed);
 }
 

@@ -8,6 +8,7 @@ mod apply;
 mod overview;
 pub mod plan;
 mod run;
+mod selection;
 mod state;
 
 use std::collections::{BTreeSet, HashMap};
@@ -17,6 +18,7 @@ use serde::Serialize;
 pub use overview::{SyncMark, SyncState, overview};
 pub use plan::{AcceptNew, Action, ConflictReason, HoldReason, Step};
 pub use run::{Host, Quiet, RemoteOutcome, remote_names, run, shortfall};
+pub use selection::{Selection, glob, partition};
 pub use state::ConflictInfo;
 pub(crate) use state::{tag_all as tag_state, verify_all as verify_state};
 
@@ -99,6 +101,8 @@ pub struct SyncReport {
     /// With `pull`: the remote's names this vault has never had. Pulled only
     /// when accepted (`SyncOptions::accept_new`); the rest are in `warnings`.
     pub new_names: Vec<SecretName>,
+    /// Names here or there not chosen for this remote, left alone.
+    pub unselected: usize,
 }
 
 impl SyncReport {
@@ -140,8 +144,22 @@ pub fn sync(
     };
     let mut warnings = Vec::new();
     let listed = listing.secrets.len();
-    let entries =
-        entries(info.config.kind, local_states(vault)?, bases, &outbox, listing.secrets, &mut warnings);
+    let selection = vault.remote_selection(remote)?;
+    let (locals, categories) = local_states(vault)?;
+    let mut entries = entries(info.config.kind, locals, bases, &outbox, listing.secrets, &mut warnings);
+    // Only what is chosen for this remote is planned; the rest is left as it is on both sides.
+    let before = entries.len();
+    entries.retain(|entry| {
+        let category = categories.get(&entry.name).map_or("", String::as_str);
+        selection.selects(entry.name.as_str(), category)
+    });
+    let unselected = before - entries.len();
+    if selection.is_empty() {
+        warnings.push(format!(
+            "nothing is chosen to sync with {remote} yet, so nothing was sent: choose with \
+             `keyhaven remote edit {remote} --include NAME_OR_PATTERN` or on the Remotes screen"
+        ));
+    }
     if !listing.complete && offline.is_none() {
         warnings.push(format!(
             "{remote} lists at most {listed} secrets and has more: secrets it did not show were left alone, \
@@ -180,6 +198,7 @@ pub fn sync(
         steps: steps.into_iter().map(|step| StepReport { step, status: Status::Planned }).collect(),
         warnings,
         new_names,
+        unselected,
     };
     if options.dry_run {
         return Ok(report);
@@ -334,13 +353,19 @@ fn assumed_listing(kind: Kind, bases: &HashMap<SecretName, Base>) -> crate::remo
 }
 
 /// Every local secret, live or removed, from rows that check out: a row's
-/// version or removal decides what is pushed or deleted on the remote.
-fn local_states(vault: &UnlockedVault) -> Result<HashMap<SecretName, Local>> {
-    Ok(vault
-        .verified_rows()?
-        .into_iter()
-        .map(|meta| (meta.name, Local { version: meta.version, deleted: meta.deleted.is_some() }))
-        .collect())
+/// version or removal decides what is pushed or deleted on the remote, its
+/// category whether it is chosen for the remote.
+fn local_states(vault: &UnlockedVault) -> Result<(HashMap<SecretName, Local>, HashMap<SecretName, String>)> {
+    let rows = vault.verified_rows()?;
+    let mut locals = HashMap::with_capacity(rows.len());
+    let mut categories = HashMap::new();
+    for meta in rows {
+        locals.insert(meta.name.clone(), Local { version: meta.version, deleted: meta.deleted.is_some() });
+        if !meta.category.is_empty() {
+            categories.insert(meta.name, meta.category);
+        }
+    }
+    Ok((locals, categories))
 }
 
 /// Pairs local secrets, base records and remote secrets by name. A name the

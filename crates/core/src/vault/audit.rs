@@ -27,6 +27,8 @@ pub enum Action {
     RemoteRemove,
     /// A remote's API key replaced.
     RemoteKey,
+    /// What syncs to a remote, chosen.
+    RemoteSelect,
     Sync,
     Pull,
     Resolve,
@@ -54,6 +56,7 @@ impl Action {
             Action::RemoteAdd => "remote add",
             Action::RemoteRemove => "remote rm",
             Action::RemoteKey => "remote set-token",
+            Action::RemoteSelect => "remote edit",
             Action::Sync => "sync",
             Action::Pull => "pull",
             Action::Resolve => "resolve",

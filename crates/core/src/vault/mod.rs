@@ -26,7 +26,7 @@ use serde::Serialize;
 
 pub use audit::{Action as AuditAction, AuditEntry};
 pub use crypto::KdfParams;
-pub use remotes::RemoteInfo;
+pub use remotes::{RemoteInfo, SecretRemote};
 pub use unlocked::{Access, ImportReport, UnlockedVault};
 
 pub(crate) use audit::record as record_audit;

@@ -19,8 +19,9 @@ use super::{
     unlocked::{UnlockedVault, immediate},
 };
 use crate::{
-    Error, Result,
+    Error, Result, SecretName,
     remote::{self, KeyAge, Kind, RemoteConfig, Scope, SecretsApi, check_token, token_mode},
+    sync::Selection,
 };
 
 /// A remote as `remote ls` shows it.
@@ -72,6 +73,16 @@ fn info_from_row(row: &Row<'_>) -> rusqlite::Result<(i64, RemoteInfo)> {
         conflicts: row.get(9)?,
     };
     Ok((row.get(0)?, info))
+}
+
+/// Whether one secret syncs to one remote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SecretRemote {
+    pub remote: String,
+    pub chosen: bool,
+    /// A RunTools org-scope remote: what goes there is shared with the organisation.
+    pub shared_with_org: bool,
 }
 
 /// The row id and description of the remote called `name`.
@@ -367,6 +378,53 @@ impl UnlockedVault {
         settings.save(&tx, key)?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// What is chosen to sync to `remote`, once its settings check out;
+    /// nothing until the user chooses.
+    pub fn remote_selection(&self, remote: &str) -> Result<Selection> {
+        let row = self.stored_remote(remote)?;
+        let settings = settings_of(self.conn(), self.integrity(), &row)?;
+        match settings.selection.as_deref() {
+            None => Ok(Selection::default()),
+            Some(json) => serde_json::from_str(json).map_err(|_| {
+                Error::Tampered(format!("the settings of remote {remote} (what is synced to it)"))
+            }),
+        }
+    }
+
+    /// Chooses what syncs to `remote` from now on. Names no longer chosen are
+    /// left as they are on the remote; their sync records stay.
+    pub fn set_remote_selection(&mut self, remote: &str, selection: &Selection) -> Result<()> {
+        let row = self.stored_remote(remote)?;
+        let mut settings = settings_of(self.conn(), self.integrity(), &row)?;
+        settings.selection = Some(serde_json::to_string(selection).expect("a selection serialises"));
+        let (tx, key) = self.write()?;
+        settings.save(&tx, key)?;
+        audit::record(&tx, Action::RemoteSelect, None, Some(remote))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Each remote, and whether `name` is chosen to sync there.
+    pub fn secret_remotes(&self, name: &SecretName) -> Result<Vec<SecretRemote>> {
+        let category = self.meta(name)?.category;
+        self.remotes()?
+            .into_iter()
+            .map(|info| {
+                let chosen = self.remote_selection(&info.config.name)?.selects(name.as_str(), &category);
+                let shared_with_org = info.config.scope == Some(Scope::Org);
+                Ok(SecretRemote { remote: info.config.name, chosen, shared_with_org })
+            })
+            .collect()
+    }
+
+    /// Chooses `name` for `remote`, or takes it out, whatever chose it before
+    /// (`Selection::with`).
+    pub fn choose_for_remote(&mut self, remote: &str, name: &SecretName, chosen: bool) -> Result<()> {
+        let category = self.meta(name)?.category;
+        let selection = self.remote_selection(remote)?.with(name, &category, chosen);
+        self.set_remote_selection(remote, &selection)
     }
 
     /// The row of `remote`, once it checks out.
