@@ -34,6 +34,7 @@ fn main() {
         "sync_overview",
         "list_conflicts",
         "resolve_conflict",
+        "resolve_all",
         "take_link",
         "check_keys",
         "setup_url",

@@ -209,6 +209,7 @@ fn main() -> anyhow::Result<()> {
             commands::remotes::sync_overview,
             commands::remotes::list_conflicts,
             commands::remotes::resolve_conflict,
+            commands::remotes::resolve_all,
             commands::intake::take_link,
             commands::intake::check_keys,
             commands::intake::setup_url,

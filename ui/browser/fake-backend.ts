@@ -300,6 +300,14 @@ export class FakeBackend {
         this.log("resolve", `${String(args.name)} (${keep})`);
         return null;
       }
+      case "resolve_all": {
+        this.unlockedOrFail();
+        const settled = this.conflicts.length;
+        this.conflicts = [];
+        this.marks = this.marks.map((m) => ({ ...m, state: "synced" }));
+        this.log("resolve", `${settled} (${String(args.keep)})`);
+        return [];
+      }
       case "take_link": {
         const link = this.pendingLink;
         this.pendingLink = null;

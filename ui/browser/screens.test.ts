@@ -223,6 +223,24 @@ describe("remotes and sync", () => {
     await page.close();
   });
 
+  it("settles every conflict with one choice, still listing each", async () => {
+    const page = await open("secrets=3&remote=prod");
+    await fake(page, (f) => {
+      f.conflicts = [...f.secrets.keys()].map((name) => ({
+        remote: "prod",
+        name,
+        reason: "exists here and on the remote, never synced",
+        detected: "2026-11-23T12:00:00Z",
+      }));
+    });
+    await page.keyboard.press("Alt+3");
+    await page.getByRole("cell", { name: "DB_PASSWORD" }).waitFor();
+    await page.getByRole("button", { name: "Keep local for all 3" }).click();
+    await page.getByText("Kept the local side for 3 conflicts.").waitFor();
+    await page.getByText("No conflicts.").waitFor();
+    await page.close();
+  });
+
   it("a pull asks which names new to this vault to take, and takes only those", async () => {
     const page = await open("secrets=1&remote=prod");
     await fake(page, (f) => {

@@ -158,14 +158,18 @@ pub enum Command {
     },
     /// List the conflicts sync found (both sides changed)
     Conflicts,
-    /// Settle a conflict by keeping one side
+    /// Settle a conflict by keeping one side; `--all` settles every open one
     Resolve {
-        name: String,
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        name: Option<String>,
         #[arg(long, value_enum)]
         keep: KeepSide,
-        /// The remote [default: the only one the secret is in conflict with]
+        /// The remote [default: the only one the secret is in conflict with; with --all, every remote]
         #[arg(long)]
         remote: Option<String>,
+        /// Every open conflict (with --remote, that remote's), one side kept for all
+        #[arg(long)]
+        all: bool,
     },
     /// Ask a Runtype remote which keys it has: found, missing or revoked
     Check {

@@ -263,3 +263,34 @@ fn remote_edit_and_show_choose_what_syncs_to_an_org_remote() {
     kh.ok(&["remote", "edit", "org", "--clear"], None);
     assert!(kh.ok(&["remote", "show", "org"], None).contains("chosen (0)"));
 }
+
+#[test]
+fn a_first_sync_against_fifty_of_the_same_names_is_settled_with_one_command() {
+    let emulator = Emulator::start();
+    let kh = Kh::new();
+    let mut lines = String::new();
+    for i in 0..50 {
+        lines.push_str(&format!("SHARED_{i:02}=value-here-{i:02}-0123\n"));
+        let body = json!({"name": format!("SHARED_{i:02}"), "value": format!("theirs-{i}")});
+        emulator.call(Kind::Runloop, "POST", "/v1/secrets", Some(body));
+    }
+    let env = kh.path("shared.env");
+    std::fs::write(&env, lines).unwrap();
+    kh.ok(&["import", env.to_str().unwrap()], None);
+    add(&kh, &emulator, "rl", Kind::Runloop);
+
+    let out = kh.run(&["sync", "--yes"], None);
+    assert_eq!(out.status.code(), Some(10), "{}", String::from_utf8_lossy(&out.stderr));
+    let conflicts: Vec<Value> = serde_json::from_str(&kh.ok(&["--json", "conflicts"], None)).unwrap();
+    assert_eq!(conflicts.len(), 50);
+
+    let out = kh.ok(&["resolve", "--all", "--keep", "local"], None);
+    assert!(out.starts_with("rl: kept local for 50: SHARED_00, SHARED_01,"), "{out}");
+    assert!(kh.ok(&["conflicts"], None).is_empty());
+    assert!(kh.ok(&["sync"], None).contains("already in sync"));
+    let held = emulator.secrets(Kind::Runloop);
+    assert_eq!(held.len(), 50, "updated in place, none added");
+    assert!(held.iter().all(|s| s["value"].as_str().unwrap().starts_with("value-here-")));
+    let err = kh.fails(&["resolve", "SHARED_00", "--all", "--keep", "local"], None, 2);
+    assert!(err.contains("cannot be used with"), "{err}");
+}

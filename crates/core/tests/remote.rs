@@ -14,7 +14,7 @@ use common::{
     emulator::{Emulator, TOKEN},
 };
 use keyhaven_core::remote::{
-    self, Failure, Kind, RemoteConfig, RemoteSecret, RetryPolicy, SecretsApi,
+    self, Failure, Kind, Metadata, RemoteConfig, RemoteSecret, RetryPolicy, SecretsApi,
     runtype::{Source, SubmitValue},
 };
 use secrecy::SecretString;
@@ -36,7 +36,7 @@ fn runtype(emulator: &Emulator) -> remote::runtype::Runtype {
 fn runtype_check_setup_url_and_intake() {
     let emulator = Emulator::start();
     let api = runtype(&emulator);
-    api.create("OPENAI_KEY", &"sk-0123456789".into(), "r1", false).unwrap();
+    api.create("OPENAI_KEY", &"sk-0123456789".into(), &Metadata::default(), "r1", false).unwrap();
 
     let keys = vec!["OPENAI_KEY".to_owned(), "DB_PASSWORD".to_owned()];
     let check = api.check(&keys).unwrap();
@@ -69,7 +69,7 @@ fn runtype_check_setup_url_and_intake() {
     assert!(api.list().unwrap().secrets.iter().any(|s| s.name == "DB_PASSWORD"));
 
     // Runtype's own value rule is checked before anything is sent.
-    let err = api.create("SHORT", &"1234".into(), "r2", false).unwrap_err();
+    let err = api.create("SHORT", &"1234".into(), &Metadata::default(), "r2", false).unwrap_err();
     assert_eq!(err.kind, Failure::Rejected);
     assert!(err.message.contains("8 to 10,000"), "{}", err.message);
 }
@@ -83,7 +83,7 @@ fn client(kind: Kind, url: &str, token: &str) -> Box<dyn SecretsApi> {
 fn bad_replies_are_clear_errors_that_quote_nothing() {
     let planted = "PLANTED-value-4f1c9e";
     let token = "PLANTED-token-77aa";
-    let target = RemoteSecret { id: "X".into(), name: "X".into(), marker: "1".into() };
+    let target = RemoteSecret::new("X", "X", "1");
 
     // Not JSON at all.
     let err = client(Kind::Runloop, &canned(vec![reply("200 OK", "<html>oops</html>")]).0, token)
@@ -104,7 +104,7 @@ fn bad_replies_are_clear_errors_that_quote_nothing() {
     let body = format!(r#"{{"message": "bad {planted} with {token}"}}"#);
     let (url, _) = canned(vec![reply("400 Bad Request", &body)]);
     let err = client(Kind::Runloop, &url, token)
-        .update(&target, &SecretString::from(planted.to_owned()), None, "r")
+        .update(&target, &SecretString::from(planted.to_owned()), &Metadata::default(), None, "r")
         .unwrap_err();
     assert_eq!(err.kind, Failure::Rejected);
     assert!(!err.message.contains(planted) && !err.message.contains(token), "{}", err.message);
@@ -126,9 +126,11 @@ fn retries_honour_retry_after_reuse_the_request_id_and_look_before_creating_agai
         reply("200 OK", created),
     ]);
     let started = Instant::now();
-    let secret = client(Kind::Runloop, &url, "t").create("NEW", &"v".into(), "req-42", false).unwrap();
+    let secret = client(Kind::Runloop, &url, "t")
+        .create("NEW", &"v".into(), &Metadata::default(), "req-42", false)
+        .unwrap();
     assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was not honoured");
-    assert_eq!(secret, RemoteSecret { id: "sec_1".into(), name: "NEW".into(), marker: "2".into() });
+    assert_eq!(secret, RemoteSecret::new("sec_1", "NEW", "2"));
     let seen: Vec<Seen> = seen.iter().take(4).collect();
     let lines: Vec<&str> = seen.iter().map(|s| s.line.as_str()).collect();
     // The 503 may have been applied: a look (GET) before the next create.

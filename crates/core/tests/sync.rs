@@ -9,7 +9,7 @@ use std::{collections::BTreeMap, time::Duration};
 use common::emulator::{Emulator, TOKEN};
 use keyhaven_core::{
     KdfParams, SecretName, UnlockedVault, Vault,
-    remote::{self, Kind, RemoteConfig, RetryPolicy, SecretsApi},
+    remote::{self, Kind, Metadata, RemoteConfig, RetryPolicy, SecretsApi},
     secret::SecretFields,
     sync::{self, Action, ConflictReason, HoldReason, Keep, Selection, Status, SyncOptions, SyncReport},
     vault::Access,
@@ -145,6 +145,7 @@ fn kinds_of(report: &SyncReport) -> Vec<(String, &'static str)> {
                 Action::Record { .. } => "record",
                 Action::Pull { .. } => "pull",
                 Action::Forget => "forget",
+                Action::Link { .. } => "link",
                 Action::Conflict { .. } => "conflict",
                 Action::Hold { .. } => "hold",
             };
@@ -407,7 +408,8 @@ fn a_cut_off_runloop_listing_is_said_plainly_and_never_deletes() {
     let mut s = Setup::new(&emulator, kind);
     let api = s.api();
     for i in 0..5000 {
-        api.create(&format!("OTHER_{i:04}"), &value("o"), &format!("req-{i}"), false).unwrap();
+        api.create(&format!("OTHER_{i:04}"), &value("o"), &Metadata::default(), &format!("req-{i}"), false)
+            .unwrap();
     }
     // Synced after the first 5,000, so beyond what a listing shows.
     s.set("MINE", "m1");

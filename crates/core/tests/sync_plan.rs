@@ -146,6 +146,10 @@ impl World {
                 Action::Forget => {
                     self.base.remove(name);
                 }
+                // Made by the sync after the plan, never by the plan itself.
+                Action::Link { remote, version } => {
+                    self.base.insert(name.into(), Base::synced(remote, *version));
+                }
                 Action::Conflict { .. } | Action::Hold { .. } => {}
             }
         }
@@ -153,7 +157,7 @@ impl World {
 }
 
 fn remote_secret(name: &str, row: &RemoteRow) -> RemoteSecret {
-    RemoteSecret { id: row.id.clone(), name: name.into(), marker: row.marker.to_string() }
+    RemoteSecret::new(row.id.clone(), name, row.marker.to_string())
 }
 
 /// Which sides changed a name since its base.

@@ -9,7 +9,7 @@ use keyhaven_core::{
     Error, KdfParams, SecretName, UnlockedVault, Vault,
     remote::{Kind, RemoteConfig, Scope},
     secret::SecretFields,
-    sync::{self, Action, Quiet, RemoteOutcome, Selection, Status, SyncOptions, SyncReport},
+    sync::{self, Action, Keep, Quiet, RemoteOutcome, Selection, Status, SyncOptions, SyncReport},
 };
 use secrecy::SecretString;
 use serde_json::json;
@@ -151,9 +151,13 @@ fn org_remote(emulator: &Emulator) -> (tempfile::TempDir, UnlockedVault) {
     for i in 0..8 {
         vault.set(&name(&format!("PERSONAL_{i}")), &value(&i.to_string()), &SecretFields::default()).unwrap();
     }
-    let provider = SecretFields { category: Some("provider".into()), ..SecretFields::default() };
-    vault.set(&name("OPENAI_API_KEY"), &value("openai"), &provider).unwrap();
-    vault.set(&name("ANTHROPIC_API_KEY"), &value("anthropic"), &provider).unwrap();
+    let provider = |description: &str| SecretFields {
+        category: Some("provider".into()),
+        description: Some(description.into()),
+        ..SecretFields::default()
+    };
+    vault.set(&name("OPENAI_API_KEY"), &value("openai"), &provider("OpenAI, team account")).unwrap();
+    vault.set(&name("ANTHROPIC_API_KEY"), &value("anthropic"), &provider("Anthropic, team account")).unwrap();
     emulator.add_token("rt_live_admin", json!({ "admin": true }));
     let config =
         RemoteConfig::new("org", Kind::Runtools, &emulator.url(Kind::Runtools), Some(Scope::Org)).unwrap();
@@ -199,9 +203,17 @@ fn a_new_remote_gets_nothing_until_chosen_then_exactly_what_is_chosen() {
         report(&second[0]).steps.iter().map(|s| (s.step.name.to_string(), s.step.action.label())).collect();
     assert_eq!(steps, [("OPENAI_API_KEY".to_owned(), "update")]);
     assert_eq!(org_names(&emulator), ["ANTHROPIC_API_KEY", "OPENAI_API_KEY"]);
-    let anthropic =
-        emulator.secrets(Kind::Runtools).into_iter().find(|s| s["name"] == "ANTHROPIC_API_KEY").unwrap();
-    assert_eq!(anthropic["value"], "value-anthropic-0123456789", "a name taken out is not updated");
+    let held = |name: &str| emulator.secrets(Kind::Runtools).into_iter().find(|s| s["name"] == name).unwrap();
+    assert_eq!(
+        held("ANTHROPIC_API_KEY")["value"],
+        "value-anthropic-0123456789",
+        "a name taken out is not updated"
+    );
+    // The rotation kept the metadata: RunTools upserts overwrite it, so it is always sent.
+    let openai = held("OPENAI_API_KEY");
+    assert_eq!(openai["value"], "value-openai-2-0123456789");
+    assert_eq!(openai["category"], "provider");
+    assert_eq!(openai["description"], "OpenAI, team account");
 
     let remotes = vault.secret_remotes(&name("OPENAI_API_KEY")).unwrap();
     assert_eq!(remotes.len(), 1);
@@ -246,4 +258,131 @@ fn a_selection_widened_in_the_file_is_refused_and_a_deleted_one_chooses_nothing(
     let outcomes = run(&mut vault);
     assert!(report(&outcomes[0]).steps.is_empty());
     assert!(emulator.secrets(Kind::Runtools).is_empty(), "nothing was sent");
+}
+
+#[test]
+fn metadata_travels_is_never_reset_and_a_remote_change_is_shown_not_copied() {
+    let emulator = Emulator::start();
+    let (_dir, mut vault) = setup(&emulator, 0);
+    let fields = SecretFields {
+        category: Some("tool".into()),
+        description: Some("CI deploy key".into()),
+        ..SecretFields::default()
+    };
+    vault.set(&name("DEPLOY_KEY"), &value("deploy"), &fields).unwrap();
+    vault.set(&name("PLAIN_KEY"), &value("plain"), &SecretFields::default()).unwrap();
+    assert!(sync::shortfall(&run(&mut vault)).is_none());
+    let runtype = emulator.secrets(Kind::Runtype);
+    let deploy = runtype.iter().find(|s| s["key"] == "DEPLOY_KEY").unwrap();
+    assert_eq!(deploy["description"], "CI deploy key");
+
+    // Someone describes PLAIN_KEY and re-describes DEPLOY_KEY on RunTools.
+    for (key, description) in [("PLAIN_KEY", "set on the remote"), ("DEPLOY_KEY", "renamed there")] {
+        let body = json!({"name": key, "value": format!("value-{key}-remote"), "category": "custom", "description": description});
+        emulator.call_as("rt_live_runtools", Kind::Runtools, "POST", "/v1/secrets", Some(body));
+    }
+    vault.rotate(&name("PLAIN_KEY"), &value("plain-2")).unwrap();
+    let outcomes = sync::run(&mut vault, Some("runtools"), &SyncOptions::default(), &mut Quiet).unwrap();
+    let report = report(&outcomes[0]);
+    let shown = report.warnings.iter().find(|w| w.contains("another description or category")).unwrap();
+    assert!(shown.contains("1 secret(s): DEPLOY_KEY"), "{shown}");
+    // Not copied here.
+    assert_eq!(vault.meta(&name("DEPLOY_KEY")).unwrap().description, "CI deploy key");
+    assert_eq!(vault.meta(&name("PLAIN_KEY")).unwrap().description, "");
+    // PLAIN_KEY's rotation (both changed: a conflict) left its remote metadata alone;
+    // resolving with the local value keeps what only the remote had.
+    let api = vault.connect("runtools").unwrap();
+    sync::resolve(&mut vault, "runtools", api.as_ref(), &name("PLAIN_KEY"), Keep::Local).unwrap();
+    let tools = emulator.secrets(Kind::Runtools);
+    let plain = tools.iter().find(|s| s["name"] == "PLAIN_KEY").unwrap();
+    assert_eq!(plain["value"], "value-plain-2-0123456789");
+    assert_eq!(plain["description"], "set on the remote");
+    assert_eq!(plain["category"], "custom");
+}
+
+/// `count` secrets here, and the same names already on `kind` with values
+/// equal to ours for the first `equal` of them.
+fn same_names_on_both(
+    emulator: &Emulator,
+    vault: &mut UnlockedVault,
+    kind: Kind,
+    count: usize,
+    equal: usize,
+) {
+    for i in 0..count {
+        let local = value(&format!("n{i}"));
+        vault.set(&name(&format!("SHARED_{i:02}")), &local, &SecretFields::default()).unwrap();
+        let theirs =
+            if i < equal { format!("value-n{i}-0123456789") } else { format!("value-theirs-{i}-0123456789") };
+        let (path, body) = match kind {
+            Kind::Runtype => ("/v1/secrets", json!({"key": format!("SHARED_{i:02}"), "value": theirs})),
+            _ => ("/v1/secrets", json!({"name": format!("SHARED_{i:02}"), "value": theirs})),
+        };
+        emulator.call_as(&format!("rt_live_{kind}"), kind, "POST", path, Some(body));
+    }
+}
+
+#[test]
+fn a_first_sync_links_equal_values_where_the_remote_reveals_them() {
+    let emulator = Emulator::start();
+    let (_dir, mut vault) = setup(&emulator, 0);
+    same_names_on_both(&emulator, &mut vault, Kind::Runtools, 5, 3);
+    let outcomes = sync::run(&mut vault, Some("runtools"), &SyncOptions::default(), &mut Quiet).unwrap();
+    let report = report(&outcomes[0]);
+    let labels: Vec<_> =
+        report.steps.iter().map(|s| (s.step.name.to_string(), s.step.action.label())).collect();
+    let link = "link (same value on both sides)";
+    assert_eq!(
+        labels,
+        [
+            ("SHARED_00".to_owned(), link),
+            ("SHARED_01".to_owned(), link),
+            ("SHARED_02".to_owned(), link),
+            ("SHARED_03".to_owned(), "conflict"),
+            ("SHARED_04".to_owned(), "conflict"),
+        ]
+    );
+    assert_eq!(sync::conflicts(&vault).unwrap().len(), 2);
+    // Linked is in sync: the next sync has nothing to do for them.
+    let again = sync::run(&mut vault, Some("runtools"), &SyncOptions::default(), &mut Quiet).unwrap();
+    assert_eq!(report_steps(&again[0]), ["SHARED_03: conflict", "SHARED_04: conflict"]);
+}
+
+fn report_steps(outcome: &RemoteOutcome) -> Vec<String> {
+    report(outcome).steps.iter().map(|s| format!("{}: {}", s.step.name, s.step.action.label())).collect()
+}
+
+#[test]
+fn resolving_takes_the_outbox_path_so_a_lost_answer_never_creates_twice() {
+    let emulator = Emulator::start();
+    let (_dir, mut vault) = setup(&emulator, 3);
+    assert!(
+        sync::shortfall(
+            &sync::run(&mut vault, Some("runloop"), &SyncOptions::default(), &mut Quiet).unwrap()
+        )
+        .is_none()
+    );
+    // Changed here, removed there: each a conflict.
+    for i in 0..3 {
+        vault.rotate(&name(&format!("KEY_{i}")), &value(&format!("here-{i}"))).unwrap();
+        emulator.call(Kind::Runloop, "POST", &format!("/v1/secrets/KEY_{i}/delete"), None);
+    }
+    let outcomes = sync::run(&mut vault, Some("runloop"), &SyncOptions::default(), &mut Quiet).unwrap();
+    assert_eq!(report(&outcomes[0]).conflicts(), 3);
+
+    // Every other answer is lost after the create was applied: retries reuse
+    // the queued request id, so nothing is made twice.
+    emulator.faults(Kind::Runloop, json!({"drop_rate": 0.5}));
+    let api = vault.connect("runloop").unwrap();
+    let report = sync::resolve_many(&mut vault, "runloop", api.as_ref(), &[], Keep::Local).unwrap();
+    emulator.faults(Kind::Runloop, json!({}));
+    assert!(report.steps.iter().all(|s| s.status == Status::Done), "{report:?}");
+    assert_eq!(vault.remote("runloop").unwrap().pending, 0, "each write left the outbox as it landed");
+    assert!(sync::conflicts(&vault).unwrap().is_empty());
+    let mut values: Vec<String> =
+        emulator.secrets(Kind::Runloop).iter().map(|s| s["value"].as_str().unwrap().to_owned()).collect();
+    values.sort();
+    assert_eq!(values, ["value-here-0-0123456789", "value-here-1-0123456789", "value-here-2-0123456789"]);
+    let again = sync::run(&mut vault, Some("runloop"), &SyncOptions::default(), &mut Quiet).unwrap();
+    assert!(report_steps(&again[0]).is_empty());
 }

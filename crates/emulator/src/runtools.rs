@@ -282,8 +282,9 @@ async fn remove(
 
 /// Every row, values included (admin state dump).
 pub(crate) fn dump(tx: &Transaction<'_>) -> Result<Value, ApiError> {
-    let mut stmt =
-        tx.prepare("SELECT id, name, owner, value, category, scope FROM runtools_secrets ORDER BY seq")?;
+    let mut stmt = tx.prepare(
+        "SELECT id, name, owner, value, category, scope, description FROM runtools_secrets ORDER BY seq",
+    )?;
     let rows = stmt
         .query_map([], |row| {
             Ok(json!({
@@ -293,6 +294,7 @@ pub(crate) fn dump(tx: &Transaction<'_>) -> Result<Value, ApiError> {
                 "value": row.get::<_, String>(3)?,
                 "category": row.get::<_, String>(4)?,
                 "scope": row.get::<_, String>(5)?,
+                "description": row.get::<_, Option<String>>(6)?,
             }))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

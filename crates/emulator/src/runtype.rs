@@ -690,7 +690,8 @@ async fn submit(State(state): State<AppState>, body: RawBody) -> Result<Json<Val
 
 /// Every row, values included (admin state dump).
 pub(crate) fn dump(tx: &Transaction<'_>) -> Result<Value, ApiError> {
-    let mut stmt = tx.prepare("SELECT id, key, value, status, version FROM runtype_secrets ORDER BY seq")?;
+    let mut stmt =
+        tx.prepare("SELECT id, key, value, status, version, description FROM runtype_secrets ORDER BY seq")?;
     let rows = stmt
         .query_map([], |row| {
             Ok(json!({
@@ -699,6 +700,7 @@ pub(crate) fn dump(tx: &Transaction<'_>) -> Result<Value, ApiError> {
                 "value": row.get::<_, Option<String>>(2)?,
                 "status": row.get::<_, String>(3)?,
                 "version": row.get::<_, i64>(4)?,
+                "description": row.get::<_, Option<String>>(5)?,
             }))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

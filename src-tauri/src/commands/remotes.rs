@@ -370,6 +370,36 @@ pub async fn resolve_conflict(app: AppHandle, name: String, remote: String, keep
     .await
 }
 
+/// Settles every open conflict (with `remote`'s only, if given) by keeping
+/// one side; a summary per remote says what settled and what did not.
+#[tauri::command]
+pub async fn resolve_all(
+    app: AppHandle,
+    remote: Option<String>,
+    keep: Keep,
+) -> CommandResult<Vec<SyncSummary>> {
+    blocking(app, move |app| {
+        let state = app.state::<AppState>();
+        state.touch();
+        let mut vault = state.session().unlocked()?.reopen()?;
+        let mut remotes: std::collections::BTreeSet<String> =
+            sync::conflicts(&vault)?.into_iter().map(|c| c.remote).collect();
+        if let Some(remote) = remote {
+            remotes.retain(|r| *r == remote);
+        }
+        let mut summaries = Vec::new();
+        for remote in remotes {
+            let api = vault.connect(&remote)?;
+            let report = sync::resolve_many(&mut vault, &remote, api.as_ref(), &[], keep)
+                .map_err(|err| err.at_remote(&remote))?;
+            summaries.push(SyncSummary::from(&report));
+        }
+        let _ = tray::refresh(app);
+        Ok(summaries)
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use std::{

@@ -130,6 +130,8 @@ export const api = {
   conflicts: () => invoke<ConflictInfo[]>("list_conflicts"),
   resolve: (name: string, remote: string, keep: Keep) =>
     invoke<void>("resolve_conflict", { name, remote, keep }),
+  /** Every open conflict (one remote's with `remote`), one side kept for all. */
+  resolveAll: (remote: string | null, keep: Keep) => invoke<SyncSummary[]>("resolve_all", { remote, keep }),
 
   /** The link that arrived last, parsed and vetted by Rust; null when none waits. */
   takeLink: () => invoke<Link | null>("take_link"),

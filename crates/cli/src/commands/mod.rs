@@ -117,7 +117,12 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
             let intake = Intake { remote, source, key, keys, product_id, return_url: None };
             links::intake(&mut ctx, &intake, IntakeOptions { fill_from_vault, yes, store: !no_store })
         }
-        Command::Resolve { name, keep, remote } => sync::resolve(&mut ctx, &name, keep, remote.as_deref()),
+        Command::Resolve { name: Some(name), keep, remote, .. } => {
+            sync::resolve(&mut ctx, &name, keep, remote.as_deref())
+        }
+        Command::Resolve { name: None, keep, remote, .. } => {
+            sync::resolve_all(&mut ctx, keep, remote.as_deref())
+        }
         Command::Import { file, overwrite } => transfer::import(&mut ctx, &file, overwrite),
         Command::Export { format, reveal } => transfer::export(&mut ctx, format, reveal),
         Command::Run { only, no_masking, command } => return run::run(&mut ctx, &only, !no_masking, command),

@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 use keyhaven_core::{
     SecretName, UnlockedVault,
@@ -188,7 +188,7 @@ fn mark(action: &Action) -> char {
         Action::DeleteRemote { .. } | Action::DeleteLocal => '-',
         Action::Record { .. } => '=',
         Action::Pull { .. } => '<',
-        Action::Forget => '.',
+        Action::Forget | Action::Link { .. } => '.',
         Action::Conflict { .. } => '!',
         Action::Hold { .. } => '?',
     }
@@ -234,12 +234,58 @@ pub fn resolve(ctx: &mut Context, name: &str, keep: KeepSide, remote: Option<&st
         }
     };
     let api = vault.connect(&remote)?;
-    let keep = match keep {
-        KeepSide::Local => Keep::Local,
-        KeepSide::Remote => Keep::Remote,
-    };
-    sync::resolve(&mut vault, &remote, api.as_ref(), &name, keep)
-        .with_context(|| format!("remote {remote}"))?;
+    sync::resolve(&mut vault, &remote, api.as_ref(), &name, keep.into())?;
     eprintln!("{name}: resolved with {remote}");
+    Ok(())
+}
+
+impl From<KeepSide> for Keep {
+    fn from(side: KeepSide) -> Self {
+        match side {
+            KeepSide::Local => Keep::Local,
+            KeepSide::Remote => Keep::Remote,
+        }
+    }
+}
+
+/// Every open conflict (with `remote`'s, or each remote's in turn), one side
+/// kept for all; each name is listed as it is settled.
+pub fn resolve_all(ctx: &mut Context, keep: KeepSide, remote: Option<&str>) -> Result<()> {
+    let mut vault = ctx.unlocked()?;
+    let mut remotes: std::collections::BTreeSet<String> =
+        sync::conflicts(&vault)?.into_iter().map(|c| c.remote).collect();
+    if let Some(remote) = remote {
+        vault.remote(remote)?;
+        remotes.retain(|r| r == remote);
+    }
+    if remotes.is_empty() {
+        eprintln!("no conflicts");
+        return Ok(());
+    }
+    let mut left = 0;
+    for remote in &remotes {
+        let api = vault.connect(remote)?;
+        let report = sync::resolve_many(&mut vault, remote, api.as_ref(), &[], keep.into())
+            .map_err(|err| err.at_remote(remote))?;
+        let settled: Vec<&str> =
+            report.steps.iter().filter(|s| s.status == Status::Done).map(|s| s.step.name.as_str()).collect();
+        println!(
+            "{remote}: kept {} for {}: {}",
+            Keep::from(keep).as_str(),
+            settled.len(),
+            settled.join(", ")
+        );
+        for step in report.steps.iter().filter(|s| s.status != Status::Done) {
+            left += 1;
+            let why = match &step.status {
+                Status::Failed(err) | Status::Queued(err) => err.clone(),
+                _ => step.step.action.describe(),
+            };
+            eprintln!("  {}: not settled: {why}", step.step.name);
+        }
+    }
+    if left > 0 {
+        return Err(exit::Failure(exit::SYNC_INCOMPLETE, format!("{left} conflict(s) remain")).into());
+    }
     Ok(())
 }

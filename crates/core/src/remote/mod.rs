@@ -214,6 +214,48 @@ pub struct RemoteSecret {
     /// Moves whenever the remote value changes: Runloop's `update_time_ms`,
     /// Runtype's `version`, RunTools' `updated_at`.
     pub marker: String,
+    /// What the remote holds besides the value, as it lists it.
+    #[serde(skip_serializing_if = "Metadata::is_empty")]
+    pub meta: Metadata,
+}
+
+impl RemoteSecret {
+    /// A listed secret with no metadata.
+    pub fn new(id: impl Into<String>, name: impl Into<String>, marker: impl Into<String>) -> Self {
+        RemoteSecret { id: id.into(), name: name.into(), marker: marker.into(), meta: Metadata::default() }
+    }
+}
+
+/// A secret's description and category, which travel with its value where
+/// the dialect holds them (RunTools both, Runtype the description, Runloop
+/// neither). What this vault lacks is left as the remote has it, so a
+/// rotation never resets the remote's metadata.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Metadata {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+}
+
+impl Metadata {
+    /// From a local secret's fields (empty is none).
+    pub fn local(description: &str, category: &str) -> Self {
+        let some = |text: &str| (!text.trim().is_empty()).then(|| text.to_owned());
+        Metadata { description: some(description), category: some(category) }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.description.is_none() && self.category.is_none()
+    }
+
+    /// Ours where we have it, else what `current` (the remote's) holds.
+    pub fn or(&self, current: &Metadata) -> Metadata {
+        Metadata {
+            description: self.description.clone().or_else(|| current.description.clone()),
+            category: self.category.clone().or_else(|| current.category.clone()),
+        }
+    }
 }
 
 /// A full listing. `complete` is false when the remote cut it short (Runloop
@@ -294,23 +336,27 @@ pub trait SecretsApi: Send + Sync {
     /// One secret by its remote name.
     fn get(&self, name: &str) -> RemoteResult<Option<RemoteSecret>>;
 
-    /// Creates `name`. `request_id` is reused by every retry and replay, so a
-    /// create that was applied but whose answer was lost is not made twice;
-    /// `replay` says an earlier run may have applied it: look first.
+    /// Creates `name` with `meta` where the dialect holds it. `request_id`
+    /// is reused by every retry and replay, so a create that was applied but
+    /// whose answer was lost is not made twice; `replay` says an earlier run
+    /// may have applied it: look first.
     fn create(
         &self,
         name: &str,
         value: &SecretString,
+        meta: &Metadata,
         request_id: &str,
         replay: bool,
     ) -> RemoteResult<RemoteSecret>;
 
-    /// Gives `target` a new value. With `expected` (a marker) and a dialect with
+    /// Gives `target` a new value, and `meta` where we have it (the rest of
+    /// `target.meta` is kept). With `expected` (a marker) and a dialect with
     /// conditional writes, fails with [`Failure::Conflict`] if it moved since.
     fn update(
         &self,
         target: &RemoteSecret,
         value: &SecretString,
+        meta: &Metadata,
         expected: Option<&str>,
         request_id: &str,
     ) -> RemoteResult<RemoteSecret>;

@@ -1,13 +1,14 @@
 //! Runloop (API.md §1): one listing of at most 5,000 with no cursor, writes
 //! as POSTs carrying `x-request-id`, no versions and no values ever returned.
-//! By-id routes for updates and deletes, since names may repeat.
+//! Updates and deletes by name, the routes the OpenAPI spec and the seed
+//! document (`POST /v1/secrets/{name}`, `…/{name}/delete`). No metadata.
 
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Failure, Kind, Listing, RemoteError, RemoteResult, RemoteSecret, SecretsApi,
+    Failure, Kind, Listing, Metadata, RemoteError, RemoteResult, RemoteSecret, SecretsApi,
     http::{Http, Reply, Request, found},
 };
 
@@ -26,7 +27,7 @@ struct SecretView {
 
 impl From<SecretView> for RemoteSecret {
     fn from(view: SecretView) -> Self {
-        RemoteSecret { id: view.id, name: view.name, marker: view.update_time_ms.to_string() }
+        RemoteSecret::new(view.id, view.name, view.update_time_ms.to_string())
     }
 }
 
@@ -75,10 +76,12 @@ impl SecretsApi for Runloop {
         found(self.http.send(&Request::new(Method::GET, url)))?.map(secret).transpose()
     }
 
+    /// Runloop holds no metadata.
     fn create(
         &self,
         name: &str,
         value: &SecretString,
+        _meta: &Metadata,
         request_id: &str,
         replay: bool,
     ) -> RemoteResult<RemoteSecret> {
@@ -97,14 +100,16 @@ impl SecretsApi for Runloop {
         }
     }
 
+    /// By name, the route the OpenAPI spec documents (`POST /v1/secrets/{name}`).
     fn update(
         &self,
         target: &RemoteSecret,
         value: &SecretString,
+        _meta: &Metadata,
         _expected: Option<&str>,
         request_id: &str,
     ) -> RemoteResult<RemoteSecret> {
-        let url = self.http.url(&["v1", "secrets", "id", &target.id, "update"], &[]);
+        let url = self.http.url(&["v1", "secrets", &target.name], &[]);
         let request = Request::new(Method::POST, url)
             .json(&Update { value: value.expose_secret() })
             .request_id(request_id)
@@ -112,10 +117,18 @@ impl SecretsApi for Runloop {
         self.http.call(&request, secret, || Ok(None))
     }
 
+    /// By name (`POST /v1/secrets/{name}/delete`, as the spec documents). A
+    /// 404 counts as done only once a look confirms the name is gone.
     fn delete(&self, target: &RemoteSecret, request_id: &str) -> RemoteResult<()> {
-        let url = self.http.url(&["v1", "secrets", "id", &target.id, "delete"], &[]);
-        // Already gone counts as done.
-        found(self.http.send(&Request::new(Method::POST, url).request_id(request_id))).map(|_| ())
+        let url = self.http.url(&["v1", "secrets", &target.name, "delete"], &[]);
+        match found(self.http.send(&Request::new(Method::POST, url).request_id(request_id)))? {
+            Some(_) => Ok(()),
+            None if self.get(&target.name)?.is_none() => Ok(()),
+            None => Err(RemoteError::new(
+                Failure::BadReply,
+                format!("Runloop said {} was not found, yet still lists it", target.name),
+            )),
+        }
     }
 
     fn ping(&self) -> RemoteResult<()> {

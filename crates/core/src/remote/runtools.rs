@@ -8,7 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Failure, Kind, Listing, RemoteResult, RemoteSecret, Scope, SecretsApi,
+    Capabilities, Failure, Kind, Listing, Metadata, RemoteResult, RemoteSecret, Scope, SecretsApi,
     http::{Http, Request, found},
 };
 
@@ -21,13 +21,21 @@ pub(crate) struct RunTools {
 struct Secret {
     name: String,
     updated_at: String,
+    #[serde(default)]
+    category: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
 }
 
 impl From<Secret> for RemoteSecret {
     fn from(secret: Secret) -> Self {
-        RemoteSecret { id: secret.name.clone(), name: secret.name, marker: secret.updated_at }
+        let meta = Metadata { description: secret.description, category: secret.category };
+        RemoteSecret { meta, ..RemoteSecret::new(secret.name.clone(), secret.name, secret.updated_at) }
     }
 }
+
+/// The categories RunTools takes; another local category is not sent.
+const CATEGORIES: [&str; 3] = ["provider", "tool", "custom"];
 
 #[derive(Deserialize)]
 struct Data<T> {
@@ -39,11 +47,17 @@ struct Revealed {
     value: SecretString,
 }
 
+/// An upsert overwrites category and description too: both are always sent,
+/// ours or else the remote's, so a rotation resets neither.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Upsert<'a> {
     name: &'a str,
     value: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    category: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     org_wide: bool,
 }
@@ -61,9 +75,21 @@ impl RunTools {
         }
     }
 
-    fn upsert(&self, name: &str, value: &SecretString) -> RemoteResult<RemoteSecret> {
+    /// `meta`: ours where we have it, else the remote's current.
+    fn upsert(&self, name: &str, value: &SecretString, meta: &Metadata) -> RemoteResult<RemoteSecret> {
         let url = self.http.url(&["v1", "secrets"], &[]);
-        let body = Upsert { name, value: value.expose_secret(), org_wide: self.scope == Scope::Org };
+        let category = meta
+            .category
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .filter(|category| CATEGORIES.contains(&category.as_str()));
+        let body = Upsert {
+            name,
+            value: value.expose_secret(),
+            category: category.as_deref(),
+            description: meta.description.as_deref(),
+            org_wide: self.scope == Scope::Org,
+        };
         // An upsert replays harmlessly: the same value lands again.
         self.http.send(&Request::new(Method::POST, url).json(&body).secret(value))?;
         self.get(name)?.ok_or_else(|| {
@@ -78,6 +104,13 @@ impl RunTools {
 impl SecretsApi for RunTools {
     fn kind(&self) -> Kind {
         Kind::Runtools
+    }
+
+    /// Org-wide values are revealed only to org admins or by an org policy
+    /// Keyhaven cannot see, so an org remote never counts on reveal: its
+    /// values are recorded as not on this device, never pulled.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities { can_reveal: self.scope == Scope::User, ..Kind::Runtools.capabilities() }
     }
 
     fn list(&self) -> RemoteResult<Listing> {
@@ -98,20 +131,27 @@ impl SecretsApi for RunTools {
         &self,
         name: &str,
         value: &SecretString,
+        meta: &Metadata,
         _request_id: &str,
         _replay: bool,
     ) -> RemoteResult<RemoteSecret> {
-        self.upsert(name, value)
+        self.upsert(name, value, meta)
     }
 
     fn update(
         &self,
         target: &RemoteSecret,
         value: &SecretString,
+        meta: &Metadata,
         _expected: Option<&str>,
         _request_id: &str,
     ) -> RemoteResult<RemoteSecret> {
-        self.upsert(&target.name, value)
+        // A local category RunTools does not take keeps the remote's.
+        let ours = Metadata {
+            category: meta.category.clone().filter(|c| CATEGORIES.contains(&c.to_ascii_lowercase().as_str())),
+            ..meta.clone()
+        };
+        self.upsert(&target.name, value, &ours.or(&target.meta))
     }
 
     fn delete(&self, target: &RemoteSecret, _request_id: &str) -> RemoteResult<()> {

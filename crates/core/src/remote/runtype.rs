@@ -7,7 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Failure, Kind, Listing, RemoteError, RemoteResult, RemoteSecret, SecretsApi,
+    Failure, Kind, Listing, Metadata, RemoteError, RemoteResult, RemoteSecret, SecretsApi,
     http::{Http, Reply, Request, found},
 };
 
@@ -24,11 +24,14 @@ struct Secret {
     id: String,
     key: String,
     version: i64,
+    #[serde(default)]
+    description: Option<String>,
 }
 
 impl From<Secret> for RemoteSecret {
     fn from(secret: Secret) -> Self {
-        RemoteSecret { id: secret.id, name: secret.key, marker: secret.version.to_string() }
+        let meta = Metadata { description: secret.description, category: None };
+        RemoteSecret { meta, ..RemoteSecret::new(secret.id, secret.key, secret.version.to_string()) }
     }
 }
 
@@ -37,18 +40,31 @@ struct Data<T> {
     data: T,
 }
 
+/// Runtype's description limit, in characters (RT-DOCS).
+const DESCRIPTION_CHARS: usize = 500;
+
 #[derive(Serialize)]
 struct Create<'a> {
     key: &'a str,
     value: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
 }
 
+/// Fields left out are left as they are (a PUT of the value only keeps the description).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Update<'a> {
     value: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     expected_version: Option<i64>,
+}
+
+/// Our description, where Runtype can hold it (too long: left out, not cut).
+fn description(meta: &Metadata) -> Option<&str> {
+    meta.description.as_deref().filter(|text| text.chars().count() <= DESCRIPTION_CHARS)
 }
 
 fn secret(reply: Reply) -> RemoteResult<RemoteSecret> {
@@ -289,13 +305,14 @@ impl SecretsApi for Runtype {
         &self,
         name: &str,
         value: &SecretString,
+        meta: &Metadata,
         _request_id: &str,
         replay: bool,
     ) -> RemoteResult<RemoteSecret> {
         check_value(value)?;
         let url = self.http.url(&["v1", "secrets"], &[]);
         let request = Request::new(Method::POST, url)
-            .json(&Create { key: name, value: value.expose_secret() })
+            .json(&Create { key: name, value: value.expose_secret(), description: description(meta) })
             .secret(value)
             .maybe_applied(replay);
         // After a lost answer, a first version under this key is the one we made.
@@ -307,15 +324,15 @@ impl SecretsApi for Runtype {
         &self,
         target: &RemoteSecret,
         value: &SecretString,
+        meta: &Metadata,
         expected: Option<&str>,
         _request_id: &str,
     ) -> RemoteResult<RemoteSecret> {
         check_value(value)?;
         let expected_version = expected.and_then(|marker| marker.parse::<i64>().ok());
         let url = self.http.url(&["v1", "secrets", &target.id], &[]);
-        let request = Request::new(Method::PUT, url)
-            .json(&Update { value: value.expose_secret(), expected_version })
-            .secret(value);
+        let body = Update { value: value.expose_secret(), description: description(meta), expected_version };
+        let request = Request::new(Method::PUT, url).json(&body).secret(value);
         // After a lost answer, the version right after the expected one is ours.
         let landed = || {
             let Some(expected) = expected_version else { return Ok(None) };

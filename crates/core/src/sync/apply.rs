@@ -13,17 +13,34 @@ use std::sync::{
 use secrecy::SecretString;
 
 use super::{CANCELLED, Cancel};
-use crate::remote::{Failure, RemoteError, RemoteResult, RemoteSecret, SecretsApi};
+use crate::remote::{Failure, Metadata, RemoteError, RemoteResult, RemoteSecret, SecretsApi};
 
 /// Calls in flight at once.
 const WORKERS: usize = 8;
 
 /// One remote call.
 pub(crate) enum Job {
-    Create { name: String, value: SecretString, request_id: String, replay: bool },
-    Update { target: RemoteSecret, value: SecretString, expected: Option<String>, request_id: String },
-    Delete { target: RemoteSecret, request_id: String },
-    Reveal { target: RemoteSecret },
+    Create {
+        name: String,
+        value: SecretString,
+        meta: Metadata,
+        request_id: String,
+        replay: bool,
+    },
+    Update {
+        target: RemoteSecret,
+        value: SecretString,
+        meta: Metadata,
+        expected: Option<String>,
+        request_id: String,
+    },
+    Delete {
+        target: RemoteSecret,
+        request_id: String,
+    },
+    Reveal {
+        target: RemoteSecret,
+    },
 }
 
 pub(crate) enum Outcome {
@@ -34,11 +51,11 @@ pub(crate) enum Outcome {
 
 fn run(api: &dyn SecretsApi, job: &Job) -> RemoteResult<Outcome> {
     match job {
-        Job::Create { name, value, request_id, replay } => {
-            api.create(name, value, request_id, *replay).map(Outcome::Written)
+        Job::Create { name, value, meta, request_id, replay } => {
+            api.create(name, value, meta, request_id, *replay).map(Outcome::Written)
         }
-        Job::Update { target, value, expected, request_id } => {
-            api.update(target, value, expected.as_deref(), request_id).map(Outcome::Written)
+        Job::Update { target, value, meta, expected, request_id } => {
+            api.update(target, value, meta, expected.as_deref(), request_id).map(Outcome::Written)
         }
         Job::Delete { target, request_id } => api.delete(target, request_id).map(|()| Outcome::Deleted),
         Job::Reveal { target } => api.reveal(target).map(Outcome::Revealed),

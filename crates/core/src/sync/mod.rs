@@ -13,6 +13,7 @@ mod state;
 
 use std::collections::{BTreeSet, HashMap};
 
+use secrecy::ExposeSecret;
 use serde::Serialize;
 
 pub use overview::{SyncMark, SyncState, overview};
@@ -29,7 +30,7 @@ use self::{
 };
 use crate::{
     Error, Result, SecretName, UnlockedVault, Vault,
-    remote::{Failure, Kind, RemoteError, RemoteSecret, SecretsApi},
+    remote::{Failure, Kind, Metadata, RemoteError, RemoteSecret, SecretsApi},
     vault::{AuditAction, find_remote, immediate, record_audit},
 };
 
@@ -84,6 +85,9 @@ pub struct StepReport {
     pub step: Step,
     #[serde(flatten)]
     pub status: Status,
+    /// Why a remote call failed, coarsely (with `Failed` or `Queued`).
+    #[serde(skip)]
+    pub failure: Option<Failure>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -145,14 +149,15 @@ pub fn sync(
     let mut warnings = Vec::new();
     let listed = listing.secrets.len();
     let selection = vault.remote_selection(remote)?;
-    let (locals, categories) = local_states(vault)?;
+    let (locals, metas) = local_states(vault)?;
     let mut entries = entries(info.config.kind, locals, bases, &outbox, listing.secrets, &mut warnings);
     // Only what is chosen for this remote is planned; the rest is left as it is on both sides.
     let before = entries.len();
     entries.retain(|entry| {
-        let category = categories.get(&entry.name).map_or("", String::as_str);
+        let category = metas.get(&entry.name).and_then(|meta| meta.category.as_deref()).unwrap_or("");
         selection.selects(entry.name.as_str(), category)
     });
+    warnings.extend(metadata_differs(remote, &entries, &metas));
     let unselected = before - entries.len();
     if selection.is_empty() {
         warnings.push(format!(
@@ -173,7 +178,10 @@ pub fn sync(
         listing_complete: listing.complete,
         accept_new: Some(&options.accept_new),
     };
-    let steps = plan::plan(&entries, plan_options);
+    let mut steps = plan::plan(&entries, plan_options);
+    if !options.dry_run && plan_options.can_reveal && offline.is_none() {
+        link_equal(vault, api, &entries, &mut steps, &options.cancel)?;
+    }
     // Names new to this vault that a pull would create: pulled if accepted, else held.
     let new_names: Vec<SecretName> = if options.pull && plan_options.can_reveal {
         entries.iter().filter(|e| e.local.is_none() && e.remote.is_some()).map(|e| e.name.clone()).collect()
@@ -195,7 +203,10 @@ pub fn sync(
         listed,
         listing_complete: listing.complete,
         offline,
-        steps: steps.into_iter().map(|step| StepReport { step, status: Status::Planned }).collect(),
+        steps: steps
+            .into_iter()
+            .map(|step| StepReport { step, status: Status::Planned, failure: None })
+            .collect(),
         warnings,
         new_names,
         unselected,
@@ -204,7 +215,7 @@ pub fn sync(
         return Ok(report);
     }
     let mut run = Run { vault, remote_id, remote, api, kind: info.config.kind, cancel: &options.cancel };
-    run.queue_writes(&mut report, &outbox)?;
+    run.queue_writes(&mut report, &outbox, Queue::Replace)?;
     if report.offline.is_none() {
         run.apply_local(&mut report)?;
         run.apply_remote(&mut report, progress)?;
@@ -260,10 +271,100 @@ pub enum Keep {
     Remote,
 }
 
-/// Settles `name` with `remote` by keeping one side, now: the local value is
-/// pushed (or its removal propagated), or the remote's state is taken (its
-/// value fetched where the dialect can reveal, else recorded as not on this
-/// device, or its removal applied here).
+impl Keep {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Keep::Local => "local",
+            Keep::Remote => "remote",
+        }
+    }
+}
+
+/// Settles conflicts with `remote` by keeping one side of each of `names`
+/// (every open conflict with it when `names` is empty), now. The remote is
+/// listed once; each settlement is a forced step that takes the same path as
+/// a sync's: writes are queued in the outbox with their idempotency key
+/// before they are sent, then applied and recorded. Keeping the local side
+/// pushes its value (conditional on the remote's version just seen, where the
+/// dialect allows) or its removal; keeping the remote's fetches its value
+/// where the dialect and its policy reveal it, else records it as not on
+/// this device, or applies its removal here. A step that fails leaves its
+/// conflict open.
+pub fn resolve_many(
+    vault: &mut UnlockedVault,
+    remote: &str,
+    api: &dyn SecretsApi,
+    names: &[SecretName],
+    keep: Keep,
+) -> Result<SyncReport> {
+    let (remote_id, info) = find_remote(vault.conn(), remote)?;
+    let open: Vec<SecretName> =
+        state::conflicts(vault.conn())?.into_iter().filter(|c| c.remote == remote).map(|c| c.name).collect();
+    if let Some(name) = names.iter().find(|name| !open.contains(name)) {
+        return Err(Error::NoConflict { name: name.to_string(), remote: remote.to_owned() });
+    }
+    let names = if names.is_empty() { open } else { names.to_vec() };
+    let kind = info.config.kind;
+    let listing = api.list()?;
+    let listed = listing.secrets.len();
+    let mut current: HashMap<String, RemoteSecret> = HashMap::with_capacity(listed);
+    for secret in listing.secrets {
+        // A name held twice (Runloop): the newest, as a sync pairs it.
+        match current.get(&secret.name) {
+            Some(known) if known.id >= secret.id => {}
+            _ => {
+                current.insert(secret.name.clone(), secret);
+            }
+        }
+    }
+    let can_reveal = api.capabilities().can_reveal;
+    let steps = names
+        .into_iter()
+        .map(|name| {
+            let live = vault.meta(&name).ok().map(|meta| meta.version);
+            let action = match (keep, live, current.remove(&kind.remote_name(name.as_str()))) {
+                (Keep::Local, Some(version), Some(target)) => {
+                    Action::Update { version, expected: target.marker.clone(), target }
+                }
+                (Keep::Local, Some(version), None) => Action::Create { version, replay: false },
+                (Keep::Local, None, Some(target)) => Action::DeleteRemote { target },
+                (Keep::Remote, _, Some(remote)) if can_reveal => Action::Pull { remote },
+                (Keep::Remote, local_version, Some(remote)) => Action::Record { remote, local_version },
+                (Keep::Remote, Some(_), None) => Action::DeleteLocal,
+                (_, None, None) => Action::Forget,
+            };
+            StepReport { step: Step { name, action }, status: Status::Planned, failure: None }
+        })
+        .collect();
+    let mut report = SyncReport {
+        remote: remote.to_owned(),
+        dry_run: false,
+        listed,
+        listing_complete: listing.complete,
+        offline: None,
+        steps,
+        warnings: Vec::new(),
+        new_names: Vec::new(),
+        unselected: 0,
+    };
+    let outbox = state::outbox(vault.conn(), Some(vault.integrity()), remote_id)?;
+    let cancel = Cancel::default();
+    let mut run = Run { vault, remote_id, remote, api, kind, cancel: &cancel };
+    run.queue_writes(&mut report, &outbox, Queue::These)?;
+    run.apply_local(&mut report)?;
+    run.apply_remote(&mut report, &mut |_, _| {})?;
+    let (tx, _) = run.vault.write()?;
+    for step in report.steps.iter().filter(|s| s.status == Status::Done) {
+        state::clear_conflict(&tx, remote_id, &step.step.name)?;
+        let detail = format!("kept {} for {remote}", keep.as_str());
+        record_audit(&tx, AuditAction::Resolve, Some(step.step.name.as_str()), Some(&detail))?;
+    }
+    tx.commit()?;
+    Ok(report)
+}
+
+/// Settles `name` with `remote` by keeping one side, now ([`resolve_many`]
+/// for one name); an error when it did not settle.
 pub fn resolve(
     vault: &mut UnlockedVault,
     remote: &str,
@@ -271,60 +372,21 @@ pub fn resolve(
     name: &SecretName,
     keep: Keep,
 ) -> Result<()> {
-    let (remote_id, info) = find_remote(vault.conn(), remote)?;
-    if !state::conflicts(vault.conn())?.iter().any(|c| c.remote == remote && &c.name == name) {
-        return Err(Error::NoConflict { name: name.to_string(), remote: remote.to_owned() });
+    let report = resolve_many(vault, remote, api, std::slice::from_ref(name), keep)
+        .map_err(|err| err.at_remote(remote))?;
+    let step = &report.steps[0];
+    match (&step.status, &step.step.action) {
+        (Status::Done, _) => Ok(()),
+        (_, Action::Conflict { .. }) => Err(Error::Remote(RemoteError::new(
+            Failure::Conflict,
+            format!("{name} changed on {remote} again meanwhile; it is still in conflict"),
+        ))),
+        (Status::Failed(message) | Status::Queued(message), _) => {
+            let kind = step.failure.unwrap_or(Failure::Unavailable);
+            Err(Error::Remote(RemoteError::new(kind, message.clone())).at_remote(remote))
+        }
+        (Status::Planned, _) => Ok(()),
     }
-    let kind = info.config.kind;
-    let live = vault.meta(name).ok().map(|meta| meta.version);
-    let current = api.get(&kind.remote_name(name.as_str()))?;
-    let request_id = uuid::Uuid::new_v4().to_string();
-    let base = match (keep, live, &current) {
-        (Keep::Local, Some(version), Some(target)) => {
-            let value = vault.value_at(name, version)?;
-            let written = api.update(target, &value, None, &request_id)?;
-            Some(Base::synced(&written, version))
-        }
-        (Keep::Local, Some(version), None) => {
-            let value = vault.value_at(name, version)?;
-            let written = api.create(&kind.remote_name(name.as_str()), &value, &request_id, false)?;
-            Some(Base::synced(&written, version))
-        }
-        (Keep::Local, None, Some(target)) => {
-            api.delete(target, &request_id)?;
-            None
-        }
-        (Keep::Remote, _, Some(target)) if api.capabilities().can_reveal => {
-            let value = api.reveal(target)?;
-            let meta = vault.store_pulled(name, &value, &format!("pull from {remote}"))?;
-            Some(Base::synced(target, meta.version))
-        }
-        (Keep::Remote, _, Some(target)) => Some(Base::recorded(target, live)),
-        (Keep::Remote, Some(_), None) => {
-            vault.remove(name)?;
-            None
-        }
-        (_, None, None) => None,
-    };
-    let keep_text = match keep {
-        Keep::Local => "local",
-        Keep::Remote => "remote",
-    };
-    let (tx, key) = vault.write()?;
-    match &base {
-        Some(base) => state::save_base(&tx, key, remote_id, name, base)?,
-        None => state::forget_base(&tx, remote_id, name)?,
-    }
-    state::clear_conflict(&tx, remote_id, name)?;
-    state::outbox_done(&tx, remote_id, name)?;
-    record_audit(
-        &tx,
-        AuditAction::Resolve,
-        Some(name.as_str()),
-        Some(&format!("kept {keep_text} for {remote}")),
-    )?;
-    tx.commit()?;
-    Ok(())
 }
 
 /// Open conflicts with every remote.
@@ -338,15 +400,55 @@ pub fn not_on_device(vault: &Vault) -> Result<Vec<(String, SecretName, bool)>> {
     state::not_on_device(vault.conn())
 }
 
+/// A first sync against a remote that already holds the same names: where it
+/// reveals values, each one equal to ours is linked instead of left as a
+/// conflict. A value that cannot be fetched stays a conflict.
+fn link_equal(
+    vault: &UnlockedVault,
+    api: &dyn SecretsApi,
+    entries: &[Entry],
+    steps: &mut [Step],
+    cancel: &Cancel,
+) -> Result<()> {
+    let by_name: HashMap<&SecretName, &Entry> = entries.iter().map(|entry| (&entry.name, entry)).collect();
+    let mut jobs = Vec::new();
+    for (index, step) in steps.iter().enumerate() {
+        if step.action != (Action::Conflict { reason: ConflictReason::ExistsOnBoth }) {
+            continue;
+        }
+        let entry = by_name[&step.name];
+        if let (Some(remote), Some(local)) = (&entry.remote, entry.local) {
+            jobs.push((index, local.version, remote.clone()));
+        }
+    }
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let mut found = HashMap::new();
+    let reveal =
+        jobs.iter().map(|(index, _, remote)| (*index, Job::Reveal { target: remote.clone() })).collect();
+    apply::execute(api, reveal, cancel, |index, result| {
+        if let Ok(Outcome::Revealed(value)) = result {
+            found.insert(index, value);
+        }
+    });
+    for (index, version, remote) in jobs {
+        let Some(theirs) = found.remove(&index) else { continue };
+        let ours = vault.value_at(&steps[index].name, version)?;
+        if ours.expose_secret().as_bytes() == theirs.expose_secret().as_bytes() {
+            steps[index].action = Action::Link { remote, version };
+        }
+    }
+    Ok(())
+}
+
 /// Offline, the remote is taken to be as the last sync left it, and its
 /// listing as incomplete so that nothing is inferred from absence.
 fn assumed_listing(kind: Kind, bases: &HashMap<SecretName, Base>) -> crate::remote::Listing {
     let secrets = bases
         .iter()
-        .map(|(name, base)| RemoteSecret {
-            id: base.remote_id.clone(),
-            name: kind.remote_name(name.as_str()),
-            marker: base.marker.clone(),
+        .map(|(name, base)| {
+            RemoteSecret::new(base.remote_id.clone(), kind.remote_name(name.as_str()), base.marker.clone())
         })
         .collect();
     crate::remote::Listing { secrets, complete: false }
@@ -354,18 +456,49 @@ fn assumed_listing(kind: Kind, bases: &HashMap<SecretName, Base>) -> crate::remo
 
 /// Every local secret, live or removed, from rows that check out: a row's
 /// version or removal decides what is pushed or deleted on the remote, its
-/// category whether it is chosen for the remote.
-fn local_states(vault: &UnlockedVault) -> Result<(HashMap<SecretName, Local>, HashMap<SecretName, String>)> {
+/// metadata whether it is chosen for the remote and what travels with it.
+fn local_states(
+    vault: &UnlockedVault,
+) -> Result<(HashMap<SecretName, Local>, HashMap<SecretName, Metadata>)> {
     let rows = vault.verified_rows()?;
     let mut locals = HashMap::with_capacity(rows.len());
-    let mut categories = HashMap::new();
+    let mut metas = HashMap::new();
     for meta in rows {
         locals.insert(meta.name.clone(), Local { version: meta.version, deleted: meta.deleted.is_some() });
-        if !meta.category.is_empty() {
-            categories.insert(meta.name, meta.category);
+        let fields = Metadata::local(&meta.description, &meta.category);
+        if !fields.is_empty() {
+            metas.insert(meta.name, fields);
         }
     }
-    Ok((locals, categories))
+    Ok((locals, metas))
+}
+
+/// A remote whose metadata differs from ours is shown, never copied here:
+/// one line naming the secrets (ours is sent with each one's next change).
+fn metadata_differs(
+    remote: &str,
+    entries: &[Entry],
+    metas: &HashMap<SecretName, Metadata>,
+) -> Option<String> {
+    let differs = |ours: Option<&String>, theirs: Option<&String>| matches!((ours, theirs), (Some(ours), Some(theirs)) if !ours.eq_ignore_ascii_case(theirs));
+    let names: Vec<&str> = entries
+        .iter()
+        .filter(|entry| entry.local.is_some_and(|local| !local.deleted))
+        .filter_map(|entry| Some((entry, metas.get(&entry.name)?, &entry.remote.as_ref()?.meta)))
+        .filter(|(_, ours, theirs)| {
+            differs(ours.description.as_ref(), theirs.description.as_ref())
+                || differs(ours.category.as_ref(), theirs.category.as_ref())
+        })
+        .map(|(entry, ..)| entry.name.as_str())
+        .collect();
+    (!names.is_empty()).then(|| {
+        format!(
+            "{remote} holds another description or category for {} secret(s): {}; this vault's is kept \
+             here, and sent with each one's next change",
+            names.len(),
+            names.join(", ")
+        )
+    })
 }
 
 /// Pairs local secrets, base records and remote secrets by name. A name the
@@ -428,6 +561,16 @@ fn entries(
     out
 }
 
+/// How planned writes enter the outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Queue {
+    /// A sync's plan stands for the remote's whole outbox: what it no longer
+    /// plans is not sent.
+    Replace,
+    /// A resolve's steps replace only their own names' rows.
+    These,
+}
+
 /// One sync run against one remote.
 struct Run<'a> {
     vault: &'a mut UnlockedVault,
@@ -441,7 +584,12 @@ struct Run<'a> {
 impl Run<'_> {
     /// Writes every planned remote write to the outbox before anything is
     /// sent, keeping the idempotency key of an earlier attempt at the same write.
-    fn queue_writes(&mut self, report: &mut SyncReport, outbox: &HashMap<SecretName, Queued>) -> Result<()> {
+    fn queue_writes(
+        &mut self,
+        report: &mut SyncReport,
+        outbox: &HashMap<SecretName, Queued>,
+        queue: Queue,
+    ) -> Result<()> {
         let offline = report.offline.clone();
         let mut rows = Vec::new();
         for step in &mut report.steps {
@@ -462,7 +610,10 @@ impl Run<'_> {
             rows.push((step.step.name.clone(), queued, offline.as_ref().map(|_| Failure::Unreachable)));
         }
         let (tx, key) = self.vault.write()?;
-        state::replace_outbox(&tx, key, self.remote_id, &rows)?;
+        if queue == Queue::Replace {
+            state::clear_outbox(&tx, self.remote_id)?;
+        }
+        state::queue(&tx, key, self.remote_id, &rows)?;
         tx.commit()?;
         Ok(())
     }
@@ -476,6 +627,9 @@ impl Run<'_> {
                 Action::Record { remote, local_version } => {
                     let base = Base::recorded(remote, *local_version);
                     state::save_base(&tx, key, self.remote_id, name, &base)?;
+                }
+                Action::Link { remote, version } => {
+                    state::save_base(&tx, key, self.remote_id, name, &Base::synced(remote, *version))?;
                 }
                 Action::Forget => state::forget_base(&tx, self.remote_id, name)?,
                 _ => continue,
@@ -504,16 +658,20 @@ impl Run<'_> {
         for (index, step) in report.steps.iter().enumerate() {
             let name = &step.step.name;
             let request_id = || outbox.get(name).map(|q| q.pending.request_id.clone()).unwrap_or_default();
+            let meta =
+                || self.vault.meta(name).map(|meta| Metadata::local(&meta.description, &meta.category));
             let job = match &step.step.action {
                 Action::Create { version, replay } => Job::Create {
                     name: self.kind.remote_name(name.as_str()),
                     value: self.vault.value_at(name, *version)?,
+                    meta: meta()?,
                     request_id: request_id(),
                     replay: *replay,
                 },
                 Action::Update { version, target, expected } => Job::Update {
                     target: target.clone(),
                     value: self.vault.value_at(name, *version)?,
+                    meta: meta()?,
                     expected: Some(expected.clone()),
                     request_id: request_id(),
                 },
@@ -565,6 +723,13 @@ impl Run<'_> {
             }
             // Each job answers with its own kind of outcome; nothing else arrives.
             (Ok(_), _) => {}
+            (Err(err), Action::Pull { remote }) if err.kind == Failure::Forbidden => {
+                // Its policy keeps the value (an org secret needs an admin's key): note its state.
+                let local_version = self.vault.meta(&name).ok().map(|meta| meta.version);
+                let base = Base::recorded(remote, local_version);
+                state::save_base(self.vault.conn(), self.vault.integrity(), id, &name, &base)?;
+                step.step.action = Action::Record { remote: remote.clone(), local_version };
+            }
             (Err(err), action) if err.kind == Failure::Conflict => {
                 // The remote moved under us: nothing is overwritten; the user picks.
                 let reason = match action {
@@ -580,6 +745,7 @@ impl Run<'_> {
                 if action.writes_remote() {
                     state::outbox_failed(self.vault.conn(), id, &name, err.kind)?;
                 }
+                step.failure = Some(err.kind);
                 step.status = match err.kind {
                     Failure::Unreachable => Status::Queued(err.message),
                     _ => Status::Failed(err.message),

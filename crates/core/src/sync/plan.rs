@@ -154,6 +154,12 @@ pub enum Action {
     },
     /// Gone on both sides: drop the record.
     Forget,
+    /// Never synced, on both sides with the same value (compared where the
+    /// remote reveals): linked as in sync, nothing written.
+    Link {
+        remote: RemoteSecret,
+        version: u32,
+    },
     Conflict {
         reason: ConflictReason,
     },
@@ -188,6 +194,7 @@ impl Action {
             Action::Record { .. } => "record (value not on this device)",
             Action::Pull { .. } => "pull",
             Action::Forget => "forget",
+            Action::Link { .. } => "link (same value on both sides)",
             Action::Conflict { .. } => "conflict",
             Action::Hold { .. } => "held",
         }
@@ -206,6 +213,7 @@ impl Action {
             Action::Record { .. } => "changed on the remote; its value is not on this device".into(),
             Action::Pull { .. } => "pull the remote value".into(),
             Action::Forget => "gone on both sides".into(),
+            Action::Link { .. } => "the same value on both sides; linked".into(),
             Action::Conflict { reason } => format!("conflict: {}", reason.as_str()),
             Action::Hold { reason } => reason.as_str().into(),
         }

@@ -233,15 +233,21 @@ pub(crate) fn outbox(
 }
 
 /// Replaces the remote's outbox with `rows` (written before any is sent).
-pub(crate) fn replace_outbox(
+/// Empties the outbox of one remote.
+pub(crate) fn clear_outbox(conn: &Connection, remote_id: i64) -> Result<()> {
+    conn.execute("DELETE FROM outbox WHERE remote_id = ?1", [remote_id])?;
+    Ok(())
+}
+
+/// Queues `rows`, each replacing any row of its name, tagged.
+pub(crate) fn queue(
     conn: &Connection,
     key: &IntegrityKey,
     remote_id: i64,
     rows: &[(SecretName, Queued, Option<Failure>)],
 ) -> Result<()> {
-    conn.execute("DELETE FROM outbox WHERE remote_id = ?1", [remote_id])?;
     let mut insert = conn.prepare_cached(
-        "INSERT INTO outbox (remote_id, name, op, local_version, request_id, attempts, last_error, queued_ms, mac)
+        "INSERT OR REPLACE INTO outbox (remote_id, name, op, local_version, request_id, attempts, last_error, queued_ms, mac)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?;
     let now = Timestamp::now().as_millisecond();

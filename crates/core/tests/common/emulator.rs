@@ -137,8 +137,13 @@ impl Emulator {
 
     /// A request to the dialect's API as another client would make it.
     pub fn call(&self, kind: Kind, method: &str, path: &str, body: Option<Value>) -> Value {
+        self.call_as(TOKEN, kind, method, path, body)
+    }
+
+    /// `call` with another token (RunTools keeps each user's secrets apart).
+    pub fn call_as(&self, token: &str, kind: Kind, method: &str, path: &str, body: Option<Value>) -> Value {
         let url = format!("{}{path}", self.url(kind));
-        let mut request = self.http.request(method.parse().unwrap(), url).bearer_auth(TOKEN);
+        let mut request = self.http.request(method.parse().unwrap(), url).bearer_auth(token);
         if let Some(body) = body {
             request = request.json(&body);
         }
