@@ -6,7 +6,7 @@
 import { emit } from "@tauri-apps/api/event";
 import type {
   AuditEntry,
-  Capabilities,
+  Check,
   CheckResult,
   ConflictInfo,
   Intake,
@@ -265,11 +265,14 @@ export class FakeBackend {
       case "test_remote":
         this.unlockedOrFail();
         return {
-          can_reveal: false,
-          versions: false,
-          conditional_writes: false,
-          list_limit: 5000,
-        } satisfies Capabilities;
+          capabilities: {
+            can_reveal: false,
+            versions: false,
+            conditional_writes: false,
+            list_limit: 5000,
+          },
+          writes: "not_refused",
+        } satisfies Check;
       case "remove_remote":
         this.remotes = this.remotes.filter((r) => r.name !== args.name);
         return null;
@@ -282,6 +285,8 @@ export class FakeBackend {
             first_sync: remote.last_sync === null,
             sends: remote.last_sync === null ? [...this.secrets.keys()] : [],
             new_names: args.pull ? this.newOnRemote : [],
+            deletes: [],
+            delete_note: null,
           }))
           .filter((p) => (p.first_sync && p.sends.length > 0) || p.new_names.length > 0);
       case "sync_remotes":

@@ -185,7 +185,7 @@ describe("remotes and sync", () => {
     await page.getByText("Saved what syncs to prod.").waitFor();
 
     await page.getByRole("button", { name: "Test" }).click();
-    await page.getByText("prod: reachable, token accepted.").waitFor();
+    await page.getByText("prod: reachable, token accepted; writes not refused.").waitFor();
     await shot(page, "remotes");
 
     // A secret's detail says where it goes, and takes it out or adds it.

@@ -209,6 +209,9 @@ pub enum Command {
         /// Do not keep the submitted values in the vault
         #[arg(long)]
         no_store: bool,
+        /// Where the service should send you afterwards (on the remote's own site, HTTPS)
+        #[arg(long, value_name = "URL")]
+        return_url: Option<String>,
     },
     /// Read a keyhaven:// link as the app would, and do what it asks after checking it
     OpenLink { url: String },
@@ -227,9 +230,10 @@ pub enum RemoteCommand {
         name: String,
         #[arg(long, value_enum)]
         kind: RemoteKind,
-        /// Base URL, e.g. https://api.runloop.ai (HTTPS except on loopback)
+        /// Base URL (HTTPS except on loopback) [default: the service's: https://api.runloop.ai,
+        /// https://api.runtype.com, https://tools.runtools.ai]
         #[arg(long)]
-        url: String,
+        url: Option<String>,
         /// RunTools: sync your own secrets (user) or the org-wide ones (org)
         #[arg(long, value_enum)]
         scope: Option<RemoteScope>,

@@ -98,3 +98,37 @@ fn intake_fills_from_the_vault_submits_and_says_what_is_left() {
     assert!(err.contains("nothing to submit"), "{err}");
     assert_eq!(emulator.secrets(Kind::Runtype).len(), 1);
 }
+
+#[test]
+fn intake_shows_the_form_status_and_each_items_help_and_vets_a_return_url() {
+    let emulator = Emulator::start();
+    let kh = Kh::new();
+    let url = emulator.url(Kind::Runtype);
+    kh.ok(&["remote", "add", "rt", "--kind", "runtype", "--url", &url], Some(TOKEN.as_bytes()));
+    emulator.declare_intake(json!({"manifests": [{
+        "source": {"type": "manual"},
+        "title": "Connect your model",
+        "items": [{
+            "itemId": "openai",
+            "secretKey": "OPENAI_API_KEY",
+            "required": true,
+            "placeholder": "sk-…",
+            "helpText": "From your OpenAI dashboard",
+            "docsUrl": "https://platform.openai.com/api-keys"
+        }]
+    }]}));
+    // The seed's manual source with no key.
+    let err = kh.fails(&["intake", "--remote", "rt", "--source", "manual"], None, 10);
+    assert!(err.contains("Connect your model"), "{err}");
+    assert!(err.contains("status: needs configuration, 1 item(s) pending"), "{err}");
+    assert!(
+        err.contains(
+            "OPENAI_API_KEY: From your OpenAI dashboard · expects: sk-… · docs: https://platform.openai.com/api-keys"
+        ),
+        "{err}"
+    );
+    let elsewhere =
+        ["intake", "--remote", "rt", "--source", "manual", "--return-url", "https://evil.example/back"];
+    let err = kh.fails(&elsewhere, None, 6);
+    assert!(err.contains("return"), "{err}");
+}

@@ -294,3 +294,51 @@ fn a_first_sync_against_fifty_of_the_same_names_is_settled_with_one_command() {
     let err = kh.fails(&["resolve", "SHARED_00", "--all", "--keep", "local"], None, 2);
     assert!(err.contains("cannot be used with"), "{err}");
 }
+
+#[test]
+fn prune_asks_before_deleting_on_runloop_and_ls_json_shows_remote_only_names() {
+    let emulator = Emulator::start();
+    let kh = Kh::new();
+    kh.ok(&["set", "GONE_SOON"], Some(b"value-gone-0123"));
+    kh.ok(&["set", "STAYS"], Some(b"value-stays-0123"));
+    add(&kh, &emulator, "rl", Kind::Runloop);
+    kh.ok(&["sync", "--yes"], None);
+    emulator.call(Kind::Runloop, "POST", "/v1/secrets", Some(json!({"name": "THEIRS_ONLY", "value": "t"})));
+    kh.ok(&["sync"], None);
+    let listed: Vec<Value> = serde_json::from_str(&kh.ok(&["--json", "ls"], None)).unwrap();
+    let theirs = listed.iter().find(|s| s["name"] == "THEIRS_ONLY").unwrap();
+    assert_eq!(theirs["remote_only"], true);
+    assert_eq!(theirs["remotes"], json!(["rl"]));
+    assert_eq!(listed.len(), 3);
+
+    kh.ok(&["rm", "GONE_SOON", "--yes"], None);
+    // Without a terminal the question cannot be answered: nothing is deleted.
+    let err = kh.fails(&["sync", "--prune"], None, 6);
+    assert!(
+        err.contains(
+            "Delete 1 secret(s) on rl (Runloop removes a deleted secret from all Devboxes): GONE_SOON?"
+        ),
+        "{err}"
+    );
+    assert!(emulator.secrets(Kind::Runloop).iter().any(|s| s["name"] == "GONE_SOON"));
+    kh.ok(&["sync", "--prune", "--yes"], None);
+    assert!(!emulator.secrets(Kind::Runloop).iter().any(|s| s["name"] == "GONE_SOON"));
+}
+
+#[test]
+fn remote_test_says_whether_the_key_may_write_and_the_url_defaults_to_the_service() {
+    let emulator = Emulator::start();
+    let kh = Kh::new();
+    emulator.add_token("rt_live_reader", json!({ "read_only": true }));
+    let url = emulator.url(Kind::Runtype);
+    kh.ok(&["remote", "add", "reader", "--kind", "runtype", "--url", &url], Some(b"rt_live_reader"));
+    add(&kh, &emulator, "writer", Kind::Runtype);
+    let out = kh.ok(&["remote", "test", "reader"], None);
+    assert!(out.contains("writes refused: a read-only key"), "{out}");
+    assert!(kh.ok(&["remote", "test", "writer"], None).contains("writes not refused"));
+    assert!(emulator.secrets(Kind::Runtype).is_empty(), "the check wrote nothing");
+
+    kh.ok(&["remote", "add", "hosted", "--kind", "runtools"], Some(b"rt_live_x"));
+    let hosted = remotes(&kh).into_iter().find(|r| r["name"] == "hosted").unwrap();
+    assert_eq!(hosted["url"], "https://tools.runtools.ai/");
+}

@@ -47,6 +47,62 @@ pub fn value_from_vault(vault: &mut UnlockedVault, item: &ManifestItem) -> Resul
     vault.reveal(&SecretName::parse(&item.secret_key)?, Access::Copy)
 }
 
+/// The vault's values for the items `ids` of `form`, as `(item id, value)`.
+pub fn values_from_vault(
+    vault: &mut UnlockedVault,
+    form: &Manifest,
+    ids: &[String],
+) -> Result<Vec<(String, SecretString)>> {
+    ids.iter()
+        .map(|id| {
+            let item = form.items.iter().find(|item| &item.item_id == id).ok_or_else(|| {
+                crate::Error::invalid(format!("item {}", text::printable(id)), "the form has no such item")
+            })?;
+            Ok((id.clone(), value_from_vault(vault, item)?))
+        })
+        .collect()
+}
+
+/// What a submit came to, for a host to show.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The form as it is now.
+    pub form: Manifest,
+    /// How many values were submitted (0 when the form had changed).
+    pub submitted: usize,
+    /// With nothing submitted: what changed in the form since it was shown.
+    pub changes: Vec<String>,
+    /// Names the vault cannot hold, so not kept there.
+    pub skipped: Vec<String>,
+}
+
+/// Both hosts' submit: `values` against `form` (the form as the user saw it)
+/// for `request`, then, when accepted and `keep`, the values kept in the vault.
+pub fn submit_and_keep(
+    vault: &mut UnlockedVault,
+    request: &Intake,
+    form: &Manifest,
+    values: &[(String, SecretString)],
+    keep: bool,
+) -> Result<Outcome> {
+    if values.is_empty() {
+        return Err(crate::Error::invalid("intake", "nothing to submit: fill an item first"));
+    }
+    let api = vault.connect_runtype(&request.remote)?;
+    let return_url = request.return_url.as_ref().map(|url| url.as_str());
+    let submitted = submit(&api, &source(request), form, values, return_url)
+        .map_err(|err| crate::Error::from(err).at_remote(&request.remote))?;
+    Ok(match submitted {
+        Submitted::Done(now) => {
+            let skipped = if keep { keep_in_vault(vault, form, values)? } else { Vec::new() };
+            Outcome { form: now, submitted: values.len(), changes: Vec::new(), skipped }
+        }
+        Submitted::Changed { manifest, changes } => {
+            Outcome { form: manifest, submitted: 0, changes, skipped: Vec::new() }
+        }
+    })
+}
+
 /// What a submit came to.
 #[derive(Debug)]
 pub enum Submitted {
@@ -79,6 +135,10 @@ pub fn submit(
         });
     }
     match api.intake_submit(source, &items, return_url) {
+        Ok(result) if !result.success => Err(RemoteError::new(
+            Failure::Rejected,
+            "Runtype did not accept the values (its reply says success: false); nothing was kept in the vault",
+        )),
         Ok(result) => {
             // The reply may not rename what was sent: values are kept under the
             // names the user saw, so a reply that disagrees is refused whole.
@@ -100,11 +160,25 @@ pub fn submit(
         }
         Err(err) if err.kind == Failure::Conflict => {
             let fresh = api.intake_manifest(source, return_url)?;
+            // A retry after a lost answer meets its own first attempt: every
+            // item sent is configured, exactly one version past the one sent.
+            if items.iter().all(|sent| landed(sent, &fresh)) {
+                return Ok(Submitted::Done(fresh));
+            }
             let changes = changes(manifest, &fresh);
             Ok(Submitted::Changed { manifest: fresh, changes })
         }
         Err(err) => Err(err),
     }
+}
+
+/// Whether `fresh` shows `sent` as this submit left it.
+fn landed(sent: &SubmitValue, fresh: &Manifest) -> bool {
+    let next = sent.expected_version.map_or(1, |version| version + 1);
+    fresh
+        .items
+        .iter()
+        .any(|item| item.item_id == sent.item_id && item.status == CONFIGURED && item.version == Some(next))
 }
 
 /// What differs between two versions of a form, item by item.

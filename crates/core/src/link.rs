@@ -187,9 +187,8 @@ fn intake(params: &mut Params) -> Result<Intake, LinkError> {
     let return_url = params.take("returnUrl").map(|text| absolute_url(&text)).transpose()?;
     match source {
         SourceKind::Product if product_id.is_none() => return Err(LinkError::Missing("productId")),
-        SourceKind::Manual | SourceKind::Secret if key.is_none() && keys.is_empty() => {
-            return Err(LinkError::Missing("key"));
-        }
+        // A manual source may name no key (the seed's own example has none).
+        SourceKind::Secret if key.is_none() && keys.is_empty() => return Err(LinkError::Missing("key")),
         _ => {}
     }
     Ok(Intake { remote, source, key, keys, product_id, return_url })
@@ -371,7 +370,9 @@ fn keys(what: &'static str, text: &str) -> Result<Vec<String>, LinkError> {
 
 /// A return URL as the link gives it: absolute, http(s), no credentials.
 /// Whether it is on the remote's site is [`vet`]'s question.
-fn absolute_url(text: &str) -> Result<Url, LinkError> {
+/// A return URL as a link or the CLI's `--return-url` gives it: absolute,
+/// http(s), no credentials (`vet` then checks it is on the remote's site).
+pub fn absolute_url(text: &str) -> Result<Url, LinkError> {
     let url = Url::parse(text).map_err(|_| LinkError::Invalid("returnUrl", "not an absolute URL".into()))?;
     if !matches!(url.scheme(), "https" | "http") {
         return Err(LinkError::Invalid("returnUrl", "only https URLs".into()));

@@ -279,3 +279,62 @@ fn a_reply_that_renames_a_submitted_item_is_refused_and_nothing_is_kept() {
 fn name(text: &str) -> SecretName {
     SecretName::parse(text).unwrap()
 }
+
+#[test]
+fn a_reply_saying_success_false_is_not_taken_as_submitted() {
+    let form = openai_form();
+    let values = vec![("item-openai".to_owned(), SecretString::from("sk-openai-value-456"))];
+    let body = json!({"success": false, "manifest": form_json("needs_configuration", None)});
+    let (url, _) = common::canned::canned(vec![common::canned::reply("200 OK", &body.to_string())]);
+    let config = RemoteConfig::new("rt", Kind::Runtype, &url, None).unwrap();
+    let api = remote::connect_runtype(&config, TOKEN.into(), remote::default_policy()).unwrap();
+    let source = remote::runtype::Source {
+        kind: "manual".into(),
+        key: Some("onboarding".into()),
+        keys: None,
+        product_id: None,
+        description: None,
+    };
+    let err = intake::submit(&api, &source, &form, &values, None).err().unwrap();
+    assert!(err.message.contains("success: false"), "{}", err.message);
+}
+
+/// The OpenAI form with its item at `status` and `version`.
+fn form_json(status: &str, version: Option<i64>) -> serde_json::Value {
+    json!({
+        "source": {"type": "manual", "key": "onboarding"},
+        "title": "Connect",
+        "items": [{"itemId": "item-openai", "secretKey": "OPENAI_API_KEY", "status": status, "version": version}],
+        "configurationStatus": status,
+        "pendingConfigurationCount": if status == "configured" { 0 } else { 1 }
+    })
+}
+
+#[test]
+fn a_409_after_a_lost_answer_is_recognised_as_our_own_submit() {
+    let form = openai_form();
+    let values = vec![("item-openai".to_owned(), SecretString::from("sk-openai-value-456"))];
+    let conflict = r#"{"error":"version conflict"}"#;
+    let source = remote::runtype::Source {
+        kind: "manual".into(),
+        key: Some("onboarding".into()),
+        keys: None,
+        product_id: None,
+        description: None,
+    };
+    let run = |fresh: serde_json::Value| {
+        let fresh = Box::leak(fresh.to_string().into_boxed_str());
+        let (url, _) = common::canned::canned(vec![
+            common::canned::reply("409 Conflict", conflict),
+            common::canned::reply("200 OK", fresh),
+        ]);
+        let config = RemoteConfig::new("rt", Kind::Runtype, &url, None).unwrap();
+        let api = remote::connect_runtype(&config, TOKEN.into(), remote::default_policy()).unwrap();
+        intake::submit(&api, &source, &form, &values, None).unwrap()
+    };
+    // Configured at version 1, as our submit of a new key leaves it: ours.
+    assert!(matches!(run(form_json("configured", Some(1))), Submitted::Done(_)));
+    // Configured at version 2: someone else's, so nothing is claimed.
+    let Submitted::Changed { changes, .. } = run(form_json("configured", Some(2))) else { panic!("changed") };
+    assert_eq!(changes, ["OPENAI_API_KEY: needs_configuration → configured"]);
+}

@@ -47,6 +47,10 @@ fn the_documented_forms_are_read() {
     assert_eq!(intake.key.as_deref(), Some("OPENAI_API_KEY"));
     assert_eq!(intake.return_url.unwrap().as_str(), "https://app.runtype.com/done?s=1");
 
+    // The seed's own example of a manual source names no key.
+    let manual = read("keyhaven://intake?remote=prod&source=manual").unwrap();
+    assert!(matches!(manual.action, Action::Intake(ref i) if i.key.is_none() && i.keys.is_empty()));
+
     let product = read("keyhaven://intake?remote=prod&source=product&productId=prod_42").unwrap();
     assert!(matches!(product.action, Action::Intake(ref i) if i.product_id.as_deref() == Some("prod_42")));
     assert!(
@@ -93,7 +97,7 @@ fn hostile_and_malformed_links_are_all_refused() {
         ("keyhaven://check?remote=pr%20od&keys=A".into(), |e| matches!(e, Invalid("remote", _))),
         ("keyhaven://check?remote=prod&keys=A,,B".into(), |e| matches!(e, Invalid("keys", _))),
         (format!("keyhaven://check?remote=prod&keys={many_keys}"), |e| matches!(e, Invalid("keys", _))),
-        ("keyhaven://intake?remote=prod&source=manual".into(), |e| matches!(e, Missing("key"))),
+        ("keyhaven://intake?remote=prod&source=secret".into(), |e| matches!(e, Missing("key"))),
         ("keyhaven://intake?remote=prod&source=evil&key=A".into(), |e| matches!(e, Invalid("source", _))),
         ("keyhaven://intake?remote=prod&source=product".into(), |e| matches!(e, Missing("productId"))),
         ("keyhaven://intake?remote=rl&source=manual&key=A".into(), |e| matches!(e, NotRuntype(_, _))),

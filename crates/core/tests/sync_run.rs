@@ -133,12 +133,15 @@ fn set_token_checks_the_token_and_keeps_the_key_dates() {
     let (_dir, mut vault) = setup(&emulator, 0);
     let err = vault.set_remote_token("runtype", &"two words".into(), None).unwrap_err();
     assert!(err.to_string().contains("printable ASCII"), "{err}");
+    // A test key sees the sandbox, not what this remote synced with.
+    let err = vault.set_remote_token("runtype", &"rt_test_new".into(), None).unwrap_err().to_string();
+    assert!(err.contains("runtype has a live key and this one is test"), "{err}");
     let expires = jiff::civil::date(2031, 1, 31);
-    vault.set_remote_token("runtype", &"rt_test_new".into(), Some(expires)).unwrap();
+    vault.set_remote_token("runtype", &"rt_live_new".into(), Some(expires)).unwrap();
     let info = vault.remote("runtype").unwrap();
     assert_eq!(info.key.expires, Some(expires));
     assert_eq!(info.key.days, 0);
-    assert_eq!(info.token_mode.as_deref(), Some("test"));
+    assert_eq!(info.token_mode.as_deref(), Some("live"));
     vault.verify().unwrap();
     assert!(matches!(vault.set_remote_token("nope", &"t".into(), None), Err(Error::NoRemote(_))));
 }
@@ -373,7 +376,16 @@ fn resolving_takes_the_outbox_path_so_a_lost_answer_never_creates_twice() {
     // Every other answer is lost after the create was applied: retries reuse
     // the queued request id, so nothing is made twice.
     emulator.faults(Kind::Runloop, json!({"drop_rate": 0.5}));
-    let api = vault.connect("runloop").unwrap();
+    // Quick, many retries: with half the answers lost, the default six could all miss.
+    let patient = keyhaven_core::remote::RetryPolicy {
+        attempts: 30,
+        base_delay: std::time::Duration::from_millis(2),
+        max_delay: std::time::Duration::from_millis(20),
+        timeout: std::time::Duration::from_secs(10),
+        deadline: std::time::Duration::from_secs(60),
+    };
+    let config = RemoteConfig::new("runloop", Kind::Runloop, &emulator.url(Kind::Runloop), None).unwrap();
+    let api = keyhaven_core::remote::connect(&config, "rt_live_runloop".into(), patient).unwrap();
     let report = sync::resolve_many(&mut vault, "runloop", api.as_ref(), &[], Keep::Local).unwrap();
     emulator.faults(Kind::Runloop, json!({}));
     assert!(report.steps.iter().all(|s| s.status == Status::Done), "{report:?}");
@@ -385,4 +397,45 @@ fn resolving_takes_the_outbox_path_so_a_lost_answer_never_creates_twice() {
     assert_eq!(values, ["value-here-0-0123456789", "value-here-1-0123456789", "value-here-2-0123456789"]);
     let again = sync::run(&mut vault, Some("runloop"), &SyncOptions::default(), &mut Quiet).unwrap();
     assert!(report_steps(&again[0]).is_empty());
+}
+
+#[test]
+fn a_secret_revoked_on_runtype_is_not_shown_in_sync_and_a_rotation_mends_it() {
+    let emulator = Emulator::start();
+    let (_dir, mut vault) = setup(&emulator, 2);
+    let runtype = |vault: &mut UnlockedVault| {
+        sync::run(vault, Some("runtype"), &SyncOptions::default(), &mut Quiet).unwrap().remove(0)
+    };
+    assert!(report(&runtype(&mut vault)).is_clean());
+    let url = format!("{}/_emulator/runtype/secrets/KEY_1/revoke", emulator.url(Kind::Runtype));
+    reqwest::blocking::Client::new().post(url).send().unwrap().error_for_status().unwrap();
+
+    let outcome = runtype(&mut vault);
+    let warnings = &report(&outcome).warnings;
+    assert!(warnings.iter().any(|w| w.starts_with("revoked on runtype: KEY_1;")), "{warnings:?}");
+    let marks = sync::overview(&vault).unwrap();
+    let key_1 = marks.iter().find(|m| m.name.as_str() == "KEY_1").unwrap();
+    assert_ne!(key_1.state, sync::SyncState::Synced, "{key_1:?}");
+
+    vault.rotate(&name("KEY_1"), &value("fresh")).unwrap();
+    let outcome = runtype(&mut vault);
+    assert_eq!(report_steps(&outcome), ["KEY_1: update"]);
+    assert!(report(&outcome).is_clean());
+    let key_1 = emulator.secrets(Kind::Runtype).into_iter().find(|s| s["key"] == "KEY_1").unwrap();
+    assert_eq!(key_1["status"], "active");
+}
+
+#[test]
+fn remote_check_tells_a_read_only_key_apart_without_writing() {
+    let emulator = Emulator::start();
+    let (_dir, vault) = setup(&emulator, 0);
+    let check = |remote: &str| keyhaven_core::remote::check(vault.connect(remote).unwrap().as_ref()).unwrap();
+    for kind in Kind::ALL {
+        assert_eq!(check(kind.as_str()).writes, keyhaven_core::remote::WriteAccess::NotRefused, "{kind}");
+    }
+    emulator.add_token("rt_live_runtype", json!({ "read_only": true }));
+    assert_eq!(check("runtype").writes, keyhaven_core::remote::WriteAccess::Refused);
+    for kind in Kind::ALL {
+        assert!(emulator.secrets(kind).is_empty(), "{kind}: nothing was written");
+    }
 }

@@ -10,8 +10,16 @@ use axum::{
 };
 use serde_json::{Value, json};
 
-use crate::{ApiError, AppState, body::RawBody, faults::FaultConfig, runloop, runtools, runtype};
+use crate::{
+    ApiError, AppState,
+    body::RawBody,
+    faults::FaultConfig,
+    runloop, runtools, runtype,
+    store::{MODE, Mode},
+};
 
+/// Every admin route works on production's data, or with `?mode=test` on the
+/// sandbox's (what `rt_test_` keys see).
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/_emulator/faults", get(get_faults).put(put_faults).delete(clear_faults))
@@ -23,6 +31,13 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/_emulator/runtools/reveal", put(set_reveal_policy))
         .route("/_emulator/tokens", post(put_token))
         .route("/_emulator/tokens/{token}/revoke", post(revoke_token))
+        .layer(axum::middleware::from_fn(in_mode))
+}
+
+async fn in_mode(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let test = request.uri().query().is_some_and(|query| query.split('&').any(|pair| pair == "mode=test"));
+    let mode = if test { Mode::Test } else { Mode::Live };
+    MODE.scope(mode, next.run(request)).await
 }
 
 async fn get_faults(State(state): State<AppState>) -> Json<FaultConfig> {

@@ -13,7 +13,10 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::{ApiError, AppState, Dialect};
+use crate::{
+    ApiError, AppState, Dialect,
+    store::{MODE, Mode},
+};
 
 /// Who is calling: one org, one user per token.
 #[derive(Debug, Clone)]
@@ -105,7 +108,9 @@ pub(crate) async fn require_token(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let token = presented_token(state.dialect, request.headers()).and_then(|token| state.users.get(token));
+    let presented = presented_token(state.dialect, request.headers());
+    let mode = presented.map_or(Mode::Live, Mode::of_token);
+    let token = presented.and_then(|token| state.users.get(token));
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX));
@@ -121,7 +126,7 @@ pub(crate) async fn require_token(
         }
         Some(token) => {
             request.extensions_mut().insert(token.caller);
-            next.run(request).await
+            MODE.scope(mode, next.run(request)).await
         }
     }
 }

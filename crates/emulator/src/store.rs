@@ -1,5 +1,8 @@
 //! State in SQLite: in memory by default, a file with `--db` (then it survives
-//! restarts). One connection behind a mutex: requests are short.
+//! restarts). One connection behind a mutex: requests are short. Test keys
+//! (`rt_test_…`) see data of their own, as a sandbox apart from production:
+//! a second database (`--db` path + `-test`), chosen per request by the
+//! caller's key ([`Mode`]).
 
 use std::{
     path::Path,
@@ -80,28 +83,76 @@ const TABLES: &[&str] = &[
     "settings",
 ];
 
+/// Which data a request sees: production's, or the sandbox's of test keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Mode {
+    #[default]
+    Live,
+    Test,
+}
+
+impl Mode {
+    /// `rt_test_…` keys are the sandbox's; every other key is production's.
+    pub fn of_token(token: &str) -> Self {
+        if token.starts_with("rt_test_") { Mode::Test } else { Mode::Live }
+    }
+}
+
+tokio::task_local! {
+    /// The mode of the request being served (set by the auth layer).
+    pub(crate) static MODE: Mode;
+}
+
 #[derive(Clone)]
 pub(crate) struct Store {
-    conn: Arc<Mutex<Connection>>,
+    live: Arc<Mutex<Connection>>,
+    test: Arc<Mutex<Connection>>,
     last_ms: Arc<AtomicI64>,
+}
+
+fn connect(path: Option<&Path>) -> rusqlite::Result<Connection> {
+    let conn = match path {
+        Some(path) => Connection::open(path)?,
+        None => Connection::open_in_memory()?,
+    };
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
+    conn.execute_batch(SCHEMA)?;
+    Ok(conn)
 }
 
 impl Store {
     pub fn open(path: Option<&Path>) -> rusqlite::Result<Store> {
-        let conn = match path {
-            Some(path) => Connection::open(path)?,
-            None => Connection::open_in_memory()?,
-        };
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")?;
-        conn.execute_batch(SCHEMA)?;
-        Ok(Store { conn: Arc::new(Mutex::new(conn)), last_ms: Arc::new(AtomicI64::new(0)) })
+        let test_path = path.map(|path| {
+            let mut name = path.as_os_str().to_owned();
+            name.push("-test");
+            std::path::PathBuf::from(name)
+        });
+        Ok(Store {
+            live: Arc::new(Mutex::new(connect(path)?)),
+            test: Arc::new(Mutex::new(connect(test_path.as_deref())?)),
+            last_ms: Arc::new(AtomicI64::new(0)),
+        })
     }
 
+    /// Runs `work` in one transaction on the current request's data.
     pub fn transaction<T>(
         &self,
         work: impl FnOnce(&Transaction<'_>) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        let mut conn = self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mode = MODE.try_with(|mode| *mode).unwrap_or_default();
+        self.transaction_in(mode, work)
+    }
+
+    pub fn transaction_in<T>(
+        &self,
+        mode: Mode,
+        work: impl FnOnce(&Transaction<'_>) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let conn = match mode {
+            Mode::Live => &self.live,
+            Mode::Test => &self.test,
+        };
+        let mut conn = conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = work(&tx)?;
         tx.commit()?;
@@ -122,13 +173,17 @@ impl Store {
         }
     }
 
+    /// Empties both the production and the sandbox data.
     pub fn reset(&self) -> Result<(), ApiError> {
-        self.transaction(|tx| {
-            for table in TABLES {
-                tx.execute(&format!("DELETE FROM {table}"), [])?;
-            }
-            Ok(())
-        })
+        for mode in [Mode::Live, Mode::Test] {
+            self.transaction_in(mode, |tx| {
+                for table in TABLES {
+                    tx.execute(&format!("DELETE FROM {table}"), [])?;
+                }
+                Ok(())
+            })?;
+        }
+        Ok(())
     }
 }
 

@@ -126,3 +126,79 @@ fn with_no_address_all_three_dialects_listen_on_loopback() {
         assert!(addr.as_str().unwrap().starts_with("127.0.0.1:"), "{dialect}: {addr}");
     }
 }
+
+#[test]
+fn tokens_can_be_added_made_read_only_given_an_expiry_and_revoked() {
+    let emu = Emulator::start();
+    let as_token = |token: &str, method: &str, path: &str| {
+        emu.http.request(method.parse().unwrap(), emu.url("runtype", path)).bearer_auth(token)
+    };
+    json(emu.admin("POST", "runtype", "/tokens").json(&json!({"token": "rt_live_new"})).send().unwrap(), 200);
+    json(as_token("rt_live_new", "GET", "/v1/secrets").send().unwrap(), 200);
+
+    json(
+        emu.admin("POST", "runtype", "/tokens")
+            .json(&json!({"token": "rt_live_ro", "read_only": true}))
+            .send()
+            .unwrap(),
+        200,
+    );
+    json(as_token("rt_live_ro", "GET", "/v1/secrets").send().unwrap(), 200);
+    let write =
+        as_token("rt_live_ro", "POST", "/v1/secrets").json(&json!({"key": "A_KEY", "value": "0123456789"}));
+    assert_eq!(write.send().unwrap().status(), 403);
+    json(
+        as_token("rt_live_ro", "POST", "/v1/secrets/check").json(&json!({"keys": ["A_KEY"]})).send().unwrap(),
+        200,
+    );
+
+    json(
+        emu.admin("POST", "runtype", "/tokens")
+            .json(&json!({"token": "rt_live_old", "expires_at": 1}))
+            .send()
+            .unwrap(),
+        200,
+    );
+    let expired = as_token("rt_live_old", "GET", "/v1/secrets").send().unwrap();
+    assert_eq!(expired.status(), 401);
+    assert!(expired.text().unwrap().contains("expired"));
+
+    json(emu.admin("POST", "runtype", "/tokens/rt_live_new/revoke").send().unwrap(), 200);
+    let revoked = as_token("rt_live_new", "GET", "/v1/secrets").send().unwrap();
+    assert_eq!(revoked.status(), 401);
+    assert!(revoked.text().unwrap().contains("revoked"));
+    // Every listener shares the tokens.
+    let runloop = emu.http.get(emu.url("runloop", "/v1/secrets")).bearer_auth("rt_live_new").send().unwrap();
+    assert_eq!(runloop.status(), 401);
+    assert_eq!(emu.admin("POST", "runtype", "/tokens/unknown/revoke").send().unwrap().status(), 404);
+}
+
+#[test]
+fn test_keys_see_a_sandbox_of_their_own() {
+    let emu = Emulator::start();
+    for token in ["rt_live_prod", "rt_test_sandbox"] {
+        json(emu.admin("POST", "runtype", "/tokens").json(&json!({"token": token})).send().unwrap(), 200);
+    }
+    let create = |token: &str, key: &str| {
+        let body = json!({"key": key, "value": "value-0123456789"});
+        json(
+            emu.http.post(emu.url("runtype", "/v1/secrets")).bearer_auth(token).json(&body).send().unwrap(),
+            201,
+        )
+    };
+    let keys = |token: &str| -> Vec<String> {
+        let list =
+            json(emu.http.get(emu.url("runtype", "/v1/secrets")).bearer_auth(token).send().unwrap(), 200);
+        list["data"].as_array().unwrap().iter().map(|s| s["key"].as_str().unwrap().to_owned()).collect()
+    };
+    create("rt_live_prod", "PROD_ONLY");
+    create("rt_test_sandbox", "SANDBOX_ONLY");
+    assert_eq!(keys("rt_live_prod"), ["PROD_ONLY"]);
+    assert_eq!(keys("rt_test_sandbox"), ["SANDBOX_ONLY"]);
+    // The same name in each, apart.
+    create("rt_test_sandbox", "PROD_ONLY");
+    assert_eq!(keys("rt_live_prod"), ["PROD_ONLY"]);
+    let sandbox = json(emu.admin("GET", "runtype", "/state?mode=test").send().unwrap(), 200);
+    assert_eq!(sandbox["runtype"].as_array().unwrap().len(), 2);
+    assert_eq!(emu.state()["runtype"].as_array().unwrap().len(), 1);
+}

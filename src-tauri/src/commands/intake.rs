@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use keyhaven_core::{
-    intake::{self, Destination, Submitted},
+    intake::{self, Destination},
     link::{self, Action, Intake, Link, LinkError},
     remote::{
         RemoteConfig,
@@ -154,44 +154,14 @@ pub async fn submit_intake(
     blocking(app, move |app| {
         let state = app.state::<AppState>();
         let config = vetted(&state, &intake)?;
-        // The vault's values are read under the lock; the remote is called without it.
-        let (api, values) = {
-            let mut session = session(&state);
-            let vault = session.unlocked()?;
-            let mut values = typed;
-            for id in &from_vault {
-                let item = manifest
-                    .items
-                    .iter()
-                    .find(|item| &item.item_id == id)
-                    .ok_or_else(|| CommandError::invalid(format!("the form has no item {id}")))?;
-                values.push((id.clone(), intake::value_from_vault(vault, item)?));
-            }
-            (vault.connect_runtype(&intake.remote)?, values)
-        };
-        if values.is_empty() {
-            return Err(CommandError::invalid("nothing to submit: fill an item first"));
-        }
-        let return_url = intake.return_url.as_ref().map(url::Url::as_str);
-        let submitted = intake::submit(&api, &intake::source(&intake), &manifest, &values, return_url)
-            .map_err(keyhaven_core::Error::from)?;
-        let mut session = session(&state);
-        match submitted {
-            Submitted::Done(now) => {
-                let skipped = if keep {
-                    intake::keep_in_vault(session.unlocked()?, &manifest, &values)?
-                } else {
-                    Vec::new()
-                };
-                let submitted = u32::try_from(values.len()).unwrap_or(u32::MAX);
-                let form = form(session.vault()?, &config, now);
-                Ok(IntakeOutcome { form, submitted, changes: Vec::new(), skipped })
-            }
-            Submitted::Changed { manifest, changes } => {
-                let form = form(session.vault()?, &config, manifest);
-                Ok(IntakeOutcome { form, submitted: 0, changes, skipped: Vec::new() })
-            }
-        }
+        // On a handle of its own, like a sync: locking never waits for the remote.
+        let mut vault = state.session().unlocked()?.reopen()?;
+        let mut values = typed;
+        values.extend(intake::values_from_vault(&mut vault, &manifest, &from_vault)?);
+        let outcome = intake::submit_and_keep(&mut vault, &intake, &manifest, &values, keep)?;
+        let submitted = u32::try_from(outcome.submitted).unwrap_or(u32::MAX);
+        let form = form(&vault, &config, outcome.form);
+        Ok(IntakeOutcome { form, submitted, changes: outcome.changes, skipped: outcome.skipped })
     })
     .await
 }

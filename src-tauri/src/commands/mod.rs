@@ -104,6 +104,8 @@ mod bindings {
             keyhaven_core::remote::Kind,
             keyhaven_core::remote::Scope,
             keyhaven_core::remote::Capabilities,
+            keyhaven_core::remote::Check,
+            keyhaven_core::remote::WriteAccess,
             keyhaven_core::remote::KeyAge,
             keyhaven_core::sync::SyncMark,
             keyhaven_core::sync::SyncState,

@@ -9,7 +9,7 @@ use std::{
 
 use keyhaven_core::{
     SecretName,
-    remote::{Capabilities, RemoteConfig, Scope},
+    remote::{Check, Kind, RemoteConfig, Scope},
     sync::{
         self, AcceptNew, ConflictInfo, Keep, Preview, RemoteOutcome, Selection, Status, SyncMark,
         SyncOptions, SyncReport,
@@ -33,6 +33,7 @@ pub struct NewRemote {
     pub name: String,
     /// runloop, runtype or runtools.
     pub kind: String,
+    /// Empty: the service's own API.
     pub url: String,
     /// RunTools only: user or org.
     pub scope: Option<String>,
@@ -142,7 +143,9 @@ pub fn list_remotes(state: State<'_, AppState>) -> CommandResult<Vec<RemoteInfo>
 pub fn add_remote(state: State<'_, AppState>, remote: NewRemote, token: String) -> CommandResult<RemoteInfo> {
     let token = SecretString::from(token.trim().to_owned());
     let scope = remote.scope.as_deref().filter(|s| !s.is_empty()).map(str::parse).transpose()?;
-    let config = RemoteConfig::new(remote.name.trim(), remote.kind.parse()?, remote.url.trim(), scope)?;
+    let kind: Kind = remote.kind.parse()?;
+    let url = Some(remote.url.trim()).filter(|url| !url.is_empty()).unwrap_or(kind.default_url());
+    let config = RemoteConfig::new(remote.name.trim(), kind, url, scope)?;
     let mut session = session(&state);
     let vault = session.unlocked()?;
     vault.add_remote(&config, &token)?;
@@ -243,14 +246,15 @@ pub fn choose_remote(
     Ok(vault.secret_remotes(&name)?)
 }
 
-/// Calls the remote with its token: reachable, and the token accepted.
+/// Calls the remote with its token: reachable, the token accepted, and
+/// whether it may write (`remote::check`, which changes nothing).
 #[tauri::command]
-pub async fn test_remote(app: AppHandle, name: String) -> CommandResult<Capabilities> {
+pub async fn test_remote(app: AppHandle, name: String) -> CommandResult<Check> {
     blocking(app, move |app| {
         let state = app.state::<AppState>();
         let api = session(&state).unlocked()?.connect(&name)?;
-        api.ping().map_err(|err| keyhaven_core::Error::from(err).at_remote(&name))?;
-        Ok(api.capabilities())
+        Ok(keyhaven_core::remote::check(api.as_ref())
+            .map_err(|err| keyhaven_core::Error::from(err).at_remote(&name))?)
     })
     .await
 }
@@ -265,12 +269,17 @@ pub fn remove_remote(state: State<'_, AppState>, name: String) -> CommandResult<
 /// names new to this vault), for the window to ask about before
 /// `sync_remotes` (lists each remote; changes nothing).
 #[tauri::command]
-pub async fn preview_sync(app: AppHandle, remote: Option<String>, pull: bool) -> CommandResult<Vec<Preview>> {
+pub async fn preview_sync(
+    app: AppHandle,
+    remote: Option<String>,
+    pull: bool,
+    prune: bool,
+) -> CommandResult<Vec<Preview>> {
     blocking(app, move |app| {
         let state = app.state::<AppState>();
         state.touch();
         let mut vault = state.session().unlocked()?.reopen()?;
-        let options = SyncOptions { pull, cancel: state.sync_cancel(), ..Default::default() };
+        let options = SyncOptions { pull, prune, cancel: state.sync_cancel(), ..Default::default() };
         let mut previews = Vec::new();
         for remote in sync::remote_names(&vault, remote.as_deref())? {
             // A remote that fails here fails its sync too, which reports why.

@@ -357,7 +357,7 @@ fn remotes_and_sync(s: &Session, shots: &Path, emulator: &Emulator) -> Result<()
     s.button("Save")?.click()?;
     s.wait_text("Saved what syncs to prod.")?;
     s.button("Test")?.click()?;
-    s.wait_text("prod: reachable, token accepted")?;
+    s.wait_text("prod: reachable, token accepted; writes not refused")?;
     ensure!(!s.page_text()?.contains(PROD_KEY), "the token is shown back");
     screenshot(&shots.join("08-remotes.png"))?;
 

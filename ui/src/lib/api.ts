@@ -3,6 +3,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import type { AuditEntry } from "./bindings/AuditEntry";
 import type { Capabilities } from "./bindings/Capabilities";
+import type { Check } from "./bindings/Check";
 import type { CheckResult } from "./bindings/CheckResult";
 import type { CommandError } from "./bindings/CommandError";
 import type { ConflictInfo } from "./bindings/ConflictInfo";
@@ -37,6 +38,7 @@ import type { VersionMeta } from "./bindings/VersionMeta";
 export type {
   AuditEntry,
   Capabilities,
+  Check,
   CheckResult,
   CommandError,
   ConflictInfo,
@@ -119,10 +121,11 @@ export const api = {
   secretRemotes: (name: string) => invoke<SecretRemote[]>("secret_remotes", { name }),
   chooseRemote: (name: string, remote: string, chosen: boolean) =>
     invoke<SecretRemote[]>("choose_remote", { name, remote, chosen }),
-  testRemote: (name: string) => invoke<Capabilities>("test_remote", { name }),
+  testRemote: (name: string) => invoke<Check>("test_remote", { name }),
   removeRemote: (name: string) => invoke<void>("remove_remote", { name }),
   /** The remotes whose sync needs a yes first: a first sync's sends, new names (changes nothing). */
-  previewSync: (remote: string | null, pull: boolean) => invoke<Preview[]>("preview_sync", { remote, pull }),
+  previewSync: (remote: string | null, pull: boolean, prune: boolean) =>
+    invoke<Preview[]>("preview_sync", { remote, pull, prune }),
   /** One remote, or all with `null`; a pull creates only the new names in `acceptNew`. */
   sync: (remote: string | null, prune: boolean, pull: boolean, acceptNew: string[]) =>
     invoke<SyncSummary[]>("sync_remotes", { remote, prune, pull, acceptNew }),

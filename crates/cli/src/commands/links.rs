@@ -4,9 +4,12 @@
 
 use anyhow::{Context as _, Result};
 use keyhaven_core::{
-    intake::{self, Next, Submitted},
+    intake::{self, Next},
     link::{self, Action, Intake},
-    remote::{RemoteConfig, runtype::Manifest},
+    remote::{
+        RemoteConfig,
+        runtype::{Manifest, ManifestItem},
+    },
     text::printable,
 };
 use secrecy::SecretString;
@@ -103,6 +106,10 @@ pub struct IntakeOptions {
 /// submits them after a confirmation, keeps them in the vault, and shows the
 /// form as it is now with where to go next.
 pub fn intake(ctx: &mut Context, request: &Intake, options: IntakeOptions) -> Result<()> {
+    // The same checks as a link's: a Runtype remote, a return URL on its own site.
+    let configs: Vec<RemoteConfig> = ctx.open()?.remotes()?.into_iter().map(|r| r.config).collect();
+    let as_link = link::Link { action: Action::Intake(request.clone()), expires: None };
+    link::vet(&as_link, &configs, jiff::Timestamp::now()).map_err(|err| exit::invalid(format!("{err}")))?;
     let mut vault = ctx.unlocked()?;
     let config = vault.remote(&request.remote)?.config;
     let api = vault.connect_runtype(&request.remote)?;
@@ -123,8 +130,11 @@ pub fn intake(ctx: &mut Context, request: &Intake, options: IntakeOptions) -> Re
         if fillable.contains(&item.item_id) {
             eprintln!("  {}: from the vault", printable(&item.secret_key));
             values.push((item.item_id.clone(), intake::value_from_vault(&mut vault, item)?));
-        } else if let Some(value) = ctx.input.optional_value(&item.secret_key)? {
-            values.push((item.item_id.clone(), value));
+        } else {
+            describe_item(item);
+            if let Some(value) = ctx.input.optional_value(&item.secret_key)? {
+                values.push((item.item_id.clone(), value));
+            }
         }
     }
     if values.is_empty() {
@@ -136,36 +146,25 @@ pub fn intake(ctx: &mut Context, request: &Intake, options: IntakeOptions) -> Re
         eprintln!("nothing submitted");
         return Ok(());
     }
-    match intake::submit(&api, &source, &manifest, &values, return_url)
-        .map_err(keyhaven_core::Error::from)
-        .with_context(context)?
-    {
-        Submitted::Done(now) => {
-            if options.store {
-                for skipped in intake::keep_in_vault(&mut vault, &manifest, &values)? {
-                    eprintln!(
-                        "warning: {} is not a valid name here; not kept in the vault",
-                        printable(&skipped)
-                    );
-                }
-            }
-            eprintln!("submitted {} value(s)", values.len());
-            show_form(&now);
-            finish(&now, &config)
+    let outcome = intake::submit_and_keep(&mut vault, request, &manifest, &values, options.store)?;
+    if outcome.submitted == 0 {
+        eprintln!("the form changed since it was shown; nothing was submitted:");
+        for change in &outcome.changes {
+            eprintln!("  {}", printable(change));
         }
-        Submitted::Changed { manifest: now, changes } => {
-            eprintln!("the form changed since it was shown; nothing was submitted:");
-            for change in &changes {
-                eprintln!("  {}", printable(change));
-            }
-            show_form(&now);
-            Err(exit::Failure(
-                exit::SYNC_INCOMPLETE,
-                "run the intake again to fill the form as it is now".into(),
-            )
-            .into())
-        }
+        show_form(&outcome.form);
+        return Err(exit::Failure(
+            exit::SYNC_INCOMPLETE,
+            "run the intake again to fill the form as it is now".into(),
+        )
+        .into());
     }
+    for skipped in &outcome.skipped {
+        eprintln!("warning: {} is not a valid name here; not kept in the vault", printable(skipped));
+    }
+    eprintln!("submitted {} value(s)", outcome.submitted);
+    show_form(&outcome.form);
+    finish(&outcome.form, &config)
 }
 
 /// The form as the remote sent it; every string of it through
@@ -175,6 +174,11 @@ fn show_form(manifest: &Manifest) {
     if let Some(description) = &manifest.description {
         eprintln!("{}", printable(description));
     }
+    let pending = match manifest.pending_configuration_count {
+        0 => String::new(),
+        n => format!(", {n} item(s) pending"),
+    };
+    eprintln!("status: {}{pending}", printable(&manifest.configuration_status).replace('_', " "));
     let rows: Vec<Vec<String>> = manifest
         .items
         .iter()
@@ -188,6 +192,23 @@ fn show_form(manifest: &Manifest) {
         })
         .collect();
     let _ = output::table(&["KEY", "STATUS", "", "NAME"], &rows);
+}
+
+/// What the form says about an item before its value is asked for: its help
+/// text, the kind of value it expects, and where to find it.
+fn describe_item(item: &ManifestItem) {
+    let said = [
+        item.help_text.as_deref(),
+        item.placeholder.as_deref().map(|p| format!("expects: {p}")).as_deref(),
+        item.docs_url.as_deref().map(|url| format!("docs: {url}")).as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(printable)
+    .collect::<Vec<_>>();
+    if !said.is_empty() {
+        eprintln!("  {}: {}", printable(&item.secret_key), said.join(" · "));
+    }
 }
 
 /// Where to go next, and whether the form still wants something. An

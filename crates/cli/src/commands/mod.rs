@@ -108,13 +108,27 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
         Command::Check { remote, keys } => links::check(&mut ctx, &remote, &keys),
         Command::SetupUrl { remote, keys } => links::setup_url(&mut ctx, &remote, &keys),
         Command::OpenLink { url } => links::open_link(&mut ctx, &url),
-        Command::Intake { remote, source, key, keys, product_id, fill_from_vault, yes, no_store } => {
+        Command::Intake {
+            remote,
+            source,
+            key,
+            keys,
+            product_id,
+            fill_from_vault,
+            yes,
+            no_store,
+            return_url,
+        } => {
             let source = match source {
                 IntakeSource::Manual => SourceKind::Manual,
                 IntakeSource::Secret => SourceKind::Secret,
                 IntakeSource::Product => SourceKind::Product,
             };
-            let intake = Intake { remote, source, key, keys, product_id, return_url: None };
+            let return_url = return_url
+                .map(|text| keyhaven_core::link::absolute_url(&text))
+                .transpose()
+                .map_err(|err| crate::exit::invalid(format!("--return-url: {err}")))?;
+            let intake = Intake { remote, source, key, keys, product_id, return_url };
             links::intake(&mut ctx, &intake, IntakeOptions { fill_from_vault, yes, store: !no_store })
         }
         Command::Resolve { name: Some(name), keep, remote, .. } => {

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use keyhaven_core::{
     SecretName,
-    remote::{self, KeyAge, Kind, RemoteConfig, Scope},
+    remote::{self, KeyAge, Kind, RemoteConfig, Scope, WriteAccess},
     sync::{self, Selection},
     text::parse_date,
 };
@@ -17,7 +17,7 @@ use crate::{
 pub fn dispatch(ctx: &mut Context, command: RemoteCommand) -> Result<()> {
     match command {
         RemoteCommand::Add { name, kind, url, scope, expires, selection } => {
-            add(ctx, &name, kind, &url, scope, expires.as_deref(), selection)
+            add(ctx, &name, kind, url.as_deref(), scope, expires.as_deref(), selection)
         }
         RemoteCommand::Edit { name, selection, drop, clear } => edit(ctx, &name, selection, &drop, clear),
         RemoteCommand::Show { name } => show(ctx, &name),
@@ -32,7 +32,7 @@ fn add(
     ctx: &mut Context,
     name: &str,
     kind: RemoteKind,
-    url: &str,
+    url: Option<&str>,
     scope: Option<RemoteScope>,
     expires: Option<&str>,
     rules: SelectionArgs,
@@ -46,7 +46,7 @@ fn add(
         RemoteScope::User => Scope::User,
         RemoteScope::Org => Scope::Org,
     });
-    let config = RemoteConfig::new(name, kind, url, scope)?;
+    let config = RemoteConfig::new(name, kind, url.unwrap_or(kind.default_url()), scope)?;
     let expires = expires.map(|text| parse_date("--expires", text)).transpose()?.flatten();
     let selection = Selection::new(rules.include, rules.categories, rules.exclude)?;
     // The remote's row is tagged with the vault key, so adding one unlocks
@@ -192,12 +192,24 @@ fn key_age(key: &KeyAge) -> String {
 fn test(ctx: &mut Context, name: &str) -> Result<()> {
     let vault = ctx.unlocked()?;
     let api = vault.connect(name)?;
-    api.ping().map_err(|err| keyhaven_core::Error::from(err).at_remote(name))?;
-    let caps = api.capabilities();
+    let check = remote::check(api.as_ref()).map_err(|err| keyhaven_core::Error::from(err).at_remote(name))?;
     if ctx.json {
-        return output::json(&serde_json::json!({ "remote": name, "ok": true, "capabilities": caps }));
+        return output::json(&serde_json::json!({
+            "remote": name,
+            "ok": true,
+            "capabilities": check.capabilities,
+            "writes": check.writes,
+        }));
     }
-    println!("{name}: reachable, token accepted");
+    let writes = match check.writes {
+        WriteAccess::Refused => {
+            "; writes refused: a read-only key (or one without the role): syncs cannot push"
+        }
+        WriteAccess::NotRefused => "; writes not refused",
+        WriteAccess::Unknown => "; write access unknown",
+    };
+    let reveal = if check.capabilities.can_reveal { "; values can be fetched" } else { "" };
+    println!("{name}: reachable, token accepted{writes}{reveal}");
     Ok(())
 }
 

@@ -16,7 +16,22 @@ pub fn ls(ctx: &Context, pattern: Option<&str>, removed: bool) -> Result<()> {
         secrets.retain(|meta| matches_pattern(meta.name.as_str(), pattern));
     }
     if ctx.json {
-        return output::json(&secrets);
+        // The vault's secrets, then the names only a remote holds (as the text
+        // listing notes them): `{name, remote_only: true, remotes}`.
+        let mut listed: Vec<serde_json::Value> =
+            secrets.iter().map(serde_json::to_value).collect::<Result<_, _>>()?;
+        if !removed {
+            let mut remote_only = std::collections::BTreeMap::<String, Vec<String>>::new();
+            for (remote, name, only) in keyhaven_core::sync::not_on_device(&vault)? {
+                if only && pattern.is_none_or(|p| matches_pattern(name.as_str(), p)) {
+                    remote_only.entry(name.to_string()).or_default().push(remote);
+                }
+            }
+            listed.extend(remote_only.into_iter().map(
+                |(name, remotes)| serde_json::json!({ "name": name, "remote_only": true, "remotes": remotes }),
+            ));
+        }
+        return output::json(&listed);
     }
     let today = jiff::Zoned::now().date();
     let rows: Vec<Vec<String>> = secrets

@@ -53,7 +53,8 @@ impl sync::Host for Terminal<'_> {
         let ask_new = options.pull && options.accept_new == AcceptNew::None && std::io::stdin().is_terminal();
         // Only then is the remote listed twice (a dry run first).
         let first = !self.yes && vault.remote(remote)?.last_sync.is_none();
-        if options.dry_run || !(first || ask_new) {
+        let ask_prune = options.prune && !self.yes;
+        if options.dry_run || !(first || ask_new || ask_prune) {
             return Ok(Some(options.clone()));
         }
         let preview = sync::preview(vault, remote, api, options)?;
@@ -70,6 +71,18 @@ impl sync::Host for Terminal<'_> {
             }
         }
         let mut options = options.clone();
+        if ask_prune && !preview.deletes.is_empty() {
+            let note = preview.delete_note.as_deref().map(|note| format!(" ({note})")).unwrap_or_default();
+            let question = format!(
+                "Delete {} secret(s) on {remote}{note}: {}?",
+                preview.deletes.len(),
+                list(&preview.deletes)
+            );
+            if self.confirm(&question) != Some(true) {
+                eprintln!("{remote}: nothing deleted there");
+                options.prune = false;
+            }
+        }
         if ask_new && !preview.new_names.is_empty() {
             let question = format!(
                 "Pull {} name(s) new to this vault from {remote}: {}?",

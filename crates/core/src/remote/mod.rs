@@ -61,6 +61,15 @@ impl Kind {
         }
     }
 
+    /// The service's own API, used when no URL is given.
+    pub fn default_url(self) -> &'static str {
+        match self {
+            Kind::Runloop => "https://api.runloop.ai",
+            Kind::Runtype => "https://api.runtype.com",
+            Kind::Runtools => "https://tools.runtools.ai",
+        }
+    }
+
     /// The name a local secret has on this remote. RunTools upper-cases names;
     /// the others keep them as they are.
     pub fn remote_name(self, local: &str) -> String {
@@ -217,12 +226,21 @@ pub struct RemoteSecret {
     /// What the remote holds besides the value, as it lists it.
     #[serde(skip_serializing_if = "Metadata::is_empty")]
     pub meta: Metadata,
+    /// Revoked there (Runtype): it no longer works until given a new value.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub revoked: bool,
 }
 
 impl RemoteSecret {
     /// A listed secret with no metadata.
     pub fn new(id: impl Into<String>, name: impl Into<String>, marker: impl Into<String>) -> Self {
-        RemoteSecret { id: id.into(), name: name.into(), marker: marker.into(), meta: Metadata::default() }
+        RemoteSecret {
+            id: id.into(),
+            name: name.into(),
+            marker: marker.into(),
+            meta: Metadata::default(),
+            revoked: false,
+        }
     }
 }
 
@@ -374,6 +392,45 @@ pub trait SecretsApi: Send + Sync {
     fn ping(&self) -> RemoteResult<()>;
 }
 
+/// Whether a remote's key may write, as far as a harmless call can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum WriteAccess {
+    /// The key was refused a write (403): read-only, or lacking the role.
+    Refused,
+    /// A delete of a name that cannot exist was not refused. A service may
+    /// check permission only on real writes, so this proves less than it hopes.
+    NotRefused,
+    /// The check said nothing either way.
+    Unknown,
+}
+
+/// What `remote test` finds.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Check {
+    pub capabilities: Capabilities,
+    pub writes: WriteAccess,
+}
+
+/// Checks that the remote answers and accepts its key (an error otherwise),
+/// then whether the key may write, without changing anything: it deletes a
+/// name that cannot exist (no probe secret is ever written), which a
+/// read-only key is refused.
+pub fn check(api: &dyn SecretsApi) -> RemoteResult<Check> {
+    api.ping()?;
+    let nonce = uuid::Uuid::new_v4().simple().to_string().to_ascii_uppercase();
+    let probe = api.kind().remote_name(&format!("KEYHAVEN_WRITE_CHECK_{nonce}"));
+    let writes = match api.delete(&RemoteSecret::new(probe.clone(), probe, ""), &nonce) {
+        Ok(()) => WriteAccess::NotRefused,
+        Err(err) if err.kind == Failure::Forbidden => WriteAccess::Refused,
+        Err(err) if err.kind == Failure::NotFound => WriteAccess::NotRefused,
+        Err(_) => WriteAccess::Unknown,
+    };
+    Ok(Check { capabilities: api.capabilities(), writes })
+}
+
 /// A client for `config` with `token`.
 pub fn connect(
     config: &RemoteConfig,
@@ -432,6 +489,14 @@ mod tests {
         let err = RemoteConfig::new("r", Kind::Runloop, "https://u:p@api.runloop.ai", None).unwrap_err();
         assert!(err.to_string().contains("credentials"), "{err}");
         assert!(!err.to_string().contains(":p@"), "{err}");
+    }
+
+    #[test]
+    fn each_kind_has_a_default_url_that_passes_its_own_check() {
+        for kind in Kind::ALL {
+            let config = RemoteConfig::new("r", kind, kind.default_url(), None).unwrap();
+            assert!(config.url.starts_with("https://"), "{config:?}");
+        }
     }
 
     #[test]

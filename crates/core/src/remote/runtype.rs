@@ -26,13 +26,28 @@ struct Secret {
     version: i64,
     #[serde(default)]
     description: Option<String>,
+    /// "active", or "revoked" (the SDK has no enum).
+    #[serde(default)]
+    status: Option<String>,
 }
 
 impl From<Secret> for RemoteSecret {
+    /// A revocation changes the marker (`3:revoked`) though not the version,
+    /// so a revoked secret never passes for in sync.
     fn from(secret: Secret) -> Self {
         let meta = Metadata { description: secret.description, category: None };
-        RemoteSecret { meta, ..RemoteSecret::new(secret.id, secret.key, secret.version.to_string()) }
+        let revoked = secret.status.as_deref().is_some_and(|status| status != "active");
+        let marker = match &secret.status {
+            Some(status) if revoked => format!("{}:{status}", secret.version),
+            _ => secret.version.to_string(),
+        };
+        RemoteSecret { meta, revoked, ..RemoteSecret::new(secret.id, secret.key, marker) }
     }
+}
+
+/// The version a marker carries (`3` or `3:revoked`).
+fn version_of(marker: &str) -> Option<i64> {
+    marker.split(':').next()?.parse().ok()
 }
 
 #[derive(Deserialize)]
@@ -329,7 +344,7 @@ impl SecretsApi for Runtype {
         _request_id: &str,
     ) -> RemoteResult<RemoteSecret> {
         check_value(value)?;
-        let expected_version = expected.and_then(|marker| marker.parse::<i64>().ok());
+        let expected_version = expected.and_then(version_of);
         let url = self.http.url(&["v1", "secrets", &target.id], &[]);
         let body = Update { value: value.expose_secret(), description: description(meta), expected_version };
         let request = Request::new(Method::PUT, url).json(&body).secret(value);

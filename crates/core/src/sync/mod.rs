@@ -158,6 +158,18 @@ pub fn sync(
         selection.selects(entry.name.as_str(), category)
     });
     warnings.extend(metadata_differs(remote, &entries, &metas));
+    let revoked: Vec<&str> = entries
+        .iter()
+        .filter(|entry| entry.remote.as_ref().is_some_and(|secret| secret.revoked))
+        .map(|entry| entry.name.as_str())
+        .collect();
+    if !revoked.is_empty() {
+        warnings.push(format!(
+            "revoked on {remote}: {}; a revoked secret no longer works there: rotate it here \
+             (`keyhaven rotate NAME`) and sync to give it a new value",
+            revoked.join(", ")
+        ));
+    }
     let unselected = before - entries.len();
     if selection.is_empty() {
         warnings.push(format!(
@@ -237,12 +249,16 @@ pub struct Preview {
     pub sends: Vec<SecretName>,
     /// With `pull`: names this vault never had that it would pull.
     pub new_names: Vec<SecretName>,
+    /// With `prune`: the secrets it would delete on the remote.
+    pub deletes: Vec<SecretName>,
+    /// What a delete there does beyond the remote's own list, if the service says.
+    pub delete_note: Option<String>,
 }
 
 impl Preview {
     /// Something here needs the user's yes before the sync runs.
     pub fn needs_answer(&self) -> bool {
-        (self.first_sync && !self.sends.is_empty()) || !self.new_names.is_empty()
+        (self.first_sync && !self.sends.is_empty()) || !self.new_names.is_empty() || !self.deletes.is_empty()
     }
 }
 
@@ -257,9 +273,22 @@ pub fn preview(
     let first_sync = vault.remote(remote)?.last_sync.is_none();
     let probe = SyncOptions { dry_run: true, accept_new: AcceptNew::All, ..options.clone() };
     let plan = sync(vault, remote, api, &probe, &mut |_, _| {})?;
-    let sends =
-        plan.steps.iter().filter(|s| s.step.action.writes_remote()).map(|s| s.step.name.clone()).collect();
-    Ok(Preview { remote: remote.to_owned(), first_sync, sends, new_names: plan.new_names })
+    let names = |wanted: fn(&Action) -> bool| {
+        plan.steps.iter().filter(|s| wanted(&s.step.action)).map(|s| s.step.name.clone()).collect()
+    };
+    let sends = names(Action::writes_remote);
+    let deletes: Vec<SecretName> = names(|action| matches!(action, Action::DeleteRemote { .. }));
+    // Runloop's docs: deleting a secret "will remove the Secret from all Devboxes".
+    let delete_note = (api.kind() == Kind::Runloop && !deletes.is_empty())
+        .then(|| "Runloop removes a deleted secret from all Devboxes".to_owned());
+    Ok(Preview {
+        remote: remote.to_owned(),
+        first_sync,
+        sends,
+        new_names: plan.new_names,
+        deletes,
+        delete_note,
+    })
 }
 
 /// What to keep when resolving a conflict.

@@ -352,9 +352,23 @@ impl UnlockedVault {
     ) -> Result<()> {
         check_token(token)?;
         let mut row = self.stored_remote(remote)?;
+        let mode = token_mode(token).map(str::to_owned);
+        if let (Some(old), Some(new)) = (&row.token_mode, &mode)
+            && old != new
+        {
+            // Live and test keys see different data (production, sandbox):
+            // the sync records of one mean nothing to the other.
+            return Err(Error::invalid(
+                "API token",
+                format!(
+                    "{remote} has a {old} key and this one is {new}: they see different data \
+                     (production, sandbox), so it belongs to another remote (`keyhaven remote add`)"
+                ),
+            ));
+        }
         let mut settings = settings_of(self.conn(), self.integrity(), &row)?;
         row.token = crypto::seal_token(&self.header.recipient, &row.name, token);
-        row.token_mode = token_mode(token).map(str::to_owned);
+        row.token_mode = mode;
         settings.key_set_ms = now_ms();
         settings.key_expires = expires.map(|date| date.to_string());
         let mac = row.tag(self.integrity());

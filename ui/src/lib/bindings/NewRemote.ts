@@ -7,7 +7,11 @@ export type NewRemote = { name: string,
 /**
  * runloop, runtype or runtools.
  */
-kind: string, url: string, 
+kind: string, 
+/**
+ * Empty: the service's own API.
+ */
+url: string, 
 /**
  * RunTools only: user or org.
  */

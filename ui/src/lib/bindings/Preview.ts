@@ -18,4 +18,12 @@ sends: Array<SecretName>,
 /**
  * With `pull`: names this vault never had that it would pull.
  */
-new_names: Array<SecretName>, };
+new_names: Array<SecretName>, 
+/**
+ * With `prune`: the secrets it would delete on the remote.
+ */
+deletes: Array<SecretName>, 
+/**
+ * What a delete there does beyond the remote's own list, if the service says.
+ */
+delete_note: string | null, };
