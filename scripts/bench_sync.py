@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """`make bench` (sync part): `keyhaven sync` against the emulator on loopback,
 for each dialect: an initial push of 1,000 secrets, a sync of 5,000 unchanged
-ones, and the requests a no-op sync makes at 100 and at 5,000 secrets.
+ones, and the requests a no-op sync makes at 100 and at 5,000 secrets. Each
+remote chooses its secrets with a selection of several rules (include,
+category, exclude), as a user's would, which chooses all of them.
 
 Vaults use a cheap KDF (8 MiB, 1 iteration) so the figures are sync's own;
 the KDF's cost at the default settings is in bench.py's table."""
@@ -62,7 +64,8 @@ def vault_with(work, kind, count):
 
 def measure(emulator, work, kind):
     url = f"http://{emulator.addrs[kind]}"
-    add = lambda env: run([KH, "remote", "add", "bench", "--kind", kind, "--url", url, "--include", "*"], env, TOKEN.encode())
+    selection = ["--include", "SYNC_*", "--include", "OPENAI_*", "--category", "provider", "--exclude", "*_PERSONAL"]
+    add = lambda env: run([KH, "remote", "add", "bench", "--kind", kind, "--url", url, *selection], env, TOKEN.encode())
     sync = [KH, "sync", "bench", "--yes"]
     figures = {}
 
@@ -102,7 +105,7 @@ def main():
     checks = []
     for kind, f in results.items():
         checks += [
-            (f"{kind}: sync of 5,000 unchanged <= 0.5 s", f["noop_5000_ms"] <= 500, f"{f['noop_5000_ms']:.0f} ms"),
+            (f"{kind}: sync of 5,000 selected, unchanged <= 0.5 s", f["noop_5000_ms"] <= 500, f"{f['noop_5000_ms']:.0f} ms"),
             (f"{kind}: initial push of 1,000 <= 5 s", f["push_1000_s"] <= 5, f"{f['push_1000_s']:.2f} s"),
             (f"{kind}: no-op requests grow with pages, not secrets",
              f["noop_requests_5000"] == f["noop_requests_100"] == 1,

@@ -234,6 +234,7 @@ fn remote_edit_and_show_choose_what_syncs_to_an_org_remote() {
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("nothing is chosen to sync with org yet"), "{stderr}");
+    assert!(stderr.contains("org: shared with your organisation"), "{stderr}");
     let out = kh.ok(&["sync", "--yes"], None);
     assert!(out.contains("3 not chosen for org"), "{out}");
     assert!(emulator.secrets(Kind::Runtools).is_empty());

@@ -112,6 +112,10 @@ pub enum Error {
     )]
     NotPermitted { remote: String, detail: String },
 
+    /// A `keyhaven://` link (or the same request from the CLI) that failed its checks.
+    #[error("this link was refused: {0}")]
+    LinkRefused(#[from] crate::link::LinkError),
+
     #[error(transparent)]
     Remote(#[from] crate::remote::RemoteError),
 }
@@ -137,9 +141,10 @@ pub enum ErrorKind {
 impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Invalid { .. } | Error::EnvFile { .. } | Error::WeakPassphrase { .. } => {
-                ErrorKind::InvalidInput
-            }
+            Error::Invalid { .. }
+            | Error::EnvFile { .. }
+            | Error::WeakPassphrase { .. }
+            | Error::LinkRefused(_) => ErrorKind::InvalidInput,
             Error::NotFound(_)
             | Error::VersionNotFound { .. }
             | Error::NoVault(_)

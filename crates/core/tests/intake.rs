@@ -144,13 +144,7 @@ fn required_items_left_empty_keep_the_form_pending() {
     declare_form(&emulator);
     let config = RemoteConfig::new("rt", Kind::Runtype, &emulator.url(Kind::Runtype), None).unwrap();
     let api = remote::connect_runtype(&config, TOKEN.into(), remote::default_policy()).unwrap();
-    let source = remote::runtype::Source {
-        kind: "manual".into(),
-        key: Some("onboarding".into()),
-        keys: None,
-        product_id: None,
-        description: None,
-    };
+    let source = onboarding();
     let form = api.intake_manifest(&source, None).unwrap();
     let values = vec![("stripe".to_owned(), SecretString::from("sk_fixed_0123456"))];
     let Submitted::Done(now) = intake::submit(&api, &source, &form, &values, None).unwrap() else { panic!() };
@@ -288,15 +282,14 @@ fn a_reply_saying_success_false_is_not_taken_as_submitted() {
     let (url, _) = common::canned::canned(vec![common::canned::reply("200 OK", &body.to_string())]);
     let config = RemoteConfig::new("rt", Kind::Runtype, &url, None).unwrap();
     let api = remote::connect_runtype(&config, TOKEN.into(), remote::default_policy()).unwrap();
-    let source = remote::runtype::Source {
-        kind: "manual".into(),
-        key: Some("onboarding".into()),
-        keys: None,
-        product_id: None,
-        description: None,
-    };
+    let source = onboarding();
     let err = intake::submit(&api, &source, &form, &values, None).err().unwrap();
     assert!(err.message.contains("success: false"), "{}", err.message);
+}
+
+/// The source the onboarding forms are filed under.
+fn onboarding() -> remote::runtype::Source {
+    serde_json::from_value(json!({"type": "manual", "key": "onboarding"})).unwrap()
 }
 
 /// The OpenAI form with its item at `status` and `version`.
@@ -315,13 +308,7 @@ fn a_409_after_a_lost_answer_is_recognised_as_our_own_submit() {
     let form = openai_form();
     let values = vec![("item-openai".to_owned(), SecretString::from("sk-openai-value-456"))];
     let conflict = r#"{"error":"version conflict"}"#;
-    let source = remote::runtype::Source {
-        kind: "manual".into(),
-        key: Some("onboarding".into()),
-        keys: None,
-        product_id: None,
-        description: None,
-    };
+    let source = onboarding();
     let run = |fresh: serde_json::Value| {
         let fresh = Box::leak(fresh.to_string().into_boxed_str());
         let (url, _) = common::canned::canned(vec![

@@ -4,11 +4,11 @@
 //! its value, the other side gets it or a conflict is recorded), and planning
 //! again at once finds nothing left to do but the same conflicts and holds.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use keyhaven_core::{
     SecretName,
-    remote::RemoteSecret,
+    remote::{Kind, RemoteSecret},
     sync::plan::{self, AcceptNew, Action, Base, Entry, Local, Options, Step},
 };
 use proptest::prelude::*;
@@ -99,20 +99,20 @@ impl World {
         remote_secret(name, row)
     }
 
+    /// Paired as a sync pairs them (`plan::entries`).
     fn entries(&self) -> Vec<Entry> {
-        NAMES
+        let name = |text: &str| SecretName::parse(text).unwrap();
+        let locals = self
+            .local
             .iter()
-            .map(|&name| Entry {
-                name: SecretName::parse(name).unwrap(),
-                local: self
-                    .local
-                    .get(name)
-                    .map(|s| Local { version: s.versions.len() as u32, deleted: s.deleted }),
-                base: self.base.get(name).cloned(),
-                remote: self.remote.get(name).map(|row| remote_secret(name, row)),
-                pending: None,
-            })
-            .collect()
+            .map(|(n, s)| (name(n), Local { version: s.versions.len() as u32, deleted: s.deleted }))
+            .collect();
+        let bases = self.base.iter().map(|(n, base)| (name(n), base.clone())).collect();
+        let remote = self.remote.iter().map(|(n, row)| remote_secret(n, row)).collect();
+        let mut warnings = Vec::new();
+        let entries = plan::entries(Kind::Runloop, locals, bases, &HashMap::new(), remote, &mut warnings);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        entries
     }
 
     /// Applies a plan as the sync module does.

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use keyhaven_core::{
     intake::{self, Destination},
-    link::{self, Action, Intake, Link, LinkError},
+    link::{self, Action, Intake, Link},
     remote::{
         RemoteConfig,
         runtype::{CheckResult, Manifest, SetupUrl},
@@ -59,10 +59,6 @@ pub struct SetupLink {
     pub openable: bool,
 }
 
-fn refused(err: LinkError) -> CommandError {
-    CommandError::invalid(format!("This link was refused: {err}"))
-}
-
 fn configs(state: &State<'_, AppState>) -> CommandResult<Vec<RemoteConfig>> {
     Ok(session(state).vault()?.remotes()?.into_iter().map(|remote| remote.config).collect())
 }
@@ -72,8 +68,8 @@ fn configs(state: &State<'_, AppState>) -> CommandResult<Vec<RemoteConfig>> {
 #[tauri::command(async)]
 pub fn take_link(state: State<'_, AppState>, pending: State<'_, Pending>) -> CommandResult<Option<Link>> {
     let Some(text) = pending.take() else { return Ok(None) };
-    let parsed = link::parse(&text).map_err(refused)?;
-    link::vet(&parsed, &configs(&state)?, Timestamp::now()).map_err(refused)?;
+    let parsed = link::parse(&text).map_err(keyhaven_core::Error::from)?;
+    link::vet(&parsed, &configs(&state)?, Timestamp::now()).map_err(keyhaven_core::Error::from)?;
     Ok(Some(parsed))
 }
 
@@ -84,7 +80,7 @@ fn vetted(state: &State<'_, AppState>, intake: &Intake) -> CommandResult<RemoteC
 
 fn vet_request(configs: Vec<RemoteConfig>, intake: &Intake) -> CommandResult<RemoteConfig> {
     let as_link = Link { action: Action::Intake(intake.clone()), expires: None };
-    link::vet(&as_link, &configs, Timestamp::now()).map_err(refused)?;
+    link::vet(&as_link, &configs, Timestamp::now()).map_err(keyhaven_core::Error::from)?;
     Ok(configs.into_iter().find(|config| config.name == intake.remote).expect("vetted"))
 }
 

@@ -67,10 +67,9 @@ pub fn setup_url(ctx: &mut Context, remote: &str, keys: &[String]) -> Result<()>
 /// Parses and vets the link, says what it asks, then does the harmless part:
 /// `open` shows metadata (never the value), `check` asks the remote.
 pub fn open_link(ctx: &mut Context, text: &str) -> Result<()> {
-    let parsed = link::parse(text).map_err(|err| exit::invalid(format!("link refused: {err}")))?;
+    let parsed = link::parse(text).map_err(keyhaven_core::Error::from)?;
     let configs: Vec<RemoteConfig> = ctx.open()?.remotes()?.into_iter().map(|r| r.config).collect();
-    link::vet(&parsed, &configs, jiff::Timestamp::now())
-        .map_err(|err| exit::invalid(format!("link refused: {err}")))?;
+    link::vet(&parsed, &configs, jiff::Timestamp::now()).map_err(keyhaven_core::Error::from)?;
     match parsed.action {
         Action::Open { name } => {
             let meta = ctx.open()?.meta(&parse_name(name.as_str())?)?;
@@ -109,7 +108,7 @@ pub fn intake(ctx: &mut Context, request: &Intake, options: IntakeOptions) -> Re
     // The same checks as a link's: a Runtype remote, a return URL on its own site.
     let configs: Vec<RemoteConfig> = ctx.open()?.remotes()?.into_iter().map(|r| r.config).collect();
     let as_link = link::Link { action: Action::Intake(request.clone()), expires: None };
-    link::vet(&as_link, &configs, jiff::Timestamp::now()).map_err(|err| exit::invalid(format!("{err}")))?;
+    link::vet(&as_link, &configs, jiff::Timestamp::now()).map_err(keyhaven_core::Error::from)?;
     let mut vault = ctx.unlocked()?;
     let config = vault.remote(&request.remote)?.config;
     let api = vault.connect_runtype(&request.remote)?;

@@ -70,7 +70,18 @@ fn add(
     } else {
         eprintln!("{} secret(s) chosen for {name}; `keyhaven remote show {name}` lists them", chosen.len());
     }
+    warn_if_shared(&config);
     Ok(())
+}
+
+/// An org-scope RunTools remote shares what it is given with the whole organisation.
+fn warn_if_shared(config: &RemoteConfig) {
+    if config.scope == Some(Scope::Org) {
+        eprintln!(
+            "{}: shared with your organisation: every member can use what is chosen for it",
+            config.name
+        );
+    }
 }
 
 fn edit(ctx: &mut Context, name: &str, rules: SelectionArgs, drop: &[String], clear: bool) -> Result<()> {
@@ -101,6 +112,7 @@ fn edit(ctx: &mut Context, name: &str, rules: SelectionArgs, drop: &[String], cl
         chosen.len(),
         rest.len()
     );
+    warn_if_shared(&vault.remote(name)?.config);
     Ok(())
 }
 

@@ -11,7 +11,7 @@ mod run;
 mod selection;
 mod state;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use secrecy::ExposeSecret;
 use serde::Serialize;
@@ -150,7 +150,9 @@ pub fn sync(
     let listed = listing.secrets.len();
     let selection = vault.remote_selection(remote)?;
     let (locals, metas) = local_states(vault)?;
-    let mut entries = entries(info.config.kind, locals, bases, &outbox, listing.secrets, &mut warnings);
+    let pending = outbox.iter().map(|(name, queued)| (name.clone(), queued.pending.clone())).collect();
+    let mut entries =
+        plan::entries(info.config.kind, locals, bases, &pending, listing.secrets, &mut warnings);
     // Only what is chosen for this remote is planned; the rest is left as it is on both sides.
     let before = entries.len();
     entries.retain(|entry| {
@@ -528,66 +530,6 @@ fn metadata_differs(
             names.join(", ")
         )
     })
-}
-
-/// Pairs local secrets, base records and remote secrets by name. A name the
-/// remote holds twice (Runloop allows it) pairs with the recorded id, else
-/// the newest.
-fn entries(
-    kind: Kind,
-    mut locals: HashMap<SecretName, Local>,
-    mut bases: HashMap<SecretName, Base>,
-    outbox: &HashMap<SecretName, Queued>,
-    remote: Vec<RemoteSecret>,
-    warnings: &mut Vec<String>,
-) -> Vec<Entry> {
-    let mut by_name: HashMap<String, Vec<RemoteSecret>> = HashMap::with_capacity(remote.len());
-    for secret in remote {
-        by_name.entry(secret.name.clone()).or_default().push(secret);
-    }
-    let names: BTreeSet<SecretName> = locals.keys().chain(bases.keys()).cloned().collect();
-    let mut claimed: HashMap<String, SecretName> = HashMap::new();
-    let mut out = Vec::with_capacity(names.len() + by_name.len());
-    for name in names {
-        let remote_name = kind.remote_name(name.as_str());
-        if let Some(other) = claimed.get(&remote_name) {
-            warnings.push(format!(
-                "{name} and {other} are the same name ({remote_name}) on {kind}; {name} skipped"
-            ));
-            continue;
-        }
-        claimed.insert(remote_name.clone(), name.clone());
-        let base = bases.remove(&name);
-        let remote = by_name.remove(&remote_name).and_then(|mut rows| {
-            if rows.len() > 1 {
-                warnings.push(format!("{kind} holds {} secrets named {remote_name}", rows.len()));
-            }
-            let recorded = base.as_ref().and_then(|b| rows.iter().position(|r| r.id == b.remote_id));
-            match recorded {
-                Some(at) => Some(rows.swap_remove(at)),
-                None => rows.into_iter().max_by(|a, b| a.id.cmp(&b.id)),
-            }
-        });
-        let pending = outbox.get(&name).map(|queued| queued.pending.clone());
-        out.push(Entry { local: locals.remove(&name), base, remote, pending, name });
-    }
-    let mut remote_only: Vec<_> = by_name.into_iter().collect();
-    remote_only.sort_by(|a, b| a.0.cmp(&b.0));
-    for (remote_name, rows) in remote_only {
-        match SecretName::parse(&remote_name) {
-            Ok(name) if !claimed.contains_key(&remote_name) => out.push(Entry {
-                name,
-                local: None,
-                base: None,
-                remote: rows.into_iter().max_by(|a, b| a.id.cmp(&b.id)),
-                pending: None,
-            }),
-            Ok(_) => {}
-            Err(_) => warnings
-                .push(format!("{kind} holds {remote_name:?}, which is not a valid name here; skipped")),
-        }
-    }
-    out
 }
 
 /// How planned writes enter the outbox.

@@ -4,9 +4,14 @@
 //! settled silently. Deletes travel only with `prune`, and a secret missing
 //! from a cut-off listing is never taken as deleted.
 
+use std::collections::{BTreeSet, HashMap};
+
 use serde::Serialize;
 
-use crate::{SecretName, remote::RemoteSecret};
+use crate::{
+    SecretName,
+    remote::{Kind, RemoteSecret},
+};
 
 /// The local side of one secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,6 +274,66 @@ pub struct Step {
     pub name: SecretName,
     #[serde(flatten)]
     pub action: Action,
+}
+
+/// Pairs local secrets, base records and remote secrets by name. A name the
+/// remote holds twice (Runloop allows it) pairs with the recorded id, else
+/// the newest.
+pub fn entries(
+    kind: Kind,
+    mut locals: HashMap<SecretName, Local>,
+    mut bases: HashMap<SecretName, Base>,
+    outbox: &HashMap<SecretName, Pending>,
+    remote: Vec<RemoteSecret>,
+    warnings: &mut Vec<String>,
+) -> Vec<Entry> {
+    let mut by_name: HashMap<String, Vec<RemoteSecret>> = HashMap::with_capacity(remote.len());
+    for secret in remote {
+        by_name.entry(secret.name.clone()).or_default().push(secret);
+    }
+    let names: BTreeSet<SecretName> = locals.keys().chain(bases.keys()).cloned().collect();
+    let mut claimed: HashMap<String, SecretName> = HashMap::new();
+    let mut out = Vec::with_capacity(names.len() + by_name.len());
+    for name in names {
+        let remote_name = kind.remote_name(name.as_str());
+        if let Some(other) = claimed.get(&remote_name) {
+            warnings.push(format!(
+                "{name} and {other} are the same name ({remote_name}) on {kind}; {name} skipped"
+            ));
+            continue;
+        }
+        claimed.insert(remote_name.clone(), name.clone());
+        let base = bases.remove(&name);
+        let remote = by_name.remove(&remote_name).and_then(|mut rows| {
+            if rows.len() > 1 {
+                warnings.push(format!("{kind} holds {} secrets named {remote_name}", rows.len()));
+            }
+            let recorded = base.as_ref().and_then(|b| rows.iter().position(|r| r.id == b.remote_id));
+            match recorded {
+                Some(at) => Some(rows.swap_remove(at)),
+                None => rows.into_iter().max_by(|a, b| a.id.cmp(&b.id)),
+            }
+        });
+        let pending = outbox.get(&name).cloned();
+        out.push(Entry { local: locals.remove(&name), base, remote, pending, name });
+    }
+    let mut remote_only: Vec<_> = by_name.into_iter().collect();
+    remote_only.sort_by(|a, b| a.0.cmp(&b.0));
+    for (remote_name, rows) in remote_only {
+        match SecretName::parse(&remote_name) {
+            Ok(name) if !claimed.contains_key(&remote_name) => out.push(Entry {
+                name,
+                local: None,
+                base: None,
+                remote: rows.into_iter().max_by(|a, b| a.id.cmp(&b.id)),
+                pending: None,
+            }),
+            Ok(_) => {}
+            Err(_) => warnings
+                .push(format!("{kind} holds {remote_name:?}, which is not a valid name here; skipped")),
+        }
+    }
+    out
 }
 
 /// The local side as seen against the base.
