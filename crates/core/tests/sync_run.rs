@@ -439,3 +439,29 @@ fn remote_check_tells_a_read_only_key_apart_without_writing() {
         assert!(emulator.secrets(kind).is_empty(), "{kind}: nothing was written");
     }
 }
+
+#[test]
+fn keeping_the_remote_side_on_an_org_remote_records_it_without_asking_for_the_value() {
+    let emulator = Emulator::start();
+    let (_dir, mut vault) = org_remote(&emulator);
+    // A member's key: org secrets are visible, their values are not.
+    emulator.add_token("rt_live_member", json!({}));
+    vault.set_remote_token("org", &"rt_live_member".into(), None).unwrap();
+    vault.set_remote_selection("org", &Selection::everything()).unwrap();
+    let body = json!({"name": "OPENAI_API_KEY", "value": "value-org-0123456789", "orgWide": true});
+    emulator.call_as("rt_live_admin", Kind::Runtools, "POST", "/v1/secrets", Some(body));
+
+    let api = vault.connect("org").unwrap();
+    assert!(!api.capabilities().can_reveal, "org values are never counted on");
+    let outcomes =
+        sync::run(&mut vault, None, &SyncOptions { dry_run: true, ..SyncOptions::default() }, &mut Quiet)
+            .unwrap();
+    assert!(report_steps(&outcomes[0]).contains(&"OPENAI_API_KEY: conflict".to_owned()));
+    // A real run records the conflict; the writes of the rest are refused (a member's key).
+    sync::run(&mut vault, None, &SyncOptions::default(), &mut Quiet).unwrap();
+    sync::resolve(&mut vault, "org", api.as_ref(), &name("OPENAI_API_KEY"), Keep::Remote).unwrap();
+    assert!(sync::conflicts(&vault).unwrap().iter().all(|c| c.name.as_str() != "OPENAI_API_KEY"));
+    let marks = sync::overview(&vault).unwrap();
+    let mark = marks.iter().find(|m| m.name.as_str() == "OPENAI_API_KEY").unwrap();
+    assert_eq!(mark.state, sync::SyncState::RemoteChanged, "recorded: the remote's value is not here");
+}
