@@ -6,7 +6,7 @@ SHELL := bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/keyhaven/target
 CARGO ?= cargo
 
-.PHONY: run demo ui e2e test bench lint fmt
+.PHONY: run demo ui e2e test bench lint fmt package test-package
 
 ## Build the UI and the desktop app and start it on the default vault
 ## (KEYHAVEN_VAULT picks another). Headless machines: `xvfb-run make run`.
@@ -48,6 +48,18 @@ test:
 	scripts/with-sway.sh $(CARGO) test --locked -p keyhaven-app -- --ignored wayland
 	scripts/conformance.sh
 	$(MAKE) --no-print-directory e2e
+
+## Release packages: a .deb and an .rpm of the app and the CLI, in target/packages/.
+package:
+	scripts/install-deps.sh package
+	scripts/package.sh
+	scripts/check-package.sh
+
+## As root: installs the .deb from `make package` with apt-get, opens a
+## keyhaven:// link in the installed app under Xvfb, removes it again.
+test-package: package
+	scripts/install-deps.sh test
+	scripts/test-package.sh
 
 ## Benchmarks: the vault against keepassxc-cli and pass, the emulator, sync,
 ## then the desktop app (start, memory, search, size) under Xvfb.

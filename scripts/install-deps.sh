@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what a `make` target needs on Debian/Ubuntu, and only what is missing.
-# Usage: scripts/install-deps.sh build|test|bench
+# Usage: scripts/install-deps.sh build|test|bench|package
 set -euo pipefail
 
 profile=${1:-test}
@@ -22,7 +22,10 @@ case "$profile" in
     sway wl-clipboard) ;;
   # Bench: the peers we compare with, a timer; the app under Xvfb over WebDriver.
   bench) packages+=(dbus gnome-keyring keepassxc pass gnupg tree sqlite3 wrk xvfb xauth webkit2gtk-driver) ;;
-  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+  # Package: the checks the .deb and .rpm pass (lintian, AppStream, the rpm tool
+  # to list an .rpm's files and dependencies; desktop-file-validate is above).
+  package) packages+=(lintian appstream rpm) ;;
+  *) echo "usage: $0 build|test|bench|package" >&2; exit 2 ;;
 esac
 
 # The conformance suite's virtualenv (pyenv Pythons carry venv; Debian's needs python3-venv).

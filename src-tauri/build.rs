@@ -1,7 +1,11 @@
 //! Declares the app's own commands, so each window gets only those its
-//! capability file allows (capabilities/*.json).
+//! capability file allows (capabilities/*.json), and names the git commit in
+//! `keyhaven-app --version`.
+
+include!("../build/commit.rs");
 
 fn main() {
+    stamp_commit();
     let commands = &[
         "vault_state",
         "create_vault",

@@ -41,13 +41,22 @@ pub fn receive(app: &AppHandle, urls: impl IntoIterator<Item = String>) {
     let _ = app.emit_to("main", LINK_OPENED, ());
 }
 
+/// Run from a system package (`/usr/…`), whose desktop file declares the scheme.
+#[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
+fn installed() -> bool {
+    std::env::current_exe().is_ok_and(|exe| exe.starts_with("/usr/"))
+}
+
 /// Registers the scheme (on Linux: a .desktop handler under
-/// `$XDG_DATA_HOME/applications`, made the default with xdg-mime, so dev and
-/// AppImage runs get links too), takes the link the app was started with,
-/// and listens for more.
+/// `$XDG_DATA_HOME/applications`, made the default with xdg-mime, so dev
+/// runs get links too; an installed package registers it through its own
+/// desktop file instead), takes the link the app was started with, and
+/// listens for more.
 pub fn setup(app: &App) {
     #[cfg(any(target_os = "linux", all(debug_assertions, windows)))]
-    if let Err(err) = app.deep_link().register_all() {
+    if !installed()
+        && let Err(err) = app.deep_link().register_all()
+    {
         tracing::warn!("keyhaven:// links are not registered with the desktop: {err}");
     }
     if let Ok(Some(urls)) = app.deep_link().get_current() {

@@ -126,6 +126,10 @@ fn log_plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
 }
 
 fn main() -> anyhow::Result<()> {
+    if std::env::args().skip(1).any(|arg| arg == "--version" || arg == "-V") {
+        println!("keyhaven-app {} (commit {})", env!("CARGO_PKG_VERSION"), env!("KEYHAVEN_COMMIT"));
+        return Ok(());
+    }
     let path = match std::env::var_os("KEYHAVEN_VAULT") {
         Some(path) => path.into(),
         None => {

@@ -4,10 +4,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// `keyhaven --version`: the version and the commit it was built from.
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("KEYHAVEN_COMMIT"), ")");
+
 #[derive(Parser)]
 #[command(
     name = "keyhaven",
-    version,
+    version = VERSION,
     about = "Keyhaven: an encrypted local vault for API keys and credentials",
     after_help = crate::exit::HELP
 )]
@@ -215,12 +218,29 @@ pub enum Command {
     },
     /// Read a keyhaven:// link as the app would, and do what it asks after checking it
     OpenLink { url: String },
+    /// Write the man page or shell completions into a folder (for packages)
+    #[command(hide = true)]
+    Generate {
+        #[arg(value_enum)]
+        what: Generated,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Show the audit log (what was done, when; never values)
     Log {
         /// How many of the newest entries
         #[arg(long, default_value_t = 50)]
         limit: u32,
     },
+}
+
+/// What `keyhaven generate` writes (for packages; hidden from help).
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Generated {
+    /// The man page, keyhaven.1
+    Man,
+    /// Completions for bash, zsh and fish
+    Completions,
 }
 
 #[derive(Subcommand)]

@@ -260,3 +260,20 @@ fn a_reader_that_goes_away_is_not_an_error() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+#[test]
+fn version_names_the_commit_and_generate_writes_the_man_page_and_completions() {
+    let kh = Kh::new();
+    let version = kh.ok(&["--version"], None);
+    assert!(version.starts_with(&format!("keyhaven {} (commit ", env!("CARGO_PKG_VERSION"))), "{version}");
+    let out = kh.path("generated");
+    let out = out.to_str().unwrap();
+    kh.ok(&["generate", "man", "--out", out], None);
+    kh.ok(&["generate", "completions", "--out", out], None);
+    let page = std::fs::read_to_string(kh.path("generated/keyhaven.1")).unwrap();
+    assert!(page.contains(".TH keyhaven 1") && page.contains("resolve"), "{}", &page[..200]);
+    for file in ["keyhaven.bash", "_keyhaven", "keyhaven.fish"] {
+        let text = std::fs::read_to_string(kh.path(&format!("generated/{file}"))).unwrap();
+        assert!(text.contains("resolve"), "{file}");
+    }
+}

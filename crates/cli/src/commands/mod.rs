@@ -1,6 +1,7 @@
 //! One module per group of subcommands. Each command reads its input, calls
 //! keyhaven-core and prints; no vault logic lives here.
 
+mod generate;
 mod links;
 mod remote;
 mod run;
@@ -108,6 +109,7 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
         Command::Check { remote, keys } => links::check(&mut ctx, &remote, &keys),
         Command::SetupUrl { remote, keys } => links::setup_url(&mut ctx, &remote, &keys),
         Command::OpenLink { url } => links::open_link(&mut ctx, &url),
+        Command::Generate { what, out } => generate::generate(what, &out),
         Command::Intake {
             remote,
             source,

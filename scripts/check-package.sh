@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Checks the packages `make package` built: lintian finds no errors in the
+# .deb, the desktop entry and the AppStream metainfo validate, the .deb's
+# run-time dependencies hold nothing from the build side, and the .rpm
+# carries the same files (no rpm-based machine here to install it on).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+deb=$(ls target/packages/*.deb)
+rpm=$(ls target/packages/*.rpm)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "== lintian $deb"
+# Errors fail; warnings are listed (and explained in the README).
+lintian --tag-display-limit 0 "$deb" 2>&1 | { grep -v 'root privileges' || true; } | tee "$work/lintian"
+! grep -q '^E:' "$work/lintian"
+
+dpkg-deb -x "$deb" "$work/root"
+echo "== desktop-file-validate"
+desktop-file-validate "$work"/root/usr/share/applications/*.desktop
+echo "== appstreamcli validate"
+appstreamcli validate --no-net "$work/root/usr/share/metainfo/dev.keyhaven.app.metainfo.xml"
+
+echo "== files"
+for file in /usr/bin/keyhaven /usr/bin/keyhaven-app /usr/share/man/man1/keyhaven.1.gz \
+  /usr/share/bash-completion/completions/keyhaven /usr/share/zsh/vendor-completions/_keyhaven \
+  /usr/share/fish/vendor_completions.d/keyhaven.fish /usr/share/icons/hicolor/16x16/apps/keyhaven-app.png \
+  /usr/share/icons/hicolor/512x512/apps/keyhaven-app.png; do
+  test -e "$work/root$file" || { echo "missing from the .deb: $file" >&2; exit 1; }
+  rpm -qpl "$rpm" 2>/dev/null | grep -qx "$file" || { echo "missing from the .rpm: $file" >&2; exit 1; }
+done
+grep -q '^Exec=keyhaven-app %u$' "$work"/root/usr/share/applications/*.desktop
+grep -q '^MimeType=x-scheme-handler/keyhaven;$' "$work"/root/usr/share/applications/*.desktop
+
+echo "== dependencies"
+depends=$(dpkg-deb -f "$deb" Depends)
+echo "deb: $depends"
+if grep -qE -- '-dev\b' <<<"$depends"; then
+  echo "the .deb depends on a build package" >&2
+  exit 1
+fi
+echo "rpm: $(rpm -qpR "$rpm" 2>/dev/null | grep -v '^rpmlib' | tr '\n' ' ')"
+echo "== sizes"
+ls -l "$deb" "$rpm"
+stat -c '%s bytes: %n' "$work/root/usr/bin/keyhaven-app" "$work/root/usr/bin/keyhaven"

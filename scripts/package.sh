@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# `make package`: the release app (the size profile `app`) and the CLI,
+# bundled by the Tauri bundler into a .deb and an .rpm in target/packages/.
+# Each package holds both binaries, the desktop entry (packaging/), the icons
+# made from icons/keyhaven.png, the AppStream metainfo, and the CLI's man page
+# and shell completions, generated from its clap definition. No AppImage: its
+# bundler downloads linuxdeploy, which these machines cannot fetch.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target="${CARGO_TARGET_DIR:-$HOME/.cache/keyhaven/target}"
+stage=target/packages/stage
+
+npm --prefix ui run build
+cargo build --locked --profile app -p keyhaven-cli
+rm -rf target/packages
+mkdir -p "$stage"
+cp "$target/app/keyhaven" "$stage/keyhaven"
+"$stage/keyhaven" generate man --out "$stage"
+"$stage/keyhaven" generate completions --out "$stage"
+# Man pages and the changelog compressed as Debian policy wants (-n: no timestamp, reproducible).
+cp packaging/keyhaven-app.1 packaging/changelog "$stage/"
+gzip -n -9 "$stage/keyhaven.1" "$stage/keyhaven-app.1" "$stage/changelog"
+# The Tauri CLI (ui/'s dev dependency, 2.11 like the tauri crate) builds the
+# app with the same profile and bundles it. The UI's @tauri-apps/api is 2.12,
+# a minor ahead of the crate: the CLI refuses that unless told; the app's own
+# tests (WebDriver, browser) run with exactly this pair.
+npx --prefix ui tauri build --ci --ignore-version-mismatches --bundles deb,rpm -- --locked --profile app
+# Named after the package inside (keyhaven), not the product name (Keyhaven).
+for bundle in "$target"/app/bundle/deb/*.deb "$target"/app/bundle/rpm/*.rpm; do
+  if [ "$bundle" -nt "$stage/keyhaven" ]; then
+    cp "$bundle" "target/packages/$(basename "$bundle" | tr 'A-Z' 'a-z')"
+  fi
+done
+ls -l target/packages/*.deb target/packages/*.rpm
