@@ -143,8 +143,11 @@ fn main() -> anyhow::Result<()> {
         .map(Duration::from_secs);
     let state = AppState::new(path);
     let started_for_quick_reveal = quick::wanted(&std::env::args().collect::<Vec<_>>());
+    // Started with the session (Settings, Start at login): the tray only, no window.
+    let started_at_login = std::env::args().any(|arg| arg == "--autostart");
     tauri::Builder::default()
-        // First, so a second launch hands over before anything else starts.
+        // First, so a second launch hands over before anything else starts
+        // (and shows the window, even one started hidden at login).
         // A link in `args` reaches links.rs through the deep-link plugin.
         .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
             if quick::wanted(&args) {
@@ -160,6 +163,8 @@ fn main() -> anyhow::Result<()> {
         .plugin(tauri_plugin_notification::init())
         // Used from Rust only, for URLs vetted first; no window may call it.
         .plugin(tauri_plugin_opener::init())
+        // Start at login: an autostart entry that starts the app with `--autostart`.
+        .plugin(tauri_plugin_autostart::Builder::new().args(["--autostart"]).build())
         .manage(state)
         .manage(links::Pending::default())
         .manage(quick::Registered::default())
@@ -175,6 +180,9 @@ fn main() -> anyhow::Result<()> {
             #[cfg(target_os = "linux")]
             sleep_lock::spawn(app.handle());
             key_reminder::spawn(app.handle().clone());
+            if started_at_login && let Some(window) = app.get_webview_window("main") {
+                let _ = window.hide();
+            }
             links::setup(app);
             if started_for_quick_reveal {
                 quick::open(app.handle());

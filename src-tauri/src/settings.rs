@@ -39,6 +39,9 @@ pub struct Settings {
     /// empty for none. Wayland desktops do not deliver it: bind
     /// `keyhaven-app --quick-reveal` to a key there instead.
     pub quick_reveal_shortcut: String,
+    /// Start with the session, hidden in the tray. The desktop's autostart
+    /// entry is the truth (`commands::settings` reads and writes it); off by default.
+    pub start_at_login: bool,
 }
 
 impl Default for Settings {
@@ -50,6 +53,7 @@ impl Default for Settings {
             reveal_seconds: 30,
             theme: Theme::System,
             quick_reveal_shortcut: "CommandOrControl+Shift+K".into(),
+            start_at_login: false,
         }
     }
 }

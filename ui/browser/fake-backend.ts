@@ -86,6 +86,7 @@ export class FakeBackend {
     reveal_seconds: 30,
     theme: "light",
     quick_reveal_shortcut: "CommandOrControl+Shift+K",
+    start_at_login: false,
   };
 
   add(name: string, value: string, extra: Partial<SecretMeta> = {}) {

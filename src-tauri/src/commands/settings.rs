@@ -1,15 +1,19 @@
 //! The preferences screen: read and save; they take effect at once.
 
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
+use tauri_plugin_autostart::ManagerExt;
 
 use crate::{
     error::{CommandError, CommandResult},
     quick, settings,
 };
 
+/// The saved settings; "start at login" as the desktop's autostart entry says
+/// (the user may have removed it elsewhere).
 #[tauri::command(async)]
-pub fn get_settings(store: State<'_, settings::Store>) -> settings::Settings {
-    store.get()
+pub fn get_settings(app: AppHandle, store: State<'_, settings::Store>) -> settings::Settings {
+    let start_at_login = app.autolaunch().is_enabled().unwrap_or(false);
+    settings::Settings { start_at_login, ..store.get() }
 }
 
 /// Registers the new shortcut first: one that cannot be had (another app holds
@@ -22,5 +26,18 @@ pub fn save_settings(
 ) -> CommandResult<settings::Settings> {
     settings.validate()?;
     quick::set_shortcut(&app, &settings.quick_reveal_shortcut).map_err(CommandError::invalid)?;
+    // `--autostart` makes such a start stay in the tray (main.rs).
+    let autostart = app.autolaunch();
+    if autostart.is_enabled().unwrap_or(false) != settings.start_at_login {
+        // The plugin writes $HOME/.config/autostart/ but does not create it.
+        #[cfg(target_os = "linux")]
+        if settings.start_at_login
+            && let Ok(home) = app.path().home_dir()
+        {
+            let _ = std::fs::create_dir_all(home.join(".config/autostart"));
+        }
+        let changed = if settings.start_at_login { autostart.enable() } else { autostart.disable() };
+        changed.map_err(|err| CommandError::other(format!("cannot change start at login: {err}")))?;
+    }
     store.save(settings)
 }

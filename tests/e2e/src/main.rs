@@ -75,7 +75,10 @@ fn main() -> Result<()> {
     // The app's environment, for the driver's launch and the second launch.
     let env: Vec<(&str, OsString)> = vec![
         ("KEYHAVEN_VAULT", vault.clone().into()),
-        // Settings, window state and logs go to the temp home, not the user's.
+        // Settings, window state, logs and the autostart entry (which goes to
+        // $HOME/.config/autostart whatever XDG_CONFIG_HOME says) go to the
+        // temp home, not the user's.
+        ("HOME", home.path().into()),
         ("XDG_CONFIG_HOME", home.path().join("config").into()),
         ("XDG_DATA_HOME", home.path().join("data").into()),
         ("KEYHAVEN_KDF", "8,1".into()),
@@ -239,7 +242,7 @@ fn scenario(s: &Session, w: &World) -> Result<()> {
     screenshot(&shots.join("07-activity.png"))?;
 
     remotes_and_sync(s, shots, emulator)?;
-    settings(s, shots)?;
+    settings(s, shots, w.home)?;
     quick_reveal(s, w)?;
     intake(s, w)?;
 
@@ -424,7 +427,7 @@ fn remotes_and_sync(s: &Session, shots: &Path, emulator: &Emulator) -> Result<()
     Ok(())
 }
 
-fn settings(s: &Session, shots: &Path) -> Result<()> {
+fn settings(s: &Session, shots: &Path, home: &Path) -> Result<()> {
     step("settings: shorter clipboard time and the dark theme, saved and applied");
     s.button("Settings")?.click()?;
     s.input("Clear the clipboard after (seconds)")?.replace("15")?;
@@ -434,7 +437,29 @@ fn settings(s: &Session, shots: &Path) -> Result<()> {
     let theme = s.eval("return document.documentElement.dataset.theme ?? ''")?;
     ensure!(theme == "dark", "the dark theme is not applied: {theme}");
     screenshot(&shots.join("10-settings.png"))?;
+
+    step("settings: start at login writes the desktop's autostart entry; unticked, it goes");
+    let entry = home.join(".config/autostart/Keyhaven.desktop");
+    s.find("//label[contains(normalize-space(.), 'Start at login')]//input")?.click()?;
+    s.button("Save settings")?.click()?;
+    ensure!(eventually(|| entry.exists()), "{} was not written", entry.display());
+    let written = std::fs::read_to_string(&entry).with_context(|| format!("reading {}", entry.display()))?;
+    ensure!(written.contains("--autostart"), "the entry does not start hidden: {written}");
+    s.find("//label[contains(normalize-space(.), 'Start at login')]//input")?.click()?;
+    s.button("Save settings")?.click()?;
+    ensure!(eventually(|| !entry.exists()), "{} is still there", entry.display());
     Ok(())
+}
+
+/// Whether `check` holds within 10 s.
+fn eventually(check: impl Fn() -> bool) -> bool {
+    for _ in 0..100 {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    false
 }
 
 /// The emulator's Runloop secrets as name → value.

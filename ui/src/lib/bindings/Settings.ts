@@ -23,4 +23,9 @@ reveal_seconds: number, theme: Theme,
  * empty for none. Wayland desktops do not deliver it: bind
  * `keyhaven-app --quick-reveal` to a key there instead.
  */
-quick_reveal_shortcut: string, };
+quick_reveal_shortcut: string, 
+/**
+ * Start with the session, hidden in the tray. The desktop's autostart
+ * entry is the truth (`commands::settings` reads and writes it); off by default.
+ */
+start_at_login: boolean, };
