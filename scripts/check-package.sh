@@ -40,6 +40,13 @@ if grep -qE -- '-dev\b' <<<"$depends"; then
   exit 1
 fi
 echo "rpm: $(rpm -qpR "$rpm" 2>/dev/null | grep -v '^rpmlib' | tr '\n' ' ')"
-echo "== sizes"
+echo "== sizes (#14's targets, reported like a benchmark's)"
 ls -l "$deb" "$rpm"
 stat -c '%s bytes: %n' "$work/root/usr/bin/keyhaven-app" "$work/root/usr/bin/keyhaven"
+target() { # label, bytes, limit in bytes
+  local verdict=met
+  [ "$2" -le "$3" ] || verdict=MISSED
+  printf '  [%s] %s: %s MB (limit %s MB)\n' "$verdict" "$1" "$(awk -v b="$2" 'BEGIN { printf "%.2f", b / 1000000 }')" "$(($3 / 1000000))"
+}
+target ".deb" "$(stat -c %s "$deb")" 8000000
+target "installed app binary, stripped" "$(stat -c %s "$work/root/usr/bin/keyhaven-app")" 12000000
