@@ -231,14 +231,7 @@ fn a_reply_that_renames_a_submitted_item_is_refused_and_nothing_is_kept() {
     vault.set(&name("GITHUB_TOKEN"), &"ghp-own-value-123".into(), &SecretFields::default()).unwrap();
     let form = openai_form();
     let values = vec![("item-openai".to_owned(), SecretString::from("sk-openai-value-456"))];
-    let source = intake::source(&Intake {
-        remote: "rt".into(),
-        source: SourceKind::Manual,
-        key: Some("onboarding".into()),
-        keys: vec![],
-        product_id: None,
-        return_url: None,
-    });
+    let source = onboarding();
     let connect = |url: &str| {
         let config = RemoteConfig::new("rt", Kind::Runtype, url, None).unwrap();
         remote::connect_runtype(&config, TOKEN.into(), remote::default_policy()).unwrap()
