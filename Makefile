@@ -59,6 +59,7 @@ package:
 ## keyhaven:// link in the installed app under Xvfb, removes it again.
 test-package: package
 	scripts/install-deps.sh test
+	$(CARGO) build --locked -p keyhaven-e2e
 	scripts/test-package.sh
 
 ## Benchmarks: the vault against keepassxc-cli and pass, the emulator, sync,
@@ -71,7 +72,8 @@ bench:
 	KEYHAVEN_BIN="$(CARGO_TARGET_DIR)/release/keyhaven" \
 	  KEYHAVEN_EMULATOR_BIN="$(CARGO_TARGET_DIR)/release/keyhaven-emulator" scripts/bench_sync.py
 	npm --prefix ui run build
-	$(CARGO) build --profile app -p keyhaven-app
+	# Built as `make package` builds it (the Tauri CLI's build differs from cargo's).
+	npx --prefix ui tauri build --ci --ignore-version-mismatches --no-bundle -- --locked --profile app
 	KEYHAVEN_BIN="$(CARGO_TARGET_DIR)/release/keyhaven" KEYHAVEN_APP_BIN="$(CARGO_TARGET_DIR)/app/keyhaven-app" \
 	  xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- scripts/bench_app.py
 

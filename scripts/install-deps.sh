@@ -24,7 +24,7 @@ case "$profile" in
   bench) packages+=(dbus gnome-keyring keepassxc pass gnupg tree sqlite3 wrk xvfb xauth webkit2gtk-driver) ;;
   # Package: the checks the .deb and .rpm pass (lintian, AppStream, the rpm tool
   # to list an .rpm's files and dependencies; desktop-file-validate is above).
-  package) packages+=(lintian appstream rpm) ;;
+  package) packages+=(lintian appstream rpm mmdebstrap) ;;
   *) echo "usage: $0 build|test|bench|package" >&2; exit 2 ;;
 esac
 

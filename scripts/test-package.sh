@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
 # `make test-package`, as root: installs the .deb `make package` built the
 # way a user would (apt-get, which pulls its run-time dependencies), uses it
-# under Xvfb with a fresh HOME, removes it, and checks the user's vault is
-# still there. Whatever it installed is removed again, even when a check fails.
+# under Xvfb with a fresh HOME (a link, Start at login), removes it, and
+# checks the user's vault is still there. Whatever it installed is removed
+# again, even when a check fails. Then it installs the .deb once more in a
+# fresh Debian chroot (mmdebstrap, from the same apt mirror) that has none of
+# the build dependencies, and checks both binaries find every library there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deb=$(ls "$PWD"/target/packages/keyhaven_*.deb)
+e2e="${CARGO_TARGET_DIR:-$HOME/.cache/keyhaven/target}/debug/keyhaven-e2e"
 [ "$(id -u)" -eq 0 ] || { echo "run as root: it installs a package" >&2; exit 1; }
 if dpkg-query -W -f='${Status}' keyhaven 2>/dev/null | grep -q "install ok installed"; then
   echo "keyhaven is already installed here; this test installs and removes it" >&2
   exit 1
 fi
 home=$(mktemp -d)
+chroot_dir=$(mktemp -d)
 cleanup() {
   DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq keyhaven >/dev/null 2>&1 || true
   pkill -f /usr/bin/keyhaven-app 2>/dev/null || true
-  rm -rf "$home"
+  rm -rf "$home" "$chroot_dir"
 }
 trap cleanup EXIT
 
@@ -50,8 +55,36 @@ xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
 ! test -e "$XDG_DATA_HOME/applications/keyhaven-app-handler.desktop" \
   || { echo "the installed app wrote a per-user link handler" >&2; exit 1; }
 
+echo "== Start at login, in the installed app"
+xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- "$e2e" installed /usr/bin/keyhaven-app
+
 echo "== apt-get remove keyhaven"
 DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq keyhaven >/dev/null
 ! command -v keyhaven >/dev/null && ! test -e /usr/bin/keyhaven-app
 test -s "$XDG_DATA_HOME/keyhaven/vault.sqlite" || { echo "the vault went with the package" >&2; exit 1; }
 echo "removed; the vault at $XDG_DATA_HOME/keyhaven/vault.sqlite is still there"
+
+echo "== on a machine without the build dependencies: a fresh $(. /etc/os-release; echo "$VERSION_CODENAME") chroot"
+# The host's own apt sources (security updates included), else mmdebstrap's default mirror.
+sources=$(ls /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list.d/ubuntu.sources 2>/dev/null | head -1 || true)
+cp "$deb" "$chroot_dir/keyhaven.deb"
+mmdebstrap --variant=apt --quiet \
+  --customize-hook="copy-in $chroot_dir/keyhaven.deb /tmp" \
+  --customize-hook='chroot "$1" dpkg-query -W -f="\${Package}\n" > "$1/tmp/before"' \
+  --customize-hook='chroot "$1" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq /tmp/keyhaven.deb > /dev/null' \
+  --customize-hook='chroot "$1" dpkg-query -W -f="\${Package}\n" > "$1/tmp/after"' \
+  --customize-hook='chroot "$1" sh -c "keyhaven --version && keyhaven-app --version && ldd /usr/bin/keyhaven /usr/bin/keyhaven-app" > "$1/tmp/run"' \
+  --customize-hook="copy-out /tmp/before /tmp/after /tmp/run $chroot_dir" \
+  "$(. /etc/os-release; echo "$VERSION_CODENAME")" "$chroot_dir/root.tar" ${sources:+"$sources"}
+pulled=$(sort "$chroot_dir/before" "$chroot_dir/after" | uniq -u | grep -vx keyhaven)
+echo "apt pulled $(echo "$pulled" | wc -l) packages beside keyhaven into a chroot of $(wc -l < "$chroot_dir/before")"
+head -2 "$chroot_dir/run"
+if grep -q 'not found' "$chroot_dir/run"; then
+  grep 'not found' "$chroot_dir/run" >&2
+  echo "a library the binaries need is not pulled by the package's dependencies" >&2
+  exit 1
+fi
+echo "ldd: every library of both binaries is there"
+build_side=$(echo "$pulled" | grep -E -- '-dev$|^(gcc|g\+\+|cpp|make|pkgconf|pkg-config|rustc|cargo|nodejs|npm)(-|$)' || true)
+[ -z "$build_side" ] || { echo "the package pulls build-side packages: $build_side" >&2; exit 1; }
+echo "nothing from the build side (no -dev, compiler, pkg-config, node)"

@@ -112,7 +112,7 @@ fn admin_routes_are_off_by_default() {
     let ready: serde_json::Value = serde_json::from_str(&line).unwrap();
     assert!(ready.get("runtype").is_none());
     let url = format!("http://{}/_emulator/state", ready["runloop"].as_str().unwrap());
-    assert_eq!(reqwest::blocking::get(url).unwrap().status(), 404);
+    assert_eq!(common::client().get(url).send().unwrap().status(), 404);
     child.kill().unwrap();
     child.wait().unwrap();
 }

@@ -7,9 +7,11 @@
 //! and saves a PNG of every main screen.
 //!
 //! Usage (see `make e2e`): keyhaven-e2e APP_BINARY SCREENSHOT_DIR
+//! The installed package's part (`make test-package`): keyhaven-e2e installed APP_BINARY
 
 #[path = "../../../crates/core/tests/common/emulator.rs"]
 mod emulator;
+mod installed;
 mod webdriver;
 
 use std::{
@@ -63,7 +65,10 @@ impl Drop for KillOnDrop {
 }
 
 fn main() -> Result<()> {
-    let mut args = std::env::args_os().skip(1);
+    let mut args = std::env::args_os().skip(1).peekable();
+    if args.next_if(|arg| arg == "installed").is_some() {
+        return installed::run(Path::new(&args.next().context("usage: keyhaven-e2e installed APP_BINARY")?));
+    }
     let app = PathBuf::from(args.next().context("usage: keyhaven-e2e APP_BINARY SCREENSHOT_DIR")?);
     let shots = PathBuf::from(args.next().context("usage: keyhaven-e2e APP_BINARY SCREENSHOT_DIR")?);
     std::fs::create_dir_all(&shots)?;

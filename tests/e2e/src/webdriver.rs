@@ -21,6 +21,7 @@ pub struct Element<'a> {
 impl Session {
     /// Starts the app at `application`, with `args`, through the driver at `driver`.
     pub fn start(driver: &str, application: &str, args: &[&str]) -> Result<Self> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(60)).build()?;
         let options = json!({"application": application, "args": args});
         let caps = json!({"capabilities": {"alwaysMatch": {"tauri:options": options}}});

@@ -119,6 +119,14 @@ pub(crate) struct Http {
     token: SecretString,
 }
 
+/// Makes rustls' ring provider this process's default, which reqwest's clients
+/// use: reqwest is built without one of its own (see the workspace manifest).
+/// Harmless to call again; a client built before any call panics.
+pub fn install_tls() {
+    // Err means a provider is already installed: the one we want, or a test's.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// How one attempt ended, when it did not succeed.
 enum Attempt {
     /// Not applied; try again after the given wait (or the backoff).
@@ -129,6 +137,7 @@ enum Attempt {
 
 impl Http {
     pub fn new(base: Url, token: SecretString, kind: Kind, policy: RetryPolicy) -> Result<Self> {
+        install_tls();
         let mut auth = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).map_err(|_| {
             Error::invalid(format!("{kind} token"), "tokens are printable ASCII without spaces")
         })?;

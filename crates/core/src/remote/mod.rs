@@ -15,7 +15,7 @@ use reqwest::Url;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
-pub use http::RetryPolicy;
+pub use http::{RetryPolicy, install_tls};
 pub use key::{KeyAge, check_token};
 
 use crate::{Error, Result};

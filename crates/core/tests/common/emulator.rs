@@ -37,6 +37,7 @@ impl Emulator {
     pub fn start_with(db: Option<PathBuf>) -> Self {
         let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
         let listeners = Dialect::ALL.iter().map(|&d| (d, any)).collect();
+        keyhaven_core::remote::install_tls();
         let mut emulator =
             Self { runtime: None, addrs: listeners, db, http: reqwest::blocking::Client::new() };
         emulator.boot();

@@ -13,6 +13,12 @@ pub const TOKEN: &str = "test-token";
 pub const OTHER_TOKEN: &str = "other-token";
 pub const ADMIN_TOKEN: &str = "admin-token";
 
+/// A plain-HTTP client; reqwest still wants a TLS provider installed first.
+pub fn client() -> Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Client::new()
+}
+
 pub struct Emulator {
     child: Child,
     pub ready: Value,
@@ -35,7 +41,7 @@ impl Emulator {
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         let ready: Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("ready line: {line:?}"));
-        Self { child, ready, http: Client::new() }
+        Self { child, ready, http: client() }
     }
 
     pub fn base(&self, dialect: &str) -> String {
