@@ -22,12 +22,15 @@ echo "== appstreamcli validate"
 appstreamcli validate --no-net "$work/root/usr/share/metainfo/dev.keyhaven.app.metainfo.xml"
 
 echo "== files"
+# Listed once: `rpm -qpl | grep -q` would fail under pipefail when grep stops
+# reading early and rpm dies of SIGPIPE (it did, once, in CI).
+rpm -qpl "$rpm" 2>/dev/null > "$work/rpm-files"
 for file in /usr/bin/keyhaven /usr/bin/keyhaven-app /usr/share/man/man1/keyhaven.1.gz \
   /usr/share/bash-completion/completions/keyhaven /usr/share/zsh/vendor-completions/_keyhaven \
   /usr/share/fish/vendor_completions.d/keyhaven.fish /usr/share/icons/hicolor/16x16/apps/keyhaven-app.png \
   /usr/share/icons/hicolor/512x512/apps/keyhaven-app.png; do
   test -e "$work/root$file" || { echo "missing from the .deb: $file" >&2; exit 1; }
-  rpm -qpl "$rpm" 2>/dev/null | grep -qx "$file" || { echo "missing from the .rpm: $file" >&2; exit 1; }
+  grep -qx "$file" "$work/rpm-files" || { echo "missing from the .rpm: $file" >&2; exit 1; }
 done
 grep -q '^Exec=keyhaven-app %u$' "$work"/root/usr/share/applications/*.desktop
 grep -q '^MimeType=x-scheme-handler/keyhaven;$' "$work"/root/usr/share/applications/*.desktop
