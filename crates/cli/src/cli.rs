@@ -106,12 +106,30 @@ pub enum Command {
     History { name: String },
     /// Make an earlier version current again (as a new version)
     Rollback { name: String, version: u32 },
-    /// Import a .env file
+    /// Import from a .env file or another manager's export (format detected from the content)
+    ///
+    /// Bitwarden (JSON, password-protected JSON, CSV), 1Password (.1pux, CSV),
+    /// KeePassXC (CSV), Doppler and Infisical (JSON, dotenv, CSV), {"NAME": "value"} JSON.
+    /// Each hidden field (password, API key, hidden custom field) becomes a secret named
+    /// after its item; the folder becomes the category; title, URL and username go to the
+    /// description. Items in the trash are skipped. All or nothing, in one transaction.
     Import {
         file: PathBuf,
+        /// The format, when it cannot be told from the content
+        #[arg(long, value_name = "KIND", value_parser = parse_source_kind)]
+        from: Option<keyhaven_core::import::SourceKind>,
+        /// Show what would become which secret (never a value) and write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// A TOML file renaming or dropping rows of the plan: [names] "Item › field" = "NEW_NAME" (or "" to drop)
+        #[arg(long, value_name = "FILE")]
+        map: Option<PathBuf>,
         /// Give existing secrets the imported value as a new version
         #[arg(long)]
         overwrite: bool,
+        /// Import notes too, each as a secret of its own
+        #[arg(long)]
+        include_notes: bool,
     },
     /// Export secrets as .env or JSON; values only with --reveal
     Export {
@@ -379,4 +397,8 @@ pub enum IntakeSource {
     Manual,
     Secret,
     Product,
+}
+
+fn parse_source_kind(text: &str) -> Result<keyhaven_core::import::SourceKind, String> {
+    text.parse().map_err(|err: keyhaven_core::Error| err.to_string())
 }

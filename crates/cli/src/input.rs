@@ -17,11 +17,14 @@ const STDIN_LIMIT: u64 = 1024 * 1024;
 /// The environment variables that may carry a passphrase.
 const PASSPHRASE_VAR: &str = "KEYHAVEN_PASSPHRASE";
 const NEW_PASSPHRASE_VAR: &str = "KEYHAVEN_NEW_PASSPHRASE";
+/// The password of an encrypted export (`import`), for scripts and tests.
+const IMPORT_PASSPHRASE_VAR: &str = "KEYHAVEN_IMPORT_PASSPHRASE";
 
 /// The passphrases the environment carried, read once and removed from it.
 pub struct PassphraseEnv {
     passphrase: Option<SecretString>,
     new_passphrase: Option<SecretString>,
+    import_passphrase: Option<SecretString>,
 }
 
 impl PassphraseEnv {
@@ -32,8 +35,12 @@ impl PassphraseEnv {
         let read = |var: &str| {
             std::env::var_os(var).map(|value| SecretString::from(value.to_string_lossy().into_owned()))
         };
-        let taken = Self { passphrase: read(PASSPHRASE_VAR), new_passphrase: read(NEW_PASSPHRASE_VAR) };
-        for var in [PASSPHRASE_VAR, NEW_PASSPHRASE_VAR] {
+        let taken = Self {
+            passphrase: read(PASSPHRASE_VAR),
+            new_passphrase: read(NEW_PASSPHRASE_VAR),
+            import_passphrase: read(IMPORT_PASSPHRASE_VAR),
+        };
+        for var in [PASSPHRASE_VAR, NEW_PASSPHRASE_VAR, IMPORT_PASSPHRASE_VAR] {
             // SAFETY: called at the start of `main`, before any thread is
             // spawned, so nothing reads or writes the environment meanwhile.
             unsafe { std::env::remove_var(var) };
@@ -171,6 +178,18 @@ impl Input {
         }
         let value = prompt(&format!("Value for {key} (Enter to skip): "))?;
         Ok((!value.expose_secret().is_empty()).then_some(value))
+    }
+
+    /// An encrypted export's password: its variable, else a hidden prompt on
+    /// a terminal, else none (the import then says how to give one).
+    pub fn import_passphrase(&mut self, file: &std::path::Path) -> Result<Option<SecretString>> {
+        if let Some(pass) = self.env.import_passphrase.clone() {
+            return Ok(Some(pass));
+        }
+        if !Self::stdin_is_terminal() {
+            return Ok(None);
+        }
+        Ok(Some(prompt(&format!("Password of {}: ", file.display()))?))
     }
 
     /// A remote's API token: the rest of stdin, or a hidden prompt on a terminal.

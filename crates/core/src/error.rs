@@ -68,6 +68,19 @@ pub enum Error {
     #[error("the OS keyring is not available: {0}")]
     Keyring(String),
 
+    /// `file` names the file, and the format it was read as where known.
+    #[error("cannot import {file}: {reason}; nothing was imported")]
+    Import { file: String, reason: String },
+
+    #[error(
+        "{} is password-protected: give its password (the prompt, or KEYHAVEN_IMPORT_PASSPHRASE)",
+        .0.display()
+    )]
+    ImportPassphraseNeeded(PathBuf),
+
+    #[error("wrong password for {} (or the file was altered); nothing was imported", .0.display())]
+    WrongImportPassphrase(PathBuf),
+
     #[error(".env file, line {line}: {reason}; nothing was imported")]
     EnvFile { line: usize, reason: String },
 
@@ -143,6 +156,7 @@ impl Error {
         match self {
             Error::Invalid { .. }
             | Error::EnvFile { .. }
+            | Error::Import { .. }
             | Error::WeakPassphrase { .. }
             | Error::LinkRefused(_) => ErrorKind::InvalidInput,
             Error::NotFound(_)
@@ -153,7 +167,10 @@ impl Error {
             Error::AlreadyExists(_) | Error::VaultExists(_) | Error::RemoteExists(_) => {
                 ErrorKind::AlreadyExists
             }
-            Error::WrongPassphrase | Error::Locked => ErrorKind::Auth,
+            Error::WrongPassphrase
+            | Error::Locked
+            | Error::ImportPassphraseNeeded(_)
+            | Error::WrongImportPassphrase(_) => ErrorKind::Auth,
             Error::Integrity { .. }
             | Error::NotAVault { .. }
             | Error::Corrupt { .. }

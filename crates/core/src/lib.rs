@@ -6,6 +6,7 @@
 
 pub mod envfile;
 pub mod error;
+pub mod import;
 pub mod intake;
 pub mod link;
 pub mod passphrase;

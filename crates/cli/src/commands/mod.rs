@@ -139,7 +139,11 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
         Command::Resolve { name: None, keep, remote, .. } => {
             sync::resolve_all(&mut ctx, keep, remote.as_deref())
         }
-        Command::Import { file, overwrite } => transfer::import(&mut ctx, &file, overwrite),
+        Command::Import { file, from, dry_run, map, overwrite, include_notes } => transfer::import(
+            &mut ctx,
+            &file,
+            &transfer::ImportArgs { from, dry_run, map, overwrite, include_notes },
+        ),
         Command::Export { format, reveal } => transfer::export(&mut ctx, format, reveal),
         Command::Run { only, no_masking, command } => return run::run(&mut ctx, &only, !no_masking, command),
     }

@@ -1,29 +1,59 @@
-//! import (.env) and export (.env or JSON).
+//! import (a .env file or another manager's export, through core's import
+//! plan) and export (.env or JSON).
 
 use std::{
     io::{IsTerminal, Write},
-    path::Path,
+    path::{Path, PathBuf},
 };
 
 use anyhow::{Context as _, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use keyhaven_core::{SecretName, envfile, vault::Access};
+use keyhaven_core::{
+    SecretName, envfile,
+    import::{self, Mapping, Plan, PlanOptions, ReadOptions, SourceKind},
+    vault::Access,
+};
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
 use super::Context;
 use crate::{cli::ExportFormat, output};
 
-pub fn import(ctx: &mut Context, file: &Path, overwrite: bool) -> Result<()> {
-    let text = Zeroizing::new(
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?,
-    );
-    let parsed = envfile::parse(&text)?;
-    drop(text);
+/// `import`'s options beside the file.
+pub struct ImportArgs {
+    pub from: Option<SourceKind>,
+    pub dry_run: bool,
+    pub map: Option<PathBuf>,
+    pub overwrite: bool,
+    pub include_notes: bool,
+}
+
+pub fn import(ctx: &mut Context, file: &Path, args: &ImportArgs) -> Result<()> {
+    let mut options = ReadOptions { kind: args.from, passphrase: None };
+    let source = match import::read(file, &options) {
+        Err(keyhaven_core::Error::ImportPassphraseNeeded(_)) => {
+            options.passphrase = ctx.input.import_passphrase(file)?;
+            import::read(file, &options)?
+        }
+        other => other?,
+    };
+    let mut plan = Plan::new(source, PlanOptions { include_notes: args.include_notes });
+    if let Some(map) = &args.map {
+        let text = std::fs::read_to_string(map).with_context(|| format!("cannot read {}", map.display()))?;
+        plan.apply_mapping(&Mapping::parse(&text)?)?;
+    }
+    for warning in &plan.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if args.dry_run {
+        return if ctx.json { output::json(&plan) } else { print_plan(&plan) };
+    }
+
+    let (kind, left_out) = (plan.kind, plan.skipped.len());
+    let entries = plan.into_entries();
     let mut vault = ctx.unlocked()?;
-    let total = parsed.entries.len();
     let bar = if std::io::stderr().is_terminal() {
-        let bar = ProgressBar::new(total as u64);
+        let bar = ProgressBar::new(entries.len() as u64);
         bar.set_style(
             ProgressStyle::with_template("{bar:40} {pos}/{len} importing").expect("valid template"),
         );
@@ -31,19 +61,13 @@ pub fn import(ctx: &mut Context, file: &Path, overwrite: bool) -> Result<()> {
     } else {
         ProgressBar::hidden()
     };
-    let report = vault.import(parsed.entries, overwrite, &|done| bar.set_position(done as u64))?;
+    let report = vault.import(entries, args.overwrite, &|done| bar.set_position(done as u64))?;
     bar.finish_and_clear();
-
-    for name in &parsed.expanded {
-        eprintln!(
-            "warning: {name}: `$` was expanded as a variable (dotenv rules); quote the value with '…' to keep it literal"
-        );
-    }
     if ctx.json {
         return output::json(&report);
     }
     eprintln!(
-        "Imported {} new and {} updated secrets from {}",
+        "Imported {} new and {} updated secrets from {} ({kind})",
         report.added.len(),
         report.updated.len(),
         file.display()
@@ -55,6 +79,36 @@ pub fn import(ctx: &mut Context, file: &Path, overwrite: bool) -> Result<()> {
             names.len(),
             names.join(", ")
         );
+    }
+    if left_out > 0 {
+        eprintln!("Left out {left_out} item(s) of the export (`--dry-run` says which and why)");
+    }
+    Ok(())
+}
+
+/// The plan as a table: source → name [category]; then what is left out.
+fn print_plan(plan: &Plan) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{} export {}: {} secret(s), {} left out",
+        plan.kind,
+        plan.path,
+        plan.rows.len(),
+        plan.skipped.len()
+    )?;
+    let width = plan.rows.iter().map(|row| row.source.chars().count()).max().unwrap_or(0).min(48);
+    let name_width = plan.rows.iter().map(|row| row.name.as_str().len()).max().unwrap_or(0).min(48);
+    for row in &plan.rows {
+        let category = if row.category.is_empty() { String::new() } else { format!("[{}]", row.category) };
+        let line = format!("  {:<width$}  →  {:<name_width$}  {category}", row.source, row.name.as_str());
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    if !plan.skipped.is_empty() {
+        writeln!(out, "Left out:")?;
+        for skipped in &plan.skipped {
+            writeln!(out, "  {:<width$}  {}", skipped.source, skipped.why)?;
+        }
     }
     Ok(())
 }

@@ -27,7 +27,7 @@ use serde::Serialize;
 pub use audit::{Action as AuditAction, AuditEntry};
 pub use crypto::KdfParams;
 pub use remotes::{RemoteInfo, SecretRemote};
-pub use unlocked::{Access, ImportReport, UnlockedVault};
+pub use unlocked::{Access, ImportReport, Incoming, UnlockedVault};
 
 pub(crate) use audit::record as record_audit;
 pub(crate) use integrity::{Field, IntegrityKey};

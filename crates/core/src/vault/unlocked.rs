@@ -51,6 +51,20 @@ impl Access {
     }
 }
 
+/// One secret an import writes, with the metadata it brings.
+pub struct Incoming {
+    pub name: SecretName,
+    pub value: SecretString,
+    /// `None` fields leave an overwritten secret's metadata as it was.
+    pub fields: SecretFields,
+}
+
+impl From<(SecretName, SecretString)> for Incoming {
+    fn from((name, value): (SecretName, SecretString)) -> Self {
+        Incoming { name, value, fields: SecretFields::default() }
+    }
+}
+
 /// What an import did, by name.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ImportReport {
@@ -329,25 +343,27 @@ impl UnlockedVault {
     /// Imports many values in one transaction: all or nothing. Existing names
     /// are skipped unless `overwrite`, which rotates them. Later duplicates win.
     /// `progress` is told how many entries are done.
-    pub fn import(
+    pub fn import<E: Into<Incoming>>(
         &mut self,
-        entries: Vec<(SecretName, SecretString)>,
+        entries: Vec<E>,
         overwrite: bool,
         progress: &dyn Fn(usize),
     ) -> Result<ImportReport> {
-        let entries = last_wins(entries);
-        for (name, value) in &entries {
-            validate_value(name, value)?;
+        let entries = last_wins(entries.into_iter().map(Into::into).collect());
+        for entry in &entries {
+            validate_value(&entry.name, &entry.value)?;
+            entry.fields.validate()?;
         }
         let recipient = &self.vault.header.recipient;
         let key = &self.key;
         let tx = immediate(&mut self.vault.conn)?;
         let mut report = ImportReport::default();
         let mut planned = Vec::with_capacity(entries.len());
-        for (name, value) in entries {
-            let write = match records::any(&tx, &name)? {
+        for entry in entries {
+            let name = &entry.name;
+            let write = match records::any(&tx, name)? {
                 Some(stored) if stored.meta.deleted.is_none() && !overwrite => {
-                    report.skipped.push(name);
+                    report.skipped.push(entry.name);
                     continue;
                 }
                 Some(stored) => {
@@ -360,7 +376,7 @@ impl UnlockedVault {
                     Write::Insert
                 }
             };
-            planned.push((name, value, write));
+            planned.push((entry, write));
         }
         const BATCH: usize = 512;
         let mut done = report.skipped.len();
@@ -369,10 +385,12 @@ impl UnlockedVault {
             let batch: Vec<_> = planned.by_ref().take(BATCH).collect();
             let sealed: Vec<Vec<u8>> = batch
                 .par_iter()
-                .map(|(name, value, write)| crypto::seal_value(recipient, name, next_version(write), value))
+                .map(|(entry, write)| {
+                    crypto::seal_value(recipient, &entry.name, next_version(write), &entry.value)
+                })
                 .collect();
-            for ((name, _, write), sealed) in batch.into_iter().zip(sealed) {
-                write_version(&tx, key, &name, write, &sealed, "import", None)?;
+            for ((entry, write), sealed) in batch.into_iter().zip(sealed) {
+                write_version(&tx, key, &entry.name, write, &sealed, "import", Some(&entry.fields))?;
                 done += 1;
             }
             progress(done);
@@ -611,15 +629,15 @@ fn tag_all(tx: &Transaction<'_>, key: &IntegrityKey) -> Result<()> {
 }
 
 /// Keeps the last entry for each name, in first-seen order.
-fn last_wins(entries: Vec<(SecretName, SecretString)>) -> Vec<(SecretName, SecretString)> {
+fn last_wins(entries: Vec<Incoming>) -> Vec<Incoming> {
     let mut index: HashMap<SecretName, usize> = HashMap::with_capacity(entries.len());
-    let mut out: Vec<(SecretName, SecretString)> = Vec::with_capacity(entries.len());
-    for (name, value) in entries {
-        match index.get(&name) {
-            Some(&at) => out[at].1 = value,
+    let mut out: Vec<Incoming> = Vec::with_capacity(entries.len());
+    for entry in entries {
+        match index.get(&entry.name) {
+            Some(&at) => out[at] = entry,
             None => {
-                index.insert(name.clone(), out.len());
-                out.push((name, value));
+                index.insert(entry.name.clone(), out.len());
+                out.push(entry);
             }
         }
     }
