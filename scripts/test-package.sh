@@ -68,6 +68,7 @@ echo "== on a machine without the build dependencies: a fresh $(. /etc/os-releas
 # The host's own apt sources (security updates included), else mmdebstrap's default mirror.
 sources=$(ls /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list.d/ubuntu.sources 2>/dev/null | head -1 || true)
 cp "$deb" "$chroot_dir/keyhaven.deb"
+# --format=null: the chroot (about 750 MB) is deleted after the hooks, not packed.
 mmdebstrap --variant=apt --quiet \
   --customize-hook="copy-in $chroot_dir/keyhaven.deb /tmp" \
   --customize-hook='chroot "$1" dpkg-query -W -f="\${Package}\n" > "$1/tmp/before"' \
@@ -75,7 +76,7 @@ mmdebstrap --variant=apt --quiet \
   --customize-hook='chroot "$1" dpkg-query -W -f="\${Package}\n" > "$1/tmp/after"' \
   --customize-hook='chroot "$1" sh -c "keyhaven --version && keyhaven-app --version && ldd /usr/bin/keyhaven /usr/bin/keyhaven-app" > "$1/tmp/run"' \
   --customize-hook="copy-out /tmp/before /tmp/after /tmp/run $chroot_dir" \
-  "$(. /etc/os-release; echo "$VERSION_CODENAME")" "$chroot_dir/root.tar" ${sources:+"$sources"}
+  --format=null "$(. /etc/os-release; echo "$VERSION_CODENAME")" /dev/null ${sources:+"$sources"}
 pulled=$(sort "$chroot_dir/before" "$chroot_dir/after" | uniq -u | grep -vx keyhaven)
 echo "apt pulled $(echo "$pulled" | wc -l) packages beside keyhaven into a chroot of $(wc -l < "$chroot_dir/before")"
 head -2 "$chroot_dir/run"

@@ -108,8 +108,8 @@ pub enum Command {
     Rollback { name: String, version: u32 },
     /// Import from a .env file or another manager's export (format detected from the content)
     ///
-    /// Bitwarden (JSON, password-protected JSON, CSV), 1Password (.1pux, CSV),
-    /// KeePassXC (CSV), Doppler and Infisical (JSON, dotenv, CSV), {"NAME": "value"} JSON.
+    /// KeePass/KeePassXC (.kdbx, CSV), Bitwarden (JSON, password-protected JSON, CSV),
+    /// 1Password (.1pux, CSV), Doppler and Infisical (JSON, dotenv, CSV), {"NAME": "value"} JSON.
     /// Each hidden field (password, API key, hidden custom field) becomes a secret named
     /// after its item; the folder becomes the category; title, URL and username go to the
     /// description. Items in the trash are skipped. All or nothing, in one transaction.
@@ -130,6 +130,9 @@ pub enum Command {
         /// Import notes too, each as a secret of its own
         #[arg(long)]
         include_notes: bool,
+        /// A KeePass database's key file
+        #[arg(long, value_name = "FILE")]
+        keyfile: Option<PathBuf>,
     },
     /// Export secrets as .env or JSON; values only with --reveal
     Export {

@@ -134,3 +134,80 @@ fn password_protected_exports_say_how_to_give_the_password() {
     let stderr = kh.fails(&["import", unknown.to_str().unwrap(), "--from", "lastpass"], None, 2);
     assert!(stderr.contains("one of dotenv, json"), "{stderr}");
 }
+
+/// KeePass's XML, as `keepassxc-cli import` takes it: a protected custom field,
+/// a visible one, and the recycle bin.
+fn keepass_xml() -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8" standalone="yes"?>
+<KeePassFile>
+ <Meta><Generator>test</Generator><DatabaseName>work</DatabaseName>
+  <RecycleBinEnabled>True</RecycleBinEnabled><RecycleBinUUID>AAAAAAAAAAAAAAAAAAAAAw==</RecycleBinUUID></Meta>
+ <Root>
+  <Group><UUID>AAAAAAAAAAAAAAAAAAAAAQ==</UUID><Name>Passwords</Name>
+   <Group><UUID>AAAAAAAAAAAAAAAAAAAAAg==</UUID><Name>Payments</Name>
+    <Entry><UUID>AAAAAAAAAAAAAAAAAAAAEA==</UUID>
+     <String><Key>Title</Key><Value>Stripe</Value></String>
+     <String><Key>UserName</Key><Value>ops</Value></String>
+     <String><Key>Password</Key><Value ProtectInMemory="True">{ENTRY_PASSWORD}</Value></String>
+     <String><Key>URL</Key><Value>https://stripe.com</Value></String>
+     <String><Key>secret key</Key><Value ProtectInMemory="True">sk_live_kdbx_51c0</Value></String>
+     <String><Key>region</Key><Value>eu-west-1</Value></String>
+    </Entry>
+   </Group>
+   <Group><UUID>AAAAAAAAAAAAAAAAAAAAAw==</UUID><Name>Recycle Bin</Name>
+    <Entry><UUID>AAAAAAAAAAAAAAAAAAAAEQ==</UUID>
+     <String><Key>Title</Key><Value>Old</Value></String>
+     <String><Key>Password</Key><Value ProtectInMemory="True">{TRASHED}</Value></String>
+    </Entry>
+   </Group>
+  </Group>
+ </Root>
+</KeePassFile>
+"#
+    )
+}
+
+#[test]
+fn a_kdbx_made_by_keepassxc_with_a_password_and_a_key_file() {
+    let kh = Kh::new();
+    let xml = kh.path("work.xml");
+    std::fs::write(&xml, keepass_xml()).unwrap();
+    let keyfile = kh.path("work.keyx");
+    std::fs::write(&keyfile, "a key file's bytes: any file will do").unwrap();
+    let (xml, keyfile) = (xml.to_str().unwrap(), keyfile.to_str().unwrap());
+    let plain = kh.path("plain.kdbx");
+    let with_key = kh.path("with-key.kdbx");
+    let (plain, with_key) = (plain.to_str().unwrap(), with_key.to_str().unwrap());
+    keepassxc(&["import", "-p", xml, plain], &format!("{DB_PASSWORD}\n{DB_PASSWORD}\n"));
+    keepassxc(
+        &["import", "-p", "--set-key-file", keyfile, xml, with_key],
+        &format!("{DB_PASSWORD}\n{DB_PASSWORD}\n"),
+    );
+
+    let with_password = |password: &str| {
+        let mut cmd = kh.cmd();
+        cmd.env("KEYHAVEN_IMPORT_PASSPHRASE", password);
+        cmd
+    };
+    let plan = kh.run_with(with_password(DB_PASSWORD), &["import", plain, "--dry-run"], None);
+    let text = String::from_utf8_lossy(&plan.stdout);
+    assert!(plan.status.success(), "{}", String::from_utf8_lossy(&plan.stderr));
+    assert_clean(&text);
+    assert!(text.contains("KeePass export") && text.contains("2 secret(s), 1 left out"), "{text}");
+    assert!(text.contains("Stripe › secret key") && text.contains("STRIPE_SECRET_KEY  [Payments]"), "{text}");
+    assert!(!text.contains("REGION"), "a visible field became a secret: {text}");
+
+    let wrong = kh.run_with(with_password("not it"), &["import", plain], None);
+    assert_eq!(wrong.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("wrong password for"));
+    let no_key = kh.run_with(with_password(DB_PASSWORD), &["import", with_key], None);
+    assert_eq!(no_key.status.code(), Some(3), "the key file is part of the key");
+
+    let out = kh.run_with(with_password(DB_PASSWORD), &["import", with_key, "--keyfile", keyfile], None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_clean(&stderr);
+    assert_eq!(kh.ok(&["get", "STRIPE_PASSWORD"], None), ENTRY_PASSWORD);
+    assert_eq!(kh.ok(&["get", "STRIPE_SECRET_KEY"], None), "sk_live_kdbx_51c0");
+}

@@ -73,7 +73,7 @@ pub enum Error {
     Import { file: String, reason: String },
 
     #[error(
-        "{} is password-protected: give its password (the prompt, or KEYHAVEN_IMPORT_PASSPHRASE)",
+        "{} is password-protected: give its password (the prompt, or KEYHAVEN_IMPORT_PASSPHRASE; a KeePass key file with --keyfile)",
         .0.display()
     )]
     ImportPassphraseNeeded(PathBuf),

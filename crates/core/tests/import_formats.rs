@@ -215,11 +215,12 @@ fn bitwarden_password_protected_with_each_kdf() {
         let path = write(dir.path(), file, bitwarden_encrypted(&plain, EXPORT_PASSWORD, argon2).as_bytes());
         let err = read(&path).err().unwrap();
         assert!(matches!(err, Error::ImportPassphraseNeeded(_)), "{file}: {err}");
-        let wrong = ReadOptions { kind: None, passphrase: Some(SecretString::from("not it")) };
+        let wrong = ReadOptions { passphrase: Some(SecretString::from("not it")), ..Default::default() };
         let err = import::read(&path, &wrong).err().unwrap();
         assert!(matches!(err, Error::WrongImportPassphrase(_)), "{file}: {err}");
         assert!(err.to_string().contains(file) && err.to_string().contains("nothing was imported"), "{err}");
-        let right = ReadOptions { kind: None, passphrase: Some(SecretString::from(EXPORT_PASSWORD)) };
+        let right =
+            ReadOptions { passphrase: Some(SecretString::from(EXPORT_PASSWORD)), ..Default::default() };
         let plan = Plan::new(import::read(&path, &right).unwrap(), PlanOptions::default());
         assert_eq!(plan.rows.len(), 7, "{file}");
         let (_vault_dir, mut vault) = fresh();
@@ -235,7 +236,7 @@ fn bitwarden_password_protected_with_each_kdf() {
     let flipped = if tail.starts_with('A') { "B" } else { "A" };
     altered["data"] = json!(format!("{head}{flipped}{}", &tail[1..]));
     let path = write(dir.path(), "altered.json", altered.to_string().as_bytes());
-    let right = ReadOptions { kind: None, passphrase: Some(SecretString::from(EXPORT_PASSWORD)) };
+    let right = ReadOptions { passphrase: Some(SecretString::from(EXPORT_PASSWORD)), ..Default::default() };
     assert!(matches!(import::read(&path, &right).err().unwrap(), Error::WrongImportPassphrase(_)));
 
     // "Account restricted": only that Bitwarden account can read it.
@@ -459,7 +460,7 @@ fn bad_files_get_an_error_naming_the_file_and_write_nothing() {
     ];
     for (file, bytes, kind, expected) in cases {
         let path = write(dir.path(), file, &bytes);
-        let err = import::read(&path, &ReadOptions { kind, passphrase: None }).err().unwrap();
+        let err = import::read(&path, &ReadOptions { kind, ..Default::default() }).err().unwrap();
         let text = err.to_string();
         assert!(text.contains(file) && text.contains(expected), "{file}: {text}");
         assert_eq!(err.kind(), ErrorKind::InvalidInput, "{file}");
@@ -511,11 +512,11 @@ mod never_panic {
 
         /// Any bytes, read as any format: an error or items, never a panic.
         #[test]
-        fn any_bytes_as_any_format(bytes in proptest::collection::vec(any::<u8>(), 0..512), which in 0usize..9) {
+        fn any_bytes_as_any_format(bytes in proptest::collection::vec(any::<u8>(), 0..512), which in 0..SourceKind::ALL.len()) {
             let dir = tempfile::tempdir().unwrap();
             let path = write(dir.path(), "input", &bytes);
             let kind = SourceKind::ALL[which].1;
-            let options = ReadOptions { kind: Some(kind), passphrase: Some(SecretString::from("x")) };
+            let options = ReadOptions { kind: Some(kind), passphrase: Some(SecretString::from("x")), keyfile: None };
             if let Ok(source) = import::read(&path, &options) {
                 let _ = Plan::new(source, PlanOptions { include_notes: true });
             }
@@ -529,7 +530,7 @@ mod never_panic {
                 "kdfType": 1, "kdfIterations": 1, "kdfMemory": 1, "kdfParallelism": 1, "salt": "s",
                 "encKeyValidation_DO_NOT_EDIT": "2.AAAA|AAAA|AAAA", "data": "2.|x|"});
             let path = write(dir.path(), "bw.json", export.to_string().as_bytes());
-            let options = ReadOptions { kind: None, passphrase: Some(SecretString::from("x")) };
+            let options = ReadOptions { passphrase: Some(SecretString::from("x")), ..Default::default() };
             let _ = import::read(&path, &options).map(|s| Plan::new(s, PlanOptions::default()));
             let pux = one_pux(dir.path(), &json!({"accounts": [{"vaults": [{"items": [value]}]}]}));
             let _ = read(&pux).map(|s| Plan::new(s, PlanOptions::default()));
@@ -569,4 +570,93 @@ mod never_panic {
             ]
         })
     }
+}
+
+/// A KDBX 4 database with Argon2 (KeePassXC's format and KDF), written by the
+/// keepass crate and checked to open in the real keepassxc-cli first.
+#[test]
+fn kdbx4_argon2_with_custom_fields_and_a_recycle_bin() {
+    use keepass::{
+        Database, DatabaseKey,
+        config::{DatabaseConfig, KdfConfig},
+        db::{Entry, Group, Value},
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = DatabaseConfig::default();
+    if let KdfConfig::Argon2 { iterations, memory, .. } = &mut config.kdf_config {
+        (*iterations, *memory) = (2, 8 << 20);
+    }
+    let mut db = Database::new(config);
+    let entry = |title: &str, fields: &[(&str, &str, bool)]| {
+        let mut entry = Entry::new();
+        entry.fields.insert("Title".into(), Value::Unprotected(title.into()));
+        for &(key, value, protected) in fields {
+            let value = if protected {
+                Value::Protected(value.as_bytes().to_vec().into())
+            } else {
+                Value::Unprotected(value.into())
+            };
+            entry.fields.insert(key.into(), value);
+        }
+        entry
+    };
+    let mut apis = Group::new("APIs");
+    apis.entries.push(entry(
+        "Anthropic",
+        &[
+            ("UserName", "team", false),
+            ("Password", PASSWORD, true),
+            ("URL", "https://console.anthropic.com", false),
+            ("API key", HIDDEN, true),
+            ("region", VISIBLE, false),
+            ("Notes", NOTE, false),
+        ],
+    ));
+    let mut bin = Group::new("Recycle Bin");
+    bin.entries.push(entry("Old", &[("Password", TRASHED, true)]));
+    db.meta.recyclebin_uuid = Some(bin.uuid);
+    db.root.groups.push(apis);
+    db.root.groups.push(bin);
+    db.root.entries.push(entry("At the root", &[("Password", CVV, true)]));
+    let path = dir.path().join("keepassxc.kdbx");
+    db.save(&mut std::fs::File::create(&path).unwrap(), DatabaseKey::new().with_password("kdbx password"))
+        .unwrap();
+
+    // The real KeePassXC reads it, and calls its KDF Argon2.
+    let mut info = std::process::Command::new("keepassxc-cli")
+        .args(["db-info", path.to_str().unwrap()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("keepassxc-cli (scripts/install-deps.sh test)");
+    info.stdin.take().unwrap().write_all(b"kdbx password\n").unwrap();
+    let info = String::from_utf8(info.wait_with_output().unwrap().stdout).unwrap();
+    assert!(info.contains("KDF: Argon2"), "{info}");
+
+    assert!(matches!(read(&path).err().unwrap(), Error::ImportPassphraseNeeded(_)));
+    let wrong = ReadOptions { passphrase: Some(SecretString::from("nope")), ..Default::default() };
+    assert!(matches!(import::read(&path, &wrong).err().unwrap(), Error::WrongImportPassphrase(_)));
+    let right = ReadOptions { passphrase: Some(SecretString::from("kdbx password")), ..Default::default() };
+    let plan = Plan::new(import::read(&path, &right).unwrap(), PlanOptions::default());
+    assert_eq!(plan.kind, SourceKind::Kdbx);
+    assert_eq!(
+        rows(&plan),
+        [
+            ("At the root".into(), "AT_THE_ROOT".into(), String::new()),
+            ("Anthropic › password".into(), "ANTHROPIC_PASSWORD".into(), "APIs".into()),
+            ("Anthropic › API key".into(), "ANTHROPIC_API_KEY".into(), "APIs".into()),
+        ]
+    );
+    assert_eq!(
+        plan.rows[1].description,
+        "Anthropic — https://console.anthropic.com (user team) · from KeePass"
+    );
+    assert_eq!(plan.skipped.len(), 1);
+    assert_eq!((plan.skipped[0].source.as_str(), plan.skipped[0].why.as_str()), ("Old", "in the trash"));
+    shown(&plan);
+    let (_vault_dir, mut vault) = fresh();
+    vault.import(plan.into_entries(), false, &|_| {}).unwrap();
+    assert_eq!(value(&mut vault, "ANTHROPIC_API_KEY"), HIDDEN);
+    assert_eq!(value(&mut vault, "AT_THE_ROOT"), CVV);
 }

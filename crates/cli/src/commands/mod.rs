@@ -139,10 +139,10 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
         Command::Resolve { name: None, keep, remote, .. } => {
             sync::resolve_all(&mut ctx, keep, remote.as_deref())
         }
-        Command::Import { file, from, dry_run, map, overwrite, include_notes } => transfer::import(
+        Command::Import { file, from, dry_run, map, overwrite, include_notes, keyfile } => transfer::import(
             &mut ctx,
             &file,
-            &transfer::ImportArgs { from, dry_run, map, overwrite, include_notes },
+            &transfer::ImportArgs { from, dry_run, map, overwrite, include_notes, keyfile },
         ),
         Command::Export { format, reveal } => transfer::export(&mut ctx, format, reveal),
         Command::Run { only, no_masking, command } => return run::run(&mut ctx, &only, !no_masking, command),

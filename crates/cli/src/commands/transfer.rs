@@ -9,7 +9,7 @@ use std::{
 use anyhow::{Context as _, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use keyhaven_core::{
-    SecretName, envfile,
+    Error, SecretName, envfile,
     import::{self, Mapping, Plan, PlanOptions, ReadOptions, SourceKind},
     vault::Access,
 };
@@ -26,13 +26,18 @@ pub struct ImportArgs {
     pub map: Option<PathBuf>,
     pub overwrite: bool,
     pub include_notes: bool,
+    pub keyfile: Option<PathBuf>,
 }
 
 pub fn import(ctx: &mut Context, file: &Path, args: &ImportArgs) -> Result<()> {
-    let mut options = ReadOptions { kind: args.from, passphrase: None };
+    let mut options = ReadOptions { kind: args.from, passphrase: None, keyfile: args.keyfile.clone() };
+    // Asked for only when the file turns out to need it (a key file alone may not do).
     let source = match import::read(file, &options) {
-        Err(keyhaven_core::Error::ImportPassphraseNeeded(_)) => {
+        Err(Error::ImportPassphraseNeeded(_) | Error::WrongImportPassphrase(_)) => {
             options.passphrase = ctx.input.import_passphrase(file)?;
+            if options.passphrase.is_none() {
+                return Err(Error::ImportPassphraseNeeded(file.to_owned()).into());
+            }
             import::read(file, &options)?
         }
         other => other?,

@@ -52,11 +52,13 @@ pub enum SourceKind {
     OnePasswordCsv,
     /// `keepassxc-cli export --format csv`.
     KeepassCsv,
+    /// A KeePass or KeePassXC database (.kdbx 3.1 or 4).
+    Kdbx,
 }
 
 impl SourceKind {
     /// Every kind with the name `--from` takes.
-    pub const ALL: [(&'static str, SourceKind); 9] = [
+    pub const ALL: [(&'static str, SourceKind); 10] = [
         ("dotenv", SourceKind::Dotenv),
         ("json", SourceKind::Json),
         ("infisical", SourceKind::Infisical),
@@ -66,6 +68,7 @@ impl SourceKind {
         ("1pux", SourceKind::OnePux),
         ("1password-csv", SourceKind::OnePasswordCsv),
         ("keepass-csv", SourceKind::KeepassCsv),
+        ("kdbx", SourceKind::Kdbx),
     ];
 
     /// Sources keyed by environment names: a valid key is kept as it is.
@@ -84,6 +87,7 @@ impl SourceKind {
             SourceKind::OnePux => "1Password",
             SourceKind::OnePasswordCsv => "1Password CSV",
             SourceKind::KeepassCsv => "KeePassXC CSV",
+            SourceKind::Kdbx => "KeePass",
         }
     }
 }
@@ -152,8 +156,10 @@ pub struct Source {
 #[derive(Default)]
 pub struct ReadOptions {
     pub kind: Option<SourceKind>,
-    /// For password-protected exports.
+    /// For password-protected exports and KeePass databases.
     pub passphrase: Option<SecretString>,
+    /// A KeePass database's key file.
+    pub keyfile: Option<PathBuf>,
 }
 
 /// Reads `path` as `options.kind`, or as what its content looks like.
@@ -177,6 +183,10 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Source> {
         SourceKind::OnePux => onepassword::pux(&bytes),
         SourceKind::OnePasswordCsv => onepassword::csv(&bytes),
         SourceKind::KeepassCsv => keepass::csv(&bytes),
+        SourceKind::Kdbx => {
+            let keyfile = options.keyfile.as_deref().map(read_capped).transpose()?;
+            keepass::kdbx(&bytes, options.passphrase.as_ref(), keyfile.as_deref().map(|k| k.as_slice()))
+        }
     }
     .map_err(|problem| match problem {
         Problem::WrongPassphrase => Error::WrongImportPassphrase(path.to_owned()),
@@ -226,6 +236,9 @@ fn read_capped(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
 pub fn detect(path: &Path, bytes: &[u8]) -> Option<SourceKind> {
     if bytes.starts_with(b"PK\x03\x04") {
         return Some(SourceKind::OnePux);
+    }
+    if bytes.starts_with(&keepass::KDBX_MAGIC) {
+        return Some(SourceKind::Kdbx);
     }
     let text = std::str::from_utf8(bytes).ok()?;
     let text = text.trim_start_matches('\u{feff}').trim_start();
