@@ -63,7 +63,8 @@ test-package: package
 	scripts/test-package.sh
 
 ## Benchmarks: the vault against keepassxc-cli and pass, the emulator, sync,
-## then the desktop app (start, memory, search, size) under Xvfb.
+## imports of 10,000 entries, then the desktop app (start, memory, search,
+## size) under Xvfb.
 bench:
 	scripts/install-deps.sh bench
 	$(CARGO) build --release -p keyhaven-cli -p keyhaven-emulator
@@ -71,6 +72,7 @@ bench:
 	KEYHAVEN_EMULATOR_BIN="$(CARGO_TARGET_DIR)/release/keyhaven-emulator" scripts/bench_emulator.py
 	KEYHAVEN_BIN="$(CARGO_TARGET_DIR)/release/keyhaven" \
 	  KEYHAVEN_EMULATOR_BIN="$(CARGO_TARGET_DIR)/release/keyhaven-emulator" scripts/bench_sync.py
+	KEYHAVEN_BIN="$(CARGO_TARGET_DIR)/release/keyhaven" scripts/bench_import.py
 	npm --prefix ui run build
 	# Built as `make package` builds it (the Tauri CLI's build differs from cargo's).
 	npx --prefix ui tauri build --ci --ignore-version-mismatches --no-bundle -- --locked --profile app

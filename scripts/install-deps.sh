@@ -17,9 +17,9 @@ case "$profile" in
   # app end-to-end under Xvfb through WebKitWebDriver, screenshots with import;
   # the tray through trayer (an XEmbed tray host) and xdotool; the UI's browser
   # tests in headless Chromium; the Wayland clipboard path in headless sway
-  # with wl-clipboard. Import reads exports the real keepassxc-cli makes.
+  # with wl-clipboard. Import reads what the real keepassxc-cli and pass make.
   test) packages+=(gnome-keyring xvfb xauth webkit2gtk-driver imagemagick trayer xdotool chromium
-    sway wl-clipboard keepassxc) ;;
+    sway wl-clipboard keepassxc pass gnupg) ;;
   # Bench: the peers we compare with, a timer; the app under Xvfb over WebDriver.
   bench) packages+=(dbus gnome-keyring keepassxc pass gnupg tree sqlite3 wrk xvfb xauth webkit2gtk-driver) ;;
   # Package: the checks the .deb and .rpm pass (lintian, AppStream, the rpm tool

@@ -108,15 +108,17 @@ pub enum Command {
     Rollback { name: String, version: u32 },
     /// Import from a .env file or another manager's export (format detected from the content)
     ///
-    /// KeePass/KeePassXC (.kdbx, CSV), Bitwarden (JSON, password-protected JSON, CSV),
-    /// 1Password (.1pux, CSV), Doppler and Infisical (JSON, dotenv, CSV), {"NAME": "value"} JSON.
+    /// KeePass/KeePassXC (.kdbx, XML, CSV), a pass store (a directory), Bitwarden (JSON,
+    /// password-protected JSON, CSV), 1Password (.1pux, CSV), Doppler and Infisical (JSON,
+    /// dotenv, CSV), {"NAME": "value"} JSON.
     /// Each hidden field (password, API key, hidden custom field) becomes a secret named
     /// after its item; the folder becomes the category; title, URL and username go to the
     /// description. Items in the trash are skipped. All or nothing, in one transaction.
     Import {
+        /// The export, or a pass store's directory
         file: PathBuf,
         /// The format, when it cannot be told from the content
-        #[arg(long, value_name = "KIND", value_parser = parse_source_kind)]
+        #[arg(long, value_name = "KIND", value_parser = source_kinds())]
         from: Option<keyhaven_core::import::SourceKind>,
         /// Show what would become which secret (never a value) and write nothing
         #[arg(long)]
@@ -402,6 +404,10 @@ pub enum IntakeSource {
     Product,
 }
 
-fn parse_source_kind(text: &str) -> Result<keyhaven_core::import::SourceKind, String> {
-    text.parse().map_err(|err: keyhaven_core::Error| err.to_string())
+/// `--from`'s values, listed in help and completions.
+fn source_kinds() -> impl clap::builder::TypedValueParser<Value = keyhaven_core::import::SourceKind> {
+    use clap::builder::TypedValueParser as _;
+    use keyhaven_core::import::SourceKind;
+    clap::builder::PossibleValuesParser::new(SourceKind::ALL.map(|(name, _)| name))
+        .map(|name| name.parse::<SourceKind>().expect("one of SourceKind::ALL's names"))
 }

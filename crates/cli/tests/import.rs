@@ -132,7 +132,7 @@ fn password_protected_exports_say_how_to_give_the_password() {
     let stderr = kh.fails(&["import", unknown.to_str().unwrap()], None, 6);
     assert!(stderr.contains("mystery.bin") && stderr.contains("--from"), "{stderr}");
     let stderr = kh.fails(&["import", unknown.to_str().unwrap(), "--from", "lastpass"], None, 2);
-    assert!(stderr.contains("one of dotenv, json"), "{stderr}");
+    assert!(stderr.contains("possible values: dotenv, json"), "{stderr}");
 }
 
 /// KeePass's XML, as `keepassxc-cli import` takes it: a protected custom field,
@@ -198,6 +198,21 @@ fn a_kdbx_made_by_keepassxc_with_a_password_and_a_key_file() {
     assert!(text.contains("Stripe › secret key") && text.contains("STRIPE_SECRET_KEY  [Payments]"), "{text}");
     assert!(!text.contains("REGION"), "a visible field became a secret: {text}");
 
+    // The same database exported by keepassxc-cli as XML: the same plan.
+    let exported = keepassxc(&["export", "--format", "xml", plain], &format!("{DB_PASSWORD}\n"));
+    let xml_export = kh.path("exported.xml");
+    std::fs::write(&xml_export, exported).unwrap();
+    let from_xml = kh.ok(&["import", xml_export.to_str().unwrap(), "--dry-run"], None);
+    assert!(
+        from_xml.contains("KeePass XML export") && from_xml.contains("2 secret(s), 1 left out"),
+        "{from_xml}"
+    );
+    assert!(
+        from_xml.contains("STRIPE_SECRET_KEY  [Payments]") && from_xml.contains("in the trash"),
+        "{from_xml}"
+    );
+    assert_clean(&from_xml);
+
     let wrong = kh.run_with(with_password("not it"), &["import", plain], None);
     assert_eq!(wrong.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("wrong password for"));
@@ -210,4 +225,97 @@ fn a_kdbx_made_by_keepassxc_with_a_password_and_a_key_file() {
     assert_clean(&stderr);
     assert_eq!(kh.ok(&["get", "STRIPE_PASSWORD"], None), ENTRY_PASSWORD);
     assert_eq!(kh.ok(&["get", "STRIPE_SECRET_KEY"], None), "sk_live_kdbx_51c0");
+}
+
+/// Runs a command in the throw-away GnuPG home and password store.
+fn in_store(kh: &Kh, program: &str, args: &[&str], stdin: &str) {
+    let mut child = Command::new(program)
+        .args(args)
+        .env("GNUPGHOME", kh.path("gnupg"))
+        .env("PASSWORD_STORE_DIR", kh.path("store"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|err| {
+            panic!("{program}: {err} (scripts/install-deps.sh test installs pass and gnupg)")
+        });
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{program} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// The agent this test's gpg started, stopped with the test.
+struct Agent<'a>(&'a Kh);
+
+impl Drop for Agent<'_> {
+    fn drop(&mut self) {
+        let _ = Command::new("gpgconf")
+            .args(["--kill", "gpg-agent"])
+            .env("GNUPGHOME", self.0.path("gnupg"))
+            .status();
+    }
+}
+
+#[test]
+fn a_pass_store_decrypted_with_the_users_gpg() {
+    let kh = Kh::new();
+    std::fs::create_dir(kh.path("gnupg")).unwrap();
+    std::fs::set_permissions(kh.path("gnupg"), std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    let _agent = Agent(&kh);
+    let uid = "Keyhaven Test <test@example.invalid>";
+    in_store(
+        &kh,
+        "gpg",
+        &["--batch", "--passphrase", "", "--quick-gen-key", uid, "future-default", "default", "never"],
+        "",
+    );
+    in_store(&kh, "pass", &["init", "test@example.invalid"], "");
+    in_store(
+        &kh,
+        "pass",
+        &["insert", "--multiline", "dev/github"],
+        &format!("{ENTRY_PASSWORD}\nlogin: octo\nurl: https://github.com\nrecovery: 1234\n"),
+    );
+    in_store(&kh, "pass", &["insert", "--echo", "openai"], "sk-pass-openai-6d2e\n");
+
+    let store = kh.path("store");
+    let store = store.to_str().unwrap();
+    let mut cmd = kh.cmd();
+    cmd.env("GNUPGHOME", kh.path("gnupg"));
+    let out = kh.run_with(cmd, &["import", store, "--dry-run"], None);
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_clean(&plan);
+    assert!(!plan.contains("sk-pass-openai") && !plan.contains("1234"), "{plan}");
+    assert!(plan.contains("pass export") && plan.contains("2 secret(s)"), "{plan}");
+    assert!(
+        plan.contains("dev/github  →  DEV_GITHUB  [dev]") && plan.contains("openai      →  OPENAI"),
+        "{plan}"
+    );
+
+    let mut cmd = kh.cmd();
+    cmd.env("GNUPGHOME", kh.path("gnupg"));
+    let out = kh.run_with(cmd, &["import", store, "--include-notes"], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // With its note, the entry gives two secrets, each named after its field.
+    assert_eq!(kh.ok(&["get", "DEV_GITHUB_PASSWORD"], None), ENTRY_PASSWORD);
+    assert_eq!(kh.ok(&["get", "OPENAI"], None), "sk-pass-openai-6d2e");
+    // Only the lines that are not the username or URL stay in the note.
+    assert_eq!(kh.ok(&["get", "DEV_GITHUB_NOTES"], None), "recovery: 1234");
+    let listed: serde_json::Value = serde_json::from_str(&kh.ok(&["ls", "--json"], None)).unwrap();
+    let github = listed.as_array().unwrap().iter().find(|s| s["name"] == "DEV_GITHUB_PASSWORD").unwrap();
+    assert_eq!(github["description"], "dev/github — https://github.com (user octo) · from pass");
+
+    // Without the key (another GnuPG home), gpg's refusal is named, nothing written.
+    std::fs::create_dir(kh.path("empty-gnupg")).unwrap();
+    let mut cmd = kh.cmd();
+    cmd.env("GNUPGHOME", kh.path("empty-gnupg"));
+    let out = kh.run_with(cmd, &["import", store, "--overwrite"], None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "{stderr}");
+    assert!(
+        stderr.contains("gpg could not decrypt dev/github") && stderr.contains("nothing was imported"),
+        "{stderr}"
+    );
 }

@@ -457,6 +457,13 @@ fn bad_files_get_an_error_naming_the_file_and_write_nothing() {
         ("empty-zip.1pux", empty_zip(), Some(SourceKind::OnePux), "no export.data"),
         ("list.json", b"[1, 2]".to_vec(), Some(SourceKind::Json), "expected an object"),
         ("nested.json", br#"{"A": {"b": 1}}"#.to_vec(), None, "\"A\" is not text"),
+        (
+            "broken.xml",
+            b"<?xml version='1.0'?><KeePassFile><Root><Group>".to_vec(),
+            None,
+            "not well-formed XML",
+        ),
+        ("other.xml", b"<?xml version='1.0'?><KeePassFile/>".to_vec(), None, "it has no <Root>"),
     ];
     for (file, bytes, kind, expected) in cases {
         let path = write(dir.path(), file, &bytes);

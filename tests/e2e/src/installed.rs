@@ -11,7 +11,7 @@ use std::{
 
 use anyhow::{Context, Result, ensure};
 
-use super::{KillOnDrop, PASSPHRASE, eventually, step, wait_for_port, webdriver::Session};
+use super::{KillOnDrop, PASSPHRASE, eventually, start_driver, step, webdriver::Session};
 
 /// Not the full scenario's port: both may run on one machine.
 const PORT: u16 = 4464;
@@ -26,14 +26,7 @@ pub fn run(app: &Path) -> Result<()> {
         ("KEYHAVEN_KDF", "8,1".into()),
         ("WEBKIT_DISABLE_DMABUF_RENDERER", "1".into()),
     ];
-    let _driver = KillOnDrop(
-        Command::new("tauri-driver")
-            .args(["--port", &PORT.to_string()])
-            .envs(env.iter().map(|(key, value)| (key, value)))
-            .spawn()
-            .context("starting tauri-driver")?,
-    );
-    wait_for_port(PORT)?;
+    let _driver = start_driver(PORT, &env)?;
     let s = Session::start(&format!("http://127.0.0.1:{PORT}"), &app.to_string_lossy(), &[])?;
     let exec = start_at_login(&s, home.path());
     s.end()?;

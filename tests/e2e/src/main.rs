@@ -90,16 +90,9 @@ fn main() -> Result<()> {
         ("KEYHAVEN_AUTO_LOCK_SECONDS", AUTO_LOCK_SECONDS.to_string().into()),
         ("WEBKIT_DISABLE_DMABUF_RENDERER", "1".into()),
     ];
-    let _driver = KillOnDrop(
-        Command::new("tauri-driver")
-            .args(["--port", &PORT.to_string()])
-            .envs(env.iter().map(|(key, value)| (key, value)))
-            .spawn()
-            .context("starting tauri-driver (cargo install tauri-driver --locked)")?,
-    );
+    let _driver = start_driver(PORT, &env)?;
     // A tray host, so the tray icon exists and its menu can be opened.
     let _tray_host = KillOnDrop(Command::new("trayer").args(TRAYER).spawn().context("starting trayer")?);
-    wait_for_port(PORT)?;
     let driver = format!("http://127.0.0.1:{PORT}");
     let session = Session::start(&driver, &app.to_string_lossy(), &[])?;
     let world =
@@ -130,6 +123,19 @@ fn cold_start_with_a_link(driver: &str, app: &Path, shots: &Path) -> Result<()> 
     }
     s.end()?;
     shown
+}
+
+/// tauri-driver on `port`, passing `env` to the apps it starts; listening once this returns.
+fn start_driver(port: u16, env: &[(&str, OsString)]) -> Result<KillOnDrop> {
+    let driver = KillOnDrop(
+        Command::new("tauri-driver")
+            .args(["--port", &port.to_string()])
+            .envs(env.iter().map(|(key, value)| (key, value)))
+            .spawn()
+            .context("starting tauri-driver (cargo install tauri-driver --locked)")?,
+    );
+    wait_for_port(port)?;
+    Ok(driver)
 }
 
 fn wait_for_port(port: u16) -> Result<()> {

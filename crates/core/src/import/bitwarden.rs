@@ -125,16 +125,10 @@ pub fn csv(bytes: &[u8]) -> Parsed<Vec<Item>> {
     Ok(rows
         .into_iter()
         .map(|row| {
-            let get = |key: &str| text(row.get(key).map(|cell| cell.as_str()));
-            let mut fields = Vec::new();
-            if let Some(password) = get("login_password") {
-                fields.push(Field::concealed("password", password));
-            }
-            if let Some(totp) = get("login_totp") {
-                fields.push(Field::concealed("TOTP", totp));
-            }
+            let get = |column: &str| row.get(column);
+            let mut fields = row.secrets(&[("login_password", "password"), ("login_totp", "TOTP")]);
             // "name: value" per line. The CSV loses which were hidden, so all are offered.
-            for line in row.get("fields").map(|cell| cell.as_str()).unwrap_or("").lines() {
+            for line in row.raw("fields").lines() {
                 if let Some((label, value)) = line.split_once(": ").filter(|(_, value)| !value.is_empty()) {
                     fields.push(Field::concealed(label, value.to_owned()));
                 }

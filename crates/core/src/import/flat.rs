@@ -60,9 +60,8 @@ pub fn csv(bytes: &[u8]) -> Parsed<Vec<Item>> {
         .into_iter()
         .enumerate()
         .map(|(index, row)| {
-            let key = row.get("key").filter(|key| !key.is_empty());
-            let key = key.ok_or_else(|| bad(format!("row {} has no Key", index + 2)))?;
-            Ok(entry(key, row.get("value").map(|value| value.to_string()).unwrap_or_default()))
+            let key = row.get("key").ok_or_else(|| bad(format!("row {} has no Key", index + 2)))?;
+            Ok(entry(&key, row.raw("value").to_owned()))
         })
         .collect()
 }

@@ -11,6 +11,7 @@ mod bitwarden;
 mod flat;
 mod keepass;
 mod onepassword;
+mod pass;
 mod plan;
 
 use std::path::{Path, PathBuf};
@@ -54,11 +55,15 @@ pub enum SourceKind {
     KeepassCsv,
     /// A KeePass or KeePassXC database (.kdbx 3.1 or 4).
     Kdbx,
+    /// `keepassxc-cli export --format xml` (KeePass's XML).
+    KeepassXml,
+    /// A pass (or gopass) password store directory, decrypted with the user's gpg.
+    Pass,
 }
 
 impl SourceKind {
     /// Every kind with the name `--from` takes.
-    pub const ALL: [(&'static str, SourceKind); 10] = [
+    pub const ALL: [(&'static str, SourceKind); 12] = [
         ("dotenv", SourceKind::Dotenv),
         ("json", SourceKind::Json),
         ("infisical", SourceKind::Infisical),
@@ -69,6 +74,8 @@ impl SourceKind {
         ("1password-csv", SourceKind::OnePasswordCsv),
         ("keepass-csv", SourceKind::KeepassCsv),
         ("kdbx", SourceKind::Kdbx),
+        ("keepass-xml", SourceKind::KeepassXml),
+        ("pass", SourceKind::Pass),
     ];
 
     /// Sources keyed by environment names: a valid key is kept as it is.
@@ -88,6 +95,8 @@ impl SourceKind {
             SourceKind::OnePasswordCsv => "1Password CSV",
             SourceKind::KeepassCsv => "KeePassXC CSV",
             SourceKind::Kdbx => "KeePass",
+            SourceKind::KeepassXml => "KeePass XML",
+            SourceKind::Pass => "pass",
         }
     }
 }
@@ -162,9 +171,20 @@ pub struct ReadOptions {
     pub keyfile: Option<PathBuf>,
 }
 
-/// Reads `path` as `options.kind`, or as what its content looks like.
+/// Reads `path` as `options.kind`, or as what its content looks like. A
+/// directory is a pass store.
 pub fn read(path: &Path, options: &ReadOptions) -> Result<Source> {
     let fail = |reason: String| Error::Import { file: path.display().to_string(), reason };
+    if path.is_dir() {
+        if options.kind.is_some_and(|kind| kind != SourceKind::Pass) {
+            return Err(fail("it is a directory; only a pass store is read from one".into()));
+        }
+        let items = pass::store(path).map_err(|problem| match problem {
+            Problem::Bad(reason) => Error::Import { file: format!("{} (pass)", path.display()), reason },
+            Problem::NeedsPassphrase | Problem::WrongPassphrase => fail("gpg refused".into()),
+        })?;
+        return Ok(Source { kind: SourceKind::Pass, path: path.to_owned(), items, warnings: Vec::new() });
+    }
     let bytes = read_capped(path)?;
     let kind = match options.kind {
         Some(kind) => kind,
@@ -183,6 +203,8 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Source> {
         SourceKind::OnePux => onepassword::pux(&bytes),
         SourceKind::OnePasswordCsv => onepassword::csv(&bytes),
         SourceKind::KeepassCsv => keepass::csv(&bytes),
+        SourceKind::KeepassXml => keepass::xml(&bytes),
+        SourceKind::Pass => Err(bad("a pass store is a directory; give the store's directory")),
         SourceKind::Kdbx => {
             let keyfile = options.keyfile.as_deref().map(read_capped).transpose()?;
             keepass::kdbx(&bytes, options.passphrase.as_ref(), keyfile.as_deref().map(|k| k.as_slice()))
@@ -255,6 +277,9 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Option<SourceKind> {
     if text.starts_with('[') {
         return Some(SourceKind::Infisical);
     }
+    if text.starts_with('<') && text.contains("<KeePassFile") {
+        return Some(SourceKind::KeepassXml);
+    }
     let header = text.lines().next().unwrap_or("").to_ascii_lowercase();
     let columns: Vec<&str> = header.split(',').map(|c| c.trim().trim_matches('"')).collect();
     let has = |name: &str| columns.contains(&name);
@@ -276,8 +301,31 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Option<SourceKind> {
         .then_some(SourceKind::Dotenv)
 }
 
-/// Reads a CSV export's rows as header name → cell, with the header lowercased.
-pub(crate) fn csv_rows(bytes: &[u8]) -> Parsed<Vec<std::collections::HashMap<String, Zeroizing<String>>>> {
+/// One row of a CSV export: lowercased header name → cell.
+pub(crate) struct CsvRow(std::collections::HashMap<String, Zeroizing<String>>);
+
+impl CsvRow {
+    /// The cell, trimmed, unless empty.
+    pub fn get(&self, column: &str) -> Option<String> {
+        text(self.0.get(column).map(|cell| cell.as_str()))
+    }
+
+    /// The cell as it is ("" when missing).
+    pub fn raw(&self, column: &str) -> &str {
+        self.0.get(column).map_or("", |cell| cell.as_str())
+    }
+
+    /// The non-empty cells of `columns` (column, label) as hidden fields.
+    pub fn secrets(&self, columns: &[(&str, &str)]) -> Vec<Field> {
+        columns
+            .iter()
+            .filter_map(|(column, label)| Some(Field::concealed(label, self.get(column)?)))
+            .collect()
+    }
+}
+
+/// Reads a CSV export's rows, the header lowercased.
+pub(crate) fn csv_rows(bytes: &[u8]) -> Parsed<Vec<CsvRow>> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let mut reader = ::csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
     let header: Vec<String> = reader
@@ -289,9 +337,9 @@ pub(crate) fn csv_rows(bytes: &[u8]) -> Parsed<Vec<std::collections::HashMap<Str
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|err| bad(csv_error(&err)))?;
-        rows.push(
+        rows.push(CsvRow(
             header.iter().cloned().zip(record.iter().map(|cell| Zeroizing::new(cell.to_owned()))).collect(),
-        );
+        ));
     }
     Ok(rows)
 }

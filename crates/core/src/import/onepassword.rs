@@ -105,14 +105,8 @@ pub fn csv(bytes: &[u8]) -> Parsed<Vec<Item>> {
     Ok(csv_rows(bytes)?
         .into_iter()
         .map(|row| {
-            let get = |key: &str| text(row.get(key).map(|cell| cell.as_str()));
-            let mut fields = Vec::new();
-            if let Some(password) = get("password") {
-                fields.push(Field::concealed("password", password));
-            }
-            if let Some(otp) = get("otpauth") {
-                fields.push(Field::concealed("TOTP", otp));
-            }
+            let get = |column: &str| row.get(column);
+            let fields = row.secrets(&[("password", "password"), ("otpauth", "TOTP")]);
             Item {
                 title: get("title").unwrap_or_default(),
                 folder: get("tags").map(|tags| tags.split([';', ',']).next().unwrap_or("").trim().to_owned()),

@@ -1,0 +1,105 @@
+//! pass and gopass: a password store directory of `.gpg` files, each
+//! decrypted by the user's own `gpg` (and its agent, which asks for the key's
+//! passphrase if it needs one). The first line is the value; later lines are
+//! notes, but for `login:`/`user:`/`username:` and `url:` lines, which pass's
+//! tools (browserpass, gopass) read as the username and URL.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+};
+
+use secrecy::SecretString;
+use zeroize::Zeroizing;
+
+use super::{Field, Item, Parsed, bad};
+
+/// More files than any store holds: a directory this large is not one.
+const MAX_FILES: usize = 100_000;
+
+pub fn store(dir: &Path) -> Parsed<Vec<Item>> {
+    let mut files = Vec::new();
+    collect(dir, &mut files)?;
+    files.sort();
+    files.iter().map(|file| item(dir, file)).collect()
+}
+
+/// `.gpg` files under `dir`, not following hidden directories (`.git`, `.extensions`).
+fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> Parsed<()> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|err| bad(format!("{} cannot be listed ({err})", dir.display())))?;
+    for entry in entries {
+        let entry = entry.map_err(|err| bad(format!("{} cannot be listed ({err})", dir.display())))?;
+        let path = entry.path();
+        let hidden = entry.file_name().to_string_lossy().starts_with('.');
+        let kind = entry.file_type().map_err(|err| bad(format!("{}: {err}", path.display())))?;
+        if kind.is_dir() && !hidden {
+            collect(&path, files)?;
+        } else if kind.is_file() && path.extension().is_some_and(|ext| ext == "gpg") {
+            files.push(path);
+            if files.len() > MAX_FILES {
+                return Err(bad(format!("it holds more than {MAX_FILES} .gpg files")));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn item(dir: &Path, file: &Path) -> Parsed<Item> {
+    let relative = file.strip_prefix(dir).unwrap_or(file).with_extension("");
+    let title = relative.to_string_lossy().replace('\\', "/");
+    let folder =
+        relative.parent().map(|parent| parent.to_string_lossy().replace('\\', "/")).filter(|p| !p.is_empty());
+    let plain = decrypt(file, &title)?;
+    let text = String::from_utf8_lossy(&plain);
+    let mut lines = text.lines();
+    let value = lines.next().unwrap_or("").to_owned();
+    let (mut username, mut url, mut notes) = (None, None, Vec::new());
+    for line in lines {
+        let lower = line.to_ascii_lowercase();
+        let field = |key: &str| lower.starts_with(key).then(|| line[key.len()..].trim().to_owned());
+        if let Some(user) = field("login:").or_else(|| field("username:")).or_else(|| field("user:")) {
+            username = username.or(Some(user));
+        } else if let Some(link) = field("url:") {
+            url = url.or(Some(link));
+        } else {
+            notes.push(line);
+        }
+    }
+    let notes = notes.join("\n");
+    Ok(Item {
+        title,
+        folder,
+        url,
+        username,
+        fields: vec![Field::concealed("password", value)],
+        notes: (!notes.trim().is_empty()).then(|| SecretString::from(notes)),
+        trashed: false,
+    })
+}
+
+/// The user's gpg, in batch mode, its output kept in a wiped buffer. Its
+/// environment is this process's less any KEYHAVEN_* variable.
+fn decrypt(file: &Path, title: &str) -> Parsed<Zeroizing<Vec<u8>>> {
+    let mut command = Command::new("gpg");
+    command.args(["--quiet", "--batch", "--yes", "--decrypt", "--"]).arg(file);
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("KEYHAVEN_") {
+            command.env_remove(key);
+        }
+    }
+    let out = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|err| bad(format!("gpg cannot be started ({err}); pass needs it installed")))?;
+    let plain = Zeroizing::new(out.stdout);
+    if !out.status.success() {
+        // gpg's own words (key ids, "No secret key"), never the plaintext.
+        let said = String::from_utf8_lossy(&out.stderr);
+        let said = said.lines().last().unwrap_or("").trim().to_owned();
+        return Err(bad(format!("gpg could not decrypt {title} ({said})")));
+    }
+    Ok(plain)
+}
