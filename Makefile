@@ -72,7 +72,9 @@ bench:
 	KEYHAVEN_EMULATOR_BIN="$(CARGO_TARGET_DIR)/release/keyhaven-emulator" scripts/bench_emulator.py
 	KEYHAVEN_BIN="$(CARGO_TARGET_DIR)/release/keyhaven" \
 	  KEYHAVEN_EMULATOR_BIN="$(CARGO_TARGET_DIR)/release/keyhaven-emulator" scripts/bench_sync.py
-	KEYHAVEN_BIN="$(CARGO_TARGET_DIR)/release/keyhaven" scripts/bench_import.py
+	$(CARGO) build --release -p keyhaven-core --example kdbx_fixture
+	KEYHAVEN_BIN="$(CARGO_TARGET_DIR)/release/keyhaven" \
+	  KEYHAVEN_KDBX_FIXTURE="$(CARGO_TARGET_DIR)/release/examples/kdbx_fixture" scripts/bench_import.py
 	npm --prefix ui run build
 	# Built as `make package` builds it (the Tauri CLI's build differs from cargo's).
 	npx --prefix ui tauri build --ci --ignore-version-mismatches --no-bundle -- --locked --profile app
