@@ -265,10 +265,15 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Option<SourceKind> {
     let text = std::str::from_utf8(bytes).ok()?;
     let text = text.trim_start_matches('\u{feff}').trim_start();
     if text.starts_with('{') {
-        let value: serde_json::Value = serde_json::from_str(text).ok()?;
-        let object = value.as_object()?;
+        /// The one key that tells the two apart; the rest is skipped, not built
+        /// (the reader parses the file for real).
+        #[derive(serde::Deserialize)]
+        struct Probe {
+            encrypted: Option<serde_json::Value>,
+        }
+        let probe: Probe = serde_json::from_str(text).ok()?;
         // Bitwarden's exports, plain or not, say whether they are encrypted.
-        return Some(if object.get("encrypted").is_some_and(serde_json::Value::is_boolean) {
+        return Some(if probe.encrypted.as_ref().is_some_and(serde_json::Value::is_boolean) {
             SourceKind::Bitwarden
         } else {
             SourceKind::Json
