@@ -136,19 +136,18 @@ pub struct Item {
     pub trashed: bool,
 }
 
-/// A field of an item that may become a secret.
+/// A field the source keeps hidden (a password, a credential, a hidden custom
+/// field): each becomes a secret. Readers leave visible fields out, but for
+/// the username and URL, which go to the item.
 pub struct Field {
     /// As the source labels it ("password", "API key", a custom field's name).
     pub label: String,
     pub value: SecretString,
-    /// Hidden in the source (passwords, credentials, hidden custom fields).
-    /// Only concealed fields become secrets.
-    pub concealed: bool,
 }
 
 impl Field {
     pub fn concealed(label: &str, value: String) -> Self {
-        Field { label: label.to_owned(), value: SecretString::from(value), concealed: true }
+        Field { label: label.to_owned(), value: SecretString::from(value) }
     }
 }
 
@@ -175,47 +174,57 @@ pub struct ReadOptions {
 /// directory is a pass store.
 pub fn read(path: &Path, options: &ReadOptions) -> Result<Source> {
     let fail = |reason: String| Error::Import { file: path.display().to_string(), reason };
-    if path.is_dir() {
+    let mut warnings = Vec::new();
+    let (kind, items) = if path.is_dir() {
         if options.kind.is_some_and(|kind| kind != SourceKind::Pass) {
             return Err(fail("it is a directory; only a pass store is read from one".into()));
         }
-        let items = pass::store(path).map_err(|problem| match problem {
-            Problem::Bad(reason) => Error::Import { file: format!("{} (pass)", path.display()), reason },
-            Problem::NeedsPassphrase | Problem::WrongPassphrase => fail("gpg refused".into()),
-        })?;
-        return Ok(Source { kind: SourceKind::Pass, path: path.to_owned(), items, warnings: Vec::new() });
-    }
-    let bytes = read_capped(path)?;
-    let kind = match options.kind {
-        Some(kind) => kind,
-        None => detect(path, &bytes).ok_or_else(|| {
-            fail("its format was not recognised; name it with --from (see `keyhaven import --help`)".into())
-        })?,
+        (SourceKind::Pass, pass::store(path))
+    } else {
+        let bytes = read_capped(path)?;
+        let kind = match options.kind {
+            Some(kind) => kind,
+            None => detect(path, &bytes).ok_or_else(|| {
+                fail(
+                    "its format was not recognised; name it with --from (see `keyhaven import --help`)"
+                        .into(),
+                )
+            })?,
+        };
+        (kind, parse(kind, &bytes, options, &mut warnings)?)
     };
-    let mut warnings = Vec::new();
-    let items = match kind {
-        SourceKind::Dotenv => flat::dotenv(&bytes, &mut warnings),
-        SourceKind::Json => flat::json(&bytes),
-        SourceKind::Infisical => flat::infisical(&bytes),
-        SourceKind::Csv => flat::csv(&bytes),
-        SourceKind::Bitwarden => bitwarden::json(&bytes, options.passphrase.as_ref()),
-        SourceKind::BitwardenCsv => bitwarden::csv(&bytes),
-        SourceKind::OnePux => onepassword::pux(&bytes),
-        SourceKind::OnePasswordCsv => onepassword::csv(&bytes),
-        SourceKind::KeepassCsv => keepass::csv(&bytes),
-        SourceKind::KeepassXml => keepass::xml(&bytes),
-        SourceKind::Pass => Err(bad("a pass store is a directory; give the store's directory")),
-        SourceKind::Kdbx => {
-            let keyfile = options.keyfile.as_deref().map(read_capped).transpose()?;
-            keepass::kdbx(&bytes, options.passphrase.as_ref(), keyfile.as_deref().map(|k| k.as_slice()))
-        }
-    }
-    .map_err(|problem| match problem {
+    let items = items.map_err(|problem| match problem {
         Problem::WrongPassphrase => Error::WrongImportPassphrase(path.to_owned()),
         Problem::NeedsPassphrase => Error::ImportPassphraseNeeded(path.to_owned()),
         Problem::Bad(reason) => Error::Import { file: format!("{} ({kind})", path.display()), reason },
     })?;
     Ok(Source { kind, path: path.to_owned(), items, warnings })
+}
+
+/// One file's bytes, read as `kind`. The outer error is reading a key file.
+fn parse(
+    kind: SourceKind,
+    bytes: &[u8],
+    options: &ReadOptions,
+    warnings: &mut Vec<String>,
+) -> Result<Parsed<Vec<Item>>> {
+    Ok(match kind {
+        SourceKind::Dotenv => flat::dotenv(bytes, warnings),
+        SourceKind::Json => flat::json(bytes),
+        SourceKind::Infisical => flat::infisical(bytes),
+        SourceKind::Csv => flat::csv(bytes),
+        SourceKind::Bitwarden => bitwarden::json(bytes, options.passphrase.as_ref()),
+        SourceKind::BitwardenCsv => bitwarden::csv(bytes),
+        SourceKind::OnePux => onepassword::pux(bytes),
+        SourceKind::OnePasswordCsv => onepassword::csv(bytes),
+        SourceKind::KeepassCsv => keepass::csv(bytes),
+        SourceKind::KeepassXml => keepass::xml(bytes),
+        SourceKind::Pass => Err(bad("a pass store is a directory; give the store's directory")),
+        SourceKind::Kdbx => {
+            let keyfile = options.keyfile.as_deref().map(read_capped).transpose()?;
+            keepass::kdbx(bytes, options.passphrase.as_ref(), keyfile.as_deref().map(|k| k.as_slice()))
+        }
+    })
 }
 
 /// Why a reader gave up. `read` adds the file and the format.

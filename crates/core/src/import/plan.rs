@@ -104,22 +104,6 @@ impl Plan {
         Ok(())
     }
 
-    /// Keeps only the rows whose source is in `chosen`, renamed as given
-    /// (the app's table: a checkbox and a name per row).
-    pub fn choose(&mut self, chosen: &[(String, String)]) -> Result<()> {
-        let mapping = Mapping {
-            names: self
-                .rows
-                .iter()
-                .map(|row| {
-                    let name = chosen.iter().find(|(source, _)| *source == row.source).map(|(_, name)| name);
-                    (row.source.clone(), name.cloned().unwrap_or_default())
-                })
-                .collect(),
-        };
-        self.apply_mapping(&mapping)
-    }
-
     /// The secrets to write, values included: for the vault only.
     pub fn into_entries(self) -> Vec<Incoming> {
         self.rows
@@ -172,13 +156,7 @@ fn plan_item(
         return;
     }
     let mut candidates: Vec<(String, SecretString)> = Vec::new();
-    for field in item.fields {
-        if !field.concealed {
-            continue;
-        }
-        if field.value.expose_secret().is_empty() {
-            continue;
-        }
+    for field in item.fields.into_iter().filter(|field| !field.value.expose_secret().is_empty()) {
         candidates.push((clean(&field.label, 100), field.value));
     }
     let has_notes = item.notes.as_ref().is_some_and(|notes| !notes.expose_secret().trim().is_empty());
