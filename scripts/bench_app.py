@@ -11,11 +11,12 @@ The start is timed through WebDriver (tauri-driver + WebKitWebDriver): from
 the session request, which launches the app, until the list shows
 "10000 of 10000". That includes the driver's own start-up, so it is an upper
 bound on what a person waits. The search is timed inside the page: set the
-field, dispatch `input`, and wait for the next animation frame and a task
-after it (run once that frame, holding the new list, was painted). A key
-pressed just after a frame waits a whole frame interval for the next one
-whatever the work costs, so keys come at a random moment of a frame, as typed
-ones do; the just-after-a-frame figure is printed beside it."""
+field, dispatch `input`, wait until the list's count shows the matches (the
+search runs in Rust: the reply crosses IPC), then wait for the next animation
+frame and a task after it (run once that frame, holding the new list, was
+painted). A key pressed just after a frame waits a whole frame interval for
+the next one whatever the work costs, so keys come at a random moment of a
+frame, as typed ones do; the just-after-a-frame figure is printed beside it."""
 
 import json
 import os
@@ -161,12 +162,18 @@ def main():
         pss = pss_mib(app_pid())
 
         # A key comes at any moment of a frame: typed ones at a random one,
-        # and, as the worst case, just after a frame was painted.
+        # and, as the worst case, just after a frame was painted. Each key
+        # changes the query, and the list is done when its count says what
+        # this script expects (the search runs in Rust, the reply comes over IPC).
+        queries = ["secret_0", "secret_09", "secret_099", "secret_0999", "", "5", "55", "555", "", "value"]
+        names = [f"secret_{i:05}" for i in range(COUNT)]
         updated, painted, worst = [], [], []
-        for query in ["secret_0", "secret_09", "secret_099", "secret_0999", "", "5", "55", "555", "", "value"] * 10:
-            for phase, into in (("Math.random()", painted), ("0", worst)):
+        for phase, into in (("Math.random()", painted), ("0", worst)):
+            for query in queries * 10:
+                expected = f"{sum(query in name for name in names)} of {COUNT}"
                 times = script(session, f"""
                     const field = document.querySelector('input[aria-label="Search secrets"]');
+                    const count = document.querySelector('.count');
                     const frame = () => new Promise(r => requestAnimationFrame(r));
                     const first = await frame();
                     const interval = (await frame()) - first;
@@ -174,9 +181,12 @@ def main():
                     const t0 = performance.now();
                     field.value = {json.dumps(query)};
                     field.dispatchEvent(new Event('input', {{ bubbles: true }}));
-                    // Svelte applies the change to the DOM in a microtask.
-                    await new Promise(r => queueMicrotask(r));
-                    await new Promise(r => queueMicrotask(r));
+                    await new Promise(r => {{
+                        const done = () => count.textContent === {json.dumps(expected)};
+                        if (done()) return r();
+                        new MutationObserver((_, o) => done() && (o.disconnect(), r()))
+                            .observe(count, {{ childList: true, characterData: true, subtree: true }});
+                    }});
                     const t1 = performance.now();
                     // The next frame, and just after it was painted.
                     await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
@@ -190,9 +200,15 @@ def main():
         driver.terminate()
         driver.wait()
 
-    floor = floor_pss_mib(env) if Path(MINIBROWSER).exists() else {}
+    have_minibrowser = Path(MINIBROWSER).exists()
+    floor = floor_pss_mib(env) if have_minibrowser else {}
+    # The app turns JavaScriptCore's JIT off (src-tauri/src/engine.rs), which
+    # lowers the engine's own floor too: the target is judged against the
+    # engine set up as the app sets it up, the stricter of the two.
+    engine_env = dict(env, JSC_useJIT=env.get("JSC_useJIT", "0"))
+    same_floor = floor_pss_mib(engine_env) if have_minibrowser else {}
     (home / "page.html").write_text(PAGE)
-    page = floor_pss_mib(env, (home / "page.html").as_uri()) if Path(MINIBROWSER).exists() else {}
+    page = floor_pss_mib(engine_env, (home / "page.html").as_uri()) if have_minibrowser else {}
     binary_mb = Path(APP).stat().st_size / 1e6
     rows = [
         ("cold start to the list of 10,000 (s)", start_s, TARGETS["start_s"]),
@@ -200,20 +216,22 @@ def main():
         *breakdown(pss),
         ("WebKitGTK's MiniBrowser on about:blank, the same way (MiB)", sum(floor.values()) or float("nan"), None),
         *breakdown(floor),
-        ("idle PSS over that floor (MiB)", sum(pss.values()) - (sum(floor.values()) or float("nan")),
-         TARGETS["pss_over_floor_mib"]),
-        ("  MiniBrowser on a 20-line page with a script, over about:blank (MiB)",
-         sum(page.values()) - (sum(floor.values()) or float("nan")), None),
-        ("search: keystroke to DOM updated, 10,000 (ms, median of 200)", update_ms, TARGETS["search_ms"]),
+        ("  the same, with the app's engine settings (JIT off) (MiB)", sum(same_floor.values()) or float("nan"), None),
+        ("idle PSS over the stock floor (MiB)", sum(pss.values()) - (sum(floor.values()) or float("nan")), None),
+        ("idle PSS over the floor with the app's engine settings (MiB)",
+         sum(pss.values()) - (sum(same_floor.values()) or float("nan")), TARGETS["pss_over_floor_mib"]),
+        ("  MiniBrowser on a 20-line page with a script, over that floor (MiB)",
+         sum(page.values()) - (sum(same_floor.values()) or float("nan")), None),
+        ("search: keystroke to the list updated, 10,000 (ms, median of 200)", update_ms, TARGETS["search_ms"]),
         ("search: keystroke to the next painted frame (ms, median of 100)", search_ms, TARGETS["search_ms"]),
         ("  key just after a frame: a whole frame's wait (median of 100)", worst_ms, None),
         ("app binary, stripped (MB)", binary_mb, TARGETS["binary_mb"]),
     ]
     print("\nDesktop app (release, Xvfb)")
-    print(f"{'measure':<66} {'value':>8} {'target':>8}")
+    print(f"{'measure':<70} {'value':>8} {'target':>8}")
     for name, value, target in rows:
         mark = "" if target is None else "ok" if value <= target else "MISSED"
-        print(f"{name:<66} {value:>8.2f} {target or '':>8} {mark}")
+        print(f"{name:<70} {value:>8.2f} {target or '':>8} {mark}")
 
 
 if __name__ == "__main__":

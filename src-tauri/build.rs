@@ -16,6 +16,7 @@ fn main() {
         "audit_log",
         "set_remember",
         "list_secrets",
+        "list_page",
         "secret_history",
         "reveal_secret",
         "copy_secret",

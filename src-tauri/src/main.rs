@@ -10,8 +10,10 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod autolock;
+mod browser;
 mod clipboard;
 mod commands;
+mod engine;
 mod error;
 mod key_reminder;
 mod links;
@@ -40,6 +42,8 @@ pub struct AppState {
     last_activity: Mutex<Instant>,
     /// Shared by the syncs under way; locking sets it, and the next sync gets a new one.
     syncs: Mutex<keyhaven_core::sync::Cancel>,
+    /// The main list's search index, kept until the vault changes.
+    listing: Mutex<keyhaven_core::listing::Cache>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -54,6 +58,7 @@ impl AppState {
             recent: Default::default(),
             last_activity: Mutex::new(Instant::now()),
             syncs: Default::default(),
+            listing: Default::default(),
         }
     }
 
@@ -68,6 +73,11 @@ impl AppState {
         lock(&self.syncs).cancel();
         self.session().lock();
         self.clipboard.clear_if_ours();
+    }
+
+    /// Taken after the session when both are held.
+    pub fn listing(&self) -> MutexGuard<'_, keyhaven_core::listing::Cache> {
+        lock(&self.listing)
     }
 
     /// The flag a sync starting now checks; `lock_vault` sets it.
@@ -126,6 +136,7 @@ fn log_plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
 }
 
 fn main() -> anyhow::Result<()> {
+    engine::configure();
     if std::env::args().skip(1).any(|arg| arg == "--version" || arg == "-V") {
         println!("keyhaven-app {} (commit {})", env!("CARGO_PKG_VERSION"), env!("KEYHAVEN_COMMIT"));
         return Ok(());
@@ -161,8 +172,6 @@ fn main() -> anyhow::Result<()> {
         .plugin(tauri_plugin_window_state::Builder::default().with_denylist(&[quick::LABEL]).build())
         .plugin(tauri_plugin_global_shortcut::Builder::new().build())
         .plugin(tauri_plugin_notification::init())
-        // Used from Rust only, for URLs vetted first; no window may call it.
-        .plugin(tauri_plugin_opener::init())
         // Start at login: an autostart entry that starts the app with `--autostart`.
         .plugin(tauri_plugin_autostart::Builder::new().args(["--autostart"]).build())
         .manage(state)
@@ -199,6 +208,7 @@ fn main() -> anyhow::Result<()> {
             commands::vault::audit_log,
             commands::vault::set_remember,
             commands::secrets::list_secrets,
+            commands::secrets::list_page,
             commands::secrets::secret_history,
             commands::secrets::reveal_secret,
             commands::secrets::copy_secret,

@@ -14,6 +14,9 @@ import type {
   IntakeOutcome,
   Keep,
   Link,
+  ListItem,
+  ListPage,
+  ListRequest,
   Manifest,
   ManifestItem,
   NewRemote,
@@ -153,6 +156,8 @@ export class FakeBackend {
         return this.audit;
       case "list_secrets":
         return [...this.secrets.values()].map((s) => s.meta).sort((a, b) => (a.name < b.name ? -1 : 1));
+      case "list_page":
+        return this.listPage(args.request as ListRequest);
       case "secret_history": {
         const secret = this.secret(String(args.name));
         return secret.values.map((_, i) => ({
@@ -365,6 +370,44 @@ export class FakeBackend {
         fail("other", `the fake backend has no command ${cmd}`);
     }
   };
+
+  /** The list as core's listing.rs pages it, over the fake's secrets and marks. */
+  private listPage({ filter, start, count, selected, find }: ListRequest): ListPage {
+    const byName = new Map<string, ListItem>();
+    for (const { meta } of this.secrets.values()) byName.set(meta.name, { name: meta.name, meta, marks: [] });
+    for (const mark of this.marks) {
+      if (!byName.has(mark.name)) byName.set(mark.name, { name: mark.name, meta: null, marks: [] });
+      byName.get(mark.name)!.marks.push(mark);
+    }
+    const items = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+    const words = filter.query.toLowerCase().split(/\s+/).filter(Boolean);
+    const today = NOW.slice(0, 10);
+    const text = ({ name, meta }: ListItem) => `${name}\n${meta?.description ?? ""}\n${meta?.category ?? ""}`;
+    const matches = items.filter(
+      (item) =>
+        (!filter.category || item.meta?.category === filter.category) &&
+        (!filter.due_only || (item.meta?.rotate_by != null && item.meta.rotate_by <= today)) &&
+        ((!filter.remote && !filter.sync) ||
+          item.marks.some(
+            (m) =>
+              (!filter.remote || m.remote === filter.remote) && (!filter.sync || m.state === filter.sync),
+          )) &&
+        words.every((word) => text(item).toLowerCase().includes(word)),
+    );
+    const from = Math.min(start, matches.length);
+    const found = find === null ? -1 : matches.findIndex((item) => item.name === find);
+    const sorted = (list: string[]) => [...new Set(list.filter(Boolean))].sort();
+    return {
+      total: items.length,
+      matched: matches.length,
+      start: from,
+      rows: matches.slice(from, from + Math.min(count, 500)),
+      selected: matches[selected] ?? null,
+      found: found < 0 ? null : found,
+      categories: sorted(items.map((item) => item.meta?.category ?? "")),
+      remotes: sorted(this.marks.map((mark) => mark.remote)),
+    };
+  }
 
   private manifest(intake: Intake): Manifest {
     const items = this.formItems.map((item) => {

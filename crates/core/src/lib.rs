@@ -9,6 +9,7 @@ pub mod error;
 pub mod import;
 pub mod intake;
 pub mod link;
+pub mod listing;
 pub mod passphrase;
 pub mod remote;
 pub mod secret;

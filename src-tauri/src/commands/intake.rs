@@ -18,7 +18,6 @@ use keyhaven_core::{
 use secrecy::SecretString;
 use serde::Serialize;
 use tauri::{AppHandle, Manager, State};
-use tauri_plugin_opener::OpenerExt;
 use ts_rs::TS;
 
 use super::{blocking, session};
@@ -165,23 +164,18 @@ pub async fn submit_intake(
 /// Opens a URL a remote handed back (return, handoff, setup) in the system
 /// browser, only when it is on that remote's own site.
 #[tauri::command(async)]
-pub fn open_remote_url(
-    app: AppHandle,
-    state: State<'_, AppState>,
-    remote: String,
-    url: String,
-) -> CommandResult<()> {
+pub fn open_remote_url(state: State<'_, AppState>, remote: String, url: String) -> CommandResult<()> {
     let config = session(&state).vault()?.remote(&remote)?.config;
     if !link::may_open(&url, &config) {
         return Err(CommandError::invalid(format!("{url} is not on {remote}'s own site; not opened")));
     }
-    open(&app, &url)
+    open(&url)
 }
 
 /// Opens an item's documentation in the system browser: https only.
 #[tauri::command(async)]
-pub fn open_docs(app: AppHandle, url: String) -> CommandResult<()> {
-    open(&app, docs_url(&url)?.as_str())
+pub fn open_docs(url: String) -> CommandResult<()> {
+    open(docs_url(&url)?.as_str())
 }
 
 fn docs_url(text: &str) -> CommandResult<url::Url> {
@@ -191,10 +185,8 @@ fn docs_url(text: &str) -> CommandResult<url::Url> {
     }
 }
 
-fn open(app: &AppHandle, url: &str) -> CommandResult<()> {
-    app.opener()
-        .open_url(url, None::<&str>)
-        .map_err(|err| CommandError::other(format!("the browser did not open: {err}")))
+fn open(url: &str) -> CommandResult<()> {
+    crate::browser::open(url).map_err(|err| CommandError::other(format!("the browser did not open: {err}")))
 }
 
 #[cfg(test)]

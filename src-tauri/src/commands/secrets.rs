@@ -3,6 +3,7 @@
 
 use keyhaven_core::{
     SecretMeta, SecretName, VersionMeta,
+    listing::{ListPage, ListRequest},
     secret::{self, SecretFields},
     vault::Access,
 };
@@ -21,6 +22,14 @@ use crate::{
 #[tauri::command(async)]
 pub fn list_secrets(state: State<'_, AppState>) -> CommandResult<Vec<SecretMeta>> {
     Ok(session(&state).vault()?.list()?)
+}
+
+/// The main list's rows in view, searched and paged in core (listing.rs),
+/// so the window never holds the whole vault's metadata; works locked.
+#[tauri::command(async)]
+pub fn list_page(state: State<'_, AppState>, request: ListRequest) -> CommandResult<ListPage> {
+    let mut session = session(&state);
+    Ok(state.listing().page(session.vault()?, &request, jiff::Zoned::now().date())?)
 }
 
 #[tauri::command(async)]

@@ -14,6 +14,10 @@ import type { IntakeOutcome } from "./bindings/IntakeOutcome";
 import type { Keep } from "./bindings/Keep";
 import type { Kind } from "./bindings/Kind";
 import type { Link } from "./bindings/Link";
+import type { ListFilter } from "./bindings/ListFilter";
+import type { ListItem } from "./bindings/ListItem";
+import type { ListPage } from "./bindings/ListPage";
+import type { ListRequest } from "./bindings/ListRequest";
 import type { Manifest } from "./bindings/Manifest";
 import type { ManifestItem } from "./bindings/ManifestItem";
 import type { NewRemote } from "./bindings/NewRemote";
@@ -49,6 +53,10 @@ export type {
   Keep,
   Kind,
   Link,
+  ListFilter,
+  ListItem,
+  ListPage,
+  ListRequest,
   Manifest,
   ManifestItem,
   NewRemote,
@@ -95,6 +103,8 @@ export const api = {
   auditLog: (limit: number) => invoke<AuditEntry[]>("audit_log", { limit }),
 
   listSecrets: () => invoke<SecretMeta[]>("list_secrets"),
+  /** The list's rows in view, searched in Rust, with the selected match. */
+  listPage: (request: ListRequest) => invoke<ListPage>("list_page", { request }),
   history: (name: string) => invoke<VersionMeta[]>("secret_history", { name }),
   reveal: (name: string) => invoke<string>("reveal_secret", { name }),
   /** Copies in Rust; resolves to the seconds until the clipboard is cleared. */

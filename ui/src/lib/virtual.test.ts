@@ -1,18 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { scrollToRow, visibleWindow } from "./virtual";
+import { scrollToRow, wantedRows } from "./virtual";
 
-describe("visibleWindow", () => {
-  it("renders the rows in view plus a margin", () => {
-    expect(visibleWindow(0, 400, 40, 10_000)).toEqual({ start: 0, end: 18, offset: 0, total: 400_000 });
-    const middle = visibleWindow(40_000, 400, 40, 10_000);
-    expect(middle.start).toBe(992);
-    expect(middle.end).toBe(1018);
-    expect(middle.offset).toBe(992 * 40);
+describe("wantedRows", () => {
+  it("asks for the rows in view plus a margin on each side", () => {
+    expect(wantedRows(0, 400, 40)).toEqual({ start: 0, count: 18 });
+    expect(wantedRows(40_000, 400, 40)).toEqual({ start: 992, count: 26 });
   });
 
-  it("stays inside short lists", () => {
-    expect(visibleWindow(0, 400, 40, 3)).toEqual({ start: 0, end: 3, offset: 0, total: 120 });
-    expect(visibleWindow(500, 400, 40, 0)).toEqual({ start: 0, end: 0, offset: 0, total: 0 });
+  it("never starts before the first row", () => {
+    expect(wantedRows(-50, 400, 40)).toEqual({ start: 0, count: 18 });
+    expect(wantedRows(80, 0, 40)).toEqual({ start: 0, count: 10 });
   });
 });
 

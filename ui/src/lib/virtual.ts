@@ -1,25 +1,16 @@
-// Which rows of a long list to render: only those in view, plus a margin.
+// Which rows of a long list to ask for and render: only those in view, plus
+// a margin, so a fast scroll finds its next rows already there.
 
-export interface Window {
+export interface Rows {
   start: number;
-  end: number;
-  /** Space above the first rendered row. */
-  offset: number;
-  /** Height of the whole list. */
-  total: number;
+  count: number;
 }
 
-export function visibleWindow(
-  scrollTop: number,
-  viewport: number,
-  rowHeight: number,
-  count: number,
-  overscan = 8,
-): Window {
+/** The rows in view plus `overscan` on each side; the list's end is Rust's to apply. */
+export function wantedRows(scrollTop: number, viewport: number, rowHeight: number, overscan = 8): Rows {
   const first = Math.floor(Math.max(0, scrollTop) / rowHeight);
-  const start = Math.min(count, Math.max(0, first - overscan));
-  const end = Math.min(count, first + Math.ceil(viewport / rowHeight) + overscan);
-  return { start, end: Math.max(start, end), offset: start * rowHeight, total: count * rowHeight };
+  const start = Math.max(0, first - overscan);
+  return { start, count: first - start + Math.ceil(Math.max(0, viewport) / rowHeight) + overscan };
 }
 
 /** The scrollTop that brings row `index` into view, or `null` when it is. */

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use secrecy::ExposeSecret;
 use serde::Serialize;
 
-pub use overview::{SyncMark, SyncState, overview};
+pub use overview::{SyncMark, SyncState, marks, overview};
 pub use plan::{AcceptNew, Action, ConflictReason, HoldReason, Step};
 pub use run::{Host, Quiet, RemoteOutcome, remote_names, run, shortfall};
 pub use selection::{Selection, glob, partition};

@@ -3,13 +3,13 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::state;
 use crate::{Result, SecretName, Vault, vault::find_remote};
 
 /// One secret's standing with one remote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum SyncState {
@@ -37,8 +37,15 @@ pub struct SyncMark {
 /// Every (remote, secret) pair worth a mark: each live secret with each
 /// remote, and each remote-only name. Sorted by name, then remote.
 pub fn overview(vault: &Vault) -> Result<Vec<SyncMark>> {
-    let live: HashMap<SecretName, u32> =
-        vault.list()?.into_iter().map(|meta| (meta.name, meta.version)).collect();
+    if vault.remotes()?.is_empty() {
+        return Ok(Vec::new());
+    }
+    let live = vault.list()?.into_iter().map(|meta| (meta.name, meta.version)).collect();
+    marks(vault, &live)
+}
+
+/// [`overview`], for a caller that has read each live secret's version.
+pub fn marks(vault: &Vault, live: &HashMap<SecretName, u32>) -> Result<Vec<SyncMark>> {
     let conflicts: HashSet<(String, SecretName)> =
         state::conflicts(vault.conn())?.into_iter().map(|c| (c.remote, c.name)).collect();
     let mut marks = BTreeMap::new();

@@ -53,6 +53,18 @@ pub struct Vault {
     conn: Connection,
     path: PathBuf,
     header: Header,
+    /// Tells this opening's connection from any other (see `stamp`).
+    opening: u64,
+}
+
+/// Changes whenever the vault's contents may have: a commit by this
+/// connection or by any other process, or another opening of the file.
+/// Lets a reader keep what it built from the vault until then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    opening: u64,
+    data_version: i64,
+    own_changes: u64,
 }
 
 /// What `keyhaven info` shows.
@@ -147,7 +159,9 @@ impl Vault {
         .map_err(|err| schema::classify_open_error(err, path))?;
         let header = Header::load(&conn, path)?;
         tracing::debug!(path = %path.display(), "opened vault");
-        Ok(Vault { conn, path: path.to_owned(), header })
+        static OPENINGS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let opening = OPENINGS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(Vault { conn, path: path.to_owned(), header, opening })
     }
 
     pub fn path(&self) -> &Path {
@@ -189,9 +203,22 @@ impl Vault {
         })
     }
 
+    /// See [`Stamp`]: SQLite's `data_version` counts other connections'
+    /// commits, `total_changes` this one's.
+    pub fn stamp(&self) -> Result<Stamp> {
+        let data_version = self.conn.query_row("PRAGMA data_version", [], |row| row.get(0))?;
+        Ok(Stamp { opening: self.opening, data_version, own_changes: self.conn.total_changes() })
+    }
+
     /// Live secrets (no tombstones), by name.
     pub fn list(&self) -> Result<Vec<SecretMeta>> {
         records::list(&self.conn, false)
+    }
+
+    /// Live secrets one at a time, in no order: for a reader that keeps less
+    /// than the whole list (the app's search index).
+    pub fn each(&self, with: impl FnMut(SecretMeta)) -> Result<()> {
+        records::each(&self.conn, false, with)
     }
 
     /// Tombstones only: removed secrets waiting for sync or `purge`.

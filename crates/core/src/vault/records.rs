@@ -131,15 +131,24 @@ pub(crate) fn all(conn: &Connection) -> Result<Vec<Stored>> {
 }
 
 pub(crate) fn list(conn: &Connection, removed: bool) -> Result<Vec<SecretMeta>> {
-    let filter = if removed { "IS NOT NULL" } else { "IS NULL" };
-    // A plain table scan sorted here: ordering by the name index costs a
-    // random row lookup per secret (a third of `ls` on 10,000).
-    let mut stmt =
-        conn.prepare_cached(&format!("SELECT {META_COLUMNS} FROM secrets WHERE deleted_ms {filter}"))?;
-    let rows = stmt.query_map([], |row| meta_from_row(row).map(|stored| stored.meta))?;
-    let mut list: Vec<SecretMeta> = rows.collect::<rusqlite::Result<_>>()?;
+    let mut list = Vec::new();
+    each(conn, removed, |meta| list.push(meta))?;
+    // Sorted here: ordering by the name index costs a random row lookup per
+    // secret (a third of `ls` on 10,000).
     list.sort_unstable_by(|a, b| a.name.cmp(&b.name));
     Ok(list)
+}
+
+/// Live (or removed) rows one at a time, in table order.
+pub(crate) fn each(conn: &Connection, removed: bool, mut with: impl FnMut(SecretMeta)) -> Result<()> {
+    let filter = if removed { "IS NOT NULL" } else { "IS NULL" };
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {META_COLUMNS} FROM secrets WHERE deleted_ms {filter}"))?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        with(meta_from_row(row)?.meta);
+    }
+    Ok(())
 }
 
 /// Live pinned secrets, by name.
