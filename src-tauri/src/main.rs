@@ -44,6 +44,8 @@ pub struct AppState {
     syncs: Mutex<keyhaven_core::sync::Cancel>,
     /// The main list's search index, kept until the vault changes.
     listing: Mutex<keyhaven_core::listing::Cache>,
+    /// A file chosen for import, with its plan (values included) once read.
+    import: Mutex<Option<commands::import::Pending>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -59,6 +61,7 @@ impl AppState {
             last_activity: Mutex::new(Instant::now()),
             syncs: Default::default(),
             listing: Default::default(),
+            import: Default::default(),
         }
     }
 
@@ -73,6 +76,12 @@ impl AppState {
         lock(&self.syncs).cancel();
         self.session().lock();
         self.clipboard.clear_if_ours();
+        // A plan read from an export holds its values.
+        lock(&self.import).take();
+    }
+
+    pub fn import(&self) -> MutexGuard<'_, Option<commands::import::Pending>> {
+        lock(&self.import)
     }
 
     /// Taken after the session when both are held.
@@ -172,6 +181,9 @@ fn main() -> anyhow::Result<()> {
         .plugin(tauri_plugin_window_state::Builder::default().with_denylist(&[quick::LABEL]).build())
         .plugin(tauri_plugin_global_shortcut::Builder::new().build())
         .plugin(tauri_plugin_notification::init())
+        // The Import screen's file chooser, opened from Rust only: no window
+        // may call it, and the path chosen never comes from the window.
+        .plugin(tauri_plugin_dialog::init())
         // Start at login: an autostart entry that starts the app with `--autostart`.
         .plugin(tauri_plugin_autostart::Builder::new().args(["--autostart"]).build())
         .manage(state)
@@ -209,6 +221,10 @@ fn main() -> anyhow::Result<()> {
             commands::vault::set_remember,
             commands::secrets::list_secrets,
             commands::secrets::list_page,
+            commands::import::import_choose,
+            commands::import::import_passphrase,
+            commands::import::import_commit,
+            commands::import::import_cancel,
             commands::secrets::secret_history,
             commands::secrets::reveal_secret,
             commands::secrets::copy_secret,

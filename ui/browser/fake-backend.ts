@@ -13,6 +13,9 @@ import type {
   IntakeForm,
   IntakeOutcome,
   Keep,
+  ImportPlan,
+  ImportStep,
+  ImportSummary,
   Link,
   ListItem,
   ListPage,
@@ -43,6 +46,14 @@ interface Secret {
   values: string[];
 }
 
+/** An export as Rust would read it: its plan, and the values kept beside it. */
+export interface ImportFile {
+  plan: ImportPlan;
+  values: string[];
+  /** Set for a password-protected export. */
+  password?: string;
+}
+
 type Args = Record<string, unknown>;
 
 function fail(kind: string, message: string): never {
@@ -61,6 +72,9 @@ export class FakeBackend {
   selections = new Map<string, Selection>();
   /** Names the remotes hold that this vault never had (offered by a pull). */
   newOnRemote: string[] = [];
+  /** The export the file chooser returns (`null`: the user closes it). */
+  importFile: ImportFile | null = null;
+  private importRead = false;
   conflicts: ConflictInfo[] = [];
   marks: SyncMark[] = [];
   audit: AuditEntry[] = [];
@@ -156,6 +170,16 @@ export class FakeBackend {
         return this.audit;
       case "list_secrets":
         return [...this.secrets.values()].map((s) => s.meta).sort((a, b) => (a.name < b.name ? -1 : 1));
+      case "import_choose":
+        this.importRead = false;
+        return this.importStep(null);
+      case "import_passphrase":
+        return this.importStep(String(args.passphrase));
+      case "import_commit":
+        return this.importCommit(args.names as (string | null)[], Boolean(args.overwrite));
+      case "import_cancel":
+        this.importRead = false;
+        return null;
       case "list_page":
         return this.listPage(args.request as ListRequest);
       case "secret_history": {
@@ -370,6 +394,43 @@ export class FakeBackend {
         fail("other", `the fake backend has no command ${cmd}`);
     }
   };
+
+  private importStep(password: string | null): ImportStep {
+    const file = this.importFile;
+    if (!file) return { step: "cancelled" };
+    if (file.password !== undefined && password !== file.password) {
+      return { step: "passphrase", file: file.plan.path, wrong: password !== null };
+    }
+    this.importRead = true;
+    return { step: "plan", plan: file.plan };
+  }
+
+  private importCommit(names: (string | null)[], overwrite: boolean): ImportSummary {
+    const file = this.importFile;
+    if (!file || !this.importRead) fail("invalid", "no file is chosen for import (choose one first)");
+    const chosen = names.flatMap((name, i) => (name === null ? [] : [[name, file.values[i]] as const]));
+    const bad = chosen.find(([name]) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name));
+    if (bad) fail("invalid", `invalid secret name ${JSON.stringify(bad[0])}`);
+    const twice = chosen.find(([name], i) => chosen.findIndex(([other]) => other === name) !== i);
+    if (twice) fail("invalid", `invalid choices: two entries would be named ${twice[0]}`);
+    this.unlockedOrFail();
+    const summary: ImportSummary = { added: 0, updated: 0, existing: [], left_out: 0 };
+    summary.left_out = file.plan.skipped.length + names.filter((name) => name === null).length;
+    for (const [name, value] of chosen) {
+      const secret = this.secrets.get(name);
+      if (secret && !overwrite) summary.existing.push(name);
+      else if (secret) {
+        secret.values.push(value);
+        secret.meta = { ...secret.meta, version: secret.values.length };
+        summary.updated++;
+      } else {
+        this.add(name, value, {});
+        summary.added++;
+      }
+    }
+    this.importRead = false;
+    return summary;
+  }
 
   /** The list as core's listing.rs pages it, over the fake's secrets and marks. */
   private listPage({ filter, start, count, selected, find }: ListRequest): ListPage {

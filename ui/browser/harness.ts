@@ -70,6 +70,31 @@ if (query.get("intake")) {
     },
   ];
 }
+if (query.get("import")) {
+  // A password-protected Bitwarden export, as Rust would plan it: three
+  // hidden fields become secrets, a trashed item is left out.
+  const row = (source: string, name: string, category: string) => ({
+    source,
+    name,
+    category,
+    description: `${source.split(" › ")[0]} (imported from Bitwarden)`,
+  });
+  fake.importFile = {
+    password: "export password",
+    plan: {
+      kind: "bitwarden",
+      path: "/home/dev/bitwarden_encrypted_export.json",
+      rows: [
+        row("GitHub › password", "GITHUB_PASSWORD", "Work"),
+        row("GitHub › API key", "GITHUB_API_KEY", "Work"),
+        row("OPENAI_API_KEY", "OPENAI_API_KEY", "AI"),
+      ],
+      skipped: [{ source: "Old router", why: "in the trash" }],
+      warnings: [],
+    },
+    values: ["gh-password-planted", "ghp_planted_api_key", "sk-planted-openai"],
+  };
+}
 fake.unlocked = state === "unlocked";
 (window as unknown as { fake: FakeBackend }).fake = fake;
 

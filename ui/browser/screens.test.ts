@@ -158,6 +158,46 @@ describe("secrets", () => {
   });
 });
 
+describe("import", () => {
+  it("asks for the export's password, shows the plan without values, renames and leaves out rows, imports", async () => {
+    const page = await open("secrets=2&import=bitwarden");
+    await page.getByRole("button", { name: "Import…" }).click();
+    await page.getByRole("button", { name: "Choose a file…" }).click();
+    await page.getByText("is encrypted. Its password:").waitFor();
+    await page.getByLabel("Export password").fill("not it");
+    await page.getByRole("button", { name: "Read" }).click();
+    await page.getByText("That password does not open it").waitFor();
+    await page.getByLabel("Export password").fill("export password");
+    await page.getByRole("button", { name: "Read" }).click();
+    const plan = page.getByRole("table", { name: "Import plan" });
+    await plan.waitFor();
+    await page.getByText("3 secret(s), 1 left out").waitFor();
+    // The existing name is offered; a name typed twice is refused and nothing is written.
+    await page.getByLabel("Name for GitHub › password").fill("OPENAI_API_KEY");
+    await page.getByRole("button", { name: "Import 3 secret(s)" }).click();
+    await page.getByText("two entries would be named OPENAI_API_KEY").waitFor();
+    expect(await fake(page, (f) => f.secrets.size)).toBe(2);
+    await page.getByLabel("Name for GitHub › password").fill("GH_LOGIN");
+    await page.getByLabel("Import GitHub › API key").uncheck();
+    await shot(page, "import-plan");
+    const shown = await page.locator("main").innerText();
+    for (const value of ["gh-password-planted", "ghp_planted_api_key", "sk-planted-openai"]) {
+      expect(shown).not.toContain(value);
+    }
+    await page.getByRole("button", { name: "Import 2 secret(s)" }).click();
+    await page
+      .getByText(
+        "Imported 1 new and 0 updated secret(s). Skipped 1 already in the vault: OPENAI_API_KEY. Left out 2.",
+      )
+      .waitFor();
+    expect(await fake(page, (f) => f.secrets.get("GH_LOGIN")?.values)).toEqual(["gh-password-planted"]);
+    expect(await fake(page, (f) => f.secrets.has("GITHUB_API_KEY"))).toBe(false);
+    await page.getByRole("button", { name: "Back to secrets" }).click();
+    await page.getByText("3 of 3").waitFor();
+    await page.close();
+  });
+});
+
 describe("remotes and sync", () => {
   it("adds a remote without ever showing its token back", async () => {
     const page = await open("secrets=2");

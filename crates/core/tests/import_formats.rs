@@ -442,6 +442,40 @@ fn a_mapping_renames_and_drops_and_refuses_what_is_not_in_the_plan() {
 }
 
 #[test]
+fn the_apps_choices_rename_and_leave_out_rows_or_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "bw.json", bitwarden_export().to_string().as_bytes());
+    let names = |plan: &Plan| plan.rows.iter().map(|row| row.name.to_string()).collect::<Vec<_>>();
+    let original = names(&plan(&path, false));
+    let keep = |plan: &Plan| plan.rows.iter().map(|row| Some(row.name.to_string())).collect::<Vec<_>>();
+
+    // Refused whole: a bad name, two rows under one name, a wrong count.
+    let mut plan = plan(&path, false);
+    let mut bad = keep(&plan);
+    bad[0] = Some("bad name".into());
+    let mut twice = keep(&plan);
+    twice[1] = twice[0].clone();
+    for (choices, expected) in
+        [(bad, "secret name"), (twice, "two entries would be named"), (vec![None], "1 given for a plan of")]
+    {
+        let err = plan.choose(&choices).unwrap_err();
+        assert!(err.to_string().contains(expected), "{err}");
+        assert_eq!((err.kind(), names(&plan)), (ErrorKind::InvalidInput, original.clone()));
+    }
+
+    let mut choices = keep(&plan);
+    choices[1] = Some("GH_TOKEN".into());
+    choices[2] = None;
+    let left_out = plan.rows[2].source.clone();
+    plan.choose(&choices).unwrap();
+    let mut expected = original.clone();
+    expected[1] = "GH_TOKEN".into();
+    expected.remove(2);
+    assert_eq!(names(&plan), expected);
+    assert!(plan.skipped.iter().any(|s| s.source == left_out && s.why == "left out by you"));
+}
+
+#[test]
 fn bad_files_get_an_error_naming_the_file_and_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let truncated = bitwarden_export().to_string();

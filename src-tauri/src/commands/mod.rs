@@ -3,6 +3,7 @@
 //! returned only by `reveal_secret`, which the UI calls when the user asks to
 //! see one.
 
+pub mod import;
 pub mod intake;
 pub mod remotes;
 pub mod secrets;
@@ -112,6 +113,12 @@ mod bindings {
             keyhaven_core::listing::ListRequest,
             keyhaven_core::listing::ListItem,
             keyhaven_core::listing::ListPage,
+            import::ImportStep,
+            import::ImportSummary,
+            keyhaven_core::import::Plan,
+            keyhaven_core::import::Row,
+            keyhaven_core::import::Skipped,
+            keyhaven_core::import::SourceKind,
             keyhaven_core::sync::SyncState,
             keyhaven_core::sync::Preview,
             keyhaven_core::sync::ConflictInfo,

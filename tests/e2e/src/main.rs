@@ -37,6 +37,8 @@ const AGENT_TOKEN: &str = "agent-e2e-typed-41c9e0";
 /// The prod remote's first API key, revoked midway, and the key that replaces it.
 const PROD_KEY: &str = "rt_live_e2e_prod_key_1";
 const PROD_KEY_2: &str = "rt_live_e2e_prod_key_2";
+const IMPORTED: &str = "sk_live_e2e_imported_9d2e";
+const LEFT_OUT: &str = "ci-e2e-left-out-77b1";
 const PORT: u16 = 4444;
 /// trayer as a small panel at the top right, sized to its icons.
 const TRAYER: [&str; 10] = [
@@ -256,6 +258,7 @@ fn scenario(s: &Session, w: &World) -> Result<()> {
     settings(s, shots, w.home)?;
     quick_reveal(s, w)?;
     intake(s, w)?;
+    import(s, w)?;
 
     step("the screen locks: so does the vault");
     let signal = Command::new("dbus-send")
@@ -298,7 +301,18 @@ fn scenario(s: &Session, w: &World) -> Result<()> {
     screenshot(&shots.join("11-idle-locked.png"))?;
 
     step("no value or token in any file the app wrote (vault, settings, logs)");
-    let planted = [VALUE, ROTATED, LOCAL_V3, DB_VALUE, AGENT_TOKEN, emulator::TOKEN, PROD_KEY, PROD_KEY_2];
+    let planted = [
+        VALUE,
+        ROTATED,
+        LOCAL_V3,
+        DB_VALUE,
+        AGENT_TOKEN,
+        emulator::TOKEN,
+        PROD_KEY,
+        PROD_KEY_2,
+        IMPORTED,
+        LEFT_OUT,
+    ];
     let (files, hits) = scan(w.home, &planted)?;
     ensure!(hits.is_empty(), "plaintext found: {hits:?}");
     let logs = w.home.join("data/dev.keyhaven.app/logs");
@@ -560,6 +574,65 @@ fn intake(s: &Session, w: &World) -> Result<()> {
     ensure!(opened.success(), "gio open failed: {opened}");
     s.find("//*[@role='option'][@aria-selected='true'][.//span[normalize-space()='AGENT_TOKEN']]")?;
     Ok(())
+}
+
+/// The Import screen with the system's file chooser, driven as a person
+/// would (GTK's chooser: Ctrl+L, the path, Enter): a Bitwarden export's plan
+/// shows no value; one row renamed, one left out, the other imported.
+fn import(s: &Session, w: &World) -> Result<()> {
+    step("import a Bitwarden export through the file chooser: the plan, no value in it");
+    // Outside the app's home, whose files are scanned for values at the end.
+    let dir = tempfile::tempdir()?;
+    let export = dir.path().join("bitwarden_export.json");
+    let items = format!(
+        r#"[{{"id":"1","type":1,"name":"Stripe","folderId":"f1","login":{{"username":"ops","password":"{IMPORTED}"}}}},
+            {{"id":"2","type":1,"name":"Old CI","folderId":null,"login":{{"password":"{LEFT_OUT}"}}}}]"#
+    );
+    let json =
+        format!(r#"{{"encrypted":false,"folders":[{{"id":"f1","name":"Payments"}}],"items":{items}}}"#);
+    std::fs::write(&export, json)?;
+    s.button("Secrets")?.click()?;
+    s.button("Import…")?.click()?;
+    s.button("Choose a file…")?.click()?;
+    let chooser = x_window("Import into Keyhaven")?;
+    xdotool(&["windowfocus", "--sync", &chooser])?;
+    xdotool(&["key", "ctrl+l"])?;
+    xdotool(&["type", "--delay", "20", &export.to_string_lossy()])?;
+    xdotool(&["key", "Return"])?;
+    s.find("//table[@aria-label='Import plan']")?;
+    s.wait_text("2 secret(s)")?;
+    let text = s.page_text()?;
+    ensure!(!text.contains(IMPORTED) && !text.contains(LEFT_OUT), "a value in the import plan");
+    s.input("Name for Stripe")?.replace("STRIPE_LIVE_KEY")?;
+    s.find("//input[@aria-label='Import Old CI']")?.click()?;
+    screenshot(&w.shots.join("14-import-plan.png"))?;
+    s.button("Import 1 secret(s)")?.click()?;
+    s.wait_text("Imported 1 new and 0 updated secret(s). Left out 1.")?;
+
+    step("the imported secret holds the export's value; the one left out is not there");
+    s.button("Back to secrets")?.click()?;
+    s.input("Search secrets")?.replace("STRIPE_LIVE")?;
+    s.find("//*[@role='option'][.//span[normalize-space()='STRIPE_LIVE_KEY']]")?.click()?;
+    s.button("Reveal")?.click()?;
+    s.wait_text(IMPORTED)?;
+    s.button("Hide")?.click()?;
+    s.input("Search secrets")?.replace("OLD_CI")?;
+    s.wait_text("Nothing matches.")?;
+    s.input("Search secrets")?.replace("")?;
+    Ok(())
+}
+
+/// The X window titled `name`, once it is mapped.
+fn x_window(name: &str) -> Result<String> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let found = Command::new("xdotool").args(["search", "--onlyvisible", "--name", name]).output()?;
+        if let Some(window) = String::from_utf8_lossy(&found.stdout).lines().next() {
+            return Ok(window.trim().to_owned());
+        }
+        ensure!(Instant::now() < deadline, "no window named {name:?} appeared");
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 /// A second launch with `--quick-reveal` hands over to the running app (single

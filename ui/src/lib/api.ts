@@ -8,6 +8,12 @@ import type { CheckResult } from "./bindings/CheckResult";
 import type { CommandError } from "./bindings/CommandError";
 import type { ConflictInfo } from "./bindings/ConflictInfo";
 import type { Destination } from "./bindings/Destination";
+import type { ImportKind } from "./bindings/ImportKind";
+import type { ImportPlan } from "./bindings/ImportPlan";
+import type { ImportRow } from "./bindings/ImportRow";
+import type { ImportSkipped } from "./bindings/ImportSkipped";
+import type { ImportStep } from "./bindings/ImportStep";
+import type { ImportSummary } from "./bindings/ImportSummary";
 import type { Intake } from "./bindings/Intake";
 import type { IntakeForm } from "./bindings/IntakeForm";
 import type { IntakeOutcome } from "./bindings/IntakeOutcome";
@@ -47,6 +53,12 @@ export type {
   CommandError,
   ConflictInfo,
   Destination,
+  ImportKind,
+  ImportPlan,
+  ImportRow,
+  ImportSkipped,
+  ImportStep,
+  ImportSummary,
   Intake,
   IntakeForm,
   IntakeOutcome,
@@ -103,6 +115,14 @@ export const api = {
   auditLog: (limit: number) => invoke<AuditEntry[]>("audit_log", { limit }),
 
   listSecrets: () => invoke<SecretMeta[]>("list_secrets"),
+  /** Opens the system's file chooser (in Rust) and reads the export chosen. */
+  importChoose: (folder: boolean, kind: ImportKind | null, includeNotes: boolean) =>
+    invoke<ImportStep>("import_choose", { folder, kind, includeNotes }),
+  importPassphrase: (passphrase: string) => invoke<ImportStep>("import_passphrase", { passphrase }),
+  /** One choice per plan row: the name to use, or `null` to leave it out. */
+  importCommit: (names: (string | null)[], overwrite: boolean) =>
+    invoke<ImportSummary>("import_commit", { names, overwrite }),
+  importCancel: () => invoke<void>("import_cancel"),
   /** The list's rows in view, searched in Rust, with the selected match. */
   listPage: (request: ListRequest) => invoke<ListPage>("list_page", { request }),
   history: (name: string) => invoke<VersionMeta[]>("secret_history", { name }),

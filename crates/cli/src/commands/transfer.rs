@@ -32,13 +32,13 @@ pub struct ImportArgs {
 pub fn import(ctx: &mut Context, file: &Path, args: &ImportArgs) -> Result<()> {
     let mut options = ReadOptions { kind: args.from, passphrase: None, keyfile: args.keyfile.clone() };
     // Asked for only when the file turns out to need it (a key file alone may not do).
-    let source = match import::read(file, &options) {
+    let source = match read(file, &options) {
         Err(Error::ImportPassphraseNeeded(_) | Error::WrongImportPassphrase(_)) => {
             options.passphrase = ctx.input.import_passphrase(file)?;
             if options.passphrase.is_none() {
                 return Err(Error::ImportPassphraseNeeded(file.to_owned()).into());
             }
-            import::read(file, &options)?
+            read(file, &options)?
         }
         other => other?,
     };
@@ -89,6 +89,21 @@ pub fn import(ctx: &mut Context, file: &Path, args: &ImportArgs) -> Result<()> {
         eprintln!("Left out {left_out} item(s) of the export (`--dry-run` says which and why)");
     }
     Ok(())
+}
+
+/// Reads the export with a spinner on a terminal: a KeePass database's KDF
+/// or a large pass store takes seconds before there is anything to count.
+fn read(file: &Path, options: &ReadOptions) -> Result<import::Source, Error> {
+    let spinner = if std::io::stderr().is_terminal() {
+        let spinner = ProgressBar::new_spinner().with_message(format!("reading {}", file.display()));
+        spinner.enable_steady_tick(std::time::Duration::from_millis(100));
+        spinner
+    } else {
+        ProgressBar::hidden()
+    };
+    let source = import::read(file, options);
+    spinner.finish_and_clear();
+    source
 }
 
 /// The plan as a table: source → name [category]; then what is left out.

@@ -17,7 +17,7 @@ mod plan;
 use std::path::{Path, PathBuf};
 
 use secrecy::SecretString;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 pub use plan::{Mapping, Plan, PlanOptions, Row, Skipped};
@@ -29,8 +29,8 @@ pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// What a file was exported by. `detect` finds it from the content where the
 /// format allows; `--from` forces one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ImportKind"))]
 #[serde(rename_all = "kebab-case")]
 pub enum SourceKind {
     /// A .env file.

@@ -24,7 +24,7 @@ pub struct PlanOptions {
 
 /// What an import would write, and what it leaves out and why.
 #[derive(Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ImportPlan"))]
 pub struct Plan {
     pub kind: SourceKind,
     pub path: String,
@@ -35,7 +35,7 @@ pub struct Plan {
 
 /// One secret to be: where it comes from and what it will be called.
 #[derive(Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ImportRow"))]
 pub struct Row {
     /// The item, and the field where the item gave more than one ("GitHub › password").
     pub source: String,
@@ -55,7 +55,7 @@ impl std::fmt::Debug for Row {
 
 /// A source item (or field) that becomes no secret.
 #[derive(Debug, Serialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ImportSkipped"))]
 pub struct Skipped {
     pub source: String,
     pub why: String,
@@ -100,6 +100,36 @@ impl Plan {
         let mut seen = HashSet::new();
         if let Some(row) = self.rows.iter().find(|row| !seen.insert(row.name.clone())) {
             return Err(Error::invalid("mapping", format!("two entries would be named {}", row.name)));
+        }
+        Ok(())
+    }
+
+    /// A person's choices, one per row in order (the app's plan table): the
+    /// name to use, or `None` to leave the row out. Checked whole before
+    /// anything changes, so a refused choice leaves the plan as it was.
+    pub fn choose(&mut self, names: &[Option<String>]) -> Result<()> {
+        if names.len() != self.rows.len() {
+            return Err(Error::invalid(
+                "choices",
+                format!("{} given for a plan of {} rows", names.len(), self.rows.len()),
+            ));
+        }
+        let names: Vec<Option<SecretName>> = names
+            .iter()
+            .map(|name| name.as_deref().map(SecretName::parse).transpose())
+            .collect::<Result<_>>()?;
+        let mut seen = HashSet::new();
+        if let Some(name) = names.iter().flatten().find(|name| !seen.insert(*name)) {
+            return Err(Error::invalid("choices", format!("two entries would be named {name}")));
+        }
+        for (mut row, name) in std::mem::take(&mut self.rows).into_iter().zip(names) {
+            match name {
+                Some(name) => {
+                    row.name = name;
+                    self.rows.push(row);
+                }
+                None => self.skipped.push(Skipped { source: row.source, why: "left out by you".into() }),
+            }
         }
         Ok(())
     }
