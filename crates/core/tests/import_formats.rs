@@ -701,3 +701,32 @@ fn kdbx4_argon2_with_custom_fields_and_a_recycle_bin() {
     assert_eq!(value(&mut vault, "ANTHROPIC_API_KEY"), HIDDEN);
     assert_eq!(value(&mut vault, "AT_THE_ROOT"), CVV);
 }
+
+/// A KDBX 3.1 database (AES-KDF), as KeePass 2 and older KeePassXC wrote
+/// them: a committed fixture made by kdbxweb (fixtures/make-kdbx3.mjs), since
+/// keepassxc-cli 2.7 only writes KDBX 4.
+#[test]
+fn kdbx3_1_with_aes_kdf() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keepass-3.1.kdbx");
+    assert_eq!(std::fs::read(&path).unwrap()[8..12], [1, 0, 3, 0], "the fixture is KDBX 3.1");
+    let wrong = ReadOptions { passphrase: Some(SecretString::from("nope")), ..Default::default() };
+    assert!(matches!(import::read(&path, &wrong).err().unwrap(), Error::WrongImportPassphrase(_)));
+    let right = ReadOptions { passphrase: Some(SecretString::from("kdbx3 password")), ..Default::default() };
+    let plan = Plan::new(import::read(&path, &right).unwrap(), PlanOptions::default());
+    assert_eq!(plan.kind, SourceKind::Kdbx);
+    assert_eq!(
+        rows(&plan),
+        [
+            ("Router".into(), "ROUTER".into(), String::new()),
+            ("Mailgun › password".into(), "MAILGUN_PASSWORD".into(), "APIs".into()),
+            ("Mailgun › API key".into(), "MAILGUN_API_KEY".into(), "APIs".into()),
+        ]
+    );
+    assert_eq!((plan.skipped[0].source.as_str(), plan.skipped[0].why.as_str()), ("Gone", "in the trash"));
+    let text = shown(&plan);
+    assert!(!text.contains("kdbx3-"), "a value in the plan: {text}");
+    let (_vault_dir, mut vault) = fresh();
+    vault.import(plan.into_entries(), false, &|_| {}).unwrap();
+    assert_eq!(value(&mut vault, "MAILGUN_API_KEY"), "kdbx3-mailgun-api-key");
+    assert_eq!(value(&mut vault, "ROUTER"), "kdbx3-router-password");
+}
