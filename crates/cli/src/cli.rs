@@ -75,6 +75,26 @@ pub enum Command {
     },
     /// Print a secret's value alone on stdout
     Get { name: String },
+    /// Print the value a reference names (keyhaven:NAME, or keyhaven:NAME@VERSION)
+    Read {
+        #[arg(value_name = "REFERENCE")]
+        reference: String,
+    },
+    /// Fill a template's {{ keyhaven:NAME }} placeholders with values
+    Inject {
+        /// The template
+        #[arg(short = 'i', long = "in", value_name = "TEMPLATE")]
+        input: PathBuf,
+        /// Write here (created 0600) instead of stdout
+        #[arg(short = 'o', long = "out", value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Replace the output file if it exists
+        #[arg(long)]
+        force: bool,
+        /// List the references and whether each resolves; write nothing, reveal nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Add a secret; the value comes from stdin, or a hidden prompt on a terminal
     Set {
         name: String,
@@ -147,8 +167,15 @@ pub enum Command {
     /// Run a command with secrets as environment variables, masking them in its output
     Run {
         /// Only these secrets (comma-separated names)
-        #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+        #[arg(long, value_delimiter = ',', value_name = "NAMES", conflicts_with = "env_file")]
         only: Vec<String>,
+        /// The variables of these .env files instead: plain values as written,
+        /// keyhaven:NAME references resolved (a later file wins)
+        #[arg(long, value_name = "FILE")]
+        env_file: Vec<PathBuf>,
+        /// Give the command only those variables, not this shell's environment
+        #[arg(long)]
+        clean_env: bool,
         /// Show values in the command's output as they are
         #[arg(long)]
         no_masking: bool,

@@ -84,6 +84,10 @@ pub enum Error {
     #[error(".env file, line {line}: {reason}; nothing was imported")]
     EnvFile { line: usize, reason: String },
 
+    /// A `.env` file or template given to `run` or `inject`.
+    #[error("{file}, line {line}: {reason}")]
+    InFile { file: String, line: usize, reason: String },
+
     #[error("vault is busy: another Keyhaven process kept it locked for too long; try again")]
     Busy,
 
@@ -156,6 +160,7 @@ impl Error {
         match self {
             Error::Invalid { .. }
             | Error::EnvFile { .. }
+            | Error::InFile { .. }
             | Error::Import { .. }
             | Error::WeakPassphrase { .. }
             | Error::LinkRefused(_) => ErrorKind::InvalidInput,

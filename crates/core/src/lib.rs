@@ -11,6 +11,7 @@ pub mod intake;
 pub mod link;
 pub mod listing;
 pub mod passphrase;
+pub mod reference;
 pub mod remote;
 pub mod secret;
 pub mod sync;

@@ -42,6 +42,10 @@ const MAX_KEYS: usize = 100;
 pub enum LinkError {
     #[error("not a keyhaven:// link")]
     Scheme,
+    #[error(
+        "keyhaven:NAME is a reference, for .env files and templates (`keyhaven run`, `inject`, `read`), not a link"
+    )]
+    Reference,
     #[error("the link is longer than {MAX_LINK} characters")]
     TooLong,
     #[error("the link is malformed: {0}")]
@@ -139,7 +143,9 @@ pub fn parse(text: &str) -> Result<Link, LinkError> {
     }
     let prefix = format!("{SCHEME}://");
     if !text.get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(&prefix)) {
-        return Err(LinkError::Scheme);
+        let reference =
+            text.get(..SCHEME.len() + 1).is_some_and(|head| head.eq_ignore_ascii_case("keyhaven:"));
+        return Err(if reference { LinkError::Reference } else { LinkError::Scheme });
     }
     let rest = &text[prefix.len()..];
     if rest.contains('#') {

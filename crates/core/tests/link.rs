@@ -70,7 +70,9 @@ fn hostile_and_malformed_links_are_all_refused() {
     let table: Vec<(String, Expect)> = vec![
         ("https://evil.example/intake?remote=prod".into(), |e| matches!(e, Scheme)),
         ("javascript:alert(1)".into(), |e| matches!(e, Scheme)),
-        ("keyhaven:intake?remote=prod".into(), |e| matches!(e, Scheme)),
+        ("keyhaven:intake?remote=prod".into(), |e| matches!(e, Reference)),
+        ("keyhaven:OPENAI_API_KEY".into(), |e| matches!(e, Reference)),
+        ("KEYHAVEN:DB_URL@2".into(), |e| matches!(e, Reference)),
         ("".into(), |e| matches!(e, Scheme)),
         ("file:///etc/passwd".into(), |e| matches!(e, Scheme)),
         ("keyhaven://delete?name=A".into(), |e| matches!(e, UnknownAction(_))),

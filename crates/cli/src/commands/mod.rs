@@ -3,6 +3,7 @@
 
 mod generate;
 mod links;
+mod references;
 mod remote;
 mod run;
 mod secrets;
@@ -87,6 +88,10 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
         Command::Verify => vault::verify(&mut ctx),
         Command::Ls { pattern, removed } => secrets::ls(&ctx, pattern.as_deref(), removed),
         Command::Get { name } => secrets::get(&mut ctx, &name),
+        Command::Read { reference } => references::read(&mut ctx, &reference),
+        Command::Inject { input, output, force, dry_run } => {
+            references::inject(&mut ctx, &input, output.as_deref(), force, dry_run)
+        }
         Command::Set { name, fields, generate } => secrets::set(&mut ctx, &name, fields, generate.generate),
         Command::Rotate { name, generate } => secrets::rotate(&mut ctx, &name, generate.generate),
         Command::Rm { name, yes } => secrets::rm(&mut ctx, &name, yes),
@@ -145,7 +150,10 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
             &transfer::ImportArgs { from, dry_run, map, overwrite, include_notes, keyfile },
         ),
         Command::Export { format, reveal } => transfer::export(&mut ctx, format, reveal),
-        Command::Run { only, no_masking, command } => return run::run(&mut ctx, &only, !no_masking, command),
+        Command::Run { only, env_file, clean_env, no_masking, command } => {
+            let options = run::RunOptions { only, env_files: env_file, clean_env, masking: !no_masking };
+            return run::run(&mut ctx, &options, command);
+        }
     }
     .map(|()| ExitCode::SUCCESS)
 }

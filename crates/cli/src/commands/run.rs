@@ -1,29 +1,92 @@
-//! `run`: a command with secrets in its environment; values in its output are
-//! masked unless --no-masking; its exit code is passed through. Names that
-//! steer loaders and interpreters (`envfile::inject`) are left out unless
-//! named with --only, and the master passphrase never reaches the child.
+//! `run`: a command with secrets in its environment (every one, `--only`
+//! some, or the variables of `--env-file`s, whose `keyhaven:NAME` references
+//! are resolved); values in its output are masked unless --no-masking; its
+//! exit code is passed through. Names that steer loaders and interpreters
+//! (`envfile::inject`) are left out unless named, and the master passphrase
+//! never reaches the child.
 
 use std::{
     ffi::OsString,
     io::{Read, Write},
+    path::PathBuf,
     process::{Command, ExitCode, ExitStatus, Stdio},
     thread,
 };
 
 use anyhow::{Context as _, Result};
 use keyhaven_core::{
-    SecretName,
-    envfile::{Masker, inject},
+    Error, SecretName, UnlockedVault,
+    envfile::{self, EnvValue, Masker, inject},
     vault::Access,
 };
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
 
 use super::{Context, parse_name};
 use crate::exit::{CANNOT_RUN, Failure};
 
-pub fn run(ctx: &mut Context, only: &[String], masking: bool, command: Vec<OsString>) -> Result<ExitCode> {
-    let only: Vec<SecretName> = only.iter().map(|name| parse_name(name)).collect::<Result<_>>()?;
+/// `run`'s options beside the command.
+pub struct RunOptions {
+    pub only: Vec<String>,
+    pub env_files: Vec<PathBuf>,
+    pub clean_env: bool,
+    pub masking: bool,
+}
+
+pub fn run(ctx: &mut Context, options: &RunOptions, command: Vec<OsString>) -> Result<ExitCode> {
     let mut vault = ctx.unlocked()?;
+    // Every variable the child gets from us; the vault's values are masked,
+    // an env file's plain values are not (they are settings, not secrets).
+    let (variables, values) = if options.env_files.is_empty() {
+        let values = from_vault(&mut vault, &options.only)?;
+        let variables = values.iter().map(|(name, value)| (name.clone(), value.clone())).collect();
+        (variables, values.into_iter().map(|(_, value)| value).collect())
+    } else {
+        from_env_files(&mut vault, &options.env_files)?
+    };
+    drop(vault);
+
+    let (program, args) = command.split_first().expect("clap requires a command");
+    let mut child = Command::new(program);
+    child.args(args);
+    if options.clean_env {
+        child.env_clear();
+    }
+    for (name, value) in &variables {
+        child.env(name.as_str(), value.expose_secret());
+    }
+    let masking = options.masking;
+    if masking {
+        child.stdout(Stdio::piped()).stderr(Stdio::piped());
+    }
+    let mut child = child
+        .spawn()
+        .map_err(|err| Failure(CANNOT_RUN, format!("cannot run {}: {err}", program.to_string_lossy())))?;
+
+    let status = if masking {
+        let stdout = child.stdout.take().expect("piped");
+        let stderr = child.stderr.take().expect("piped");
+        let passphrases = ctx.input.passphrases_given();
+        let masker = || Masker::new(values.iter().chain(passphrases));
+        let (mut out_masker, mut err_masker) = (masker(), masker());
+        thread::scope(|scope| {
+            let out = scope.spawn(move || relay(stdout, std::io::stdout(), &mut out_masker));
+            let err = scope.spawn(move || relay(stderr, std::io::stderr(), &mut err_masker));
+            let status = child.wait().context("waiting for the command")?;
+            out.join().expect("relay thread")?;
+            err.join().expect("relay thread")?;
+            Ok::<_, anyhow::Error>(status)
+        })?
+    } else {
+        child.wait().context("waiting for the command")?
+    };
+    Ok(ExitCode::from(exit_code(status)))
+}
+
+/// Every secret, or `only` these; names that steer loaders and interpreters
+/// only when named.
+fn from_vault(vault: &mut UnlockedVault, only: &[String]) -> Result<Vec<(SecretName, SecretString)>> {
+    let only: Vec<SecretName> = only.iter().map(|name| parse_name(name)).collect::<Result<_>>()?;
     let chosen = if only.is_empty() {
         let (guarded, names): (Vec<SecretName>, Vec<SecretName>) = vault
             .list()?
@@ -41,40 +104,39 @@ pub fn run(ctx: &mut Context, only: &[String], masking: bool, command: Vec<OsStr
     } else {
         only
     };
-    let values = vault.reveal_all(Some(&chosen), Access::Inject)?;
-    drop(vault);
+    Ok(vault.reveal_all(Some(&chosen), Access::Inject)?)
+}
 
-    let (program, args) = command.split_first().expect("clap requires a command");
-    let mut child = Command::new(program);
-    child.args(args);
-    for (name, value) in &values {
-        child.env(name.as_str(), value.expose_secret());
+/// The files' variables, a later file's winning, with every reference
+/// resolved before anything runs: the first that does not resolve fails the
+/// run with its file, line and name.
+type Variables = (Vec<(SecretName, SecretString)>, Vec<SecretString>);
+fn from_env_files(vault: &mut UnlockedVault, files: &[PathBuf]) -> Result<Variables> {
+    let mut variables: Vec<(SecretName, SecretString)> = Vec::new();
+    let mut values = Vec::new();
+    for file in files {
+        let label = file.display().to_string();
+        let text = Zeroizing::new(
+            std::fs::read_to_string(file).with_context(|| format!("cannot read the env file {label}"))?,
+        );
+        for entry in envfile::parse_with_references(&text, &label)? {
+            let value = match entry.value {
+                EnvValue::Literal(value) => value,
+                EnvValue::Reference(reference) => {
+                    let value = vault.resolve(&reference, Access::Inject).map_err(|err| Error::InFile {
+                        file: label.clone(),
+                        line: entry.line,
+                        reason: format!("{}={reference}: {err}", entry.name),
+                    })?;
+                    values.push(value.clone());
+                    value
+                }
+            };
+            variables.retain(|(name, _)| *name != entry.name);
+            variables.push((entry.name, value));
+        }
     }
-    if masking {
-        child.stdout(Stdio::piped()).stderr(Stdio::piped());
-    }
-    let mut child = child
-        .spawn()
-        .map_err(|err| Failure(CANNOT_RUN, format!("cannot run {}: {err}", program.to_string_lossy())))?;
-
-    let status = if masking {
-        let stdout = child.stdout.take().expect("piped");
-        let stderr = child.stderr.take().expect("piped");
-        let passphrases = ctx.input.passphrases_given();
-        let masker = || Masker::new(values.iter().map(|(_, value)| value).chain(passphrases));
-        let (mut out_masker, mut err_masker) = (masker(), masker());
-        thread::scope(|scope| {
-            let out = scope.spawn(move || relay(stdout, std::io::stdout(), &mut out_masker));
-            let err = scope.spawn(move || relay(stderr, std::io::stderr(), &mut err_masker));
-            let status = child.wait().context("waiting for the command")?;
-            out.join().expect("relay thread")?;
-            err.join().expect("relay thread")?;
-            Ok::<_, anyhow::Error>(status)
-        })?
-    } else {
-        child.wait().context("waiting for the command")?
-    };
-    Ok(ExitCode::from(exit_code(status)))
+    Ok((variables, values))
 }
 
 /// Copies a child's stream to ours through the masker, chunk by chunk.

@@ -8,7 +8,7 @@ use zeroize::Zeroizing;
 
 pub use mask::Masker;
 
-use crate::{Error, Result, SecretMeta, SecretName};
+use crate::{Error, Result, SecretMeta, SecretName, reference::Reference};
 
 /// A parsed `.env` file: entries in file order, plus warnings by name.
 /// (`Debug` is safe: values print as `[REDACTED]`.)
@@ -53,6 +53,48 @@ pub fn parse(text: &str) -> Result<EnvFile> {
         .map(|(name, _)| name.clone())
         .collect();
     Ok(EnvFile { entries, expanded })
+}
+
+/// A `.env` value as `run --env-file` takes it: passed through as written,
+/// or resolved from the vault.
+#[derive(Debug)]
+pub enum EnvValue {
+    Literal(SecretString),
+    Reference(Reference),
+}
+
+/// One entry of a `.env` file given to `run --env-file`, with its line.
+#[derive(Debug)]
+pub struct EnvEntry {
+    pub name: SecretName,
+    pub line: usize,
+    pub value: EnvValue,
+}
+
+/// `.env` text whose values may be references (`keyhaven:NAME`). A value
+/// that starts with `keyhaven:` must be a valid reference: it is an error,
+/// with `file` and its line, never a literal. dotenvy's rules otherwise, as
+/// for `import` (quotes, `export`, comments, `$NAME` from earlier lines only).
+pub fn parse_with_references(text: &str, file: &str) -> Result<Vec<EnvEntry>> {
+    let in_file = |line, reason| Error::InFile { file: file.to_owned(), line, reason };
+    let parsed = parse(text).map_err(|err| match err {
+        Error::EnvFile { line, reason } => in_file(line, reason),
+        other => other,
+    })?;
+    parsed
+        .entries
+        .into_iter()
+        .map(|(name, value)| {
+            let line = line_of_key(text, name.as_str());
+            let value = if Reference::is_claimed(value.expose_secret()) {
+                let reference = Reference::parse(value.expose_secret());
+                EnvValue::Reference(reference.map_err(|err| in_file(line, format!("{name}: {err}")))?)
+            } else {
+                EnvValue::Literal(value)
+            };
+            Ok(EnvEntry { name, line, value })
+        })
+        .collect()
 }
 
 /// Renders `NAME=value` lines that dotenvy reads back to the same values
@@ -287,5 +329,50 @@ mod tests {
         // Literal dollars stay literal, and are no references.
         let file = parse("A='$HOME'\nB=\"\\$HOME\"\n").unwrap();
         assert_eq!(values(&file)[0].1, "$HOME");
+    }
+
+    #[test]
+    fn references_beside_literals_with_quotes_comments_crlf_and_equals() {
+        let text = "# app settings\r\nOPENAI_API_KEY=keyhaven:OPENAI_API_KEY\r\nexport DB=\"keyhaven:DB_URL@2\"\r\n\
+                    QUOTED='keyhaven:TOKEN' # the CI token\r\nPLAIN=a=b=c\r\nEMPTY=\r\nLIKE=\"my keyhaven:X\"\r\n";
+        let entries = parse_with_references(text, ".env").unwrap();
+        let shown: Vec<(String, usize, String)> = entries
+            .iter()
+            .map(|entry| {
+                let value = match &entry.value {
+                    EnvValue::Reference(reference) => format!("ref {reference}"),
+                    EnvValue::Literal(value) => format!("literal {}", value.expose_secret()),
+                };
+                (entry.name.to_string(), entry.line, value)
+            })
+            .collect();
+        let expected = [
+            ("OPENAI_API_KEY", 2, "ref keyhaven:OPENAI_API_KEY"),
+            ("DB", 3, "ref keyhaven:DB_URL@2"),
+            ("QUOTED", 4, "ref keyhaven:TOKEN"),
+            ("PLAIN", 5, "literal a=b=c"),
+            ("EMPTY", 6, "literal "),
+            ("LIKE", 7, "literal my keyhaven:X"),
+        ];
+        let expected: Vec<(String, usize, String)> =
+            expected.iter().map(|(n, l, v)| (n.to_string(), *l, v.to_string())).collect();
+        assert_eq!(shown, expected);
+    }
+
+    #[test]
+    fn a_value_that_only_looks_like_a_reference_is_an_error_with_its_line() {
+        for (text, line) in [
+            ("A=1\nB=keyhaven:sk-live-secret\n", 2),
+            ("A='keyhaven:KEY@0'\n", 1),
+            ("X=keyhaven://open?name=A\n", 1),
+        ] {
+            let err = parse_with_references(text, "prod.env").unwrap_err();
+            let message = err.to_string();
+            assert!(message.starts_with(&format!("prod.env, line {line}: ")), "{message}");
+            assert!(!message.contains("sk-live-secret"), "{message}");
+            assert_eq!(err.kind(), crate::ErrorKind::InvalidInput);
+        }
+        let err = parse_with_references("A=1\nnot a line\n", "prod.env").unwrap_err().to_string();
+        assert!(err.starts_with("prod.env, line 2: "), "{err}");
     }
 }

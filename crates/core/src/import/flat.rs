@@ -7,7 +7,7 @@ use secrecy::ExposeSecret;
 use serde_json::Value;
 
 use super::{Field, Item, Parsed, bad, csv_rows};
-use crate::envfile;
+use crate::{envfile, reference::Reference};
 
 fn entry(name: &str, value: String) -> Item {
     Item { title: name.to_owned(), fields: vec![Field::concealed("value", value)], ..Item::default() }
@@ -19,6 +19,14 @@ pub fn dotenv(bytes: &[u8], warnings: &mut Vec<String>) -> Parsed<Vec<Item>> {
         crate::Error::EnvFile { line, reason } => bad(format!("line {line}: {reason}")),
         other => bad(other.to_string()),
     })?;
+    // A file of references (`run --env-file`) holds no values to import.
+    if let Some((name, _)) =
+        parsed.entries.iter().find(|(_, value)| Reference::is_claimed(value.expose_secret()))
+    {
+        return Err(bad(format!(
+            "{name} is a reference (keyhaven:…), not a value: `keyhaven run --env-file` resolves such files"
+        )));
+    }
     warnings.extend(parsed.expanded.iter().map(|name| {
         format!("{name}: `$` was expanded as a variable (dotenv rules); quote the value with '…' to keep it literal")
     }));

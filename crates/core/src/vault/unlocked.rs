@@ -24,6 +24,7 @@ use super::{
 };
 use crate::{
     Error, Result,
+    reference::Reference,
     secret::{SecretFields, SecretMeta, SecretName, validate_value},
 };
 
@@ -217,6 +218,15 @@ impl UnlockedVault {
         let stored = self.verified_live(name)?;
         let value = self.open_version(&stored, stored.meta.version)?;
         audit::record(&self.vault.conn, access.action(), Some(name.as_str()), None)?;
+        Ok(value)
+    }
+
+    /// Decrypts what a reference names (`keyhaven:NAME`, or `keyhaven:NAME@3`
+    /// for an earlier version of a live secret) and records why.
+    pub fn resolve(&mut self, reference: &Reference, access: Access) -> Result<SecretString> {
+        let stored = self.verified_live(&reference.name)?;
+        let value = self.open_version(&stored, reference.version.unwrap_or(stored.meta.version))?;
+        audit::record(&self.vault.conn, access.action(), Some(reference.name.as_str()), None)?;
         Ok(value)
     }
 

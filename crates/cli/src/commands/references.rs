@@ -1,0 +1,110 @@
+//! read (the value one reference names) and inject (a template's
+//! `{{ keyhaven:NAME }}` placeholders filled): references are parsed in core
+//! (`keyhaven_core::reference`), resolved here from the unlocked vault.
+
+use std::{
+    fs::OpenOptions,
+    io::{IsTerminal, Write},
+    os::unix::fs::OpenOptionsExt,
+    path::Path,
+};
+
+use anyhow::{Context as _, Result};
+use keyhaven_core::{
+    Error,
+    reference::{self, Reference},
+    vault::Access,
+};
+use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
+
+use super::Context;
+
+pub fn read(ctx: &mut Context, text: &str) -> Result<()> {
+    let reference = Reference::parse(text)?;
+    let value = ctx.unlocked()?.resolve(&reference, Access::Reveal)?;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(value.expose_secret().as_bytes())?;
+    if stdout.is_terminal() {
+        stdout.write_all(b"\n")?;
+    }
+    stdout.flush()?;
+    Ok(())
+}
+
+pub fn inject(
+    ctx: &mut Context,
+    input: &Path,
+    output: Option<&Path>,
+    force: bool,
+    dry_run: bool,
+) -> Result<()> {
+    let label = input.display().to_string();
+    let text = std::fs::read_to_string(input).with_context(|| format!("cannot read the template {label}"))?;
+    let placeholders = reference::placeholders(&text, &label)?;
+    if dry_run {
+        // Metadata only: whether each name (and version) exists, no value read.
+        let vault = ctx.open()?;
+        let mut out = std::io::stdout().lock();
+        for placeholder in &placeholders {
+            let reference = &placeholder.reference;
+            let state = match vault.meta(&reference.name) {
+                Ok(meta) if reference.version.is_none_or(|version| version <= meta.version) => "resolves",
+                Ok(_) => "no such version",
+                Err(Error::NotFound(_)) => "no such secret",
+                Err(err) => return Err(err.into()),
+            };
+            writeln!(out, "{label}:{}: {reference}  {state}", placeholder.line)?;
+        }
+        return Ok(());
+    }
+    // Resolved before anything is written: one that does not resolve writes nothing.
+    let mut vault = ctx.unlocked()?;
+    let values = placeholders
+        .iter()
+        .map(|placeholder| {
+            vault.resolve(&placeholder.reference, Access::Export).map_err(|err| Error::InFile {
+                file: label.clone(),
+                line: placeholder.line,
+                reason: format!("{}: {err}", placeholder.reference),
+            })
+        })
+        .collect::<Result<Vec<SecretString>, Error>>()?;
+    let filled: Zeroizing<String> = reference::fill(&text, &placeholders, &values);
+    match output {
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(filled.as_bytes())?;
+            stdout.flush()?;
+        }
+        Some(path) => write_private(path, filled.as_bytes(), force)?,
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to a new file only its owner can read. An existing file is
+/// an error unless `force`, which replaces it (through a private temporary
+/// file beside it, renamed over it: never a moment with the old mode).
+fn write_private(path: &Path, bytes: &[u8], force: bool) -> Result<()> {
+    let open = |target: &Path| OpenOptions::new().write(true).create_new(true).mode(0o600).open(target);
+    if !force {
+        let mut file = open(path).map_err(|err| match err.kind() {
+            std::io::ErrorKind::AlreadyExists => {
+                anyhow::anyhow!("{} exists: pass --force to replace it", path.display())
+            }
+            _ => anyhow::Error::new(err).context(format!("cannot create {}", path.display())),
+        })?;
+        file.write_all(bytes)?;
+        return Ok(file.sync_all()?);
+    }
+    let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut temp = tempfile::Builder::new()
+        .prefix(".keyhaven-inject-")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    temp.write_all(bytes)?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
+}
