@@ -17,6 +17,7 @@ fn main() {
         "set_remember",
         "list_secrets",
         "list_page",
+        "copy_reference",
         "import_choose",
         "import_passphrase",
         "import_commit",

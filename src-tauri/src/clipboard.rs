@@ -78,6 +78,18 @@ impl Backend {
         }
     }
 
+    fn set_plain(&mut self, text: &str) -> Result<(), String> {
+        match self {
+            Backend::Arboard(clipboard) => {
+                if clipboard.is_none() {
+                    *clipboard = Some(arboard::Clipboard::new().map_err(|err| err.to_string())?);
+                }
+                clipboard.as_mut().expect("just set").set_text(text).map_err(|err| err.to_string())
+            }
+            Backend::WlCopy => wayland::set(text).map_err(|err| format!("wl-copy: {err}")),
+        }
+    }
+
     fn holds(&mut self, text: &str) -> bool {
         match self {
             Backend::Arboard(Some(clipboard)) => clipboard.get_text().is_ok_and(|held| {
@@ -117,6 +129,14 @@ impl Clipboard {
             }
         });
         Ok(())
+    }
+
+    /// Text that is not a secret (a reference): no password hint, no clearing.
+    /// A clearing still pending was for the value this replaces.
+    pub fn copy_plain(&self, text: &str) -> Result<(), String> {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.copied().take();
+        self.backend().set_plain(text)
     }
 
     /// Clears the clipboard if it still holds the value we copied last (the

@@ -221,6 +221,7 @@ fn main() -> anyhow::Result<()> {
             commands::vault::set_remember,
             commands::secrets::list_secrets,
             commands::secrets::list_page,
+            commands::secrets::copy_reference,
             commands::import::import_choose,
             commands::import::import_passphrase,
             commands::import::import_commit,

@@ -72,6 +72,8 @@ export class FakeBackend {
   selections = new Map<string, Selection>();
   /** Names the remotes hold that this vault never had (offered by a pull). */
   newOnRemote: string[] = [];
+  /** References put on the clipboard, in order. */
+  copiedReferences: string[] = [];
   /** The export the file chooser returns (`null`: the user closes it). */
   importFile: ImportFile | null = null;
   private importRead = false;
@@ -180,6 +182,11 @@ export class FakeBackend {
       case "import_cancel":
         this.importRead = false;
         return null;
+      case "copy_reference": {
+        const reference = `keyhaven:${this.secret(String(args.name)).meta.name}`;
+        this.copiedReferences.push(reference);
+        return reference;
+      }
       case "list_page":
         return this.listPage(args.request as ListRequest);
       case "secret_history": {

@@ -135,9 +135,12 @@ describe("secrets", () => {
     await page.getByRole("button", { name: "Reveal" }).click();
     await page.getByText("sk_test_browser").waitFor();
     await shot(page, "detail-revealed");
-    await page.getByRole("button", { name: "Copy" }).click();
+    await page.getByRole("button", { name: "Copy", exact: true }).click();
     await page.getByText("Copied. The clipboard is cleared in 20 s.").waitFor();
     expect(await fake(page, (f) => f.copied)).toEqual(["STRIPE_KEY"]);
+    await page.getByRole("button", { name: "Copy reference" }).click();
+    await page.getByText("Copied keyhaven:STRIPE_KEY: use it in a .env file or template.").waitFor();
+    expect(await fake(page, (f) => f.copiedReferences)).toEqual(["keyhaven:STRIPE_KEY"]);
     await page.getByRole("button", { name: "☆ Pin" }).click();
     await page.getByRole("button", { name: "★ Pinned" }).waitFor();
     await page.close();

@@ -6,6 +6,7 @@ mod commands;
 mod exit;
 mod input;
 mod output;
+mod terminal;
 
 use std::process::ExitCode;
 

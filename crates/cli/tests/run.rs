@@ -104,3 +104,58 @@ fn names_that_make_shells_and_loaders_run_code_are_only_injected_when_named() {
     let out = kh.ok(&["run", "--no-masking", "--only", "BASH_ENV", "--", "bash", "-c", "true"], None);
     assert_eq!(out, "HOOK RAN\n");
 }
+
+/// `script` (util-linux) gives keyhaven a terminal, as a person's shell would.
+fn in_a_terminal(kh: &Kh, shell_command: &str) -> (Option<i32>, String) {
+    let out = std::process::Command::new("script")
+        .args(["-qefc", shell_command, "/dev/null"])
+        .env("KH", env!("CARGO_BIN_EXE_keyhaven"))
+        .env("SHELL", "/bin/sh")
+        .env("KEYHAVEN_VAULT", &kh.vault)
+        .env("KEYHAVEN_PASSPHRASE", common::PASSPHRASE)
+        .env("TMPDIR", &kh.tmp)
+        .env("HOME", kh.dir.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("script (util-linux)");
+    (out.status.code(), String::from_utf8(out.stdout).unwrap())
+}
+
+#[test]
+fn run_keeps_colours_and_escapes_byte_for_byte_when_no_value_is_in_them() {
+    let kh = with_secrets();
+    let dir = kh.path("listing");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("plain.txt"), "x").unwrap();
+    std::fs::create_dir(dir.join("folder")).unwrap();
+    std::os::unix::fs::symlink("plain.txt", dir.join("link")).unwrap();
+    let dir = dir.to_str().unwrap();
+    let bare = std::process::Command::new("ls").args(["--color=always", "-la", dir]).output().unwrap().stdout;
+    let through = kh.run(&["run", "--", "ls", "--color=always", "-la", dir], None).stdout;
+    assert!(bare.contains(&0x1b), "ls wrote no colour");
+    assert_eq!(String::from_utf8_lossy(&through), String::from_utf8_lossy(&bare));
+    assert_eq!(through, bare);
+}
+
+#[test]
+fn a_value_in_colour_or_split_across_writes_is_still_masked() {
+    let kh = with_secrets();
+    let out = kh.ok(
+        &["run", "--", "sh", "-c", "printf '\\033[31m%s\\033[0m\\n' \"$API_TOKEN\"; printf 'tok-12345'; sleep 0.3; printf '67890!\\n'"],
+        None,
+    );
+    assert_eq!(out, "\x1b[31m<concealed by keyhaven>\x1b[0m\n<concealed by keyhaven>!\n");
+}
+
+#[test]
+fn a_child_sees_a_terminal_when_keyhaven_has_one_and_its_output_is_still_masked() {
+    let kh = with_secrets();
+    let probe = "test -t 1 && echo out-tty; test -t 2 && echo err-tty >&2; echo $API_TOKEN; exit 7";
+    let (code, out) = in_a_terminal(&kh, &format!("\"$KH\" run -- sh -c '{probe}'"));
+    assert_eq!(code, Some(7), "{out}");
+    assert!(out.contains("out-tty") && out.contains("err-tty"), "{out}");
+    assert!(out.contains("<concealed by keyhaven>") && !out.contains("tok-1234567890"), "{out}");
+    // Through pipes, it sees pipes.
+    let piped = kh.ok(&["run", "--", "sh", "-c", "test -t 1 && echo out-tty || echo piped"], None);
+    assert_eq!(piped, "piped\n");
+}

@@ -4,6 +4,7 @@
 use keyhaven_core::{
     SecretMeta, SecretName, VersionMeta,
     listing::{ListPage, ListRequest},
+    reference::Reference,
     secret::{self, SecretFields},
     vault::Access,
 };
@@ -69,6 +70,19 @@ pub fn copy_secret(
         notify::copied(&app, name.as_str(), seconds);
     }
     Ok(seconds)
+}
+
+/// Puts the secret's reference (`keyhaven:NAME`) on the clipboard, as text
+/// made here from a checked name. A reference is not a secret: no password
+/// hint, no clearing, and it works locked.
+#[tauri::command(async)]
+pub fn copy_reference(state: State<'_, AppState>, name: String) -> CommandResult<String> {
+    let reference = Reference { name: self::name(&name)?, version: None }.to_string();
+    state
+        .clipboard
+        .copy_plain(&reference)
+        .map_err(|err| CommandError::other(format!("the clipboard is not available: {err}")))?;
+    Ok(reference)
 }
 
 /// Fields of a new secret, as the add form sends them.

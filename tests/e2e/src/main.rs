@@ -217,6 +217,14 @@ fn scenario(s: &Session, w: &World) -> Result<()> {
         std::thread::sleep(Duration::from_millis(250));
     }
 
+    step("copy reference: keyhaven:NAME on the clipboard, as plain text");
+    s.button("Copy reference")?.click()?;
+    s.wait_text("Copied keyhaven:OPENAI_API_KEY")?;
+    ensure!(
+        clipboard.get_text().ok().as_deref() == Some("keyhaven:OPENAI_API_KEY"),
+        "the clipboard does not hold the reference"
+    );
+
     step("rotate and read the history");
     s.button("Rotate…")?.click()?;
     s.input("New value")?.type_text(ROTATED)?;

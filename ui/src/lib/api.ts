@@ -127,6 +127,8 @@ export const api = {
   listPage: (request: ListRequest) => invoke<ListPage>("list_page", { request }),
   history: (name: string) => invoke<VersionMeta[]>("secret_history", { name }),
   reveal: (name: string) => invoke<string>("reveal_secret", { name }),
+  /** Puts `keyhaven:NAME` on the clipboard (not a secret: never cleared); resolves to that text. */
+  copyReference: (name: string) => invoke<string>("copy_reference", { name }),
   /** Copies in Rust; resolves to the seconds until the clipboard is cleared. */
   copy: (name: string) => invoke<number>("copy_secret", { name }),
   add: (secret: NewSecret, value: string) => invoke<SecretMeta>("add_secret", { secret, value }),

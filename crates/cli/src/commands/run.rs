@@ -7,7 +7,7 @@
 
 use std::{
     ffi::OsString,
-    io::{Read, Write},
+    io::{IsTerminal, Read, Write},
     path::PathBuf,
     process::{Command, ExitCode, ExitStatus, Stdio},
     thread,
@@ -23,7 +23,10 @@ use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
 use super::{Context, parse_name};
-use crate::exit::{CANNOT_RUN, Failure};
+use crate::{
+    exit::{CANNOT_RUN, Failure},
+    terminal,
+};
 
 /// `run`'s options beside the command.
 pub struct RunOptions {
@@ -47,34 +50,57 @@ pub fn run(ctx: &mut Context, options: &RunOptions, command: Vec<OsString>) -> R
     drop(vault);
 
     let (program, args) = command.split_first().expect("clap requires a command");
-    let mut child = Command::new(program);
-    child.args(args);
+    let mut command = Command::new(program);
+    command.args(args);
     if options.clean_env {
-        child.env_clear();
+        command.env_clear();
     }
     for (name, value) in &variables {
-        child.env(name.as_str(), value.expose_secret());
+        command.env(name.as_str(), value.expose_secret());
     }
     let masking = options.masking;
-    if masking {
-        child.stdout(Stdio::piped()).stderr(Stdio::piped());
+    // Masked output passes through us: a pseudo-terminal when ours is a
+    // terminal (the child keeps its colours and widths), pipes otherwise.
+    let pty = if masking && std::io::stdout().is_terminal() {
+        Some(terminal::open_like(std::io::stdout()).context("opening a pseudo-terminal for the command")?)
+    } else {
+        None
+    };
+    if let Some(pty) = &pty {
+        command.stdout(pty.slave.try_clone()?);
+        if std::io::stderr().is_terminal() {
+            command.stderr(pty.slave.try_clone()?);
+        } else {
+            command.stderr(Stdio::piped());
+        }
+    } else if masking {
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
     }
-    let mut child = child
+    let mut child = command
         .spawn()
         .map_err(|err| Failure(CANNOT_RUN, format!("cannot run {}: {err}", program.to_string_lossy())))?;
+    // Our copies of the child's end must close, or reading ours never ends.
+    drop(command);
+    let master = pty.map(|pty| pty.master);
 
     let status = if masking {
-        let stdout = child.stdout.take().expect("piped");
-        let stderr = child.stderr.take().expect("piped");
+        let stdout: Box<dyn Read + Send> = match master {
+            Some(master) => Box::new(master),
+            None => Box::new(child.stdout.take().expect("piped")),
+        };
+        let stderr = child.stderr.take();
         let passphrases = ctx.input.passphrases_given();
         let masker = || Masker::new(values.iter().chain(passphrases));
         let (mut out_masker, mut err_masker) = (masker(), masker());
         thread::scope(|scope| {
             let out = scope.spawn(move || relay(stdout, std::io::stdout(), &mut out_masker));
-            let err = scope.spawn(move || relay(stderr, std::io::stderr(), &mut err_masker));
+            let err =
+                stderr.map(|stderr| scope.spawn(move || relay(stderr, std::io::stderr(), &mut err_masker)));
             let status = child.wait().context("waiting for the command")?;
             out.join().expect("relay thread")?;
-            err.join().expect("relay thread")?;
+            if let Some(err) = err {
+                err.join().expect("relay thread")?;
+            }
             Ok::<_, anyhow::Error>(status)
         })?
     } else {
@@ -147,6 +173,8 @@ fn relay(mut from: impl Read, mut to: impl Write, masker: &mut Masker) -> Result
             Ok(0) => break,
             Ok(read) => read,
             Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+            // A pseudo-terminal whose every writer has closed says EIO: the end.
+            Err(err) if err.raw_os_error() == Some(rustix::io::Errno::IO.raw_os_error()) => break,
             Err(err) => return Err(err).context("reading the command's output"),
         };
         // A closed stdout on our side (e.g. `| head`) ends the relay quietly.
