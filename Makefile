@@ -63,8 +63,8 @@ test-package: package
 	scripts/test-package.sh
 
 ## Benchmarks: the vault against keepassxc-cli and pass, the emulator, sync,
-## imports of 10,000 entries, then the desktop app (start, memory, search,
-## size) under Xvfb.
+## scan against grep, imports of 10,000 entries, then the desktop app (start,
+## memory, search, size) under Xvfb.
 bench:
 	scripts/install-deps.sh bench
 	$(CARGO) build --release -p keyhaven-cli -p keyhaven-emulator
@@ -72,6 +72,7 @@ bench:
 	KEYHAVEN_EMULATOR_BIN="$(CARGO_TARGET_DIR)/release/keyhaven-emulator" scripts/bench_emulator.py
 	KEYHAVEN_BIN="$(CARGO_TARGET_DIR)/release/keyhaven" \
 	  KEYHAVEN_EMULATOR_BIN="$(CARGO_TARGET_DIR)/release/keyhaven-emulator" scripts/bench_sync.py
+	KEYHAVEN_BIN="$(CARGO_TARGET_DIR)/release/keyhaven" scripts/bench_scan.py
 	$(CARGO) build --release -p keyhaven-core --example kdbx_fixture
 	KEYHAVEN_BIN="$(CARGO_TARGET_DIR)/release/keyhaven" \
 	  KEYHAVEN_KDBX_FIXTURE="$(CARGO_TARGET_DIR)/release/examples/kdbx_fixture" scripts/bench_import.py

@@ -80,6 +80,25 @@ pub enum Command {
         #[arg(value_name = "REFERENCE")]
         reference: String,
     },
+    /// Look for vault values (every version, as written, base64 or URL-encoded) in
+    /// files, in what is staged for commit, or in a git history; exit 1 when found
+    Scan {
+        /// Files and directories [default: .]
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Every blob of the current commit instead (of every commit with --all-history)
+        #[arg(long, conflicts_with_all = ["paths", "staged"])]
+        git: bool,
+        /// With --git: every blob of every commit on every ref
+        #[arg(long, requires = "git")]
+        all_history: bool,
+        /// What `git commit` would record now (the pre-commit hook's check)
+        #[arg(long, conflicts_with = "paths")]
+        staged: bool,
+        /// Write a git pre-commit hook that runs `keyhaven scan --staged`
+        #[arg(long, conflicts_with_all = ["paths", "git", "staged"])]
+        install_hook: bool,
+    },
     /// Fill a template's {{ keyhaven:NAME }} placeholders with values
     Inject {
         /// The template

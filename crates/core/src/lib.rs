@@ -13,6 +13,7 @@ pub mod listing;
 pub mod passphrase;
 pub mod reference;
 pub mod remote;
+pub mod scan;
 pub mod secret;
 pub mod sync;
 pub mod text;

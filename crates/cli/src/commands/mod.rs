@@ -6,6 +6,7 @@ mod links;
 mod references;
 mod remote;
 mod run;
+mod scan;
 mod secrets;
 mod sync;
 mod transfer;
@@ -89,6 +90,10 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
         Command::Ls { pattern, removed } => secrets::ls(&ctx, pattern.as_deref(), removed),
         Command::Get { name } => secrets::get(&mut ctx, &name),
         Command::Read { reference } => references::read(&mut ctx, &reference),
+        Command::Scan { install_hook: true, .. } => scan::install_hook(),
+        Command::Scan { paths, git, all_history, staged, .. } => {
+            scan::scan(&mut ctx, &scan::ScanArgs { paths, git, all_history, staged })
+        }
         Command::Inject { input, output, force, dry_run } => {
             references::inject(&mut ctx, &input, output.as_deref(), force, dry_run)
         }

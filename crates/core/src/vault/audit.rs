@@ -34,6 +34,8 @@ pub enum Action {
     Resolve,
     Seal,
     Rekey,
+    /// Every version decrypted to look for them in files (`scan`).
+    Scan,
 }
 
 impl Action {
@@ -62,6 +64,7 @@ impl Action {
             Action::Resolve => "resolve",
             Action::Seal => "seal",
             Action::Rekey => "rekey",
+            Action::Scan => "scan",
         }
     }
 }

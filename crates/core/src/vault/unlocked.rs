@@ -39,6 +39,8 @@ pub enum Access {
     Export,
     /// Passed to a child process by `run`.
     Inject,
+    /// Looked for in files (`scan`).
+    Scan,
 }
 
 impl Access {
@@ -48,6 +50,7 @@ impl Access {
             Access::Copy => Action::Copy,
             Access::Export => Action::Export,
             Access::Inject => Action::Inject,
+            Access::Scan => Action::Scan,
         }
     }
 }
@@ -261,6 +264,22 @@ impl UnlockedVault {
             audit::record(&tx, access.action(), Some(name.as_str()), None)?;
         }
         tx.commit()?;
+        Ok(values)
+    }
+
+    /// Every version of every secret, removed ones too (a value once in the
+    /// vault may still work somewhere): what `scan` looks for. Each row is
+    /// checked against its tag; one audit entry for the whole scan.
+    pub fn reveal_every_version(&mut self, access: Access) -> Result<Vec<(SecretName, u32, SecretString)>> {
+        let mut values = Vec::new();
+        for stored in records::all(&self.vault.conn)? {
+            stored.verify(&self.key)?;
+            for row in records::all_versions(&self.vault.conn, stored.id)? {
+                let value = open_checked(&self.key, &self.identity, &stored.meta.name, &row)?;
+                values.push((stored.meta.name.clone(), row.version, value));
+            }
+        }
+        audit::record(&self.vault.conn, access.action(), None, Some(&format!("{} versions", values.len())))?;
         Ok(values)
     }
 

@@ -1,0 +1,244 @@
+//! scan: every vault value (each version, as written, base64- or
+//! URL-encoded; core's `scan`) looked for in files, in what is staged for
+//! commit, or in every blob of a git repository's history. Findings name the
+//! place, the secret and its version, never the value; exit 1 when any.
+
+use std::{
+    fs::{self, File},
+    io::{BufRead, BufReader, Read, Write},
+    os::unix::fs::PermissionsExt,
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+};
+
+use anyhow::{Context as _, Result, bail};
+use keyhaven_core::{
+    scan::{Finding, Needles, Scanner},
+    vault::Access,
+};
+
+use super::Context;
+use crate::exit::{FAILURE, Failure};
+
+pub struct ScanArgs {
+    pub paths: Vec<PathBuf>,
+    pub git: bool,
+    pub all_history: bool,
+    pub staged: bool,
+}
+
+/// The pre-commit hook `--install-hook` writes.
+const HOOK: &str = "#!/bin/sh
+# Written by `keyhaven scan --install-hook`: refuses a commit that carries a
+# value from your Keyhaven vault. To commit anyway, once: git commit --no-verify
+exec keyhaven scan --staged
+";
+
+pub fn scan(ctx: &mut Context, args: &ScanArgs) -> Result<()> {
+    let values = ctx.unlocked()?.reveal_every_version(Access::Scan)?;
+    let needles = Needles::new(&values);
+    drop(values);
+    if !needles.too_short.is_empty() {
+        let names: Vec<&str> = needles.too_short.iter().map(|name| name.as_str()).collect();
+        eprintln!("keyhaven: not looked for (shorter than 8 characters): {}", names.join(", "));
+    }
+    let mut report = Report::default();
+    if args.staged {
+        staged(&needles, &mut report)?;
+    } else if args.git {
+        history(&needles, args.all_history, &mut report)?;
+    } else {
+        let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+        let mut scanner = needles.scanner();
+        for path in &paths {
+            walk(&mut scanner, path, &mut report)?;
+        }
+    }
+    eprintln!(
+        "keyhaven: {} place(s) scanned for {} pattern(s): {} finding(s)",
+        report.places,
+        needles.len(),
+        report.findings
+    );
+    if report.findings > 0 {
+        return Err(Failure(FAILURE, "vault values found (above); nothing was changed".into()).into());
+    }
+    Ok(())
+}
+
+pub fn install_hook() -> Result<()> {
+    let dir = git(&["rev-parse", "--git-path", "hooks"])?;
+    let dir = PathBuf::from(dir.trim());
+    fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let hook = dir.join("pre-commit");
+    if hook.exists() && fs::read_to_string(&hook).ok().as_deref() != Some(HOOK) {
+        bail!("{} exists; add `keyhaven scan --staged` to it yourself", hook.display());
+    }
+    fs::write(&hook, HOOK)?;
+    fs::set_permissions(&hook, fs::Permissions::from_mode(0o755))?;
+    eprintln!(
+        "keyhaven: {} blocks commits that carry a vault value (git commit --no-verify skips it once)",
+        hook.display()
+    );
+    Ok(())
+}
+
+#[derive(Default)]
+struct Report {
+    places: u64,
+    findings: u64,
+}
+
+impl Report {
+    fn found(&mut self, place: &str, finding: &Finding) {
+        self.findings += 1;
+        println!(
+            "{place}:{}: {} (version {}, {})",
+            finding.line,
+            finding.name,
+            finding.version,
+            finding.form.label()
+        );
+    }
+}
+
+/// Files under `path`, without following symlinks (a link to outside the
+/// tree is not the tree's) and without `.git`.
+fn walk(scanner: &mut Scanner<'_>, path: &Path, report: &mut Report) -> Result<()> {
+    let meta = fs::symlink_metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if meta.is_dir() {
+        let mut entries: Vec<PathBuf> = fs::read_dir(path)
+            .with_context(|| format!("cannot list {}", path.display()))?
+            .map(|entry| entry.map(|entry| entry.path()))
+            .collect::<Result<_, _>>()?;
+        entries.sort();
+        for entry in entries {
+            if entry.file_name().is_some_and(|name| name == ".git") {
+                continue;
+            }
+            walk(scanner, &entry, report)?;
+        }
+    } else if meta.is_file() {
+        let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let place = path.display().to_string();
+        report.places += 1;
+        let mut hits = Vec::new();
+        scanner.scan(file, |finding| hits.push(finding)).with_context(|| format!("reading {place}"))?;
+        for hit in &hits {
+            report.found(&place, hit);
+        }
+    }
+    Ok(())
+}
+
+/// What `git commit` would record: each staged file's new content.
+fn staged(needles: &Needles, report: &mut Report) -> Result<()> {
+    let list = git(&["diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR"])?;
+    let mut scanner = needles.scanner();
+    for path in list.split('\0').filter(|path| !path.is_empty()) {
+        let mut show = Command::new("git")
+            .args(["show", &format!(":{path}")])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("running git")?;
+        report.places += 1;
+        let mut hits = Vec::new();
+        scanner.scan(show.stdout.take().expect("piped"), |finding| hits.push(finding))?;
+        show.wait()?;
+        for hit in &hits {
+            report.found(&format!("staged {path}"), hit);
+        }
+    }
+    Ok(())
+}
+
+/// Every blob of HEAD's tree, or of every commit on every ref: listed by
+/// `git rev-list --objects`, read through one `git cat-file --batch`.
+fn history(needles: &Needles, all: bool, report: &mut Report) -> Result<()> {
+    // (object, path): HEAD's files, or every object of every commit on every
+    // ref with the first path each was seen at (commits and trees are skipped
+    // by type when read).
+    let objects: Vec<(String, String)> = if all {
+        git(&["rev-list", "--objects", "--all"])?
+            .lines()
+            .map(|line| {
+                let (id, path) = line.split_once(' ').unwrap_or((line, ""));
+                (id.to_owned(), path.to_owned())
+            })
+            .collect()
+    } else {
+        git(&["ls-tree", "-r", "-z", "HEAD"])?
+            .split('\0')
+            .filter_map(|entry| {
+                let (info, path) = entry.split_once('\t')?;
+                let id = info.split_whitespace().nth(2)?;
+                Some((id.to_owned(), path.to_owned()))
+            })
+            .collect()
+    };
+    let paths: std::collections::HashMap<String, String> = objects.iter().cloned().collect();
+    let mut batch = Command::new("git")
+        .args(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("running git cat-file")?;
+    let mut input = batch.stdin.take().expect("piped");
+    let ids: Vec<String> = objects.into_iter().map(|(id, _)| id).collect();
+    let feeder = std::thread::spawn(move || -> std::io::Result<()> {
+        for id in ids {
+            writeln!(input, "{id}")?;
+        }
+        Ok(())
+    });
+    let mut output = BufReader::new(batch.stdout.take().expect("piped"));
+    let mut header = String::new();
+    let mut found_blobs = Vec::new();
+    let mut scanner = needles.scanner();
+    while output.read_line(&mut header)? > 0 {
+        let mut parts = header.split_whitespace();
+        let (Some(id), Some(kind), Some(size)) = (parts.next(), parts.next(), parts.next()) else {
+            bail!("git cat-file said {:?}", header.trim());
+        };
+        let size: u64 = size.parse().context("git cat-file's object size")?;
+        let mut body = (&mut output).take(size);
+        if kind == "blob" {
+            report.places += 1;
+            let mut hits = Vec::new();
+            scanner.scan(&mut body, |finding| hits.push(finding))?;
+            if !hits.is_empty() {
+                found_blobs.push((id.to_owned(), hits));
+            }
+        }
+        std::io::copy(&mut body, &mut std::io::sink())?;
+        let mut newline = [0u8; 1];
+        output.read_exact(&mut newline)?;
+        header.clear();
+    }
+    feeder.join().expect("feeder thread")?;
+    batch.wait()?;
+    // Only for what was found: the commits that added or removed each blob.
+    for (blob, hits) in found_blobs {
+        let path = paths.get(&blob).map_or("?", String::as_str);
+        let place = if all {
+            let commits = git(&["log", "--all", "--reverse", "--format=%h", "--find-object", &blob])?;
+            let commits: Vec<&str> = commits.lines().filter(|line| !line.is_empty()).collect();
+            format!("{}:{path}", if commits.is_empty() { blob.as_str().into() } else { commits.join(",") })
+        } else {
+            format!("HEAD:{path}")
+        };
+        for hit in &hits {
+            report.found(&place, hit);
+        }
+    }
+    Ok(())
+}
+
+fn git(args: &[&str]) -> Result<String> {
+    let out = Command::new("git").args(args).stderr(Stdio::inherit()).output().context("running git")?;
+    if !out.status.success() {
+        bail!("git {} failed (is this a git repository?)", args.join(" "));
+    }
+    String::from_utf8(out.stdout).context("git's output is not UTF-8")
+}

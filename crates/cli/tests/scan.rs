@@ -1,0 +1,168 @@
+//! `scan` over a real git repository made here: a value committed three
+//! commits back and removed since, the same value base64-encoded in another
+//! file and inside a binary file, a symlink to outside the tree; and the
+//! pre-commit hook blocking a real `git commit`. No output holds a value.
+
+mod common;
+
+use std::{path::Path, process::Command};
+
+use base64::Engine;
+use common::Kh;
+
+const VALUE: &str = "sk-live-scan-7Hq2pL9x";
+const OLD: &str = "sk-old-version-3Zr8";
+
+fn git(repo: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(args)
+        .current_dir(repo)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.test")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.test")
+        .status()
+        .unwrap();
+    assert!(status.success(), "git {args:?}");
+}
+
+/// A repository whose history holds VALUE in app.env three commits back.
+fn repository(kh: &Kh) -> std::path::PathBuf {
+    let repo = kh.path("repo");
+    std::fs::create_dir(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("app.env"), format!("MODE=dev\nSTRIPE_KEY={VALUE}\n")).unwrap();
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "add config"]);
+    std::fs::write(repo.join("app.env"), "MODE=dev\nSTRIPE_KEY=keyhaven:STRIPE_KEY\n").unwrap();
+    git(&repo, &["commit", "-qam", "use a reference"]);
+    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("{{\"key\":\"{VALUE}\"}}"));
+    std::fs::write(repo.join("values.yaml"), format!("# deploy\nsecret: {encoded}\n")).unwrap();
+    let mut binary = vec![0u8, 159, 146, 150, 0, 1];
+    binary.extend_from_slice(VALUE.as_bytes());
+    binary.extend_from_slice(&[0, 0, 255]);
+    std::fs::write(repo.join("cache.bin"), binary).unwrap();
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "deploy values"]);
+    std::fs::write(repo.join("README"), "nothing secret\n").unwrap();
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "readme"]);
+    repo
+}
+
+fn scan(kh: &Kh, repo: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let mut cmd = kh.cmd();
+    cmd.current_dir(repo);
+    let out = kh.run_with(cmd, args, None);
+    let (stdout, stderr) = (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap());
+    for text in [&stdout, &stderr] {
+        assert!(!text.contains(VALUE) && !text.contains(OLD), "a value in the output: {text}");
+    }
+    (out.status.code(), stdout, stderr)
+}
+
+fn with_values() -> Kh {
+    let kh = Kh::new();
+    kh.ok(&["set", "STRIPE_KEY"], Some(OLD.as_bytes()));
+    kh.ok(&["rotate", "STRIPE_KEY"], Some(VALUE.as_bytes()));
+    kh.ok(&["set", "PORT"], Some(b"8080"));
+    kh
+}
+
+#[test]
+fn files_are_scanned_for_every_form_and_symlinks_out_of_the_tree_are_not_followed() {
+    let kh = with_values();
+    let repo = repository(&kh);
+    let outside = kh.path("outside.txt");
+    std::fs::write(&outside, VALUE).unwrap();
+    std::os::unix::fs::symlink(&outside, repo.join("linked.txt")).unwrap();
+
+    let (code, out, err) = scan(&kh, &repo, &["scan"]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    let mut lines: Vec<&str> = out.lines().collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "./cache.bin:1: STRIPE_KEY (version 2, as written)",
+            "./values.yaml:2: STRIPE_KEY (version 2, base64-encoded)",
+        ]
+    );
+    assert!(err.contains("not looked for (shorter than 8 characters): PORT"), "{err}");
+
+    std::fs::write(repo.join("notes.txt"), format!("old one: {OLD}\n")).unwrap();
+    let (_, out, _) = scan(&kh, &repo, &["scan", "notes.txt"]);
+    assert_eq!(out, "notes.txt:1: STRIPE_KEY (version 1, as written)\n");
+
+    let clean = kh.path("clean");
+    std::fs::create_dir(&clean).unwrap();
+    std::fs::write(clean.join("a.txt"), "nothing\n").unwrap();
+    assert_eq!(scan(&kh, &clean, &["scan"]).0, Some(0));
+}
+
+#[test]
+fn the_history_is_scanned_blob_by_blob_with_the_commit_and_path() {
+    let kh = with_values();
+    let repo = repository(&kh);
+    let (code, out, _) = scan(&kh, &repo, &["scan", "--git"]);
+    assert_eq!(code, Some(1));
+    let mut lines: Vec<&str> = out.lines().collect();
+    lines.sort();
+    // HEAD's app.env holds only a reference now.
+    assert_eq!(
+        lines,
+        [
+            "HEAD:cache.bin:1: STRIPE_KEY (version 2, as written)",
+            "HEAD:values.yaml:2: STRIPE_KEY (version 2, base64-encoded)"
+        ]
+    );
+
+    let (code, out, _) = scan(&kh, &repo, &["scan", "--git", "--all-history"]);
+    assert_eq!(code, Some(1));
+    let first = Command::new("git")
+        .args(["rev-list", "--max-parents=0", "HEAD"])
+        .current_dir(&repo)
+        .output()
+        .unwrap();
+    let first = String::from_utf8(first.stdout).unwrap();
+    let app = out.lines().find(|line| line.contains(":app.env:")).unwrap_or_else(|| panic!("{out}"));
+    assert!(first.starts_with(app.split(',').next().unwrap().split(':').next().unwrap()), "{app} / {first}");
+    assert!(app.ends_with(":app.env:2: STRIPE_KEY (version 2, as written)"), "{app}");
+}
+
+#[test]
+fn the_pre_commit_hook_blocks_a_commit_carrying_a_value() {
+    let kh = with_values();
+    let repo = repository(&kh);
+    let (code, _, err) = scan(&kh, &repo, &["scan", "--install-hook"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("--no-verify"), "{err}");
+
+    std::fs::write(repo.join("leak.txt"), format!("token = {VALUE}\n")).unwrap();
+    git(&repo, &["add", "leak.txt"]);
+    let bin = Path::new(env!("CARGO_BIN_EXE_keyhaven")).parent().unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let commit = |extra: &[&str]| {
+        Command::new("git")
+            .args(["commit", "-q", "-m", "leak"])
+            .args(extra)
+            .current_dir(&repo)
+            .env("PATH", &path)
+            .env("HOME", kh.dir.path())
+            .env("KEYHAVEN_VAULT", &kh.vault)
+            .env("KEYHAVEN_PASSPHRASE", common::PASSPHRASE)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.test")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.test")
+            .output()
+            .unwrap()
+    };
+    let refused = commit(&[]);
+    let said =
+        String::from_utf8_lossy(&refused.stdout).into_owned() + &String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "the commit went through: {said}");
+    assert!(said.contains("staged leak.txt:1: STRIPE_KEY (version 2, as written)"), "{said}");
+    assert!(!said.contains(VALUE), "{said}");
+    assert!(commit(&["--no-verify"]).status.success());
+}
