@@ -57,6 +57,17 @@ def median_ms(cmd, env=None, stdin=None, runs=RUNS):
     return statistics.median(once(cmd, env, stdin) for _ in range(runs)) * 1000
 
 
+def print_table(title, rows, width=70):
+    """Prints (measure, value, target or None) rows; a row with a target is
+    marked ok when its value is at most the target, else MISSED."""
+    print(f"\n{title}")
+    print(f"{'measure':<{width}} {'value':>8} {'target':>8}")
+    for name, value, target in rows:
+        mark = "" if target is None else "ok" if value <= target else "MISSED"
+        shown = "" if target is None else f"{target:.2f}"
+        print(f"{name:<{width}} {value:>8.2f} {shown:>8} {mark}")
+
+
 def disk_bytes(*paths):
     total = 0
     for path in paths:

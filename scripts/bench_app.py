@@ -28,7 +28,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench import run
+from bench import print_table, run
 
 APP = os.environ["KEYHAVEN_APP_BIN"]
 KH = os.environ.get("KEYHAVEN_BIN", "keyhaven")
@@ -227,11 +227,7 @@ def main():
         ("  key just after a frame: a whole frame's wait (median of 100)", worst_ms, None),
         ("app binary, stripped (MB)", binary_mb, TARGETS["binary_mb"]),
     ]
-    print("\nDesktop app (release, Xvfb)")
-    print(f"{'measure':<70} {'value':>8} {'target':>8}")
-    for name, value, target in rows:
-        mark = "" if target is None else "ok" if value <= target else "MISSED"
-        print(f"{name:<70} {value:>8.2f} {target or '':>8} {mark}")
+    print_table("Desktop app (release, Xvfb)", rows)
 
 
 if __name__ == "__main__":

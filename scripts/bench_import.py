@@ -24,7 +24,7 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from bench import run
+from bench import print_table, run
 
 KH = os.environ.get("KEYHAVEN_BIN", "keyhaven")
 FIXTURE = os.environ["KEYHAVEN_KDBX_FIXTURE"]
@@ -98,11 +98,7 @@ def main():
     one_pux(pux)
     rows.append(("keyhaven import of a .1pux (s)", import_s(work, pux, env), 2.0))
 
-    print(f"\nImport, {N:,} entries (median of {RUNS})")
-    print(f"{'measure':<80} {'value':>8} {'target':>8}")
-    for name, value, target in rows:
-        mark = "" if target is None else "ok" if value <= target else "MISSED"
-        print(f"{name:<80} {value:>8.2f} {'' if target is None else f'{target:.2f}':>8} {mark}")
+    print_table(f"Import, {N:,} entries (median of {RUNS})", rows, width=80)
     subprocess.run(["rm", "-rf", str(work)], check=False)
 
 

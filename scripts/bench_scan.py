@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import run
+from bench import print_table, run
 
 KH = os.environ.get("KEYHAVEN_BIN", "keyhaven")
 VALUES = 1_000
@@ -113,11 +113,7 @@ def main():
         (f"git log -p --all | grep -Ff, {COMMITS:,} commits (s)", log_grep_s, None),
         ("  keyhaven scan --git --all-history (s)", history_s, 2 * log_grep_s),
     ]
-    print(f"\nScan (median of {RUNS})")
-    print(f"{'measure':<70} {'value':>8} {'target':>8}")
-    for name, value, target in rows:
-        mark = "" if target is None else "ok" if value <= target else "MISSED"
-        print(f"{name:<70} {value:>8.2f} {'' if target is None else f'{target:.2f}':>8} {mark}")
+    print_table(f"Scan (median of {RUNS})", rows)
     subprocess.run(["rm", "-rf", str(work)], check=False)
 
 

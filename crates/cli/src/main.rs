@@ -12,6 +12,13 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// Every block is wiped as it is freed: values pass through structures that
+/// cannot hold `Zeroizing` buffers (the Aho-Corasick automata of `scan` and
+/// `run`'s masker, serde's and clap's scratch), and their copies must not
+/// outlive them in freed heap. A realloc moves through alloc, copy, wiped free.
+#[global_allocator]
+static ALLOCATOR: zalloc::ZeroizingAlloc<std::alloc::System> = zalloc::ZeroizingAlloc(std::alloc::System);
+
 fn main() -> ExitCode {
     // First, while this is the only thread: nothing started later inherits them.
     let passphrases = input::PassphraseEnv::take();
@@ -39,4 +46,68 @@ fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off"));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Seek, SeekFrom};
+
+    use keyhaven_core::{SecretName, envfile::Masker, scan::Needles};
+    use rand::Rng;
+    use secrecy::SecretString;
+
+    /// Any value byte XORed with this, so the test's own needle is not a copy.
+    const VEIL: u8 = 0x5A;
+
+    /// The allocator's promise seen from the process's own memory: once the
+    /// scan's needles and `run`'s masker are dropped, no writable mapping
+    /// holds the value they were built from.
+    #[test]
+    fn dropped_matchers_leave_no_copy_of_a_value_in_memory() {
+        let mut rng = rand::thread_rng();
+        let mut text = String::with_capacity(256);
+        for _ in 0..256 {
+            text.push(char::from(rng.gen_range(b'a'..=b'z')));
+        }
+        // The middle: a freed block's first bytes are the allocator's own links.
+        let veiled: Vec<u8> = text.bytes().skip(64).take(128).map(|byte| byte ^ VEIL).collect();
+        let value = SecretString::from(text);
+        {
+            let name = SecretName::parse("LEAK_PROBE").unwrap();
+            let needles = Needles::new(&[(name, 1, value.clone())]);
+            needles.scan(&b"nothing secret\n"[..], |_| panic!("nothing to find")).unwrap();
+            let mut masker = Masker::new([&value]);
+            assert!(!masker.push(b"nothing secret\n").is_empty());
+        }
+        drop(value);
+        assert_eq!(occurrences(&veiled), 0, "a dropped value is still in memory");
+    }
+
+    /// How many times the unveiled `veiled` occurs in the process's writable memory.
+    fn occurrences(veiled: &[u8]) -> usize {
+        let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+        let mut mem = std::fs::File::open("/proc/self/mem").unwrap();
+        let mut count = 0;
+        for line in maps.lines() {
+            let mut fields = line.split_whitespace();
+            let (Some(range), Some(perms)) = (fields.next(), fields.next()) else { continue };
+            if !perms.starts_with("rw") {
+                continue;
+            }
+            let (start, end) = range.split_once('-').unwrap();
+            let start = u64::from_str_radix(start, 16).unwrap();
+            let end = u64::from_str_radix(end, 16).unwrap();
+            let mut region = vec![0u8; (end - start) as usize];
+            if mem.seek(SeekFrom::Start(start)).is_err() || mem.read_exact(&mut region).is_err() {
+                continue;
+            }
+            count += region
+                .windows(veiled.len())
+                .filter(|window| {
+                    window[0] == veiled[0] ^ VEIL && window.iter().zip(veiled).all(|(a, b)| a ^ VEIL == *b)
+                })
+                .count();
+        }
+        count
+    }
 }

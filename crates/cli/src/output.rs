@@ -1,9 +1,21 @@
 //! Printing: aligned text tables for people, JSON for scripts.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use jiff::{Timestamp, tz::TimeZone};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
+
+/// A value on stdout, as stored: a newline only for a person at a terminal,
+/// so `$(keyhaven get X)` and pipes get the exact bytes.
+pub fn value(value: &SecretString) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(value.expose_secret().as_bytes())?;
+    if stdout.is_terminal() {
+        stdout.write_all(b"\n")?;
+    }
+    stdout.flush()
+}
 
 pub fn json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);

@@ -2,12 +2,7 @@
 //! `{{ keyhaven:NAME }}` placeholders filled): references are parsed in core
 //! (`keyhaven_core::reference`), resolved here from the unlocked vault.
 
-use std::{
-    fs::OpenOptions,
-    io::{IsTerminal, Write},
-    os::unix::fs::OpenOptionsExt,
-    path::Path,
-};
+use std::{fs::OpenOptions, io::Write, os::unix::fs::OpenOptionsExt, path::Path};
 
 use anyhow::{Context as _, Result};
 use keyhaven_core::{
@@ -15,20 +10,16 @@ use keyhaven_core::{
     reference::{self, Reference},
     vault::Access,
 };
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use zeroize::Zeroizing;
 
 use super::Context;
+use crate::output;
 
 pub fn read(ctx: &mut Context, text: &str) -> Result<()> {
     let reference = Reference::parse(text)?;
     let value = ctx.unlocked()?.resolve(&reference, Access::Reveal)?;
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(value.expose_secret().as_bytes())?;
-    if stdout.is_terminal() {
-        stdout.write_all(b"\n")?;
-    }
-    stdout.flush()?;
+    output::value(&value)?;
     Ok(())
 }
 

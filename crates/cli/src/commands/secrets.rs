@@ -1,10 +1,7 @@
 //! ls, get, set, rotate, rm, purge, history, rollback, log.
 
-use std::io::{IsTerminal, Write};
-
 use anyhow::{Context as _, Result};
 use keyhaven_core::{SecretMeta, secret::SecretFields, text::parse_date, vault::Access};
-use secrecy::ExposeSecret;
 
 use super::{Context, parse_name};
 use crate::{cli::FieldArgs, output};
@@ -90,12 +87,7 @@ pub fn get(ctx: &mut Context, name: &str) -> Result<()> {
     let name = parse_name(name)?;
     let mut vault = ctx.unlocked()?;
     let value = vault.reveal(&name, Access::Reveal)?;
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(value.expose_secret().as_bytes())?;
-    if stdout.is_terminal() {
-        stdout.write_all(b"\n")?;
-    }
-    stdout.flush()?;
+    output::value(&value)?;
     Ok(())
 }
 
