@@ -210,55 +210,8 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::vault::vault_state,
-            commands::vault::create_vault,
-            commands::vault::passphrase_strength,
-            commands::vault::unlock,
-            commands::vault::lock,
-            commands::vault::note_activity,
-            commands::vault::audit_log,
-            commands::vault::set_remember,
-            commands::secrets::list_secrets,
-            commands::secrets::list_page,
-            commands::secrets::copy_reference,
-            commands::import::import_choose,
-            commands::import::import_passphrase,
-            commands::import::import_commit,
-            commands::import::import_cancel,
-            commands::secrets::secret_history,
-            commands::secrets::reveal_secret,
-            commands::secrets::copy_secret,
-            commands::secrets::add_secret,
-            commands::secrets::rotate_secret,
-            commands::secrets::rollback_secret,
-            commands::secrets::remove_secret,
-            commands::secrets::set_pinned,
-            commands::remotes::list_remotes,
-            commands::remotes::add_remote,
-            commands::remotes::replace_remote_token,
-            commands::remotes::remote_selection,
-            commands::remotes::save_selection,
-            commands::remotes::secret_remotes,
-            commands::remotes::choose_remote,
-            commands::remotes::test_remote,
-            commands::remotes::remove_remote,
-            commands::remotes::preview_sync,
-            commands::remotes::sync_remotes,
-            commands::remotes::sync_overview,
-            commands::remotes::list_conflicts,
-            commands::remotes::resolve_conflict,
-            commands::remotes::resolve_all,
-            commands::intake::take_link,
-            commands::intake::check_keys,
-            commands::intake::setup_url,
-            commands::intake::intake_form,
-            commands::intake::submit_intake,
-            commands::intake::open_remote_url,
-            commands::intake::open_docs,
-            commands::settings::get_settings,
-            commands::settings::save_settings,
-        ])
+        // Every `#[tauri::command]` in src/commands/, listed by build.rs.
+        .invoke_handler(include!(concat!(env!("OUT_DIR"), "/handler.rs")))
         .build(tauri::generate_context!())?
         .run(|app, event| {
             // Quitting (tray Quit, the window's close with no tray, a signal

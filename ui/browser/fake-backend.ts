@@ -6,6 +6,7 @@
 import { emit } from "@tauri-apps/api/event";
 import type {
   AuditEntry,
+  Commands,
   Check,
   CheckResult,
   ConflictInfo,
@@ -55,6 +56,12 @@ export interface ImportFile {
 }
 
 type Args = Record<string, unknown>;
+
+type Handlers = {
+  [K in keyof Commands]: (
+    args: Commands[K]["args"],
+  ) => Commands[K]["result"] | Promise<Commands[K]["result"]>;
+};
 
 function fail(kind: string, message: string): never {
   throw { kind, message };
@@ -136,270 +143,274 @@ export class FakeBackend {
     return this.secrets.get(name) ?? fail("not_found", `no secret named ${name}`);
   }
 
-  handle = async (cmd: string, args: Args = {}): Promise<unknown> => {
-    switch (cmd) {
-      case "vault_state":
-        return {
-          path: "/home/dev/.local/share/keyhaven/vault.sqlite",
-          exists: this.exists,
-          unlocked: this.unlocked,
-          remembered: this.remembered,
-        } satisfies VaultState;
-      case "passphrase_strength":
-        return strength(String(args.passphrase));
-      case "create_vault":
-        if (!strength(String(args.passphrase)).strong_enough && !args.allowWeak)
-          fail(
-            "invalid_input",
-            "this passphrase is weak (strength 1 of 4): pass --allow-weak to use it anyway",
-          );
-        this.exists = true;
-        this.unlocked = true;
-        return null;
-      case "unlock":
-        if (args.passphrase !== PASSPHRASE) fail("auth", "wrong passphrase");
-        this.unlocked = true;
-        return null;
-      case "lock":
-        this.unlocked = false;
-        return null;
-      case "note_activity":
-        return null;
-      case "set_remember":
-        this.remembered = Boolean(args.remember);
-        return null;
-      case "audit_log":
-        return this.audit;
-      case "list_secrets":
-        return [...this.secrets.values()].map((s) => s.meta).sort((a, b) => (a.name < b.name ? -1 : 1));
-      case "import_choose":
-        this.importRead = false;
-        return this.importStep(null);
-      case "import_passphrase":
-        return this.importStep(String(args.passphrase));
-      case "import_commit":
-        return this.importCommit(args.names as (string | null)[], Boolean(args.overwrite));
-      case "import_cancel":
-        this.importRead = false;
-        return null;
-      case "copy_reference": {
-        const reference = `keyhaven:${this.secret(String(args.name)).meta.name}`;
-        this.copiedReferences.push(reference);
-        return reference;
+  /** Each command, typed by the generated `Commands`: a command missing here,
+   * or one with other arguments, fails `svelte-check`. */
+  handlers: Handlers = {
+    vault_state: () => {
+      return {
+        path: "/home/dev/.local/share/keyhaven/vault.sqlite",
+        exists: this.exists,
+        unlocked: this.unlocked,
+        remembered: this.remembered,
+      } satisfies VaultState;
+    },
+    passphrase_strength: (args) => strength(String(args.passphrase)),
+    create_vault: (args) => {
+      if (!strength(String(args.passphrase)).strong_enough && !args.allowWeak)
+        fail(
+          "invalid_input",
+          "this passphrase is weak (strength 1 of 4): pass --allow-weak to use it anyway",
+        );
+      this.exists = true;
+      this.unlocked = true;
+    },
+    unlock: (args) => {
+      if (args.passphrase !== PASSPHRASE) fail("auth", "wrong passphrase");
+      this.unlocked = true;
+    },
+    lock: () => {
+      this.unlocked = false;
+    },
+    note_activity: () => {},
+    set_remember: (args) => {
+      this.remembered = Boolean(args.remember);
+    },
+    audit_log: () => this.audit,
+    list_secrets: () =>
+      [...this.secrets.values()].map((s) => s.meta).sort((a, b) => (a.name < b.name ? -1 : 1)),
+    import_choose: () => {
+      this.importRead = false;
+      return this.importStep(null);
+    },
+    import_passphrase: (args) => this.importStep(String(args.passphrase)),
+    import_commit: (args) => this.importCommit(args.names as (string | null)[], Boolean(args.overwrite)),
+    import_cancel: () => {
+      this.importRead = false;
+    },
+    copy_reference: (args) => {
+      const reference = `keyhaven:${this.secret(String(args.name)).meta.name}`;
+      this.copiedReferences.push(reference);
+      return reference;
+    },
+    list_page: (args) => this.listPage(args.request as ListRequest),
+    secret_history: (args) => {
+      const secret = this.secret(String(args.name));
+      return secret.values.map((_, i) => ({
+        version: i + 1,
+        created: NOW,
+        origin: i ? "rotate" : "set",
+      })) satisfies VersionMeta[];
+    },
+    reveal_secret: (args) => {
+      this.unlockedOrFail();
+      const secret = this.secret(String(args.name));
+      this.log("reveal", secret.meta.name);
+      return secret.values[secret.meta.version - 1];
+    },
+    copy_secret: (args) => {
+      this.unlockedOrFail();
+      this.secret(String(args.name));
+      this.copied.push(String(args.name));
+      return this.settings.clipboard_seconds;
+    },
+    add_secret: (args) => {
+      this.unlockedOrFail();
+      const secret = args.secret as NewSecret;
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(secret.name)) {
+        fail("invalid_input", "a name is letters, digits and _, not starting with a digit");
       }
-      case "list_page":
-        return this.listPage(args.request as ListRequest);
-      case "secret_history": {
-        const secret = this.secret(String(args.name));
-        return secret.values.map((_, i) => ({
-          version: i + 1,
-          created: NOW,
-          origin: i ? "rotate" : "set",
-        })) satisfies VersionMeta[];
-      }
-      case "reveal_secret": {
-        this.unlockedOrFail();
-        const secret = this.secret(String(args.name));
-        this.log("reveal", secret.meta.name);
-        return secret.values[secret.meta.version - 1];
-      }
-      case "copy_secret":
-        this.unlockedOrFail();
-        this.secret(String(args.name));
-        this.copied.push(String(args.name));
-        return this.settings.clipboard_seconds;
-      case "add_secret": {
-        this.unlockedOrFail();
-        const secret = args.secret as NewSecret;
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(secret.name)) {
-          fail("invalid_input", "a name is letters, digits and _, not starting with a digit");
-        }
-        if (this.secrets.has(secret.name)) fail("already_exists", `${secret.name} already exists`);
-        this.add(secret.name, String(args.value), {
-          category: secret.category,
-          description: secret.description,
-        });
-        this.log("set", secret.name);
-        return this.secret(secret.name).meta;
-      }
-      case "rotate_secret": {
-        this.unlockedOrFail();
-        const secret = this.secret(String(args.name));
-        secret.values.push(args.value === null ? "x".repeat(Number(args.generate)) : String(args.value));
-        secret.meta = { ...secret.meta, version: secret.values.length };
-        return secret.meta;
-      }
-      case "rollback_secret": {
-        const secret = this.secret(String(args.name));
-        secret.values.push(secret.values[Number(args.version) - 1]);
-        secret.meta = { ...secret.meta, version: secret.values.length };
-        return secret.meta;
-      }
-      case "remove_secret":
-        this.unlockedOrFail();
-        this.secrets.delete(String(args.name));
-        return null;
-      case "set_pinned": {
-        this.unlockedOrFail();
-        const secret = this.secret(String(args.name));
-        secret.meta = { ...secret.meta, pinned: Boolean(args.pinned) };
-        return secret.meta;
-      }
-      case "list_remotes":
-        return this.remotes;
-      case "add_remote": {
-        this.unlockedOrFail();
-        const remote = args.remote as NewRemote;
-        this.tokens.push(String(args.token));
-        const info: RemoteInfo = {
-          name: remote.name,
-          kind: remote.kind as RemoteInfo["kind"],
-          url: remote.url,
-          scope: remote.scope === "org" || remote.scope === "user" ? remote.scope : null,
-          token_mode: null,
-          key: { set: NOW, expires: remote.expires || null, days: 0, warning: null },
-          added: NOW,
-          last_sync: null,
-          pending: 0,
-          conflicts: 0,
-        };
-        this.remotes.push(info);
-        return info;
-      }
-      case "replace_remote_token": {
-        this.unlockedOrFail();
-        const remote = this.remotes.find((r) => r.name === args.name);
-        if (!remote) fail("not_found", `no remote named ${String(args.name)}`);
-        this.tokens.push(String(args.token));
-        this.refused.delete(remote.name);
-        remote.key = { set: NOW, expires: String(args.expires) || null, days: 0, warning: null };
-        return remote;
-      }
-      case "remote_selection": {
-        this.unlockedOrFail();
-        const remote = String(args.remote);
-        return this.selectionView(remote, (args.draft as Selection | null) ?? this.selectionOf(remote));
-      }
-      case "save_selection": {
-        this.unlockedOrFail();
-        const remote = String(args.remote);
-        this.selections.set(remote, args.selection as Selection);
-        return this.selectionView(remote, this.selectionOf(remote));
-      }
-      case "secret_remotes":
-        this.unlockedOrFail();
-        return this.secretRemotes(String(args.name));
-      case "choose_remote": {
-        this.unlockedOrFail();
-        const [name, remote] = [String(args.name), String(args.remote)];
-        const selection = this.selectionOf(remote);
-        const include = selection.include.filter((rule) => rule !== name);
-        const exclude = selection.exclude.filter((rule) => rule !== name);
-        (args.chosen ? include : exclude).push(name);
-        this.selections.set(remote, { ...selection, include, exclude });
-        return this.secretRemotes(name);
-      }
-      case "test_remote":
-        this.unlockedOrFail();
-        return {
-          capabilities: {
-            can_reveal: false,
-            versions: false,
-            conditional_writes: false,
-            list_limit: 5000,
-          },
-          writes: "not_refused",
-        } satisfies Check;
-      case "remove_remote":
-        this.remotes = this.remotes.filter((r) => r.name !== args.name);
-        return null;
-      case "preview_sync":
-        this.unlockedOrFail();
-        // Like the app: only the remotes whose sync needs a yes.
-        return this.remotes
-          .map((remote) => ({
-            remote: remote.name,
-            first_sync: remote.last_sync === null,
-            sends: remote.last_sync === null ? [...this.secrets.keys()] : [],
-            new_names: args.pull ? this.newOnRemote : [],
-            deletes: [],
-            delete_note: null,
-          }))
-          .filter((p) => (p.first_sync && p.sends.length > 0) || p.new_names.length > 0);
-      case "sync_remotes":
-        for (const name of args.acceptNew as string[]) this.add(name, `pulled-${name}`, {});
-        this.newOnRemote = this.newOnRemote.filter((name) => !(args.acceptNew as string[]).includes(name));
-        return this.sync();
-      case "sync_overview":
-        return this.marks;
-      case "list_conflicts":
-        return this.conflicts;
-      case "resolve_conflict": {
-        this.unlockedOrFail();
-        const keep = args.keep as Keep;
-        this.conflicts = this.conflicts.filter((c) => !(c.name === args.name && c.remote === args.remote));
-        this.marks = this.marks.map((m) => (m.name === args.name ? { ...m, state: "synced" } : m));
-        this.log("resolve", `${String(args.name)} (${keep})`);
-        return null;
-      }
-      case "resolve_all": {
-        this.unlockedOrFail();
-        const settled = this.conflicts.length;
-        this.conflicts = [];
-        this.marks = this.marks.map((m) => ({ ...m, state: "synced" }));
-        this.log("resolve", `${settled} (${String(args.keep)})`);
-        return [];
-      }
-      case "take_link": {
-        const link = this.pendingLink;
-        this.pendingLink = null;
-        if (typeof link === "string") fail("invalid_input", `This link was refused: ${link}`);
-        return link;
-      }
-      case "check_keys": {
-        this.unlockedOrFail();
-        const keys = args.keys as string[];
-        return {
-          found: keys.filter((key) => this.remoteValues.has(key)),
-          missing: keys.filter((key) => !this.remoteValues.has(key)),
+      if (this.secrets.has(secret.name)) fail("already_exists", `${secret.name} already exists`);
+      this.add(secret.name, String(args.value), {
+        category: secret.category,
+        description: secret.description,
+      });
+      this.log("set", secret.name);
+      return this.secret(secret.name).meta;
+    },
+    rotate_secret: (args) => {
+      this.unlockedOrFail();
+      const secret = this.secret(String(args.name));
+      secret.values.push(args.value === null ? "x".repeat(Number(args.generate)) : String(args.value));
+      secret.meta = { ...secret.meta, version: secret.values.length };
+      return secret.meta;
+    },
+    rollback_secret: (args) => {
+      const secret = this.secret(String(args.name));
+      secret.values.push(secret.values[Number(args.version) - 1]);
+      secret.meta = { ...secret.meta, version: secret.values.length };
+      return secret.meta;
+    },
+    remove_secret: (args) => {
+      this.unlockedOrFail();
+      this.secrets.delete(String(args.name));
+    },
+    set_pinned: (args) => {
+      this.unlockedOrFail();
+      const secret = this.secret(String(args.name));
+      secret.meta = { ...secret.meta, pinned: Boolean(args.pinned) };
+      return secret.meta;
+    },
+    list_remotes: () => this.remotes,
+    add_remote: (args) => {
+      this.unlockedOrFail();
+      const remote = args.remote as NewRemote;
+      this.tokens.push(String(args.token));
+      const info: RemoteInfo = {
+        name: remote.name,
+        kind: remote.kind as RemoteInfo["kind"],
+        url: remote.url,
+        scope: remote.scope === "org" || remote.scope === "user" ? remote.scope : null,
+        token_mode: null,
+        key: { set: NOW, expires: remote.expires || null, days: 0, warning: null },
+        added: NOW,
+        last_sync: null,
+        pending: 0,
+        conflicts: 0,
+      };
+      this.remotes.push(info);
+      return info;
+    },
+    replace_remote_token: (args) => {
+      this.unlockedOrFail();
+      const remote = this.remotes.find((r) => r.name === args.name);
+      if (!remote) fail("not_found", `no remote named ${String(args.name)}`);
+      this.tokens.push(String(args.token));
+      this.refused.delete(remote.name);
+      remote.key = { set: NOW, expires: String(args.expires) || null, days: 0, warning: null };
+      return remote;
+    },
+    remote_selection: (args) => {
+      this.unlockedOrFail();
+      const remote = String(args.remote);
+      return this.selectionView(remote, (args.draft as Selection | null) ?? this.selectionOf(remote));
+    },
+    save_selection: (args) => {
+      this.unlockedOrFail();
+      const remote = String(args.remote);
+      this.selections.set(remote, args.selection as Selection);
+      return this.selectionView(remote, this.selectionOf(remote));
+    },
+    secret_remotes: (args) => {
+      this.unlockedOrFail();
+      return this.secretRemotes(String(args.name));
+    },
+    choose_remote: (args) => {
+      this.unlockedOrFail();
+      const [name, remote] = [String(args.name), String(args.remote)];
+      const selection = this.selectionOf(remote);
+      const include = selection.include.filter((rule) => rule !== name);
+      const exclude = selection.exclude.filter((rule) => rule !== name);
+      (args.chosen ? include : exclude).push(name);
+      this.selections.set(remote, { ...selection, include, exclude });
+      return this.secretRemotes(name);
+    },
+    test_remote: () => {
+      this.unlockedOrFail();
+      return {
+        capabilities: {
+          can_reveal: false,
+          versions: false,
+          conditional_writes: false,
+          list_limit: 5000,
+        },
+        writes: "not_refused",
+      } satisfies Check;
+    },
+    remove_remote: (args) => {
+      this.remotes = this.remotes.filter((r) => r.name !== args.name);
+    },
+    preview_sync: (args) => {
+      this.unlockedOrFail();
+      // Like the app: only the remotes whose sync needs a yes.
+      return this.remotes
+        .map((remote) => ({
+          remote: remote.name,
+          first_sync: remote.last_sync === null,
+          sends: remote.last_sync === null ? [...this.secrets.keys()] : [],
+          new_names: args.pull ? this.newOnRemote : [],
+          deletes: [],
+          delete_note: null,
+        }))
+        .filter((p) => (p.first_sync && p.sends.length > 0) || p.new_names.length > 0);
+    },
+    sync_remotes: (args) => {
+      for (const name of args.acceptNew as string[]) this.add(name, `pulled-${name}`, {});
+      this.newOnRemote = this.newOnRemote.filter((name) => !(args.acceptNew as string[]).includes(name));
+      return this.sync();
+    },
+    sync_overview: () => this.marks,
+    list_conflicts: () => this.conflicts,
+    resolve_conflict: (args) => {
+      this.unlockedOrFail();
+      const keep = args.keep as Keep;
+      this.conflicts = this.conflicts.filter((c) => !(c.name === args.name && c.remote === args.remote));
+      this.marks = this.marks.map((m) => (m.name === args.name ? { ...m, state: "synced" } : m));
+      this.log("resolve", `${String(args.name)} (${keep})`);
+    },
+    resolve_all: (args) => {
+      this.unlockedOrFail();
+      const settled = this.conflicts.length;
+      this.conflicts = [];
+      this.marks = this.marks.map((m) => ({ ...m, state: "synced" }));
+      this.log("resolve", `${settled} (${String(args.keep)})`);
+      return [];
+    },
+    take_link: () => {
+      const link = this.pendingLink;
+      this.pendingLink = null;
+      if (typeof link === "string") fail("invalid_input", `This link was refused: ${link}`);
+      return link;
+    },
+    check_keys: (args) => {
+      this.unlockedOrFail();
+      const keys = args.keys as string[];
+      return {
+        found: keys.filter((key) => this.remoteValues.has(key)),
+        missing: keys.filter((key) => !this.remoteValues.has(key)),
+        revoked: [],
+      } satisfies CheckResult;
+    },
+    setup_url: (args) => {
+      this.unlockedOrFail();
+      return {
+        setup: {
+          alreadyConfigured: [],
+          missing: args.keys as string[],
           revoked: [],
-        } satisfies CheckResult;
-      }
-      case "setup_url":
-        this.unlockedOrFail();
-        return {
-          setup: {
-            alreadyConfigured: [],
-            missing: args.keys as string[],
-            revoked: [],
-            url: "https://app.runtype.example/setup?keys=1",
-          },
-          openable: true,
-        } satisfies SetupLink;
-      case "intake_form":
-        this.unlockedOrFail();
-        return this.form(args.intake as Intake);
-      case "submit_intake":
-        return this.submit(args);
-      case "open_remote_url":
-      case "open_docs":
-        this.opened.push(String(args.url));
-        return null;
-      case "get_settings":
-        return this.settings;
-      case "save_settings": {
-        const settings = args.settings as Settings;
-        if (settings.clipboard_seconds < 5)
-          fail("invalid_input", "clipboard seconds must be between 5 and 600");
-        this.settings = settings;
-        return settings;
-      }
-      case "plugin:window|close":
-        this.windowClosed = true;
-        return null;
-      default:
-        fail("other", `the fake backend has no command ${cmd}`);
+          url: "https://app.runtype.example/setup?keys=1",
+        },
+        openable: true,
+      } satisfies SetupLink;
+    },
+    intake_form: (args) => {
+      this.unlockedOrFail();
+      return this.form(args.intake as Intake);
+    },
+    submit_intake: (args) => this.submit(args),
+    open_remote_url: (args) => {
+      this.opened.push(String(args.url));
+    },
+    open_docs: (args) => {
+      this.opened.push(String(args.url));
+    },
+    get_settings: () => this.settings,
+    save_settings: (args) => {
+      const settings = args.settings as Settings;
+      if (settings.clipboard_seconds < 5)
+        fail("invalid_input", "clipboard seconds must be between 5 and 600");
+      this.settings = settings;
+      return settings;
+    },
+  };
+
+  handle = async (cmd: string, args: Args = {}): Promise<unknown> => {
+    if (cmd === "plugin:window|close") {
+      this.windowClosed = true;
+      return null;
     }
+    const handler =
+      this.handlers[cmd as keyof Commands] ?? fail("other", `the fake backend has no command ${cmd}`);
+    return (handler as (args: Args) => unknown)(args);
   };
 
   private importStep(password: string | null): ImportStep {

@@ -164,3 +164,6 @@ fn nothing_chosen() -> CommandError {
 fn saturate(n: usize) -> u32 {
     n.try_into().unwrap_or(u32::MAX)
 }
+
+#[cfg(test)]
+include!(concat!(env!("OUT_DIR"), "/commands/import.rs"));

@@ -190,6 +190,9 @@ fn open(url: &str) -> CommandResult<()> {
 }
 
 #[cfg(test)]
+include!(concat!(env!("OUT_DIR"), "/commands/intake.rs"));
+
+#[cfg(test)]
 mod tests {
     use keyhaven_core::{link::SourceKind, remote::Kind};
 

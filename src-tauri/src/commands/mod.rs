@@ -8,6 +8,8 @@ pub mod intake;
 pub mod remotes;
 pub mod secrets;
 pub mod settings;
+#[cfg(test)]
+mod typescript;
 pub mod vault;
 
 use keyhaven_core::{KdfParams, SecretName};

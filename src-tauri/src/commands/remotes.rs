@@ -410,6 +410,9 @@ pub async fn resolve_all(
 }
 
 #[cfg(test)]
+include!(concat!(env!("OUT_DIR"), "/commands/remotes.rs"));
+
+#[cfg(test)]
 mod tests {
     use std::{
         io::{BufRead, BufReader, Write},

@@ -147,3 +147,6 @@ pub fn set_pinned(
     let _ = tray::refresh(&app);
     Ok(meta)
 }
+
+#[cfg(test)]
+include!(concat!(env!("OUT_DIR"), "/commands/secrets.rs"));

@@ -41,3 +41,6 @@ pub fn save_settings(
     }
     store.save(settings)
 }
+
+#[cfg(test)]
+include!(concat!(env!("OUT_DIR"), "/commands/settings.rs"));

@@ -115,3 +115,6 @@ pub fn set_remember(state: State<'_, AppState>, remember: bool) -> CommandResult
     }
     Ok(())
 }
+
+#[cfg(test)]
+include!(concat!(env!("OUT_DIR"), "/commands/vault.rs"));
