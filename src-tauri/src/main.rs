@@ -15,15 +15,16 @@ mod clipboard;
 mod commands;
 mod engine;
 mod error;
-mod key_reminder;
 mod links;
 mod notify;
 mod quick;
+mod reminders;
 mod session;
 mod settings;
 #[cfg(target_os = "linux")]
 mod sleep_lock;
 mod tray;
+mod tray_icon;
 
 use std::{
     collections::VecDeque,
@@ -200,7 +201,7 @@ fn main() -> anyhow::Result<()> {
             autolock::spawn(app.handle().clone(), auto_lock);
             #[cfg(target_os = "linux")]
             sleep_lock::spawn(app.handle());
-            key_reminder::spawn(app.handle().clone());
+            reminders::spawn(app.handle().clone());
             if started_at_login && let Some(window) = app.get_webview_window("main") {
                 let _ = window.hide();
             }

@@ -1,8 +1,9 @@
 //! Desktop notifications, for copies made where no window shows what
-//! happened (the tray, Quick reveal), and API keys due for replacing. Names
-//! only, never a value. Best effort:
-//! a desktop without a notification service just shows nothing.
+//! happened (the tray, Quick reveal), and secrets and API keys due for
+//! rotation. Names only, never a value. Best effort: a desktop without a
+//! notification service just shows nothing.
 
+use keyhaven_core::reminder::Reminders;
 use tauri::AppHandle;
 use tauri_plugin_notification::NotificationExt;
 
@@ -10,9 +11,11 @@ pub fn copied(app: &AppHandle, name: &str, seconds: u32) {
     show(app, format!("Copied {name}. The clipboard is cleared in {seconds} s."));
 }
 
-/// Remotes whose API key wants replacing, one line each.
-pub fn keys_due(app: &AppHandle, due: &[String]) {
-    show(app, format!("{}\nReplace a key in Remotes, Replace key.", due.join("\n")));
+/// Secrets and remote API keys due for rotation, one line each.
+pub fn due(app: &AppHandle, reminders: &Reminders) {
+    let body =
+        format!("{}\nOpen the list from the tray: {}…", reminders.lines().join("\n"), reminders.headline());
+    show(app, body);
 }
 
 fn show(app: &AppHandle, body: String) {

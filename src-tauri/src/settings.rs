@@ -42,6 +42,9 @@ pub struct Settings {
     /// Start with the session, hidden in the tray. The desktop's autostart
     /// entry is the truth (`commands::settings` reads and writes it); off by default.
     pub start_at_login: bool,
+    /// One desktop notification a day, while the app runs, naming the secrets
+    /// and remote API keys due for rotation (the tray counts them regardless).
+    pub rotation_reminders: bool,
 }
 
 impl Default for Settings {
@@ -54,6 +57,7 @@ impl Default for Settings {
             theme: Theme::System,
             quick_reveal_shortcut: "CommandOrControl+Shift+K".into(),
             start_at_login: false,
+            rotation_reminders: true,
         }
     }
 }

@@ -1,28 +1,38 @@
-//! The system tray: the lock state, pinned and recently used secrets for
-//! one-click copy (cleared from the clipboard like any copy, with a
-//! notification), Quick reveal…, Lock now, Open Keyhaven and Quit.
+//! The system tray: the lock state (also in the icon, tray_icon.rs), how many
+//! keys are due for rotation (opening the list filtered on them), pinned and
+//! recently used secrets for one-click copy (cleared from the clipboard like
+//! any copy, with a notification), Quick reveal…, Lock now, Open Keyhaven
+//! and Quit.
 //! Everything is in the menu: Linux does not deliver tray clicks reliably.
 //! On Linux a tray's menu cannot be replaced, so its items are.
 
-use keyhaven_core::SecretName;
+use std::sync::Mutex;
+
+use keyhaven_core::{SecretName, reminder::Reminders};
 use tauri::{
     AppHandle, Emitter, Manager,
+    image::Image,
     menu::{Menu, MenuEvent, MenuItem, PredefinedMenuItem},
     tray::TrayIconBuilder,
 };
 
-use crate::{AppState, clipboard, notify, quick};
+use crate::{
+    AppState, clipboard, notify, quick,
+    tray_icon::{self, Look},
+};
 
 const ID: &str = "main";
 /// Tells the UI to re-read the vault's state (locked from the tray or by idling).
 pub const VAULT_CHANGED: &str = "vault-changed";
+/// Tells the main window to list the secrets due for rotation.
+pub const SHOW_DUE: &str = "show-due";
 /// How many recently used secrets the menu offers.
 pub const RECENT: usize = 5;
 /// At most this many pinned secrets in the menu.
 const PINNED: usize = 10;
 
-/// The tray's menu, kept to change its items.
-pub struct TrayMenu(Menu<tauri::Wry>);
+/// The tray's menu, kept to change its items, and the look its icon has.
+pub struct TrayMenu(Menu<tauri::Wry>, Mutex<Option<Look>>);
 
 /// One entry of the menu, before it becomes a native item.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,11 +45,21 @@ fn item(id: impl Into<String>, label: impl Into<String>, enabled: bool) -> Entry
     Entry::Item { id: id.into(), label: label.into(), enabled }
 }
 
-/// The menu for a lock state, pinned names and recent names (newest first):
-/// pinned first, then recent ones not pinned; copying needs the vault unlocked.
-pub fn entries(unlocked: bool, pinned: &[SecretName], recent: &[SecretName]) -> Vec<Entry> {
+/// The menu for a lock state, what is due for rotation ("3 keys due for
+/// rotation"), pinned names and recent names (newest first): pinned first,
+/// then recent ones not pinned; copying needs the vault unlocked.
+pub fn entries(
+    unlocked: bool,
+    due: Option<&str>,
+    pinned: &[SecretName],
+    recent: &[SecretName],
+) -> Vec<Entry> {
     let status = if unlocked { "Keyhaven: unlocked" } else { "Keyhaven: locked" };
-    let mut out = vec![item("status", status, false), Entry::Separator];
+    let mut out = vec![item("status", status, false)];
+    if let Some(due) = due {
+        out.push(item("due", format!("{due}…"), true));
+    }
+    out.push(Entry::Separator);
     let recent = recent.iter().filter(|name| !pinned.contains(name));
     let secrets: Vec<&SecretName> = pinned.iter().take(PINNED).chain(recent).collect();
     for name in &secrets {
@@ -65,37 +85,53 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
         builder = builder.icon(icon.clone());
     }
     builder.build(app)?;
-    app.manage(TrayMenu(menu));
+    app.manage(TrayMenu(menu, Mutex::new(None)));
     refresh(app)
 }
 
 /// Rebuilds the menu's items from the session's state.
 pub fn refresh(app: &AppHandle) -> tauri::Result<()> {
     let Some(menu) = app.try_state::<TrayMenu>() else { return Ok(()) };
-    let menu = &menu.0;
     let state = app.state::<AppState>();
-    let (unlocked, pinned) = {
+    let today = jiff::Zoned::now().date();
+    let (unlocked, pinned, due) = {
         let mut session = state.session();
-        let pinned = match session.vault() {
-            Ok(vault) => vault.pinned().map(|list| list.into_iter().map(|meta| meta.name).collect()),
-            Err(_) => Ok(Vec::new()), // no vault yet
+        let (pinned, due) = match session.vault() {
+            Ok(vault) => (
+                vault.pinned().map(|list| list.into_iter().map(|meta| meta.name).collect()),
+                Reminders::gather(vault, today).ok().filter(|due| !due.is_empty()).map(|due| due.headline()),
+            ),
+            Err(_) => (Ok(Vec::new()), None), // no vault yet
         };
-        (session.is_unlocked(), pinned.unwrap_or_default())
+        (session.is_unlocked(), pinned.unwrap_or_default(), due)
     };
-    for existing in menu.items()? {
-        menu.remove(&existing)?;
+    for existing in menu.0.items()? {
+        menu.0.remove(&existing)?;
     }
-    for entry in entries(unlocked, &pinned, &state.recent()) {
+    for entry in entries(unlocked, due.as_deref(), &pinned, &state.recent()) {
         match entry {
             Entry::Item { id, label, enabled } => {
-                menu.append(&MenuItem::with_id(app, id, label, enabled, None::<&str>)?)?
+                menu.0.append(&MenuItem::with_id(app, id, label, enabled, None::<&str>)?)?
             }
-            Entry::Separator => menu.append(&PredefinedMenuItem::separator(app)?)?,
+            Entry::Separator => menu.0.append(&PredefinedMenuItem::separator(app)?)?,
         }
     }
     if let Some(tray) = app.tray_by_id(ID) {
         let status = if unlocked { "Keyhaven: unlocked" } else { "Keyhaven: locked" };
-        tray.set_tooltip(Some(status))?;
+        let status = match &due {
+            Some(due) => format!("{status}, {due}"),
+            None => status.to_owned(),
+        };
+        tray.set_tooltip(Some(&status))?;
+        let look = Look { locked: !unlocked, due: due.is_some() };
+        let mut shown = menu.1.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if *shown != Some(look)
+            && let Some(icon) = app.default_window_icon()
+        {
+            let pixels = tray_icon::draw(icon.rgba(), icon.width(), icon.height(), look);
+            tray.set_icon(Some(Image::new_owned(pixels, icon.width(), icon.height())))?;
+            *shown = Some(look);
+        }
     }
     Ok(())
 }
@@ -105,6 +141,10 @@ fn on_menu(app: &AppHandle, event: MenuEvent) {
         "quick" => quick::open(app),
         "lock" => lock(app),
         "open" => show_main(app),
+        "due" => {
+            show_main(app);
+            let _ = app.emit(SHOW_DUE, ());
+        }
         "quit" => app.exit(0),
         id => {
             if let Some(name) = id.strip_prefix("copy:") {
@@ -170,7 +210,7 @@ mod tests {
 
     #[test]
     fn pinned_come_first_then_recent_ones_not_pinned() {
-        let menu = entries(true, &names(&["DB_URL", "API_KEY"]), &names(&["TOKEN", "API_KEY"]));
+        let menu = entries(true, None, &names(&["DB_URL", "API_KEY"]), &names(&["TOKEN", "API_KEY"]));
         assert_eq!(
             labels(&menu),
             [
@@ -190,7 +230,7 @@ mod tests {
 
     #[test]
     fn locked_the_copies_and_lock_are_disabled() {
-        let menu = entries(false, &names(&["API_KEY"]), &[]);
+        let menu = entries(false, None, &names(&["API_KEY"]), &[]);
         assert_eq!(
             labels(&menu),
             [
@@ -204,7 +244,14 @@ mod tests {
                 "Quit"
             ]
         );
-        let empty = entries(false, &[], &[]);
+        let empty = entries(false, None, &[], &[]);
         assert_eq!(labels(&empty)[2], "Quick reveal…");
+    }
+
+    #[test]
+    fn keys_due_are_counted_under_the_status_and_open_the_list() {
+        let menu = entries(false, Some("3 keys due for rotation"), &[], &[]);
+        assert_eq!(labels(&menu)[..3], ["(Keyhaven: locked)", "3 keys due for rotation…", "—"]);
+        assert!(matches!(&menu[1], Entry::Item { id, .. } if id == "due"));
     }
 }

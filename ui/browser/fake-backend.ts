@@ -63,6 +63,15 @@ type Handlers = {
   ) => Commands[K]["result"] | Promise<Commands[K]["result"]>;
 };
 
+/** As core's `Rotation`: past or within 7 days of the date, on NOW's day. */
+function rotation(by: string | null): string | null {
+  if (by === null) return null;
+  const days = Math.round((Date.parse(by) - Date.parse(NOW.slice(0, 10))) / 86_400_000);
+  if (days <= 0) return `due for rotation since ${by}`;
+  if (days === 1) return `due for rotation tomorrow, ${by}`;
+  return days <= 7 ? `due for rotation in ${days} days, on ${by}` : null;
+}
+
 function fail(kind: string, message: string): never {
   throw { kind, message };
 }
@@ -113,6 +122,7 @@ export class FakeBackend {
     theme: "light",
     quick_reveal_shortcut: "CommandOrControl+Shift+K",
     start_at_login: false,
+    rotation_reminders: true,
   };
 
   add(name: string, value: string, extra: Partial<SecretMeta> = {}) {
@@ -453,19 +463,20 @@ export class FakeBackend {
   /** The list as core's listing.rs pages it, over the fake's secrets and marks. */
   private listPage({ filter, start, count, selected, find }: ListRequest): ListPage {
     const byName = new Map<string, ListItem>();
-    for (const { meta } of this.secrets.values()) byName.set(meta.name, { name: meta.name, meta, marks: [] });
+    for (const { meta } of this.secrets.values())
+      byName.set(meta.name, { name: meta.name, meta, marks: [], rotation: rotation(meta.rotate_by) });
     for (const mark of this.marks) {
-      if (!byName.has(mark.name)) byName.set(mark.name, { name: mark.name, meta: null, marks: [] });
+      if (!byName.has(mark.name))
+        byName.set(mark.name, { name: mark.name, meta: null, marks: [], rotation: null });
       byName.get(mark.name)!.marks.push(mark);
     }
     const items = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
     const words = filter.query.toLowerCase().split(/\s+/).filter(Boolean);
-    const today = NOW.slice(0, 10);
     const text = ({ name, meta }: ListItem) => `${name}\n${meta?.description ?? ""}\n${meta?.category ?? ""}`;
     const matches = items.filter(
       (item) =>
         (!filter.category || item.meta?.category === filter.category) &&
-        (!filter.due_only || (item.meta?.rotate_by != null && item.meta.rotate_by <= today)) &&
+        (!filter.due_only || item.rotation !== null) &&
         ((!filter.remote && !filter.sync) ||
           item.marks.some(
             (m) =>

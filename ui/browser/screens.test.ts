@@ -1,62 +1,12 @@
 /// <reference types="node" />
 // Every screen of the UI in headless Chromium (Debian's `chromium`, driven by
 // playwright-core), the Rust side replaced by FakeBackend through Tauri's IPC
-// mocks. Screenshots go to ../target/screenshots/browser-*.png.
-import { mkdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { createServer, type ViteDevServer } from "vite";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Link } from "../src/lib/api";
-import type { FakeBackend } from "./fake-backend";
-import { PASSPHRASE } from "./fake-backend";
+// mocks (see pages.ts). Screenshots go to ../target/screenshots/browser-*.png.
+import { describe, expect, it } from "vitest";
+import { PASSPHRASE, type FakeBackend } from "./fake-backend";
+import { deliver, fake, intakeLink, open, shot, useBrowser } from "./pages";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const shots = fileURLToPath(new URL("../../target/screenshots/", import.meta.url));
-let server: ViteDevServer;
-let browser: Browser;
-let base = "";
-
-beforeAll(async () => {
-  mkdirSync(shots, { recursive: true });
-  server = await createServer({ root, logLevel: "error", server: { port: 0, host: "127.0.0.1" } });
-  await server.listen();
-  const address = server.httpServer?.address();
-  if (!address || typeof address === "string") throw new Error("no dev server address");
-  base = `http://127.0.0.1:${address.port}/browser/index.html`;
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium" });
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function open(query: string, colorScheme: "light" | "dark" = "light"): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 700 }, colorScheme });
-  page.setDefaultTimeout(8_000);
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(String(error)));
-  await page.goto(`${base}?${query}`);
-  // Mounted: the first screen is up (keyboard shortcuts need it).
-  await page.locator("main header, main form, main section").first().waitFor();
-  expect(errors).toEqual([]);
-  return page;
-}
-
-/** Runs `read` against the page's FakeBackend. */
-function fake<T>(page: Page, read: (fake: FakeBackend) => T): Promise<T> {
-  return page.evaluate(`(${read.toString()})(window.fake)`) as Promise<T>;
-}
-
-/** A keyhaven:// link (as Rust hands it over), or the reason Rust refused it, arrives. */
-function deliver(page: Page, link: Link | string): Promise<void> {
-  return page.evaluate((link) => (window as unknown as { fake: FakeBackend }).fake.deliver(link), link);
-}
-
-async function shot(page: Page, name: string) {
-  await page.screenshot({ path: `${shots}browser-${name}.png` });
-}
+useBrowser();
 
 describe("create vault", () => {
   it("asks for the passphrase twice and opens the empty list", async () => {
@@ -68,13 +18,15 @@ describe("create vault", () => {
     await page.getByText("The two passphrases differ.").waitFor();
     await page.getByLabel("Repeat it").fill(PASSPHRASE);
     await page.getByRole("button", { name: "Create vault" }).click();
-    await page.getByText("No secrets yet: add one.").waitFor();
+    await page.getByText("Your vault is empty").waitFor();
     await page.close();
   });
 
   it("shows the strength while typing, says a forgotten one is lost, and takes a weak one only when told", async () => {
     const page = await open("state=fresh");
-    await page.getByText("Nobody can recover a forgotten passphrase").waitFor();
+    await page
+      .getByText("This passphrase encrypts every secret in the vault, and nobody can recover it")
+      .waitFor();
     await page.getByLabel("Master passphrase").fill("hunter2");
     await page.getByLabel("Repeat it").fill("hunter2");
     await page.getByText("Too weak to guard every key you keep here").waitFor();
@@ -84,7 +36,54 @@ describe("create vault", () => {
     await shot(page, "create-weak");
     await page.getByLabel("Use this weak passphrase anyway").check();
     await create.click();
-    await page.getByText("No secrets yet: add one.").waitFor();
+    await page.getByText("Your vault is empty").waitFor();
+    await page.close();
+  });
+});
+
+describe("keyboard", () => {
+  it("copies with Ctrl+Shift+C and announces it; an inline confirmation takes the focus and gives it back", async () => {
+    const page = await open("secrets=3");
+    await page.getByRole("option", { name: /OPENAI_API_KEY/ }).click();
+    await page.keyboard.press("Control+Shift+C");
+    await page.getByRole("status").filter({ hasText: "Copied. The clipboard is cleared in 20 s." }).waitFor();
+    expect(await fake(page, (f) => f.copied)).toEqual(["OPENAI_API_KEY"]);
+    const focused = () =>
+      page.evaluate(() => {
+        const element = document.activeElement as HTMLElement;
+        return [element.textContent?.trim(), getComputedStyle(element).outlineStyle];
+      });
+    await page.getByRole("button", { name: "Delete…" }).focus();
+    await page.keyboard.press("Enter");
+    expect(await focused()).toEqual(["Keep", "solid"]);
+    await page.keyboard.press("Enter");
+    expect(await focused()).toEqual(["Delete…", "solid"]);
+    expect(await fake(page, (f) => f.secrets.has("OPENAI_API_KEY"))).toBe(true);
+    await page.close();
+  });
+});
+
+describe("first run", () => {
+  it("offers an empty vault three ways forward, each one click away, and goes once a secret is in", async () => {
+    const page = await open("state=fresh");
+    await page.getByLabel("Master passphrase").fill(PASSPHRASE);
+    await page.getByLabel("Repeat it").fill(PASSPHRASE);
+    await page.getByRole("button", { name: "Create vault" }).click();
+    const empty = page.getByRole("region", { name: "Your vault is empty" });
+    await empty.waitFor();
+    await shot(page, "first-run");
+    await empty.getByRole("button", { name: "Connect a remote" }).click();
+    await page.getByRole("button", { name: "Remotes", pressed: true }).waitFor();
+    await page.getByRole("button", { name: "Secrets" }).click();
+    await empty.getByRole("button", { name: "Import…" }).click();
+    await page.getByRole("heading", { name: "Import from another manager" }).waitFor();
+    await page.getByRole("button", { name: "Back to secrets" }).click();
+    await empty.getByRole("button", { name: "Add a secret" }).click();
+    await page.getByRole("textbox", { name: "Name" }).fill("FIRST_KEY");
+    await page.getByLabel("Value").fill("first-value");
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await page.getByText("1 of 1").waitFor();
+    expect(await empty.count()).toBe(0);
     await page.close();
   });
 });
@@ -371,17 +370,6 @@ describe("activity and settings", () => {
 });
 
 describe("links, missing secrets and intake", () => {
-  const intakeLink: Link = {
-    action: "intake",
-    remote: "rt",
-    source: "manual",
-    key: "onboarding",
-    keys: [],
-    productId: null,
-    returnUrl: null,
-    expires: null,
-  };
-
   it("a link brings up the form: one item from the vault, one typed, a 409 shown, then submitted", async () => {
     const page = await open("secrets=2&intake=1");
     await deliver(page, intakeLink);

@@ -72,6 +72,10 @@ pub enum Command {
         /// List removed secrets (tombstones) instead
         #[arg(long)]
         removed: bool,
+        /// Only secrets past or within 7 days of their rotate-by date (remote
+        /// API keys that want replacing are named on stderr)
+        #[arg(long, conflicts_with = "removed")]
+        due: bool,
     },
     /// Print a secret's value alone on stdout
     Get { name: String },
@@ -122,11 +126,15 @@ pub enum Command {
         #[command(flatten)]
         generate: GenerateArg,
     },
-    /// Give a secret a new value (a new version)
+    /// Give a secret a new value (a new version). A rotation reminder that had
+    /// come (past or within 7 days) moves 90 days ahead, or to --rotate-by
     Rotate {
         name: String,
         #[command(flatten)]
         generate: GenerateArg,
+        /// The next rotation reminder (YYYY-MM-DD)
+        #[arg(long, value_name = "DATE")]
+        rotate_by: Option<String>,
     },
     /// Remove a secret (kept as a tombstone until `purge`)
     Rm {

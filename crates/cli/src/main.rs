@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod exit;
 mod input;
+mod notices;
 mod output;
 mod terminal;
 

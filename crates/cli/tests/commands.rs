@@ -73,7 +73,7 @@ fn ls_info_and_history_work_while_locked() {
     let out = kh.run_with(locked, &["ls", "api"], None);
     let listing = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success());
-    assert!(listing.contains("OPENAI_API_KEY") && listing.contains("2020-01-01 (due)"), "{listing}");
+    assert!(listing.contains("OPENAI_API_KEY") && listing.contains("2020-01-01 (overdue)"), "{listing}");
     assert!(!listing.contains("GITHUB_TOKEN"), "{listing}");
 
     let mut locked = kh.cmd();
@@ -87,6 +87,62 @@ fn ls_info_and_history_work_while_locked() {
     let mut locked = kh.cmd();
     locked.env_remove("KEYHAVEN_PASSPHRASE");
     assert_eq!(kh.run_with(locked, &["get", "GITHUB_TOKEN"], None).status.code(), Some(3));
+}
+
+#[test]
+fn ls_due_lists_what_wants_rotating_and_using_an_overdue_secret_says_so_on_stderr() {
+    let kh = Kh::new();
+    let today = jiff::Zoned::now().date();
+    let in_days = |days: i64| today.checked_add(jiff::Span::new().days(days)).unwrap().to_string();
+    kh.ok(&["set", "OLD", "--rotate-by", "2020-01-01"], Some(b"old-value"));
+    kh.ok(&["set", "SOON", "--rotate-by", &in_days(3)], Some(b"soon-value"));
+    kh.ok(&["set", "LATER", "--rotate-by", &in_days(30)], Some(b"later-value"));
+    kh.ok(&["set", "PLAIN"], Some(b"plain-value"));
+
+    let due = kh.ok(&["ls", "--due"], None);
+    assert!(due.contains("2020-01-01 (overdue)") && due.contains("(in 3 d)"), "{due}");
+    assert!(!due.contains("LATER") && !due.contains("PLAIN"), "{due}");
+    let json: serde_json::Value = serde_json::from_str(&kh.ok(&["--json", "ls", "--due"], None)).unwrap();
+    let names: Vec<&str> = json.as_array().unwrap().iter().map(|row| row["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["OLD", "SOON"]);
+
+    // The value alone on stdout; the notice, one line, on stderr.
+    let out = kh.run(&["get", "OLD"], None);
+    assert_eq!(out.stdout, b"old-value");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("OLD is due for rotation since 2020-01-01: `keyhaven rotate OLD`"), "{stderr}");
+    for quiet in [&["get", "SOON"][..], &["get", "PLAIN"], &["read", "keyhaven:LATER"]] {
+        assert!(kh.run(quiet, None).stderr.is_empty(), "{quiet:?}");
+    }
+    let mut silenced = kh.cmd();
+    silenced.env("KEYHAVEN_NO_NOTICES", "1");
+    assert!(kh.run_with(silenced, &["get", "OLD"], None).stderr.is_empty());
+    let read = kh.run(&["read", "keyhaven:OLD@1"], None);
+    assert!(String::from_utf8_lossy(&read.stderr).contains("OLD is due for rotation"));
+
+    // run: the secrets the command gets, from the vault or through an env
+    // file's references; a plain entry of the same name is not one.
+    let run = kh.run(&["run", "--only", "OLD", "--only", "SOON", "--", "true"], None);
+    assert!(run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("OLD is due for rotation"), "{run:?}");
+    let env = kh.path("app.env");
+    std::fs::write(&env, "OLD=literal\nKEY=keyhaven:SOON\n").unwrap();
+    let run = kh.run(&["run", "--env-file", env.to_str().unwrap(), "--", "true"], None);
+    assert!(run.status.success() && run.stderr.is_empty(), "{run:?}");
+    std::fs::write(&env, "KEY=keyhaven:OLD\nOTHER=keyhaven:SOON\n").unwrap();
+    let run = kh.run(&["run", "--env-file", env.to_str().unwrap(), "--", "true"], None);
+    assert!(String::from_utf8_lossy(&run.stderr).contains("OLD is due for rotation"), "{run:?}");
+
+    // Rotating settles the reminder: 90 days on, or the date given.
+    let rotated = kh.run(&["rotate", "OLD"], Some(b"new-old-value"));
+    let next = format!("next rotation reminder: {}", in_days(90));
+    assert!(String::from_utf8_lossy(&rotated.stderr).contains(&next), "{rotated:?}");
+    kh.ok(&["rotate", "SOON", "--rotate-by", "2099-01-01"], Some(b"new-soon-value"));
+    assert_eq!(kh.ok(&["ls", "--due"], None).lines().count(), 1, "only the header is left");
+    assert!(kh.run(&["get", "OLD"], None).stderr.is_empty());
+    kh.ok(&["rotate", "LATER"], Some(b"new-later-value"));
+    assert!(kh.ok(&["ls", "LATER"], None).contains(&in_days(30)), "a reminder not yet come stays");
 }
 
 #[test]

@@ -12,6 +12,7 @@ pub mod link;
 pub mod listing;
 pub mod passphrase;
 pub mod reference;
+pub mod reminder;
 pub mod remote;
 pub mod scan;
 pub mod secret;

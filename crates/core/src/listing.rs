@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     Error, Result, SecretMeta, SecretName, Vault,
+    secret::Rotation,
     sync::{self, SyncMark, SyncState},
     vault::Stamp,
 };
@@ -25,7 +26,8 @@ pub struct ListFilter {
     pub query: String,
     /// Only this category ("" = any).
     pub category: String,
-    /// Only secrets whose rotation reminder has come.
+    /// Only secrets past or within 7 days of their rotate-by date
+    /// ([`crate::secret::Rotation`]).
     pub due_only: bool,
     /// Only secrets marked for this remote ("" = any).
     pub remote: String,
@@ -55,6 +57,9 @@ pub struct ListItem {
     /// `None` for a name known only from a remote (its value is not on this device).
     pub meta: Option<SecretMeta>,
     pub marks: Vec<SyncMark>,
+    /// Past or within a week of its rotate-by date, for a person ("due for
+    /// rotation since 2026-05-01"); what the "Rotation due" filter keeps.
+    pub rotation: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -143,7 +148,7 @@ impl Listing {
             .zip(&self.entries)
             .filter(|(_, entry)| {
                 category.is_none_or(|wanted| entry.category == Some(wanted))
-                    && (!filter.due_only || entry.rotate_by.is_some_and(|by| by <= today))
+                    && (!filter.due_only || entry.rotate_by.and_then(|by| Rotation::of(by, today)).is_some())
                     && ((remote.is_none() && filter.sync.is_none()) || marked(entry))
                     && words.iter().all(|word| entry.text.contains(word))
             })
@@ -158,9 +163,10 @@ impl Listing {
         let start = (request.start as usize).min(matched.len());
         let rows = matched[start..matched.len().min(start + count)]
             .iter()
-            .map(|&at| self.item(vault, at))
+            .map(|&at| self.item(vault, at, today))
             .collect::<Result<_>>()?;
-        let selected = matched.get(request.selected as usize).map(|&at| self.item(vault, at)).transpose()?;
+        let selected =
+            matched.get(request.selected as usize).map(|&at| self.item(vault, at, today)).transpose()?;
         let found = request
             .find
             .as_deref()
@@ -177,7 +183,7 @@ impl Listing {
         })
     }
 
-    fn item(&self, vault: &Vault, at: u32) -> Result<ListItem> {
+    fn item(&self, vault: &Vault, at: u32, today: Date) -> Result<ListItem> {
         let entry = &self.entries[at as usize];
         let meta = match entry.local.then(|| vault.meta(&entry.name)) {
             Some(Ok(meta)) => Some(meta),
@@ -195,7 +201,9 @@ impl Listing {
                 state,
             })
             .collect();
-        Ok(ListItem { name: entry.name.clone(), meta, marks })
+        let rotation =
+            meta.as_ref().and_then(|meta| meta.rotation(today)).map(|rotation| rotation.to_string());
+        Ok(ListItem { name: entry.name.clone(), meta, marks, rotation })
     }
 }
 
@@ -362,6 +370,21 @@ mod tests {
         assert_eq!(query("  Payments   KEY "), ["STRIPE_KEY"]);
         assert_eq!(query("ci push"), ["GITHUB_TOKEN"]);
         assert_eq!(query("key ci"), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn due_means_past_or_within_a_week_of_the_date() {
+        let mut builder = Builder::default();
+        for (name, by) in
+            [("PAST", "2026-05-01"), ("TODAY", "2026-06-01"), ("WEEK", "2026-06-08"), ("LATER", "2026-06-09")]
+        {
+            builder.local(meta(name, "", "", Some(by)));
+        }
+        let listing = builder.finish(Vec::new());
+        assert_eq!(
+            names(&listing, ListFilter { due_only: true, ..ListFilter::default() }),
+            ["PAST", "TODAY", "WEEK"]
+        );
     }
 
     #[test]

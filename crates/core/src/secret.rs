@@ -163,9 +163,56 @@ pub struct SecretMeta {
     pub pinned: bool,
 }
 
+/// A rotation reminder counts from this many days before its date.
+pub const DUE_WITHIN_DAYS: i32 = 7;
+/// Rotating a secret whose reminder had come sets the next one this far
+/// ahead, unless a date is given: the 90 days the Runtype docs advise.
+pub const ROTATE_AGAIN_DAYS: i64 = 90;
+
+/// Where a secret stands against its rotate-by date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rotation {
+    /// The date has come (today counts).
+    Overdue { by: Date },
+    /// The date is at most [`DUE_WITHIN_DAYS`] away.
+    Soon { by: Date, days: i32 },
+}
+
+impl Rotation {
+    pub fn by(&self) -> Date {
+        match *self {
+            Rotation::Overdue { by } | Rotation::Soon { by, .. } => by,
+        }
+    }
+
+    /// The standing of a secret rotated by `by`, on `today`; `None` while the
+    /// date is further off.
+    pub fn of(by: Date, today: Date) -> Option<Self> {
+        let days = today.until(by).ok()?.get_days();
+        if days <= 0 {
+            Some(Rotation::Overdue { by })
+        } else if days <= DUE_WITHIN_DAYS {
+            Some(Rotation::Soon { by, days })
+        } else {
+            None
+        }
+    }
+}
+
+impl std::fmt::Display for Rotation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rotation::Overdue { by } => write!(f, "due for rotation since {by}"),
+            Rotation::Soon { by, days: 1 } => write!(f, "due for rotation tomorrow, {by}"),
+            Rotation::Soon { by, days } => write!(f, "due for rotation in {days} days, on {by}"),
+        }
+    }
+}
+
 impl SecretMeta {
-    pub fn rotation_due(&self, today: Date) -> bool {
-        self.rotate_by.is_some_and(|by| by <= today)
+    /// Past or within [`DUE_WITHIN_DAYS`] of its rotate-by date, on `today`.
+    pub fn rotation(&self, today: Date) -> Option<Rotation> {
+        Rotation::of(self.rotate_by?, today)
     }
 }
 
@@ -202,6 +249,17 @@ impl SecretFields {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rotation_is_overdue_from_its_date_and_due_a_week_before() {
+        let today: Date = "2026-06-01".parse().unwrap();
+        let on = |by: &str| Rotation::of(by.parse().unwrap(), today).map(|rotation| rotation.to_string());
+        assert_eq!(on("2026-05-01").as_deref(), Some("due for rotation since 2026-05-01"));
+        assert_eq!(on("2026-06-01").as_deref(), Some("due for rotation since 2026-06-01"));
+        assert_eq!(on("2026-06-02").as_deref(), Some("due for rotation tomorrow, 2026-06-02"));
+        assert_eq!(on("2026-06-08").as_deref(), Some("due for rotation in 7 days, on 2026-06-08"));
+        assert_eq!(on("2026-06-09"), None);
+    }
 
     #[test]
     fn names_follow_the_env_var_rule() {

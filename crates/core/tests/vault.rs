@@ -242,3 +242,54 @@ fn pinning_needs_the_key_and_lasts() {
     assert!(!vault.set_pinned(&name("API_KEY"), false).unwrap().pinned);
     assert_eq!(vault.reveal(&name("API_KEY"), Access::Reveal).unwrap().expose_secret(), "v1");
 }
+
+#[test]
+fn reminders_name_secrets_due_and_remote_keys_wanting_replacement_and_rotating_settles_one() {
+    use keyhaven_core::{
+        reminder::Reminders,
+        remote::{Kind, RemoteConfig},
+        secret::Rotation,
+    };
+    let (_dir, path, mut vault) = fresh();
+    let today = jiff::Zoned::now().date();
+    let in_days = |days: i64| today.checked_add(jiff::Span::new().days(days)).unwrap();
+    for (secret, by) in [
+        ("PAST", Some(in_days(-30))),
+        ("SOON", Some(in_days(5))),
+        ("LATER", Some(in_days(8))),
+        ("NONE", None),
+    ] {
+        let fields = SecretFields { rotate_by: by, ..SecretFields::default() };
+        vault.set(&name(secret), &pass("v"), &fields).unwrap();
+    }
+    let config = RemoteConfig::new("prod", Kind::Runloop, "https://api.runloop.ai", None).unwrap();
+    vault.add_remote(&config, &pass("tok-reminder")).unwrap();
+    vault.set_remote_expiry("prod", Some(in_days(-1))).unwrap();
+    drop(vault);
+
+    // Read locked, as the tray and the notification read it.
+    let locked = Vault::open(&path).unwrap();
+    let due = Reminders::gather(&locked, today).unwrap();
+    assert_eq!(
+        due.secrets,
+        [
+            (name("PAST"), Rotation::Overdue { by: in_days(-30) }),
+            (name("SOON"), Rotation::Soon { by: in_days(5), days: 5 })
+        ]
+    );
+    assert_eq!(due.keys.len(), 1);
+    assert_eq!(due.headline(), "3 keys due for rotation");
+    let lines = due.lines();
+    assert_eq!(lines[0], format!("PAST: due for rotation since {}", in_days(-30)));
+    assert!(lines[2].starts_with("remote prod: its key expired on"), "{lines:?}");
+
+    // Rotating moves a reminder that had come 90 days on (or to the date
+    // given); one not yet come stays.
+    let mut vault = locked.unlock(&pass("correct horse")).unwrap();
+    assert_eq!(vault.rotate(&name("PAST"), &pass("v2")).unwrap().rotate_by, Some(in_days(90)));
+    let given = in_days(400);
+    assert_eq!(vault.rotate_with(&name("SOON"), &pass("v2"), Some(given)).unwrap().rotate_by, Some(given));
+    assert_eq!(vault.rotate(&name("LATER"), &pass("v2")).unwrap().rotate_by, Some(in_days(8)));
+    assert_eq!(vault.rotate(&name("NONE"), &pass("v2")).unwrap().rotate_by, None);
+    assert_eq!(Reminders::gather(&vault, today).unwrap().secrets, []);
+}

@@ -96,7 +96,12 @@ pub struct NewSecret {
 }
 
 #[tauri::command(async)]
-pub fn add_secret(state: State<'_, AppState>, secret: NewSecret, value: String) -> CommandResult<SecretMeta> {
+pub fn add_secret(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    secret: NewSecret,
+    value: String,
+) -> CommandResult<SecretMeta> {
     let value = SecretString::from(value);
     let rotate_by = keyhaven_core::text::parse_date("rotation date", &secret.rotate_by)?;
     let non_empty = |text: String| (!text.trim().is_empty()).then_some(text);
@@ -105,12 +110,16 @@ pub fn add_secret(state: State<'_, AppState>, secret: NewSecret, value: String) 
         category: non_empty(secret.category),
         rotate_by,
     };
-    Ok(session(&state).unlocked()?.set(&name(&secret.name)?, &value, &fields)?)
+    let meta = session(&state).unlocked()?.set(&name(&secret.name)?, &value, &fields)?;
+    reminders_changed(&app);
+    Ok(meta)
 }
 
 /// A new version: the value typed, or one generated of `generate` characters.
+/// A rotation reminder that had come moves 90 days ahead (core's `rotate_with`).
 #[tauri::command(async)]
 pub fn rotate_secret(
+    app: AppHandle,
     state: State<'_, AppState>,
     name: String,
     value: Option<String>,
@@ -121,7 +130,9 @@ pub fn rotate_secret(
         (None, Some(len)) => secret::generate_value(len)?,
         (None, None) => return Err(CommandError::other("give a value or a length to generate")),
     };
-    Ok(session(&state).unlocked()?.rotate(&self::name(&name)?, &value)?)
+    let meta = session(&state).unlocked()?.rotate(&self::name(&name)?, &value)?;
+    reminders_changed(&app);
+    Ok(meta)
 }
 
 #[tauri::command(async)]
@@ -130,8 +141,17 @@ pub fn rollback_secret(state: State<'_, AppState>, name: String, version: u32) -
 }
 
 #[tauri::command(async)]
-pub fn remove_secret(state: State<'_, AppState>, name: String) -> CommandResult<()> {
-    Ok(session(&state).unlocked()?.remove(&self::name(&name)?)?)
+pub fn remove_secret(app: AppHandle, state: State<'_, AppState>, name: String) -> CommandResult<()> {
+    session(&state).unlocked()?.remove(&self::name(&name)?)?;
+    reminders_changed(&app);
+    Ok(())
+}
+
+/// The tray counts the keys due for rotation: a change may move its count.
+fn reminders_changed(app: &AppHandle) {
+    if let Err(err) = tray::refresh(app) {
+        tracing::warn!("tray not updated: {err}");
+    }
 }
 
 /// Pins or unpins a secret (the tray offers pinned ones). The pin is part of

@@ -61,7 +61,7 @@ fn start_at_login(s: &Session, home: &Path) -> Result<Vec<String>> {
     s.input("Master passphrase")?.type_text(PASSPHRASE)?;
     s.input("Repeat it")?.type_text(PASSPHRASE)?;
     s.button("Create vault")?.click()?;
-    s.wait_text("No secrets yet")?;
+    s.wait_text("Your vault is empty")?;
 
     step(
         "installed: Settings → Start at login writes ~/.config/autostart/Keyhaven.desktop; unticked, it goes",

@@ -39,6 +39,7 @@ const PROD_KEY: &str = "rt_live_e2e_prod_key_1";
 const PROD_KEY_2: &str = "rt_live_e2e_prod_key_2";
 const IMPORTED: &str = "sk_live_e2e_imported_9d2e";
 const LEFT_OUT: &str = "ci-e2e-left-out-77b1";
+const DUE_VALUE: &str = "old-e2e-due-3a7f10";
 const PORT: u16 = 4444;
 /// trayer as a small panel at the top right, sized to its icons.
 const TRAYER: [&str; 10] = [
@@ -114,17 +115,122 @@ fn main() -> Result<()> {
 /// the link asks for, here the secret kept by the intake.
 fn cold_start_with_a_link(driver: &str, app: &Path, shots: &Path) -> Result<()> {
     step("a cold start with keyhaven://open?name=AGENT_TOKEN shows that secret, locked");
+    // A notification daemon from here on (earlier its popups would cover the
+    // tray), and a record of what is sent to it.
+    let monitor_log = shots.join("notifications.log");
+    let _monitor = KillOnDrop(
+        Command::new("dbus-monitor")
+            .args(["--session", "interface='org.freedesktop.Notifications',member='Notify'"])
+            .stdout(std::fs::File::create(&monitor_log)?)
+            .spawn()
+            .context("starting dbus-monitor")?,
+    );
+    let _daemon = KillOnDrop(Command::new("dunst").spawn().context("starting dunst")?);
+    std::thread::sleep(Duration::from_millis(500));
     let s = Session::start(driver, &app.to_string_lossy(), &["keyhaven://open?name=AGENT_TOKEN"])?;
     let shown = s
         .find("//*[@role='option'][@aria-selected='true'][.//span[normalize-space()='AGENT_TOKEN']]")
         .and_then(|_| s.find("//h2[normalize-space()='AGENT_TOKEN']"))
         .and_then(|_| s.find("//span[normalize-space()='Locked']"))
         .map(|_| ());
-    if shown.is_err() {
+    let reminded = shown.and_then(|()| {
+        step("on start, one notification names the key due for rotation");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let sent = std::fs::read_to_string(&monitor_log)?;
+            if sent.contains("OLD_TOKEN: due for rotation since 2020-01-01") {
+                ensure!(!sent.contains(DUE_VALUE), "a value in a notification");
+                return screenshot(&shots.join("17-reminder-notification.png"));
+            }
+            ensure!(Instant::now() < deadline, "no reminder notification; sent: {sent}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    });
+    if reminded.is_err() {
         let _ = screenshot(&shots.join("failure.png"));
     }
     s.end()?;
-    shown
+    reminded
+}
+
+/// A person at the keyboard, the way xdotool types into the focused window:
+/// create the vault, add a secret, copy it, lock, unlock. WebDriver only
+/// watches.
+fn keyboard_only(s: &Session, shots: &Path, vault: &Path) -> Result<()> {
+    step("keyboard only: create the vault (Tab, Enter)");
+    let window = x_window("Keyhaven")?;
+    xdotool(&["windowfocus", "--sync", &window])?;
+    let typed = |text: &str| xdotool(&["type", "--delay", "15", text]);
+    let keys = |keys: &[&str]| xdotool(&[&["key", "--delay", "60"][..], keys].concat());
+    s.input("Master passphrase")?; // the page is up, the field focused
+    typed(PASSPHRASE)?;
+    keys(&["Tab"])?;
+    typed(PASSPHRASE)?;
+    screenshot(&shots.join("01-create-vault.png"))?;
+    keys(&["Return"])?;
+    s.wait_text("Your vault is empty")?;
+    ensure!(vault.is_file(), "no vault file at {}", vault.display());
+    screenshot(&shots.join("01b-first-run.png"))?;
+
+    step("keyboard only: Ctrl+N, the fields in Tab order, Enter adds the secret");
+    keys(&["ctrl+n"])?;
+    s.find("//h2[normalize-space()='Add a secret']")?;
+    typed("OPENAI_API_KEY")?;
+    keys(&["Tab"])?;
+    typed(VALUE)?;
+    keys(&["Tab", "Tab"])?; // past Description
+    typed("provider")?;
+    keys(&["Return"])?;
+    s.find("//h2[normalize-space()='OPENAI_API_KEY']")?;
+
+    step("keyboard only: Ctrl+Shift+C copies the secret shown; Ctrl+L locks and empties the clipboard");
+    let mut clipboard = arboard::Clipboard::new().context("X11 clipboard")?;
+    keys(&["ctrl+shift+c"])?;
+    s.wait_text("Copied. The clipboard is cleared in")?;
+    ensure!(clipboard.get_text().ok().as_deref() == Some(VALUE), "Ctrl+Shift+C did not copy the value");
+    keys(&["ctrl+l"])?;
+    s.find("//span[normalize-space()='Locked']")?;
+    ensure!(clipboard.get_text().ok().as_deref() != Some(VALUE), "locking left the value on the clipboard");
+
+    step("keyboard only: the unlock field has the focus; the passphrase and Enter unlock");
+    s.find("//input[@aria-label='Master passphrase']")?;
+    typed(PASSPHRASE)?;
+    keys(&["Return"])?;
+    s.find("//span[normalize-space()='Unlocked']")?;
+    Ok(())
+}
+
+/// A secret whose rotate-by date has passed: the tray counts it (and its icon
+/// gets a dot), and the count's entry opens the list filtered on it.
+fn due_for_rotation(s: &Session, shots: &Path) -> Result<()> {
+    step("a key due for rotation: the tray counts it and its icon changes; the entry lists it");
+    s.button("Secrets")?.click()?;
+    s.button("Add secret")?.click()?;
+    s.input("Name")?.type_text("OLD_TOKEN")?;
+    s.input("Value")?.type_text(DUE_VALUE)?;
+    // WebKitGTK's date field takes no typed keys: set it as a date picker would.
+    s.eval(
+        "const field = [...document.querySelectorAll('label')].find((label) => \
+           label.textContent.trim().startsWith('Rotate by')).querySelector('input'); \
+         field.value = '2020-01-01'; field.dispatchEvent(new Event('input', { bubbles: true }));",
+    )?;
+    s.button("Add")?.click()?;
+    s.find("//*[@role='option'][.//span[normalize-space()='OLD_TOKEN']]")?;
+    let (x, y) = tray_icon()?;
+    xdotool(&["mousemove", &x.to_string(), &y.to_string(), "click", "1"])?;
+    screenshot(&shots.join("16-tray-due.png"))?;
+    // The first item that can be chosen, under the lock state.
+    xdotool(&["key", "Down", "Return"])?;
+    s.find("//label[normalize-space()='Rotation due']/input[@type='checkbox']")?;
+    ensure!(
+        s.eval("return document.querySelector('label.inline input[type=checkbox]').checked ? 'yes' : 'no'")?
+            == "yes",
+        "the list is not filtered on the keys due"
+    );
+    s.wait_text("1 of ")?;
+    s.find("//*[@role='option'][.//span[normalize-space()='OLD_TOKEN']]")?;
+    s.find("//label[normalize-space()='Rotation due']/input")?.click()?;
+    Ok(())
 }
 
 /// tauri-driver on `port`, passing `env` to the apps it starts; listening once this returns.
@@ -175,16 +281,9 @@ struct World<'a> {
 
 fn scenario(s: &Session, w: &World) -> Result<()> {
     let (shots, vault, emulator) = (w.shots, w.vault, w.emulator);
-    step("create the vault");
-    s.input("Master passphrase")?.type_text(PASSPHRASE)?;
-    s.input("Repeat it")?.type_text(PASSPHRASE)?;
-    screenshot(&shots.join("01-create-vault.png"))?;
-    s.button("Create vault")?.click()?;
-    s.wait_text("No secrets yet")?;
-    ensure!(vault.is_file(), "no vault file at {}", vault.display());
+    keyboard_only(s, shots, vault)?;
 
-    step("add two secrets");
-    add(s, "OPENAI_API_KEY", VALUE, "provider")?;
+    step("add a second secret");
     add(s, "DB_PASSWORD", DB_VALUE, "database")?;
     s.wait_text("2 of 2")?;
     screenshot(&shots.join("02-secrets.png"))?;
@@ -296,6 +395,8 @@ fn scenario(s: &Session, w: &World) -> Result<()> {
     s.button("Unlock")?.click()?;
     s.find("//span[normalize-space()='Unlocked']")?;
 
+    due_for_rotation(s, shots)?;
+
     s.button("Secrets")?.click()?;
     s.find("//*[@role='option'][.//span[normalize-space()='OPENAI_API_KEY']]")?.click()?;
     s.button("Reveal")?.click()?;
@@ -320,6 +421,7 @@ fn scenario(s: &Session, w: &World) -> Result<()> {
         PROD_KEY_2,
         IMPORTED,
         LEFT_OUT,
+        DUE_VALUE,
     ];
     let (files, hits) = scan(w.home, &planted)?;
     ensure!(hits.is_empty(), "plaintext found: {hits:?}");

@@ -99,6 +99,8 @@ export const VAULT_CHANGED = "vault-changed";
 export const SYNC_PROGRESS = "sync-progress";
 /** Emitted when a keyhaven:// link arrived; `takeLink` reads it. */
 export const LINK_OPENED = "link-opened";
+/** Emitted by the tray's "N keys due for rotation…": list those. */
+export const SHOW_DUE = "show-due";
 
 /** The Rust commands, generated from their signatures (./commands.ts). */
 export const api = commands;

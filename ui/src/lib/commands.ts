@@ -148,7 +148,7 @@ export const commands = {
   /** Puts the secret's reference (`keyhaven:NAME`) on the clipboard, as text made here from a checked name. A reference is not a secret: no password hint, no clearing, and it works locked. */
   copyReference: (name: string) => invoke<string>("copy_reference", { name }),
   addSecret: (secret: NewSecret, value: string) => invoke<SecretMeta>("add_secret", { secret, value }),
-  /** A new version: the value typed, or one generated of `generate` characters. */
+  /** A new version: the value typed, or one generated of `generate` characters. A rotation reminder that had come moves 90 days ahead (core's `rotate_with`). */
   rotateSecret: (name: string, value: string | null, generate: number | null) => invoke<SecretMeta>("rotate_secret", { name, value, generate }),
   rollbackSecret: (name: string, version: number) => invoke<SecretMeta>("rollback_secret", { name, version }),
   removeSecret: (name: string) => invoke<void>("remove_secret", { name }),

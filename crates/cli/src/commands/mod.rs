@@ -87,7 +87,7 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
         Command::Forget => vault::lock(&ctx, true),
         Command::Passwd { kdf, weak, rekey } => vault::passwd(&mut ctx, kdf, weak.allow_weak, rekey),
         Command::Verify => vault::verify(&mut ctx),
-        Command::Ls { pattern, removed } => secrets::ls(&ctx, pattern.as_deref(), removed),
+        Command::Ls { pattern, removed, due } => secrets::ls(&ctx, pattern.as_deref(), removed, due),
         Command::Get { name } => secrets::get(&mut ctx, &name),
         Command::Read { reference } => references::read(&mut ctx, &reference),
         Command::Scan { install_hook: true, .. } => scan::install_hook(),
@@ -98,7 +98,9 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
             references::inject(&mut ctx, &input, output.as_deref(), force, dry_run)
         }
         Command::Set { name, fields, generate } => secrets::set(&mut ctx, &name, fields, generate.generate),
-        Command::Rotate { name, generate } => secrets::rotate(&mut ctx, &name, generate.generate),
+        Command::Rotate { name, generate, rotate_by } => {
+            secrets::rotate(&mut ctx, &name, generate.generate, rotate_by.as_deref())
+        }
         Command::Rm { name, yes } => secrets::rm(&mut ctx, &name, yes),
         Command::Purge { yes } => secrets::purge(&mut ctx, yes),
         Command::History { name } => secrets::history(&ctx, &name),

@@ -14,12 +14,14 @@ use secrecy::SecretString;
 use zeroize::Zeroizing;
 
 use super::Context;
-use crate::output;
+use crate::{notices, output};
 
 pub fn read(ctx: &mut Context, text: &str) -> Result<()> {
     let reference = Reference::parse(text)?;
-    let value = ctx.unlocked()?.resolve(&reference, Access::Reveal)?;
+    let mut vault = ctx.unlocked()?;
+    let value = vault.resolve(&reference, Access::Reveal)?;
     output::value(&value)?;
+    notices::overdue([&vault.meta(&reference.name)?]);
     Ok(())
 }
 

@@ -6,6 +6,7 @@
 //! never reaches the child.
 
 use std::{
+    collections::HashSet,
     ffi::OsString,
     io::{IsTerminal, Read, Write},
     path::PathBuf,
@@ -25,7 +26,7 @@ use zeroize::Zeroizing;
 use super::{Context, parse_name};
 use crate::{
     exit::{CANNOT_RUN, Failure},
-    terminal,
+    notices, terminal,
 };
 
 /// `run`'s options beside the command.
@@ -40,13 +41,15 @@ pub fn run(ctx: &mut Context, options: &RunOptions, command: Vec<OsString>) -> R
     let mut vault = ctx.unlocked()?;
     // Every variable the child gets from us; the vault's values are masked,
     // an env file's plain values are not (they are settings, not secrets).
-    let (variables, values) = if options.env_files.is_empty() {
+    let Variables { variables, values, used } = if options.env_files.is_empty() {
         let values = from_vault(&mut vault, &options.only)?;
-        let variables = values.iter().map(|(name, value)| (name.clone(), value.clone())).collect();
-        (variables, values.into_iter().map(|(_, value)| value).collect())
+        let variables: Vec<_> = values.iter().map(|(name, value)| (name.clone(), value.clone())).collect();
+        let used = values.iter().map(|(name, _)| name.clone()).collect();
+        Variables { variables, values: values.into_iter().map(|(_, value)| value).collect(), used }
     } else {
         from_env_files(&mut vault, &options.env_files)?
     };
+    notices::overdue(vault.list()?.iter().filter(|meta| used.contains(&meta.name)));
     drop(vault);
 
     let (program, args) = command.split_first().expect("clap requires a command");
@@ -109,6 +112,16 @@ pub fn run(ctx: &mut Context, options: &RunOptions, command: Vec<OsString>) -> R
     Ok(ExitCode::from(exit_code(status)))
 }
 
+/// What the child gets from us.
+struct Variables {
+    /// Every variable set, the vault's and an env file's.
+    variables: Vec<(SecretName, SecretString)>,
+    /// The vault's values among them: masked in the output.
+    values: Vec<SecretString>,
+    /// The secrets they came from.
+    used: HashSet<SecretName>,
+}
+
 /// Every secret, or `only` these; names that steer loaders and interpreters
 /// only when named.
 fn from_vault(vault: &mut UnlockedVault, only: &[String]) -> Result<Vec<(SecretName, SecretString)>> {
@@ -136,10 +149,10 @@ fn from_vault(vault: &mut UnlockedVault, only: &[String]) -> Result<Vec<(SecretN
 /// The files' variables, a later file's winning, with every reference
 /// resolved before anything runs: the first that does not resolve fails the
 /// run with its file, line and name.
-type Variables = (Vec<(SecretName, SecretString)>, Vec<SecretString>);
 fn from_env_files(vault: &mut UnlockedVault, files: &[PathBuf]) -> Result<Variables> {
     let mut variables: Vec<(SecretName, SecretString)> = Vec::new();
     let mut values = Vec::new();
+    let mut used = HashSet::new();
     for file in files {
         let label = file.display().to_string();
         let text = Zeroizing::new(
@@ -155,6 +168,7 @@ fn from_env_files(vault: &mut UnlockedVault, files: &[PathBuf]) -> Result<Variab
                         reason: format!("{}={reference}: {err}", entry.name),
                     })?;
                     values.push(value.clone());
+                    used.insert(reference.name);
                     value
                 }
             };
@@ -162,7 +176,7 @@ fn from_env_files(vault: &mut UnlockedVault, files: &[PathBuf]) -> Result<Variab
             variables.push((entry.name, value));
         }
     }
-    Ok((variables, values))
+    Ok(Variables { variables, values, used })
 }
 
 /// Copies a child's stream to ours through the masker, chunk by chunk.

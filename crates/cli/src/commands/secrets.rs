@@ -1,16 +1,29 @@
 //! ls, get, set, rotate, rm, purge, history, rollback, log.
 
 use anyhow::{Context as _, Result};
-use keyhaven_core::{SecretMeta, secret::SecretFields, text::parse_date, vault::Access};
+use keyhaven_core::{
+    SecretMeta,
+    reminder::Reminders,
+    secret::{Rotation, SecretFields},
+    text::parse_date,
+    vault::Access,
+};
 
 use super::{Context, parse_name};
-use crate::{cli::FieldArgs, output};
+use crate::{cli::FieldArgs, notices, output};
 
-pub fn ls(ctx: &Context, pattern: Option<&str>, removed: bool) -> Result<()> {
+pub fn ls(ctx: &Context, pattern: Option<&str>, removed: bool, due: bool) -> Result<()> {
     let vault = ctx.open()?;
+    let today = jiff::Zoned::now().date();
     let mut secrets = if removed { vault.list_removed()? } else { vault.list()? };
     if let Some(pattern) = pattern {
         secrets.retain(|meta| matches_pattern(meta.name.as_str(), pattern));
+    }
+    if due {
+        secrets.retain(|meta| meta.rotation(today).is_some());
+        for (remote, why) in Reminders::gather(&vault, today)?.keys {
+            eprintln!("remote {remote}: {why} (keyhaven remote set-token {remote})");
+        }
     }
     if ctx.json {
         // The vault's secrets, then the names only a remote holds (as the text
@@ -30,14 +43,14 @@ pub fn ls(ctx: &Context, pattern: Option<&str>, removed: bool) -> Result<()> {
         }
         return output::json(&listed);
     }
-    let today = jiff::Zoned::now().date();
     let rows: Vec<Vec<String>> = secrets
         .iter()
         .map(|meta| {
-            let rotate_by = match meta.rotate_by {
-                Some(date) if meta.rotation_due(today) => format!("{date} (due)"),
-                Some(date) => date.to_string(),
-                None => String::new(),
+            let rotate_by = match (meta.rotate_by, meta.rotation(today)) {
+                (Some(date), Some(Rotation::Overdue { .. })) => format!("{date} (overdue)"),
+                (Some(date), Some(Rotation::Soon { days, .. })) => format!("{date} (in {days} d)"),
+                (Some(date), None) => date.to_string(),
+                (None, _) => String::new(),
             };
             vec![
                 meta.name.as_str().to_owned(),
@@ -50,7 +63,7 @@ pub fn ls(ctx: &Context, pattern: Option<&str>, removed: bool) -> Result<()> {
         .collect();
     let updated = if removed { "REMOVED" } else { "UPDATED" };
     output::table(&["NAME", "VERSION", "CATEGORY", updated, "ROTATE BY"], &rows)?;
-    if !removed {
+    if !removed && !due {
         note_remote_values(&vault, pattern)?;
     }
     Ok(())
@@ -88,6 +101,7 @@ pub fn get(ctx: &mut Context, name: &str) -> Result<()> {
     let mut vault = ctx.unlocked()?;
     let value = vault.reveal(&name, Access::Reveal)?;
     output::value(&value)?;
+    notices::overdue([&vault.meta(&name)?]);
     Ok(())
 }
 
@@ -117,13 +131,18 @@ pub fn set(ctx: &mut Context, name: &str, args: FieldArgs, generate: Option<usiz
     report(ctx, "Set", &meta)
 }
 
-pub fn rotate(ctx: &mut Context, name: &str, generate: Option<usize>) -> Result<()> {
+pub fn rotate(ctx: &mut Context, name: &str, generate: Option<usize>, rotate_by: Option<&str>) -> Result<()> {
     let name = parse_name(name)?;
+    let next = rotate_by.map(|text| parse_date("--rotate-by", text)).transpose()?.flatten();
     let mut vault = ctx.unlocked()?;
     vault.meta(&name)?;
     let value = ctx.input.value(&name, generate)?;
-    let meta = vault.rotate(&name, &value)?;
-    report(ctx, "Rotated", &meta)
+    let meta = vault.rotate_with(&name, &value, next)?;
+    report(ctx, "Rotated", &meta)?;
+    if let (Some(by), false) = (meta.rotate_by, ctx.json) {
+        eprintln!("next rotation reminder: {by}");
+    }
+    Ok(())
 }
 
 pub fn rollback(ctx: &mut Context, name: &str, version: u32) -> Result<()> {

@@ -234,6 +234,12 @@ impl Vault {
         records::versions(&self.conn, records::live(&self.conn, name)?.id)
     }
 
+    /// Live secrets whose rotate-by date is `until` or earlier, soonest first:
+    /// what reminders read, without the whole list (the app checks hourly).
+    pub fn rotating_by(&self, until: jiff::civil::Date) -> Result<Vec<SecretMeta>> {
+        records::rotating_by(&self.conn, until)
+    }
+
     /// Pinned live secrets, by name (unchecked while locked; copying one unlocks).
     pub fn pinned(&self) -> Result<Vec<SecretMeta>> {
         records::pinned(&self.conn)

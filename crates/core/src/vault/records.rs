@@ -160,6 +160,18 @@ pub(crate) fn pinned(conn: &Connection) -> Result<Vec<SecretMeta>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Live secrets whose rotate-by date is `until` or earlier, soonest first.
+/// Dates are stored as YYYY-MM-DD, so SQLite compares them as text; the
+/// caller still reads each date (`SecretMeta::rotation`).
+pub(crate) fn rotating_by(conn: &Connection, until: jiff::civil::Date) -> Result<Vec<SecretMeta>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {META_COLUMNS} FROM secrets
+         WHERE deleted_ms IS NULL AND rotate_by IS NOT NULL AND rotate_by <= ?1 ORDER BY rotate_by, name"
+    ))?;
+    let rows = stmt.query_map([until.to_string()], |row| meta_from_row(row).map(|stored| stored.meta))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// The row for `name`, live or tombstoned.
 pub(crate) fn any(conn: &Connection, name: &SecretName) -> Result<Option<Stored>> {
     Ok(conn

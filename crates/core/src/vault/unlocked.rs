@@ -22,10 +22,12 @@ use super::{
     now_ms,
     records::{self, Stored, VersionRow},
 };
+use jiff::civil::Date;
+
 use crate::{
     Error, Result,
     reference::Reference,
-    secret::{SecretFields, SecretMeta, SecretName, validate_value},
+    secret::{ROTATE_AGAIN_DAYS, SecretFields, SecretMeta, SecretName, validate_value},
 };
 
 /// Why a value is being decrypted; each reason is its own audit action.
@@ -313,14 +315,33 @@ impl UnlockedVault {
 
     /// Gives an existing secret a new value as a new version.
     pub fn rotate(&mut self, name: &SecretName, value: &SecretString) -> Result<SecretMeta> {
+        self.rotate_with(name, value, None)
+    }
+
+    /// A new value; the rotation reminder moves to `next`, or, when it had
+    /// come (past or within a week), [`ROTATE_AGAIN_DAYS`] from today.
+    pub fn rotate_with(
+        &mut self,
+        name: &SecretName,
+        value: &SecretString,
+        next: Option<Date>,
+    ) -> Result<SecretMeta> {
         validate_value(name, value)?;
         let recipient = &self.vault.header.recipient;
         let key = &self.key;
         let tx = immediate(&mut self.vault.conn)?;
-        let write = Write::next(records::live(&tx, name)?, key)?;
+        let stored = records::live(&tx, name)?;
+        stored.verify(key)?;
+        let today = jiff::Zoned::now().date();
+        let next = next.or_else(|| {
+            let due = stored.meta.rotation(today).is_some();
+            due.then(|| today.saturating_add(jiff::Span::new().days(ROTATE_AGAIN_DAYS)))
+        });
+        let fields = next.map(|date| SecretFields { rotate_by: Some(date), ..SecretFields::default() });
+        let write = Write::NextVersion(stored);
         let version = next_version(&write);
         let sealed = crypto::seal_value(recipient, name, version, value);
-        write_version(&tx, key, name, write, &sealed, "rotate", None)?;
+        write_version(&tx, key, name, write, &sealed, "rotate", fields.as_ref())?;
         audit::record(&tx, Action::Rotate, Some(name.as_str()), Some(&format!("version {version}")))?;
         let meta = records::live(&tx, name)?.meta;
         tx.commit()?;

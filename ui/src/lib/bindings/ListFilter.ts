@@ -11,7 +11,8 @@ query: string,
  */
 category: string, 
 /**
- * Only secrets whose rotation reminder has come.
+ * Only secrets past or within 7 days of their rotate-by date
+ * ([`crate::secret::Rotation`]).
  */
 due_only: boolean, 
 /**

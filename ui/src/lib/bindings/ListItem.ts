@@ -10,4 +10,9 @@ export type ListItem = { name: SecretName,
 /**
  * `None` for a name known only from a remote (its value is not on this device).
  */
-meta: SecretMeta | null, marks: Array<SyncMark>, };
+meta: SecretMeta | null, marks: Array<SyncMark>, 
+/**
+ * Past or within a week of its rotate-by date, for a person ("due for
+ * rotation since 2026-05-01"); what the "Rotation due" filter keeps.
+ */
+rotation: string | null, };

@@ -28,4 +28,9 @@ quick_reveal_shortcut: string,
  * Start with the session, hidden in the tray. The desktop's autostart
  * entry is the truth (`commands::settings` reads and writes it); off by default.
  */
-start_at_login: boolean, };
+start_at_login: boolean, 
+/**
+ * One desktop notification a day, while the app runs, naming the secrets
+ * and remote API keys due for rotation (the tray counts them regardless).
+ */
+rotation_reminders: boolean, };

@@ -1,0 +1,47 @@
+//! Rotation reminders while the app runs. Once a day, unless the settings
+//! turn it off, one notification names the secrets past or within a week of
+//! their rotate-by date and the remotes whose API key has expired, expires
+//! soon or is past the 90 days the Runtype docs advise (core's `Reminders`).
+//! Every hour the tray's count and icon are brought up to date, as dates pass.
+//! Names and dates only.
+
+use std::time::Duration;
+
+use jiff::{Zoned, civil::Date};
+use keyhaven_core::reminder::Reminders;
+use tauri::{AppHandle, Manager};
+
+use crate::{AppState, notify, settings, tray};
+
+/// How often it looks; each day's reminder is given once.
+const LOOK_EVERY: Duration = Duration::from_secs(3600);
+
+pub fn spawn(app: AppHandle) {
+    std::thread::spawn(move || {
+        let mut told: Option<Date> = None;
+        loop {
+            let today = Zoned::now().date();
+            if let Err(err) = tray::refresh(&app) {
+                tracing::warn!("tray not updated: {err}");
+            }
+            let wanted = app.state::<settings::Store>().get().rotation_reminders;
+            if wanted && told != Some(today) {
+                // Read without unlocking: names and dates only.
+                if let Ok(reminders) = gather(&app, today) {
+                    if !reminders.is_empty() {
+                        notify::due(&app, &reminders);
+                    }
+                    told = Some(today);
+                }
+            }
+            std::thread::sleep(LOOK_EVERY);
+        }
+    });
+}
+
+/// What is due today, from the vault as it is (locked or not).
+pub fn gather(app: &AppHandle, today: Date) -> keyhaven_core::Result<Reminders> {
+    let state = app.state::<AppState>();
+    let mut session = state.session();
+    Reminders::gather(session.vault()?, today)
+}
