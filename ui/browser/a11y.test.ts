@@ -5,7 +5,7 @@
 import { AxeBuilder } from "@axe-core/playwright";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { deliver, intakeLink, open, useBrowser } from "./pages";
+import { deliver, fake, intakeLink, open, useBrowser } from "./pages";
 
 useBrowser();
 
@@ -50,8 +50,79 @@ const screens: [name: string, query: string, reach: (page: Page) => Promise<unkn
       await page.getByText("GitHub › API key").waitFor();
     },
   ],
+  [
+    "secret due for rotation, its delete confirmation",
+    "secrets=3",
+    async (page) => {
+      await page.getByRole("option", { name: /DB_PASSWORD/ }).click();
+      await page.getByRole("button", { name: "Delete…" }).click();
+      await page.getByRole("button", { name: "Keep" }).waitFor();
+    },
+  ],
+  [
+    "secret known from a remote only",
+    "secrets=1&remote=prod",
+    async (page) => {
+      await fake(page, (f) => f.marks.push({ remote: "prod", name: "TEAM_TOKEN", state: "remote_only" }));
+      // Searching asks for a new page, which now carries the mark.
+      await page.getByLabel("Search secrets").fill("team");
+      await page.getByRole("option", { name: /TEAM_TOKEN/ }).click();
+      await page.getByText("Known from a remote only").waitFor();
+    },
+  ],
   ["remotes", "secrets=3&remote=prod", (page) => view(page, "Remotes", "Remotes")],
+  [
+    "remotes, adding one",
+    "secrets=3&remote=prod",
+    async (page) => {
+      await view(page, "Remotes", "Remotes");
+      await page.getByRole("button", { name: "Add remote…" }).click();
+      await page.getByRole("form", { name: "Add a remote" }).waitFor();
+    },
+  ],
+  [
+    "remotes, choosing what syncs",
+    "secrets=3&remote=prod",
+    async (page) => {
+      await view(page, "Remotes", "Remotes");
+      await page.getByRole("button", { name: "Choose secrets…" }).click();
+      await page.getByRole("form", { name: "Choose secrets for prod" }).waitFor();
+    },
+  ],
+  [
+    "remotes, replacing a key",
+    "secrets=3&remote=prod",
+    async (page) => {
+      await view(page, "Remotes", "Remotes");
+      await page.getByRole("button", { name: "Replace key…" }).click();
+      await page.getByLabel("New API token").waitFor();
+    },
+  ],
   ["sync", "secrets=3&remote=prod", (page) => view(page, "Sync", "Sync")],
+  [
+    "sync, a conflict in the results",
+    "secrets=3&remote=prod",
+    async (page) => {
+      await view(page, "Sync", "Sync");
+      await page.getByRole("button", { name: "Sync now" }).click();
+      await page.getByRole("button", { name: "Go ahead" }).click();
+      await page.getByRole("button", { name: "Keep local" }).waitFor();
+    },
+  ],
+  [
+    "sync, names new to this vault",
+    "secrets=1&remote=prod",
+    async (page) => {
+      await fake(page, (f) => {
+        f.remotes[0].last_sync = "2026-11-23T12:00:00Z";
+        f.newOnRemote = ["BASH_ENV", "TEAM_TOKEN"];
+      });
+      await view(page, "Sync", "Sync");
+      await page.getByLabel("Fetch values this device lacks").check();
+      await page.getByRole("button", { name: "Sync now" }).click();
+      await page.getByLabel("TEAM_TOKEN").waitFor();
+    },
+  ],
   ["missing", "secrets=2&intake=1", (page) => view(page, "Missing", "Missing secrets")],
   [
     "intake form",
@@ -59,6 +130,14 @@ const screens: [name: string, query: string, reach: (page: Page) => Promise<unkn
     async (page) => {
       await deliver(page, intakeLink);
       await page.getByText("Connect your providers").waitFor();
+    },
+  ],
+  [
+    "a refused link",
+    "secrets=3&intake=1",
+    async (page) => {
+      await deliver(page, 'no remote named "evil" is configured here; a link never adds one');
+      await page.getByText("This link was refused").waitFor();
     },
   ],
   ["activity", "secrets=3", (page) => view(page, "Activity", "Activity")],

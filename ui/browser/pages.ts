@@ -15,6 +15,8 @@ const shots = fileURLToPath(new URL("../../target/screenshots/", import.meta.url
 let server: ViteDevServer;
 let browser: Browser;
 let base = "";
+/** Contexts being closed after their page: awaited before the browser goes. */
+const closing: Promise<void>[] = [];
 
 /** Starts the server and the browser before the file's tests, stops them after. */
 export function useBrowser() {
@@ -29,6 +31,9 @@ export function useBrowser() {
   }, 60_000);
 
   afterAll(async () => {
+    // The last page's context may still be closing: closing the browser under
+    // it would reject that promise with no one left to catch it.
+    await Promise.all(closing.splice(0));
     await browser?.close();
     await server?.close();
   });
@@ -39,7 +44,7 @@ export async function open(query: string, colorScheme: "light" | "dark" = "light
   // A context of its own (axe-core opens a second page in it), closed with the page.
   const context = await browser.newContext({ viewport: { width: 1100, height: 700 }, colorScheme });
   const page = await context.newPage();
-  page.on("close", () => void context.close());
+  page.on("close", () => closing.push(context.close()));
   page.setDefaultTimeout(8_000);
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(String(error)));
