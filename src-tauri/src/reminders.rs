@@ -21,9 +21,7 @@ pub fn spawn(app: AppHandle) {
         let mut told: Option<Date> = None;
         loop {
             let today = Zoned::now().date();
-            if let Err(err) = tray::refresh(&app) {
-                tracing::warn!("tray not updated: {err}");
-            }
+            tray::update(&app); // the count of keys due moves with the date
             let wanted = app.state::<settings::Store>().get().rotation_reminders;
             if wanted && told != Some(today) {
                 // Read without unlocking: names and dates only.

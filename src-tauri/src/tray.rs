@@ -89,6 +89,15 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
     refresh(app)
 }
 
+/// After a change the menu shows (lock state, pins, recent, keys due): the
+/// change has happened either way, so a menu that could not be rebuilt is
+/// logged, not returned.
+pub fn update(app: &AppHandle) {
+    if let Err(err) = refresh(app) {
+        tracing::warn!("tray not updated: {err}");
+    }
+}
+
 /// Rebuilds the menu's items from the session's state.
 pub fn refresh(app: &AppHandle) -> tauri::Result<()> {
     let Some(menu) = app.try_state::<TrayMenu>() else { return Ok(()) };
@@ -162,9 +171,7 @@ pub fn lock(app: &AppHandle) {
 
 /// The tray and the UI re-read the session after a change made outside the UI.
 pub fn changed(app: &AppHandle) {
-    if let Err(err) = refresh(app) {
-        tracing::warn!("tray not updated: {err}");
-    }
+    update(app);
     let _ = app.emit(VAULT_CHANGED, ());
 }
 

@@ -321,7 +321,7 @@ pub async fn sync_remotes(
                 let _ = app.emit(SYNC_PROGRESS, SyncProgress { remote: remote.to_owned(), done, total });
             }
         })?;
-        let _ = tray::refresh(app);
+        tray::update(app);
         Ok(summaries)
     })
     .await
@@ -403,7 +403,7 @@ pub async fn resolve_all(
                 .map_err(|err| err.at_remote(&remote))?;
             summaries.push(SyncSummary::from(&report));
         }
-        let _ = tray::refresh(app);
+        tray::update(app);
         Ok(summaries)
     })
     .await

@@ -50,7 +50,7 @@ pub fn reveal_secret(app: AppHandle, state: State<'_, AppState>, name: String) -
 /// Offers the secret in the tray's recent list.
 fn used(app: &AppHandle, state: &State<'_, AppState>, name: &SecretName) {
     state.used(name);
-    let _ = tray::refresh(app);
+    tray::update(app);
 }
 
 /// Copies the value from Rust; returns the seconds until it is cleared.
@@ -111,7 +111,7 @@ pub fn add_secret(
         rotate_by,
     };
     let meta = session(&state).unlocked()?.set(&name(&secret.name)?, &value, &fields)?;
-    reminders_changed(&app);
+    tray::update(&app);
     Ok(meta)
 }
 
@@ -131,7 +131,7 @@ pub fn rotate_secret(
         (None, None) => return Err(CommandError::other("give a value or a length to generate")),
     };
     let meta = session(&state).unlocked()?.rotate(&self::name(&name)?, &value)?;
-    reminders_changed(&app);
+    tray::update(&app);
     Ok(meta)
 }
 
@@ -143,15 +143,8 @@ pub fn rollback_secret(state: State<'_, AppState>, name: String, version: u32) -
 #[tauri::command(async)]
 pub fn remove_secret(app: AppHandle, state: State<'_, AppState>, name: String) -> CommandResult<()> {
     session(&state).unlocked()?.remove(&self::name(&name)?)?;
-    reminders_changed(&app);
+    tray::update(&app);
     Ok(())
-}
-
-/// The tray counts the keys due for rotation: a change may move its count.
-fn reminders_changed(app: &AppHandle) {
-    if let Err(err) = tray::refresh(app) {
-        tracing::warn!("tray not updated: {err}");
-    }
 }
 
 /// Pins or unpins a secret (the tray offers pinned ones). The pin is part of
@@ -164,7 +157,7 @@ pub fn set_pinned(
     pinned: bool,
 ) -> CommandResult<SecretMeta> {
     let meta = session(&state).unlocked()?.set_pinned(&self::name(&name)?, pinned)?;
-    let _ = tray::refresh(&app);
+    tray::update(&app);
     Ok(meta)
 }
 

@@ -81,7 +81,7 @@ fn opened(
         session.unlocked()?.remember_on_device()?;
     }
     drop(session);
-    let _ = tray::refresh(app);
+    tray::update(app);
     Ok(())
 }
 
