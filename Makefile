@@ -5,6 +5,10 @@ SHELL := bash
 # Outside the clone, so repeated runs on one machine stay incremental.
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/keyhaven/target
 CARGO ?= cargo
+# Cargo unifies features over the packages named, so a command naming other
+# packages rebuilds tauri and friends (8.5 min cold for `-p keyhaven-app`):
+# the steps after `cargo test --workspace` name the same sets it did.
+E2E_BUILD = $(CARGO) build --locked -p keyhaven-app -p keyhaven-e2e
 
 .PHONY: run demo ui e2e test bench lint fmt package test-package
 
@@ -34,7 +38,7 @@ ui:
 ## End-to-end: the real app under Xvfb, driven over WebDriver (tauri-driver +
 ## WebKitWebDriver) on a fresh vault; screenshots in target/screenshots/.
 e2e:
-	$(CARGO) build --locked -p keyhaven-app -p keyhaven-e2e
+	$(E2E_BUILD)
 	xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
 	  "$(CARGO_TARGET_DIR)/debug/keyhaven-e2e" "$(CARGO_TARGET_DIR)/debug/keyhaven-app" target/screenshots
 
@@ -45,7 +49,7 @@ test:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) test --workspace --locked
-	scripts/with-sway.sh $(CARGO) test --locked -p keyhaven-app -- --ignored wayland
+	scripts/with-sway.sh $(CARGO) test --workspace --locked --lib --bins --tests -- --ignored wayland
 	scripts/conformance.sh
 	$(MAKE) --no-print-directory e2e
 
@@ -59,7 +63,7 @@ package:
 ## keyhaven:// link in the installed app under Xvfb, removes it again.
 test-package: package
 	scripts/install-deps.sh test
-	$(CARGO) build --locked -p keyhaven-e2e
+	$(E2E_BUILD)
 	scripts/test-package.sh
 
 ## Benchmarks: the vault against keepassxc-cli and pass, the emulator, sync,
