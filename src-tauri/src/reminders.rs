@@ -23,7 +23,7 @@ pub fn spawn(app: AppHandle) {
             let today = Zoned::now().date();
             tray::update(&app); // the count of keys due moves with the date
             let wanted = app.state::<settings::Store>().get().rotation_reminders;
-            if wanted && told != Some(today) {
+            if to_tell(wanted, told, today) {
                 // Read without unlocking: names and dates only.
                 if let Ok(reminders) = gather(&app, today) {
                     if !reminders.is_empty() {
@@ -37,9 +37,32 @@ pub fn spawn(app: AppHandle) {
     });
 }
 
+/// Whether to look for today's reminder: only when the settings want it, and
+/// once a day (an hour after it is turned back on, if not given yet today).
+fn to_tell(wanted: bool, told: Option<Date>, today: Date) -> bool {
+    wanted && told != Some(today)
+}
+
 /// What is due today, from the vault as it is (locked or not).
 pub fn gather(app: &AppHandle, today: Date) -> keyhaven_core::Result<Reminders> {
     let state = app.state::<AppState>();
     let mut session = state.session();
     Reminders::gather(session.vault()?, today)
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::date;
+
+    use super::*;
+
+    #[test]
+    fn once_a_day_and_never_when_the_setting_is_off() {
+        let today = date(2026, 12, 3);
+        assert!(to_tell(true, None, today), "the first look of a run");
+        assert!(to_tell(true, Some(date(2026, 12, 2)), today), "a new day");
+        assert!(!to_tell(true, Some(today), today), "told already today");
+        assert!(!to_tell(false, None, today), "turned off");
+        assert!(!to_tell(false, Some(date(2026, 12, 2)), today), "turned off");
+    }
 }

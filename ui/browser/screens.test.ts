@@ -351,11 +351,16 @@ describe("activity and settings", () => {
     await shot(page, "settings-dark");
     await page.getByLabel("Quick reveal shortcut").fill("");
     await page.getByLabel("Clear the clipboard after (seconds)").fill("600");
+    await page.getByLabel("Remind me once a day of keys due for rotation").uncheck();
     await page.getByRole("button", { name: "Save settings" }).click();
     await page.getByText("Saved.").waitFor();
-    expect(await fake(page, (f) => [f.settings.clipboard_seconds, f.settings.quick_reveal_shortcut])).toEqual(
-      [600, ""],
-    );
+    expect(
+      await fake(page, (f) => [
+        f.settings.clipboard_seconds,
+        f.settings.quick_reveal_shortcut,
+        f.settings.rotation_reminders,
+      ]),
+    ).toEqual([600, "", false]);
     await page.close();
   });
 
