@@ -41,6 +41,11 @@ pub enum Entry {
     Separator,
 }
 
+/// The menu's first line and the icon's tooltip.
+fn status(unlocked: bool) -> &'static str {
+    if unlocked { "Keyhaven: unlocked" } else { "Keyhaven: locked" }
+}
+
 fn item(id: impl Into<String>, label: impl Into<String>, enabled: bool) -> Entry {
     Entry::Item { id: id.into(), label: label.into(), enabled }
 }
@@ -54,8 +59,7 @@ pub fn entries(
     pinned: &[SecretName],
     recent: &[SecretName],
 ) -> Vec<Entry> {
-    let status = if unlocked { "Keyhaven: unlocked" } else { "Keyhaven: locked" };
-    let mut out = vec![item("status", status, false)];
+    let mut out = vec![item("status", status(unlocked), false)];
     if let Some(due) = due {
         out.push(item("due", format!("{due}…"), true));
     }
@@ -126,12 +130,11 @@ pub fn refresh(app: &AppHandle) -> tauri::Result<()> {
         }
     }
     if let Some(tray) = app.tray_by_id(ID) {
-        let status = if unlocked { "Keyhaven: unlocked" } else { "Keyhaven: locked" };
-        let status = match &due {
-            Some(due) => format!("{status}, {due}"),
-            None => status.to_owned(),
+        let tooltip = match &due {
+            Some(due) => format!("{}, {due}", status(unlocked)),
+            None => status(unlocked).to_owned(),
         };
-        tray.set_tooltip(Some(&status))?;
+        tray.set_tooltip(Some(&tooltip))?;
         let look = Look { locked: !unlocked, due: due.is_some() };
         let mut shown = menu.1.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if *shown != Some(look)
