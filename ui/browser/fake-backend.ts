@@ -88,6 +88,8 @@ export class FakeBackend {
   selections = new Map<string, Selection>();
   /** Names the remotes hold that this vault never had (offered by a pull). */
   newOnRemote: string[] = [];
+  /** Names the remote no longer has: a prune would remove them here. */
+  goneOnRemote: string[] = [];
   /** References put on the clipboard, in order. */
   copiedReferences: string[] = [];
   /** The export the file chooser returns (`null`: the user closes it). */
@@ -339,12 +341,19 @@ export class FakeBackend {
           sends: remote.last_sync === null ? [...this.secrets.keys()] : [],
           new_names: args.pull ? this.newOnRemote : [],
           deletes: [],
+          deletes_here: args.prune ? this.goneOnRemote : [],
           delete_note: null,
         }))
-        .filter((p) => (p.first_sync && p.sends.length > 0) || p.new_names.length > 0);
+        .filter(
+          (p) => (p.first_sync && p.sends.length > 0) || p.new_names.length > 0 || p.deletes_here.length > 0,
+        );
     },
     sync_remotes: (args) => {
       for (const name of args.acceptNew as string[]) this.add(name, `pulled-${name}`, {});
+      if (args.prune) {
+        for (const name of this.goneOnRemote) this.secrets.delete(name);
+        this.goneOnRemote = [];
+      }
       this.newOnRemote = this.newOnRemote.filter((name) => !(args.acceptNew as string[]).includes(name));
       return this.sync();
     },

@@ -303,6 +303,27 @@ describe("remotes and sync", () => {
     await page.close();
   });
 
+  it("a prune says which secrets it removes here and waits for a yes", async () => {
+    const page = await open("secrets=3&remote=prod");
+    await fake(page, (f) => {
+      f.remotes[0].last_sync = "2026-11-23T12:00:00Z";
+      f.goneOnRemote = ["DB_PASSWORD"];
+    });
+    await page.keyboard.press("Alt+3");
+    await page.getByLabel("Propagate deletions both ways").check();
+    await page.getByRole("button", { name: "Sync now" }).click();
+    await page.getByText("Removes 1 secret(s) here, gone from prod: DB_PASSWORD.").waitFor();
+    const kept = await page.evaluate(() =>
+      (window as unknown as { fake: FakeBackend }).fake.secrets.has("DB_PASSWORD"),
+    );
+    expect(kept).toBe(true);
+    await page.getByRole("button", { name: "Go ahead" }).click();
+    await page.waitForFunction(
+      () => !(window as unknown as { fake: FakeBackend }).fake.secrets.has("DB_PASSWORD"),
+    );
+    await page.close();
+  });
+
   it("syncs with progress, shows the conflict in the list and resolves it", async () => {
     const page = await open("secrets=3&remote=prod");
     await page.keyboard.press("Alt+3");

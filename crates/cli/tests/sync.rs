@@ -301,7 +301,7 @@ fn prune_asks_before_deleting_on_runloop_and_ls_json_shows_remote_only_names() {
     let emulator = Emulator::start();
     let kh = Kh::new();
     kh.ok(&["set", "GONE_SOON"], Some(b"value-gone-0123"));
-    kh.ok(&["set", "STAYS"], Some(b"value-stays-0123"));
+    kh.ok(&["set", "GONE_THERE"], Some(b"value-there-0123"));
     add(&kh, &emulator, "rl", Kind::Runloop);
     kh.ok(&["sync", "--yes"], None);
     emulator.call(Kind::Runloop, "POST", "/v1/secrets", Some(json!({"name": "THEIRS_ONLY", "value": "t"})));
@@ -313,17 +313,21 @@ fn prune_asks_before_deleting_on_runloop_and_ls_json_shows_remote_only_names() {
     assert_eq!(listed.len(), 3);
 
     kh.ok(&["rm", "GONE_SOON", "--yes"], None);
-    // Without a terminal the question cannot be answered: nothing is deleted.
+    emulator.call(Kind::Runloop, "POST", "/v1/secrets/GONE_THERE/delete", None);
+    // Without a terminal the question cannot be answered: nothing is deleted on either side.
     let err = kh.fails(&["sync", "--prune"], None, 6);
     assert!(
         err.contains(
-            "Delete 1 secret(s) on rl (Runloop removes a deleted secret from all Devboxes): GONE_SOON?"
+            "Prune: delete 1 secret(s) on rl (Runloop removes a deleted secret from all Devboxes): GONE_SOON; \
+             and remove 1 secret(s) here, gone from rl: GONE_THERE?"
         ),
         "{err}"
     );
     assert!(emulator.secrets(Kind::Runloop).iter().any(|s| s["name"] == "GONE_SOON"));
+    assert!(kh.ok(&["ls"], None).contains("GONE_THERE"), "a prune removes nothing here unasked");
     kh.ok(&["sync", "--prune", "--yes"], None);
     assert!(!emulator.secrets(Kind::Runloop).iter().any(|s| s["name"] == "GONE_SOON"));
+    assert!(!kh.ok(&["ls"], None).contains("GONE_THERE"));
 }
 
 #[test]

@@ -238,7 +238,7 @@ fn the_vault_made_by_0_1_opens_migrates_and_is_sealed_at_its_first_unlock() {
     let locked = Vault::open(&path).unwrap();
     let names: Vec<String> = locked.list().unwrap().into_iter().map(|m| m.name.to_string()).collect();
     assert_eq!(names, ["ALPHA", "BETA", "DELTA"]);
-    assert_eq!(locked.info().unwrap().schema_version, 5);
+    assert_eq!(locked.info().unwrap().schema_version, 6);
     // Until its first passphrase unlock seals it, a remembered key cannot open it.
     assert!(matches!(Vault::open(&path).unwrap().unlock_with_device_key(), Err(Error::Locked)));
 
@@ -285,4 +285,186 @@ fn the_0_1_fixture_keeps_no_remote_error_text_once_migrated() {
 
 fn unlock_fixture(path: &Path) -> keyhaven_core::Result<UnlockedVault> {
     Vault::open(path)?.unlock(&pass(FIXTURE_PASSPHRASE))
+}
+
+/// The columns of a row, read as they stand, to be put back later.
+fn snapshot(path: &Path, table: &str, filter: &str) -> Vec<(String, rusqlite::types::Value)> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut stmt = conn.prepare(&format!("SELECT * FROM {table} WHERE {filter}")).unwrap();
+    let columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
+    stmt.query_row([], |row| {
+        Ok(columns.iter().enumerate().map(|(at, column)| (column.clone(), row.get(at).unwrap())).collect())
+    })
+    .unwrap()
+}
+
+/// Puts a row back over the one `filter` picks, as [`snapshot`] read it.
+fn put_back(path: &Path, table: &str, filter: &str, row: &[(String, rusqlite::types::Value)]) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let set: Vec<String> =
+        row.iter().enumerate().map(|(at, (column, _))| format!("{column} = ?{}", at + 1)).collect();
+    let values: Vec<&rusqlite::types::Value> = row.iter().map(|(_, value)| value).collect();
+    let changed = conn
+        .execute(
+            &format!("UPDATE {table} SET {} WHERE {filter}", set.join(", ")),
+            rusqlite::params_from_iter(values),
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+}
+
+#[test]
+fn a_secret_row_put_back_from_before_a_rotation_is_refused() {
+    let (_dir, path, mut vault) = fresh();
+    vault.set(&name("API_KEY"), &pass("leaked-value-1"), &SecretFields::default()).unwrap();
+    vault.set(&name("OTHER"), &pass("other-value"), &SecretFields::default()).unwrap();
+    drop(vault);
+    let before = snapshot(&path, "secrets", "name = 'API_KEY'");
+    let mut vault = unlock(&path).unwrap();
+    vault.rotate(&name("API_KEY"), &pass("rotated-value-2")).unwrap();
+    drop(vault);
+    // Its tag was valid when it was written: only its place in the history gives it away.
+    put_back(&path, "secrets", "name = 'API_KEY'", &before);
+
+    let mut vault = unlock(&path).unwrap();
+    let message = tampered(vault.reveal(&name("API_KEY"), Access::Reveal).unwrap_err());
+    assert!(message.contains("names version 1 as current, but its newest is 2"), "{message}");
+    assert!(!message.contains("leaked"));
+    tampered(vault.reveal_all(None, Access::Inject).unwrap_err());
+    tampered(vault.rotate(&name("API_KEY"), &pass("value-3")).unwrap_err());
+    tampered(vault.verify().unwrap_err());
+    assert_eq!(vault.reveal(&name("OTHER"), Access::Reveal).unwrap().expose_secret(), "other-value");
+}
+
+#[test]
+fn a_secret_row_put_back_from_before_a_removal_or_a_pin_is_refused() {
+    for later in ["remove", "pin"] {
+        let (_dir, path, mut vault) = fresh();
+        let provider = SecretFields { category: Some("provider".into()), ..SecretFields::default() };
+        vault.set(&name("API_KEY"), &pass("value-1"), &provider).unwrap();
+        drop(vault);
+        let before = snapshot(&path, "secrets", "name = 'API_KEY'");
+        let mut vault = unlock(&path).unwrap();
+        match later {
+            "remove" => vault.remove(&name("API_KEY")).unwrap(),
+            _ => drop(vault.set_pinned(&name("API_KEY"), true).unwrap()),
+        }
+        drop(vault);
+        // Same version, its own valid tag: only the revision its version carries gives it away.
+        put_back(&path, "secrets", "name = 'API_KEY'", &before);
+        let mut vault = unlock(&path).unwrap();
+        let message = tampered(vault.reveal(&name("API_KEY"), Access::Reveal).unwrap_err());
+        assert!(message.contains("an older copy of it"), "{later}: {message}");
+        tampered(vault.verify().unwrap_err());
+    }
+}
+
+#[test]
+fn a_version_from_before_a_purge_does_not_stand_in_for_the_secret_created_again() {
+    let (_dir, path, mut vault) = fresh();
+    vault.set(&name("API_KEY"), &pass("purged-value"), &SecretFields::default()).unwrap();
+    drop(vault);
+    let old = snapshot(&path, "versions", "version = 1");
+    let mut vault = unlock(&path).unwrap();
+    vault.remove(&name("API_KEY")).unwrap();
+    vault.purge().unwrap();
+    std::thread::sleep(Duration::from_millis(5));
+    vault.set(&name("API_KEY"), &pass("new-value"), &SecretFields::default()).unwrap();
+    drop(vault);
+    // The old version 1, moved under the new secret's row id.
+    let id: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT id FROM secrets WHERE name = 'API_KEY'", [], |row| row.get(0))
+        .unwrap();
+    let moved: Vec<_> = old
+        .into_iter()
+        .map(|(column, value)| match column.as_str() {
+            "secret_id" => (column, rusqlite::types::Value::Integer(id)),
+            _ => (column, value),
+        })
+        .collect();
+    put_back(&path, "versions", &format!("secret_id = {id} AND version = 1"), &moved);
+
+    let mut vault = unlock(&path).unwrap();
+    let message = tampered(vault.reveal(&name("API_KEY"), Access::Reveal).unwrap_err());
+    assert!(message.contains("version 1 of API_KEY"), "{message}");
+    tampered(vault.verify().unwrap_err());
+}
+
+#[test]
+fn a_remotes_settings_put_back_from_before_a_narrower_selection_are_refused() {
+    let (_dir, path, mut vault) = fresh();
+    let config = RemoteConfig::new("prod", Kind::Runloop, "https://api.runloop.ai", None).unwrap();
+    vault.add_remote(&config, &pass("tok-123")).unwrap();
+    let other = RemoteConfig::new("other", Kind::Runloop, "https://api.runloop.ai", None).unwrap();
+    vault.add_remote(&other, &pass("tok-456")).unwrap();
+    vault.set_remote_selection("prod", &keyhaven_core::sync::Selection::everything()).unwrap();
+    let id: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT id FROM remotes WHERE name = 'prod'", [], |row| row.get(0))
+        .unwrap();
+    let wide = snapshot(&path, "remote_settings", &format!("remote_id = {id}"));
+    let narrow = keyhaven_core::sync::Selection::new(vec!["ONLY_THIS".into()], vec![], vec![]).unwrap();
+    vault.set_remote_selection("prod", &narrow).unwrap();
+    drop(vault);
+    put_back(&path, "remote_settings", &format!("remote_id = {id}"), &wide);
+
+    let vault = unlock(&path).unwrap();
+    let message = tampered(vault.remote_selection("prod").unwrap_err());
+    assert!(message.contains("the settings of remote prod"), "{message}");
+    tampered(vault.verify().unwrap_err());
+    // The other remote's settings were tagged again with each change, and still check out.
+    assert!(vault.remote_selection("other").unwrap().is_empty());
+}
+
+/// A vault Keyhaven wrote with format-1 tags (tests/fixtures/make-vault-tags-1.sh).
+const TAGS_1: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/vault-tags-1.sqlite");
+const TAGS_1_SHA256: &str = "c61135485aed04824d8a78cd1093e55c4cd43807b356ee664b70723a76ed1908";
+const TAGS_1_PASSPHRASE: &str = "fixture passphrase tags 1";
+
+fn tags_1_copy() -> (tempfile::TempDir, PathBuf) {
+    let bytes = std::fs::read(TAGS_1).unwrap();
+    assert_eq!(format!("{:x}", Sha256::digest(&bytes)), TAGS_1_SHA256, "the fixture must never change");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.sqlite");
+    std::fs::write(&path, bytes).unwrap();
+    (dir, path)
+}
+
+#[test]
+fn a_vault_tagged_in_format_1_moves_to_format_2_at_unlock_keeping_what_was_refused_refused() {
+    let (_dir, path) = tags_1_copy();
+    // Altered while the vault was in format 1: refused before, refused after.
+    sql(
+        &path,
+        "UPDATE versions SET origin = 'pull from rl' WHERE version = 1
+         AND secret_id = (SELECT id FROM secrets WHERE name = 'DELTA')",
+    );
+    let unlock = |path: &Path| Vault::open(path)?.unlock(&pass(TAGS_1_PASSPHRASE));
+
+    let mut vault = unlock(&path).unwrap();
+    for (secret, value) in [("ALPHA", "alpha-value-2"), ("BETA", "beta-value-2")] {
+        assert_eq!(vault.reveal(&name(secret), Access::Reveal).unwrap().expose_secret(), value);
+    }
+    tampered(vault.reveal(&name("DELTA"), Access::Reveal).unwrap_err());
+    assert_eq!(vault.remote_selection("rl").unwrap().include, ["*"]);
+    assert!(keyhaven_core::sync::has_synced(&vault, "rl").unwrap(), "its sync records moved along");
+    let moved = vault.audit_log(100).unwrap();
+    assert!(moved.iter().any(|e| e.detail.as_deref() == Some("integrity tags moved to format 2")));
+    drop(vault);
+    let header = |key: &str| -> String {
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT value FROM header WHERE key = ?1", [key], |row| row.get(0))
+            .unwrap()
+    };
+    assert_eq!(header("tags"), "2");
+    // The queued write and every sync record check out in format 2; only DELTA's version does not.
+    let message = tampered(unlock(&path).unwrap().verify().unwrap_err());
+    assert!(message.contains("version 1 of DELTA"), "{message}");
+
+    // Removing the format from the header does not make it pass for format 1.
+    sql(&path, "DELETE FROM header WHERE key IN ('tags', 'generation')");
+    let message = tampered(unlock(&path).err().unwrap());
+    assert!(message.contains("the vault header"), "{message}");
 }

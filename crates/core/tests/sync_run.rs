@@ -465,3 +465,191 @@ fn keeping_the_remote_side_on_an_org_remote_records_it_without_asking_for_the_va
     let mark = marks.iter().find(|m| m.name.as_str() == "OPENAI_API_KEY").unwrap();
     assert_eq!(mark.state, sync::SyncState::RemoteChanged, "recorded: the remote's value is not here");
 }
+
+/// The vault file, as an attacker who can write it edits it.
+fn file(vault: &UnlockedVault) -> rusqlite::Connection {
+    rusqlite::Connection::open(vault.path()).unwrap()
+}
+
+fn names_on(emulator: &Emulator, kind: Kind) -> Vec<String> {
+    let mut names: Vec<String> =
+        emulator.secrets(kind).iter().map(|s| s["name"].as_str().unwrap().to_owned()).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn conflict_rows_inserted_in_the_file_push_nothing_and_pull_no_new_name() {
+    let emulator = Emulator::start();
+    let (_dir, mut vault) = setup(&emulator, 0);
+    vault.set(&name("CHOSEN_KEY"), &value("chosen"), &SecretFields::default()).unwrap();
+    vault.set(&name("UNCHOSEN_KEY"), &value("unchosen"), &SecretFields::default()).unwrap();
+    let chosen = Selection::new(vec!["CHOSEN_*".into()], vec![], vec![]).unwrap();
+    for remote in ["runloop", "runtools"] {
+        vault.set_remote_selection(remote, &chosen).unwrap();
+    }
+    run(&mut vault);
+    // A name this vault never had, on a remote that reveals values.
+    let foreign = json!({"name": "FOREIGN_KEY", "value": "value-foreign-0123456789"});
+    emulator.call_as("rt_live_runtools", Kind::Runtools, "POST", "/v1/secrets", Some(foreign));
+    let forge = |remote: &str, secret: &str| {
+        file(&vault)
+            .execute(
+                "INSERT INTO conflicts (remote_id, name, reason, detected_ms)
+                 SELECT id, ?2, 'changed here and on the remote since the last sync', 1 FROM remotes WHERE name = ?1",
+                [remote, secret],
+            )
+            .unwrap();
+    };
+    forge("runloop", "UNCHOSEN_KEY");
+    forge("runtools", "FOREIGN_KEY");
+
+    let api = vault.connect("runloop").unwrap();
+    let err = sync::resolve_many(&mut vault, "runloop", api.as_ref(), &[], Keep::Local).unwrap_err();
+    assert!(matches!(err, Error::Tampered(_)), "{err}");
+    assert!(err.to_string().contains("the conflict record of UNCHOSEN_KEY with runloop"), "{err}");
+    assert_eq!(names_on(&emulator, Kind::Runloop), ["CHOSEN_KEY"], "nothing unchosen was pushed");
+
+    let api = vault.connect("runtools").unwrap();
+    let err =
+        sync::resolve(&mut vault, "runtools", api.as_ref(), &name("FOREIGN_KEY"), Keep::Remote).unwrap_err();
+    assert!(matches!(err, Error::Tampered(_)), "{err}");
+    assert!(matches!(vault.meta(&name("FOREIGN_KEY")), Err(Error::NotFound(_))), "no name was pulled");
+}
+
+#[test]
+fn a_conflict_left_after_its_secret_was_deselected_writes_nothing_when_resolved() {
+    let emulator = Emulator::start();
+    let (_dir, mut vault) = setup(&emulator, 0);
+    same_names_on_both(&emulator, &mut vault, Kind::Runloop, 2, 0);
+    sync::run(&mut vault, Some("runloop"), &SyncOptions::default(), &mut Quiet).unwrap();
+    assert_eq!(sync::conflicts(&vault).unwrap().len(), 2, "Runloop cannot compare values");
+    // SHARED_00 is taken out of the selection; its conflict was recorded while it was chosen.
+    let only_one = Selection::new(vec!["SHARED_01".into()], vec![], vec![]).unwrap();
+    vault.set_remote_selection("runloop", &only_one).unwrap();
+
+    let api = vault.connect("runloop").unwrap();
+    let err =
+        sync::resolve(&mut vault, "runloop", api.as_ref(), &name("SHARED_00"), Keep::Local).unwrap_err();
+    assert!(err.to_string().contains("SHARED_00 is not chosen for this remote any more"), "{err}");
+    let report = sync::resolve_many(&mut vault, "runloop", api.as_ref(), &[], Keep::Local).unwrap();
+    let steps: Vec<String> = report
+        .steps
+        .iter()
+        .map(|s| format!("{}: {} {:?}", s.step.name, s.step.action.label(), s.status))
+        .collect();
+    assert_eq!(steps, ["SHARED_00: held Planned", "SHARED_01: update Done"]);
+    let values: Vec<(String, String)> = emulator
+        .secrets(Kind::Runloop)
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap().to_owned(), s["value"].as_str().unwrap().to_owned()))
+        .collect();
+    assert!(values.contains(&("SHARED_00".into(), "value-theirs-0-0123456789".into())), "{values:?}");
+    assert!(values.contains(&("SHARED_01".into(), "value-n1-0123456789".into())), "{values:?}");
+}
+
+#[test]
+fn sync_records_of_a_removed_remote_do_not_pass_for_the_one_that_reuses_its_row_id() {
+    let emulator = Emulator::start();
+    let (_dir, mut vault) = setup(&emulator, 2);
+    sync::run(&mut vault, Some("runtools"), &SyncOptions::default(), &mut Quiet).unwrap();
+    let id = |vault: &UnlockedVault| -> i64 {
+        file(vault).query_row("SELECT id FROM remotes WHERE name = 'runtools'", [], |row| row.get(0)).unwrap()
+    };
+    let old_id = id(&vault);
+    // Every column of the old remote's sync records, as stored.
+    let records: Vec<Vec<rusqlite::types::Value>> = {
+        let file = file(&vault);
+        let mut stmt = file
+            .prepare("SELECT name, remote_key, marker, local_version, in_sync, mac FROM sync_state WHERE remote_id = ?1")
+            .unwrap();
+        stmt.query_map([old_id], |r| (0..6).map(|at| r.get(at)).collect())
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert_eq!(records.len(), 2);
+    // The remote is removed and another added under the same name: SQLite gives it the same row id.
+    vault.remove_remote("runtools").unwrap();
+    let elsewhere = Emulator::start();
+    elsewhere.add_token("rt_live_runtools", json!({}));
+    let config = RemoteConfig::new("runtools", Kind::Runtools, &elsewhere.url(Kind::Runtools), None).unwrap();
+    vault.add_remote(&config, &"rt_live_runtools".into()).unwrap();
+    vault.set_remote_selection("runtools", &Selection::everything()).unwrap();
+    assert_eq!(id(&vault), old_id, "the row id was reused");
+    for record in &records {
+        file(&vault)
+            .execute(
+                "INSERT INTO sync_state (remote_id, name, remote_key, marker, local_version, in_sync, mac)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                rusqlite::params![old_id, record[0], record[1], record[2], record[3], record[4], record[5]],
+            )
+            .unwrap();
+    }
+
+    // Taken as the new remote's, they would say both were synced and are gone there: prune deletes here.
+    let options = SyncOptions { prune: true, ..SyncOptions::default() };
+    let outcomes = sync::run(&mut vault, Some("runtools"), &options, &mut Quiet).unwrap();
+    let err = outcomes[0].result.as_ref().unwrap_err();
+    assert!(matches!(err, Error::Tampered(_)), "{err:?}");
+    assert!(err.to_string().contains("the sync record of KEY_"), "{err}");
+    assert_eq!(vault.list().unwrap().len(), 2, "nothing was removed here");
+    assert!(elsewhere.secrets(Kind::Runtools).is_empty(), "nothing was sent");
+}
+
+#[test]
+fn a_prune_asks_before_it_removes_secrets_here_as_before_it_deletes_there() {
+    let emulator = Emulator::start();
+    let (_dir, mut vault) = setup(&emulator, 2);
+    sync::run(&mut vault, Some("runtools"), &SyncOptions::default(), &mut Quiet).unwrap();
+    emulator.call_as("rt_live_runtools", Kind::Runtools, "DELETE", "/v1/secrets/KEY_0", None);
+    let api = vault.connect("runtools").unwrap();
+    let options = SyncOptions { prune: true, ..SyncOptions::default() };
+    let preview = sync::preview(&mut vault, "runtools", api.as_ref(), &options).unwrap();
+    assert_eq!(preview.deletes_here, [name("KEY_0")]);
+    assert!(preview.deletes.is_empty());
+    assert!(preview.needs_answer(), "removing a secret here needs the user's yes");
+    assert_eq!(vault.list().unwrap().len(), 2, "the preview changed nothing");
+}
+
+#[test]
+fn a_last_sync_time_written_into_the_file_does_not_skip_the_first_syncs_question() {
+    let emulator = Emulator::start();
+    let (_dir, mut vault) = setup(&emulator, 2);
+    file(&vault).execute("UPDATE remotes SET synced_ms = 1", []).unwrap();
+    assert!(vault.remote("runloop").unwrap().last_sync.is_some(), "shown as synced");
+    let api = vault.connect("runloop").unwrap();
+    let preview = sync::preview(&mut vault, "runloop", api.as_ref(), &SyncOptions::default()).unwrap();
+    assert!(preview.first_sync && preview.needs_answer(), "{preview:?}");
+    assert_eq!(preview.sends.len(), 2);
+    sync::run(&mut vault, Some("runloop"), &SyncOptions::default(), &mut Quiet).unwrap();
+    let preview = sync::preview(&mut vault, "runloop", api.as_ref(), &SyncOptions::default()).unwrap();
+    assert!(!preview.first_sync);
+}
+
+#[test]
+fn a_listing_of_endless_names_records_at_most_the_cap_per_remote() {
+    use common::canned::{canned, reply};
+    let flood: Vec<serde_json::Value> = (0..3_000)
+        .map(|i| json!({"id": format!("sec_{i}"), "name": format!("FLOOD_{i:05}"), "update_time_ms": 1}))
+        .collect();
+    let body = json!({"secrets": flood, "has_more": true}).to_string();
+    let (url, _) = canned(vec![reply("200 OK", &body), reply("200 OK", &body)]);
+    let dir = tempfile::tempdir().unwrap();
+    let mut vault =
+        Vault::create(&dir.path().join("vault.sqlite"), &"pw".into(), KdfParams::custom(8, 1).unwrap())
+            .unwrap();
+    let config = RemoteConfig::new("hostile", Kind::Runloop, &url, None).unwrap();
+    vault.add_remote(&config, &"token".into()).unwrap();
+    vault.set_remote_selection("hostile", &Selection::everything()).unwrap();
+
+    let outcomes = run(&mut vault);
+    let first = report(&outcomes[0]);
+    assert_eq!(first.steps.len(), sync::MAX_REMOTE_ONLY);
+    assert!(first.warnings.iter().any(|w| w.contains("2000 were left out")), "{:?}", first.warnings);
+    assert_eq!(sync::not_on_device(&vault).unwrap().len(), sync::MAX_REMOTE_ONLY);
+    // The next listing finds the cap reached: nothing more is recorded.
+    let outcomes = run(&mut vault);
+    assert!(report(&outcomes[0]).steps.is_empty());
+    assert_eq!(sync::not_on_device(&vault).unwrap().len(), sync::MAX_REMOTE_ONLY);
+}

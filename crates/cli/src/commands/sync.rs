@@ -11,6 +11,7 @@ use keyhaven_core::{
 };
 
 use super::{Context, parse_name};
+use crate::output::{note, say};
 use crate::{cli::KeepSide, exit, output};
 
 /// The CLI around each remote's sync: asks first, draws a progress bar and
@@ -51,8 +52,9 @@ impl sync::Host for Terminal<'_> {
         options: &SyncOptions,
     ) -> keyhaven_core::Result<Option<SyncOptions>> {
         let ask_new = options.pull && options.accept_new == AcceptNew::None && std::io::stdin().is_terminal();
-        // Only then is the remote listed twice (a dry run first).
-        let first = !self.yes && vault.remote(remote)?.last_sync.is_none();
+        // Only then is the remote listed twice (a dry run first). Whether it
+        // was ever synced is read from checked sync records, not a time stamp.
+        let first = !self.yes && !sync::has_synced(vault, remote)?;
         let ask_prune = options.prune && !self.yes;
         if options.dry_run || !(first || ask_new || ask_prune) {
             return Ok(Some(options.clone()));
@@ -66,20 +68,31 @@ impl sync::Host for Terminal<'_> {
                 list(&preview.sends)
             );
             if self.confirm(&question) != Some(true) {
-                eprintln!("{remote}: nothing synced");
+                note!("{remote}: nothing synced");
                 return Ok(None);
             }
         }
         let mut options = options.clone();
-        if ask_prune && !preview.deletes.is_empty() {
+        if ask_prune && !(preview.deletes.is_empty() && preview.deletes_here.is_empty()) {
             let note = preview.delete_note.as_deref().map(|note| format!(" ({note})")).unwrap_or_default();
-            let question = format!(
-                "Delete {} secret(s) on {remote}{note}: {}?",
-                preview.deletes.len(),
-                list(&preview.deletes)
-            );
+            let mut parts = Vec::new();
+            if !preview.deletes.is_empty() {
+                parts.push(format!(
+                    "delete {} secret(s) on {remote}{note}: {}",
+                    preview.deletes.len(),
+                    list(&preview.deletes)
+                ));
+            }
+            if !preview.deletes_here.is_empty() {
+                parts.push(format!(
+                    "remove {} secret(s) here, gone from {remote}: {}",
+                    preview.deletes_here.len(),
+                    list(&preview.deletes_here)
+                ));
+            }
+            let question = format!("Prune: {}?", parts.join("; and "));
             if self.confirm(&question) != Some(true) {
-                eprintln!("{remote}: nothing deleted there");
+                note!("{remote}: nothing deleted on either side");
                 options.prune = false;
             }
         }
@@ -110,7 +123,7 @@ impl sync::Host for Terminal<'_> {
         match &outcome.result {
             Ok(Some(report)) => print_report(report),
             Ok(None) => {}
-            Err(err) => eprintln!("{}: failed: {err}", outcome.remote),
+            Err(err) => note!("{}: failed: {err}", outcome.remote),
         }
     }
 }
@@ -164,10 +177,10 @@ fn progress_bar() -> ProgressBar {
 /// One line per step worth a look; with --dry-run, every step.
 fn print_report(report: &SyncReport) {
     for warning in &report.warnings {
-        eprintln!("warning: {warning}");
+        note!("warning: {warning}");
     }
     if let Some(reason) = &report.offline {
-        eprintln!("{}: unreachable ({reason})", report.remote);
+        note!("{}: unreachable ({reason})", report.remote);
     }
     let mut counts = std::collections::BTreeMap::<&str, usize>::new();
     for step in &report.steps {
@@ -181,7 +194,7 @@ fn print_report(report: &SyncReport) {
         let notable = !matches!(step.status, Status::Done) || report.dry_run;
         if notable {
             let (mark, what) = (mark(action), action.describe());
-            println!("  {mark} {:<32} {what}{status}", step.step.name.as_str());
+            say!("  {mark} {:<32} {what}{status}", step.step.name.as_str());
         }
     }
     let summary: Vec<String> = counts.iter().map(|(what, n)| format!("{n} {what}")).collect();
@@ -190,7 +203,7 @@ fn print_report(report: &SyncReport) {
     if report.unselected > 0 {
         summary.push_str(&format!("; {} not chosen for {}", report.unselected, report.remote));
     }
-    println!("{}: listed {}; {verb}: {summary}", report.remote, report.listed);
+    say!("{}: listed {}; {verb}: {summary}", report.remote, report.listed);
 }
 
 /// The step's mark in the plan's margin.
@@ -214,7 +227,7 @@ pub fn conflicts(ctx: &Context) -> Result<()> {
         return output::json(&conflicts);
     }
     if conflicts.is_empty() {
-        eprintln!("no conflicts");
+        note!("no conflicts");
         return Ok(());
     }
     let rows: Vec<Vec<String>> = conflicts
@@ -222,7 +235,7 @@ pub fn conflicts(ctx: &Context) -> Result<()> {
         .map(|c| vec![c.name.to_string(), c.remote.clone(), c.reason.clone(), output::when(c.detected)])
         .collect();
     output::table(&["NAME", "REMOTE", "CONFLICT", "SEEN"], &rows)?;
-    eprintln!("settle each with `keyhaven resolve NAME --keep local|remote`");
+    note!("settle each with `keyhaven resolve NAME --keep local|remote`");
     Ok(())
 }
 
@@ -248,7 +261,7 @@ pub fn resolve(ctx: &mut Context, name: &str, keep: KeepSide, remote: Option<&st
     };
     let api = vault.connect(&remote)?;
     sync::resolve(&mut vault, &remote, api.as_ref(), &name, keep.into())?;
-    eprintln!("{name}: resolved with {remote}");
+    note!("{name}: resolved with {remote}");
     Ok(())
 }
 
@@ -272,7 +285,7 @@ pub fn resolve_all(ctx: &mut Context, keep: KeepSide, remote: Option<&str>) -> R
         remotes.retain(|r| r == remote);
     }
     if remotes.is_empty() {
-        eprintln!("no conflicts");
+        note!("no conflicts");
         return Ok(());
     }
     let mut left = 0;
@@ -282,19 +295,14 @@ pub fn resolve_all(ctx: &mut Context, keep: KeepSide, remote: Option<&str>) -> R
             .map_err(|err| err.at_remote(remote))?;
         let settled: Vec<&str> =
             report.steps.iter().filter(|s| s.status == Status::Done).map(|s| s.step.name.as_str()).collect();
-        println!(
-            "{remote}: kept {} for {}: {}",
-            Keep::from(keep).as_str(),
-            settled.len(),
-            settled.join(", ")
-        );
+        say!("{remote}: kept {} for {}: {}", Keep::from(keep).as_str(), settled.len(), settled.join(", "));
         for step in report.steps.iter().filter(|s| s.status != Status::Done) {
             left += 1;
             let why = match &step.status {
                 Status::Failed(err) | Status::Queued(err) => err.clone(),
                 _ => step.step.action.describe(),
             };
-            eprintln!("  {}: not settled: {why}", step.step.name);
+            note!("  {}: not settled: {why}", step.step.name);
         }
     }
     if left > 0 {

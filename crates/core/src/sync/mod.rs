@@ -31,7 +31,7 @@ use self::{
 use crate::{
     Error, Result, SecretName, UnlockedVault, Vault,
     remote::{Failure, Kind, Metadata, RemoteError, RemoteSecret, SecretsApi},
-    vault::{AuditAction, find_remote, immediate, record_audit},
+    vault::{AuditAction, RemoteRef, record_audit},
 };
 
 /// Stops a sync from outside: once set, nothing more is sent, and the writes
@@ -51,6 +51,12 @@ impl Cancel {
 
 /// Why a cancelled sync stopped, as its report says.
 const CANCELLED: &str = "stopped: the vault was locked";
+
+/// The most names this vault does not hold that it records per remote (as
+/// "on the remote only"). A remote picks how many it lists, so past this a
+/// listing records nothing more: a hostile one cannot grow the vault or every
+/// `ls` without bound (docs/SECURITY.md).
+pub const MAX_REMOTE_ONLY: usize = 1_000;
 
 #[derive(Debug, Clone, Default)]
 pub struct SyncOptions {
@@ -132,17 +138,16 @@ pub fn sync(
     options: &SyncOptions,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<SyncReport> {
-    let (remote_id, info) = find_remote(vault.conn(), remote)?;
-    let bases = state::bases(vault.conn(), Some(vault.integrity()), remote_id)?;
-    let outbox = state::outbox(vault.conn(), Some(vault.integrity()), remote_id)?;
+    let remote_ref = vault.remote_ref(remote)?;
+    let kind = api.kind();
+    let bases = state::bases(vault.conn(), Some(vault.integrity()), &remote_ref)?;
+    let outbox = state::outbox(vault.conn(), Some(vault.integrity()), &remote_ref)?;
     let (listing, offline) = match api.list() {
         // Locked while listing: plan from the last sync, send nothing.
-        Ok(_) if options.cancel.is_cancelled() => {
-            (assumed_listing(info.config.kind, &bases), Some(CANCELLED.into()))
-        }
+        Ok(_) if options.cancel.is_cancelled() => (assumed_listing(kind, &bases), Some(CANCELLED.into())),
         Ok(listing) => (listing, None),
         Err(err) if matches!(err.kind, Failure::Unreachable | Failure::Unavailable) => {
-            (assumed_listing(info.config.kind, &bases), Some(err.message))
+            (assumed_listing(kind, &bases), Some(err.message))
         }
         Err(err) => return Err(Error::Remote(err)),
     };
@@ -151,8 +156,8 @@ pub fn sync(
     let selection = vault.remote_selection(remote)?;
     let (locals, metas) = local_states(vault)?;
     let pending = outbox.iter().map(|(name, queued)| (name.clone(), queued.pending.clone())).collect();
-    let mut entries =
-        plan::entries(info.config.kind, locals, bases, &pending, listing.secrets, &mut warnings);
+    let recorded_only = bases.values().filter(|base| base.local_version.is_none() && !base.in_sync).count();
+    let mut entries = plan::entries(kind, locals, bases, &pending, listing.secrets, &mut warnings);
     // Only what is chosen for this remote is planned; the rest is left as it is on both sides.
     let before = entries.len();
     entries.retain(|entry| {
@@ -193,6 +198,9 @@ pub fn sync(
         accept_new: Some(&options.accept_new),
     };
     let mut steps = plan::plan(&entries, plan_options);
+    if let Some(warning) = cap_remote_only(remote, &entries, &mut steps, recorded_only) {
+        warnings.push(warning);
+    }
     if !options.dry_run && plan_options.can_reveal && offline.is_none() {
         link_equal(vault, api, &entries, &mut steps, &options.cancel)?;
     }
@@ -228,7 +236,7 @@ pub fn sync(
     if options.dry_run {
         return Ok(report);
     }
-    let mut run = Run { vault, remote_id, remote, api, kind: info.config.kind, cancel: &options.cancel };
+    let mut run = Run { vault, remote: remote_ref, api, kind, cancel: &options.cancel };
     run.queue_writes(&mut report, &outbox, Queue::Replace)?;
     if report.offline.is_none() {
         run.apply_local(&mut report)?;
@@ -245,7 +253,8 @@ pub fn sync(
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Preview {
     pub remote: String,
-    /// Never synced before: nothing has been sent there yet.
+    /// Never synced before (no sync record checks out): nothing has been
+    /// sent there yet.
     pub first_sync: bool,
     /// The secrets the sync would create, update or delete on the remote.
     pub sends: Vec<SecretName>,
@@ -253,6 +262,9 @@ pub struct Preview {
     pub new_names: Vec<SecretName>,
     /// With `prune`: the secrets it would delete on the remote.
     pub deletes: Vec<SecretName>,
+    /// With `prune`: the secrets it would remove here, because the remote
+    /// no longer has them.
+    pub deletes_here: Vec<SecretName>,
     /// What a delete there does beyond the remote's own list, if the service says.
     pub delete_note: Option<String>,
 }
@@ -260,7 +272,10 @@ pub struct Preview {
 impl Preview {
     /// Something here needs the user's yes before the sync runs.
     pub fn needs_answer(&self) -> bool {
-        (self.first_sync && !self.sends.is_empty()) || !self.new_names.is_empty() || !self.deletes.is_empty()
+        (self.first_sync && !self.sends.is_empty())
+            || !self.new_names.is_empty()
+            || !self.deletes.is_empty()
+            || !self.deletes_here.is_empty()
     }
 }
 
@@ -272,7 +287,7 @@ pub fn preview(
     api: &dyn SecretsApi,
     options: &SyncOptions,
 ) -> Result<Preview> {
-    let first_sync = vault.remote(remote)?.last_sync.is_none();
+    let first_sync = !has_synced(vault, remote)?;
     let probe = SyncOptions { dry_run: true, accept_new: AcceptNew::All, ..options.clone() };
     let plan = sync(vault, remote, api, &probe, &mut |_, _| {})?;
     let names = |wanted: fn(&Action) -> bool| {
@@ -280,6 +295,7 @@ pub fn preview(
     };
     let sends = names(Action::writes_remote);
     let deletes: Vec<SecretName> = names(|action| matches!(action, Action::DeleteRemote { .. }));
+    let deletes_here = names(|action| *action == Action::DeleteLocal);
     // Runloop's docs: deleting a secret "will remove the Secret from all Devboxes".
     let delete_note = (api.kind() == Kind::Runloop && !deletes.is_empty())
         .then(|| "Runloop removes a deleted secret from all Devboxes".to_owned());
@@ -289,8 +305,16 @@ pub fn preview(
         sends,
         new_names: plan.new_names,
         deletes,
+        deletes_here,
         delete_note,
     })
+}
+
+/// Whether anything was ever synced with `remote`, from its checked sync
+/// records: a first sync asks before it sends.
+pub fn has_synced(vault: &UnlockedVault, remote: &str) -> Result<bool> {
+    let remote = vault.remote_ref(remote)?;
+    state::has_synced(vault.conn(), vault.integrity(), &remote)
 }
 
 /// What to keep when resolving a conflict.
@@ -328,14 +352,19 @@ pub fn resolve_many(
     names: &[SecretName],
     keep: Keep,
 ) -> Result<SyncReport> {
-    let (remote_id, info) = find_remote(vault.conn(), remote)?;
-    let open: Vec<SecretName> =
-        state::conflicts(vault.conn())?.into_iter().filter(|c| c.remote == remote).map(|c| c.name).collect();
+    let remote_ref = vault.remote_ref(remote)?;
+    // Only conflicts this vault recorded, each checked against its tag.
+    let open = state::verified_conflicts(vault.conn(), vault.integrity(), &remote_ref)?;
     if let Some(name) = names.iter().find(|name| !open.contains(name)) {
         return Err(Error::NoConflict { name: name.to_string(), remote: remote.to_owned() });
     }
     let names = if names.is_empty() { open } else { names.to_vec() };
-    let kind = info.config.kind;
+    let kind = api.kind();
+    // Every settlement is checked again against what the vault holds and what
+    // the remote's checked selection chooses, whatever the conflict row says.
+    let selection = vault.remote_selection(remote)?;
+    let rows: HashMap<SecretName, crate::SecretMeta> =
+        vault.verified_rows()?.into_iter().map(|meta| (meta.name.clone(), meta)).collect();
     let listing = api.list()?;
     let listed = listing.secrets.len();
     let mut current: HashMap<String, RemoteSecret> = HashMap::with_capacity(listed);
@@ -352,8 +381,14 @@ pub fn resolve_many(
     let steps = names
         .into_iter()
         .map(|name| {
-            let live = vault.meta(&name).ok().map(|meta| meta.version);
+            let row = rows.get(&name);
+            let chosen = row.is_some_and(|row| selection.selects(name.as_str(), &row.category));
+            let live = row.filter(|row| row.deleted.is_none()).map(|row| row.version);
             let action = match (keep, live, current.remove(&kind.remote_name(name.as_str()))) {
+                // A conflict always concerns a name this vault holds (live or
+                // removed): settling one never creates a name here.
+                _ if row.is_none() => Action::Hold { reason: HoldReason::NotInVault },
+                _ if !chosen => Action::Hold { reason: HoldReason::NotChosen },
                 (Keep::Local, Some(version), Some(target)) => {
                     Action::Update { version, expected: target.marker.clone(), target }
                 }
@@ -378,15 +413,15 @@ pub fn resolve_many(
         new_names: Vec::new(),
         unselected: 0,
     };
-    let outbox = state::outbox(vault.conn(), Some(vault.integrity()), remote_id)?;
+    let outbox = state::outbox(vault.conn(), Some(vault.integrity()), &remote_ref)?;
     let cancel = Cancel::default();
-    let mut run = Run { vault, remote_id, remote, api, kind, cancel: &cancel };
+    let mut run = Run { vault, remote: remote_ref, api, kind, cancel: &cancel };
     run.queue_writes(&mut report, &outbox, Queue::These)?;
     run.apply_local(&mut report)?;
     run.apply_remote(&mut report, &mut |_, _| {})?;
     let (tx, _) = run.vault.write()?;
     for step in report.steps.iter().filter(|s| s.status == Status::Done) {
-        state::clear_conflict(&tx, remote_id, &step.step.name)?;
+        state::clear_conflict(&tx, &run.remote, &step.step.name)?;
         let detail = format!("kept {} for {remote}", keep.as_str());
         record_audit(&tx, AuditAction::Resolve, Some(step.step.name.as_str()), Some(&detail))?;
     }
@@ -408,6 +443,10 @@ pub fn resolve(
     let step = &report.steps[0];
     match (&step.status, &step.step.action) {
         (Status::Done, _) => Ok(()),
+        (_, Action::Hold { reason }) => Err(Error::invalid(
+            format!("resolve {name} with {remote}"),
+            format!("{name} {}", reason.as_str()),
+        )),
         (_, Action::Conflict { .. }) => Err(Error::Remote(RemoteError::new(
             Failure::Conflict,
             format!("{name} changed on {remote} again meanwhile; it is still in conflict"),
@@ -471,6 +510,43 @@ fn link_equal(
         }
     }
     Ok(())
+}
+
+/// Keeps the steps that would record or pull names this vault never had
+/// (nothing recorded for them yet) within [`MAX_REMOTE_ONLY`] for the remote,
+/// counting those it records already; the rest are left out, and said so.
+fn cap_remote_only(
+    remote: &str,
+    entries: &[Entry],
+    steps: &mut Vec<Step>,
+    recorded_only: usize,
+) -> Option<String> {
+    let unknown: std::collections::HashSet<&SecretName> =
+        entries.iter().filter(|e| e.local.is_none() && e.base.is_none()).map(|e| &e.name).collect();
+    let mut room = MAX_REMOTE_ONLY.saturating_sub(recorded_only);
+    let mut left_out = 0;
+    steps.retain(|step| {
+        let new_record =
+            matches!(step.action, Action::Record { local_version: None, .. } | Action::Pull { .. })
+                && unknown.contains(&step.name);
+        match (new_record, room) {
+            (false, _) => true,
+            (true, 0) => {
+                left_out += 1;
+                false
+            }
+            (true, _) => {
+                room -= 1;
+                true
+            }
+        }
+    });
+    (left_out > 0).then(|| {
+        format!(
+            "{remote} lists more names this vault does not hold than are kept for one remote \
+             ({MAX_REMOTE_ONLY}): {left_out} were left out, neither recorded nor pulled"
+        )
+    })
 }
 
 /// Offline, the remote is taken to be as the last sync left it, and its
@@ -545,8 +621,7 @@ enum Queue {
 /// One sync run against one remote.
 struct Run<'a> {
     vault: &'a mut UnlockedVault,
-    remote_id: i64,
-    remote: &'a str,
+    remote: RemoteRef,
     api: &'a dyn SecretsApi,
     kind: Kind,
     cancel: &'a Cancel,
@@ -582,9 +657,9 @@ impl Run<'_> {
         }
         let (tx, key) = self.vault.write()?;
         if queue == Queue::Replace {
-            state::clear_outbox(&tx, self.remote_id)?;
+            state::clear_outbox(&tx, &self.remote)?;
         }
-        state::queue(&tx, key, self.remote_id, &rows)?;
+        state::queue(&tx, key, &self.remote, &rows)?;
         tx.commit()?;
         Ok(())
     }
@@ -597,12 +672,12 @@ impl Run<'_> {
             match &step.step.action {
                 Action::Record { remote, local_version } => {
                     let base = Base::recorded(remote, *local_version);
-                    state::save_base(&tx, key, self.remote_id, name, &base)?;
+                    state::save_base(&tx, key, &self.remote, name, &base)?;
                 }
                 Action::Link { remote, version } => {
-                    state::save_base(&tx, key, self.remote_id, name, &Base::synced(remote, *version))?;
+                    state::save_base(&tx, key, &self.remote, name, &Base::synced(remote, *version))?;
                 }
-                Action::Forget => state::forget_base(&tx, self.remote_id, name)?,
+                Action::Forget => state::forget_base(&tx, &self.remote, name)?,
                 _ => continue,
             }
             step.status = Status::Done;
@@ -611,7 +686,7 @@ impl Run<'_> {
         for step in &mut report.steps {
             if step.step.action == Action::DeleteLocal {
                 self.vault.remove(&step.step.name)?;
-                state::forget_base(self.vault.conn(), self.remote_id, &step.step.name)?;
+                state::forget_base(self.vault.conn(), &self.remote, &step.step.name)?;
                 step.status = Status::Done;
             }
         }
@@ -624,7 +699,7 @@ impl Run<'_> {
         report: &mut SyncReport,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<()> {
-        let outbox = state::outbox(self.vault.conn(), Some(self.vault.integrity()), self.remote_id)?;
+        let outbox = state::outbox(self.vault.conn(), Some(self.vault.integrity()), &self.remote)?;
         let mut jobs = Vec::new();
         for (index, step) in report.steps.iter().enumerate() {
             let name = &step.step.name;
@@ -673,7 +748,7 @@ impl Run<'_> {
     /// Records one remote call's result in the vault and in the step.
     fn record(&mut self, step: &mut StepReport, result: Result<Outcome, RemoteError>) -> Result<()> {
         let name = step.step.name.clone();
-        let id = self.remote_id;
+        let id = &self.remote;
         match (result, &step.step.action) {
             (
                 Ok(Outcome::Written(remote)),
@@ -688,7 +763,8 @@ impl Run<'_> {
                 state::outbox_done(self.vault.conn(), id, &name)?;
             }
             (Ok(Outcome::Revealed(value)), Action::Pull { remote }) => {
-                let meta = self.vault.store_pulled(&name, &value, &format!("pull from {}", self.remote))?;
+                let meta =
+                    self.vault.store_pulled(&name, &value, &format!("pull from {}", self.remote.name))?;
                 let base = Base::synced(remote, meta.version);
                 state::save_base(self.vault.conn(), self.vault.integrity(), id, &name, &base)?;
             }
@@ -740,18 +816,18 @@ impl Run<'_> {
             .collect();
         let done = report.steps.iter().filter(|s| s.status == Status::Done).count();
         let summary = match &report.offline {
-            Some(_) => format!("{}: unreachable, {} writes queued", self.remote, report.failures()),
+            Some(_) => format!("{}: unreachable, {} writes queued", self.remote.name, report.failures()),
             None => format!(
                 "{}: {done} done, {} conflicts, {} failed",
-                self.remote,
+                self.remote.name,
                 conflicts.len(),
                 report.failures()
             ),
         };
-        let tx = immediate(self.vault.conn_mut())?;
+        let (tx, key) = self.vault.write()?;
         if report.offline.is_none() {
-            state::replace_conflicts(&tx, self.remote_id, &conflicts)?;
-            state::mark_synced(&tx, self.remote_id)?;
+            state::replace_conflicts(&tx, key, &self.remote, &conflicts)?;
+            state::mark_synced(&tx, &self.remote)?;
         }
         record_audit(&tx, AuditAction::Sync, None, Some(&summary))?;
         tx.commit()?;

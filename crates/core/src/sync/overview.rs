@@ -51,9 +51,9 @@ pub fn marks(vault: &Vault, live: &HashMap<SecretName, u32>) -> Result<Vec<SyncM
     let mut marks = BTreeMap::new();
     for remote in vault.remotes()? {
         let remote = remote.config.name;
-        let (remote_id, _) = find_remote(vault.conn(), &remote)?;
-        let bases = state::bases(vault.conn(), None, remote_id)?;
-        let outbox = state::outbox(vault.conn(), None, remote_id)?;
+        let (remote_ref, _) = find_remote(vault.conn(), &remote)?;
+        let bases = state::bases(vault.conn(), None, &remote_ref)?;
+        let outbox = state::outbox(vault.conn(), None, &remote_ref)?;
         let names = live.keys().chain(bases.keys()).chain(outbox.keys());
         for name in names.collect::<HashSet<_>>() {
             let local = live.get(name).copied();

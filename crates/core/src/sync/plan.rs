@@ -256,6 +256,12 @@ pub enum HoldReason {
     DeletedThereNeedsPrune,
     /// Missing from a cut-off listing: unknown, so left alone.
     NotListed,
+    /// A conflict on a secret no longer chosen for the remote: settling it
+    /// would write where the user no longer sends it.
+    NotChosen,
+    /// A conflict on a name this vault has never held (a record it did not
+    /// write): settling it would create the name here.
+    NotInVault,
 }
 
 impl HoldReason {
@@ -264,6 +270,10 @@ impl HoldReason {
             HoldReason::DeletedHereNeedsPrune => "removed here; --prune removes it on the remote",
             HoldReason::DeletedThereNeedsPrune => "removed on the remote; --prune removes it here",
             HoldReason::NotListed => "not in the remote's cut-off listing; left alone",
+            HoldReason::NotChosen => {
+                "is not chosen for this remote any more; choose it again to settle its conflict"
+            }
+            HoldReason::NotInVault => "is not a name this vault holds; nothing was settled",
         }
     }
 }

@@ -1,7 +1,10 @@
 //! The sync tables of the vault (schema in vault/migrations/0002_sync.sql):
-//! per-remote base records, the outbox and the open conflicts. Base records
-//! and outbox rows decide what is written to or deleted on a remote, so each
-//! carries an integrity tag, checked when read. Conflicts only ask the user.
+//! per-remote base records, the outbox and the open conflicts. Each decides
+//! what is written to, deleted on or pulled from a remote (a conflict becomes
+//! a write when resolved), so each carries an integrity tag, checked when
+//! read. Tags bind a row to its remote's id, name and creation time: SQLite
+//! reuses the id of a removed remote, and a record of the old one must not
+//! pass for the new one's.
 
 use std::collections::HashMap;
 
@@ -13,12 +16,12 @@ use super::plan::{Base, ConflictReason, Pending, WriteOp};
 use crate::{
     Error, Result, SecretName,
     remote::Failure,
-    vault::{self, Field, IntegrityKey},
+    vault::{self, Field, IntegrityKey, RemoteRef},
 };
 
 /// A base record as stored, with its tag.
 struct StoredBase {
-    remote: i64,
+    remote: RemoteRef,
     name: String,
     base: Base,
     mac: Option<Vec<u8>>,
@@ -27,31 +30,36 @@ struct StoredBase {
 impl StoredBase {
     /// Everything that decides the next plan for this name.
     fn fields<T>(&self, with: impl FnOnce(&[Field<'_>]) -> T) -> T {
-        base_fields(self.remote, &self.name, &self.base, with)
+        base_fields(&self.remote, &self.name, &self.base, with)
     }
 
     fn verify(&self, key: &IntegrityKey) -> Result<()> {
-        match self.fields(|fields| key.verify("sync_state", fields, self.mac.as_deref())) {
+        match self.fields(|fields| key.verify("sync_state/2", fields, self.mac.as_deref())) {
             true => Ok(()),
-            false => Err(Error::Tampered(format!("the sync record of {}", self.name))),
+            false => {
+                Err(Error::Tampered(format!("the sync record of {} with {}", self.name, self.remote.name)))
+            }
         }
     }
 }
 
-fn base_fields<T>(remote: i64, name: &str, base: &Base, with: impl FnOnce(&[Field<'_>]) -> T) -> T {
-    with(&[
-        Field::Int(remote),
-        Field::Text(name),
-        Field::Text(&base.remote_id),
-        Field::Text(&base.marker),
-        Field::Opt(base.local_version.map(i64::from)),
-        Field::Int(base.in_sync.into()),
-    ])
+fn base_fields<T>(remote: &RemoteRef, name: &str, base: &Base, with: impl FnOnce(&[Field<'_>]) -> T) -> T {
+    let local_version = base.local_version.map(i64::from);
+    remote.with_fields(
+        &[
+            Field::Text(name),
+            Field::Text(&base.remote_id),
+            Field::Text(&base.marker),
+            Field::Opt(local_version),
+            Field::Int(base.in_sync.into()),
+        ],
+        with,
+    )
 }
 
 /// An outbox row as stored, with its tag.
 struct StoredPending {
-    remote: i64,
+    remote: RemoteRef,
     name: String,
     pending: Pending,
     attempts: u32,
@@ -61,44 +69,102 @@ struct StoredPending {
 impl StoredPending {
     /// What is sent, where, and under which idempotency key.
     fn fields<T>(&self, with: impl FnOnce(&[Field<'_>]) -> T) -> T {
-        pending_fields(self.remote, &self.name, &self.pending, with)
+        pending_fields(&self.remote, &self.name, &self.pending, with)
     }
 
     fn verify(&self, key: &IntegrityKey) -> Result<()> {
-        match self.fields(|fields| key.verify("outbox", fields, self.mac.as_deref())) {
+        match self.fields(|fields| key.verify("outbox/2", fields, self.mac.as_deref())) {
             true => Ok(()),
-            false => Err(Error::Tampered(format!("the queued remote write of {}", self.name))),
+            false => Err(Error::Tampered(format!(
+                "the queued remote write of {} to {}",
+                self.name, self.remote.name
+            ))),
         }
     }
 }
 
-fn pending_fields<T>(remote: i64, name: &str, pending: &Pending, with: impl FnOnce(&[Field<'_>]) -> T) -> T {
-    with(&[
-        Field::Int(remote),
-        Field::Text(name),
-        Field::Text(pending.op.as_str()),
-        Field::Opt(pending.local_version.map(i64::from)),
-        Field::Text(&pending.request_id),
-    ])
+fn pending_fields<T>(
+    remote: &RemoteRef,
+    name: &str,
+    pending: &Pending,
+    with: impl FnOnce(&[Field<'_>]) -> T,
+) -> T {
+    let local_version = pending.local_version.map(i64::from);
+    remote.with_fields(
+        &[
+            Field::Text(name),
+            Field::Text(pending.op.as_str()),
+            Field::Opt(local_version),
+            Field::Text(&pending.request_id),
+        ],
+        with,
+    )
+}
+
+/// A conflict as stored, with its tag.
+struct StoredConflict {
+    remote: RemoteRef,
+    name: String,
+    reason: String,
+    detected_ms: i64,
+    mac: Option<Vec<u8>>,
+}
+
+impl StoredConflict {
+    fn fields<T>(&self, with: impl FnOnce(&[Field<'_>]) -> T) -> T {
+        conflict_fields(&self.remote, &self.name, &self.reason, self.detected_ms, with)
+    }
+
+    fn verify(&self, key: &IntegrityKey) -> Result<()> {
+        match self.fields(|fields| key.verify("conflict", fields, self.mac.as_deref())) {
+            true => Ok(()),
+            false => Err(Error::Tampered(format!(
+                "the conflict record of {} with {}",
+                self.name, self.remote.name
+            ))),
+        }
+    }
+}
+
+fn conflict_fields<T>(
+    remote: &RemoteRef,
+    name: &str,
+    reason: &str,
+    detected_ms: i64,
+    with: impl FnOnce(&[Field<'_>]) -> T,
+) -> T {
+    remote.with_fields(&[Field::Text(name), Field::Text(reason), Field::Int(detected_ms)], with)
+}
+
+/// Each sync table's rows with their remote (`?1`: one remote's row id, or
+/// NULL for all).
+const BASES: &str = "SELECT s.remote_id, r.name, r.created_ms, s.name, s.remote_key, s.marker,
+    s.local_version, s.in_sync, s.mac FROM sync_state s JOIN remotes r ON r.id = s.remote_id
+    WHERE ?1 IS NULL OR s.remote_id = ?1";
+const PENDING: &str = "SELECT o.remote_id, r.name, r.created_ms, o.name, o.op, o.local_version,
+    o.request_id, o.attempts, o.mac FROM outbox o JOIN remotes r ON r.id = o.remote_id
+    WHERE ?1 IS NULL OR o.remote_id = ?1";
+const CONFLICTS: &str = "SELECT c.remote_id, r.name, r.created_ms, c.name, c.reason, c.detected_ms, c.mac
+    FROM conflicts c JOIN remotes r ON r.id = c.remote_id WHERE ?1 IS NULL OR c.remote_id = ?1";
+
+fn remote_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<RemoteRef> {
+    Ok(RemoteRef { id: row.get(0)?, name: row.get(1)?, created_ms: row.get(2)? })
 }
 
 /// The base records of one remote, or of all.
 fn stored_bases(conn: &Connection, remote_id: Option<i64>) -> Result<Vec<StoredBase>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT remote_id, name, remote_key, marker, local_version, in_sync, mac FROM sync_state
-         WHERE ?1 IS NULL OR remote_id = ?1",
-    )?;
+    let mut stmt = conn.prepare_cached(BASES)?;
     let rows = stmt.query_map([remote_id], |row| {
         Ok(StoredBase {
-            remote: row.get(0)?,
-            name: row.get(1)?,
+            remote: remote_of(row)?,
+            name: row.get(3)?,
             base: Base {
-                remote_id: row.get(2)?,
-                marker: row.get(3)?,
-                local_version: row.get(4)?,
-                in_sync: row.get(5)?,
+                remote_id: row.get(4)?,
+                marker: row.get(5)?,
+                local_version: row.get(6)?,
+                in_sync: row.get(7)?,
             },
-            mac: row.get(6)?,
+            mac: row.get(8)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -107,19 +173,16 @@ fn stored_bases(conn: &Connection, remote_id: Option<i64>) -> Result<Vec<StoredB
 /// The outbox rows of one remote, or of all. Rows whose operation is unknown
 /// are skipped (never written by us, never acted on).
 fn stored_pending(conn: &Connection, remote_id: Option<i64>) -> Result<Vec<StoredPending>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT remote_id, name, op, local_version, request_id, attempts, mac FROM outbox
-         WHERE ?1 IS NULL OR remote_id = ?1",
-    )?;
+    let mut stmt = conn.prepare_cached(PENDING)?;
     let rows = stmt.query_map([remote_id], |row| {
-        let op: String = row.get(2)?;
+        let op: String = row.get(4)?;
         Ok(WriteOp::parse(&op).map(|op| -> rusqlite::Result<StoredPending> {
             Ok(StoredPending {
-                remote: row.get(0)?,
-                name: row.get(1)?,
-                pending: Pending { op, local_version: row.get(3)?, request_id: row.get(4)? },
-                attempts: row.get(5)?,
-                mac: row.get(6)?,
+                remote: remote_of(row)?,
+                name: row.get(3)?,
+                pending: Pending { op, local_version: row.get(5)?, request_id: row.get(6)? },
+                attempts: row.get(7)?,
+                mac: row.get(8)?,
             })
         }))
     })?;
@@ -132,29 +195,94 @@ fn stored_pending(conn: &Connection, remote_id: Option<i64>) -> Result<Vec<Store
     Ok(out)
 }
 
-/// Checks every base record and outbox row against `key`.
-pub(crate) fn verify_all(conn: &Connection, key: &IntegrityKey) -> Result<()> {
-    stored_bases(conn, None)?.iter().try_for_each(|stored| stored.verify(key))?;
-    stored_pending(conn, None)?.iter().try_for_each(|stored| stored.verify(key))
+fn stored_conflicts(conn: &Connection, remote_id: Option<i64>) -> Result<Vec<StoredConflict>> {
+    let mut stmt = conn.prepare_cached(CONFLICTS)?;
+    let rows = stmt.query_map([remote_id], |row| {
+        Ok(StoredConflict {
+            remote: remote_of(row)?,
+            name: row.get(3)?,
+            reason: row.get(4)?,
+            detected_ms: row.get(5)?,
+            mac: row.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Tags every base record and outbox row under `key`.
-pub(crate) fn tag_all(conn: &Connection, key: &IntegrityKey) -> Result<()> {
+/// Checks every base record, outbox row and conflict against `key`.
+pub(crate) fn verify_all(conn: &Connection, key: &IntegrityKey) -> Result<()> {
+    stored_bases(conn, None)?.iter().try_for_each(|stored| stored.verify(key))?;
+    stored_pending(conn, None)?.iter().try_for_each(|stored| stored.verify(key))?;
+    stored_conflicts(conn, None)?.iter().try_for_each(|stored| stored.verify(key))
+}
+
+/// Tags every base record, outbox row and conflict under `key`: all of them
+/// (a vault sealed for the first time, or re-keyed after every row checked
+/// out), or, moving a vault from tag format 1, only those whose format-1 tag
+/// checks out (`from_format_1`), so a row altered before stays refused.
+pub(crate) fn tag_all(conn: &Connection, key: &IntegrityKey, from_format_1: bool) -> Result<()> {
     for stored in stored_bases(conn, None)? {
-        let mac = stored.fields(|fields| key.tag("sync_state", fields));
+        if from_format_1 && !stored.verify_format_1(key) {
+            continue;
+        }
+        let mac = stored.fields(|fields| key.tag("sync_state/2", fields));
         conn.execute(
             "UPDATE sync_state SET mac = ?3 WHERE remote_id = ?1 AND name = ?2",
-            params![stored.remote, stored.name, mac],
+            params![stored.remote.id, stored.name, mac],
         )?;
     }
     for stored in stored_pending(conn, None)? {
-        let mac = stored.fields(|fields| key.tag("outbox", fields));
+        if from_format_1 && !stored.verify_format_1(key) {
+            continue;
+        }
+        let mac = stored.fields(|fields| key.tag("outbox/2", fields));
         conn.execute(
             "UPDATE outbox SET mac = ?3 WHERE remote_id = ?1 AND name = ?2",
-            params![stored.remote, stored.name, mac],
+            params![stored.remote.id, stored.name, mac],
+        )?;
+    }
+    // Format 1 left conflicts untagged: they are taken as they stand, like
+    // every row of a vault sealed for the first time. A resolve re-checks
+    // each against the remote's selection and the vault's names anyway.
+    for stored in stored_conflicts(conn, None)? {
+        let mac = stored.fields(|fields| key.tag("conflict", fields));
+        conn.execute(
+            "UPDATE conflicts SET mac = ?3 WHERE remote_id = ?1 AND name = ?2",
+            params![stored.remote.id, stored.name, mac],
         )?;
     }
     Ok(())
+}
+
+impl StoredBase {
+    /// Format 1's tag, bound to the remote's row id only.
+    fn verify_format_1(&self, key: &IntegrityKey) -> bool {
+        let base = &self.base;
+        let fields = [
+            Field::Int(self.remote.id),
+            Field::Text(&self.name),
+            Field::Text(&base.remote_id),
+            Field::Text(&base.marker),
+            Field::Opt(base.local_version.map(i64::from)),
+            Field::Int(base.in_sync.into()),
+        ];
+        key.verify("sync_state", &fields, self.mac.as_deref())
+    }
+}
+
+impl StoredPending {
+    /// Format 1's tag, bound to the remote's row id only.
+    fn verify_format_1(&self, key: &IntegrityKey) -> bool {
+        let pending = &self.pending;
+        let fields = [
+            Field::Int(self.remote.id),
+            Field::Text(&self.name),
+            Field::Text(pending.op.as_str()),
+            Field::Opt(pending.local_version.map(i64::from)),
+            Field::Text(&pending.request_id),
+        ];
+        key.verify("outbox", &fields, self.mac.as_deref())
+    }
 }
 
 /// The remote's base records by name, each checked against `check`'s tag
@@ -162,10 +290,12 @@ pub(crate) fn tag_all(conn: &Connection, key: &IntegrityKey) -> Result<()> {
 pub(crate) fn bases(
     conn: &Connection,
     check: Option<&IntegrityKey>,
-    remote_id: i64,
+    remote: &RemoteRef,
 ) -> Result<HashMap<SecretName, Base>> {
     let mut out = HashMap::new();
-    for stored in stored_bases(conn, Some(remote_id))? {
+    for mut stored in stored_bases(conn, Some(remote.id))? {
+        // Checked against the remote as the caller verified it.
+        stored.remote = remote.clone();
         if let Some(key) = check {
             stored.verify(key)?;
         }
@@ -180,17 +310,17 @@ pub(crate) fn bases(
 pub(crate) fn save_base(
     conn: &Connection,
     key: &IntegrityKey,
-    remote_id: i64,
+    remote: &RemoteRef,
     name: &SecretName,
     base: &Base,
 ) -> Result<()> {
-    let mac = base_fields(remote_id, name.as_str(), base, |fields| key.tag("sync_state", fields));
+    let mac = base_fields(remote, name.as_str(), base, |fields| key.tag("sync_state/2", fields));
     conn.prepare_cached(
         "INSERT OR REPLACE INTO sync_state (remote_id, name, remote_key, marker, local_version, in_sync, mac)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
-        remote_id,
+        remote.id,
         name.as_str(),
         base.remote_id,
         base.marker,
@@ -201,9 +331,9 @@ pub(crate) fn save_base(
     Ok(())
 }
 
-pub(crate) fn forget_base(conn: &Connection, remote_id: i64, name: &SecretName) -> Result<()> {
+pub(crate) fn forget_base(conn: &Connection, remote: &RemoteRef, name: &SecretName) -> Result<()> {
     conn.prepare_cached("DELETE FROM sync_state WHERE remote_id = ?1 AND name = ?2")?
-        .execute(params![remote_id, name.as_str()])?;
+        .execute(params![remote.id, name.as_str()])?;
     Ok(())
 }
 
@@ -218,10 +348,11 @@ pub(crate) struct Queued {
 pub(crate) fn outbox(
     conn: &Connection,
     check: Option<&IntegrityKey>,
-    remote_id: i64,
+    remote: &RemoteRef,
 ) -> Result<HashMap<SecretName, Queued>> {
     let mut out = HashMap::new();
-    for stored in stored_pending(conn, Some(remote_id))? {
+    for mut stored in stored_pending(conn, Some(remote.id))? {
+        stored.remote = remote.clone();
         if let Some(key) = check {
             stored.verify(key)?;
         }
@@ -234,8 +365,8 @@ pub(crate) fn outbox(
 
 /// Replaces the remote's outbox with `rows` (written before any is sent).
 /// Empties the outbox of one remote.
-pub(crate) fn clear_outbox(conn: &Connection, remote_id: i64) -> Result<()> {
-    conn.execute("DELETE FROM outbox WHERE remote_id = ?1", [remote_id])?;
+pub(crate) fn clear_outbox(conn: &Connection, remote: &RemoteRef) -> Result<()> {
+    conn.execute("DELETE FROM outbox WHERE remote_id = ?1", [remote.id])?;
     Ok(())
 }
 
@@ -243,7 +374,7 @@ pub(crate) fn clear_outbox(conn: &Connection, remote_id: i64) -> Result<()> {
 pub(crate) fn queue(
     conn: &Connection,
     key: &IntegrityKey,
-    remote_id: i64,
+    remote: &RemoteRef,
     rows: &[(SecretName, Queued, Option<Failure>)],
 ) -> Result<()> {
     let mut insert = conn.prepare_cached(
@@ -253,9 +384,9 @@ pub(crate) fn queue(
     let now = Timestamp::now().as_millisecond();
     for (name, queued, error) in rows {
         let p = &queued.pending;
-        let mac = pending_fields(remote_id, name.as_str(), p, |fields| key.tag("outbox", fields));
+        let mac = pending_fields(remote, name.as_str(), p, |fields| key.tag("outbox/2", fields));
         insert.execute(params![
-            remote_id,
+            remote.id,
             name.as_str(),
             p.op.as_str(),
             p.local_version,
@@ -269,9 +400,9 @@ pub(crate) fn queue(
     Ok(())
 }
 
-pub(crate) fn outbox_done(conn: &Connection, remote_id: i64, name: &SecretName) -> Result<()> {
+pub(crate) fn outbox_done(conn: &Connection, remote: &RemoteRef, name: &SecretName) -> Result<()> {
     conn.prepare_cached("DELETE FROM outbox WHERE remote_id = ?1 AND name = ?2")?
-        .execute(params![remote_id, name.as_str()])?;
+        .execute(params![remote.id, name.as_str()])?;
     Ok(())
 }
 
@@ -279,14 +410,14 @@ pub(crate) fn outbox_done(conn: &Connection, remote_id: i64, name: &SecretName) 
 /// error text may echo a value, and the vault file holds no plaintext.
 pub(crate) fn outbox_failed(
     conn: &Connection,
-    remote_id: i64,
+    remote: &RemoteRef,
     name: &SecretName,
     error: Failure,
 ) -> Result<()> {
     conn.prepare_cached(
         "UPDATE outbox SET attempts = attempts + 1, last_error = ?3 WHERE remote_id = ?1 AND name = ?2",
     )?
-    .execute(params![remote_id, name.as_str(), error.as_str()])?;
+    .execute(params![remote.id, name.as_str(), error.as_str()])?;
     Ok(())
 }
 
@@ -300,28 +431,58 @@ pub struct ConflictInfo {
     pub detected: Timestamp,
 }
 
+/// Replaces the remote's open conflicts with `conflicts`, each tagged.
 pub(crate) fn replace_conflicts(
     conn: &Connection,
-    remote_id: i64,
+    key: &IntegrityKey,
+    remote: &RemoteRef,
     conflicts: &[(SecretName, ConflictReason)],
 ) -> Result<()> {
-    conn.execute("DELETE FROM conflicts WHERE remote_id = ?1", [remote_id])?;
+    conn.execute("DELETE FROM conflicts WHERE remote_id = ?1", [remote.id])?;
     let mut insert = conn.prepare_cached(
-        "INSERT OR REPLACE INTO conflicts (remote_id, name, reason, detected_ms) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT OR REPLACE INTO conflicts (remote_id, name, reason, detected_ms, mac) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     let now = Timestamp::now().as_millisecond();
     for (name, reason) in conflicts {
-        insert.execute(params![remote_id, name.as_str(), reason.as_str(), now])?;
+        let reason = reason.as_str();
+        let mac = conflict_fields(remote, name.as_str(), reason, now, |fields| key.tag("conflict", fields));
+        insert.execute(params![remote.id, name.as_str(), reason, now, mac])?;
     }
     Ok(())
 }
 
-pub(crate) fn clear_conflict(conn: &Connection, remote_id: i64, name: &SecretName) -> Result<()> {
+pub(crate) fn clear_conflict(conn: &Connection, remote: &RemoteRef, name: &SecretName) -> Result<()> {
     conn.execute(
         "DELETE FROM conflicts WHERE remote_id = ?1 AND name = ?2",
-        params![remote_id, name.as_str()],
+        params![remote.id, name.as_str()],
     )?;
     Ok(())
+}
+
+/// The names in conflict with `remote`, each row checked against its tag:
+/// what a resolve acts on.
+pub(crate) fn verified_conflicts(
+    conn: &Connection,
+    key: &IntegrityKey,
+    remote: &RemoteRef,
+) -> Result<Vec<SecretName>> {
+    let mut names = Vec::new();
+    for mut stored in stored_conflicts(conn, Some(remote.id))? {
+        stored.remote = remote.clone();
+        stored.verify(key)?;
+        if let Ok(name) = SecretName::parse(&stored.name) {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Whether anything was ever synced with `remote`: a checked sync record
+/// exists. Decides the first sync's question, so it is read from tagged
+/// rows only (the remote's "last synced" time is shown, never trusted).
+pub(crate) fn has_synced(conn: &Connection, key: &IntegrityKey, remote: &RemoteRef) -> Result<bool> {
+    Ok(!bases(conn, Some(key), remote)?.is_empty())
 }
 
 pub(crate) fn conflicts(conn: &Connection) -> Result<Vec<ConflictInfo>> {
@@ -353,10 +514,11 @@ pub(crate) fn not_on_device(conn: &Connection) -> Result<Vec<(String, SecretName
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub(crate) fn mark_synced(conn: &Connection, remote_id: i64) -> Result<()> {
+/// Notes when `remote` was last reached, for display only (see [`has_synced`]).
+pub(crate) fn mark_synced(conn: &Connection, remote: &RemoteRef) -> Result<()> {
     conn.execute(
         "UPDATE remotes SET synced_ms = ?2 WHERE id = ?1",
-        params![remote_id, Timestamp::now().as_millisecond()],
+        params![remote.id, Timestamp::now().as_millisecond()],
     )?;
     Ok(())
 }

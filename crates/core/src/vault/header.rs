@@ -27,6 +27,13 @@ const MAX_KDF_PARALLELISM: u32 = 16;
 const SALT_LENGTHS: std::ops::RangeInclusive<usize> = 16..=64;
 const MAX_WRAPPED_IDENTITY: usize = 1024;
 
+/// The tag format every row of a vault carries, named in its header. Format 2
+/// (security round 2) binds each version to its secret's incarnation, each
+/// sync record, queued write and conflict to its remote's id, name and
+/// creation time, and each remote's settings to the header's generation.
+/// A vault tagged in format 1 is moved to 2 at its first unlock.
+pub(crate) const TAGS: u32 = 2;
+
 /// "Remember on this device". Turning it on needs the key (its tag proves the
 /// user chose it); turning it off does not.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,6 +61,12 @@ pub(crate) struct Header {
     pub wrapped_identity: Vec<u8>,
     /// The user chose "remember on this device": unlocks try the OS keyring.
     pub remember: Remember,
+    /// The tag format of the rows ([`TAGS`]; 1 when the header names none).
+    pub tags: u32,
+    /// Counts every change to any remote's settings; each settings row's tag
+    /// covers it, so a settings row put back from before a change no longer
+    /// verifies (a rollback of one row is caught, not only a forged one).
+    pub generation: i64,
     /// The header's integrity tag. `None`: a vault from before tags (schema 3),
     /// sealed at its first passphrase unlock.
     pub mac: Option<Vec<u8>>,
@@ -74,10 +87,12 @@ impl Header {
 
     /// Runs `with` over what the header's tag covers: every field but the
     /// tag itself and the remember flag (which has a tag of its own).
+    /// From format 2 on, the format and the settings generation too (a header
+    /// of format 1 is the fields alone, as it was tagged then).
     fn tagged_fields<T>(&self, with: impl FnOnce(&[Field<'_>]) -> T) -> T {
         let recipient = self.recipient.to_string();
         let kdf = &self.kdf;
-        with(&[
+        let mut fields = vec![
             Field::Text(FORMAT),
             Field::Text(&self.vault_id),
             Field::Int(self.created.as_millisecond()),
@@ -87,7 +102,11 @@ impl Header {
             Field::Int(kdf.parallelism.into()),
             Field::Bytes(&self.salt),
             Field::Bytes(&self.wrapped_identity),
-        ])
+        ];
+        if self.tags >= 2 {
+            fields.extend([Field::Int(self.tags.into()), Field::Int(self.generation)]);
+        }
+        with(&fields)
     }
 
     /// Tags the header (and the remember flag, when on) under `key`.
@@ -166,6 +185,17 @@ impl Header {
             Some(Value::Blob(tag)) => Some(tag.clone()),
             Some(_) => return Err(bad("mac")),
         };
+        let optional_number =
+            |key: &str| -> Result<Option<i64>> { fields.get(key).map(|_| number(key)).transpose() };
+        let tags = match optional_number("tags")? {
+            None => 1,
+            Some(tags) if (2..=i64::from(TAGS)).contains(&tags) => tags as u32,
+            Some(_) => return Err(bad("tags")),
+        };
+        let generation = optional_number("generation")?.unwrap_or(0);
+        if generation < 0 {
+            return Err(bad("generation"));
+        }
         let salt = blob("kdf_salt")?;
         let wrapped_identity = blob("wrapped_identity")?;
         if !SALT_LENGTHS.contains(&salt.len()) {
@@ -186,6 +216,8 @@ impl Header {
             salt,
             wrapped_identity,
             remember,
+            tags,
+            generation,
             mac,
         })
     }
@@ -210,6 +242,10 @@ impl Header {
             ),
         ] {
             put.execute(params![key, value])?;
+        }
+        if self.tags >= 2 {
+            put.execute(params!["tags", self.tags.to_string()])?;
+            put.execute(params!["generation", self.generation.to_string()])?;
         }
         put.execute(params!["kdf_salt", self.salt])?;
         put.execute(params!["wrapped_identity", self.wrapped_identity])?;
@@ -251,6 +287,8 @@ mod tests {
         "wrapped_identity",
         "remember",
         "mac",
+        "tags",
+        "generation",
     ];
 
     fn value() -> impl Strategy<Value = Value> {

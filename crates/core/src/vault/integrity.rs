@@ -19,12 +19,19 @@ use zeroize::Zeroizing;
 type HmacSha256 = Hmac<Sha256>;
 
 /// One field of a tagged record.
+#[derive(Clone, Copy)]
 pub(crate) enum Field<'a> {
     Bytes(&'a [u8]),
     Text(&'a str),
     Int(i64),
     Opt(Option<i64>),
     OptText(Option<&'a str>),
+}
+
+impl<'a> Field<'a> {
+    pub fn copied(&self) -> Field<'a> {
+        *self
+    }
 }
 
 /// The HMAC key, derived from the identity and bound to one vault; wiped on drop.

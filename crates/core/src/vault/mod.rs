@@ -31,8 +31,7 @@ pub use unlocked::{Access, ImportReport, Incoming, UnlockedVault};
 
 pub(crate) use audit::record as record_audit;
 pub(crate) use integrity::{Field, IntegrityKey};
-pub(crate) use remotes::find as find_remote;
-pub(crate) use unlocked::immediate;
+pub(crate) use remotes::{RemoteRef, find as find_remote};
 
 use crate::{
     Error, Result,
@@ -113,6 +112,8 @@ impl Vault {
             salt,
             wrapped_identity: Vec::new(),
             remember: header::Remember::Off,
+            tags: header::TAGS,
+            generation: 0,
             mac: None,
         };
         let kek = kdf.derive(passphrase, &header.salt)?;
@@ -171,10 +172,6 @@ impl Vault {
     /// For the sync module's own tables (sync state, outbox, conflicts).
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
-    }
-
-    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
-        &mut self.conn
     }
 
     pub fn info(&self) -> Result<VaultInfo> {
@@ -284,6 +281,8 @@ impl Vault {
         let mut unlocked = UnlockedVault::new(self, identity)?;
         if !sealed {
             unlocked.seal_untagged(&kek)?;
+        } else if unlocked.header.tags < header::TAGS {
+            unlocked.upgrade_tags()?;
         }
         Ok(unlocked)
     }
@@ -304,7 +303,11 @@ impl Vault {
                 )
             })?;
         tracing::debug!("vault unlocked with the device key");
-        UnlockedVault::new(self, identity)
+        let mut unlocked = UnlockedVault::new(self, identity)?;
+        if unlocked.header.tags < header::TAGS {
+            unlocked.upgrade_tags()?;
+        }
+        Ok(unlocked)
     }
 
     /// Removes the remembered key from the OS keyring. With `forget` the
@@ -312,9 +315,15 @@ impl Vault {
     pub fn drop_device_key(&mut self, forget: bool) -> Result<()> {
         DeviceKey::for_vault(&self.header.vault_id)?.delete()?;
         if forget && self.header.remember.is_on() {
-            self.header.remember = header::Remember::Off;
-            self.header.save(&self.conn)?;
-            audit::record(&self.conn, AuditAction::Forget, None, None)?;
+            // The file's header as it is now (another process may have
+            // written it), with only the flag turned off: that needs no key.
+            let tx = unlocked::immediate(&mut self.conn)?;
+            let mut header = Header::load(&tx, &self.path)?;
+            header.remember = header::Remember::Off;
+            header.save(&tx)?;
+            audit::record(&tx, AuditAction::Forget, None, None)?;
+            tx.commit()?;
+            self.header = header;
         }
         Ok(())
     }

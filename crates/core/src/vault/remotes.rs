@@ -14,6 +14,7 @@ use super::{
     Vault,
     audit::{self, Action},
     crypto,
+    header::Header,
     integrity::{Field, IntegrityKey},
     now_ms, timestamp,
     unlocked::{UnlockedVault, immediate},
@@ -85,10 +86,36 @@ pub struct SecretRemote {
     pub shared_with_org: bool,
 }
 
-/// The row id and description of the remote called `name`.
-pub(crate) fn find(conn: &Connection, name: &str) -> Result<(i64, RemoteInfo)> {
+/// A remote as the rows bound to it name it: its row id, which SQLite gives
+/// again after `remote rm`, with the name and creation time, which it does
+/// not. Sync records, queued writes, conflicts and settings are tagged with
+/// all three, so none outlives its remote or passes for a later one's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RemoteRef {
+    pub id: i64,
+    pub name: String,
+    pub created_ms: i64,
+}
+
+impl RemoteRef {
+    /// Runs `with` over the remote's three fields followed by `fields`.
+    pub fn with_fields<T>(&self, fields: &[Field<'_>], with: impl FnOnce(&[Field<'_>]) -> T) -> T {
+        let mut all = Vec::with_capacity(fields.len() + 3);
+        all.extend([Field::Int(self.id), Field::Text(&self.name), Field::Int(self.created_ms)]);
+        all.extend(fields.iter().map(Field::copied));
+        with(&all)
+    }
+}
+
+/// The row and description of the remote called `name`, unchecked (for
+/// display; what acts on a remote takes [`UnlockedVault::remote_ref`]).
+pub(crate) fn find(conn: &Connection, name: &str) -> Result<(RemoteRef, RemoteInfo)> {
     conn.prepare_cached(&format!("SELECT {COLUMNS} FROM {FROM} WHERE r.name = ?1"))?
-        .query_row([name], info_from_row)
+        .query_row([name], |row| {
+            let (id, info) = info_from_row(row)?;
+            let remote = RemoteRef { id, name: info.config.name.clone(), created_ms: row.get(6)? };
+            Ok((remote, info))
+        })
         .optional()?
         .ok_or_else(|| Error::NoRemote(name.to_owned()))
 }
@@ -201,20 +228,23 @@ impl StoredSettings {
     }
 
     /// Bound to the remote by id, name and creation time, so a row cannot be
-    /// moved to another remote, nor outlive its own.
-    fn fields<T>(&self, with: impl FnOnce(&[Field<'_>]) -> T) -> T {
+    /// moved to another remote, nor outlive its own; and to the header's
+    /// settings generation, so a row put back from before a later change
+    /// (a narrower selection, a new key date) no longer checks out.
+    fn fields<T>(&self, generation: i64, with: impl FnOnce(&[Field<'_>]) -> T) -> T {
         with(&[
             Field::Int(self.remote_id),
             Field::Text(&self.remote),
             Field::Int(self.remote_created_ms),
+            Field::Int(generation),
             Field::Int(self.key_set_ms),
             Field::OptText(self.key_expires.as_deref()),
             Field::OptText(self.selection.as_deref()),
         ])
     }
 
-    fn verify(&self, key: &IntegrityKey) -> Result<()> {
-        if self.fields(|fields| key.verify("remote_settings", fields, self.mac.as_deref())) {
+    fn verify(&self, key: &IntegrityKey, generation: i64) -> Result<()> {
+        if self.fields(generation, |fields| key.verify("remote_settings/2", fields, self.mac.as_deref())) {
             Ok(())
         } else {
             Err(Error::Tampered(format!(
@@ -224,9 +254,22 @@ impl StoredSettings {
         }
     }
 
-    /// Writes the row, tagged.
-    fn save(&self, conn: &Connection, key: &IntegrityKey) -> Result<()> {
-        let mac = self.fields(|fields| key.tag("remote_settings", fields));
+    /// Format 1's tag (no generation): read only to move a vault to format 2.
+    fn verify_format_1(&self, key: &IntegrityKey) -> bool {
+        let fields = [
+            Field::Int(self.remote_id),
+            Field::Text(&self.remote),
+            Field::Int(self.remote_created_ms),
+            Field::Int(self.key_set_ms),
+            Field::OptText(self.key_expires.as_deref()),
+            Field::OptText(self.selection.as_deref()),
+        ];
+        key.verify("remote_settings", &fields, self.mac.as_deref())
+    }
+
+    /// Writes the row, tagged for `generation`.
+    fn write(&self, conn: &Connection, key: &IntegrityKey, generation: i64) -> Result<()> {
+        let mac = self.fields(generation, |fields| key.tag("remote_settings/2", fields));
         conn.execute(
             "INSERT OR REPLACE INTO remote_settings (remote_id, key_set_ms, key_expires, selection, mac)
              VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -236,20 +279,49 @@ impl StoredSettings {
     }
 }
 
+/// Saves `settings` as the next generation: the header's counter moves on
+/// and every other remote's settings row, checked first, is tagged again
+/// for it. Returns the header as written.
+fn save_settings(
+    tx: &Connection,
+    key: &IntegrityKey,
+    path: &std::path::Path,
+    settings: &StoredSettings,
+) -> Result<Header> {
+    let header = super::unlocked::rewrite_header(tx, path, key, key, |header| header.generation += 1)?;
+    let before = header.generation - 1;
+    for other in all_settings(tx)?.iter().filter(|other| other.remote_id != settings.remote_id) {
+        other.verify(key, before)?;
+        other.write(tx, key, header.generation)?;
+    }
+    settings.write(tx, key, header.generation)?;
+    Ok(header)
+}
+
 fn all_settings(conn: &Connection) -> Result<Vec<StoredSettings>> {
     let mut stmt = conn.prepare(SETTINGS_SELECT)?;
     let rows = stmt.query_map([], StoredSettings::from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// The checked settings of `remote`, or new ones if it has none.
-fn settings_of(conn: &Connection, key: &IntegrityKey, remote: &StoredRemote) -> Result<StoredSettings> {
+/// The checked settings of `remote`, or new ones if it has none. The
+/// generation is the file's own (checked against the header's tag): another
+/// process may have changed some remote's settings since this one opened.
+fn settings_of(
+    conn: &Connection,
+    key: &IntegrityKey,
+    path: &std::path::Path,
+    remote: &StoredRemote,
+) -> Result<StoredSettings> {
     let stored = conn
         .prepare_cached(&format!("{SETTINGS_SELECT} WHERE s.remote_id = ?1"))?
         .query_row([remote.id], StoredSettings::from_row)
         .optional()?;
     match stored {
-        Some(settings) => settings.verify(key).map(|()| settings),
+        Some(settings) => {
+            let generation = super::unlocked::current_header(conn, path, key)?.generation;
+            settings.verify(key, generation).map(|()| settings)
+        }
         None => Ok(StoredSettings::new(remote)),
     }
 }
@@ -260,18 +332,33 @@ fn rows(conn: &Connection) -> Result<Vec<StoredRemote>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Checks every remote row against `key`.
-pub(crate) fn verify_all(conn: &Connection, key: &IntegrityKey) -> Result<()> {
+/// Checks every remote row against `key`, settings for `generation`.
+pub(crate) fn verify_all(conn: &Connection, key: &IntegrityKey, generation: i64) -> Result<()> {
     rows(conn)?.iter().try_for_each(|row| row.verify(key))?;
-    all_settings(conn)?.iter().try_for_each(|row| row.verify(key))
+    all_settings(conn)?.iter().try_for_each(|row| row.verify(key, generation))
 }
 
-/// Tags every remote row under `key`.
-pub(crate) fn tag_all(conn: &Connection, key: &IntegrityKey) -> Result<()> {
-    for row in rows(conn)? {
-        conn.execute("UPDATE remotes SET mac = ?2 WHERE id = ?1", params![row.id, row.tag(key)])?;
+/// Tags every remote row under `key`, settings for `generation`; moving a
+/// vault from tag format 1 (`from_format_1`), only settings whose format-1
+/// tag checks out (the remote rows' tags are the same in both formats).
+pub(crate) fn tag_all(
+    conn: &Connection,
+    key: &IntegrityKey,
+    generation: i64,
+    from_format_1: bool,
+) -> Result<()> {
+    if !from_format_1 {
+        for row in rows(conn)? {
+            conn.execute("UPDATE remotes SET mac = ?2 WHERE id = ?1", params![row.id, row.tag(key)])?;
+        }
     }
-    all_settings(conn)?.iter().try_for_each(|row| row.save(conn, key))
+    for row in all_settings(conn)? {
+        if from_format_1 && !row.verify_format_1(key) {
+            continue;
+        }
+        row.write(conn, key, generation)?;
+    }
+    Ok(())
 }
 
 /// Re-encrypts every remote token from `identity` to `recipient` (rekey; tags follow).
@@ -301,7 +388,7 @@ impl Vault {
     pub fn remove_remote(&mut self, name: &str) -> Result<()> {
         let tx = immediate(&mut self.conn)?;
         let (id, _) = find(&tx, name)?;
-        tx.execute("DELETE FROM remotes WHERE id = ?1", [id])?;
+        tx.execute("DELETE FROM remotes WHERE id = ?1", [id.id])?;
         audit::record(&tx, Action::RemoteRemove, None, Some(name))?;
         tx.commit()?;
         Ok(())
@@ -324,6 +411,7 @@ impl UnlockedVault {
             mac: None,
         };
         let mac = row.tag(self.integrity());
+        let path = self.path().to_owned();
         let (tx, key) = self.write()?;
         let exists: bool =
             tx.query_row("SELECT count(*) > 0 FROM remotes WHERE name = ?1", [&config.name], |r| r.get(0))?;
@@ -336,9 +424,10 @@ impl UnlockedVault {
             params![row.name, row.kind, row.url, row.scope, row.token_mode, row.token, row.created_ms, mac],
         )?;
         row.id = tx.last_insert_rowid();
-        StoredSettings::new(&row).save(&tx, key)?;
+        let header = save_settings(&tx, key, &path, &StoredSettings::new(&row))?;
         audit::record(&tx, Action::RemoteAdd, None, Some(&format!("{} ({})", config.name, config.kind)))?;
         tx.commit()?;
+        self.adopt_header(header);
         Ok(())
     }
 
@@ -366,31 +455,35 @@ impl UnlockedVault {
                 ),
             ));
         }
-        let mut settings = settings_of(self.conn(), self.integrity(), &row)?;
+        let mut settings = settings_of(self.conn(), self.integrity(), self.path(), &row)?;
         row.token = crypto::seal_token(&self.header.recipient, &row.name, token);
         row.token_mode = mode;
         settings.key_set_ms = now_ms();
         settings.key_expires = expires.map(|date| date.to_string());
         let mac = row.tag(self.integrity());
+        let path = self.path().to_owned();
         let (tx, key) = self.write()?;
         tx.execute(
             "UPDATE remotes SET token = ?2, token_mode = ?3, mac = ?4 WHERE id = ?1",
             params![row.id, row.token, row.token_mode, mac],
         )?;
-        settings.save(&tx, key)?;
+        let header = save_settings(&tx, key, &path, &settings)?;
         audit::record(&tx, Action::RemoteKey, None, Some(remote))?;
         tx.commit()?;
+        self.adopt_header(header);
         Ok(())
     }
 
     /// Records when `remote`'s current key expires (`None`: it does not).
     pub fn set_remote_expiry(&mut self, remote: &str, expires: Option<Date>) -> Result<()> {
         let row = self.stored_remote(remote)?;
-        let mut settings = settings_of(self.conn(), self.integrity(), &row)?;
+        let mut settings = settings_of(self.conn(), self.integrity(), self.path(), &row)?;
         settings.key_expires = expires.map(|date| date.to_string());
+        let path = self.path().to_owned();
         let (tx, key) = self.write()?;
-        settings.save(&tx, key)?;
+        let header = save_settings(&tx, key, &path, &settings)?;
         tx.commit()?;
+        self.adopt_header(header);
         Ok(())
     }
 
@@ -398,7 +491,7 @@ impl UnlockedVault {
     /// nothing until the user chooses.
     pub fn remote_selection(&self, remote: &str) -> Result<Selection> {
         let row = self.stored_remote(remote)?;
-        let settings = settings_of(self.conn(), self.integrity(), &row)?;
+        let settings = settings_of(self.conn(), self.integrity(), self.path(), &row)?;
         match settings.selection.as_deref() {
             None => Ok(Selection::default()),
             Some(json) => serde_json::from_str(json).map_err(|_| {
@@ -411,12 +504,14 @@ impl UnlockedVault {
     /// left as they are on the remote; their sync records stay.
     pub fn set_remote_selection(&mut self, remote: &str, selection: &Selection) -> Result<()> {
         let row = self.stored_remote(remote)?;
-        let mut settings = settings_of(self.conn(), self.integrity(), &row)?;
+        let mut settings = settings_of(self.conn(), self.integrity(), self.path(), &row)?;
         settings.selection = Some(serde_json::to_string(selection).expect("a selection serialises"));
+        let path = self.path().to_owned();
         let (tx, key) = self.write()?;
-        settings.save(&tx, key)?;
+        let header = save_settings(&tx, key, &path, &settings)?;
         audit::record(&tx, Action::RemoteSelect, None, Some(remote))?;
         tx.commit()?;
+        self.adopt_header(header);
         Ok(())
     }
 
@@ -439,6 +534,12 @@ impl UnlockedVault {
         let category = self.meta(name)?.category;
         let selection = self.remote_selection(remote)?.with(name, &category, chosen);
         self.set_remote_selection(remote, &selection)
+    }
+
+    /// `remote` as the rows bound to it name it, once its row checks out.
+    pub(crate) fn remote_ref(&self, remote: &str) -> Result<RemoteRef> {
+        let row = self.stored_remote(remote)?;
+        Ok(RemoteRef { id: row.id, name: row.name, created_ms: row.created_ms })
     }
 
     /// The row of `remote`, once it checks out.

@@ -17,10 +17,10 @@ use super::{
     audit::{self, Action},
     crypto::{self, KdfParams, KeyEncryptionKey},
     device_key::DeviceKey,
-    header::Remember,
+    header::{self, Header, Remember},
     integrity::IntegrityKey,
     now_ms,
-    records::{self, Stored, VersionRow},
+    records::{self, Owner, Stored, VersionRow},
 };
 use jiff::civil::Date;
 
@@ -146,9 +146,10 @@ impl UnlockedVault {
     pub(super) fn seal_untagged(&mut self, kek: &KeyEncryptionKey) -> Result<()> {
         let mut header = self.vault.header.clone();
         header.wrapped_identity = crypto::wrap_identity(&self.identity, kek, &header.wrap_context(true));
+        header.tags = header::TAGS;
         header.seal(&self.key);
         let tx = immediate(&mut self.vault.conn)?;
-        tag_all(&tx, &self.key)?;
+        tag_all(&tx, &self.key, header.generation)?;
         header.save(&tx)?;
         audit::record(&tx, Action::Seal, None, Some("integrity tags added to every row"))?;
         tx.commit()?;
@@ -157,10 +158,63 @@ impl UnlockedVault {
         Ok(())
     }
 
-    /// A live secret's row, checked against its tag.
+    /// Moves a vault whose rows carry format-1 tags to format 2 (see
+    /// [`header::TAGS`]): each row whose format-1 tag checks out is tagged
+    /// anew; one that does not keeps its old tag, so it stays refused as it
+    /// was, and the rest of the vault stays usable.
+    pub(super) fn upgrade_tags(&mut self) -> Result<()> {
+        let path = self.vault.path.clone();
+        let key = &self.key;
+        let tx = immediate(&mut self.vault.conn)?;
+        // Another process may have moved it meanwhile.
+        let current = current_header(&tx, &path, key)?;
+        if current.tags >= header::TAGS {
+            drop(tx);
+            self.vault.header = current;
+            return Ok(());
+        }
+        // Each secret row and version that checks out in format 1 is tagged in
+        // format 2, its current version anchored to the row's revision (0).
+        let mut retag = tx.prepare(
+            "UPDATE versions SET meta_revision = ?3, mac = ?4 WHERE secret_id = ?1 AND version = ?2",
+        )?;
+        for stored in records::all(&tx)? {
+            if !stored.verify_format_1(key) {
+                continue;
+            }
+            for mut row in records::all_versions(&tx, stored.id)? {
+                if row.verify_format_1(key, &stored.meta.name) {
+                    row.meta_revision = (row.version == stored.meta.version).then_some(stored.revision);
+                    let mac = row.tag(key, Owner::from(&stored.meta));
+                    retag.execute(params![stored.id, row.version, row.meta_revision, mac])?;
+                }
+            }
+            records::tag_secret_only(&tx, key, stored.id)?;
+        }
+        drop(retag);
+        let generation = 1;
+        super::remotes::tag_all(&tx, key, generation, true)?;
+        crate::sync::tag_state(&tx, key, true)?;
+        let header = rewrite_header(&tx, &path, key, key, |header| {
+            header.tags = header::TAGS;
+            header.generation = generation;
+        })?;
+        audit::record(&tx, Action::Seal, None, Some("integrity tags moved to format 2"))?;
+        tx.commit()?;
+        self.vault.header = header;
+        tracing::info!("vault's integrity tags moved to format {}", header::TAGS);
+        Ok(())
+    }
+
+    /// Keeps `header`, just written by this handle, as the one it works with.
+    pub(super) fn adopt_header(&mut self, header: Header) {
+        self.vault.header = header;
+    }
+
+    /// A live secret's row, checked against its tag and its newest version.
     fn verified_live(&self, name: &SecretName) -> Result<Stored> {
         let stored = records::live(&self.vault.conn, name)?;
-        stored.verify(&self.key)?;
+        stored.verify(&self.vault.conn, &self.key)?;
         Ok(stored)
     }
 
@@ -169,15 +223,20 @@ impl UnlockedVault {
         let name = &stored.meta.name;
         let row = records::version(&self.vault.conn, stored.id, version)?
             .ok_or_else(|| Error::VersionNotFound { name: name.to_string(), version })?;
-        open_checked(&self.key, &self.identity, name, &row)
+        open_checked(&self.key, &self.identity, Owner::from(&stored.meta), &row)
     }
 
-    /// Every secret row, removed ones too, each checked against its tag: what
-    /// sync plans from, since a row's version or removal drives remote writes.
+    /// Every secret row, removed ones too, each checked against its tag and
+    /// its newest version: what sync plans from, since a row's version or
+    /// removal drives remote writes.
     pub(crate) fn verified_rows(&self) -> Result<Vec<crate::SecretMeta>> {
-        records::all(&self.vault.conn)?
+        let newest = records::newest_versions(&self.vault.conn)?;
+        records::all_with_current(&self.vault.conn)?
             .into_iter()
-            .map(|stored| stored.verify(&self.key).map(|()| stored.meta))
+            .map(|(stored, current)| {
+                stored.verify_current(&self.key, current.as_ref(), newest.get(&stored.id).copied())?;
+                Ok(stored.meta)
+            })
             .collect()
     }
 
@@ -201,7 +260,7 @@ impl UnlockedVault {
         let key = &self.key;
         let tx = immediate(&mut self.vault.conn)?;
         let write = match records::any(&tx, name)? {
-            Some(stored) => Write::next(stored, key)?,
+            Some(stored) => Write::next(stored, &tx, key)?,
             None => Write::Insert,
         };
         let version = next_version(&write);
@@ -243,6 +302,7 @@ impl UnlockedVault {
         access: Access,
     ) -> Result<Vec<(SecretName, SecretString)>> {
         let mut rows = records::current(&self.vault.conn)?;
+        let newest = records::newest_versions(&self.vault.conn)?;
         if let Some(only) = only {
             let present: std::collections::HashSet<&SecretName> =
                 rows.iter().map(|(stored, _)| &stored.meta.name).collect();
@@ -257,8 +317,8 @@ impl UnlockedVault {
         let values = rows
             .par_iter()
             .map(|(stored, row)| {
-                stored.verify(key)?;
-                Ok((stored.meta.name.clone(), open_checked(key, identity, &stored.meta.name, row)?))
+                stored.verify_current(key, Some(row), newest.get(&stored.id).copied())?;
+                Ok((stored.meta.name.clone(), open_checked(key, identity, Owner::from(&stored.meta), row)?))
             })
             .collect::<Result<Vec<_>>>()?;
         let tx = immediate(&mut self.vault.conn)?;
@@ -275,9 +335,11 @@ impl UnlockedVault {
     pub fn reveal_every_version(&mut self, access: Access) -> Result<Vec<(SecretName, u32, SecretString)>> {
         let mut values = Vec::new();
         for stored in records::all(&self.vault.conn)? {
-            stored.verify(&self.key)?;
-            for row in records::all_versions(&self.vault.conn, stored.id)? {
-                let value = open_checked(&self.key, &self.identity, &stored.meta.name, &row)?;
+            let rows = records::all_versions(&self.vault.conn, stored.id)?;
+            let current = rows.iter().find(|row| row.version == stored.meta.version);
+            stored.verify_current(&self.key, current, rows.iter().map(|row| row.version).max())?;
+            for row in rows {
+                let value = open_checked(&self.key, &self.identity, Owner::from(&stored.meta), &row)?;
                 values.push((stored.meta.name.clone(), row.version, value));
             }
         }
@@ -301,7 +363,7 @@ impl UnlockedVault {
             Some(stored) if stored.meta.deleted.is_none() => {
                 return Err(Error::AlreadyExists(name.to_string()));
             }
-            Some(stored) => Write::next(stored, key)?,
+            Some(stored) => Write::next(stored, &tx, key)?,
             None => Write::Insert,
         };
         let version = next_version(&write);
@@ -331,7 +393,7 @@ impl UnlockedVault {
         let key = &self.key;
         let tx = immediate(&mut self.vault.conn)?;
         let stored = records::live(&tx, name)?;
-        stored.verify(key)?;
+        stored.verify(&tx, key)?;
         let today = jiff::Zoned::now().date();
         let next = next.or_else(|| {
             let due = stored.meta.rotation(today).is_some();
@@ -355,7 +417,7 @@ impl UnlockedVault {
         let recipient = &self.vault.header.recipient;
         let key = &self.key;
         let tx = immediate(&mut self.vault.conn)?;
-        let write = Write::next(records::live(&tx, name)?, key)?;
+        let write = Write::next(records::live(&tx, name)?, &tx, key)?;
         let new_version = next_version(&write);
         let resealed = crypto::seal_value(recipient, name, new_version, &value);
         write_version(&tx, key, name, write, &resealed, &format!("rollback to {version}"), None)?;
@@ -369,10 +431,10 @@ impl UnlockedVault {
     pub fn remove(&mut self, name: &SecretName) -> Result<()> {
         let tx = immediate(&mut self.vault.conn)?;
         let stored = records::live(&tx, name)?;
-        stored.verify(&self.key)?;
+        stored.verify(&tx, &self.key)?;
         let now = now_ms();
         tx.execute(
-            "UPDATE secrets SET deleted_ms = ?2, updated_ms = ?2 WHERE id = ?1",
+            "UPDATE secrets SET deleted_ms = ?2, updated_ms = ?2, revision = revision + 1 WHERE id = ?1",
             params![stored.id, now],
         )?;
         records::tag_secret(&tx, &self.key, stored.id)?;
@@ -419,7 +481,7 @@ impl UnlockedVault {
                 Some(stored) => {
                     if stored.meta.deleted.is_none() { &mut report.updated } else { &mut report.added }
                         .push(name.clone());
-                    Write::next(stored, key)?
+                    Write::next(stored, &tx, key)?
                 }
                 None => {
                     report.added.push(name.clone());
@@ -459,14 +521,17 @@ impl UnlockedVault {
     /// Re-wraps the identity under a new passphrase (and optionally new KDF
     /// parameters). Values are not touched: their ciphertexts stay byte-identical.
     pub fn change_passphrase(&mut self, new_passphrase: &SecretString, kdf: Option<KdfParams>) -> Result<()> {
-        let mut header = self.vault.header.clone();
-        header.kdf = kdf.unwrap_or(header.kdf);
-        header.salt = crypto::random_bytes::<{ crypto::SALT_LEN }>().to_vec();
-        let kek = header.kdf.derive(new_passphrase, &header.salt)?;
-        header.wrapped_identity = crypto::wrap_identity(&self.identity, &kek, &header.wrap_context(true));
-        header.seal(&self.key);
+        let kdf = kdf.unwrap_or(self.vault.header.kdf);
+        let salt = crypto::random_bytes::<{ crypto::SALT_LEN }>().to_vec();
+        let kek = kdf.derive(new_passphrase, &salt)?;
+        let wrapped = crypto::wrap_identity(&self.identity, &kek, &self.vault.header.wrap_context(true));
+        let path = self.vault.path.clone();
         let tx = immediate(&mut self.vault.conn)?;
-        header.save(&tx)?;
+        let header = rewrite_header(&tx, &path, &self.key, &self.key, |header| {
+            header.kdf = kdf;
+            header.salt = salt;
+            header.wrapped_identity = wrapped;
+        })?;
         audit::record(&tx, Action::ChangePassphrase, None, None)?;
         tx.commit()?;
         self.vault.header = header;
@@ -482,16 +547,15 @@ impl UnlockedVault {
         let identity = Identity::generate();
         let recipient = identity.to_public();
         let key = IntegrityKey::derive(&identity, &self.vault.header.vault_id);
-        let mut header = self.vault.header.clone();
-        header.recipient = recipient.clone();
-        header.kdf = kdf.unwrap_or(header.kdf);
-        header.salt = crypto::random_bytes::<{ crypto::SALT_LEN }>().to_vec();
-        let kek = header.kdf.derive(new_passphrase, &header.salt)?;
-        header.wrapped_identity = crypto::wrap_identity(&identity, &kek, &header.wrap_context(true));
-        header.seal(&key);
+        let kdf = kdf.unwrap_or(self.vault.header.kdf);
+        let salt = crypto::random_bytes::<{ crypto::SALT_LEN }>().to_vec();
+        let kek = kdf.derive(new_passphrase, &salt)?;
+        let wrapped = crypto::wrap_identity(&identity, &kek, &self.vault.header.wrap_context(true));
+        let path = self.vault.path.clone();
 
         let tx = immediate(&mut self.vault.conn)?;
-        verify_all(&tx, &self.key)?;
+        let generation = current_header(&tx, &path, &self.key)?.generation;
+        verify_all(&tx, &self.key, generation)?;
         let mut versions = 0;
         {
             let mut reseal =
@@ -507,8 +571,13 @@ impl UnlockedVault {
             }
         }
         super::remotes::reseal_tokens(&tx, &self.identity, &recipient)?;
-        tag_all(&tx, &key)?;
-        header.save(&tx)?;
+        tag_all(&tx, &key, generation)?;
+        let header = rewrite_header(&tx, &path, &self.key, &key, |header| {
+            header.recipient = recipient;
+            header.kdf = kdf;
+            header.salt = salt;
+            header.wrapped_identity = wrapped;
+        })?;
         audit::record(&tx, Action::Rekey, None, Some(&format!("{versions} versions re-encrypted")))?;
         tx.commit()?;
         self.identity = identity;
@@ -522,15 +591,19 @@ impl UnlockedVault {
 
     /// Checks every row of the file against its tag; the first that fails is named.
     pub fn verify(&self) -> Result<()> {
-        verify_all(&self.vault.conn, &self.key)
+        let generation = current_header(&self.vault.conn, &self.vault.path, &self.key)?.generation;
+        verify_all(&self.vault.conn, &self.key, generation)
     }
 
     /// Pins or unpins a secret (the tray offers pinned ones first).
     pub fn set_pinned(&mut self, name: &SecretName, pinned: bool) -> Result<SecretMeta> {
         let tx = immediate(&mut self.vault.conn)?;
         let stored = records::live(&tx, name)?;
-        stored.verify(&self.key)?;
-        tx.execute("UPDATE secrets SET pinned = ?2 WHERE id = ?1", params![stored.id, pinned])?;
+        stored.verify(&tx, &self.key)?;
+        tx.execute(
+            "UPDATE secrets SET pinned = ?2, revision = revision + 1 WHERE id = ?1",
+            params![stored.id, pinned],
+        )?;
         records::tag_secret(&tx, &self.key, stored.id)?;
         tx.commit()?;
         self.vault.meta(name)
@@ -541,11 +614,11 @@ impl UnlockedVault {
     pub fn remember_on_device(&mut self) -> Result<()> {
         DeviceKey::for_vault(&self.vault.header.vault_id)?.store(&self.identity.to_string())?;
         if !self.vault.header.remember.is_on() {
-            let mut header = self.vault.header.clone();
-            header.remember = Remember::Untagged;
-            header.seal(&self.key);
+            let path = self.vault.path.clone();
             let tx = immediate(&mut self.vault.conn)?;
-            header.save(&tx)?;
+            let header = rewrite_header(&tx, &path, &self.key, &self.key, |header| {
+                header.remember = Remember::Untagged
+            })?;
             audit::record(&tx, Action::Remember, None, None)?;
             tx.commit()?;
             self.vault.header = header;
@@ -561,22 +634,53 @@ pub(crate) fn immediate(conn: &mut Connection) -> Result<Transaction<'_>> {
     Ok(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
 }
 
+/// The file's header as it is now, once its tag checks out: another process
+/// may have written it since this one opened the vault.
+pub(crate) fn current_header(
+    conn: &Connection,
+    path: &std::path::Path,
+    key: &IntegrityKey,
+) -> Result<Header> {
+    let header = Header::load(conn, path)?;
+    header.verify(key).map_err(|what| Error::Tampered(what.into()))?;
+    Ok(header)
+}
+
+/// Rewrites the header inside `tx`: the file's current one, checked under
+/// `check`, changed by `edit`, sealed under `seal` (another key only when
+/// re-keying). Every header write goes through here, so none puts back a
+/// field another process changed since this one opened the vault.
+pub(crate) fn rewrite_header(
+    tx: &Connection,
+    path: &std::path::Path,
+    check: &IntegrityKey,
+    seal: &IntegrityKey,
+    edit: impl FnOnce(&mut Header),
+) -> Result<Header> {
+    let mut header = current_header(tx, path, check)?;
+    edit(&mut header);
+    header.seal(seal);
+    header.save(tx)?;
+    Ok(header)
+}
+
 /// Decrypts a version row once its tag checks out.
 fn open_checked(
     key: &IntegrityKey,
     identity: &Identity,
-    name: &SecretName,
+    owner: Owner<'_>,
     row: &VersionRow,
 ) -> Result<SecretString> {
-    row.verify(key, name)?;
-    crypto::open_value(identity, name, row.version, &row.ciphertext)
+    row.verify(key, owner)?;
+    crypto::open_value(identity, owner.name, row.version, &row.ciphertext)
 }
 
 impl Write {
     /// A new version on top of `stored`, once its row checks out: a tampered
-    /// row is never built on (and so never re-tagged as if it were ours).
-    fn next(stored: Stored, key: &IntegrityKey) -> Result<Self> {
-        stored.verify(key)?;
+    /// or rolled-back row is never built on (and so never re-tagged as if it
+    /// were ours).
+    fn next(stored: Stored, conn: &Connection, key: &IntegrityKey) -> Result<Self> {
+        stored.verify(conn, key)?;
         Ok(Write::NextVersion(stored))
     }
 }
@@ -600,20 +704,27 @@ fn write_version(
 ) -> Result<()> {
     let now = now_ms();
     let version = next_version(&write);
+    // Every write of the row counts (see `Stored::revision`); the new
+    // version carries the count, anchoring the row to it.
+    let (incarnation, revision) = match &write {
+        Write::Insert => (now, 1),
+        Write::NextVersion(stored) => (stored.meta.created.as_millisecond(), stored.revision + 1),
+    };
     let fields = fields.cloned().unwrap_or_default();
     let rotate_by = fields.rotate_by.map(|date| date.to_string());
     let id = match write {
         Write::Insert => {
             tx.prepare_cached(
-                "INSERT INTO secrets (name, description, category, created_ms, updated_ms, version, rotate_by)
-                 VALUES (?1, ?2, ?3, ?4, ?4, 1, ?5)",
+                "INSERT INTO secrets (name, description, category, created_ms, updated_ms, version, rotate_by, revision)
+                 VALUES (?1, ?2, ?3, ?4, ?4, 1, ?5, ?6)",
             )?
             .execute(params![
                 name.as_str(),
                 fields.description.unwrap_or_default(),
                 fields.category.unwrap_or_default(),
                 now,
-                rotate_by
+                rotate_by,
+                revision
             ])?;
             tx.last_insert_rowid()
         }
@@ -623,7 +734,8 @@ fn write_version(
                 "UPDATE secrets SET version = ?2, updated_ms = ?3, deleted_ms = NULL,
                    description = coalesce(?4, CASE WHEN ?6 THEN '' ELSE description END),
                    category = coalesce(?5, CASE WHEN ?6 THEN '' ELSE category END),
-                   rotate_by = CASE WHEN ?6 THEN ?7 ELSE coalesce(?7, rotate_by) END
+                   rotate_by = CASE WHEN ?6 THEN ?7 ELSE coalesce(?7, rotate_by) END,
+                   revision = ?8
                  WHERE id = ?1",
             )?
             .execute(params![
@@ -633,7 +745,8 @@ fn write_version(
                 fields.description,
                 fields.category,
                 revived,
-                rotate_by
+                rotate_by,
+                revision
             ])?;
             stored.id
         }
@@ -643,39 +756,45 @@ fn write_version(
         created_ms: now,
         origin: origin.to_owned(),
         ciphertext: sealed.to_vec(),
+        meta_revision: Some(revision),
         mac: None,
     };
-    let mac = row.tag(key, name);
+    let mac = row.tag(key, Owner { name, created_ms: incarnation });
     tx.prepare_cached(
-        "INSERT INTO versions (secret_id, version, created_ms, origin, ciphertext, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO versions (secret_id, version, created_ms, origin, ciphertext, meta_revision, mac)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![id, version, now, origin, sealed, mac])?;
-    records::tag_secret(tx, key, id)
+    .execute(params![id, version, now, origin, sealed, revision, mac])?;
+    records::tag_secret_only(tx, key, id).map(drop)
 }
 
-/// Checks every row against `key`: secrets, versions, remotes and sync state.
-fn verify_all(conn: &Connection, key: &IntegrityKey) -> Result<()> {
+/// Checks every row against `key` (remote settings for `generation`):
+/// secrets, each pointing at its newest version, versions, remotes and sync state.
+fn verify_all(conn: &Connection, key: &IntegrityKey, generation: i64) -> Result<()> {
     for stored in records::all(conn)? {
-        stored.verify(key)?;
-        for row in records::all_versions(conn, stored.id)? {
-            row.verify(key, &stored.meta.name)?;
+        let rows = records::all_versions(conn, stored.id)?;
+        let current = rows.iter().find(|row| row.version == stored.meta.version);
+        stored.verify_current(key, current, rows.iter().map(|row| row.version).max())?;
+        for row in rows {
+            row.verify(key, Owner::from(&stored.meta))?;
         }
     }
-    super::remotes::verify_all(conn, key)?;
+    super::remotes::verify_all(conn, key, generation)?;
     crate::sync::verify_state(conn, key)
 }
 
-/// Tags every row under `key`: versions, secrets, remotes and sync state.
-fn tag_all(tx: &Transaction<'_>, key: &IntegrityKey) -> Result<()> {
+/// Tags every row under `key`: versions, secrets, remotes (settings for
+/// `generation`) and sync state.
+fn tag_all(tx: &Transaction<'_>, key: &IntegrityKey, generation: i64) -> Result<()> {
     let mut tag_version = tx.prepare("UPDATE versions SET mac = ?3 WHERE secret_id = ?1 AND version = ?2")?;
     for stored in records::all(tx)? {
         for row in records::all_versions(tx, stored.id)? {
-            tag_version.execute(params![stored.id, row.version, row.tag(key, &stored.meta.name)])?;
+            tag_version.execute(params![stored.id, row.version, row.tag(key, Owner::from(&stored.meta))])?;
         }
         records::tag_secret(tx, key, stored.id)?;
     }
-    super::remotes::tag_all(tx, key)?;
-    crate::sync::tag_state(tx, key)
+    super::remotes::tag_all(tx, key, generation, false)?;
+    crate::sync::tag_state(tx, key, false)
 }
 
 /// Keeps the last entry for each name, in first-seen order.

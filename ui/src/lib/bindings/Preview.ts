@@ -8,7 +8,8 @@ import type { SecretName } from "./SecretName";
  */
 export type Preview = { remote: string, 
 /**
- * Never synced before: nothing has been sent there yet.
+ * Never synced before (no sync record checks out): nothing has been
+ * sent there yet.
  */
 first_sync: boolean, 
 /**
@@ -23,6 +24,11 @@ new_names: Array<SecretName>,
  * With `prune`: the secrets it would delete on the remote.
  */
 deletes: Array<SecretName>, 
+/**
+ * With `prune`: the secrets it would remove here, because the remote
+ * no longer has them.
+ */
+deletes_here: Array<SecretName>, 
 /**
  * What a delete there does beyond the remote's own list, if the service says.
  */
