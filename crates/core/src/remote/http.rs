@@ -25,10 +25,15 @@ use super::{Failure, Kind, RemoteError, RemoteResult};
 use crate::{Error, Result};
 
 /// Replies larger than this are refused (a listing of 5,000 is about 1 MiB).
-const MAX_REPLY_BYTES: u64 = 32 * 1024 * 1024;
+const MAX_REPLY_BYTES: u64 = 16 * 1024 * 1024;
 /// The longest Retry-After we wait for (429 or 5xx); a longer one fails the
 /// call at once instead.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+/// No run of this many bytes of a value or token sent may appear in an error
+/// message, in whatever encoding the remote echoed it.
+const ECHO_RUN: usize = 8;
+/// What an error says instead of a remote's message that repeats what was sent.
+const WITHHELD: &str = "(its message repeated part of what was sent, so it is not shown)";
 
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
@@ -268,9 +273,12 @@ impl Http {
 
     /// A clear error from a refusal: the dialect's message, with our token and
     /// the values sent cut out in case the remote echoes them. They are cut
-    /// from the raw body first, in each form a server may echo them (as sent,
-    /// JSON-escaped, URL-encoded), before anything is decoded, shortened or
-    /// filtered, so no transformation can leave a piece of one behind.
+    /// from the raw body, in each form a server may echo them (as sent,
+    /// JSON-escaped, URL-encoded), and again from the decoded message; then
+    /// the final message is decoded every way a server may have encoded it
+    /// (`\u` escapes, JSON inside JSON, percent-encoding in either case, HTML
+    /// entities), and if any run of [`ECHO_RUN`] bytes of a value or the token
+    /// shows in any of those, the remote's message is withheld whole.
     fn error(&self, status: StatusCode, body: &[u8], secrets: &[&SecretString]) -> RemoteError {
         let kind = match status {
             StatusCode::UNAUTHORIZED => Failure::Auth,
@@ -285,7 +293,10 @@ impl Http {
         let hidden: Vec<&SecretString> =
             std::iter::once(&self.token).chain(secrets.iter().copied()).collect();
         let body = Zeroizing::new(scrub(String::from_utf8_lossy(body).into_owned(), &hidden));
-        let message = remote_message(body.as_bytes());
+        let mut message = scrub(remote_message(body.as_bytes()), &hidden);
+        if echoes(&message, &hidden) {
+            message = WITHHELD.to_owned();
+        }
         let reason = status.canonical_reason().unwrap_or("error");
         let text = if message.is_empty() {
             format!("HTTP {} {reason}", status.as_u16())
@@ -317,6 +328,151 @@ fn scrub(mut text: String, hidden: &[&SecretString]) -> String {
     text
 }
 
+/// Whether `text`, or any decoding of it, holds a run of [`ECHO_RUN`] bytes
+/// of one of `hidden` (or all of one shorter than that).
+fn echoes(text: &str, hidden: &[&SecretString]) -> bool {
+    let decoded = decodings(text);
+    hidden.iter().any(|secret| {
+        let value = secret.expose_secret().as_bytes();
+        if value.is_empty() {
+            return false;
+        }
+        if value.len() < ECHO_RUN {
+            return decoded.iter().any(|text| contains(text.as_bytes(), value));
+        }
+        let runs: std::collections::HashSet<&[u8]> = value.windows(ECHO_RUN).collect();
+        decoded.iter().any(|text| text.as_bytes().windows(ECHO_RUN).any(|run| runs.contains(run)))
+    })
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|window| window == needle)
+}
+
+/// `text` and what it decodes to, each way a server may have encoded an echo,
+/// applied again on each result (JSON inside JSON), a few rounds deep.
+fn decodings(text: &str) -> Vec<Zeroizing<String>> {
+    let mut all = vec![Zeroizing::new(text.to_owned())];
+    let mut at = 0;
+    while at < all.len() && all.len() < 32 {
+        let current = all[at].clone();
+        for decoded in [json_unescape(&current), percent_decode(&current), html_unescape(&current)] {
+            if *decoded != *current && !all.iter().any(|known| **known == *decoded) {
+                all.push(decoded);
+            }
+        }
+        at += 1;
+    }
+    all
+}
+
+/// JSON string escapes undone (`\"`, `\\`, `\/`, `\n`…, `\uXXXX` with
+/// surrogate pairs); anything malformed is left as it is.
+fn json_unescape(text: &str) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(text.len()));
+    let mut chars = text.chars().peekable();
+    let hex4 = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>| -> Option<u32> {
+        let digits: String = chars.clone().take(4).collect();
+        let code = (digits.len() == 4).then(|| u32::from_str_radix(&digits, 16).ok()).flatten()?;
+        chars.nth(3);
+        Some(code)
+    };
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('b') => out.push('\u{8}'),
+            Some('f') => out.push('\u{c}'),
+            Some('u') => match hex4(&mut chars) {
+                Some(high @ 0xd800..=0xdbff) => {
+                    let mut rest = chars.clone();
+                    let low = (rest.next() == Some('\\') && rest.next() == Some('u'))
+                        .then(|| hex4(&mut rest))
+                        .flatten()
+                        .filter(|low| (0xdc00..=0xdfff).contains(low));
+                    match low {
+                        Some(low) => {
+                            chars = rest;
+                            let code = 0x10000 + ((high - 0xd800) << 10) + (low - 0xdc00);
+                            out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
+                        }
+                        None => out.push('\u{fffd}'),
+                    }
+                }
+                Some(code) => out.push(char::from_u32(code).unwrap_or('\u{fffd}')),
+                None => out.push_str("\\u"),
+            },
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Percent-encoding undone, in either case of hex digits, `+` as a space.
+fn percent_decode(text: &str) -> Zeroizing<String> {
+    let bytes = Zeroizing::new(text.replace('+', " ").into_bytes());
+    let mut out = Zeroizing::new(Vec::with_capacity(bytes.len()));
+    let mut at = 0;
+    while at < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[at], bytes.get(at + 1).copied().and_then(hex), bytes.get(at + 2).copied().and_then(hex))
+        {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                at += 3;
+            }
+            (byte, ..) => {
+                out.push(byte);
+                at += 1;
+            }
+        }
+    }
+    Zeroizing::new(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// The HTML entities a server may escape an echo with.
+fn html_unescape(text: &str) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(text.len()));
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let end = rest[..rest.len().min(12)].find(';');
+        let entity = end.map(|end| &rest[1..end]);
+        let decoded = entity.and_then(|entity| match entity {
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "amp" => Some('&'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => entity
+                .strip_prefix("#x")
+                .or_else(|| entity.strip_prefix("#X"))
+                .map(|hex| u32::from_str_radix(hex, 16))
+                .or_else(|| entity.strip_prefix('#').map(str::parse::<u32>))
+                .and_then(|code| char::from_u32(code.ok()?)),
+        });
+        match (decoded, end) {
+            (Some(c), Some(end)) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            _ => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A 404 as `None`: "not there" is an answer here, not a failure.
 pub(crate) fn found<T>(result: RemoteResult<T>) -> RemoteResult<Option<T>> {
     match result {
@@ -333,7 +489,7 @@ fn read_body(response: Response) -> RemoteResult<Zeroizing<Vec<u8>>> {
         .read_to_end(&mut body)
         .map_err(|err| RemoteError::new(Failure::Unreachable, format!("the answer broke off: {err}")))?;
     if body.len() as u64 > MAX_REPLY_BYTES {
-        return Err(RemoteError::new(Failure::BadReply, "the answer is larger than 32 MiB"));
+        return Err(RemoteError::new(Failure::BadReply, "the answer is larger than 16 MiB"));
     }
     Ok(body)
 }
@@ -463,5 +619,38 @@ mod tests {
             &[&first],
         );
         assert_eq!(err.message, "HTTP 502 Bad Gateway: oops [hidden]");
+    }
+
+    #[test]
+    fn echoes_in_any_encoding_or_in_part_never_reach_a_message() {
+        let http = Http::new(
+            Url::parse("http://127.0.0.1:1").unwrap(),
+            "tok-abcdefgh-123".into(),
+            Kind::Runloop,
+            super::super::default_policy(),
+        )
+        .unwrap();
+        let value = SecretString::from("<a&b>\"quoted\"/sk-live-0123456789abcdef".to_owned());
+        let go = r#"{"message":"bad value \u003ca\u0026b\u003e\"quoted\"/sk-live-0123456789abcdef"}"#;
+        let python = r#"{"message":"bad value \u003c\u0061\u0026\u0062\u003e\u0022\u0071uoted\u0022/\u0073k-live-0123456789abcdef"}"#;
+        let nested = r#"{"message":"bad body: {\"value\":\"\\u003ca\\u0026b\\u003e\\\"quoted\\\"\\/sk-live-0123456789abcdef\"}"}"#;
+        let prefix = r#"{"error":"value sk-live-01234... too long"}"#;
+        let percent = r#"{"error":{"message":"bad %3ca%26b%3e%22quoted%22/sk-live-0123456789abcdef"}}"#;
+        let html = r#"{"message":"bad &lt;a&amp;b&gt;&quot;quoted&quot;/sk-live-0123456789abcdef"}"#;
+        let token = r#"{"message":"token tok-abcdefgh-1 is not valid"}"#;
+        for body in [go, python, nested, prefix, percent, html, token] {
+            let err = http.error(StatusCode::BAD_REQUEST, body.as_bytes(), &[&value]);
+            assert!(
+                err.message.ends_with(WITHHELD) || err.message.contains("[hidden]"),
+                "{body}: {}",
+                err.message
+            );
+            for piece in ["sk-live", "quoted", "abcdefgh"] {
+                assert!(!err.message.contains(piece), "{body}: {}", err.message);
+            }
+        }
+        // A message that quotes nothing sent is shown as it is.
+        let err = http.error(StatusCode::BAD_REQUEST, br#"{"message":"name must be upper case"}"#, &[&value]);
+        assert_eq!(err.message, "HTTP 400 Bad Request: name must be upper case");
     }
 }
