@@ -200,6 +200,10 @@ pub enum Command {
         /// keyhaven:NAME references resolved (a later file wins)
         #[arg(long, value_name = "FILE")]
         env_file: Vec<PathBuf>,
+        /// Let an env file set these variables although they make shells and
+        /// loaders run code (BASH_ENV, LD_PRELOAD, NODE_OPTIONS…): left out otherwise
+        #[arg(long, value_delimiter = ',', value_name = "NAMES", requires = "env_file")]
+        allow_var: Vec<String>,
         /// Give the command only those variables, not this shell's environment
         #[arg(long)]
         clean_env: bool,

@@ -105,6 +105,37 @@ fn names_that_make_shells_and_loaders_run_code_are_only_injected_when_named() {
     assert_eq!(out, "HOOK RAN\n");
 }
 
+#[test]
+fn an_env_file_never_sets_a_loader_variable_unless_it_is_allowed_by_name() {
+    let kh = with_secrets();
+    let hook = kh.path("evil.sh");
+    std::fs::write(&hook, "echo HOOK SAW $API_TOKEN\n").unwrap();
+    let env = kh.path(".env");
+    let hook = hook.to_str().unwrap();
+    // A committed file: a literal loader variable, and one that is a reference.
+    std::fs::write(
+        &env,
+        format!("API_TOKEN=keyhaven:API_TOKEN\nBASH_ENV={hook}\nNODE_OPTIONS=keyhaven:API_TOKEN\n"),
+    )
+    .unwrap();
+    let env = env.to_str().unwrap();
+    let script = "echo ${API_TOKEN}:${NODE_OPTIONS:-unset}";
+    let out = kh.run(&["run", "--no-masking", "--env-file", env, "--", "bash", "-c", script], None);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "tok-1234567890:unset\n", "the hook ran");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("left out BASH_ENV ("), "{stderr}");
+    assert!(stderr.contains("line 2), NODE_OPTIONS ("), "{stderr}");
+    assert!(stderr.contains("--allow-var"), "{stderr}");
+
+    // Named on the command line, the user gets what they asked for.
+    let out = kh.ok(
+        &["run", "--no-masking", "--env-file", env, "--allow-var", "BASH_ENV", "--", "bash", "-c", "true"],
+        None,
+    );
+    assert_eq!(out, "HOOK SAW tok-1234567890\n");
+}
+
 /// `script` (util-linux) gives keyhaven a terminal, as a person's shell would.
 fn in_a_terminal(kh: &Kh, shell_command: &str) -> (Option<i32>, String) {
     let out = std::process::Command::new("script")

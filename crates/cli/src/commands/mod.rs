@@ -65,7 +65,7 @@ impl Context {
                 "{question} needs an answer and stdin is not a terminal; pass --yes to confirm"
             )));
         }
-        eprint!("{question} [y/N] ");
+        crate::output::ask(&format!("{question} [y/N]"));
         let mut answer = String::new();
         std::io::stdin().read_line(&mut answer).context("cannot read the answer")?;
         Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
@@ -157,8 +157,14 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
             &transfer::ImportArgs { from, dry_run, map, overwrite, include_notes, keyfile },
         ),
         Command::Export { format, reveal } => transfer::export(&mut ctx, format, reveal),
-        Command::Run { only, env_file, clean_env, no_masking, command } => {
-            let options = run::RunOptions { only, env_files: env_file, clean_env, masking: !no_masking };
+        Command::Run { only, env_file, allow_var, clean_env, no_masking, command } => {
+            let options = run::RunOptions {
+                only,
+                env_files: env_file,
+                allow_vars: allow_var,
+                clean_env,
+                masking: !no_masking,
+            };
             return run::run(&mut ctx, &options, command);
         }
     }

@@ -24,6 +24,7 @@ use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
 use super::{Context, parse_name};
+use crate::output::note;
 use crate::{
     exit::{CANNOT_RUN, Failure},
     notices, terminal,
@@ -33,6 +34,8 @@ use crate::{
 pub struct RunOptions {
     pub only: Vec<String>,
     pub env_files: Vec<PathBuf>,
+    /// Guarded names an env file may set all the same (`--allow-var`).
+    pub allow_vars: Vec<String>,
     pub clean_env: bool,
     pub masking: bool,
 }
@@ -47,7 +50,7 @@ pub fn run(ctx: &mut Context, options: &RunOptions, command: Vec<OsString>) -> R
         let used = values.iter().map(|(name, _)| name.clone()).collect();
         Variables { variables, values: values.into_iter().map(|(_, value)| value).collect(), used }
     } else {
-        from_env_files(&mut vault, &options.env_files)?
+        from_env_files(&mut vault, &options.env_files, &options.allow_vars)?
     };
     notices::overdue(vault.list()?.iter().filter(|meta| used.contains(&meta.name)));
     drop(vault);
@@ -134,7 +137,7 @@ fn from_vault(vault: &mut UnlockedVault, only: &[String]) -> Result<Vec<(SecretN
             .partition(|name| inject::is_guarded(name.as_str()));
         if !guarded.is_empty() {
             let list = guarded.iter().map(SecretName::as_str).collect::<Vec<_>>().join(", ");
-            eprintln!(
+            note!(
                 "keyhaven: left out {list}: such variables make shells and loaders run code; \
                  name them with --only to pass them anyway"
             );
@@ -148,17 +151,27 @@ fn from_vault(vault: &mut UnlockedVault, only: &[String]) -> Result<Vec<(SecretN
 
 /// The files' variables, a later file's winning, with every reference
 /// resolved before anything runs: the first that does not resolve fails the
-/// run with its file, line and name.
-fn from_env_files(vault: &mut UnlockedVault, files: &[PathBuf]) -> Result<Variables> {
+/// run with its file, line and name. A file is as hostile as a remote's name
+/// (it may be committed by anyone): a name that steers loaders and shells is
+/// left out, literal or reference, unless named with `--allow-var`.
+fn from_env_files(vault: &mut UnlockedVault, files: &[PathBuf], allowed: &[String]) -> Result<Variables> {
+    let allowed: HashSet<String> = allowed.iter().map(|name| name.to_ascii_uppercase()).collect();
     let mut variables: Vec<(SecretName, SecretString)> = Vec::new();
     let mut values = Vec::new();
     let mut used = HashSet::new();
+    let mut left_out = Vec::new();
     for file in files {
         let label = file.display().to_string();
         let text = Zeroizing::new(
             std::fs::read_to_string(file).with_context(|| format!("cannot read the env file {label}"))?,
         );
         for entry in envfile::parse_with_references(&text, &label)? {
+            if inject::is_guarded(entry.name.as_str())
+                && !allowed.contains(&entry.name.as_str().to_ascii_uppercase())
+            {
+                left_out.push(format!("{} ({label}, line {})", entry.name, entry.line));
+                continue;
+            }
             let value = match entry.value {
                 EnvValue::Literal(value) => value,
                 EnvValue::Reference(reference) => {
@@ -175,6 +188,13 @@ fn from_env_files(vault: &mut UnlockedVault, files: &[PathBuf]) -> Result<Variab
             variables.retain(|(name, _)| *name != entry.name);
             variables.push((entry.name, value));
         }
+    }
+    if !left_out.is_empty() {
+        note!(
+            "keyhaven: left out {}: such variables make shells and loaders run code; \
+             name them with --allow-var to pass them anyway",
+            left_out.join(", ")
+        );
     }
     Ok(Variables { variables, values, used })
 }

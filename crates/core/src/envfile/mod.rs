@@ -1,5 +1,6 @@
 //! `.env` files in and out, and masking of values in a child's output for `run`.
 
+mod dotenv;
 pub mod inject;
 mod mask;
 
@@ -19,40 +20,38 @@ pub struct EnvFile {
     pub expanded: Vec<SecretName>,
 }
 
-/// Parses `.env` text with dotenvy's rules. Any bad line fails the whole file
-/// with its line number; the message never quotes the line (it may hold a value).
+/// Parses `.env` text with dotenvy's rules (see [`dotenv`]: `$NAME` reads
+/// only names assigned on earlier lines, never this process's environment).
+/// Any bad line fails the whole file with its line number; the message never
+/// quotes the line (it may hold a value).
 pub fn parse(text: &str) -> Result<EnvFile> {
     let mut entries = Vec::new();
-    for item in dotenvy::from_read_iter(text.as_bytes()) {
-        match item {
-            Ok((key, value)) => {
-                let value = SecretString::from(value);
-                let name = SecretName::parse(&key).map_err(|err| Error::EnvFile {
-                    line: line_of_key(text, &key),
-                    reason: err.to_string(),
-                })?;
-                entries.push((name, value));
-            }
-            Err(dotenvy::Error::LineParse(line, _)) => {
-                let line = Zeroizing::new(line);
-                return Err(Error::EnvFile {
-                    line: line_of_text(text, &line),
-                    reason: "this line is not NAME=value (check quotes and the name)".into(),
-                });
-            }
-            Err(_) => {
-                return Err(Error::EnvFile { line: 0, reason: "the file could not be read as text".into() });
-            }
+    let mut expanded = Vec::new();
+    for assignment in assignments(text)? {
+        let name = SecretName::parse(&assignment.key)
+            .map_err(|err| Error::EnvFile { line: assignment.line, reason: err.to_string() })?;
+        if assignment.expanded && !expanded.contains(&name) {
+            expanded.push(name.clone());
         }
+        entries.push((name, SecretString::from(assignment.value.to_string())));
     }
-    let expanding = keys_with_expansion(text);
-    check_references(text, &entries, &expanding)?;
-    let expanded = entries
-        .iter()
-        .filter(|(name, _)| expanding.contains(name.as_str()))
-        .map(|(name, _)| name.clone())
-        .collect();
     Ok(EnvFile { entries, expanded })
+}
+
+/// The text's assignments, or its first problem as an [`Error::EnvFile`].
+fn assignments(text: &str) -> Result<Vec<dotenv::Assignment>> {
+    dotenv::parse(text).map_err(|problem| match problem {
+        dotenv::Problem::Syntax { line } => {
+            Error::EnvFile { line, reason: "this line is not NAME=value (check quotes and the name)".into() }
+        }
+        dotenv::Problem::Reference { line, name, why } => Error::EnvFile {
+            line,
+            reason: format!(
+                "${}: {why}; single-quote the value to keep the `$` literal",
+                crate::text::printable(&name)
+            ),
+        },
+    })
 }
 
 /// A `.env` value as `run --env-file` takes it: passed through as written,
@@ -77,20 +76,20 @@ pub struct EnvEntry {
 /// for `import` (quotes, `export`, comments, `$NAME` from earlier lines only).
 pub fn parse_with_references(text: &str, file: &str) -> Result<Vec<EnvEntry>> {
     let in_file = |line, reason| Error::InFile { file: file.to_owned(), line, reason };
-    let parsed = parse(text).map_err(|err| match err {
+    let assignments = assignments(text).map_err(|err| match err {
         Error::EnvFile { line, reason } => in_file(line, reason),
         other => other,
     })?;
-    parsed
-        .entries
+    assignments
         .into_iter()
-        .map(|(name, value)| {
-            let line = line_of_key(text, name.as_str());
-            let value = if Reference::is_claimed(value.expose_secret()) {
-                let reference = Reference::parse(value.expose_secret());
+        .map(|assignment| {
+            let line = assignment.line;
+            let name = SecretName::parse(&assignment.key).map_err(|err| in_file(line, err.to_string()))?;
+            let value = if Reference::is_claimed(&assignment.value) {
+                let reference = Reference::parse(&assignment.value);
                 EnvValue::Reference(reference.map_err(|err| in_file(line, format!("{name}: {err}")))?)
             } else {
-                EnvValue::Literal(value)
+                EnvValue::Literal(SecretString::from(assignment.value.to_string()))
             };
             Ok(EnvEntry { name, line, value })
         })
@@ -138,110 +137,6 @@ pub fn render_template(secrets: &[SecretMeta]) -> String {
         out.push_str(&format!("{}=\n", meta.name));
     }
     out
-}
-
-/// 1-based line of the first occurrence of `fragment` (dotenvy reports the
-/// failing line or value text, not its number).
-fn line_of_text(text: &str, fragment: &str) -> usize {
-    let needle = fragment.trim_end_matches(['\n', '\r']);
-    match text.find(needle).filter(|_| !needle.is_empty()) {
-        Some(offset) => text[..offset].matches('\n').count() + 1,
-        None => text.lines().count().max(1),
-    }
-}
-
-fn line_of_key(text: &str, key: &str) -> usize {
-    text.lines().position(|line| assignment_value(line, key).is_some()).map_or(0, |index| index + 1)
-}
-
-/// The raw text after `KEY=` when `line` assigns `key`.
-fn assignment_value<'a>(line: &'a str, key: &str) -> Option<&'a str> {
-    let line = line.trim_start();
-    let line = line.strip_prefix("export ").map_or(line, str::trim_start);
-    let rest = line.strip_prefix(key)?.trim_start();
-    rest.strip_prefix('=').map(str::trim_start)
-}
-
-/// `$NAME` may only refer to a name defined on an earlier line of the same
-/// file. dotenvy looks in the process environment first, so a reference to
-/// anything else would import this process's environment (`$HOME`, a cloud
-/// key, `$KEYHAVEN_…`) instead of what the file says: refused, by line.
-fn check_references(
-    text: &str,
-    entries: &[(SecretName, SecretString)],
-    expanding: &std::collections::HashSet<&str>,
-) -> Result<()> {
-    let mut earlier = std::collections::HashSet::new();
-    for (name, _) in entries {
-        if expanding.contains(name.as_str()) {
-            let line = line_of_key(text, name.as_str());
-            let raw =
-                text.lines().nth(line.saturating_sub(1)).and_then(|l| assignment_value(l, name.as_str()));
-            for reference in references(raw.unwrap_or_default()) {
-                let problem = if reference.starts_with("KEYHAVEN_") {
-                    Some("Keyhaven's own variables are never read into a vault")
-                } else if !earlier.contains(reference) {
-                    Some("only names defined on an earlier line of the same file can be used")
-                } else if std::env::var_os(reference).is_some() {
-                    Some("this process's environment sets it too, and would win over the file")
-                } else {
-                    None
-                };
-                if let Some(problem) = problem {
-                    return Err(Error::EnvFile {
-                        line,
-                        reason: format!(
-                            "${reference}: {problem}; single-quote the value to keep the `$` literal"
-                        ),
-                    });
-                }
-            }
-        }
-        earlier.insert(name.as_str());
-    }
-    Ok(())
-}
-
-/// The names `$NAME` and `${NAME}` refer to in a raw value, as dotenvy reads
-/// it: nothing inside single quotes, nothing escaped with a backslash.
-fn references(raw: &str) -> Vec<&str> {
-    let (mut out, mut quote, mut at) = (Vec::new(), None, 0);
-    let bytes = raw.as_bytes();
-    while at < bytes.len() {
-        match (quote, bytes[at]) {
-            (Some(b'\''), b'\'') | (Some(b'"'), b'"') => quote = None,
-            (None, q @ (b'\'' | b'"')) => quote = Some(q),
-            (Some(b'\''), _) => {}
-            (_, b'\\') => at += 1,
-            (_, b'$') => {
-                let start = at + 1 + usize::from(bytes.get(at + 1) == Some(&b'{'));
-                let len =
-                    raw[start..].bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
-                if len > 0 {
-                    out.push(&raw[start..start + len]);
-                }
-                at = start + len;
-                continue;
-            }
-            _ => {}
-        }
-        at += 1;
-    }
-    out
-}
-
-/// Keys whose raw assignment has a `$` outside single quotes, in one pass.
-fn keys_with_expansion(text: &str) -> std::collections::HashSet<&str> {
-    text.lines()
-        .filter(|line| line.contains('$'))
-        .filter_map(|line| {
-            let line = line.trim_start();
-            let line = line.strip_prefix("export ").map_or(line, str::trim_start);
-            let (key, raw) = line.split_once('=')?;
-            let key = key.trim_end();
-            (!raw.trim_start().starts_with('\'')).then_some(key)
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -329,6 +224,41 @@ mod tests {
         // Literal dollars stay literal, and are no references.
         let file = parse("A='$HOME'\nB=\"\\$HOME\"\n").unwrap();
         assert_eq!(values(&file)[0].1, "$HOME");
+    }
+
+    #[test]
+    fn a_key_assigned_twice_or_a_value_over_lines_never_reads_this_process_environment() {
+        for (text, line) in [
+            ("X='ok'\nX=${HOME}\n", 2),
+            ("X='ok'\nexport X=$HOME\n", 2),
+            ("X=\"first\nsecond $HOME\"\n", 1),
+            ("X='a'\"$HOME\"\n", 1),
+            ("A=1\nX=\"a=1\nB=${PATH}\"\n", 2),
+        ] {
+            let err = parse(text).unwrap_err().to_string();
+            assert!(err.contains(&format!("line {line}")), "{text:?}: {err}");
+            assert!(err.contains("$HOME") || err.contains("$PATH"), "{text:?}: {err}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the file's shape, no value is ever filled from this
+        /// process's environment (PATH is set for every test process).
+        #[test]
+        fn no_shape_of_file_fills_a_value_from_the_environment(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "A=", "B=", "export ", "A", "=", "'", "\"", "\\", "\n", "\r\n", " ", "#", "$", "$PATH", "${PATH}",
+                "${PATH", "}", "$A", "x", "\\$PATH",
+            ]), 0..24),
+        ) {
+            let path = std::env::var("PATH").unwrap();
+            let text = pieces.concat();
+            if let Ok(file) = parse(&text) {
+                for (_, value) in &file.entries {
+                    proptest::prop_assert!(!value.expose_secret().contains(&path) || text.contains(&path));
+                }
+            }
+        }
     }
 
     #[test]
