@@ -70,6 +70,19 @@ fn with_values() -> Kh {
 }
 
 #[test]
+fn a_file_name_that_carries_an_escape_sequence_is_reported_printable() {
+    let kh = with_values();
+    let dir = kh.path("tree");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("a\x1b[2J\x1b]0;pwned\x07.txt"), format!("key = {VALUE}\n")).unwrap();
+    let out = kh.run(&["scan", dir.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("a[2J]0;pwned.txt:1: "), "{stdout:?}");
+    assert!(!stdout.contains(['\x1b', '\x07']), "{stdout:?}");
+}
+
+#[test]
 fn files_are_scanned_for_every_form_and_symlinks_out_of_the_tree_are_not_followed() {
     let kh = with_values();
     let repo = repository(&kh);
@@ -165,4 +178,72 @@ fn the_pre_commit_hook_blocks_a_commit_carrying_a_value() {
     assert!(said.contains("staged leak.txt:1: STRIPE_KEY (version 2, as written)"), "{said}");
     assert!(!said.contains(VALUE), "{said}");
     assert!(commit(&["--no-verify"]).status.success());
+}
+
+#[test]
+fn staged_scans_every_path_a_commit_records_and_a_failing_git_is_never_clean() {
+    let kh = with_values();
+    let repo = repository(&kh);
+    // A symlink committed, then replaced by a file carrying the value: its type changed.
+    std::os::unix::fs::symlink("README", repo.join("link")).unwrap();
+    git(&repo, &["add", "link"]);
+    git(&repo, &["commit", "-q", "-m", "link"]);
+    std::fs::remove_file(repo.join("link")).unwrap();
+    std::fs::write(repo.join("link"), format!("{VALUE}\n")).unwrap();
+    // A path git's `show` would read as "stage 0 of x".
+    std::fs::write(repo.join("0:x"), format!("k={VALUE}\n")).unwrap();
+    git(&repo, &["add", "-A"]);
+    let (code, out, err) = scan(&kh, &repo, &["scan", "--staged"]);
+    assert_eq!(code, Some(1), "{err}");
+    let mut lines: Vec<&str> = out.lines().collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "staged 0:x:1: STRIPE_KEY (version 2, as written)",
+            "staged link:1: STRIPE_KEY (version 2, as written)"
+        ]
+    );
+
+    // Outside a repository git fails: the scan fails with it, never reports clean.
+    let elsewhere = kh.path("not-a-repo");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let mut cmd = kh.cmd();
+    cmd.current_dir(&elsewhere).env("GIT_CEILING_DIRECTORIES", kh.dir.path());
+    let out = kh.run_with(cmd, &["scan", "--staged"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("git diff"), "{out:?}");
+}
+
+#[test]
+fn staged_never_runs_the_repositorys_fsmonitor_hook() {
+    let kh = with_values();
+    let repo = repository(&kh);
+    let ran = kh.path("fsmonitor-ran");
+    let hook = kh.path("fsmonitor.sh");
+    std::fs::write(&hook, format!("#!/bin/sh\ntouch {}\n", ran.display())).unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    git(&repo, &["config", "core.fsmonitor", hook.to_str().unwrap()]);
+    std::fs::write(repo.join("new.txt"), "nothing\n").unwrap();
+    git(&repo, &["-c", "core.fsmonitor=false", "add", "new.txt"]);
+    let _ = std::fs::remove_file(&ran);
+    let (code, _, err) = scan(&kh, &repo, &["scan", "--staged"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!ran.exists(), "the repository's fsmonitor hook ran");
+}
+
+#[test]
+fn install_hook_refuses_a_symlink_in_its_place_and_writes_nothing_outside() {
+    let kh = with_values();
+    let repo = repository(&kh);
+    let outside = kh.path("outside-the-repo");
+    std::os::unix::fs::symlink(&outside, repo.join(".git/hooks/pre-commit")).unwrap();
+    let (code, _, err) = scan(&kh, &repo, &["scan", "--install-hook"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("is not a regular file"), "{err}");
+    assert!(!outside.exists(), "a file was created through the dangling symlink");
+    // Once the entry is gone, the hook is written; a second run finds it there.
+    std::fs::remove_file(repo.join(".git/hooks/pre-commit")).unwrap();
+    assert_eq!(scan(&kh, &repo, &["scan", "--install-hook"]).0, Some(0));
+    assert_eq!(scan(&kh, &repo, &["scan", "--install-hook"]).0, Some(0));
 }

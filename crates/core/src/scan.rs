@@ -29,6 +29,8 @@ pub enum Form {
     Plain,
     Base64,
     UrlEncoded,
+    /// As a JSON string holds it (`\"`, `\\`, `\/`, `\n`…).
+    JsonEscaped,
 }
 
 impl Form {
@@ -37,6 +39,7 @@ impl Form {
             Form::Plain => "as written",
             Form::Base64 => "base64-encoded",
             Form::UrlEncoded => "URL-encoded",
+            Form::JsonEscaped => "JSON-escaped",
         }
     }
 }
@@ -253,10 +256,32 @@ fn count_lines(bytes: &[u8]) -> u64 {
 /// longer encoded blob (only the characters that depend on the value alone).
 fn forms(value: &[u8]) -> Vec<(Form, Zeroizing<Vec<u8>>)> {
     let mut out = vec![(Form::Plain, Zeroizing::new(value.to_vec()))];
-    let encoded: String = url::form_urlencoded::byte_serialize(value).collect();
-    let encoded = Zeroizing::new(encoded.replace('+', "%20"));
-    if encoded.as_bytes() != value {
-        out.push((Form::UrlEncoded, Zeroizing::new(encoded.as_bytes().to_vec())));
+    let mut add = |form, pattern: Zeroizing<Vec<u8>>| {
+        if pattern.as_slice() != value && !out.iter().any(|(_, known)| *known == pattern) {
+            out.push((form, pattern));
+        }
+    };
+    // Percent-encoding as each common encoder writes it: HTML forms and
+    // Rust's url (`*-._` kept, space as `+` or `%20`), RFC 3986's unreserved
+    // set (`-._~`), Python's `quote` (those and `/`), JavaScript's
+    // `encodeURIComponent` (`-_.!~*'()`); hex digits in either case.
+    let form: fn(u8) -> bool = |b| b.is_ascii_alphanumeric() || b"*-._".contains(&b);
+    let unreserved: fn(u8) -> bool = |b| b.is_ascii_alphanumeric() || b"-._~".contains(&b);
+    let python: fn(u8) -> bool = |b| b.is_ascii_alphanumeric() || b"-._~/".contains(&b);
+    let javascript: fn(u8) -> bool = |b| b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b);
+    for keep in [form, unreserved, python, javascript] {
+        for lower in [false, true] {
+            add(Form::UrlEncoded, percent(value, keep, lower, None));
+        }
+    }
+    add(Form::UrlEncoded, percent(value, form, false, Some(b'+')));
+    // In a JSON string, with and without `/` escaped (PHP escapes it).
+    if let Ok(text) = std::str::from_utf8(value) {
+        let json = Zeroizing::new(serde_json::to_string(text).expect("strings serialise"));
+        let inner = &json.as_bytes()[1..json.len() - 1];
+        add(Form::JsonEscaped, Zeroizing::new(inner.to_vec()));
+        let slashes = Zeroizing::new(String::from_utf8_lossy(inner).replace('/', "\\/"));
+        add(Form::JsonEscaped, Zeroizing::new(slashes.as_bytes().to_vec()));
     }
     for offset in 0..3usize {
         let mut shifted = Zeroizing::new(vec![0u8; offset]);
@@ -269,6 +294,23 @@ fn forms(value: &[u8]) -> Vec<(Form, Zeroizing<Vec<u8>>)> {
             let text = Zeroizing::new(engine.encode(&*shifted));
             if whole > skip {
                 out.push((Form::Base64, Zeroizing::new(text.as_bytes()[skip..whole].to_vec())));
+            }
+        }
+    }
+    out
+}
+
+/// `value` percent-encoded: bytes `keep` allows as they are, a space as
+/// `space` when given, every other byte as `%XX` in upper or lower case.
+fn percent(value: &[u8], keep: fn(u8) -> bool, lower: bool, space: Option<u8>) -> Zeroizing<Vec<u8>> {
+    let digits: &[u8; 16] = if lower { b"0123456789abcdef" } else { b"0123456789ABCDEF" };
+    let mut out = Zeroizing::new(Vec::with_capacity(value.len() * 3));
+    for &byte in value {
+        match (keep(byte), space) {
+            (true, _) => out.push(byte),
+            (false, Some(plus)) if byte == b' ' => out.push(plus),
+            _ => {
+                out.extend_from_slice(&[b'%', digits[usize::from(byte >> 4)], digits[usize::from(byte & 15)]])
             }
         }
     }
@@ -314,6 +356,24 @@ mod tests {
         let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
         assert_eq!(found(&n, format!("https://x/?k={encoded}").as_bytes())[0].2, Form::UrlEncoded);
         assert!(found(&n, b"nothing here, sk-live-4f9a").is_empty());
+    }
+
+    #[test]
+    fn every_common_percent_encoding_and_json_escaping_is_found() {
+        let value = "sk/live 4f9a~b+c'd\"e";
+        let n = needles(&[("API_KEY", 1, value)]);
+        let python_quote = "sk/live%204f9a~b%2Bc%27d%22e";
+        let lower = "sk%2flive%204f9a%7eb%2bc%27d%22e";
+        let javascript = "sk%2Flive%204f9a~b%2Bc'd%22e";
+        let form_plus = "sk%2Flive+4f9a%7Eb%2Bc%27d%22e";
+        for text in [python_quote, lower, javascript, form_plus] {
+            let hits = found(&n, format!("url={text}&x").as_bytes());
+            assert_eq!(hits.iter().map(|h| h.2).collect::<Vec<_>>(), [Form::UrlEncoded], "{text}");
+        }
+        for text in [r#"{"k":"sk/live 4f9a~b+c'd\"e"}"#, r#"{"k":"sk\/live 4f9a~b+c'd\"e"}"#] {
+            let hits = found(&n, text.as_bytes());
+            assert_eq!(hits.iter().map(|h| h.2).collect::<Vec<_>>(), [Form::JsonEscaped], "{text}");
+        }
     }
 
     #[test]

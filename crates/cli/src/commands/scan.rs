@@ -19,6 +19,7 @@ use keyhaven_core::{
 
 use super::Context;
 use crate::exit::{FAILURE, Failure};
+use crate::output::{note, say};
 
 pub struct ScanArgs {
     pub paths: Vec<PathBuf>,
@@ -40,7 +41,7 @@ pub fn scan(ctx: &mut Context, args: &ScanArgs) -> Result<()> {
     drop(values);
     if !needles.too_short.is_empty() {
         let names: Vec<&str> = needles.too_short.iter().map(|name| name.as_str()).collect();
-        eprintln!("keyhaven: not looked for (shorter than 8 characters): {}", names.join(", "));
+        note!("keyhaven: not looked for (shorter than 8 characters): {}", names.join(", "));
     }
     let mut report = Report::default();
     if args.staged {
@@ -54,7 +55,7 @@ pub fn scan(ctx: &mut Context, args: &ScanArgs) -> Result<()> {
             walk(&mut scanner, path, &mut report)?;
         }
     }
-    eprintln!(
+    note!(
         "keyhaven: {} place(s) scanned for {} pattern(s): {} finding(s)",
         report.places,
         needles.len(),
@@ -66,17 +67,40 @@ pub fn scan(ctx: &mut Context, args: &ScanArgs) -> Result<()> {
     Ok(())
 }
 
+/// Writes the pre-commit hook. Whatever is at its place already (a hook of
+/// someone's, a symlink, dangling or not) is left alone and refused, unless
+/// it is a regular file holding exactly our hook; the file is created
+/// without following a symlink, so nothing is ever written outside the hooks
+/// directory.
 pub fn install_hook() -> Result<()> {
     let dir = git(&["rev-parse", "--git-path", "hooks"])?;
     let dir = PathBuf::from(dir.trim());
     fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let hook = dir.join("pre-commit");
-    if hook.exists() && fs::read_to_string(&hook).ok().as_deref() != Some(HOOK) {
-        bail!("{} exists; add `keyhaven scan --staged` to it yourself", hook.display());
+    match fs::symlink_metadata(&hook) {
+        Ok(meta) if meta.is_file() && fs::read(&hook).ok().as_deref() == Some(HOOK.as_bytes()) => {}
+        Ok(meta) if meta.is_file() => {
+            bail!("{} exists; add `keyhaven scan --staged` to it yourself", hook.display());
+        }
+        Ok(_) => {
+            bail!("{} exists and is not a regular file (a symlink?); nothing was written", hook.display())
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut file = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+                .mode(0o755)
+                .open(&hook)
+                .with_context(|| format!("cannot create {}", hook.display()))?;
+            file.write_all(HOOK.as_bytes())?;
+            // The process umask may have taken bits off.
+            fs::set_permissions(&hook, fs::Permissions::from_mode(0o755))?;
+        }
+        Err(err) => return Err(err).with_context(|| format!("cannot look at {}", hook.display())),
     }
-    fs::write(&hook, HOOK)?;
-    fs::set_permissions(&hook, fs::Permissions::from_mode(0o755))?;
-    eprintln!(
+    note!(
         "keyhaven: {} blocks commits that carry a vault value (git commit --no-verify skips it once)",
         hook.display()
     );
@@ -92,7 +116,7 @@ struct Report {
 impl Report {
     fn found(&mut self, place: &str, finding: &Finding) {
         self.findings += 1;
-        println!(
+        say!(
             "{place}:{}: {} (version {}, {})",
             finding.line,
             finding.name,
@@ -131,23 +155,45 @@ fn walk(scanner: &mut Scanner<'_>, path: &Path, report: &mut Report) -> Result<(
     Ok(())
 }
 
-/// What `git commit` would record: each staged file's new content.
+/// What `git commit` would record: every path the index changes, by the
+/// object id of its new content, whatever its type was before (a symlink
+/// turned into a file too) and whatever its name (`0:x` is a path, never a
+/// stage number here). Any git failure fails the scan: it is never clean.
 fn staged(needles: &Needles, report: &mut Report) -> Result<()> {
-    let list = git(&["diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR"])?;
-    let mut scanner = needles.scanner();
-    for path in list.split('\0').filter(|path| !path.is_empty()) {
-        let mut show = Command::new("git")
-            .args(["show", &format!(":{path}")])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("running git")?;
-        report.places += 1;
-        let mut hits = Vec::new();
-        scanner.scan(show.stdout.take().expect("piped"), |finding| hits.push(finding))?;
-        show.wait()?;
-        for hit in &hits {
-            report.found(&format!("staged {path}"), hit);
+    let raw = git(&[
+        "diff",
+        "--cached",
+        "--raw",
+        "-z",
+        "--no-renames",
+        "--no-abbrev",
+        "--no-ext-diff",
+        "--no-textconv",
+    ])?;
+    // `:old-mode new-mode old-id new-id status\0path\0` per path.
+    let mut fields = raw.split('\0');
+    let mut paths: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    let mut ids = Vec::new();
+    while let Some(info) = fields.next().filter(|info| !info.is_empty()) {
+        let path = fields.next().context("git diff --raw: a record without its path")?;
+        let parts: Vec<&str> = info.trim_start_matches(':').split(' ').collect();
+        let [_, mode, _, id, status] = parts[..] else {
+            bail!("git diff --raw said something unexpected");
+        };
+        // Deleted (nothing recorded), a submodule (a commit, not content), unmerged (not committable).
+        if status.starts_with(['D', 'U']) || mode == "160000" {
+            continue;
+        }
+        if !paths.contains_key(id) {
+            ids.push(id.to_owned());
+        }
+        paths.entry(id.to_owned()).or_default().push(path.to_owned());
+    }
+    for (id, hits) in scan_objects(needles, ids, report)? {
+        for path in &paths[&id] {
+            for hit in &hits {
+                report.found(&format!("staged {path}"), hit);
+            }
         }
     }
     Ok(())
@@ -178,14 +224,38 @@ fn history(needles: &Needles, all: bool, report: &mut Report) -> Result<()> {
             .collect()
     };
     let paths: std::collections::HashMap<String, String> = objects.iter().cloned().collect();
-    let mut batch = Command::new("git")
-        .args(["cat-file", "--batch"])
+    let ids: Vec<String> = objects.into_iter().map(|(id, _)| id).collect();
+    // Only for what was found: the commits that added or removed each blob.
+    for (blob, hits) in scan_objects(needles, ids, report)? {
+        let path = paths.get(&blob).map_or("?", String::as_str);
+        let place = if all {
+            let commits = git(&["log", "--all", "--reverse", "--format=%h", "--find-object", &blob])?;
+            let commits: Vec<&str> = commits.lines().filter(|line| !line.is_empty()).collect();
+            format!("{}:{path}", if commits.is_empty() { blob.as_str().into() } else { commits.join(",") })
+        } else {
+            format!("HEAD:{path}")
+        };
+        for hit in &hits {
+            report.found(&place, hit);
+        }
+    }
+    Ok(())
+}
+
+/// Reads `ids` through one `git cat-file --batch` and scans each blob (other
+/// objects are skipped by type); the blobs with findings, in the order read.
+/// A missing object or a failing git fails the scan.
+fn scan_objects(
+    needles: &Needles,
+    ids: Vec<String>,
+    report: &mut Report,
+) -> Result<Vec<(String, Vec<Finding>)>> {
+    let mut batch = git_command(&["cat-file", "--batch"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .context("running git cat-file")?;
     let mut input = batch.stdin.take().expect("piped");
-    let ids: Vec<String> = objects.into_iter().map(|(id, _)| id).collect();
     let feeder = std::thread::spawn(move || -> std::io::Result<()> {
         for id in ids {
             writeln!(input, "{id}")?;
@@ -199,7 +269,7 @@ fn history(needles: &Needles, all: bool, report: &mut Report) -> Result<()> {
     while output.read_line(&mut header)? > 0 {
         let mut parts = header.split_whitespace();
         let (Some(id), Some(kind), Some(size)) = (parts.next(), parts.next(), parts.next()) else {
-            bail!("git cat-file said {:?}", header.trim());
+            bail!("git cat-file could not read an object: {}", header.trim());
         };
         let size: u64 = size.parse().context("git cat-file's object size")?;
         let mut body = (&mut output).take(size);
@@ -217,26 +287,22 @@ fn history(needles: &Needles, all: bool, report: &mut Report) -> Result<()> {
         header.clear();
     }
     feeder.join().expect("feeder thread")?;
-    batch.wait()?;
-    // Only for what was found: the commits that added or removed each blob.
-    for (blob, hits) in found_blobs {
-        let path = paths.get(&blob).map_or("?", String::as_str);
-        let place = if all {
-            let commits = git(&["log", "--all", "--reverse", "--format=%h", "--find-object", &blob])?;
-            let commits: Vec<&str> = commits.lines().filter(|line| !line.is_empty()).collect();
-            format!("{}:{path}", if commits.is_empty() { blob.as_str().into() } else { commits.join(",") })
-        } else {
-            format!("HEAD:{path}")
-        };
-        for hit in &hits {
-            report.found(&place, hit);
-        }
+    if !batch.wait()?.success() {
+        bail!("git cat-file failed");
     }
-    Ok(())
+    Ok(found_blobs)
+}
+
+/// git, with what a repository's own configuration could make it run on a
+/// scan turned off: its fsmonitor hook and the untracked cache.
+fn git_command(args: &[&str]) -> Command {
+    let mut command = Command::new("git");
+    command.args(["-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false"]).args(args);
+    command
 }
 
 fn git(args: &[&str]) -> Result<String> {
-    let out = Command::new("git").args(args).stderr(Stdio::inherit()).output().context("running git")?;
+    let out = git_command(args).stderr(Stdio::inherit()).output().context("running git")?;
     if !out.status.success() {
         bail!("git {} failed (is this a git repository?)", args.join(" "));
     }
