@@ -1,5 +1,9 @@
 //! `keyhaven`: the vault from terminals and scripts. Thin over keyhaven-core:
 //! parse, read input, call core, print.
+// Text reaches the terminal only through `output`, which makes every line
+// printable (a name from the vault file, a path or a remote's words can carry
+// escape sequences).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod cli;
 mod commands;
@@ -12,6 +16,7 @@ mod terminal;
 use std::process::ExitCode;
 
 use clap::Parser;
+use output::note;
 
 /// Every block is wiped as it is freed: values pass through structures that
 /// cannot hold `Zeroizing` buffers (the Aho-Corasick automata of `scan` and
@@ -30,7 +35,7 @@ fn main() -> ExitCode {
         // A reader that went away (`keyhaven ls | head`) is not an error.
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("keyhaven: {err:#}");
+            note!("keyhaven: {err:#}");
             exit::code_for(&err)
         }
     }

@@ -2,6 +2,7 @@
 //! rotate-by date has come. Never on stdout, where scripts read values;
 //! `KEYHAVEN_NO_NOTICES=1` turns them off.
 
+use crate::output::note;
 use keyhaven_core::{SecretMeta, secret::Rotation};
 
 pub const ENV: &str = "KEYHAVEN_NO_NOTICES";
@@ -12,7 +13,7 @@ pub fn overdue<'a>(used: impl IntoIterator<Item = &'a SecretMeta>) {
         return;
     }
     if let Some(line) = line(used, jiff::Zoned::now().date()) {
-        eprintln!("{line}");
+        note!("{line}");
     }
 }
 

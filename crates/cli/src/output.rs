@@ -1,6 +1,40 @@
-//! Printing: aligned text tables for people, JSON for scripts.
+//! Printing: aligned text tables for people, JSON for scripts. This is the
+//! only way text reaches the terminal (clippy's `print_stdout` and
+//! `print_stderr` are denied elsewhere): every line goes through core's
+//! `text::clean`, so a name or category written into the vault file, a file
+//! name, a remote's words or an error quoting one of them cannot carry an
+//! escape sequence, a fake line or a bidirectional override. JSON escapes
+//! control characters itself; a value (`get`, `read`) is printed as stored.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::{IsTerminal, Write};
+
+use keyhaven_core::text::clean;
+
+/// A line on stdout, made printable.
+macro_rules! say {
+    ($($arg:tt)*) => { $crate::output::say_line(&format!($($arg)*)) };
+}
+
+/// A line on stderr, made printable.
+macro_rules! note {
+    ($($arg:tt)*) => { $crate::output::note_line(&format!($($arg)*)) };
+}
+
+pub(crate) use {note, say};
+
+pub fn say_line(text: &str) {
+    println!("{}", clean(text));
+}
+
+pub fn note_line(text: &str) {
+    eprintln!("{}", clean(text));
+}
+
+/// A question on stderr, the answer typed after it on the same line.
+pub fn ask(text: &str) {
+    eprint!("{} ", clean(text));
+}
 
 use jiff::{Timestamp, tz::TimeZone};
 use secrecy::{ExposeSecret, SecretString};
@@ -27,7 +61,7 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+            *width = (*width).max(clean(cell).chars().count());
         }
     }
     // Written straight into one buffer: `ls` of 10,000 must stay in milliseconds.
@@ -40,13 +74,14 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> std::io::Result<()> {
                 out.write_all(cell.as_bytes())?;
                 pending = 0;
             }
-            pending += width - cell.chars().count() + 2;
+            pending += width.saturating_sub(cell.chars().count()) + 2;
         }
         out.write_all(b"\n")
     };
     line(&mut headers.iter().copied())?;
     for row in rows {
-        line(&mut row.iter().map(String::as_str))?;
+        let cells: Vec<std::borrow::Cow<'_, str>> = row.iter().map(|cell| clean(cell)).collect();
+        line(&mut cells.iter().map(|cell| cell.as_ref()))?;
     }
     out.flush()
 }

@@ -333,3 +333,24 @@ fn version_names_the_commit_and_generate_writes_the_man_page_and_completions() {
         assert!(text.contains("resolve"), "{file}");
     }
 }
+
+#[test]
+fn names_and_categories_written_into_the_file_reach_the_terminal_printable() {
+    let kh = Kh::new();
+    kh.ok(&["set", "PLAIN_KEY", "--category", "provider"], Some(b"value-plain-0123"));
+    let file = rusqlite::Connection::open(&kh.vault).unwrap();
+    file.execute(
+        "UPDATE secrets SET name = 'EVIL' || char(27) || ']0;pwned' || char(7) || '_KEY',
+         category = char(27) || '[2J' || char(8238) || 'cat'",
+        [],
+    )
+    .unwrap();
+    drop(file);
+    let out = kh.run(&["ls"], None);
+    let shown = String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap();
+    assert!(shown.contains("EVIL]0;pwned_KEY") && shown.contains("[2Jcat"), "{shown:?}");
+    assert!(!shown.contains(['\x1b', '\x07', '\u{202e}']), "{shown:?}");
+    // JSON escapes them itself.
+    let json = kh.ok(&["ls", "--json"], None);
+    assert!(json.contains("\\u001b]0;pwned\\u0007_KEY"), "{json}");
+}

@@ -307,7 +307,9 @@ fn a_pass_store_decrypted_with_the_users_gpg() {
     let github = listed.as_array().unwrap().iter().find(|s| s["name"] == "DEV_GITHUB_PASSWORD").unwrap();
     assert_eq!(github["description"], "dev/github — https://github.com (user octo) · from pass");
 
-    // Without the key (another GnuPG home), gpg's refusal is named, nothing written.
+    // Without the key (another GnuPG home), gpg's refusal is named, nothing written;
+    // a file name that carries an escape sequence reaches the terminal printable.
+    std::fs::copy(kh.path("store/openai.gpg"), kh.path("store/\x1b[2J\x1b]0;pwned\x07evil.gpg")).unwrap();
     std::fs::create_dir(kh.path("empty-gnupg")).unwrap();
     let mut cmd = kh.cmd();
     cmd.env("GNUPGHOME", kh.path("empty-gnupg"));
@@ -315,7 +317,8 @@ fn a_pass_store_decrypted_with_the_users_gpg() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(6), "{stderr}");
     assert!(
-        stderr.contains("gpg could not decrypt dev/github") && stderr.contains("nothing was imported"),
+        stderr.contains("gpg could not decrypt [2J]0;pwnedevil") && stderr.contains("nothing was imported"),
         "{stderr}"
     );
+    assert!(!stderr.contains(['\x1b', '\x07']), "{stderr:?}");
 }

@@ -16,6 +16,18 @@ pub fn printable(text: &str) -> String {
     out
 }
 
+/// `text` without control, format (bidi) or line-separator characters, at
+/// any length: for whole lines a host prints (a table row, a finding, an
+/// error) that may carry a name read from the vault file, a path or a
+/// remote's words. Borrowed when there is nothing to remove, as is usual.
+pub fn clean(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(is_hidden) {
+        std::borrow::Cow::Owned(text.chars().filter(|c| !is_hidden(*c)).collect())
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 /// A calendar date as typed (`YYYY-MM-DD`); empty is none. `what` names the
 /// field in the error (a rotation date, a key's expiry).
 pub fn parse_date(what: &str, text: &str) -> crate::Result<Option<jiff::civil::Date>> {
@@ -42,6 +54,13 @@ mod tests {
         assert_eq!(printable("OPENAI\x1b[31m_KEY\x1b]0;pwned\x07"), "OPENAI[31m_KEY]0;pwned");
         assert_eq!(printable("a\nb\r\u{9b}c\u{202e}d\u{2028}"), "abcd");
         assert_eq!(printable(&"x".repeat(500)).chars().count(), MAX_CHARS + 1);
+    }
+
+    #[test]
+    fn clean_lines_keep_their_length_and_borrow_when_nothing_is_hidden() {
+        assert!(matches!(clean("NAME  provider"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(clean("EVIL\x1b[2J\x1b]0;t\x07\u{202e}X"), "EVIL[2J]0;tX");
+        assert_eq!(clean(&"x".repeat(500)).len(), 500);
     }
 
     #[test]

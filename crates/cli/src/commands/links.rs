@@ -15,6 +15,7 @@ use keyhaven_core::{
 use secrecy::SecretString;
 
 use super::{Context, parse_name};
+use crate::output::{note, say};
 use crate::{exit, output};
 
 pub fn check(ctx: &mut Context, remote: &str, keys: &[String]) -> Result<()> {
@@ -46,7 +47,7 @@ pub fn setup_url(ctx: &mut Context, remote: &str, keys: &[String]) -> Result<()>
     if ctx.json {
         return output::json(&result);
     }
-    eprintln!(
+    note!(
         "{remote}: {} configured, {} missing, {} revoked",
         result.already_configured.len(),
         result.missing.len(),
@@ -55,11 +56,11 @@ pub fn setup_url(ctx: &mut Context, remote: &str, keys: &[String]) -> Result<()>
     match &result.url {
         Some(url) => {
             if !link::may_open(url, &config) {
-                eprintln!("warning: this URL is not on {remote}'s own site; check it before opening it");
+                note!("warning: this URL is not on {remote}'s own site; check it before opening it");
             }
-            println!("{}", printable(url));
+            say!("{}", printable(url));
         }
-        None => eprintln!("no setup URL: nothing is missing"),
+        None => note!("no setup URL: nothing is missing"),
     }
     Ok(())
 }
@@ -83,7 +84,7 @@ pub fn open_link(ctx: &mut Context, text: &str) -> Result<()> {
                 output::when(meta.updated),
             ]];
             output::table(&["NAME", "CATEGORY", "VERSION", "UPDATED"], &rows)?;
-            eprintln!("`keyhaven get {}` prints its value", meta.name);
+            note!("`keyhaven get {}` prints its value", meta.name);
             Ok(())
         }
         Action::Check { remote, keys } => check(ctx, &remote, &keys),
@@ -127,7 +128,7 @@ pub fn intake(ctx: &mut Context, request: &Intake, options: IntakeOptions) -> Re
     let mut values: Vec<(String, SecretString)> = Vec::new();
     for item in manifest.items.iter().filter(|item| item.status != intake::CONFIGURED) {
         if fillable.contains(&item.item_id) {
-            eprintln!("  {}: from the vault", printable(&item.secret_key));
+            note!("  {}: from the vault", printable(&item.secret_key));
             values.push((item.item_id.clone(), intake::value_from_vault(&mut vault, item)?));
         } else {
             describe_item(item);
@@ -137,19 +138,19 @@ pub fn intake(ctx: &mut Context, request: &Intake, options: IntakeOptions) -> Re
         }
     }
     if values.is_empty() {
-        eprintln!("nothing to submit");
+        note!("nothing to submit");
         return finish(&manifest, &config);
     }
     let question = format!("Submit {} value(s) to {}?", values.len(), request.remote);
     if !options.yes && !ctx.confirm(&question)? {
-        eprintln!("nothing submitted");
+        note!("nothing submitted");
         return Ok(());
     }
     let outcome = intake::submit_and_keep(&mut vault, request, &manifest, &values, options.store)?;
     if outcome.submitted == 0 {
-        eprintln!("the form changed since it was shown; nothing was submitted:");
+        note!("the form changed since it was shown; nothing was submitted:");
         for change in &outcome.changes {
-            eprintln!("  {}", printable(change));
+            note!("  {}", printable(change));
         }
         show_form(&outcome.form);
         return Err(exit::Failure(
@@ -159,9 +160,9 @@ pub fn intake(ctx: &mut Context, request: &Intake, options: IntakeOptions) -> Re
         .into());
     }
     for skipped in &outcome.skipped {
-        eprintln!("warning: {} is not a valid name here; not kept in the vault", printable(skipped));
+        note!("warning: {} is not a valid name here; not kept in the vault", printable(skipped));
     }
-    eprintln!("submitted {} value(s)", outcome.submitted);
+    note!("submitted {} value(s)", outcome.submitted);
     show_form(&outcome.form);
     finish(&outcome.form, &config)
 }
@@ -169,15 +170,15 @@ pub fn intake(ctx: &mut Context, request: &Intake, options: IntakeOptions) -> Re
 /// The form as the remote sent it; every string of it through
 /// `text::printable`, so a title cannot carry terminal escape sequences.
 fn show_form(manifest: &Manifest) {
-    eprintln!("{}", printable(&manifest.title));
+    note!("{}", printable(&manifest.title));
     if let Some(description) = &manifest.description {
-        eprintln!("{}", printable(description));
+        note!("{}", printable(description));
     }
     let pending = match manifest.pending_configuration_count {
         0 => String::new(),
         n => format!(", {n} item(s) pending"),
     };
-    eprintln!("status: {}{pending}", printable(&manifest.configuration_status).replace('_', " "));
+    note!("status: {}{pending}", printable(&manifest.configuration_status).replace('_', " "));
     let rows: Vec<Vec<String>> = manifest
         .items
         .iter()
@@ -206,7 +207,7 @@ fn describe_item(item: &ManifestItem) {
     .map(printable)
     .collect::<Vec<_>>();
     if !said.is_empty() {
-        eprintln!("  {}: {}", printable(&item.secret_key), said.join(" · "));
+        note!("  {}: {}", printable(&item.secret_key), said.join(" · "));
     }
 }
 
@@ -219,9 +220,9 @@ fn finish(manifest: &Manifest, config: &RemoteConfig) -> Result<()> {
             Next::Handoff => "continue at",
         };
         match next.expired {
-            Some(at) => eprintln!("the handoff expired at {at}; not offered"),
-            None if next.openable => eprintln!("{what}: {}", printable(&next.url)),
-            None => eprintln!("{what}: {} (not on the remote's site: check it first)", printable(&next.url)),
+            Some(at) => note!("the handoff expired at {at}; not offered"),
+            None if next.openable => note!("{what}: {}", printable(&next.url)),
+            None => note!("{what}: {} (not on the remote's site: check it first)", printable(&next.url)),
         }
     }
     match manifest.pending_configuration_count {

@@ -9,6 +9,7 @@ use keyhaven_core::{
 };
 
 use super::Context;
+use crate::output::{note, say};
 use crate::{
     cli::{RemoteCommand, RemoteKind, RemoteScope, SelectionArgs},
     exit, output,
@@ -61,14 +62,14 @@ fn add(
         vault.set_remote_selection(name, &selection)?;
     }
     let mode = remote::token_mode(&token).map(|mode| format!(" with a {mode} key")).unwrap_or_default();
-    eprintln!("added remote {name} ({kind}, {}){mode}; `keyhaven remote test {name}` checks it", config.url);
+    note!("added remote {name} ({kind}, {}){mode}; `keyhaven remote test {name}` checks it", config.url);
     let (chosen, _) = sync::partition(&selection, &vault.list()?);
     if selection.is_empty() {
-        eprintln!(
+        note!(
             "nothing is chosen to sync with {name} yet: `keyhaven remote edit {name} --include NAME_OR_PATTERN`"
         );
     } else {
-        eprintln!("{} secret(s) chosen for {name}; `keyhaven remote show {name}` lists them", chosen.len());
+        note!("{} secret(s) chosen for {name}; `keyhaven remote show {name}` lists them", chosen.len());
     }
     warn_if_shared(&config);
     Ok(())
@@ -77,10 +78,7 @@ fn add(
 /// An org-scope RunTools remote shares what it is given with the whole organisation.
 fn warn_if_shared(config: &RemoteConfig) {
     if config.scope == Some(Scope::Org) {
-        eprintln!(
-            "{}: shared with your organisation: every member can use what is chosen for it",
-            config.name
-        );
+        note!("{}: shared with your organisation: every member can use what is chosen for it", config.name);
     }
 }
 
@@ -107,7 +105,7 @@ fn edit(ctx: &mut Context, name: &str, rules: SelectionArgs, drop: &[String], cl
     )?;
     vault.set_remote_selection(name, &selection)?;
     let (chosen, rest) = sync::partition(&selection, &vault.list()?);
-    eprintln!(
+    note!(
         "{name}: {} secret(s) chosen, {} not; `keyhaven remote show {name}` lists them",
         chosen.len(),
         rest.len()
@@ -131,14 +129,14 @@ fn show(ctx: &mut Context, name: &str) -> Result<()> {
     }
     let shared =
         if info.config.scope == Some(Scope::Org) { " — shared with your organisation" } else { "" };
-    println!("{name}: {} at {}{shared}", info.config.kind, info.config.url);
+    say!("{name}: {} at {}{shared}", info.config.kind, info.config.url);
     let rules = |rules: &[String]| if rules.is_empty() { "-".to_owned() } else { rules.join(", ") };
-    println!("include:    {}", rules(&selection.include));
-    println!("categories: {}", rules(&selection.categories));
-    println!("exclude:    {}", rules(&selection.exclude));
+    say!("include:    {}", rules(&selection.include));
+    say!("categories: {}", rules(&selection.categories));
+    say!("exclude:    {}", rules(&selection.exclude));
     let names = |names: &[SecretName]| names.iter().map(SecretName::as_str).collect::<Vec<_>>().join(", ");
-    println!("chosen ({}): {}", chosen.len(), names(&chosen));
-    println!("not chosen ({}): {}", rest.len(), names(&rest));
+    say!("chosen ({}): {}", chosen.len(), names(&chosen));
+    say!("not chosen ({}): {}", rest.len(), names(&rest));
     Ok(())
 }
 
@@ -149,7 +147,7 @@ fn set_token(ctx: &mut Context, name: &str, expires: Option<&str>) -> Result<()>
     let token = ctx.input.token(name)?;
     vault.set_remote_token(name, &token, expires)?;
     let mode = remote::token_mode(&token).map(|mode| format!(" ({mode})")).unwrap_or_default();
-    eprintln!(
+    note!(
         "{name}: new API key{mode} stored; its sync state is kept. Revoke the old key at the service; \
          `keyhaven remote test {name}` checks the new one"
     );
@@ -183,9 +181,10 @@ fn ls(ctx: &Context) -> Result<()> {
     output::table(&["NAME", "KIND", "URL", "KEY", "KEY AGE", "LAST SYNC", "PENDING", "CONFLICTS"], &rows)?;
     for r in &remotes {
         if let Some(warning) = &r.key.warning {
-            eprintln!(
+            note!(
                 "warning: {}: {warning}; `keyhaven remote set-token {}` replaces it",
-                r.config.name, r.config.name
+                r.config.name,
+                r.config.name
             );
         }
     }
@@ -221,7 +220,7 @@ fn test(ctx: &mut Context, name: &str) -> Result<()> {
         WriteAccess::Unknown => "; write access unknown",
     };
     let reveal = if check.capabilities.can_reveal { "; values can be fetched" } else { "" };
-    println!("{name}: reachable, token accepted{writes}{reveal}");
+    say!("{name}: reachable, token accepted{writes}{reveal}");
     Ok(())
 }
 
@@ -232,10 +231,10 @@ fn rm(ctx: &mut Context, name: &str, yes: bool) -> Result<()> {
         && !ctx
             .confirm(&format!("Forget remote {name} and its sync state? Nothing on the remote changes."))?
     {
-        eprintln!("nothing removed");
+        note!("nothing removed");
         return Ok(());
     }
     vault.remove_remote(name)?;
-    eprintln!("removed remote {name}");
+    note!("removed remote {name}");
     Ok(())
 }

@@ -10,6 +10,7 @@ use keyhaven_core::{
 };
 
 use super::{Context, parse_name};
+use crate::output::note;
 use crate::{cli::FieldArgs, notices, output};
 
 pub fn ls(ctx: &Context, pattern: Option<&str>, removed: bool, due: bool) -> Result<()> {
@@ -22,7 +23,7 @@ pub fn ls(ctx: &Context, pattern: Option<&str>, removed: bool, due: bool) -> Res
     if due {
         secrets.retain(|meta| meta.rotation(today).is_some());
         for (remote, why) in Reminders::gather(&vault, today)?.keys {
-            eprintln!("remote {remote}: {why} (keyhaven remote set-token {remote})");
+            note!("remote {remote}: {why} (keyhaven remote set-token {remote})");
         }
     }
     if ctx.json {
@@ -79,10 +80,10 @@ fn note_remote_values(vault: &keyhaven_core::Vault, pattern: Option<&str>) -> Re
         }
     }
     if !remote_only.is_empty() {
-        eprintln!("on remotes only, value not on this device: {}", remote_only.join(", "));
+        note!("on remotes only, value not on this device: {}", remote_only.join(", "));
     }
     if !newer.is_empty() {
-        eprintln!("newer on the remote than here: {}", newer.join(", "));
+        note!("newer on the remote than here: {}", newer.join(", "));
     }
     Ok(())
 }
@@ -114,7 +115,7 @@ fn report(ctx: &Context, verb: &str, meta: &SecretMeta) -> Result<()> {
     if ctx.json {
         return output::json(meta);
     }
-    eprintln!("{verb} {} (version {})", meta.name, meta.version);
+    note!("{verb} {} (version {})", meta.name, meta.version);
     Ok(())
 }
 
@@ -140,7 +141,7 @@ pub fn rotate(ctx: &mut Context, name: &str, generate: Option<usize>, rotate_by:
     let meta = vault.rotate_with(&name, &value, next)?;
     report(ctx, "Rotated", &meta)?;
     if let (Some(by), false) = (meta.rotate_by, ctx.json) {
-        eprintln!("next rotation reminder: {by}");
+        note!("next rotation reminder: {by}");
     }
     Ok(())
 }
@@ -159,7 +160,7 @@ pub fn rm(ctx: &mut Context, name: &str, yes: bool) -> Result<()> {
         anyhow::bail!("nothing removed");
     }
     vault.remove(&name)?;
-    eprintln!("Removed {name} (kept as a tombstone until `keyhaven purge`)");
+    note!("Removed {name} (kept as a tombstone until `keyhaven purge`)");
     Ok(())
 }
 
@@ -173,7 +174,7 @@ pub fn purge(ctx: &mut Context, yes: bool) -> Result<()> {
         anyhow::bail!("nothing purged");
     }
     let purged = vault.purge()?;
-    eprintln!("Purged {purged} removed secrets");
+    note!("Purged {purged} removed secrets");
     Ok(())
 }
 

@@ -17,6 +17,7 @@ use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
 use super::Context;
+use crate::output::note;
 use crate::{cli::ExportFormat, output};
 
 /// `import`'s options beside the file.
@@ -48,7 +49,7 @@ pub fn import(ctx: &mut Context, file: &Path, args: &ImportArgs) -> Result<()> {
         plan.apply_mapping(&Mapping::parse(&text)?)?;
     }
     for warning in &plan.warnings {
-        eprintln!("warning: {warning}");
+        note!("warning: {warning}");
     }
     if args.dry_run {
         return if ctx.json { output::json(&plan) } else { print_plan(&plan) };
@@ -71,7 +72,7 @@ pub fn import(ctx: &mut Context, file: &Path, args: &ImportArgs) -> Result<()> {
     if ctx.json {
         return output::json(&report);
     }
-    eprintln!(
+    note!(
         "Imported {} new and {} updated secrets from {} ({kind})",
         report.added.len(),
         report.updated.len(),
@@ -79,14 +80,14 @@ pub fn import(ctx: &mut Context, file: &Path, args: &ImportArgs) -> Result<()> {
     );
     if !report.skipped.is_empty() {
         let names: Vec<&str> = report.skipped.iter().map(SecretName::as_str).collect();
-        eprintln!(
+        note!(
             "Skipped {} that already exist (use --overwrite to rotate them): {}",
             names.len(),
             names.join(", ")
         );
     }
     if left_out > 0 {
-        eprintln!("Left out {left_out} item(s) of the export (`--dry-run` says which and why)");
+        note!("Left out {left_out} item(s) of the export (`--dry-run` says which and why)");
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ use keyhaven_core::{KdfParams, Vault, passphrase};
 use secrecy::SecretString;
 
 use super::Context;
+use crate::output::{note, say};
 use crate::{cli::KdfArgs, input::NewPassphrase, output};
 
 fn kdf_params(args: &KdfArgs) -> Result<Option<KdfParams>> {
@@ -17,7 +18,7 @@ fn kdf_params(args: &KdfArgs) -> Result<Option<KdfParams>> {
                 iterations.unwrap_or(floor.iterations),
             )?;
             if params.is_below_recommended() {
-                eprintln!(
+                note!(
                     "warning: these KDF settings are below RFC 9106's recommendation (64 MiB, 3 iterations); use them for tests only"
                 );
             }
@@ -41,9 +42,10 @@ fn new_passphrase(ctx: &mut Context, which: NewPassphrase, allow_weak: bool) -> 
     let passphrase = ctx.input.new_passphrase(which)?;
     let strength = passphrase::check_new(&passphrase, allow_weak)?;
     if !strength.strong_enough {
-        eprintln!(
+        note!(
             "warning: a weak passphrase (strength {} of 4, {} characters), accepted because of --allow-weak",
-            strength.score, strength.chars
+            strength.score,
+            strength.chars
         );
     }
     Ok(passphrase)
@@ -59,7 +61,7 @@ pub fn init(ctx: &mut Context, args: KdfArgs, allow_weak: bool) -> Result<()> {
     };
     let passphrase = new_passphrase(ctx, NewPassphrase::Init, allow_weak)?;
     Vault::create(&ctx.vault_path, &passphrase, kdf)?;
-    eprintln!("Created vault {} ({})", ctx.vault_path.display(), describe(&kdf));
+    note!("Created vault {} ({})", ctx.vault_path.display(), describe(&kdf));
     Ok(())
 }
 
@@ -80,10 +82,10 @@ pub fn info(ctx: &Context) -> Result<()> {
         ("size on disk", output::mib(info.file_bytes)),
     ];
     for (label, value) in rows {
-        println!("{label:<27}{value}");
+        say!("{label:<27}{value}");
     }
     if info.kdf_below_recommended {
-        println!(
+        say!(
             "warning: key derivation is below RFC 9106's recommendation; change it with `keyhaven passwd --kdf-memory-mib 64 --kdf-iterations 3`"
         );
     }
@@ -95,9 +97,9 @@ pub fn unlock(ctx: &mut Context, remember: bool) -> Result<()> {
     let mut vault = ctx.unlock_with_passphrase()?;
     if remember || was_remembered {
         vault.remember_on_device()?;
-        eprintln!("Unlocked: the key is kept in the OS keyring until `keyhaven lock` or `keyhaven forget`.");
+        note!("Unlocked: the key is kept in the OS keyring until `keyhaven lock` or `keyhaven forget`.");
     } else {
-        eprintln!("Passphrase accepted. Without --remember nothing stays unlocked: each command asks again.");
+        note!("Passphrase accepted. Without --remember nothing stays unlocked: each command asks again.");
     }
     Ok(())
 }
@@ -107,9 +109,9 @@ pub fn lock(ctx: &Context, forget: bool) -> Result<()> {
     let remembered = vault.is_remembered();
     vault.drop_device_key(forget)?;
     match (remembered, forget) {
-        (false, _) => eprintln!("This device does not remember the key: the vault is locked."),
-        (true, false) => eprintln!("Locked: `keyhaven unlock` will remember the key again."),
-        (true, true) => eprintln!("Forgotten: the key is no longer kept on this device."),
+        (false, _) => note!("This device does not remember the key: the vault is locked."),
+        (true, false) => note!("Locked: `keyhaven unlock` will remember the key again."),
+        (true, true) => note!("Forgotten: the key is no longer kept on this device."),
     }
     Ok(())
 }
@@ -120,12 +122,10 @@ pub fn passwd(ctx: &mut Context, args: KdfArgs, allow_weak: bool, rekey: bool) -
     let new = new_passphrase(ctx, NewPassphrase::Change, allow_weak)?;
     if rekey {
         let versions = vault.rekey(&new, kdf)?;
-        eprintln!(
-            "Passphrase changed; {versions} versions and every remote token re-encrypted to a new key."
-        );
+        note!("Passphrase changed; {versions} versions and every remote token re-encrypted to a new key.");
     } else {
         vault.change_passphrase(&new, kdf)?;
-        eprintln!("Passphrase changed.");
+        note!("Passphrase changed.");
     }
     Ok(())
 }
@@ -134,7 +134,7 @@ pub fn verify(ctx: &mut Context) -> Result<()> {
     let vault = ctx.unlocked()?;
     vault.verify()?;
     let info = vault.info()?;
-    eprintln!(
+    note!(
         "Every row checks out: {} secrets, {} removed, {} remotes.",
         info.secrets,
         info.tombstones,
