@@ -10,7 +10,7 @@ CARGO ?= cargo
 # the steps after `cargo test --workspace` name the same sets it did.
 E2E_BUILD = $(CARGO) build --locked -p keyhaven-app -p keyhaven-e2e
 
-.PHONY: run demo ui e2e test bench lint fmt package test-package
+.PHONY: run demo ui e2e test fuzz bench lint fmt package test-package
 
 ## Build the UI and the desktop app and start it on the default vault
 ## (KEYHAVEN_VAULT picks another). Headless machines: `xvfb-run make run`.
@@ -52,6 +52,13 @@ test:
 	scripts/with-sway.sh $(CARGO) test --workspace --locked --lib --bins --tests -- --ignored wayland
 	scripts/conformance.sh
 	$(MAKE) --no-print-directory e2e
+
+## The importers' property tests at length: every entry point fed any bytes,
+## any KDBX header and any KeePass XML (64 cases each in `make test`).
+## KEYHAVEN_FUZZ_CASES picks how many.
+fuzz:
+	KEYHAVEN_FUZZ_CASES=$${KEYHAVEN_FUZZ_CASES:-20000} $(CARGO) test --release --locked -p keyhaven-core \
+	  --test import_formats never_panic
 
 ## Release packages: a .deb and an .rpm of the app and the CLI, in target/packages/.
 package:

@@ -307,6 +307,41 @@ fn a_pass_store_decrypted_with_the_users_gpg() {
     let github = listed.as_array().unwrap().iter().find(|s| s["name"] == "DEV_GITHUB_PASSWORD").unwrap();
     assert_eq!(github["description"], "dev/github — https://github.com (user octo) · from pass");
 
+    // An entry that decrypts to more than any entry holds (8 MiB, a few KiB
+    // compressed): gpg is stopped at 4 MiB, nothing written, under a 1 GiB
+    // address-space limit.
+    in_store(
+        &kh,
+        "gpg",
+        &[
+            "--batch",
+            "--yes",
+            "-e",
+            "-r",
+            "test@example.invalid",
+            "-o",
+            kh.path("store/big.gpg").to_str().unwrap(),
+        ],
+        &"a".repeat(8 << 20),
+    );
+    let mut cmd = Command::new("prlimit");
+    cmd.args(["--as=1073741824", "--cpu=60", "--", env!("CARGO_BIN_EXE_keyhaven")]);
+    for (key, value) in kh.cmd().get_envs() {
+        match value {
+            Some(value) => cmd.env(key, value),
+            None => cmd.env_remove(key),
+        };
+    }
+    cmd.env("GNUPGHOME", kh.path("gnupg"));
+    let out = kh.run_with(cmd, &["import", store, "--overwrite"], None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "{stderr}");
+    assert!(
+        stderr.contains("big decrypts to more than 4 MiB") && stderr.contains("gpg was stopped"),
+        "{stderr}"
+    );
+    std::fs::remove_file(kh.path("store/big.gpg")).unwrap();
+
     // Without the key (another GnuPG home), gpg's refusal is named, nothing written;
     // a file name that carries an escape sequence reaches the terminal printable.
     std::fs::copy(kh.path("store/openai.gpg"), kh.path("store/\x1b[2J\x1b]0;pwned\x07evil.gpg")).unwrap();

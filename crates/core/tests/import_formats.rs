@@ -525,7 +525,7 @@ fn bad_files_get_an_error_naming_the_file_and_write_nothing() {
     zip.finish().unwrap();
     assert!(std::fs::metadata(&bomb).unwrap().len() < 4 << 20, "the bomb should be small on disk");
     let err = read(&bomb).err().unwrap().to_string();
-    assert!(err.contains("bomb.1pux") && err.contains("unpacks to more than 256 MiB"), "{err}");
+    assert!(err.contains("bomb.1pux") && err.contains("unpacks to more than 64 MiB"), "{err}");
 
     // An import that fails midway writes nothing (one transaction).
     let (_vault_dir, mut vault) = fresh();
@@ -535,6 +535,166 @@ fn bad_files_get_an_error_naming_the_file_and_write_nothing() {
     let too_big = plan(&path, false);
     assert!(vault.import(too_big.into_entries(), false, &|_| {}).is_err());
     assert!(vault.list().unwrap().is_empty());
+}
+
+/// The child half of `hostile_files_stay_within_memory_and_time_limits`:
+/// reads the file it is given and says how it went (with the peak memory it
+/// took); does nothing in a normal run.
+#[test]
+fn hostile_file_child() {
+    let Ok(path) = std::env::var("KEYHAVEN_HOSTILE_FILE") else { return };
+    let kind = std::env::var("KEYHAVEN_HOSTILE_KIND").ok().map(|kind| kind.parse::<SourceKind>().unwrap());
+    let options = ReadOptions { kind, passphrase: Some(SecretString::from("x")), keyfile: None };
+    let outcome = match import::read(Path::new(&path), &options) {
+        Ok(source) => format!("read {} items", source.items.len()),
+        Err(err) => format!("refused: {err}"),
+    };
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let peak = status.lines().find(|line| line.starts_with("VmHWM:")).unwrap_or("VmHWM: ?");
+    println!("\nOUTCOME {outcome}\nPEAK {}", peak.trim_start_matches("VmHWM:").trim());
+}
+
+/// A KDBX 4 header whose key derivation is `kdf` (a variant dictionary's
+/// entries), and nothing after it: what is refused must be refused here.
+fn kdbx4_header(kdf: &[(&str, u8, Vec<u8>)]) -> Vec<u8> {
+    let mut dict = vec![0x00, 0x01];
+    for (key, kind, value) in kdf {
+        dict.push(*kind);
+        dict.extend((key.len() as u32).to_le_bytes());
+        dict.extend(key.as_bytes());
+        dict.extend((value.len() as u32).to_le_bytes());
+        dict.extend(value);
+    }
+    dict.push(0);
+    let mut file = vec![0x03, 0xd9, 0xa2, 0x9a, 0x67, 0xfb, 0x4b, 0xb5, 1, 0, 4, 0];
+    let aes256 =
+        [0x31, 0xc1, 0xf2, 0xe6, 0xbf, 0x71, 0x43, 0x50, 0xbe, 0x58, 0x05, 0x21, 0x6a, 0xfc, 0x5a, 0xff];
+    for (id, data) in
+        [(2u8, aes256.to_vec()), (3, vec![1, 0, 0, 0]), (4, vec![7; 32]), (7, vec![9; 16]), (11, dict)]
+    {
+        file.push(id);
+        file.extend((data.len() as u32).to_le_bytes());
+        file.extend(data);
+    }
+    file.extend([0, 4, 0, 0, 0, 13, 10, 13, 10]);
+    file.extend([0u8; 64]);
+    file
+}
+
+fn zipped(name: &str, write: impl FnOnce(&mut dyn std::io::Write)) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_level(Some(9));
+    zip.start_file(name, options).unwrap();
+    write(&mut zip);
+    zip.finish().unwrap().into_inner()
+}
+
+/// Every importer's entry point given files built to hang it, exhaust its
+/// memory or its stack: each is read by a child process of this test under
+/// a 1 GiB address-space and a 60 s CPU limit (prlimit), and must come back
+/// with a clear refusal, not a crash or a kill, well within the limits.
+#[test]
+fn hostile_files_stay_within_memory_and_time_limits() {
+    let argon2d =
+        [0xef, 0x63, 0x6d, 0xdf, 0x8c, 0x29, 0x44, 0x4b, 0x91, 0xf7, 0xa9, 0xa4, 0x03, 0xe3, 0x0a, 0x0c];
+    let aes_kdf =
+        [0xc9, 0xd9, 0xf3, 0x9a, 0x62, 0x8a, 0x44, 0x60, 0xbf, 0x74, 0x0d, 0x08, 0xc1, 0x8a, 0x4f, 0xea];
+    let argon2 = |memory: u64, passes: u64| {
+        kdbx4_header(&[
+            ("$UUID", 0x42, argon2d.to_vec()),
+            ("S", 0x42, vec![1; 32]),
+            ("M", 0x05, memory.to_le_bytes().to_vec()),
+            ("I", 0x05, passes.to_le_bytes().to_vec()),
+            ("P", 0x04, 2u32.to_le_bytes().to_vec()),
+        ])
+    };
+    let rounds = kdbx4_header(&[
+        ("$UUID", 0x42, aes_kdf.to_vec()),
+        ("S", 0x42, vec![1; 32]),
+        ("R", 0x05, u64::MAX.to_le_bytes().to_vec()),
+    ]);
+    let nested = format!(
+        "<KeePassFile><Root>{}{}</Root></KeePassFile>",
+        "<Group><Name>g</Name>".repeat(20_000),
+        "</Group>".repeat(20_000)
+    );
+    let spaces = vec![b' '; 1 << 20];
+    let bomb = zipped("export.data", |out| (0..260).for_each(|_| out.write_all(&spaces).unwrap()));
+    let flood = zipped("export.data", |out| {
+        out.write_all(br#"{"accounts":[{"vaults":[{"items":["#).unwrap();
+        let chunk = "{},".repeat(1 << 16);
+        (0..40).for_each(|_| out.write_all(chunk.as_bytes()).unwrap());
+        out.write_all(b"{}]}]}]}").unwrap();
+    });
+    // The yardstick: a realistic export of 10,000 items, read in full.
+    let items: Vec<serde_json::Value> = (0..10_000)
+        .map(|i| {
+            json!({"uuid": format!("i{i}"), "state": "active", "overview": {"title": format!("Service {i}"),
+                "url": format!("https://s{i}.example")}, "details": {"loginFields": [
+                {"value": format!("user{i}"), "name": "username", "fieldType": "T", "designation": "username"},
+                {"value": format!("pw-{i:05}-0123456789"), "name": "password", "fieldType": "P", "designation": "password"}],
+                "notesPlain": "", "sections": []}})
+        })
+        .collect();
+    let data = json!({"accounts": [{"vaults": [{"attrs": {"name": "Work"}, "items": items}]}]}).to_string();
+    let realistic = zipped("export.data", |out| out.write_all(data.as_bytes()).unwrap());
+    let cases: Vec<(&str, Vec<u8>, Option<&str>, &str)> = vec![
+        ("realistic.1pux", realistic, None, "read 10000 items"),
+        ("rounds.kdbx", rounds, None, "18446744073709551615 AES-KDF rounds"),
+        ("memory.kdbx", argon2(64 << 30, 2), None, "65536 MiB of memory"),
+        ("passes.kdbx", argon2(64 << 20, 4_000_000_000), None, "passes 4000000000"),
+        ("nested.xml", nested.into_bytes(), None, "nests deeper than 256 levels"),
+        ("bomb.1pux", bomb, None, "unpacks to more than 64 MiB"),
+        ("flood.1pux", flood, None, "more than 1000000 list entries"),
+        (
+            "flood.json",
+            format!("[{}{{\"key\":\"A\",\"value\":\"b\"}}]", r#"{"key":"A","value":"b"},"#.repeat(300_000))
+                .into_bytes(),
+            None,
+            "more than 100000 entries",
+        ),
+        (
+            "flood.csv",
+            format!("key,value\n{}", "a,b\n".repeat(3_000_000)).into_bytes(),
+            None,
+            "more than 100000 rows",
+        ),
+        ("flood.env", "A=1\n".repeat(3_000_000).into_bytes(), Some("dotenv"), "more than 100000 variables"),
+        (
+            "wide.csv",
+            format!("key,value{}\na,b\n", ",x".repeat(100_000)).into_bytes(),
+            None,
+            "more than 1000 columns",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (file, bytes, kind, expected) in cases {
+        let path = write(dir.path(), file, &bytes);
+        let mut child = std::process::Command::new("prlimit");
+        child
+            .args(["--as=1073741824", "--cpu=60", "--"])
+            .arg(std::env::current_exe().unwrap())
+            .args(["--exact", "hostile_file_child", "--nocapture", "--test-threads=1"])
+            .env("KEYHAVEN_HOSTILE_FILE", &path);
+        if let Some(kind) = kind {
+            child.env("KEYHAVEN_HOSTILE_KIND", kind);
+        }
+        let started = std::time::Instant::now();
+        let out = child.output().expect("prlimit (util-linux)");
+        let took = started.elapsed();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{file}: the child failed ({:?}): {stdout}", out.status);
+        let outcome = stdout.lines().find_map(|line| line.strip_prefix("OUTCOME ")).unwrap_or("");
+        let peak = stdout.lines().find_map(|line| line.strip_prefix("PEAK ")).unwrap_or("?");
+        assert!(outcome.contains(expected), "{file}: {outcome}");
+        assert!(took < std::time::Duration::from_secs(30), "{file}: {took:?}");
+        let said = outcome.split(':').next().unwrap_or(outcome);
+        eprintln!(
+            "import {file} ({} KiB): {said} in {:.2} s, peak {peak}",
+            bytes.len() >> 10,
+            took.as_secs_f64()
+        );
+    }
 }
 
 fn empty_zip() -> Vec<u8> {
@@ -548,8 +708,44 @@ mod never_panic {
 
     use super::*;
 
+    /// 64 cases in `make test`; `make fuzz` sets KEYHAVEN_FUZZ_CASES higher.
+    fn cases() -> u32 {
+        std::env::var("KEYHAVEN_FUZZ_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(64)
+    }
+
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(64))]
+        #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+        /// A KeePass database's header of any content after its signature:
+        /// an error or items, never a panic, and nothing derived past the limits.
+        #[test]
+        fn any_kdbx_header(major in prop_oneof![Just(3u16), Just(4u16), any::<u16>()],
+                           fields in proptest::collection::vec((any::<u8>(), proptest::collection::vec(any::<u8>(), 0..40)), 0..12)) {
+            let mut bytes = vec![0x03, 0xd9, 0xa2, 0x9a, 0x67, 0xfb, 0x4b, 0xb5, 1, 0];
+            bytes.extend(major.to_le_bytes());
+            for (id, data) in fields {
+                bytes.push(id);
+                if major == 4 { bytes.extend((data.len() as u32).to_le_bytes()) } else { bytes.extend((data.len() as u16).to_le_bytes()) }
+                bytes.extend(data);
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let path = write(dir.path(), "db.kdbx", &bytes);
+            let options = ReadOptions { passphrase: Some(SecretString::from("x")), ..Default::default() };
+            let _ = import::read(&path, &options);
+        }
+
+        /// KeePass XML built from its own pieces in any order and nesting.
+        #[test]
+        fn any_keepass_xml(pieces in proptest::collection::vec(proptest::sample::select(vec![
+            "<KeePassFile>", "</KeePassFile>", "<Root>", "</Root>", "<Group>", "</Group>", "<Entry>", "</Entry>",
+            "<String>", "</String>", "<Key>Password</Key>", "<Key>Title</Key>", "<Value>v</Value>",
+            "<Value ProtectInMemory=\"True\">p</Value>", "<Name>n</Name>", "<Meta><RecycleBinUUID>u</RecycleBinUUID></Meta>",
+            "<UUID>u</UUID>", "<!-- c -->", "<![CDATA[x]]>", "<a b='>'>", "</a>", "<x/>",
+        ]), 0..40)) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = write(dir.path(), "db.xml", pieces.concat().as_bytes());
+            let _ = import::read(&path, &ReadOptions { kind: Some(SourceKind::KeepassXml), ..Default::default() });
+        }
 
         /// Any bytes, read as any format: an error or items, never a panic.
         #[test]

@@ -29,7 +29,12 @@ pub(crate) enum Problem {
     Syntax { line: usize },
     /// `$name` names something expansion may not use.
     Reference { line: usize, name: String, why: &'static str },
+    /// More than [`MAX_ASSIGNMENTS`].
+    TooMany { line: usize },
 }
+
+/// The most assignments one text may hold: an import stops there.
+pub(crate) const MAX_ASSIGNMENTS: usize = crate::import::MAX_ITEMS;
 
 /// Every assignment of `text`, in order (a key assigned twice appears twice).
 pub(crate) fn parse(text: &str) -> Result<Vec<Assignment>, Problem> {
@@ -39,6 +44,9 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Assignment>, Problem> {
     for (line, logical) in logical_lines(text)? {
         let mut expand = Expansion { earlier: &earlier, line, used: false };
         if let Some((key, value)) = parse_line(&logical, line, &mut expand)? {
+            if out.len() == MAX_ASSIGNMENTS {
+                return Err(Problem::TooMany { line });
+            }
             let expanded = expand.used;
             earlier.insert(key.clone(), value.clone());
             out.push(Assignment { key, value, line, expanded });
@@ -95,7 +103,11 @@ fn logical_lines(text: &str) -> Result<Vec<(usize, Zeroizing<String>)>, Problem>
         }
         let (at, end) = end_state(state, physical);
         state = end;
+        if out.len() > MAX_ASSIGNMENTS {
+            return Err(Problem::TooMany { line: start });
+        }
         match state {
+            State::Complete if buf.is_empty() && physical.trim().is_empty() => {}
             State::Complete => {
                 buf.push_str(physical.trim_end_matches('\n').trim_end_matches('\r'));
                 out.push((start, std::mem::take(&mut buf)));
@@ -170,7 +182,6 @@ fn end_state(previous: State, line: &str) -> (usize, State) {
 }
 
 /// One logical line: `None` for a blank line or a comment.
-#[allow(clippy::type_complexity)]
 fn parse_line(
     line: &str,
     number: usize,

@@ -44,6 +44,13 @@ fn assignments(text: &str) -> Result<Vec<dotenv::Assignment>> {
         dotenv::Problem::Syntax { line } => {
             Error::EnvFile { line, reason: "this line is not NAME=value (check quotes and the name)".into() }
         }
+        dotenv::Problem::TooMany { line } => Error::EnvFile {
+            line,
+            reason: format!(
+                "more than {} variables, more than a file of settings holds",
+                dotenv::MAX_ASSIGNMENTS
+            ),
+        },
         dotenv::Problem::Reference { line, name, why } => Error::EnvFile {
             line,
             reason: format!(

@@ -11,25 +11,115 @@ use std::collections::HashMap;
 use base64::{Engine as _, engine::general_purpose::STANDARD as B64};
 use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::Value;
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use super::{Field, Item, Parsed, Problem, bad, csv_rows, flat::parse_json, text};
+use super::{
+    Field, Item, Parsed, Problem, bad, csv_rows,
+    json::{Flag, List, Number, Obj, Present, Text},
+};
 
 /// Argon2 memory above this (MiB) is refused: the file chooses it.
 const MAX_ARGON2_MIB: u64 = 1024;
 /// PBKDF2 iterations above this are refused (Bitwarden's default is 600,000).
 const MAX_PBKDF2_ITERATIONS: u64 = 10_000_000;
 
+/// The export, plain or password-protected: only the fields read are built.
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct Export {
+    encrypted: Flag,
+    password_protected: Flag,
+    salt: Text,
+    kdf_type: Number,
+    kdf_iterations: Number,
+    kdf_memory: Number,
+    kdf_parallelism: Number,
+    #[serde(rename = "encKeyValidation_DO_NOT_EDIT")]
+    validation: Text,
+    data: Text,
+    folders: List<Named>,
+    collections: List<Named>,
+    items: Option<List<Entry>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Named {
+    id: Text,
+    name: Text,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct Entry {
+    name: Text,
+    folder_id: Text,
+    collection_ids: List<Text>,
+    notes: Text,
+    deleted_date: Present,
+    login: Obj<Login>,
+    card: Obj<Card>,
+    identity: Obj<Identity>,
+    ssh_key: Obj<SshKey>,
+    fields: List<CustomField>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Login {
+    username: Text,
+    password: Text,
+    totp: Text,
+    uris: List<Obj<Uri>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Uri {
+    uri: Text,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Card {
+    number: Text,
+    code: Text,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct Identity {
+    username: Text,
+    ssn: Text,
+    passport_number: Text,
+    license_number: Text,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct SshKey {
+    private_key: Text,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CustomField {
+    name: Text,
+    value: Text,
+    #[serde(rename = "type")]
+    kind: Number,
+}
+
 pub fn json(bytes: &[u8], passphrase: Option<&SecretString>) -> Parsed<Vec<Item>> {
-    let export = parse_json(bytes)?;
-    match export.get("encrypted").and_then(Value::as_bool) {
+    let export: Export = super::json::parse(bytes, "a Bitwarden export (an object)")?;
+    match export.encrypted.0 {
         Some(false) | None => items(&export),
-        Some(true) if export.get("passwordProtected").and_then(Value::as_bool) == Some(true) => {
+        Some(true) if export.password_protected.0 == Some(true) => {
             let passphrase = passphrase.ok_or(Problem::NeedsPassphrase)?;
             let plain = decrypt_export(&export, passphrase)?;
-            items(&parse_json(&plain)?)
+            items(&super::json::parse(&plain, "a Bitwarden export (an object)")?)
         }
         Some(true) => Err(bad(
             "it is an \"account restricted\" encrypted export, which only the Bitwarden account that made it \
@@ -38,60 +128,48 @@ pub fn json(bytes: &[u8], passphrase: Option<&SecretString>) -> Parsed<Vec<Item>
     }
 }
 
-fn items(export: &Value) -> Parsed<Vec<Item>> {
-    let names = |key: &str| -> HashMap<String, String> {
-        export
-            .get(key)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|entry| Some((str(entry, "id")?, str(entry, "name")?)))
-            .collect()
+fn items(export: &Export) -> Parsed<Vec<Item>> {
+    let names = |list: &List<Named>| -> HashMap<String, String> {
+        list.iter().filter_map(|entry| Some((entry.id.get()?, entry.name.get()?))).collect()
     };
-    let folders = names("folders");
-    let collections = names("collections");
-    let list =
-        export.get("items").and_then(Value::as_array).ok_or_else(|| bad("it has no \"items\" list"))?;
+    let folders = names(&export.folders);
+    let collections = names(&export.collections);
+    let list = export.items.as_ref().ok_or_else(|| bad("it has no \"items\" list"))?;
     Ok(list.iter().map(|entry| item(entry, &folders, &collections)).collect())
 }
 
-fn item(entry: &Value, folders: &HashMap<String, String>, collections: &HashMap<String, String>) -> Item {
+fn item(entry: &Entry, folders: &HashMap<String, String>, collections: &HashMap<String, String>) -> Item {
     let mut fields = Vec::new();
-    let mut hidden = |label: &str, value: Option<String>| {
-        if let Some(value) = value {
+    let mut hidden = |label: &str, value: &Text| {
+        if let Some(value) = value.get() {
             fields.push(Field::concealed(label, value));
         }
     };
-    let section = |key: &str| entry.get(key).filter(|value| value.is_object());
     let mut username = None;
     let mut url = None;
-    if let Some(login) = section("login") {
-        username = str(login, "username");
-        url = login
-            .get("uris")
-            .and_then(Value::as_array)
-            .and_then(|uris| uris.first())
-            .and_then(|uri| str(uri, "uri"));
-        hidden("password", str(login, "password"));
-        hidden("TOTP", str(login, "totp"));
+    if let Some(login) = &entry.login.0 {
+        username = login.username.get();
+        url = login.uris.iter().next().and_then(|uri| uri.0.as_ref()?.uri.get());
+        hidden("password", &login.password);
+        hidden("TOTP", &login.totp);
     }
-    if let Some(card) = section("card") {
-        hidden("number", str(card, "number"));
-        hidden("code", str(card, "code"));
+    if let Some(card) = &entry.card.0 {
+        hidden("number", &card.number);
+        hidden("code", &card.code);
     }
-    if let Some(identity) = section("identity") {
-        username = username.or_else(|| str(identity, "username"));
-        hidden("SSN", str(identity, "ssn"));
-        hidden("passport number", str(identity, "passportNumber"));
-        hidden("license number", str(identity, "licenseNumber"));
+    if let Some(identity) = &entry.identity.0 {
+        username = username.or_else(|| identity.username.get());
+        hidden("SSN", &identity.ssn);
+        hidden("passport number", &identity.passport_number);
+        hidden("license number", &identity.license_number);
     }
-    if let Some(ssh) = section("sshKey") {
-        hidden("private key", str(ssh, "privateKey"));
+    if let Some(ssh) = &entry.ssh_key.0 {
+        hidden("private key", &ssh.private_key);
     }
-    for field in entry.get("fields").and_then(Value::as_array).into_iter().flatten() {
+    for field in entry.fields.iter() {
         // 0 text, 1 hidden, 2 boolean, 3 linked: only hidden ones are secrets.
-        let label = str(field, "name").unwrap_or_else(|| "field".into());
-        match (field.get("type").and_then(Value::as_u64), str(field, "value")) {
+        let label = field.name.get().unwrap_or_else(|| "field".into());
+        match (field.kind.0, field.value.get()) {
             (Some(1), Some(value)) => fields.push(Field::concealed(&label, value)),
             (_, Some(value)) if label.eq_ignore_ascii_case("username") => username = username.or(Some(value)),
             _ => {}
@@ -99,25 +177,16 @@ fn item(entry: &Value, folders: &HashMap<String, String>, collections: &HashMap<
     }
     let lookup =
         |id: Option<String>, names: &HashMap<String, String>| id.and_then(|id| names.get(&id).cloned());
-    let collection = entry
-        .get("collectionIds")
-        .and_then(Value::as_array)
-        .and_then(|ids| ids.first())
-        .and_then(Value::as_str)
-        .map(str::to_owned);
+    let collection = entry.collection_ids.iter().next().and_then(|id| id.0.clone());
     Item {
-        title: str(entry, "name").unwrap_or_default(),
-        folder: lookup(str(entry, "folderId"), folders).or_else(|| lookup(collection, collections)),
+        title: entry.name.get().unwrap_or_default(),
+        folder: lookup(entry.folder_id.get(), folders).or_else(|| lookup(collection, collections)),
         url,
         username,
         fields,
-        notes: str(entry, "notes").map(SecretString::from),
-        trashed: entry.get("deletedDate").is_some_and(|date| !date.is_null()),
+        notes: entry.notes.get().map(SecretString::from),
+        trashed: entry.deleted_date.0,
     }
-}
-
-fn str(value: &Value, key: &str) -> Option<String> {
-    text(value.get(key).and_then(Value::as_str))
 }
 
 pub fn csv(bytes: &[u8]) -> Parsed<Vec<Item>> {
@@ -147,23 +216,21 @@ pub fn csv(bytes: &[u8]) -> Parsed<Vec<Item>> {
 }
 
 /// The plain export inside a password-protected one.
-fn decrypt_export(export: &Value, passphrase: &SecretString) -> Parsed<Zeroizing<Vec<u8>>> {
-    let field =
-        |key: &str| export.get(key).and_then(Value::as_str).ok_or_else(|| bad(format!("it has no {key:?}")));
-    let salt = field("salt")?;
-    let key = derive(export, passphrase, salt)?;
+fn decrypt_export(export: &Export, passphrase: &SecretString) -> Parsed<Zeroizing<Vec<u8>>> {
+    let field = |value: &Text, key: &str| value.0.clone().ok_or_else(|| bad(format!("it has no {key:?}")));
+    let salt = field(&export.salt, "salt")?;
+    let key = derive(export, passphrase, &salt)?;
     let keys = stretch(&key);
     // Bitwarden's own check: this EncString opens only under the right key.
-    decrypt(field("encKeyValidation_DO_NOT_EDIT")?, &keys)?;
-    decrypt(field("data")?, &keys)
+    decrypt(&field(&export.validation, "encKeyValidation_DO_NOT_EDIT")?, &keys)?;
+    decrypt(&field(&export.data, "data")?, &keys)
 }
 
-fn derive(export: &Value, passphrase: &SecretString, salt: &str) -> Parsed<Zeroizing<[u8; 32]>> {
-    let number = |key: &str| export.get(key).and_then(Value::as_u64);
-    let iterations = number("kdfIterations").ok_or_else(|| bad("it has no kdfIterations"))?;
+fn derive(export: &Export, passphrase: &SecretString, salt: &str) -> Parsed<Zeroizing<[u8; 32]>> {
+    let iterations = export.kdf_iterations.0.ok_or_else(|| bad("it has no kdfIterations"))?;
     let mut key = Zeroizing::new([0u8; 32]);
     let password = passphrase.expose_secret().as_bytes();
-    match number("kdfType") {
+    match export.kdf_type.0 {
         Some(0) => {
             if !(1..=MAX_PBKDF2_ITERATIONS).contains(&iterations) {
                 return Err(bad(format!("its PBKDF2 iteration count {iterations} is out of range")));
@@ -171,8 +238,8 @@ fn derive(export: &Value, passphrase: &SecretString, salt: &str) -> Parsed<Zeroi
             pbkdf2::pbkdf2_hmac::<Sha256>(password, salt.as_bytes(), iterations as u32, key.as_mut());
         }
         Some(1) => {
-            let memory = number("kdfMemory").ok_or_else(|| bad("it has no kdfMemory"))?;
-            let parallelism = number("kdfParallelism").ok_or_else(|| bad("it has no kdfParallelism"))?;
+            let memory = export.kdf_memory.0.ok_or_else(|| bad("it has no kdfMemory"))?;
+            let parallelism = export.kdf_parallelism.0.ok_or_else(|| bad("it has no kdfParallelism"))?;
             if memory > MAX_ARGON2_MIB || iterations > 100 || parallelism > 16 {
                 return Err(bad(format!(
                     "its Argon2 parameters ({memory} MiB, {iterations} iterations, {parallelism} lanes) are out of range"

@@ -3,10 +3,15 @@
 //! --format json`), Infisical's JSON (`[{"key", "value", …}]`) and a
 //! `Key,Value` CSV (Infisical's csv).
 
-use secrecy::ExposeSecret;
-use serde_json::Value;
+use std::collections::BTreeMap;
 
-use super::{Field, Item, Parsed, bad, csv_rows};
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+
+use super::{
+    Field, Item, Parsed, bad, csv_rows,
+    json::{self, List, Scalar},
+};
 use crate::{envfile, reference::Reference};
 
 fn entry(name: &str, value: String) -> Item {
@@ -38,26 +43,34 @@ pub fn dotenv(bytes: &[u8], warnings: &mut Vec<String>) -> Parsed<Vec<Item>> {
 }
 
 pub fn json(bytes: &[u8]) -> Parsed<Vec<Item>> {
-    let value = parse_json(bytes)?;
-    let object = value.as_object().ok_or_else(|| bad("expected an object of names and values"))?;
+    let object: BTreeMap<String, Scalar> = json::parse(bytes, "an object of names and values")?;
     object
-        .iter()
+        .into_iter()
         .map(|(name, value)| {
-            Ok(entry(name, scalar(value).ok_or_else(|| bad(format!("{name:?} is not text")))?))
+            let value = value.0.ok_or_else(|| bad(format!("{name:?} is not text")))?;
+            Ok(entry(&name, value))
         })
         .collect()
 }
 
+/// One secret of Infisical's export; other fields are skipped.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct InfisicalSecret {
+    #[serde(alias = "secretKey")]
+    key: Scalar,
+    #[serde(alias = "secretValue")]
+    value: Scalar,
+}
+
 pub fn infisical(bytes: &[u8]) -> Parsed<Vec<Item>> {
-    let value = parse_json(bytes)?;
-    let list = value.as_array().ok_or_else(|| bad("expected a list of secrets"))?;
-    list.iter()
+    let list: List<InfisicalSecret> = json::parse(bytes, "a list of secrets")?;
+    list.0
+        .into_iter()
         .enumerate()
         .map(|(index, secret)| {
-            let get = |keys: [&str; 2]| keys.iter().find_map(|key| secret.get(key)).and_then(scalar);
-            let key =
-                get(["key", "secretKey"]).ok_or_else(|| bad(format!("secret {} has no key", index + 1)))?;
-            let value = get(["value", "secretValue"]).ok_or_else(|| bad(format!("{key:?} has no value")))?;
+            let key = secret.key.0.ok_or_else(|| bad(format!("secret {} has no key", index + 1)))?;
+            let value = secret.value.0.ok_or_else(|| bad(format!("{key:?} has no value")))?;
             Ok(entry(&key, value))
         })
         .collect()
@@ -72,20 +85,4 @@ pub fn csv(bytes: &[u8]) -> Parsed<Vec<Item>> {
             Ok(entry(&key, row.raw("value").to_owned()))
         })
         .collect()
-}
-
-/// Strings as they are; numbers and booleans as JSON writes them.
-fn scalar(value: &Value) -> Option<String> {
-    match value {
-        Value::String(text) => Some(text.clone()),
-        Value::Number(_) | Value::Bool(_) => Some(value.to_string()),
-        _ => None,
-    }
-}
-
-/// serde_json's message names a line and column, never the text there.
-pub(crate) fn parse_json(bytes: &[u8]) -> Parsed<Value> {
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    serde_json::from_slice(bytes)
-        .map_err(|err| bad(format!("not JSON (line {}, column {})", err.line(), err.column())))
 }

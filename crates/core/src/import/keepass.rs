@@ -1,68 +1,25 @@
-//! KeePass and KeePassXC: the database itself (.kdbx 3.1 and 4, AES-KDF or
-//! Argon2, a password and optionally a key file; read by the `keepass` crate),
-//! the XML and the CSV `keepassxc-cli export` writes, the CSV as
-//! "Group","Title","Username","Password","URL","Notes","TOTP",… with the group
-//! as a path from the root ("Passwords/Dev/APIs").
+//! KeePass and KeePassXC: the XML and the CSV `keepassxc-cli export` writes
+//! (the CSV as "Group","Title","Username","Password","URL","Notes","TOTP",…
+//! with the group as a path from the root, "Passwords/Dev/APIs"), and the
+//! walk over KeePass's XML that the database reader (`kdbx.rs`) shares: a
+//! database holds the same XML, its protected values encrypted.
 
-use std::io::Cursor;
+use std::collections::HashMap;
 
-use keepass::{
-    Database, DatabaseKey,
-    db::{Group, Value},
-    error::{DatabaseIntegrityError, DatabaseKeyError, DatabaseOpenError},
-};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
+use zeroize::Zeroizing;
 
-use super::{Field, Item, Parsed, Problem, bad, csv_rows, text};
-
-/// The first bytes of every KeePass 2 database.
-pub const KDBX_MAGIC: [u8; 4] = [0x03, 0xd9, 0xa2, 0x9a];
+use super::{Field, Item, Parsed, bad, csv_rows, text};
 
 /// Entry fields KeePass gives every entry; any other is a custom one.
 const STANDARD: [&str; 5] = ["Title", "UserName", "Password", "URL", "Notes"];
 
-pub fn kdbx(bytes: &[u8], passphrase: Option<&SecretString>, keyfile: Option<&[u8]>) -> Parsed<Vec<Item>> {
-    if passphrase.is_none() && keyfile.is_none() {
-        return Err(Problem::NeedsPassphrase);
-    }
-    let mut key = DatabaseKey::new();
-    if let Some(passphrase) = passphrase {
-        key = key.with_password(passphrase.expose_secret());
-    }
-    if let Some(keyfile) = keyfile {
-        key = key.with_keyfile(&mut Cursor::new(keyfile)).map_err(|_| bad("the key file cannot be read"))?;
-    }
-    let db = Database::parse(bytes, key).map_err(|err| match err {
-        DatabaseOpenError::Key(DatabaseKeyError::IncorrectKey) => Problem::WrongPassphrase,
-        // KDBX 3.1 finds a wrong key only when the payload fails to decrypt.
-        DatabaseOpenError::DatabaseIntegrity(DatabaseIntegrityError::Cryptography(_)) => {
-            Problem::WrongPassphrase
-        }
-        // The crate's messages name structures and versions, not contents.
-        other => bad(other.to_string()),
-    })?;
-    let mut items = Vec::new();
-    walk(&db.root, None, db.meta.recyclebin_uuid, false, &mut items);
-    Ok(items)
-}
-
-/// Entries of `group` and below; `folder` is the innermost group's name (none at the root).
-fn walk(group: &Group, folder: Option<&str>, bin: Option<uuid::Uuid>, trashed: bool, items: &mut Vec<Item>) {
-    for entry in &group.entries {
-        let strings = entry.fields.iter().map(|(key, value)| match value {
-            Value::Unprotected(text) => (key.clone(), text.clone(), false),
-            Value::Protected(secret) => {
-                (key.clone(), String::from_utf8_lossy(secret.unsecure()).into_owned(), true)
-            }
-            Value::Bytes(_) => (key.clone(), String::new(), false),
-        });
-        items.push(entry_item(strings.collect(), folder, trashed));
-    }
-    for child in &group.groups {
-        let trashed = trashed || Some(child.uuid) == bin;
-        walk(child, Some(&child.name), bin, trashed, items);
-    }
-}
+/// Deeper than any KeePass file nests its groups: refused before parsing,
+/// so no parser or walker recurses into a hostile file's depth.
+pub const MAX_XML_DEPTH: usize = 256;
+/// More XML nodes than any KeePass file of [`super::MAX_ITEMS`] entries
+/// holds (about 60 an entry): the parser stops there.
+const MAX_XML_NODES: u32 = 8_000_000;
 
 /// An entry's strings (key, value, protected) as an item: the password and
 /// the protected custom strings (KeePassXC's "protect" box) and TOTP are secrets.
@@ -93,11 +50,57 @@ fn entry_item(mut strings: Vec<(String, String, bool)>, folder: Option<&str>, tr
 /// the clear, `ProtectInMemory` marking the protected ones). Entries' history
 /// is left out.
 pub fn xml(bytes: &[u8]) -> Parsed<Vec<Item>> {
-    let text = std::str::from_utf8(bytes).map_err(|_| bad("it is not UTF-8 text"))?;
-    let doc = roxmltree::Document::parse(text).map_err(|err| {
-        let at = err.pos();
-        bad(format!("not well-formed XML (line {}, column {})", at.row, at.col))
-    })?;
+    walk_document(bytes, &HashMap::new())
+}
+
+/// A database's inner XML: each `Protected` value is opened by `open`, in
+/// document order (the inner stream cipher runs through them in that order,
+/// history entries included), before the entries are walked.
+pub fn kdbx_xml(bytes: &[u8], open: &mut dyn FnMut(&str) -> Parsed<Zeroizing<String>>) -> Parsed<Vec<Item>> {
+    let text = utf8(bytes)?;
+    let doc = document(text)?;
+    let mut opened = HashMap::new();
+    for node in doc.descendants().filter(|node| node.has_tag_name("Value")) {
+        if node.attribute("Protected") == Some("True") {
+            opened.insert(node.id(), open(node.text().unwrap_or(""))?);
+        }
+    }
+    items(&doc, &opened)
+}
+
+fn utf8(bytes: &[u8]) -> Parsed<&str> {
+    std::str::from_utf8(bytes).map_err(|_| bad("it is not UTF-8 text"))
+}
+
+/// Parses `text`, once its nesting is known to be within [`MAX_XML_DEPTH`].
+fn document(text: &str) -> Parsed<roxmltree::Document<'_>> {
+    if xml_depth(text) > MAX_XML_DEPTH {
+        return Err(bad(format!(
+            "its XML nests deeper than {MAX_XML_DEPTH} levels, which no KeePass file does"
+        )));
+    }
+    let options = roxmltree::ParsingOptions { allow_dtd: false, nodes_limit: MAX_XML_NODES };
+    roxmltree::Document::parse_with_options(text, options).map_err(|err| match err {
+        roxmltree::Error::NodesLimitReached => {
+            bad(format!("it holds more than {MAX_XML_NODES} XML nodes, more than an import takes"))
+        }
+        err => {
+            let at = err.pos();
+            bad(format!("not well-formed XML (line {}, column {})", at.row, at.col))
+        }
+    })
+}
+
+fn walk_document(bytes: &[u8], opened: &HashMap<roxmltree::NodeId, Zeroizing<String>>) -> Parsed<Vec<Item>> {
+    let text = utf8(bytes)?;
+    let doc = document(text)?;
+    items(&doc, opened)
+}
+
+fn items(
+    doc: &roxmltree::Document,
+    opened: &HashMap<roxmltree::NodeId, Zeroizing<String>>,
+) -> Parsed<Vec<Item>> {
     let file = doc.root_element();
     if !file.has_tag_name("KeePassFile") {
         return Err(bad("its root element is not <KeePassFile>"));
@@ -106,9 +109,58 @@ pub fn xml(bytes: &[u8]) -> Parsed<Vec<Item>> {
     let root = child(file, "Root").ok_or_else(|| bad("it has no <Root>"))?;
     let mut items = Vec::new();
     for group in root.children().filter(|node| node.has_tag_name("Group")) {
-        walk_xml(group, None, bin.as_deref(), false, &mut items);
+        walk_xml(group, None, bin.as_deref(), false, opened, &mut items);
     }
     Ok(items)
+}
+
+/// The deepest nesting of elements in `text`, from its tags alone (comments,
+/// CDATA, processing instructions, declarations and quoted attribute values
+/// skipped): cheap, and never recursive.
+pub fn xml_depth(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let (mut depth, mut deepest, mut at) = (0usize, 0usize, 0usize);
+    let skip_to = |from: usize, end: &[u8]| -> usize {
+        memchr::memmem::find(&bytes[from..], end).map_or(bytes.len(), |found| from + found + end.len())
+    };
+    while let Some(found) = memchr::memchr(b'<', &bytes[at..]) {
+        at += found;
+        let rest = &bytes[at..];
+        if rest.starts_with(b"<!--") {
+            at = skip_to(at + 4, b"-->");
+        } else if rest.starts_with(b"<![CDATA[") {
+            at = skip_to(at + 9, b"]]>");
+        } else if rest.starts_with(b"<?") {
+            at = skip_to(at + 2, b"?>");
+        } else if rest.starts_with(b"<!") {
+            at = skip_to(at + 2, b">");
+        } else if rest.starts_with(b"</") {
+            depth = depth.saturating_sub(1);
+            at = skip_to(at + 2, b">");
+        } else {
+            // A start tag: to its `>`, past quoted attribute values.
+            let mut quote = None;
+            let mut end = at + 1;
+            while end < bytes.len() {
+                match (quote, bytes[end]) {
+                    (None, q @ (b'"' | b'\'')) => quote = Some(q),
+                    (Some(q), c) if c == q => quote = None,
+                    (None, b'>') => break,
+                    _ => {}
+                }
+                end += 1;
+            }
+            if bytes.get(end.wrapping_sub(1)) != Some(&b'/') {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            at = end + 1;
+        }
+        if at >= bytes.len() {
+            break;
+        }
+    }
+    deepest
 }
 
 fn walk_xml(
@@ -116,6 +168,7 @@ fn walk_xml(
     folder: Option<&str>,
     bin: Option<&str>,
     trashed: bool,
+    opened: &HashMap<roxmltree::NodeId, Zeroizing<String>>,
     items: &mut Vec<Item>,
 ) {
     let trashed = trashed || (bin.is_some() && child_text(group, "UUID").as_deref() == bin);
@@ -125,13 +178,17 @@ fn walk_xml(
             let value = child(string, "Value")?;
             let protected =
                 ["ProtectInMemory", "Protected"].iter().any(|name| value.attribute(*name) == Some("True"));
-            Some((key, value.text().unwrap_or("").to_owned(), protected))
+            let text = match opened.get(&value.id()) {
+                Some(plain) => plain.to_string(),
+                None => value.text().unwrap_or("").to_owned(),
+            };
+            Some((key, text, protected))
         });
         items.push(entry_item(strings.collect(), folder, trashed));
     }
     for sub in group.children().filter(|node| node.has_tag_name("Group")) {
         let name = child_text(sub, "Name");
-        walk_xml(sub, name.as_deref(), bin, trashed, items);
+        walk_xml(sub, name.as_deref(), bin, trashed, opened, items);
     }
 }
 

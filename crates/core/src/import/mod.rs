@@ -9,6 +9,8 @@
 
 mod bitwarden;
 mod flat;
+mod json;
+mod kdbx;
 mod keepass;
 mod onepassword;
 mod pass;
@@ -26,6 +28,11 @@ use crate::{Error, Result};
 
 /// The largest export read (a 10,000-entry 1PUX is about 10 MB).
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+/// The most entries one import reads (10,000 is a large password manager):
+/// readers stop past it, so no file's shape makes one entry per few bytes.
+pub const MAX_ITEMS: usize = 100_000;
+/// The most columns a CSV export's header may name.
+const MAX_CSV_COLUMNS: usize = 1_000;
 
 /// What a file was exported by. `detect` finds it from the content where the
 /// format allows; `--from` forces one.
@@ -193,6 +200,12 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Source> {
         };
         (kind, parse(kind, &bytes, options, &mut warnings)?)
     };
+    let items = items.and_then(|items| {
+        if items.len() > MAX_ITEMS {
+            return Err(bad(format!("it holds more than {MAX_ITEMS} entries, more than an import takes")));
+        }
+        Ok(items)
+    });
     let items = items.map_err(|problem| match problem {
         Problem::WrongPassphrase => Error::WrongImportPassphrase(path.to_owned()),
         Problem::NeedsPassphrase => Error::ImportPassphraseNeeded(path.to_owned()),
@@ -222,12 +235,13 @@ fn parse(
         SourceKind::Pass => Err(bad("a pass store is a directory; give the store's directory")),
         SourceKind::Kdbx => {
             let keyfile = options.keyfile.as_deref().map(read_capped).transpose()?;
-            keepass::kdbx(bytes, options.passphrase.as_ref(), keyfile.as_deref().map(|k| k.as_slice()))
+            kdbx::read(bytes, options.passphrase.as_ref(), keyfile.as_deref().map(|k| k.as_slice()))
         }
     })
 }
 
 /// Why a reader gave up. `read` adds the file and the format.
+#[derive(Debug)]
 pub(crate) enum Problem {
     Bad(String),
     NeedsPassphrase,
@@ -268,7 +282,7 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Option<SourceKind> {
     if bytes.starts_with(b"PK\x03\x04") {
         return Some(SourceKind::OnePux);
     }
-    if bytes.starts_with(&keepass::KDBX_MAGIC) {
+    if bytes.starts_with(&kdbx::MAGIC) {
         return Some(SourceKind::Kdbx);
     }
     let text = std::str::from_utf8(bytes).ok()?;
@@ -276,17 +290,14 @@ pub fn detect(path: &Path, bytes: &[u8]) -> Option<SourceKind> {
     if text.starts_with('{') {
         /// The one key that tells the two apart; the rest is skipped, not built
         /// (the reader parses the file for real).
-        #[derive(serde::Deserialize)]
+        #[derive(serde::Deserialize, Default)]
+        #[serde(default)]
         struct Probe {
-            encrypted: Option<serde_json::Value>,
+            encrypted: json::Flag,
         }
         let probe: Probe = serde_json::from_str(text).ok()?;
         // Bitwarden's exports, plain or not, say whether they are encrypted.
-        return Some(if probe.encrypted.as_ref().is_some_and(serde_json::Value::is_boolean) {
-            SourceKind::Bitwarden
-        } else {
-            SourceKind::Json
-        });
+        return Some(if probe.encrypted.0.is_some() { SourceKind::Bitwarden } else { SourceKind::Json });
     }
     if text.starts_with('[') {
         return Some(SourceKind::Infisical);
@@ -348,8 +359,14 @@ pub(crate) fn csv_rows(bytes: &[u8]) -> Parsed<Vec<CsvRow>> {
         .iter()
         .map(|column| column.trim().to_ascii_lowercase())
         .collect();
+    if header.len() > MAX_CSV_COLUMNS {
+        return Err(bad(format!("its header names more than {MAX_CSV_COLUMNS} columns")));
+    }
     let mut rows = Vec::new();
     for record in reader.records() {
+        if rows.len() == MAX_ITEMS {
+            return Err(bad(format!("it holds more than {MAX_ITEMS} rows, more than an import takes")));
+        }
         let record = record.map_err(|err| bad(csv_error(&err)))?;
         rows.push(CsvRow(
             header.iter().cloned().zip(record.iter().map(|cell| Zeroizing::new(cell.to_owned()))).collect(),

@@ -78,9 +78,18 @@ fn item(dir: &Path, file: &Path) -> Parsed<Item> {
     })
 }
 
-/// The user's gpg, in batch mode, its output kept in a wiped buffer. Its
-/// environment is this process's less any KEYHAVEN_* variable.
+/// The most one entry may decrypt to: a value is at most 64 KiB, and an
+/// entry with notes a few KiB more; past this gpg is stopped.
+pub const MAX_ENTRY_BYTES: usize = 4 << 20;
+/// What is kept of gpg's messages (the last line is shown).
+const MAX_SAID_BYTES: u64 = 64 << 10;
+
+/// The user's gpg, in batch mode, its output read into one wiped buffer
+/// allocated once (so no reallocation leaves a copy behind) and stopped past
+/// [`MAX_ENTRY_BYTES`]. Its environment is this process's less any
+/// KEYHAVEN_* variable.
 fn decrypt(file: &Path, title: &str) -> Parsed<Zeroizing<Vec<u8>>> {
+    use std::io::Read as _;
     let mut command = Command::new("gpg");
     command.args(["--quiet", "--batch", "--yes", "--decrypt", "--"]).arg(file);
     for (key, _) in std::env::vars_os() {
@@ -88,16 +97,34 @@ fn decrypt(file: &Path, title: &str) -> Parsed<Zeroizing<Vec<u8>>> {
             command.env_remove(key);
         }
     }
-    let out = command
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .output()
+        .spawn()
         .map_err(|err| bad(format!("gpg cannot be started ({err}); pass needs it installed")))?;
-    let plain = Zeroizing::new(out.stdout);
-    if !out.status.success() {
+    let mut stderr = child.stderr.take().expect("piped");
+    let said = std::thread::spawn(move || {
+        let mut said = Vec::new();
+        let _ = (&mut stderr).take(MAX_SAID_BYTES).read_to_end(&mut said);
+        let _ = std::io::copy(&mut stderr, &mut std::io::sink());
+        said
+    });
+    let mut plain = Zeroizing::new(Vec::with_capacity(MAX_ENTRY_BYTES + 1));
+    let read = child.stdout.take().expect("piped").take(MAX_ENTRY_BYTES as u64 + 1).read_to_end(&mut plain);
+    if read.is_err() || plain.len() > MAX_ENTRY_BYTES {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(bad(format!(
+            "{title} decrypts to more than {} MiB, more than any entry holds; gpg was stopped",
+            MAX_ENTRY_BYTES >> 20
+        )));
+    }
+    let status = child.wait().map_err(|err| bad(format!("gpg did not finish ({err})")))?;
+    let said = said.join().unwrap_or_default();
+    if !status.success() {
         // gpg's own words (key ids, "No secret key"), never the plaintext.
-        let said = String::from_utf8_lossy(&out.stderr);
+        let said = String::from_utf8_lossy(&said);
         let said = said.lines().last().unwrap_or("").trim().to_owned();
         return Err(bad(format!("gpg could not decrypt {title} ({said})")));
     }
