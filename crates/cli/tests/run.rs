@@ -179,6 +179,32 @@ fn a_value_in_colour_or_split_across_writes_is_still_masked() {
 }
 
 #[test]
+fn masking_holds_for_coloured_parts_dev_tty_and_multi_line_values_on_a_terminal() {
+    let kh = with_secrets();
+    kh.ok(
+        &["set", "PEM_KEY"],
+        Some(b"-----BEGIN KEY-----\nline-one-secret\nline-two-secret\n-----END KEY-----"),
+    );
+    for (what, probe) in [
+        // grep --color highlights part of the value: escape sequences inside it.
+        ("grep", r#"printf '%s\n' "$API_TOKEN" | grep --color=always 12345"#),
+        // Written to the controlling terminal, not to stdout.
+        ("/dev/tty", r#"printf 'token %s\n' "$API_TOKEN" > /dev/tty"#),
+        // The child turns output processing on: "\n" comes out as "\r\n".
+        ("opost", r#"stty opost onlcr; printf '%s\n' "$PEM_KEY""#),
+    ] {
+        let script = kh.path("probe.sh");
+        std::fs::write(&script, probe).unwrap();
+        let (code, out) = in_a_terminal(&kh, &format!("\"$KH\" run -- sh {}", script.display()));
+        assert_eq!(code, Some(0), "{what}: {out}");
+        assert!(out.contains("<concealed by keyhaven>"), "{what}: {out:?}");
+        for piece in ["tok-1234567890", "34567890", "line-one-secret", "line-two-secret"] {
+            assert!(!out.contains(piece), "{what}: {piece} in {out:?}");
+        }
+    }
+}
+
+#[test]
 fn a_child_sees_a_terminal_when_keyhaven_has_one_and_its_output_is_still_masked() {
     let kh = with_secrets();
     let probe = "test -t 1 && echo out-tty; test -t 2 && echo err-tty >&2; echo $API_TOKEN; exit 7";

@@ -66,9 +66,15 @@ pub fn run(ctx: &mut Context, options: &RunOptions, command: Vec<OsString>) -> R
     }
     let masking = options.masking;
     // Masked output passes through us: a pseudo-terminal when ours is a
-    // terminal (the child keeps its colours and widths), pipes otherwise.
+    // terminal (the child keeps its colours and widths, and /dev/tty is the
+    // pty), pipes otherwise. With our keyboard a terminal too, the child
+    // reads it through the pty.
+    let keyboard = terminal::RawMode::settings();
     let pty = if masking && std::io::stdout().is_terminal() {
-        Some(terminal::open_like(std::io::stdout()).context("opening a pseudo-terminal for the command")?)
+        Some(
+            terminal::open_like(std::io::stdout(), keyboard.as_ref())
+                .context("opening a pseudo-terminal for the command")?,
+        )
     } else {
         None
     };
@@ -79,6 +85,10 @@ pub fn run(ctx: &mut Context, options: &RunOptions, command: Vec<OsString>) -> R
         } else {
             command.stderr(Stdio::piped());
         }
+        if keyboard.is_some() {
+            command.stdin(pty.slave.try_clone()?);
+        }
+        terminal::control_with_stdout(&mut command);
     } else if masking {
         command.stdout(Stdio::piped()).stderr(Stdio::piped());
     }
@@ -87,6 +97,17 @@ pub fn run(ctx: &mut Context, options: &RunOptions, command: Vec<OsString>) -> R
         .map_err(|err| Failure(CANNOT_RUN, format!("cannot run {}: {err}", program.to_string_lossy())))?;
     // Our copies of the child's end must close, or reading ours never ends.
     drop(command);
+    // Keys go to the child through the pty while it runs; our terminal is
+    // put back as it was when this guard goes.
+    let _raw = match (&pty, keyboard) {
+        (Some(pty), Some(settings)) => {
+            let mut to_child = pty.master.try_clone()?;
+            // Left running: it ends with the process, blocked on a key or not.
+            thread::spawn(move || std::io::copy(&mut std::io::stdin().lock(), &mut to_child));
+            Some(terminal::RawMode::enter(settings).context("setting the terminal up for the command")?)
+        }
+        _ => None,
+    };
     let master = pty.map(|pty| pty.master);
 
     let status = if masking {

@@ -430,12 +430,7 @@ type Opened = (Zeroizing<Vec<u8>>, Option<(u32, Vec<u8>)>);
 /// KDBX 4: the header's hash, the HMAC that proves the key, then the
 /// HMAC-checked blocks, decrypted and decompressed; the inner header gives
 /// the inner stream and the attachments, which are skipped.
-fn kdbx4(
-    bytes: &[u8],
-    header: &Header,
-    transformed: &[u8; 32],
-    master_key: &[u8; 32],
-) -> Parsed<Opened> {
+fn kdbx4(bytes: &[u8], header: &Header, transformed: &[u8; 32], master_key: &[u8; 32]) -> Parsed<Opened> {
     let header_bytes = &bytes[..header.end];
     let hash = bytes.get(header.end..header.end + 32).ok_or_else(|| corrupt("it is cut short"))?;
     if Sha256::digest(header_bytes).as_slice() != hash {
@@ -516,11 +511,7 @@ fn kdbx4(
 
 /// KDBX 3.1: decrypted whole, its first 32 bytes proving the key, then
 /// SHA-256-checked blocks, decompressed.
-fn kdbx3(
-    bytes: &[u8],
-    header: &Header,
-    master_key: &[u8; 32],
-) -> Parsed<Opened> {
+fn kdbx3(bytes: &[u8], header: &Header, master_key: &[u8; 32]) -> Parsed<Opened> {
     let plain = decrypt(header, master_key, &bytes[header.end..]).map_err(|problem| match problem {
         // Without an HMAC, a wrong key shows as bad padding.
         Problem::Bad(_) => Problem::WrongPassphrase,
