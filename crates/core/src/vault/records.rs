@@ -76,7 +76,7 @@ impl Stored {
 
     /// The row's own tag only.
     pub fn verify_tag(&self, key: &IntegrityKey) -> Result<()> {
-        if secret_fields(&self.meta, self.revision, |fields| {
+        if secret_fields(&self.meta, Some(self.revision), |fields| {
             key.verify("secret/2", fields, self.mac.as_deref())
         }) {
             Ok(())
@@ -90,19 +90,7 @@ impl Stored {
 
     /// Format 1's tag (no revision): read only to move a vault to format 2.
     pub fn verify_format_1(&self, key: &IntegrityKey) -> bool {
-        let meta = &self.meta;
-        let rotate_by = meta.rotate_by.map(|date| date.to_string());
-        let fields = [
-            Field::Text(meta.name.as_str()),
-            Field::Text(&meta.description),
-            Field::Text(&meta.category),
-            Field::Int(meta.created.as_millisecond()),
-            Field::Int(meta.version.into()),
-            Field::OptText(rotate_by.as_deref()),
-            Field::Opt(meta.deleted.map(|at| at.as_millisecond())),
-            Field::Int(meta.pinned.into()),
-        ];
-        key.verify("secret", &fields, self.mac.as_deref())
+        secret_fields(&self.meta, None, |fields| key.verify("secret", fields, self.mac.as_deref()))
     }
 }
 
@@ -121,10 +109,11 @@ pub(crate) fn newest_versions(conn: &Connection) -> Result<HashMap<i64, u32>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// What a secret row's tag covers: everything but its id and update time.
-fn secret_fields<T>(meta: &SecretMeta, revision: i64, with: impl FnOnce(&[Field<'_>]) -> T) -> T {
+/// What a secret row's tag covers: everything but its id and update time;
+/// its revision from tag format 2 on (`None`: format 1).
+fn secret_fields<T>(meta: &SecretMeta, revision: Option<i64>, with: impl FnOnce(&[Field<'_>]) -> T) -> T {
     let rotate_by = meta.rotate_by.map(|date| date.to_string());
-    with(&[
+    let fields = [
         Field::Text(meta.name.as_str()),
         Field::Text(&meta.description),
         Field::Text(&meta.category),
@@ -133,8 +122,9 @@ fn secret_fields<T>(meta: &SecretMeta, revision: i64, with: impl FnOnce(&[Field<
         Field::OptText(rotate_by.as_deref()),
         Field::Opt(meta.deleted.map(|at| at.as_millisecond())),
         Field::Int(meta.pinned.into()),
-        Field::Int(revision),
-    ])
+        Field::Int(revision.unwrap_or_default()),
+    ];
+    with(if revision.is_some() { &fields } else { &fields[..fields.len() - 1] })
 }
 
 /// Tags the row `id` after a write that added its current version (which
@@ -143,7 +133,7 @@ pub(crate) fn tag_secret_only(conn: &Connection, key: &IntegrityKey, id: i64) ->
     let stored = conn
         .prepare_cached(&format!("SELECT {TAGGED_COLUMNS} FROM secrets WHERE id = ?1"))?
         .query_row([id], meta_from_row)?;
-    let mac = secret_fields(&stored.meta, stored.revision, |fields| key.tag("secret/2", fields));
+    let mac = secret_fields(&stored.meta, Some(stored.revision), |fields| key.tag("secret/2", fields));
     conn.prepare_cached("UPDATE secrets SET mac = ?2 WHERE id = ?1")?.execute(params![id, mac])?;
     Ok(stored)
 }
