@@ -7,8 +7,10 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/keyhaven/target
 CARGO ?= cargo
 # Cargo unifies features over the packages named, so a command naming other
 # packages rebuilds tauri and friends (8.5 min cold for `-p keyhaven-app`):
-# the steps after `cargo test --workspace` name the same sets it did.
-E2E_BUILD = $(CARGO) build --locked -p keyhaven-app -p keyhaven-e2e
+# the steps after `cargo test --workspace` name the same sets it did. The
+# e2e build names the CLI too (its rustix features), and the workspace
+# manifest names what the test build's dev-dependencies turn on.
+E2E_BUILD = $(CARGO) build --locked -p keyhaven-app -p keyhaven-e2e -p keyhaven-cli
 
 .PHONY: run demo ui e2e test fuzz bench lint fmt package test-package
 
