@@ -109,6 +109,8 @@ export class FakeBackend {
   formItems: ManifestItem[] = [];
   /** The next submit finds the form changed (409) once. */
   staleOnce = false;
+  /** Keys the next submit's refreshed form reports invalid (not kept, as the app does). */
+  invalidOnSubmit: string[] = [];
   opened: string[] = [];
 
   /** A link arrives, as from a second launch. */
@@ -549,6 +551,7 @@ export class FakeBackend {
         submitted: 0,
         changes: ["DB_PASSWORD: changed by someone else"],
         skipped: [],
+        not_kept: [],
       };
     }
     const key = (id: string) => seen.items.find((item) => item.itemId === id)!.secretKey;
@@ -562,11 +565,14 @@ export class FakeBackend {
         value,
       ]),
     ];
+    const refused = this.invalidOnSubmit;
+    this.invalidOnSubmit = [];
     for (const [name, value] of values) {
       this.remoteValues.set(name, value);
-      if (args.keep && !this.secrets.has(name)) this.add(name, value);
+      if (args.keep && !this.secrets.has(name) && !refused.includes(name)) this.add(name, value);
     }
-    return { form: this.form(intake), submitted: values.length, changes: [], skipped: [] };
+    const notKept = args.keep ? refused.map((name) => `${name} (invalid)`) : [];
+    return { form: this.form(intake), submitted: values.length, changes: [], skipped: [], not_kept: notKept };
   }
 
   private selectionOf(remote: string): Selection {

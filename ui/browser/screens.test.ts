@@ -431,6 +431,22 @@ describe("links, missing secrets and intake", () => {
     await page.close();
   });
 
+  it("says which submitted values the form refused and were not kept", async () => {
+    const page = await open("secrets=2&intake=1");
+    await deliver(page, intakeLink);
+    await page.getByRole("heading", { name: "Connect your providers" }).waitFor();
+    await page.getByLabel("Value for AGENT_TOKEN").fill("typo");
+    await fake(page, (f) => (f.invalidOnSubmit = ["AGENT_TOKEN"]));
+    await page.getByRole("button", { name: "Submit 1 value(s)" }).click();
+    await page
+      .getByText(
+        "Not kept here, as rt did not take them (the vault's values are unchanged): AGENT_TOKEN (invalid).",
+      )
+      .waitFor();
+    expect(await fake(page, (f) => f.secrets.has("AGENT_TOKEN"))).toBe(false);
+    await page.close();
+  });
+
   it("a locked vault asks to unlock first, then continues to the form", async () => {
     const page = await open("state=locked&secrets=2&intake=1");
     await deliver(page, intakeLink);

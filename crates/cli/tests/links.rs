@@ -100,6 +100,28 @@ fn intake_fills_from_the_vault_submits_and_says_what_is_left() {
 }
 
 #[test]
+fn intake_says_which_submitted_values_the_form_refused_and_were_not_kept() {
+    let emulator = Emulator::start();
+    let kh = Kh::new();
+    let url = emulator.url(Kind::Runtype);
+    kh.ok(&["remote", "add", "rt", "--kind", "runtype", "--url", &url], Some(TOKEN.as_bytes()));
+    emulator.declare_intake(json!({"manifests": [{
+        "source": {"type": "manual"},
+        "title": "Connect your model",
+        "items": [{"itemId": "openai", "secretKey": "OPENAI_API_KEY", "required": true, "prefix": "sk-"}]
+    }]}));
+    kh.ok(&["set", "OPENAI_API_KEY"], Some(b"no-prefix-0123456789"));
+    let err =
+        kh.fails(&["intake", "--remote", "rt", "--source", "manual", "--fill-from-vault", "--yes"], None, 10);
+    assert!(
+        err.contains(
+            "OPENAI_API_KEY was not kept in the vault: rt reports it invalid; the vault's value is unchanged"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
 fn intake_shows_the_form_status_and_each_items_help_and_vets_a_return_url() {
     let emulator = Emulator::start();
     let kh = Kh::new();

@@ -74,6 +74,10 @@ pub struct Outcome {
     pub changes: Vec<String>,
     /// Names the vault cannot hold, so not kept there.
     pub skipped: Vec<String>,
+    /// Submitted but refused by the form (its refreshed status is not
+    /// `configured`: `invalid`, too short, a wrong prefix…), so the vault's
+    /// value was left as it was: `(key, the form's status)`.
+    pub not_kept: Vec<(String, String)>,
 }
 
 /// Both hosts' submit: `values` against `form` (the form as the user saw it)
@@ -94,13 +98,38 @@ pub fn submit_and_keep(
         .map_err(|err| crate::Error::from(err).at_remote(&request.remote))?;
     Ok(match submitted {
         Submitted::Done(now) => {
-            let skipped = if keep { keep_in_vault(vault, form, values)? } else { Vec::new() };
-            Outcome { form: now, submitted: values.len(), changes: Vec::new(), skipped }
+            let (accepted, not_kept) = accepted(form, &now, values);
+            let skipped = if keep { keep_in_vault(vault, form, &accepted)? } else { Vec::new() };
+            Outcome { form: now, submitted: values.len(), changes: Vec::new(), skipped, not_kept }
         }
         Submitted::Changed { manifest, changes } => {
-            Outcome { form: manifest, submitted: 0, changes, skipped: Vec::new() }
+            Outcome { form: manifest, submitted: 0, changes, skipped: Vec::new(), not_kept: Vec::new() }
         }
     })
+}
+
+/// The submitted values the refreshed form `now` reports configured (only
+/// those may replace the vault's), and the rest as `(key, status)`: a value
+/// the service refused as invalid must not take the place of a good one.
+pub fn accepted(
+    form: &Manifest,
+    now: &Manifest,
+    values: &[(String, SecretString)],
+) -> (Vec<(String, SecretString)>, Vec<(String, String)>) {
+    let mut accepted = Vec::new();
+    let mut refused = Vec::new();
+    for (item_id, value) in values {
+        let key = form.items.iter().find(|item| &item.item_id == item_id).map(|item| item.secret_key.clone());
+        match now.items.iter().find(|item| &item.item_id == item_id) {
+            Some(item) if item.status == CONFIGURED => accepted.push((item_id.clone(), value.clone())),
+            found => refused.push((
+                key.unwrap_or_else(|| item_id.clone()),
+                found
+                    .map_or_else(|| "no longer in the form".to_owned(), |item| text::printable(&item.status)),
+            )),
+        }
+    }
+    (accepted, refused)
 }
 
 /// What a submit came to.

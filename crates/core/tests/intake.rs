@@ -318,3 +318,39 @@ fn a_409_after_a_lost_answer_is_recognised_as_our_own_submit() {
     let Submitted::Changed { changes, .. } = run(form_json("configured", Some(2))) else { panic!("changed") };
     assert_eq!(changes, ["OPENAI_API_KEY: needs_configuration → configured"]);
 }
+
+#[test]
+fn a_value_the_form_reports_invalid_never_replaces_the_vaults_good_one() {
+    let emulator = Emulator::start();
+    declare_form(&emulator);
+    let dir = tempfile::tempdir().unwrap();
+    let mut vault =
+        Vault::create(&dir.path().join("v.sqlite"), &"pw".into(), KdfParams::custom(8, 1).unwrap()).unwrap();
+    let config = RemoteConfig::new("rt", Kind::Runtype, &emulator.url(Kind::Runtype), None).unwrap();
+    vault.add_remote(&config, &TOKEN.into()).unwrap();
+    let name = SecretName::parse("OPENAI_API_KEY").unwrap();
+    vault.set(&name, &"sk-good-0123456789".into(), &SecretFields::default()).unwrap();
+    let request = Intake {
+        remote: "rt".into(),
+        source: SourceKind::Manual,
+        key: Some("onboarding".into()),
+        keys: vec![],
+        product_id: None,
+        return_url: None,
+    };
+    let form = vault.connect_runtype("rt").unwrap().intake_manifest(&intake::source(&request), None).unwrap();
+    // A typo in the form: no "sk-" prefix. Runtype takes it (success) and reports it invalid.
+    let typed = vec![
+        ("openai".to_owned(), SecretString::from("typo-0123456789")),
+        ("db".to_owned(), "typed-db-password".into()),
+    ];
+    let outcome = intake::submit_and_keep(&mut vault, &request, &form, &typed, true).unwrap();
+    assert_eq!(outcome.submitted, 2);
+    assert_eq!(status(&outcome.form, "OPENAI_API_KEY"), "invalid");
+    assert_eq!(outcome.not_kept, [("OPENAI_API_KEY".to_owned(), "invalid".to_owned())]);
+    assert_eq!(vault.meta(&name).unwrap().version, 1, "the vault's good value stays current");
+    assert_eq!(vault.reveal(&name, Access::Reveal).unwrap().expose_secret(), "sk-good-0123456789");
+    // The accepted one is kept.
+    let db = SecretName::parse("DB_PASSWORD").unwrap();
+    assert_eq!(vault.reveal(&db, Access::Reveal).unwrap().expose_secret(), "typed-db-password");
+}

@@ -48,6 +48,9 @@ pub struct IntakeOutcome {
     pub changes: Vec<String>,
     /// Submitted, but not kept in the vault: names it cannot hold.
     pub skipped: Vec<String>,
+    /// Submitted, but refused by the form (its status after the submit, such
+    /// as "invalid"), so the vault's value was left as it was: "KEY (status)".
+    pub not_kept: Vec<String>,
 }
 
 /// A setup URL on the remote's dashboard for the missing keys.
@@ -156,7 +159,12 @@ pub async fn submit_intake(
         let outcome = intake::submit_and_keep(&mut vault, &intake, &manifest, &values, keep)?;
         let submitted = u32::try_from(outcome.submitted).unwrap_or(u32::MAX);
         let form = form(&vault, &config, outcome.form);
-        Ok(IntakeOutcome { form, submitted, changes: outcome.changes, skipped: outcome.skipped })
+        let not_kept = if keep {
+            outcome.not_kept.iter().map(|(key, status)| format!("{key} ({status})")).collect()
+        } else {
+            Vec::new()
+        };
+        Ok(IntakeOutcome { form, submitted, changes: outcome.changes, skipped: outcome.skipped, not_kept })
     })
     .await
 }

@@ -159,6 +159,13 @@ pub fn intake(ctx: &mut Context, request: &Intake, options: IntakeOptions) -> Re
         )
         .into());
     }
+    for (key, status) in outcome.not_kept.iter().filter(|_| options.store) {
+        note!(
+            "warning: {} was not kept in the vault: {remote} reports it {status}; the vault's value is unchanged",
+            printable(key),
+            remote = request.remote
+        );
+    }
     for skipped in &outcome.skipped {
         note!("warning: {} is not a valid name here; not kept in the vault", printable(skipped));
     }

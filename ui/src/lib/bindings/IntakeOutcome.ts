@@ -20,4 +20,9 @@ changes: Array<string>,
 /**
  * Submitted, but not kept in the vault: names it cannot hold.
  */
-skipped: Array<string>, };
+skipped: Array<string>, 
+/**
+ * Submitted, but refused by the form (its status after the submit, such
+ * as "invalid"), so the vault's value was left as it was: "KEY (status)".
+ */
+not_kept: Array<string>, };
