@@ -154,3 +154,23 @@ fn intake_shows_the_form_status_and_each_items_help_and_vets_a_return_url() {
     let err = kh.fails(&elsewhere, None, 6);
     assert!(err.contains("return"), "{err}");
 }
+
+#[test]
+fn a_revoked_key_gets_the_same_advice_on_every_path_that_calls_runtype() {
+    let emulator = Emulator::start();
+    let kh = Kh::new();
+    let url = emulator.url(Kind::Runtype);
+    emulator.add_token("rt_live_soon_revoked", json!({}));
+    kh.ok(&["remote", "add", "rt", "--kind", "runtype", "--url", &url], Some(b"rt_live_soon_revoked"));
+    emulator.revoke_token("rt_live_soon_revoked");
+    let advice = "remote rt refused its API key";
+    for args in [
+        &["check", "--remote", "rt", "OPENAI_API_KEY"][..],
+        &["setup-url", "--remote", "rt", "OPENAI_API_KEY"],
+        &["intake", "--remote", "rt", "--source", "manual", "--keys", "OPENAI_API_KEY"],
+        &["open-link", "keyhaven://check?remote=rt&keys=OPENAI_API_KEY"],
+    ] {
+        let err = kh.fails(args, None, 9);
+        assert!(err.contains(advice) && err.contains("keyhaven remote set-token rt"), "{args:?}: {err}");
+    }
+}

@@ -188,6 +188,11 @@ impl Error {
     }
 
     /// `self`, with the advice a refused key needs, for calls to `remote`.
+    /// For `map_err` on a remote call: the remote's error as [`Error::at_remote`] words it.
+    pub fn from_remote(remote: &str) -> impl Fn(crate::remote::RemoteError) -> Error + '_ {
+        move |err| Error::Remote(err).at_remote(remote)
+    }
+
     pub fn at_remote(self, remote: &str) -> Self {
         use crate::remote::Failure;
         match self {

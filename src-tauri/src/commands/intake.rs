@@ -91,7 +91,7 @@ fn vet_request(configs: Vec<RemoteConfig>, intake: &Intake) -> CommandResult<Rem
 pub async fn check_keys(app: AppHandle, remote: String, keys: Vec<String>) -> CommandResult<CheckResult> {
     blocking(app, move |app| {
         let api = session(&app.state::<AppState>()).unlocked()?.connect_runtype(&remote)?;
-        Ok(api.check(&keys).map_err(keyhaven_core::Error::from)?)
+        Ok(api.check(&keys).map_err(keyhaven_core::Error::from_remote(&remote))?)
     })
     .await
 }
@@ -106,7 +106,7 @@ pub async fn setup_url(app: AppHandle, remote: String, keys: Vec<String>) -> Com
             let vault = session.unlocked()?;
             (vault.connect_runtype(&remote)?, vault.remote(&remote)?.config)
         };
-        let setup = api.setup_url(&keys, None).map_err(keyhaven_core::Error::from)?;
+        let setup = api.setup_url(&keys, None).map_err(keyhaven_core::Error::from_remote(&remote))?;
         let openable = setup.url.as_deref().is_some_and(|url| link::may_open(url, &config));
         Ok(SetupLink { setup, openable })
     })
@@ -127,8 +127,9 @@ pub async fn intake_form(app: AppHandle, intake: Intake) -> CommandResult<Intake
         let config = vetted(&state, &intake)?;
         let api = session(&state).unlocked()?.connect_runtype(&intake.remote)?;
         let return_url = intake.return_url.as_ref().map(url::Url::as_str);
-        let manifest =
-            api.intake_manifest(&intake::source(&intake), return_url).map_err(keyhaven_core::Error::from)?;
+        let manifest = api
+            .intake_manifest(&intake::source(&intake), return_url)
+            .map_err(keyhaven_core::Error::from_remote(&intake.remote))?;
         Ok(form(session(&state).vault()?, &config, manifest))
     })
     .await

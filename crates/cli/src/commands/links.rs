@@ -2,7 +2,7 @@
 //! keys it has, its intake form, and `keyhaven://` links run through core's
 //! parser.
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use keyhaven_core::{
     intake::{self, Next},
     link::{self, Action, Intake},
@@ -21,8 +21,7 @@ use crate::{exit, output};
 pub fn check(ctx: &mut Context, remote: &str, keys: &[String]) -> Result<()> {
     let vault = ctx.unlocked()?;
     let api = vault.connect_runtype(remote)?;
-    let result =
-        api.check(keys).map_err(keyhaven_core::Error::from).with_context(|| format!("remote {remote}"))?;
+    let result = api.check(keys).map_err(keyhaven_core::Error::from_remote(remote))?;
     if ctx.json {
         return output::json(&result);
     }
@@ -40,10 +39,7 @@ pub fn setup_url(ctx: &mut Context, remote: &str, keys: &[String]) -> Result<()>
     let vault = ctx.unlocked()?;
     let config = vault.remote(remote)?.config;
     let api = vault.connect_runtype(remote)?;
-    let result = api
-        .setup_url(keys, None)
-        .map_err(keyhaven_core::Error::from)
-        .with_context(|| format!("remote {remote}"))?;
+    let result = api.setup_url(keys, None).map_err(keyhaven_core::Error::from_remote(remote))?;
     if ctx.json {
         return output::json(&result);
     }
@@ -115,9 +111,9 @@ pub fn intake(ctx: &mut Context, request: &Intake, options: IntakeOptions) -> Re
     let api = vault.connect_runtype(&request.remote)?;
     let source = intake::source(request);
     let return_url = request.return_url.as_ref().map(|url| url.as_str());
-    let context = || format!("remote {}", request.remote);
-    let manifest =
-        api.intake_manifest(&source, return_url).map_err(keyhaven_core::Error::from).with_context(context)?;
+    let manifest = api
+        .intake_manifest(&source, return_url)
+        .map_err(keyhaven_core::Error::from_remote(&request.remote))?;
     show_form(&manifest);
 
     let fillable: Vec<String> = if options.fill_from_vault {
