@@ -174,3 +174,16 @@ fn a_revoked_key_gets_the_same_advice_on_every_path_that_calls_runtype() {
         assert!(err.contains(advice) && err.contains("keyhaven remote set-token rt"), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn a_key_list_from_the_remote_reaches_the_terminal_printable() {
+    let emulator = Emulator::start();
+    let kh = Kh::new();
+    let url = emulator.url(Kind::Runtype);
+    kh.ok(&["remote", "add", "rt", "--kind", "runtype", "--url", &url], Some(TOKEN.as_bytes()));
+    // The remote answers with the keys it was asked about; one carries escape sequences.
+    let out = kh.run(&["check", "--remote", "rt", "OPENAI_API_KEY", "EVIL\x1b]0;pwned\x07\x1b[2J"], None);
+    let shown = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(shown.contains("EVIL]0;pwned[2J"), "{shown:?}");
+    assert!(!shown.contains(['\x1b', '\x07']), "{shown:?}");
+}
