@@ -90,14 +90,16 @@ pub enum Command {
         /// Files and directories [default: .]
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
-        /// Every blob of the current commit instead (of every commit with --all-history)
-        #[arg(long, conflicts_with_all = ["paths", "staged"])]
+        /// Every blob of the current commit of the repository at PATH [default: .]
+        /// instead (of every commit with --all-history)
+        #[arg(long, conflicts_with = "staged")]
         git: bool,
         /// With --git: every blob of every commit on every ref
         #[arg(long, requires = "git")]
         all_history: bool,
-        /// What `git commit` would record now (the pre-commit hook's check)
-        #[arg(long, conflicts_with = "paths")]
+        /// What `git commit` would record now in the repository at PATH [default: .]
+        /// (the pre-commit hook's check)
+        #[arg(long)]
         staged: bool,
         /// Write a git pre-commit hook that runs `keyhaven scan --staged`
         #[arg(long, conflicts_with_all = ["paths", "git", "staged"])]

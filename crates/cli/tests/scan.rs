@@ -247,3 +247,24 @@ fn install_hook_refuses_a_symlink_in_its_place_and_writes_nothing_outside() {
     assert_eq!(scan(&kh, &repo, &["scan", "--install-hook"]).0, Some(0));
     assert_eq!(scan(&kh, &repo, &["scan", "--install-hook"]).0, Some(0));
 }
+
+#[test]
+fn git_and_staged_take_the_repository_as_a_path() {
+    let kh = with_values();
+    let repo = repository(&kh);
+    let repo_arg = repo.to_str().unwrap();
+    // From outside it, as `gitleaks detect --source PATH` does.
+    let elsewhere = kh.path("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let (code, out, err) = scan(&kh, &elsewhere, &["scan", "--git", repo_arg]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(out.contains("HEAD:values.yaml:2: STRIPE_KEY (version 2, base64-encoded)"), "{out}");
+    std::fs::write(repo.join("new.txt"), format!("{VALUE}\n")).unwrap();
+    git(&repo, &["add", "new.txt"]);
+    let (code, out, _) = scan(&kh, &elsewhere, &["scan", "--staged", repo_arg]);
+    assert_eq!(code, Some(1));
+    assert_eq!(out.trim(), "staged new.txt:1: STRIPE_KEY (version 2, as written)");
+    let (code, _, err) = scan(&kh, &elsewhere, &["scan", "--git", elsewhere.to_str().unwrap()]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("is ") && err.contains("elsewhere a git repository?"), "{err}");
+}

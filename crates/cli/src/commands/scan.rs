@@ -22,6 +22,7 @@ use crate::exit::{FAILURE, Failure};
 use crate::output::{note, say};
 
 pub struct ScanArgs {
+    /// Files and directories; with `git` or `staged`, at most one: the repository.
     pub paths: Vec<PathBuf>,
     pub git: bool,
     pub all_history: bool,
@@ -44,10 +45,18 @@ pub fn scan(ctx: &mut Context, args: &ScanArgs) -> Result<()> {
         note!("keyhaven: not looked for (shorter than 8 characters): {}", names.join(", "));
     }
     let mut report = Report::default();
-    if args.staged {
-        staged(&needles, &mut report)?;
-    } else if args.git {
-        history(&needles, args.all_history, &mut report)?;
+    if args.staged || args.git {
+        let dir = match &args.paths[..] {
+            [] => Path::new("."),
+            [dir] => dir.as_path(),
+            _ => return Err(crate::exit::invalid("--git and --staged take one repository")),
+        };
+        let git = Git { dir };
+        if args.staged {
+            staged(&git, &needles, &mut report)?;
+        } else {
+            history(&git, &needles, args.all_history, &mut report)?;
+        }
     } else {
         let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
         let mut scanner = needles.scanner();
@@ -73,7 +82,7 @@ pub fn scan(ctx: &mut Context, args: &ScanArgs) -> Result<()> {
 /// without following a symlink, so nothing is ever written outside the hooks
 /// directory.
 pub fn install_hook() -> Result<()> {
-    let dir = git(&["rev-parse", "--git-path", "hooks"])?;
+    let dir = Git { dir: Path::new(".") }.run(&["rev-parse", "--git-path", "hooks"])?;
     let dir = PathBuf::from(dir.trim());
     fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let hook = dir.join("pre-commit");
@@ -159,8 +168,8 @@ fn walk(scanner: &mut Scanner<'_>, path: &Path, report: &mut Report) -> Result<(
 /// object id of its new content, whatever its type was before (a symlink
 /// turned into a file too) and whatever its name (`0:x` is a path, never a
 /// stage number here). Any git failure fails the scan: it is never clean.
-fn staged(needles: &Needles, report: &mut Report) -> Result<()> {
-    let raw = git(&[
+fn staged(git: &Git<'_>, needles: &Needles, report: &mut Report) -> Result<()> {
+    let raw = git.run(&[
         "diff",
         "--cached",
         "--raw",
@@ -189,7 +198,7 @@ fn staged(needles: &Needles, report: &mut Report) -> Result<()> {
         }
         paths.entry(id.to_owned()).or_default().push(path.to_owned());
     }
-    for (id, hits) in scan_objects(needles, ids, report)? {
+    for (id, hits) in scan_objects(git, needles, ids, report)? {
         for path in &paths[&id] {
             for hit in &hits {
                 report.found(&format!("staged {path}"), hit);
@@ -201,12 +210,12 @@ fn staged(needles: &Needles, report: &mut Report) -> Result<()> {
 
 /// Every blob of HEAD's tree, or of every commit on every ref: listed by
 /// `git rev-list --objects`, read through one `git cat-file --batch`.
-fn history(needles: &Needles, all: bool, report: &mut Report) -> Result<()> {
+fn history(git: &Git<'_>, needles: &Needles, all: bool, report: &mut Report) -> Result<()> {
     // (object, path): HEAD's files, or every object of every commit on every
     // ref with the first path each was seen at (commits and trees are skipped
     // by type when read).
     let objects: Vec<(String, String)> = if all {
-        git(&["rev-list", "--objects", "--all"])?
+        git.run(&["rev-list", "--objects", "--all"])?
             .lines()
             .map(|line| {
                 let (id, path) = line.split_once(' ').unwrap_or((line, ""));
@@ -214,7 +223,7 @@ fn history(needles: &Needles, all: bool, report: &mut Report) -> Result<()> {
             })
             .collect()
     } else {
-        git(&["ls-tree", "-r", "-z", "HEAD"])?
+        git.run(&["ls-tree", "-r", "-z", "HEAD"])?
             .split('\0')
             .filter_map(|entry| {
                 let (info, path) = entry.split_once('\t')?;
@@ -226,10 +235,10 @@ fn history(needles: &Needles, all: bool, report: &mut Report) -> Result<()> {
     let paths: std::collections::HashMap<String, String> = objects.iter().cloned().collect();
     let ids: Vec<String> = objects.into_iter().map(|(id, _)| id).collect();
     // Only for what was found: the commits that added or removed each blob.
-    for (blob, hits) in scan_objects(needles, ids, report)? {
+    for (blob, hits) in scan_objects(git, needles, ids, report)? {
         let path = paths.get(&blob).map_or("?", String::as_str);
         let place = if all {
-            let commits = git(&["log", "--all", "--reverse", "--format=%h", "--find-object", &blob])?;
+            let commits = git.run(&["log", "--all", "--reverse", "--format=%h", "--find-object", &blob])?;
             let commits: Vec<&str> = commits.lines().filter(|line| !line.is_empty()).collect();
             format!("{}:{path}", if commits.is_empty() { blob.as_str().into() } else { commits.join(",") })
         } else {
@@ -246,11 +255,13 @@ fn history(needles: &Needles, all: bool, report: &mut Report) -> Result<()> {
 /// objects are skipped by type); the blobs with findings, in the order read.
 /// A missing object or a failing git fails the scan.
 fn scan_objects(
+    git: &Git<'_>,
     needles: &Needles,
     ids: Vec<String>,
     report: &mut Report,
 ) -> Result<Vec<(String, Vec<Finding>)>> {
-    let mut batch = git_command(&["cat-file", "--batch"])
+    let mut batch = git
+        .command(&["cat-file", "--batch"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -293,18 +304,29 @@ fn scan_objects(
     Ok(found_blobs)
 }
 
-/// git, with what a repository's own configuration could make it run on a
-/// scan turned off: its fsmonitor hook and the untracked cache.
-fn git_command(args: &[&str]) -> Command {
-    let mut command = Command::new("git");
-    command.args(["-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false"]).args(args);
-    command
+/// git in one repository (`dir`, or a directory inside it), with what the
+/// repository's own configuration could make it run on a scan turned off:
+/// its fsmonitor hook and the untracked cache.
+struct Git<'a> {
+    dir: &'a Path,
 }
 
-fn git(args: &[&str]) -> Result<String> {
-    let out = git_command(args).stderr(Stdio::inherit()).output().context("running git")?;
-    if !out.status.success() {
-        bail!("git {} failed (is this a git repository?)", args.join(" "));
+impl Git<'_> {
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new("git");
+        command
+            .arg("-C")
+            .arg(self.dir)
+            .args(["-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false"])
+            .args(args);
+        command
     }
-    String::from_utf8(out.stdout).context("git's output is not UTF-8")
+
+    fn run(&self, args: &[&str]) -> Result<String> {
+        let out = self.command(args).stderr(Stdio::inherit()).output().context("running git")?;
+        if !out.status.success() {
+            bail!("git {} failed (is {} a git repository?)", args.join(" "), self.dir.display());
+        }
+        String::from_utf8(out.stdout).context("git's output is not UTF-8")
+    }
 }
