@@ -123,11 +123,8 @@ pub enum Error {
     )]
     KeyRefused { remote: String, detail: String },
 
-    #[error(
-        "remote {remote} accepted its API key but refused this ({detail}): the key may be read-only \
-         or lack the role this needs (RunTools: org-wide secrets need an org admin's key)"
-    )]
-    NotPermitted { remote: String, detail: String },
+    #[error("remote {remote} accepted its API key but refused this ({detail}): {advice}")]
+    NotPermitted { remote: String, detail: String, advice: String },
 
     /// A `keyhaven://` link (or the same request from the CLI) that failed its checks.
     #[error("this link was refused: {0}")]
@@ -200,7 +197,22 @@ impl Error {
                 Error::KeyRefused { remote: remote.to_owned(), detail: err.message }
             }
             Error::Remote(err) if err.kind == Failure::Forbidden => {
-                Error::NotPermitted { remote: remote.to_owned(), detail: err.message }
+                let advice = match err.dialect {
+                    // Runloop's own words for its 403.
+                    Some(crate::remote::Kind::Runloop) => {
+                        "the Runloop account lacks the devbox capability (its 403); the key itself is fine: \
+                         ask the account's owner to enable devboxes"
+                    }
+                    _ => {
+                        "the key may be read-only or lack the role this needs \
+                         (RunTools: org-wide secrets need an org admin's key)"
+                    }
+                };
+                Error::NotPermitted {
+                    remote: remote.to_owned(),
+                    detail: err.message,
+                    advice: advice.to_owned(),
+                }
             }
             other => other,
         }

@@ -653,3 +653,29 @@ fn a_listing_of_endless_names_records_at_most_the_cap_per_remote() {
     assert!(report(&outcomes[0]).steps.is_empty());
     assert_eq!(sync::not_on_device(&vault).unwrap().len(), sync::MAX_REMOTE_ONLY);
 }
+
+#[test]
+fn runloops_own_words_for_a_403_and_its_total_when_a_listing_is_cut_short() {
+    let emulator = Emulator::start();
+    let (_dir, mut vault) = setup(&emulator, 5);
+    let runloop = |vault: &mut UnlockedVault| {
+        sync::run(vault, Some("runloop"), &SyncOptions::default(), &mut Quiet).unwrap().remove(0)
+    };
+    runloop(&mut vault);
+    // The service cuts its listing (at 5,000; here at 3) and says how many it holds.
+    emulator.faults(Kind::Runloop, json!({"list_limit": 3}));
+    let cut = runloop(&mut vault);
+    let warnings = &report(&cut).warnings;
+    assert!(
+        warnings.iter().any(|w| w.contains("lists at most 3 secrets and has more (5 in all)")),
+        "{warnings:?}"
+    );
+    // An account without the devbox capability: Runloop's 403, on a read.
+    emulator.faults(Kind::Runloop, json!({"fail_next": 1, "fail_next_status": 403}));
+    let refused = runloop(&mut vault);
+    let err = refused.result.unwrap_err().to_string();
+    assert!(
+        err.contains("the Runloop account lacks the devbox capability") && !err.contains("read-only"),
+        "{err}"
+    );
+}

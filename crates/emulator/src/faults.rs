@@ -38,6 +38,9 @@ pub(crate) struct FaultConfig {
     /// The next N requests fail with `fail_next_status` (default 500).
     pub fail_next: u32,
     pub fail_next_status: Option<u16>,
+    /// Runloop: listings cut at this many secrets (`has_more`, with
+    /// `total_count`), as the service cuts them at 5,000.
+    pub list_limit: Option<u32>,
 }
 
 impl FaultConfig {

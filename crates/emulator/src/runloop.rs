@@ -152,6 +152,7 @@ async fn list(
         )
         .clamp(0, MAX_LIMIT),
     };
+    let limit = state.faults.get().list_limit.map_or(limit, |cap| limit.min(i64::from(cap)));
     state.db(|tx| {
         let total: i64 = tx.query_row("SELECT count(*) FROM runloop_secrets", [], |r| r.get(0))?;
         let mut stmt =

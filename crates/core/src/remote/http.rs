@@ -122,6 +122,7 @@ pub(crate) struct Http {
     base: Url,
     policy: RetryPolicy,
     token: SecretString,
+    kind: Kind,
 }
 
 /// Makes rustls' ring provider this process's default, which reqwest's clients
@@ -159,7 +160,7 @@ impl Http {
             .map_err(|err| {
                 Error::Remote(RemoteError::new(Failure::Unreachable, format!("HTTP client: {err}")))
             })?;
-        Ok(Self { client, base, policy, token })
+        Ok(Self { client, base, policy, token, kind })
     }
 
     /// `base/segments…?query`, each segment percent-encoded.
@@ -303,7 +304,13 @@ impl Http {
         } else {
             format!("HTTP {} {reason}: {message}", status.as_u16())
         };
-        RemoteError::new(kind, text)
+        // Runloop documents its 403 as the account lacking the devbox capability.
+        let text = if self.kind == Kind::Runloop && kind == Failure::Forbidden {
+            format!("{text} (Runloop: the account lacks the devbox capability)")
+        } else {
+            text
+        };
+        RemoteError { dialect: Some(self.kind), ..RemoteError::new(kind, text) }
     }
 }
 

@@ -282,6 +282,9 @@ impl Metadata {
 pub struct Listing {
     pub secrets: Vec<RemoteSecret>,
     pub complete: bool,
+    /// How many the remote says it holds in all, where it says (Runloop's
+    /// `total_count`).
+    pub total: Option<u64>,
 }
 
 /// Why a remote call failed, coarsely, for retry and sync decisions.
@@ -330,11 +333,14 @@ impl Failure {
 pub struct RemoteError {
     pub kind: Failure,
     pub message: String,
+    /// The dialect that answered, where the answer came from a remote: what
+    /// a status means differs (a Runloop 403 is the account, not the key).
+    pub dialect: Option<Kind>,
 }
 
 impl RemoteError {
     pub(crate) fn new(kind: Failure, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into() }
+        Self { kind, message: message.into(), dialect: None }
     }
 }
 

@@ -35,6 +35,8 @@ impl From<SecretView> for RemoteSecret {
 struct SecretListView {
     secrets: Vec<SecretView>,
     has_more: bool,
+    #[serde(default)]
+    total_count: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -68,7 +70,11 @@ impl SecretsApi for Runloop {
         let url = self.http.url(&["v1", "secrets"], &[("limit", &limit)]);
         let list: SecretListView =
             self.http.send(&Request::new(Method::GET, url))?.json("the Runloop listing")?;
-        Ok(Listing { secrets: list.secrets.into_iter().map(Into::into).collect(), complete: !list.has_more })
+        Ok(Listing {
+            secrets: list.secrets.into_iter().map(Into::into).collect(),
+            complete: !list.has_more,
+            total: list.total_count,
+        })
     }
 
     fn get(&self, name: &str) -> RemoteResult<Option<RemoteSecret>> {

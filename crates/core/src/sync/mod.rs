@@ -185,9 +185,10 @@ pub fn sync(
         ));
     }
     if !listing.complete && offline.is_none() {
+        let total = listing.total.map(|total| format!(" ({total} in all)")).unwrap_or_default();
         warnings.push(format!(
-            "{remote} lists at most {listed} secrets and has more: secrets it did not show were left alone, \
-             never taken as deleted"
+            "{remote} lists at most {listed} secrets and has more{total}: secrets it did not show were left \
+             alone, never taken as deleted"
         ));
     }
     let plan_options = plan::Options {
@@ -558,7 +559,7 @@ fn assumed_listing(kind: Kind, bases: &HashMap<SecretName, Base>) -> crate::remo
             RemoteSecret::new(base.remote_id.clone(), kind.remote_name(name.as_str()), base.marker.clone())
         })
         .collect();
-    crate::remote::Listing { secrets, complete: false }
+    crate::remote::Listing { secrets, complete: false, total: None }
 }
 
 /// Every local secret, live or removed, from rows that check out: a row's
