@@ -48,6 +48,7 @@ fn check_setup_url_and_links_against_runtype() {
 
     let err = kh.fails(&["open-link", "keyhaven://check?remote=elsewhere&keys=A"], None, 6);
     assert!(err.contains("no remote named \"elsewhere\" is configured here"), "{err}");
+    assert_eq!(err.matches("is configured here").count(), 1, "the reason once: {err}");
     let err = kh.fails(&["open-link", "javascript:alert(1)"], None, 6);
     assert!(err.contains("not a keyhaven:// link"), "{err}");
     let err = kh.fails(&["open-link", "keyhaven://open?name=API_KEY&expires=2020-01-01T00:00:00Z"], None, 6);
@@ -134,6 +135,7 @@ fn intake_shows_the_form_status_and_each_items_help_and_vets_a_return_url() {
             "itemId": "openai",
             "secretKey": "OPENAI_API_KEY",
             "required": true,
+            "description": "The agent's model provider",
             "placeholder": "sk-…",
             "helpText": "From your OpenAI dashboard",
             "docsUrl": "https://platform.openai.com/api-keys"
@@ -145,7 +147,7 @@ fn intake_shows_the_form_status_and_each_items_help_and_vets_a_return_url() {
     assert!(err.contains("status: needs configuration, 1 item(s) pending"), "{err}");
     assert!(
         err.contains(
-            "OPENAI_API_KEY: From your OpenAI dashboard · expects: sk-… · docs: https://platform.openai.com/api-keys"
+            "OPENAI_API_KEY: The agent's model provider · From your OpenAI dashboard · expects: sk-… · docs: https://platform.openai.com/api-keys"
         ),
         "{err}"
     );

@@ -126,9 +126,11 @@ pub enum Error {
     #[error("remote {remote} accepted its API key but refused this ({detail}): {advice}")]
     NotPermitted { remote: String, detail: String, advice: String },
 
-    /// A `keyhaven://` link (or the same request from the CLI) that failed its checks.
+    /// A `keyhaven://` link (or the same request from the CLI) that failed
+    /// its checks. Not a `source`: the reason is in this message already, and
+    /// a host printing the chain would say it twice.
     #[error("this link was refused: {0}")]
-    LinkRefused(#[from] crate::link::LinkError),
+    LinkRefused(crate::link::LinkError),
 
     #[error(transparent)]
     Remote(#[from] crate::remote::RemoteError),
@@ -224,6 +226,12 @@ impl Error {
 
     pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io { context: context.into(), source }
+    }
+}
+
+impl From<crate::link::LinkError> for Error {
+    fn from(err: crate::link::LinkError) -> Self {
+        Error::LinkRefused(err)
     }
 }
 

@@ -201,6 +201,7 @@ fn show_form(manifest: &Manifest) {
 /// text, the kind of value it expects, and where to find it.
 fn describe_item(item: &ManifestItem) {
     let said = [
+        item.description.as_deref(),
         item.help_text.as_deref(),
         item.placeholder.as_deref().map(|p| format!("expects: {p}")).as_deref(),
         item.docs_url.as_deref().map(|url| format!("docs: {url}")).as_deref(),
