@@ -216,3 +216,32 @@ fn a_child_sees_a_terminal_when_keyhaven_has_one_and_its_output_is_still_masked(
     let piped = kh.ok(&["run", "--", "sh", "-c", "test -t 1 && echo out-tty || echo piped"], None);
     assert_eq!(piped, "piped\n");
 }
+
+#[test]
+fn env_files_read_what_nodes_dotenv_python_dotenv_and_compose_agree_on() {
+    let kh = with_secrets();
+    let env = kh.path("app.env");
+    std::fs::write(
+        &env,
+        "GREETING=hello world # said once\nexport TOKEN=keyhaven:API_TOKEN\nMIXED=\"a\" b\n",
+    )
+    .unwrap();
+    // The value the three tools disagree on stops the run, by line, before anything runs.
+    let err = kh.fails(&["run", "--env-file", env.to_str().unwrap(), "--", "true"], None, 6);
+    assert!(err.contains("line 3") && err.contains("read differently by different tools"), "{err}");
+    std::fs::write(&env, "GREETING=hello world # said once\nexport TOKEN=keyhaven:API_TOKEN\n").unwrap();
+    let out = kh.ok(
+        &[
+            "run",
+            "--no-masking",
+            "--env-file",
+            env.to_str().unwrap(),
+            "--",
+            "sh",
+            "-c",
+            "echo \"$GREETING|$TOKEN\"",
+        ],
+        None,
+    );
+    assert_eq!(out, "hello world|tok-1234567890\n");
+}

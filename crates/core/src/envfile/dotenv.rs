@@ -31,6 +31,8 @@ pub(crate) enum Problem {
     Reference { line: usize, name: String, why: &'static str },
     /// More than [`MAX_ASSIGNMENTS`].
     TooMany { line: usize },
+    /// A value other tools read another way, with why.
+    Unclear { line: usize, reason: &'static str },
 }
 
 /// The most assignments one text may hold: an import stops there.
@@ -224,19 +226,33 @@ enum Substitution {
 /// dotenvy's `parse_value`, expanding through `expand`.
 fn parse_value(input: &str, line: usize, expand: &mut Expansion<'_>) -> Result<Zeroizing<String>, Problem> {
     let syntax = || Problem::Syntax { line };
-    let (mut strong_quote, mut weak_quote, mut escaped, mut expecting_end) = (false, false, false, false);
+    let unclear = |reason| Problem::Unclear { line, reason };
+    let (mut strong_quote, mut weak_quote, mut escaped, mut quoted) = (false, false, false, false);
     let mut output = Zeroizing::new(String::new());
     let mut substitution = Substitution::None;
     let mut name = String::new();
+    // Whitespace outside quotes, kept once more of the value follows it (as
+    // Node's dotenv, python-dotenv and Docker Compose read `K=hello world`),
+    // dropped before a `#` comment or the end of the line.
+    let mut gap = String::new();
     for c in input.chars() {
-        // Permits `k=v #comment`, keeps `k=v#comment`, refuses `k=v w`.
-        if expecting_end {
+        if !gap.is_empty() {
             match c {
-                ' ' | '\t' => continue,
+                ' ' | '\t' => {
+                    gap.push(c);
+                    continue;
+                }
                 '#' => break,
-                _ => return Err(syntax()),
+                // `K="a" b`, `K=a "b"`: the three tools read these differently.
+                _ if quoted || c == '"' || c == '\'' => {
+                    return Err(unclear(
+                        "quotes and unquoted words mixed in one value are read differently by different tools; quote the whole value",
+                    ));
+                }
+                _ => output.push_str(&std::mem::take(&mut gap)),
             }
-        } else if escaped {
+        }
+        if escaped {
             match c {
                 '\\' | '\'' | '"' | '$' | ' ' => output.push(c),
                 'n' => output.push('\n'),
@@ -282,10 +298,15 @@ fn parse_value(input: &str, line: usize, expand: &mut Expansion<'_>) -> Result<Z
             }
         } else {
             match c {
-                '\'' => strong_quote = true,
-                '"' => weak_quote = true,
-                '\\' => escaped = true,
-                ' ' | '\t' => expecting_end = true,
+                '\'' => (strong_quote, quoted) = (true, true),
+                '"' => (weak_quote, quoted) = (true, true),
+                // Node's dotenv and python-dotenv keep it, dotenvy escapes with it.
+                '\\' => {
+                    return Err(unclear(
+                        "a backslash outside quotes is read differently by different tools; quote the value",
+                    ));
+                }
+                ' ' | '\t' => gap.push(c),
                 _ => output.push(c),
             }
         }
@@ -308,7 +329,7 @@ mod tests {
     /// dotenvy 0.15.7's own test of its syntax (parse.rs `test_parse_line_env`).
     #[test]
     fn reads_what_dotenvy_reads() {
-        let text = "\nKEY=1\nKEY2=\"2\"\nKEY3='3'\nKEY4='fo ur'\nKEY5=\"fi ve\"\nKEY6=s\\ ix\nKEY7=\nKEY8=     \n\
+        let text = "\nKEY=1\nKEY2=\"2\"\nKEY3='3'\nKEY4='fo ur'\nKEY5=\"fi ve\"\nKEY7=\nKEY8=     \n\
                     KEY9=   # foo\nKEY10  =\"whitespace before =\"\nKEY11=    \"whitespace after =\"\n\
                     export=\"export as key\"\nexport   SHELL_LOVER=1\n";
         let expected = [
@@ -317,7 +338,6 @@ mod tests {
             ("KEY3", "3"),
             ("KEY4", "fo ur"),
             ("KEY5", "fi ve"),
-            ("KEY6", "s ix"),
             ("KEY7", ""),
             ("KEY8", ""),
             ("KEY9", ""),
@@ -331,6 +351,31 @@ mod tests {
         assert_eq!(pairs(text), expected);
     }
 
+    /// What Node's dotenv, python-dotenv and Docker Compose agree on is
+    /// read as they read it; what they disagree on is refused by line.
+    #[test]
+    fn what_the_common_tools_agree_on_is_read_and_the_rest_refused() {
+        let text =
+            "PLAIN=hello world\nexport SPACED=  two  words  \nNOTE=value # a comment\nHASH=a#b\nTAB=a\tb\n";
+        let expected = [
+            ("PLAIN", "hello world"),
+            ("SPACED", "two  words"),
+            ("NOTE", "value"),
+            ("HASH", "a#b"),
+            ("TAB", "a\tb"),
+        ];
+        let expected: Vec<(String, String)> =
+            expected.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        assert_eq!(pairs(text), expected);
+        for (text, line) in [("A=1\nB=\"a\" b\n", 2), ("B=a \"b\"\n", 1), ("A=1\nB=C:\\Users\n", 2)] {
+            let Err(Problem::Unclear { line: at, reason }) = parse(text) else {
+                panic!("{text:?} not refused")
+            };
+            assert_eq!(at, line, "{text:?}");
+            assert!(reason.contains("read differently by different tools"), "{reason}");
+        }
+    }
+
     #[test]
     fn multi_line_values_comments_and_line_numbers() {
         let text = "# top\nA=\"one\ntwo\"\nB='x' # note\n\nC=\"say \\\"hi\\\"\"\n";
@@ -341,7 +386,7 @@ mod tests {
         let expected: Vec<_> = expected.iter().map(|(k, v, l)| (k.to_string(), v.to_string(), *l)).collect();
         assert_eq!(shown, expected);
         assert_eq!(parse("A=1\nB=\"open\n").err(), Some(Problem::Syntax { line: 2 }));
-        assert_eq!(parse("A=1\nB=a b\n").err(), Some(Problem::Syntax { line: 2 }));
+        assert_eq!(parse("A=1\nB='a\n").err(), Some(Problem::Syntax { line: 2 }));
     }
 
     #[test]

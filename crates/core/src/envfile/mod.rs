@@ -44,6 +44,7 @@ fn assignments(text: &str) -> Result<Vec<dotenv::Assignment>> {
         dotenv::Problem::Syntax { line } => {
             Error::EnvFile { line, reason: "this line is not NAME=value (check quotes and the name)".into() }
         }
+        dotenv::Problem::Unclear { line, reason } => Error::EnvFile { line, reason: reason.to_owned() },
         dotenv::Problem::TooMany { line } => Error::EnvFile {
             line,
             reason: format!(
