@@ -268,3 +268,21 @@ fn git_and_staged_take_the_repository_as_a_path() {
     assert_eq!(code, Some(1));
     assert!(err.contains("is ") && err.contains("elsewhere a git repository?"), "{err}");
 }
+
+#[test]
+fn a_remotes_own_api_key_is_found_and_named_by_remote_never_printed() {
+    let kh = with_values();
+    let token = "rt_live_scan_me_0123456789";
+    kh.ok(
+        &["remote", "add", "work", "--kind", "runtype", "--url", "http://127.0.0.1:9"],
+        Some(token.as_bytes()),
+    );
+    let dir = kh.path("tree");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("ci.yml"), format!("env:\n  RUNTYPE_API_KEY: {token}\n")).unwrap();
+    let out = kh.run(&["scan", dir.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.ends_with("ci.yml:2: the API key of remote work (as written)\n"), "{stdout}");
+    assert!(!stdout.contains(token) && !String::from_utf8_lossy(&out.stderr).contains(token));
+}

@@ -44,20 +44,39 @@ impl Form {
     }
 }
 
-/// One value found: which secret and version, how, and on which line.
+/// Whose value was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Whose {
+    /// A version of a secret.
+    Secret { name: SecretName, version: u32 },
+    /// A remote's own API key (the platforms' first rule: never commit one).
+    RemoteKey { remote: String },
+}
+
+/// One value found: whose, how, and on which line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    pub name: SecretName,
-    pub version: u32,
+    #[serde(flatten)]
+    pub whose: Whose,
     pub form: Form,
     /// 1-based.
     pub line: u64,
 }
 
+impl Finding {
+    /// What was found, for a person: never the value.
+    pub fn describe(&self) -> String {
+        match &self.whose {
+            Whose::Secret { name, version } => format!("{name} (version {version}, {})", self.form.label()),
+            Whose::RemoteKey { remote } => format!("the API key of remote {remote} ({})", self.form.label()),
+        }
+    }
+}
+
 /// What one value is looked for as.
 struct Owner {
-    name: SecretName,
-    version: u32,
+    whose: Whose,
     form: Form,
 }
 
@@ -90,13 +109,27 @@ fn gram_bit(bytes: &[u8]) -> usize {
 
 impl Needles {
     pub fn new(values: &[(SecretName, u32, SecretString)]) -> Self {
+        Self::with_remote_keys(values, &[])
+    }
+
+    /// Every version of every value, and each remote's own API key `(remote, key)`.
+    pub fn with_remote_keys(
+        values: &[(SecretName, u32, SecretString)],
+        keys: &[(String, SecretString)],
+    ) -> Self {
         let mut patterns: Vec<Zeroizing<Vec<u8>>> = Vec::new();
         let mut owners = Vec::new();
         let mut too_short = Vec::new();
-        for (name, version, value) in values {
+        let secrets = values
+            .iter()
+            .map(|(name, version, value)| (Whose::Secret { name: name.clone(), version: *version }, value));
+        let keys = keys.iter().map(|(remote, key)| (Whose::RemoteKey { remote: remote.clone() }, key));
+        for (whose, value) in secrets.chain(keys) {
             let value = value.expose_secret().as_bytes();
             if value.len() < MIN_LEN {
-                if !too_short.contains(name) {
+                if let Whose::Secret { name, .. } = &whose
+                    && !too_short.contains(name)
+                {
                     too_short.push(name.clone());
                 }
                 continue;
@@ -104,7 +137,7 @@ impl Needles {
             for (form, pattern) in forms(value) {
                 if pattern.len() >= MIN_LEN && !patterns.contains(&pattern) {
                     patterns.push(pattern);
-                    owners.push(Owner { name: name.clone(), version: *version, form });
+                    owners.push(Owner { whose: whose.clone(), form });
                 }
             }
         }
@@ -217,12 +250,7 @@ impl Scanner<'_> {
                     let (at, lines) = counted;
                     counted = (start, lines + count_lines(&window[at..start]));
                     let owner = &needles.owners[hit.pattern().as_usize()];
-                    found(Finding {
-                        name: owner.name.clone(),
-                        version: owner.version,
-                        form: owner.form,
-                        line: counted.1,
-                    });
+                    found(Finding { whose: owner.whose.clone(), form: owner.form, line: counted.1 });
                 }
             }
             let next = filled.saturating_sub(keep);
@@ -333,7 +361,12 @@ mod tests {
 
     fn found(needles: &Needles, text: &[u8]) -> Vec<(String, u32, Form, u64)> {
         let mut out = Vec::new();
-        needles.scan(text, |f| out.push((f.name.to_string(), f.version, f.form, f.line))).unwrap();
+        needles
+            .scan(text, |f| {
+                let Whose::Secret { name, version } = f.whose else { panic!("{f:?}") };
+                out.push((name.to_string(), version, f.form, f.line))
+            })
+            .unwrap();
         out
     }
 

@@ -37,8 +37,16 @@ exec keyhaven scan --staged
 ";
 
 pub fn scan(ctx: &mut Context, args: &ScanArgs) -> Result<()> {
-    let values = ctx.unlocked()?.reveal_every_version(Access::Scan)?;
-    let needles = Needles::new(&values);
+    let mut vault = ctx.unlocked()?;
+    let values = vault.reveal_every_version(Access::Scan)?;
+    // Each remote's own API key too: never to be committed either.
+    let keys = vault
+        .remotes()?
+        .into_iter()
+        .map(|remote| Ok((remote.config.name.clone(), vault.remote_token(&remote.config.name)?)))
+        .collect::<keyhaven_core::Result<Vec<_>>>()?;
+    let needles = Needles::with_remote_keys(&values, &keys);
+    drop(keys);
     drop(values);
     if !needles.too_short.is_empty() {
         let names: Vec<&str> = needles.too_short.iter().map(|name| name.as_str()).collect();
@@ -125,13 +133,7 @@ struct Report {
 impl Report {
     fn found(&mut self, place: &str, finding: &Finding) {
         self.findings += 1;
-        say!(
-            "{place}:{}: {} (version {}, {})",
-            finding.line,
-            finding.name,
-            finding.version,
-            finding.form.label()
-        );
+        say!("{place}:{}: {}", finding.line, finding.describe());
     }
 }
 
