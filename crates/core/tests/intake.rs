@@ -354,3 +354,42 @@ fn a_value_the_form_reports_invalid_never_replaces_the_vaults_good_one() {
     let db = SecretName::parse("DB_PASSWORD").unwrap();
     assert_eq!(vault.reveal(&db, Access::Reveal).unwrap().expose_secret(), "typed-db-password");
 }
+
+#[test]
+fn against_the_emulator_success_false_keeps_nothing_and_a_lost_reply_is_recognised() {
+    let emulator = Emulator::start();
+    declare_form(&emulator);
+    let dir = tempfile::tempdir().unwrap();
+    let mut vault =
+        Vault::create(&dir.path().join("v.sqlite"), &"pw".into(), KdfParams::custom(8, 1).unwrap()).unwrap();
+    let config = RemoteConfig::new("rt", Kind::Runtype, &emulator.url(Kind::Runtype), None).unwrap();
+    vault.add_remote(&config, &TOKEN.into()).unwrap();
+    let request = Intake {
+        remote: "rt".into(),
+        source: SourceKind::Manual,
+        key: Some("onboarding".into()),
+        keys: vec![],
+        product_id: None,
+        return_url: None,
+    };
+    let form = vault.connect_runtype("rt").unwrap().intake_manifest(&intake::source(&request), None).unwrap();
+    let values = vec![("db".to_owned(), SecretString::from("typed-db-password"))];
+    let db = SecretName::parse("DB_PASSWORD").unwrap();
+
+    // Runtype answers success: false: an error, nothing kept, nothing there.
+    emulator.faults(Kind::Runtype, json!({"intake_success_false": true}));
+    let err = intake::submit_and_keep(&mut vault, &request, &form, &values, true).unwrap_err();
+    assert!(err.to_string().contains("success: false"), "{err}");
+    assert!(vault.meta(&db).is_err());
+    assert!(!emulator.secrets(Kind::Runtype).iter().any(|s| s["key"] == "DB_PASSWORD"));
+
+    // The submit is applied and its reply lost: the retry meets a 409, which is ours.
+    emulator.faults(Kind::Runtype, json!({"drop_next": 1}));
+    let outcome = intake::submit_and_keep(&mut vault, &request, &form, &values, true).unwrap();
+    assert_eq!(outcome.submitted, 1);
+    assert_eq!(status(&outcome.form, "DB_PASSWORD"), "configured");
+    assert_eq!(vault.reveal(&db, Access::Reveal).unwrap().expose_secret(), "typed-db-password");
+    let stored = emulator.secrets(Kind::Runtype);
+    let remote = stored.iter().find(|s| s["key"] == "DB_PASSWORD").unwrap();
+    assert_eq!(remote["version"], 1, "applied once");
+}

@@ -1,7 +1,9 @@
 //! Fault injection for one listener, set at run time through the admin routes:
 //! added latency, a 5xx rate, 429 bursts with Retry-After, dropped connections
 //! (after the request was applied: the ambiguous case a client must survive),
-//! and "fail the next N requests". Admin routes are never faulted.
+//! "fail the next N requests", "cut the next N replies", Runloop's cut-off
+//! listings and a Runtype submit answered `success: false`. Admin routes are
+//! never faulted.
 
 use std::{
     sync::Mutex,
@@ -41,6 +43,10 @@ pub(crate) struct FaultConfig {
     /// Runloop: listings cut at this many secrets (`has_more`, with
     /// `total_count`), as the service cuts them at 5,000.
     pub list_limit: Option<u32>,
+    /// The next N requests are applied, then their reply is cut (a lost answer).
+    pub drop_next: u32,
+    /// Runtype: the next intake submit answers `success: false`, applying nothing.
+    pub intake_success_false: bool,
 }
 
 impl FaultConfig {
@@ -87,6 +93,11 @@ impl Faults {
         self.config.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// Whether this intake submit is to answer `success: false` (once).
+    pub fn take_success_false(&self) -> bool {
+        std::mem::take(&mut self.config.lock().unwrap_or_else(|p| p.into_inner()).intake_success_false)
+    }
+
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
     }
@@ -113,7 +124,12 @@ impl Faults {
         } else {
             None
         };
-        let drop_after = fail.is_none() && config.drop_rate > 0.0 && rng.gen_bool(config.drop_rate);
+        let drop_next = fail.is_none() && config.drop_next > 0;
+        if drop_next {
+            config.drop_next -= 1;
+        }
+        let drop_after =
+            drop_next || (fail.is_none() && config.drop_rate > 0.0 && rng.gen_bool(config.drop_rate));
         Draw { delay: Duration::from_millis(config.latency_ms), fail, drop_after }
     }
 }

@@ -635,8 +635,13 @@ async fn submit(State(state): State<AppState>, body: RawBody) -> Result<Json<Val
     let body: SubmitBody = body.json(&state, false)?;
     body.source.validate()?;
     let now = state.store.now_ms();
+    let refuse = state.faults.take_success_false();
     state.db(|tx| {
         let declared = resolve(tx, &body.source).map_err(|err| bad(err.message))?;
+        if refuse {
+            let manifest = render(tx, &declared, &body.source, body.return_url.as_deref(), now)?;
+            return Ok(Json(json!({ "success": false, "manifest": manifest })));
+        }
         // Resolve every item and check every expected version before writing anything.
         let mut writes = Vec::new();
         for item in &body.items {
