@@ -347,3 +347,21 @@ fn remote_test_says_whether_the_key_may_write_and_the_url_defaults_to_the_servic
     let hosted = remotes(&kh).into_iter().find(|r| r["name"] == "hosted").unwrap();
     assert_eq!(hosted["url"], "https://tools.runtools.ai/");
 }
+
+#[test]
+fn a_provider_key_pasted_as_a_runtype_key_is_named_at_once_not_refused_later() {
+    let kh = Kh::new();
+    let err = kh.fails(
+        &["remote", "add", "rt", "--kind", "runtype", "--url", "http://127.0.0.1:9"],
+        Some(b"sk-proj-0123456789abcdef"),
+        6,
+    );
+    assert!(err.contains("looks like an OpenAI provider key (sk-proj-…), not a Runtype API key"), "{err}");
+    assert!(!err.contains("0123456789abcdef"), "{err}");
+    kh.ok(
+        &["remote", "add", "rt", "--kind", "runtype", "--url", "http://127.0.0.1:9"],
+        Some(b"rt_live_0123"),
+    );
+    let err = kh.fails(&["remote", "set-token", "rt"], Some(b"a2a_0123456789"), 6);
+    assert!(err.contains("a Runtype A2A surface (product) key"), "{err}");
+}

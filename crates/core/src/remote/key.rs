@@ -28,6 +28,43 @@ pub fn check_token(token: &SecretString) -> Result<()> {
     }
 }
 
+/// Refuses, for a remote of `kind`, a key whose shape says it is another
+/// kind of key (the Runtype documents distinguish their API keys, `rt_live_`
+/// and `rt_test_`, from product API keys and from provider keys such as
+/// OpenAI's): said now, with what to use, rather than as a 401 at the first
+/// sync. A key of a shape not known here is taken as it is.
+pub fn check_token_for(kind: super::Kind, token: &SecretString) -> Result<()> {
+    check_token(token)?;
+    if !matches!(kind, super::Kind::Runtype | super::Kind::Runtools) {
+        return Ok(());
+    }
+    let token = token.expose_secret();
+    let kind = if kind == super::Kind::Runtype { "Runtype" } else { "RunTools" };
+    // Other keys' prefixes, longest first, with what the key is.
+    const OTHERS: &[(&str, &str)] = &[
+        ("rt_eu_", "a Runtype end-user access token"),
+        ("ct_live_", "a Runtype client token"),
+        ("ct_test_", "a Runtype client token"),
+        ("a2a_", "a Runtype A2A surface (product) key"),
+        ("sk-ant-", "an Anthropic provider key"),
+        ("sk-proj-", "an OpenAI provider key"),
+        ("sk-", "an OpenAI provider key"),
+        ("AIza", "a Google provider key"),
+        ("xai-", "an xAI provider key"),
+        ("gsk_", "a Groq provider key"),
+    ];
+    match OTHERS.iter().find(|(prefix, _)| token.starts_with(prefix)) {
+        Some((prefix, what)) => Err(Error::invalid(
+            format!("{kind} API key"),
+            format!(
+                "this looks like {what} ({prefix}…), not a {kind} API key: those start with rt_live_ \
+                 (production) or rt_test_ (test), and are made in {kind}'s Settings → API"
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// How old a remote's key is, when it expires, and whether to say so.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -93,6 +130,24 @@ mod tests {
         let old = KeyAge::at(day(-90), None, now);
         assert_eq!(old.days, 90);
         assert!(old.warning.unwrap().contains("90 days old"));
+    }
+
+    #[test]
+    fn a_provider_or_product_key_pasted_for_a_runtype_key_is_named() {
+        use super::super::Kind;
+        check_token_for(Kind::Runtype, &"rt_live_abc123".into()).unwrap();
+        check_token_for(Kind::Runtype, &"some-other-shape".into()).unwrap();
+        check_token_for(Kind::Runloop, &"sk-proj-abc".into()).unwrap();
+        for (token, what) in [
+            ("sk-proj-abc123", "an OpenAI provider key"),
+            ("sk-ant-api03-abc", "an Anthropic provider key"),
+            ("rt_eu_eyJhbGciOi", "a Runtype end-user access token"),
+            ("a2a_abc", "a Runtype A2A surface (product) key"),
+        ] {
+            let err = check_token_for(Kind::Runtype, &token.into()).unwrap_err().to_string();
+            assert!(err.contains(what) && err.contains("rt_live_"), "{err}");
+            assert!(!err.contains(token), "the key itself is never quoted: {err}");
+        }
     }
 
     #[test]

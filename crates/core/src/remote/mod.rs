@@ -16,7 +16,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
 pub use http::{RetryPolicy, install_tls};
-pub use key::{KeyAge, check_token};
+pub use key::{KeyAge, check_token, check_token_for};
 
 use crate::{Error, Result};
 

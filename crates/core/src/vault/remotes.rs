@@ -21,7 +21,7 @@ use super::{
 };
 use crate::{
     Error, Result, SecretName,
-    remote::{self, KeyAge, Kind, RemoteConfig, Scope, SecretsApi, check_token, token_mode},
+    remote::{self, KeyAge, Kind, RemoteConfig, Scope, SecretsApi, check_token_for, token_mode},
     sync::Selection,
 };
 
@@ -398,7 +398,7 @@ impl Vault {
 impl UnlockedVault {
     /// Stores a remote with its token encrypted to the vault's recipient, tagged.
     pub fn add_remote(&mut self, config: &RemoteConfig, token: &SecretString) -> Result<()> {
-        check_token(token)?;
+        check_token_for(config.kind, token)?;
         let mut row = StoredRemote {
             id: 0,
             name: config.name.clone(),
@@ -439,8 +439,8 @@ impl UnlockedVault {
         token: &SecretString,
         expires: Option<Date>,
     ) -> Result<()> {
-        check_token(token)?;
         let mut row = self.stored_remote(remote)?;
+        check_token_for(row.kind.parse()?, token)?;
         let mode = token_mode(token).map(str::to_owned);
         if let (Some(old), Some(new)) = (&row.token_mode, &mode)
             && old != new
