@@ -303,6 +303,21 @@ describe("remotes and sync", () => {
     await page.close();
   });
 
+  it("a secret revoked on the remote says so in the list, the filter and the detail, with the advice", async () => {
+    const page = await open("secrets=3&remote=prod");
+    await fake(page, (f) => f.marks.push({ remote: "prod", name: "OPENAI_API_KEY", state: "revoked" }));
+    await page.getByLabel("Search secrets").fill("openai");
+    await page.getByRole("option", { name: /OPENAI_API_KEY.*revoked there/ }).click();
+    await page
+      .getByText("A revoked secret no longer works on prod: rotate it here and sync to give it a new value.")
+      .waitFor();
+    await page.getByLabel("Search secrets").fill("");
+    await page.getByLabel("Sync state").selectOption("revoked");
+    await page.getByText("1 of 3").waitFor();
+    await shot(page, "list-revoked");
+    await page.close();
+  });
+
   it("a prune says which secrets it removes here and waits for a yes", async () => {
     const page = await open("secrets=3&remote=prod");
     await fake(page, (f) => {

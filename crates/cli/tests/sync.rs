@@ -365,3 +365,23 @@ fn a_provider_key_pasted_as_a_runtype_key_is_named_at_once_not_refused_later() {
     let err = kh.fails(&["remote", "set-token", "rt"], Some(b"a2a_0123456789"), 6);
     assert!(err.contains("a Runtype A2A surface (product) key"), "{err}");
 }
+
+#[test]
+fn a_secret_revoked_on_runtype_shows_as_revoked_in_ls_with_the_advice() {
+    let emulator = Emulator::start();
+    let kh = Kh::new();
+    kh.ok(&["set", "OPENAI_API_KEY"], Some(b"sk-value-0123456789"));
+    add(&kh, &emulator, "rt", Kind::Runtype);
+    kh.ok(&["sync", "--yes"], None);
+    emulator.call(Kind::Runtype, "POST", "/_emulator/runtype/secrets/OPENAI_API_KEY/revoke", None);
+    kh.ok(&["sync"], None);
+    let out = kh.run(&["ls"], None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("revoked on the remote: OPENAI_API_KEY (rt); a revoked secret no longer works there"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("newer on the remote"), "{stderr}");
+    let listed: Vec<Value> = serde_json::from_str(&kh.ok(&["--json", "ls"], None)).unwrap();
+    assert_eq!(listed[0]["revoked_on"], json!(["rt"]));
+}

@@ -186,7 +186,7 @@ fn pushes_new_secrets_and_rotations_and_records_remote_only_ones() {
         let report = s.sync(SyncOptions::default());
         assert_eq!(kinds_of(&report), pairs(&[("GAMMA", "record")]), "{kind}");
         let missing = sync::not_on_device(&s.vault).unwrap();
-        assert_eq!(missing, vec![("r".to_owned(), name("GAMMA"), true)], "{kind}");
+        assert_eq!(missing, vec![("r".to_owned(), name("GAMMA"), sync::NotHere::RemoteOnly)], "{kind}");
         assert!(s.local("GAMMA").is_none());
 
         // Rotated elsewhere: recorded as newer there.
@@ -336,7 +336,7 @@ fn conflicts_wait_for_the_user_and_resolve_either_way() {
             assert_eq!(s.local("KEEP_REMOTE").unwrap(), value("remote-v2").expose_secret());
         } else {
             let missing = sync::not_on_device(&s.vault).unwrap();
-            assert_eq!(missing, vec![("r".to_owned(), name("KEEP_REMOTE"), false)], "{kind}");
+            assert_eq!(missing, vec![("r".to_owned(), name("KEEP_REMOTE"), sync::NotHere::Newer)], "{kind}");
         }
         assert!(sync::conflicts(&s.vault).unwrap().is_empty());
         let report = s.sync(SyncOptions::default());

@@ -414,8 +414,10 @@ fn a_secret_revoked_on_runtype_is_not_shown_in_sync_and_a_rotation_mends_it() {
     let warnings = &report(&outcome).warnings;
     assert!(warnings.iter().any(|w| w.starts_with("revoked on runtype: KEY_1;")), "{warnings:?}");
     let marks = sync::overview(&vault).unwrap();
-    let key_1 = marks.iter().find(|m| m.name.as_str() == "KEY_1").unwrap();
-    assert_ne!(key_1.state, sync::SyncState::Synced, "{key_1:?}");
+    let key_1 = marks.iter().find(|m| m.name.as_str() == "KEY_1" && m.remote == "runtype").unwrap();
+    assert_eq!(key_1.state, sync::SyncState::Revoked, "revoked, not 'changed remotely': {key_1:?}");
+    let not_here = sync::not_on_device(&vault).unwrap();
+    assert_eq!(not_here, [("runtype".to_owned(), name("KEY_1"), sync::NotHere::Revoked)]);
 
     vault.rotate(&name("KEY_1"), &value("fresh")).unwrap();
     let outcome = runtype(&mut vault);
@@ -423,6 +425,11 @@ fn a_secret_revoked_on_runtype_is_not_shown_in_sync_and_a_rotation_mends_it() {
     assert!(report(&outcome).is_clean());
     let key_1 = emulator.secrets(Kind::Runtype).into_iter().find(|s| s["key"] == "KEY_1").unwrap();
     assert_eq!(key_1["status"], "active");
+    let marks = sync::overview(&vault).unwrap();
+    assert!(
+        marks.iter().filter(|m| m.remote == "runtype").all(|m| m.state == sync::SyncState::Synced),
+        "{marks:?}"
+    );
 }
 
 #[test]

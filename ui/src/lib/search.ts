@@ -13,4 +13,5 @@ export const syncLabels: Record<SyncState, string> = {
   conflict: "conflict",
   remote_only: "remote only",
   remote_changed: "changed remotely",
+  revoked: "revoked there",
 };

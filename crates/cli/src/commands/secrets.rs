@@ -12,6 +12,7 @@ use keyhaven_core::{
 use super::{Context, parse_name};
 use crate::output::note;
 use crate::{cli::FieldArgs, notices, output};
+use keyhaven_core::sync::NotHere;
 
 pub fn ls(ctx: &Context, pattern: Option<&str>, removed: bool, due: bool) -> Result<()> {
     let vault = ctx.open()?;
@@ -33,9 +34,21 @@ pub fn ls(ctx: &Context, pattern: Option<&str>, removed: bool, due: bool) -> Res
             secrets.iter().map(serde_json::to_value).collect::<Result<_, _>>()?;
         if !removed {
             let mut remote_only = std::collections::BTreeMap::<String, Vec<String>>::new();
-            for (remote, name, only) in keyhaven_core::sync::not_on_device(&vault)? {
-                if only && pattern.is_none_or(|p| matches_pattern(name.as_str(), p)) {
-                    remote_only.entry(name.to_string()).or_default().push(remote);
+            let mut revoked = std::collections::BTreeMap::<String, Vec<String>>::new();
+            for (remote, name, why) in keyhaven_core::sync::not_on_device(&vault)? {
+                if pattern.is_none_or(|p| matches_pattern(name.as_str(), p)) {
+                    match why {
+                        NotHere::RemoteOnly => remote_only.entry(name.to_string()).or_default().push(remote),
+                        NotHere::Revoked => revoked.entry(name.to_string()).or_default().push(remote),
+                        NotHere::Newer => {}
+                    }
+                }
+            }
+            // A secret revoked on a remote says where: `"revoked_on": ["rt"]`.
+            for entry in &mut listed {
+                let name = entry["name"].as_str().unwrap_or_default().to_owned();
+                if let Some(remotes) = revoked.remove(&name) {
+                    entry["revoked_on"] = serde_json::json!(remotes);
                 }
             }
             listed.extend(remote_only.into_iter().map(
@@ -71,19 +84,38 @@ pub fn ls(ctx: &Context, pattern: Option<&str>, removed: bool, due: bool) -> Res
 }
 
 /// Secrets whose remote value is not here, as sync recorded them (on stderr,
-/// so the table on stdout stays the vault's own).
+/// so the table on stdout stays the vault's own): a few names each, the
+/// rest counted (`ls --json` lists them all).
 fn note_remote_values(vault: &keyhaven_core::Vault, pattern: Option<&str>) -> Result<()> {
-    let (mut remote_only, mut newer) = (Vec::new(), Vec::new());
-    for (remote, name, only) in keyhaven_core::sync::not_on_device(vault)? {
+    let (mut remote_only, mut newer, mut revoked) = (Vec::new(), Vec::new(), Vec::new());
+    for (remote, name, why) in keyhaven_core::sync::not_on_device(vault)? {
         if pattern.is_none_or(|p| matches_pattern(name.as_str(), p)) {
-            if only { &mut remote_only } else { &mut newer }.push(format!("{name} ({remote})"));
+            let list = match why {
+                NotHere::RemoteOnly => &mut remote_only,
+                NotHere::Newer => &mut newer,
+                NotHere::Revoked => &mut revoked,
+            };
+            list.push(format!("{name} ({remote})"));
         }
     }
+    let some = |names: &[String]| {
+        const SHOWN: usize = 20;
+        let more = names.len().saturating_sub(SHOWN);
+        let shown = names.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+        if more > 0 { format!("{shown} and {more} more (`keyhaven ls --json` lists them)") } else { shown }
+    };
     if !remote_only.is_empty() {
-        note!("on remotes only, value not on this device: {}", remote_only.join(", "));
+        note!("on remotes only, value not on this device: {}", some(&remote_only));
     }
     if !newer.is_empty() {
-        note!("newer on the remote than here: {}", newer.join(", "));
+        note!("newer on the remote than here: {}", some(&newer));
+    }
+    if !revoked.is_empty() {
+        note!(
+            "revoked on the remote: {}; a revoked secret no longer works there: rotate it here \
+             (`keyhaven rotate NAME`) and sync to give it a new value",
+            some(&revoked)
+        );
     }
     Ok(())
 }

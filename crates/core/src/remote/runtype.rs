@@ -45,6 +45,12 @@ impl From<Secret> for RemoteSecret {
     }
 }
 
+/// Whether a change marker Keyhaven recorded says the secret was revoked
+/// (Runtype's `3:revoked`; other dialects' markers are numbers or times).
+pub fn marker_is_revoked(marker: &str) -> bool {
+    marker.split_once(':').is_some_and(|(_, status)| status != "active")
+}
+
 /// The version a marker carries (`3` or `3:revoked`).
 fn version_of(marker: &str) -> Option<i64> {
     marker.split(':').next()?.parse().ok()

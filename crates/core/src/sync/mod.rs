@@ -20,7 +20,7 @@ pub use overview::{SyncMark, SyncState, marks, overview};
 pub use plan::{AcceptNew, Action, ConflictReason, HoldReason, Step};
 pub use run::{Host, Quiet, RemoteOutcome, remote_names, run, shortfall};
 pub use selection::{Selection, glob, partition};
-pub use state::ConflictInfo;
+pub use state::{ConflictInfo, NotHere};
 pub(crate) use state::{tag_all as tag_state, verify_all as verify_state};
 
 use self::{
@@ -465,9 +465,9 @@ pub fn conflicts(vault: &Vault) -> Result<Vec<ConflictInfo>> {
     state::conflicts(vault.conn())
 }
 
-/// Names whose remote value is not on this device, per remote: `(remote,
-/// name, remote_only)`; `remote_only` is false when an older value is here.
-pub fn not_on_device(vault: &Vault) -> Result<Vec<(String, SecretName, bool)>> {
+/// Names whose remote value is not on this device, per remote, and why:
+/// `(remote, name, why)`.
+pub fn not_on_device(vault: &Vault) -> Result<Vec<(String, SecretName, NotHere)>> {
     state::not_on_device(vault.conn())
 }
 

@@ -24,6 +24,9 @@ pub enum SyncState {
     RemoteOnly,
     /// Changed on the remote; this device holds an older value.
     RemoteChanged,
+    /// Revoked on the remote (Runtype): it no longer works there until it
+    /// is rotated here and synced.
+    Revoked,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -63,6 +66,9 @@ pub fn marks(vault: &Vault, live: &HashMap<SecretName, u32>) -> Result<Vec<SyncM
                 SyncState::Pending
             } else {
                 match (bases.get(name), local) {
+                    (Some(base), _) if crate::remote::runtype::marker_is_revoked(&base.marker) => {
+                        SyncState::Revoked
+                    }
                     (Some(base), _) if !base.in_sync && base.local_version.is_none() => SyncState::RemoteOnly,
                     (Some(base), _) if !base.in_sync => SyncState::RemoteChanged,
                     (Some(base), Some(version)) if base.local_version == Some(version) => SyncState::Synced,

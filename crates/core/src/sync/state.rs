@@ -502,16 +502,36 @@ pub(crate) fn conflicts(conn: &Connection) -> Result<Vec<ConflictInfo>> {
 }
 
 /// Per remote: the names whose remote value is not on this device
-/// (remote-only, or changed on the remote since this device's version).
-pub(crate) fn not_on_device(conn: &Connection) -> Result<Vec<(String, SecretName, bool)>> {
+/// (remote-only, or changed on the remote since this device's version), and
+/// those revoked there, as [`NotHere`].
+pub(crate) fn not_on_device(conn: &Connection) -> Result<Vec<(String, SecretName, NotHere)>> {
     let mut stmt = conn.prepare(
-        "SELECT r.name, s.name, s.local_version IS NULL FROM sync_state s
+        "SELECT r.name, s.name, s.local_version IS NULL, s.marker FROM sync_state s
          JOIN remotes r ON r.id = s.remote_id WHERE s.in_sync = 0 ORDER BY s.name, r.name",
     )?;
     let rows = stmt.query_map([], |row| {
-        Ok((row.get::<_, String>(0)?, SecretName::from_stored(row.get(1)?), row.get::<_, bool>(2)?))
+        let marker: String = row.get(3)?;
+        let state = if crate::remote::runtype::marker_is_revoked(&marker) {
+            NotHere::Revoked
+        } else if row.get::<_, bool>(2)? {
+            NotHere::RemoteOnly
+        } else {
+            NotHere::Newer
+        };
+        Ok((row.get::<_, String>(0)?, SecretName::from_stored(row.get(1)?), state))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Why a remote's value of a secret is not the one on this device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotHere {
+    /// The remote holds a name this vault does not.
+    RemoteOnly,
+    /// The remote changed it since this device's version.
+    Newer,
+    /// Revoked there (Runtype): rotate it here and sync.
+    Revoked,
 }
 
 /// Notes when `remote` was last reached, for display only (see [`has_synced`]).

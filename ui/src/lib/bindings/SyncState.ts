@@ -3,4 +3,4 @@
 /**
  * One secret's standing with one remote.
  */
-export type SyncState = "synced" | "pending" | "conflict" | "remote_only" | "remote_changed";
+export type SyncState = "synced" | "pending" | "conflict" | "remote_only" | "remote_changed" | "revoked";
