@@ -328,6 +328,11 @@ export class FakeBackend {
           list_limit: 5000,
         },
         writes: "not_refused",
+        operations: [
+          { operation: "list", access: "not_refused" },
+          { operation: "read", access: "not_refused" },
+          { operation: "write", access: "not_refused" },
+        ],
       } satisfies Check;
     },
     remove_remote: (args) => {

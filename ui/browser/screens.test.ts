@@ -227,7 +227,11 @@ describe("remotes and sync", () => {
     await page.getByText("Saved what syncs to prod.").waitFor();
 
     await page.getByRole("button", { name: "Test" }).click();
-    await page.getByText("prod: reachable, token accepted; writes not refused.").waitFor();
+    await page
+      .getByText(
+        "prod: reachable, token accepted; writes not refused. Each operation: list not refused, read metadata not refused, write not refused.",
+      )
+      .waitFor();
     await shot(page, "remotes");
 
     // A secret's detail says where it goes, and takes it out or adds it.

@@ -340,6 +340,12 @@ fn remote_test_says_whether_the_key_may_write_and_the_url_defaults_to_the_servic
     add(&kh, &emulator, "writer", Kind::Runtype);
     let out = kh.ok(&["remote", "test", "reader"], None);
     assert!(out.contains("writes refused: a read-only key"), "{out}");
+    assert!(
+        out.contains(
+            "\n  list           not refused\n  read metadata  not refused\n  write          refused"
+        ),
+        "{out}"
+    );
     assert!(kh.ok(&["remote", "test", "writer"], None).contains("writes not refused"));
     assert!(emulator.secrets(Kind::Runtype).is_empty(), "the check wrote nothing");
 

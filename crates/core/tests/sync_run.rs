@@ -445,6 +445,22 @@ fn remote_check_tells_a_read_only_key_apart_without_writing() {
     for kind in Kind::ALL {
         assert!(emulator.secrets(kind).is_empty(), "{kind}: nothing was written");
     }
+    // Each operation Keyhaven needs, one by one: a read-only key lists and
+    // reads, and may not write; RunTools also says whether it may reveal.
+    let said = |remote: &str| -> Vec<String> {
+        check(remote)
+            .operations
+            .iter()
+            .map(|op| format!("{} {:?}", op.operation.as_str(), op.access))
+            .collect()
+    };
+    assert_eq!(said("runtype"), ["list NotRefused", "read metadata NotRefused", "write Refused"]);
+    assert_eq!(
+        said("runtools"),
+        ["list NotRefused", "read metadata NotRefused", "write NotRefused", "reveal NotRefused"]
+    );
+    emulator.add_token("rt_live_runtools", json!({ "read_only": true }));
+    assert_eq!(said("runtools")[2], "write Refused");
 }
 
 #[test]

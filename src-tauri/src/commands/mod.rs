@@ -109,6 +109,8 @@ mod bindings {
             keyhaven_core::remote::Capabilities,
             keyhaven_core::remote::Check,
             keyhaven_core::remote::WriteAccess,
+            keyhaven_core::remote::Operation,
+            keyhaven_core::remote::OperationAccess,
             keyhaven_core::remote::KeyAge,
             keyhaven_core::sync::SyncMark,
             keyhaven_core::listing::ListFilter,

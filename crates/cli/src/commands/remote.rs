@@ -210,6 +210,7 @@ fn test(ctx: &mut Context, name: &str) -> Result<()> {
             "ok": true,
             "capabilities": check.capabilities,
             "writes": check.writes,
+            "operations": check.operations,
         }));
     }
     let writes = match check.writes {
@@ -221,6 +222,14 @@ fn test(ctx: &mut Context, name: &str) -> Result<()> {
     };
     let reveal = if check.capabilities.can_reveal { "; values can be fetched" } else { "" };
     say!("{name}: reachable, token accepted{writes}{reveal}");
+    for op in &check.operations {
+        let access = match op.access {
+            WriteAccess::NotRefused => "not refused",
+            WriteAccess::Refused => "refused",
+            WriteAccess::Unknown => "unknown",
+        };
+        say!("  {:<14} {access}", op.operation.as_str());
+    }
     Ok(())
 }
 

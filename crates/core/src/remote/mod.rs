@@ -418,23 +418,79 @@ pub enum WriteAccess {
 pub struct Check {
     pub capabilities: Capabilities,
     pub writes: WriteAccess,
+    /// Each operation Keyhaven needs of this remote, and whether its key
+    /// may do it, as far as calls that change nothing can tell.
+    pub operations: Vec<OperationAccess>,
+}
+
+/// An operation Keyhaven needs of a remote (README, "Sync with Runloop,
+/// Runtype and RunTools": which need which).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    /// List secrets' metadata: every sync.
+    List,
+    /// Read one secret's metadata: replays and the look before a retried create.
+    Read,
+    /// Create, update and delete: every push.
+    Write,
+    /// Fetch a value (RunTools only): pulls and the first sync's comparison.
+    Reveal,
+}
+
+impl Operation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::List => "list",
+            Operation::Read => "read metadata",
+            Operation::Write => "write",
+            Operation::Reveal => "reveal",
+        }
+    }
+}
+
+/// Whether a remote's key may do one operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct OperationAccess {
+    pub operation: Operation,
+    pub access: WriteAccess,
 }
 
 /// Checks that the remote answers and accepts its key (an error otherwise),
-/// then whether the key may write, without changing anything: it deletes a
-/// name that cannot exist (no probe secret is ever written), which a
-/// read-only key is refused.
+/// then what the key may do, without changing anything: it lists, reads and
+/// deletes (and reveals, where the API has it) a name that cannot exist, so
+/// no probe secret is ever written and no value fetched; a key without the
+/// permission is refused (403) all the same.
 pub fn check(api: &dyn SecretsApi) -> RemoteResult<Check> {
-    api.ping()?;
+    let listed = match api.list() {
+        Ok(_) => WriteAccess::NotRefused,
+        Err(err) if err.kind == Failure::Forbidden => WriteAccess::Refused,
+        Err(err) => return Err(err),
+    };
     let nonce = uuid::Uuid::new_v4().simple().to_string().to_ascii_uppercase();
-    let probe = api.kind().remote_name(&format!("KEYHAVEN_WRITE_CHECK_{nonce}"));
-    let writes = match api.delete(&RemoteSecret::new(probe.clone(), probe, ""), &nonce) {
+    let probe_name = api.kind().remote_name(&format!("KEYHAVEN_CHECK_{nonce}"));
+    let probe = RemoteSecret::new(probe_name.clone(), probe_name.clone(), "");
+    let access = |result: RemoteResult<()>| match result {
         Ok(()) => WriteAccess::NotRefused,
         Err(err) if err.kind == Failure::Forbidden => WriteAccess::Refused,
         Err(err) if err.kind == Failure::NotFound => WriteAccess::NotRefused,
         Err(_) => WriteAccess::Unknown,
     };
-    Ok(Check { capabilities: api.capabilities(), writes })
+    let read = access(api.get(&probe_name).map(drop));
+    let writes = access(api.delete(&probe, &nonce));
+    let mut operations = vec![
+        OperationAccess { operation: Operation::List, access: listed },
+        OperationAccess { operation: Operation::Read, access: read },
+        OperationAccess { operation: Operation::Write, access: writes },
+    ];
+    if api.capabilities().can_reveal {
+        // A name that cannot exist: nothing is fetched, only the refusal (or not) is seen.
+        let revealed = access(api.reveal(&probe).map(drop));
+        operations.push(OperationAccess { operation: Operation::Reveal, access: revealed });
+    }
+    Ok(Check { capabilities: api.capabilities(), writes, operations })
 }
 
 /// A client for `config` with `token`.
