@@ -1,6 +1,7 @@
 //! Test-only routes under `/_emulator/` (served only with `--admin`): faults,
 //! the full state (values included, for assertions), request counts, reset,
-//! Runtype intake manifests and revocation, the RunTools reveal switch, and
+//! Runtype intake manifests, revocation and tool references, the RunTools reveal switch and
+//! per-secret org reveal policy, and
 //! API tokens (add, make read-only, give an expiry, revoke).
 
 use axum::{
@@ -28,7 +29,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/_emulator/reset", post(reset))
         .route("/_emulator/runtype/manifests", post(add_manifests))
         .route("/_emulator/runtype/secrets/{key}/revoke", post(revoke))
+        .route("/_emulator/runtype/secrets/{key}/references", put(set_references))
         .route("/_emulator/runtools/reveal", put(set_reveal_policy))
+        .route("/_emulator/runtools/secrets/{name}/reveal", put(set_members_reveal))
         .route("/_emulator/tokens", post(put_token))
         .route("/_emulator/tokens/{token}/revoke", post(revoke_token))
         .layer(axum::middleware::from_fn(in_mode))
@@ -96,6 +99,26 @@ async fn revoke(State(state): State<AppState>, Path(key): Path<String>) -> Resul
     })
 }
 
+/// How many of a Runtype secret's `{{secret:KEY}}` references its tools
+/// hold: `{"count": n}`, reported by its delete.
+async fn set_references(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    body: RawBody,
+) -> Result<Json<Value>, ApiError> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct References {
+        count: u32,
+    }
+    let references: References = body.json(&state, false)?;
+    let dialect = state.dialect;
+    state.db(|tx| match runtype::set_references(tx, &key, references.count)? {
+        true => Ok(Json(json!({ "key": key, "count": references.count }))),
+        false => Err(ApiError::not_found(dialect, format!("no Runtype secret {key}"))),
+    })
+}
+
 async fn set_reveal_policy(State(state): State<AppState>, body: RawBody) -> Result<Json<Value>, ApiError> {
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -109,6 +132,26 @@ async fn set_reveal_policy(State(state): State<AppState>, body: RawBody) -> Resu
             [if policy.deny { "1" } else { "0" }],
         )?;
         Ok(Json(json!({ "deny": policy.deny })))
+    })
+}
+
+/// An org-wide secret's own reveal policy: `{"members": bool}` lets org
+/// members reveal it (not only admins).
+async fn set_members_reveal(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: RawBody,
+) -> Result<Json<Value>, ApiError> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Policy {
+        members: bool,
+    }
+    let policy: Policy = body.json(&state, false)?;
+    let dialect = state.dialect;
+    state.db(|tx| match runtools::set_members_reveal(tx, &name, policy.members)? {
+        Some(name) => Ok(Json(json!({ "name": name, "members": policy.members }))),
+        None => Err(ApiError::not_found(dialect, format!("no org-wide RunTools secret {name}"))),
     })
 }
 

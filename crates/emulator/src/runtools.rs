@@ -1,6 +1,12 @@
 //! RunTools: upsert by normalised name, metadata reads, reveal under policy,
 //! delete; every secret is user-private (owned by the caller's token) or
-//! org-wide (written and revealed by org admins only). Bodies are `{data: …}`.
+//! org-wide (written by org admins). Bodies are `{data: …}`.
+//!
+//! The reveal policy, as the documents put it: a user-private value is
+//! revealed only to its owner (anyone else: 403); an org-wide value to an org
+//! admin, or to a member where that secret's org policy allows it (set per
+//! secret through the admin route; off by default). An admin may address
+//! another user's copy with `?user_id=` on list, get and delete.
 
 use std::collections::HashMap;
 
@@ -60,14 +66,24 @@ fn flag(query: &HashMap<String, String>, name: &str) -> Result<bool, ApiError> {
     }
 }
 
-/// The (normalised name, owner) a by-name route addresses.
+/// The (normalised name, owner) a by-name route addresses: the org copy
+/// with `orgWide`, another user's with the admin-only `user_id`, else the
+/// caller's own.
 fn address(
     caller: &Caller,
     name: &str,
     query: &HashMap<String, String>,
     needs_admin: bool,
 ) -> Result<(String, String), ApiError> {
-    let owner = owner(caller, flag(query, "orgWide")?, needs_admin)?;
+    let org_wide = flag(query, "orgWide")?;
+    let owner = match query.get("user_id") {
+        Some(_) if !caller.admin => {
+            return Err(ApiError::forbidden(Dialect::RunTools, "user_id needs an org admin"));
+        }
+        Some(_) if org_wide => return Err(bad("user_id and orgWide address different copies")),
+        Some(user) => user.clone(),
+        None => owner(caller, org_wide, needs_admin)?,
+    };
     Ok((normalise(name)?, owner))
 }
 
@@ -168,9 +184,12 @@ struct UpsertBody {
 async fn upsert(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
+    Query(query): Query<HashMap<String, String>>,
     body: RawBody,
 ) -> Result<Json<Value>, ApiError> {
     let body: UpsertBody = body.json(&state, false)?;
+    // The org copy is asked for in the body or, as on the other routes, the query.
+    let org_wide = body.org_wide.unwrap_or(false) || flag(&query, "orgWide")?;
     let name = normalise(&body.name)?;
     if body.value.is_empty() {
         return Err(bad("value must not be empty"));
@@ -183,7 +202,7 @@ async fn upsert(
     if !CATEGORIES.contains(&category.as_str()) {
         return Err(bad("category must be provider, tool or custom"));
     }
-    let owner = owner(&caller, body.org_wide.unwrap_or(false), true)?;
+    let owner = owner(&caller, org_wide, true)?;
     let now = state.store.now_ms();
     state.db(|tx| {
         let existing: Option<String> = tx
@@ -242,7 +261,13 @@ async fn reveal(
     Path(name): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
-    let (name, owner) = address(&caller, &name, &query, true)?;
+    let (name, owner) = address(&caller, &name, &query, false)?;
+    if owner != ORG && owner != caller.user_id {
+        return Err(ApiError::forbidden(
+            Dialect::RunTools,
+            "a user-private secret is revealed only to its owner",
+        ));
+    }
     state.db(|tx| {
         if store::setting(tx, "runtools_deny_reveal")?.as_deref() == Some("1") {
             return Err(ApiError::forbidden(
@@ -250,14 +275,21 @@ async fn reveal(
                 "revealing secret values is disabled by org policy",
             ));
         }
-        let value: Option<String> = tx
+        let found: Option<(String, bool)> = tx
             .query_row(
-                "SELECT value FROM runtools_secrets WHERE name = ?1 AND owner = ?2",
+                "SELECT value, EXISTS (SELECT 1 FROM runtools_reveal_policy p WHERE p.secret_id = s.id AND p.members)
+                 FROM runtools_secrets s WHERE name = ?1 AND owner = ?2",
                 params![name, owner],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        let value = value.ok_or_else(|| missing(&name))?;
+        let (value, members_may) = found.ok_or_else(|| missing(&name))?;
+        if owner == ORG && !caller.admin && !members_may {
+            return Err(ApiError::forbidden(
+                Dialect::RunTools,
+                "this org-wide secret's policy lets only org admins reveal it",
+            ));
+        }
         tracing::info!(secret = %name, "secret.revealed");
         Ok(Json(json!({ "data": { "name": name, "value": value } })))
     })
@@ -271,6 +303,11 @@ async fn remove(
 ) -> Result<Json<Value>, ApiError> {
     let (name, owner) = address(&caller, &name, &query, true)?;
     state.db(|tx| {
+        tx.execute(
+            "DELETE FROM runtools_reveal_policy WHERE secret_id IN
+                (SELECT id FROM runtools_secrets WHERE name = ?1 AND owner = ?2)",
+            params![name, owner],
+        )?;
         let deleted =
             tx.execute("DELETE FROM runtools_secrets WHERE name = ?1 AND owner = ?2", params![name, owner])?;
         if deleted == 0 {
@@ -278,6 +315,29 @@ async fn remove(
         }
         Ok(Json(json!({ "data": { "success": true } })))
     })
+}
+
+/// Sets whether org members (not only admins) may reveal the org-wide
+/// secret `name` (admin route); `None` when there is no such org secret.
+pub(crate) fn set_members_reveal(
+    tx: &Transaction<'_>,
+    name: &str,
+    members: bool,
+) -> Result<Option<String>, ApiError> {
+    let name = normalise(name)?;
+    let id: Option<String> = tx
+        .query_row(
+            "SELECT id FROM runtools_secrets WHERE name = ?1 AND owner = ?2",
+            params![name, ORG],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(id) = id else { return Ok(None) };
+    tx.execute(
+        "INSERT OR REPLACE INTO runtools_reveal_policy (secret_id, members) VALUES (?1, ?2)",
+        params![id, members],
+    )?;
+    Ok(Some(name))
 }
 
 /// Every row, values included (admin state dump).

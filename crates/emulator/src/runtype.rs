@@ -259,9 +259,13 @@ async fn update(
 
 async fn remove(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     state.db(|tx| {
-        by_id(tx, &id)?;
+        let key = by_id(tx, &id)?.key;
+        let references: i64 = tx
+            .query_row("SELECT count FROM runtype_references WHERE key = ?1", [&key], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0);
         tx.execute("DELETE FROM runtype_secrets WHERE id = ?1", [&id])?;
-        Ok(Json(json!({ "success": true, "deletedId": id, "referenceCount": 0 })))
+        Ok(Json(json!({ "success": true, "deletedId": id, "referenceCount": references })))
     })
 }
 
@@ -695,6 +699,20 @@ async fn submit(State(state): State<AppState>, body: RawBody) -> Result<Json<Val
         let manifest = render(tx, &declared, &body.source, body.return_url.as_deref(), now)?;
         Ok(Json(json!({ "success": true, "manifest": manifest })))
     })
+}
+
+/// Sets how many tool references point at `key` (admin route); `false`
+/// when there is no such secret.
+pub(crate) fn set_references(tx: &Transaction<'_>, key: &str, count: u32) -> Result<bool, ApiError> {
+    let known =
+        tx.query_row("SELECT EXISTS (SELECT 1 FROM runtype_secrets WHERE key = ?1)", [key], |r| r.get(0))?;
+    if known {
+        tx.execute(
+            "INSERT OR REPLACE INTO runtype_references (key, count) VALUES (?1, ?2)",
+            params![key, count],
+        )?;
+    }
+    Ok(known)
 }
 
 /// Every row, values included (admin state dump).

@@ -67,6 +67,17 @@ CREATE TABLE IF NOT EXISTS runtools_secrets (
     last_rotated_ms INTEGER NOT NULL,
     UNIQUE (name, owner)
 );
+-- Per Runtype key: how many `{{secret:KEY}}` references its tools hold
+-- (set by the admin route; a delete reports it as `referenceCount`).
+CREATE TABLE IF NOT EXISTS runtype_references (
+    key   TEXT PRIMARY KEY,
+    count INTEGER NOT NULL
+);
+-- Per org-wide secret: may members (not only admins) reveal it.
+CREATE TABLE IF NOT EXISTS runtools_reveal_policy (
+    secret_id TEXT PRIMARY KEY,
+    members   INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS settings (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -79,7 +90,9 @@ const TABLES: &[&str] = &[
     "runloop_requests",
     "runtype_secrets",
     "runtype_manifests",
+    "runtype_references",
     "runtools_secrets",
+    "runtools_reveal_policy",
     "settings",
 ];
 

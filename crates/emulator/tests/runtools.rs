@@ -126,3 +126,103 @@ fn delete_and_auth_headers() {
     let body = json(emu.http.get(&url).header("authorization", TOKEN).send().unwrap(), 401);
     assert_eq!(body["error"]["code"], "unauthorized");
 }
+
+#[test]
+fn org_wide_in_the_query_of_a_create_makes_the_org_copy() {
+    let emu = Emulator::start();
+    let as_admin = |method: &str, path: &str| {
+        emu.http.request(method.parse().unwrap(), emu.url("runtools", path)).bearer_auth(ADMIN_TOKEN)
+    };
+    json(
+        as_admin("POST", "/v1/secrets?orgWide=true")
+            .json(&json!({"name": "SHARED", "value": "org"}))
+            .send()
+            .unwrap(),
+        200,
+    );
+    let owners: Vec<String> = emu.state()["runtools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["owner"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(owners, ["org"]);
+    json(as_admin("GET", "/v1/secrets/SHARED?orgWide=true").send().unwrap(), 200);
+    json(as_admin("GET", "/v1/secrets/SHARED").send().unwrap(), 404);
+    // A member may not make one, in the query either.
+    json(
+        emu.req("POST", "runtools", "/v1/secrets?orgWide=true")
+            .json(&json!({"name": "SHARED", "value": "mine"}))
+            .send()
+            .unwrap(),
+        403,
+    );
+}
+
+#[test]
+fn an_admin_reaches_a_users_copy_with_user_id_but_only_its_owner_reveals_it() {
+    let emu = Emulator::start();
+    let as_user = |token: &str, method: &str, path: &str| {
+        emu.http.request(method.parse().unwrap(), emu.url("runtools", path)).bearer_auth(token)
+    };
+    json(
+        as_user(TOKEN, "POST", "/v1/secrets")
+            .json(&json!({"name": "MINE", "value": "private"}))
+            .send()
+            .unwrap(),
+        200,
+    );
+    // TOKEN is the emulator's first user.
+    let got = json(as_user(ADMIN_TOKEN, "GET", "/v1/secrets/MINE?user_id=user_1").send().unwrap(), 200);
+    assert_eq!(got["data"]["name"], "MINE");
+    let listed = json(as_user(ADMIN_TOKEN, "GET", "/v1/secrets?user_id=user_1").send().unwrap(), 200);
+    assert_eq!(listed["data"].as_array().unwrap().len(), 1);
+    // A non-owner reveal is refused (403), not reported missing, even for an admin.
+    let refused =
+        json(as_user(ADMIN_TOKEN, "POST", "/v1/secrets/MINE/reveal?user_id=user_1").send().unwrap(), 403);
+    assert!(refused["error"]["message"].as_str().unwrap().contains("owner"));
+    json(as_user(OTHER_TOKEN, "GET", "/v1/secrets/MINE?user_id=user_1").send().unwrap(), 403);
+    json(as_user(OTHER_TOKEN, "POST", "/v1/secrets/MINE/reveal?user_id=user_1").send().unwrap(), 403);
+    let revealed = json(as_user(TOKEN, "POST", "/v1/secrets/MINE/reveal").send().unwrap(), 200);
+    assert_eq!(revealed["data"]["value"], "private");
+    json(as_user(ADMIN_TOKEN, "DELETE", "/v1/secrets/MINE?user_id=user_1").send().unwrap(), 200);
+    json(as_user(TOKEN, "GET", "/v1/secrets/MINE").send().unwrap(), 404);
+}
+
+#[test]
+fn an_org_secrets_own_policy_decides_whether_members_reveal_it() {
+    let emu = Emulator::start();
+    let as_user = |token: &str, method: &str, path: &str| {
+        emu.http.request(method.parse().unwrap(), emu.url("runtools", path)).bearer_auth(token)
+    };
+    for name in ["OPEN", "CLOSED"] {
+        let body = json!({"name": name, "value": format!("{name}-value"), "orgWide": true});
+        json(as_user(ADMIN_TOKEN, "POST", "/v1/secrets").json(&body).send().unwrap(), 200);
+    }
+    json(
+        emu.admin("PUT", "runtools", "/runtools/secrets/OPEN/reveal")
+            .json(&json!({"members": true}))
+            .send()
+            .unwrap(),
+        200,
+    );
+    json(
+        emu.admin("PUT", "runtools", "/runtools/secrets/NONE/reveal")
+            .json(&json!({"members": true}))
+            .send()
+            .unwrap(),
+        404,
+    );
+    let open = json(as_user(TOKEN, "POST", "/v1/secrets/OPEN/reveal?orgWide=true").send().unwrap(), 200);
+    assert_eq!(open["data"]["value"], "OPEN-value");
+    let closed = json(as_user(TOKEN, "POST", "/v1/secrets/CLOSED/reveal?orgWide=true").send().unwrap(), 403);
+    assert!(closed["error"]["message"].as_str().unwrap().contains("admins"));
+    json(as_user(ADMIN_TOKEN, "POST", "/v1/secrets/CLOSED/reveal?orgWide=true").send().unwrap(), 200);
+    // The policy is the secret's own: a rotation keeps it, a delete drops it.
+    let rotate = json!({"name": "OPEN", "value": "OPEN-2", "orgWide": true});
+    json(as_user(ADMIN_TOKEN, "POST", "/v1/secrets").json(&rotate).send().unwrap(), 200);
+    json(as_user(TOKEN, "POST", "/v1/secrets/OPEN/reveal?orgWide=true").send().unwrap(), 200);
+    json(as_user(ADMIN_TOKEN, "DELETE", "/v1/secrets/OPEN?orgWide=true").send().unwrap(), 200);
+    json(as_user(ADMIN_TOKEN, "POST", "/v1/secrets").json(&rotate).send().unwrap(), 200);
+    json(as_user(TOKEN, "POST", "/v1/secrets/OPEN/reveal?orgWide=true").send().unwrap(), 403);
+}
