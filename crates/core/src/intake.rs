@@ -108,14 +108,17 @@ pub fn submit_and_keep(
     })
 }
 
+/// An item's id and the value typed or taken for it.
+pub type ItemValue = (String, SecretString);
+
 /// The submitted values the refreshed form `now` reports configured (only
 /// those may replace the vault's), and the rest as `(key, status)`: a value
 /// the service refused as invalid must not take the place of a good one.
 pub fn accepted(
     form: &Manifest,
     now: &Manifest,
-    values: &[(String, SecretString)],
-) -> (Vec<(String, SecretString)>, Vec<(String, String)>) {
+    values: &[ItemValue],
+) -> (Vec<ItemValue>, Vec<(String, String)>) {
     let mut accepted = Vec::new();
     let mut refused = Vec::new();
     for (item_id, value) in values {

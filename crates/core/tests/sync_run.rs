@@ -9,9 +9,10 @@ use keyhaven_core::{
     Error, KdfParams, SecretName, UnlockedVault, Vault,
     remote::{Kind, RemoteConfig, Scope},
     secret::SecretFields,
-    sync::{self, Action, Keep, Quiet, RemoteOutcome, Selection, Status, SyncOptions, SyncReport},
+    sync::{self, AcceptNew, Action, Keep, Quiet, RemoteOutcome, Selection, Status, SyncOptions, SyncReport},
+    vault::Access,
 };
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
 fn name(text: &str) -> SecretName {
@@ -464,29 +465,50 @@ fn remote_check_tells_a_read_only_key_apart_without_writing() {
 }
 
 #[test]
-fn keeping_the_remote_side_on_an_org_remote_records_it_without_asking_for_the_value() {
+fn an_org_remote_reveals_what_its_keys_policy_allows_and_records_only_what_the_service_refuses() {
     let emulator = Emulator::start();
     let (_dir, mut vault) = org_remote(&emulator);
-    // A member's key: org secrets are visible, their values are not.
+    vault.set_remote_selection("org", &Selection::everything()).unwrap();
+    for (name, value) in [("OPENAI_API_KEY", "value-org-0123456789"), ("SHARED_A", "a"), ("SHARED_B", "b")] {
+        let body = json!({"name": name, "value": value, "orgWide": true});
+        emulator.call_as("rt_live_admin", Kind::Runtools, "POST", "/v1/secrets", Some(body));
+    }
+    // SHARED_A's own org policy lets members reveal it; SHARED_B's does not.
+    emulator.admin(
+        "PUT",
+        Kind::Runtools,
+        "/runtools/secrets/SHARED_A/reveal",
+        Some(json!({"members": true})),
+    );
+    // A member's key: org secrets are visible, their values only where the policy allows.
     emulator.add_token("rt_live_member", json!({}));
     vault.set_remote_token("org", &"rt_live_member".into(), None).unwrap();
-    vault.set_remote_selection("org", &Selection::everything()).unwrap();
-    let body = json!({"name": "OPENAI_API_KEY", "value": "value-org-0123456789", "orgWide": true});
-    emulator.call_as("rt_live_admin", Kind::Runtools, "POST", "/v1/secrets", Some(body));
+    assert!(vault.connect("org").unwrap().capabilities().can_reveal, "reveal is up to the service");
+    let pull = SyncOptions { pull: true, accept_new: AcceptNew::All, ..SyncOptions::default() };
+    let outcomes = sync::run(&mut vault, None, &pull, &mut Quiet).unwrap();
+    let steps = report_steps(&outcomes[0]);
+    assert!(steps.contains(&"SHARED_A: pull".to_owned()), "{steps:?}");
+    assert!(steps.contains(&"SHARED_B: record (value not on this device)".to_owned()), "{steps:?}");
+    assert_eq!(vault.reveal(&name("SHARED_A"), Access::Copy).unwrap().expose_secret(), "a");
+    assert!(vault.meta(&name("SHARED_B")).is_err(), "refused by the service: recorded, not here");
 
+    // The conflict (on both sides, values differ) kept as the remote's: the member may not see it.
     let api = vault.connect("org").unwrap();
-    assert!(!api.capabilities().can_reveal, "org values are never counted on");
-    let outcomes =
-        sync::run(&mut vault, None, &SyncOptions { dry_run: true, ..SyncOptions::default() }, &mut Quiet)
-            .unwrap();
-    assert!(report_steps(&outcomes[0]).contains(&"OPENAI_API_KEY: conflict".to_owned()));
-    // A real run records the conflict; the writes of the rest are refused (a member's key).
-    sync::run(&mut vault, None, &SyncOptions::default(), &mut Quiet).unwrap();
     sync::resolve(&mut vault, "org", api.as_ref(), &name("OPENAI_API_KEY"), Keep::Remote).unwrap();
-    assert!(sync::conflicts(&vault).unwrap().iter().all(|c| c.name.as_str() != "OPENAI_API_KEY"));
     let marks = sync::overview(&vault).unwrap();
     let mark = marks.iter().find(|m| m.name.as_str() == "OPENAI_API_KEY").unwrap();
     assert_eq!(mark.state, sync::SyncState::RemoteChanged, "recorded: the remote's value is not here");
+
+    // A secret in sync on RunTools is shown in sync (its time marker is no revocation).
+    assert_eq!(marks.iter().find(|m| m.name.as_str() == "SHARED_A").unwrap().state, sync::SyncState::Synced);
+
+    // An org admin's key reveals them all.
+    vault.set_remote_token("org", &"rt_live_admin".into(), None).unwrap();
+    sync::run(&mut vault, None, &pull, &mut Quiet).unwrap();
+    for (name_, value_) in [("OPENAI_API_KEY", "value-org-0123456789"), ("SHARED_B", "b")] {
+        assert_eq!(vault.reveal(&name(name_), Access::Copy).unwrap().expose_secret(), value_);
+    }
+    assert!(sync::overview(&vault).unwrap().iter().all(|m| m.state == sync::SyncState::Synced));
 }
 
 /// The vault file, as an attacker who can write it edits it.
@@ -701,4 +723,92 @@ fn runloops_own_words_for_a_403_and_its_total_when_a_listing_is_cut_short() {
         err.contains("the Runloop account lacks the devbox capability") && !err.contains("read-only"),
         "{err}"
     );
+}
+
+#[test]
+fn a_runtools_category_chooses_a_name_new_here_and_a_pull_brings_category_and_description() {
+    let emulator = Emulator::start();
+    let (_dir, mut vault) = setup(&emulator, 0);
+    let providers = Selection::new(vec![], vec!["provider".into()], vec![]).unwrap();
+    vault.set_remote_selection("runtools", &providers).unwrap();
+    for (secret, category) in [("MADE_THERE", "provider"), ("A_TOOL", "tool")] {
+        let body = json!({"name": secret, "value": "value-there-0123456789", "category": category,
+            "description": format!("{secret}, made on RunTools")});
+        emulator.call_as("rt_live_runtools", Kind::Runtools, "POST", "/v1/secrets", Some(body));
+    }
+    let pull = SyncOptions { pull: true, accept_new: AcceptNew::All, ..SyncOptions::default() };
+    let outcomes = sync::run(&mut vault, Some("runtools"), &pull, &mut Quiet).unwrap();
+    assert_eq!(
+        report_steps(&outcomes[0]),
+        ["MADE_THERE: pull"],
+        "the `provider` rule takes the remote's provider"
+    );
+    let meta = vault.meta(&name("MADE_THERE")).unwrap();
+    assert_eq!(
+        (meta.category.as_str(), meta.description.as_str()),
+        ("provider", "MADE_THERE, made on RunTools")
+    );
+    assert!(vault.meta(&name("A_TOOL")).is_err(), "not chosen: left alone");
+
+    // A description the vault would refuse (a control character) is not taken.
+    let body = json!({"name": "ODD", "value": "value-odd-0123456789", "category": "provider",
+        "description": "bell\u{7}"});
+    emulator.call_as("rt_live_runtools", Kind::Runtools, "POST", "/v1/secrets", Some(body));
+    sync::run(&mut vault, Some("runtools"), &pull, &mut Quiet).unwrap();
+    let meta = vault.meta(&name("ODD")).unwrap();
+    assert_eq!((meta.category.as_str(), meta.description.as_str()), ("provider", ""));
+}
+
+#[test]
+fn a_rotation_here_keeps_the_scope_the_secret_has_on_runtools() {
+    let emulator = Emulator::start();
+    let (_dir, mut vault) = setup(&emulator, 0);
+    vault.set(&name("AGENT_KEY"), &value("1"), &SecretFields::default()).unwrap();
+    run(&mut vault);
+    // Someone narrows it to agents on RunTools.
+    let body = json!({"name": "AGENT_KEY", "value": "value-1-0123456789", "scope": "agents"});
+    emulator.call_as("rt_live_runtools", Kind::Runtools, "POST", "/v1/secrets", Some(body));
+    let pull = SyncOptions { pull: true, ..SyncOptions::default() };
+    sync::run(&mut vault, Some("runtools"), &pull, &mut Quiet).unwrap();
+
+    vault.rotate(&name("AGENT_KEY"), &value("2")).unwrap();
+    let outcomes = sync::run(&mut vault, Some("runtools"), &SyncOptions::default(), &mut Quiet).unwrap();
+    assert_eq!(report_steps(&outcomes[0]), ["AGENT_KEY: update"]);
+    let held = emulator.secrets(Kind::Runtools).into_iter().find(|s| s["name"] == "AGENT_KEY").unwrap();
+    assert_eq!(
+        (held["value"].as_str(), held["scope"].as_str()),
+        (Some("value-2-0123456789"), Some("agents"))
+    );
+}
+
+#[test]
+fn a_prune_on_runtype_warns_before_and_reports_the_references_the_delete_left_after() {
+    let emulator = Emulator::start();
+    let (_dir, mut vault) = setup(&emulator, 0);
+    for secret in ["USED_BY_TOOLS", "UNUSED"] {
+        vault.set(&name(secret), &value(secret), &SecretFields::default()).unwrap();
+    }
+    run(&mut vault);
+    emulator.admin(
+        "PUT",
+        Kind::Runtype,
+        "/runtype/secrets/USED_BY_TOOLS/references",
+        Some(json!({"count": 3})),
+    );
+    vault.remove(&name("USED_BY_TOOLS")).unwrap();
+    vault.remove(&name("UNUSED")).unwrap();
+
+    let prune = SyncOptions { prune: true, ..SyncOptions::default() };
+    let api = vault.connect("runtype").unwrap();
+    let preview = sync::preview(&mut vault, "runtype", api.as_ref(), &prune).unwrap();
+    assert_eq!(preview.deletes.len(), 2);
+    let note = preview.delete_note.unwrap();
+    assert!(note.contains("{{secret:NAME}}") && note.contains("only once it is deleted"), "{note}");
+
+    let outcomes = sync::run(&mut vault, Some("runtype"), &prune, &mut Quiet).unwrap();
+    let warnings = &report(&outcomes[0]).warnings;
+    let told: Vec<&String> = warnings.iter().filter(|w| w.contains("references")).collect();
+    assert_eq!(told.len(), 1, "{warnings:?}");
+    assert!(told[0].contains("USED_BY_TOOLS (3)") && !told[0].contains("UNUSED"), "{}", told[0]);
+    assert!(emulator.secrets(Kind::Runtype).is_empty());
 }

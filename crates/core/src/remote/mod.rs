@@ -41,6 +41,12 @@ impl Kind {
         }
     }
 
+    /// Whether a change marker recorded for this kind says the secret was
+    /// revoked there (only Runtype revokes).
+    pub fn revoked_marker(self, marker: &str) -> bool {
+        self == Kind::Runtype && runtype::marker_is_revoked(marker)
+    }
+
     pub fn capabilities(self) -> Capabilities {
         match self {
             Kind::Runloop => Capabilities {
@@ -254,13 +260,18 @@ pub struct Metadata {
     pub description: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
+    /// RunTools' `scope` (all, agents, tools, sandboxes): which of its
+    /// runtimes see the secret. The vault keeps none, so a write sends the
+    /// remote's back and never resets it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 impl Metadata {
     /// From a local secret's fields (empty is none).
     pub fn local(description: &str, category: &str) -> Self {
         let some = |text: &str| (!text.trim().is_empty()).then(|| text.to_owned());
-        Metadata { description: some(description), category: some(category) }
+        Metadata { description: some(description), category: some(category), scope: None }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -272,6 +283,7 @@ impl Metadata {
         Metadata {
             description: self.description.clone().or_else(|| current.description.clone()),
             category: self.category.clone().or_else(|| current.category.clone()),
+            scope: self.scope.clone().or_else(|| current.scope.clone()),
         }
     }
 }
@@ -347,6 +359,15 @@ impl RemoteError {
 pub type RemoteResult<T> = std::result::Result<T, RemoteError>;
 
 /// One dialect's client. Every call may retry; writes are safe to retry.
+/// What a delete's answer told beyond "done".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Deleted {
+    /// Runtype's `referenceCount`: references (`{{secret:NAME}}` in its
+    /// tools) that still pointed at the secret. The service reports it only
+    /// in the delete's answer, so it is known only once the secret is gone.
+    pub references: Option<u64>,
+}
+
 pub trait SecretsApi: Send + Sync {
     fn kind(&self) -> Kind;
 
@@ -386,7 +407,7 @@ pub trait SecretsApi: Send + Sync {
     ) -> RemoteResult<RemoteSecret>;
 
     /// Deletes `target`; already gone counts as done.
-    fn delete(&self, target: &RemoteSecret, request_id: &str) -> RemoteResult<()>;
+    fn delete(&self, target: &RemoteSecret, request_id: &str) -> RemoteResult<Deleted>;
 
     /// The value, where the dialect and its policy allow.
     fn reveal(&self, target: &RemoteSecret) -> RemoteResult<SecretString> {
@@ -479,7 +500,7 @@ pub fn check(api: &dyn SecretsApi) -> RemoteResult<Check> {
         Err(_) => WriteAccess::Unknown,
     };
     let read = access(api.get(&probe_name).map(drop));
-    let writes = access(api.delete(&probe, &nonce));
+    let writes = access(api.delete(&probe, &nonce).map(drop));
     let mut operations = vec![
         OperationAccess { operation: Operation::List, access: listed },
         OperationAccess { operation: Operation::Read, access: read },

@@ -8,7 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Failure, Kind, Listing, Metadata, RemoteError, RemoteResult, RemoteSecret, SecretsApi,
+    Deleted, Failure, Kind, Listing, Metadata, RemoteError, RemoteResult, RemoteSecret, SecretsApi,
     http::{Http, Reply, Request, found},
 };
 
@@ -125,11 +125,11 @@ impl SecretsApi for Runloop {
 
     /// By name (`POST /v1/secrets/{name}/delete`, as the spec documents). A
     /// 404 counts as done only once a look confirms the name is gone.
-    fn delete(&self, target: &RemoteSecret, request_id: &str) -> RemoteResult<()> {
+    fn delete(&self, target: &RemoteSecret, request_id: &str) -> RemoteResult<Deleted> {
         let url = self.http.url(&["v1", "secrets", &target.name, "delete"], &[]);
         match found(self.http.send(&Request::new(Method::POST, url).request_id(request_id)))? {
-            Some(_) => Ok(()),
-            None if self.get(&target.name)?.is_none() => Ok(()),
+            Some(_) => Ok(Deleted::default()),
+            None if self.get(&target.name)?.is_none() => Ok(Deleted::default()),
             None => Err(RemoteError::new(
                 Failure::BadReply,
                 format!("Runloop said {} was not found, yet still lists it", target.name),

@@ -8,7 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Capabilities, Failure, Kind, Listing, Metadata, RemoteResult, RemoteSecret, Scope, SecretsApi,
+    Deleted, Failure, Kind, Listing, Metadata, RemoteResult, RemoteSecret, Scope, SecretsApi,
     http::{Http, Request, found},
 };
 
@@ -25,11 +25,14 @@ struct Secret {
     category: Option<String>,
     #[serde(default)]
     description: Option<String>,
+    #[serde(default)]
+    scope: Option<String>,
 }
 
 impl From<Secret> for RemoteSecret {
     fn from(secret: Secret) -> Self {
-        let meta = Metadata { description: secret.description, category: secret.category };
+        let meta =
+            Metadata { description: secret.description, category: secret.category, scope: secret.scope };
         RemoteSecret { meta, ..RemoteSecret::new(secret.name.clone(), secret.name, secret.updated_at) }
     }
 }
@@ -47,8 +50,8 @@ struct Revealed {
     value: SecretString,
 }
 
-/// An upsert overwrites category and description too: both are always sent,
-/// ours or else the remote's, so a rotation resets neither.
+/// An upsert overwrites category, description and scope too: all are always
+/// sent, ours or else the remote's, so a rotation resets none.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Upsert<'a> {
@@ -58,6 +61,9 @@ struct Upsert<'a> {
     category: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<&'a str>,
+    /// The remote's own, sent back: an upsert would reset it to "all".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'a str>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     org_wide: bool,
 }
@@ -88,6 +94,7 @@ impl RunTools {
             value: value.expose_secret(),
             category: category.as_deref(),
             description: meta.description.as_deref(),
+            scope: meta.scope.as_deref(),
             org_wide: self.scope == Scope::Org,
         };
         // An upsert replays harmlessly: the same value lands again.
@@ -104,13 +111,6 @@ impl RunTools {
 impl SecretsApi for RunTools {
     fn kind(&self) -> Kind {
         Kind::Runtools
-    }
-
-    /// Org-wide values are revealed only to org admins or by an org policy
-    /// Keyhaven cannot see, so an org remote never counts on reveal: its
-    /// values are recorded as not on this device, never pulled.
-    fn capabilities(&self) -> Capabilities {
-        Capabilities { can_reveal: self.scope == Scope::User, ..Kind::Runtools.capabilities() }
     }
 
     fn list(&self) -> RemoteResult<Listing> {
@@ -154,10 +154,10 @@ impl SecretsApi for RunTools {
         self.upsert(&target.name, value, &ours.or(&target.meta))
     }
 
-    fn delete(&self, target: &RemoteSecret, _request_id: &str) -> RemoteResult<()> {
+    fn delete(&self, target: &RemoteSecret, _request_id: &str) -> RemoteResult<Deleted> {
         let url = self.http.url(&["v1", "secrets", &target.name], self.scope_query());
         // Already gone counts as done.
-        found(self.http.send(&Request::new(Method::DELETE, url))).map(|_| ())
+        found(self.http.send(&Request::new(Method::DELETE, url))).map(|_| Deleted::default())
     }
 
     fn reveal(&self, target: &RemoteSecret) -> RemoteResult<SecretString> {

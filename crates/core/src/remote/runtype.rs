@@ -7,7 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Failure, Kind, Listing, Metadata, RemoteError, RemoteResult, RemoteSecret, SecretsApi,
+    Deleted, Failure, Kind, Listing, Metadata, RemoteError, RemoteResult, RemoteSecret, SecretsApi,
     http::{Http, Reply, Request, found},
 };
 
@@ -35,7 +35,7 @@ impl From<Secret> for RemoteSecret {
     /// A revocation changes the marker (`3:revoked`) though not the version,
     /// so a revoked secret never passes for in sync.
     fn from(secret: Secret) -> Self {
-        let meta = Metadata { description: secret.description, category: None };
+        let meta = Metadata { description: secret.description, category: None, scope: None };
         let revoked = secret.status.as_deref().is_some_and(|status| status != "active");
         let marker = match &secret.status {
             Some(status) if revoked => format!("{}:{status}", secret.version),
@@ -45,15 +45,24 @@ impl From<Secret> for RemoteSecret {
     }
 }
 
-/// Whether a change marker Keyhaven recorded says the secret was revoked
-/// (Runtype's `3:revoked`; other dialects' markers are numbers or times).
-pub fn marker_is_revoked(marker: &str) -> bool {
+/// Whether a Runtype change marker Keyhaven recorded says the secret was
+/// revoked (`3:revoked`). Only for Runtype's markers: RunTools' are times,
+/// which hold colons too ([`super::Kind::revoked_marker`] asks by kind).
+pub(crate) fn marker_is_revoked(marker: &str) -> bool {
     marker.split_once(':').is_some_and(|(_, status)| status != "active")
 }
 
 /// The version a marker carries (`3` or `3:revoked`).
 fn version_of(marker: &str) -> Option<i64> {
     marker.split(':').next()?.parse().ok()
+}
+
+/// `{success, deletedId, referenceCount}`, not wrapped in `data`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeleteAnswer {
+    #[serde(default)]
+    reference_count: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -362,10 +371,15 @@ impl SecretsApi for Runtype {
         self.http.call(&request, secret, landed)
     }
 
-    fn delete(&self, target: &RemoteSecret, _request_id: &str) -> RemoteResult<()> {
+    fn delete(&self, target: &RemoteSecret, _request_id: &str) -> RemoteResult<Deleted> {
         let url = self.http.url(&["v1", "secrets", &target.id], &[]);
-        // Already gone counts as done.
-        found(self.http.send(&Request::new(Method::DELETE, url))).map(|_| ())
+        // Already gone counts as done. The count is only told, never acted
+        // on: an answer without it (or with another shape) is still a delete.
+        let Some(reply) = found(self.http.send(&Request::new(Method::DELETE, url)))? else {
+            return Ok(Deleted::default());
+        };
+        let answer = reply.json::<DeleteAnswer>("a Runtype delete").ok();
+        Ok(Deleted { references: answer.and_then(|answer| answer.reference_count) })
     }
 
     fn ping(&self) -> RemoteResult<()> {

@@ -13,7 +13,7 @@ use std::sync::{
 use secrecy::SecretString;
 
 use super::{CANCELLED, Cancel};
-use crate::remote::{Failure, Metadata, RemoteError, RemoteResult, RemoteSecret, SecretsApi};
+use crate::remote::{Deleted, Failure, Metadata, RemoteError, RemoteResult, RemoteSecret, SecretsApi};
 
 /// Calls in flight at once.
 const WORKERS: usize = 8;
@@ -45,7 +45,7 @@ pub(crate) enum Job {
 
 pub(crate) enum Outcome {
     Written(RemoteSecret),
-    Deleted,
+    Deleted(Deleted),
     Revealed(SecretString),
 }
 
@@ -57,7 +57,7 @@ fn run(api: &dyn SecretsApi, job: &Job) -> RemoteResult<Outcome> {
         Job::Update { target, value, meta, expected, request_id } => {
             api.update(target, value, meta, expected.as_deref(), request_id).map(Outcome::Written)
         }
-        Job::Delete { target, request_id } => api.delete(target, request_id).map(|()| Outcome::Deleted),
+        Job::Delete { target, request_id } => api.delete(target, request_id).map(Outcome::Deleted),
         Job::Reveal { target } => api.reveal(target).map(Outcome::Revealed),
     }
 }

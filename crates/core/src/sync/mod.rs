@@ -30,7 +30,8 @@ use self::{
 };
 use crate::{
     Error, Result, SecretName, UnlockedVault, Vault,
-    remote::{Failure, Kind, Metadata, RemoteError, RemoteSecret, SecretsApi},
+    remote::{Deleted, Failure, Kind, Metadata, RemoteError, RemoteSecret, SecretsApi},
+    secret::{self, SecretFields},
     vault::{AuditAction, RemoteRef, record_audit},
 };
 
@@ -160,8 +161,15 @@ pub fn sync(
     let mut entries = plan::entries(kind, locals, bases, &pending, listing.secrets, &mut warnings);
     // Only what is chosen for this remote is planned; the rest is left as it is on both sides.
     let before = entries.len();
+    // A name this vault never held is chosen by the category it has there
+    // (one removed here keeps being judged by its own, none).
     entries.retain(|entry| {
-        let category = metas.get(&entry.name).and_then(|meta| meta.category.as_deref()).unwrap_or("");
+        let theirs = || entry.remote.as_ref()?.meta.category.as_deref();
+        let category = match entry.local {
+            Some(_) => metas.get(&entry.name).and_then(|meta| meta.category.as_deref()),
+            None => theirs(),
+        }
+        .unwrap_or("");
         selection.selects(entry.name.as_str(), category)
     });
     warnings.extend(metadata_differs(remote, &entries, &metas));
@@ -297,9 +305,20 @@ pub fn preview(
     let sends = names(Action::writes_remote);
     let deletes: Vec<SecretName> = names(|action| matches!(action, Action::DeleteRemote { .. }));
     let deletes_here = names(|action| *action == Action::DeleteLocal);
-    // Runloop's docs: deleting a secret "will remove the Secret from all Devboxes".
-    let delete_note = (api.kind() == Kind::Runloop && !deletes.is_empty())
-        .then(|| "Runloop removes a deleted secret from all Devboxes".to_owned());
+    // What the docs say a delete does beyond the list. Runtype tells how
+    // many references a secret had only in the delete's answer, so the
+    // count is reported after it (in the sync's warnings), never before.
+    let delete_note = match api.kind() {
+        _ if deletes.is_empty() => None,
+        // Runloop's docs: deleting a secret "will remove the Secret from all Devboxes".
+        Kind::Runloop => Some("Runloop removes a deleted secret from all Devboxes".to_owned()),
+        Kind::Runtype => Some(
+            "Runtype tools that use a deleted secret ({{secret:NAME}}) no longer get a value; \
+             Runtype tells how many did only once it is deleted, and Keyhaven shows that count"
+                .to_owned(),
+        ),
+        Kind::Runtools => None,
+    };
     Ok(Preview {
         remote: remote.to_owned(),
         first_sync,
@@ -609,6 +628,19 @@ fn metadata_differs(
     })
 }
 
+/// A remote's description and category, for a secret pulled here: each kept
+/// only when it passes the checks a typed one does (a remote is hostile).
+fn pulled_fields(meta: &Metadata) -> SecretFields {
+    let valid = |text: &Option<String>, check: fn(&str) -> Result<()>| {
+        text.as_ref().filter(|text| !text.trim().is_empty() && check(text).is_ok()).cloned()
+    };
+    SecretFields {
+        description: valid(&meta.description, secret::validate_description),
+        category: valid(&meta.category, secret::validate_category),
+        rotate_by: None,
+    }
+}
+
 /// How planned writes enter the outbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Queue {
@@ -733,16 +765,28 @@ impl Run<'_> {
         let total = jobs.len();
         let mut finished = 0;
         let mut failure = None;
+        let mut referenced = Vec::new();
         let api = self.api;
         apply::execute(api, jobs, self.cancel, |index, result| {
             finished += 1;
             progress(finished, total);
+            if let Ok(Outcome::Deleted(Deleted { references: Some(count @ 1..) })) = &result {
+                referenced.push(format!("{} ({count})", report.steps[index].step.name));
+            }
             if failure.is_none()
                 && let Err(err) = self.record(&mut report.steps[index], result)
             {
                 failure = Some(err);
             }
         });
+        if !referenced.is_empty() {
+            report.warnings.push(format!(
+                "{} reported references still pointing at secrets it deleted: {}; whatever uses them \
+                 ({{{{secret:NAME}}}} in its tools) no longer gets a value",
+                self.remote.name,
+                referenced.join(", ")
+            ));
+        }
         failure.map_or(Ok(()), Err)
     }
 
@@ -759,13 +803,13 @@ impl Run<'_> {
                 state::save_base(self.vault.conn(), self.vault.integrity(), id, &name, &base)?;
                 state::outbox_done(self.vault.conn(), id, &name)?;
             }
-            (Ok(Outcome::Deleted), _) => {
+            (Ok(Outcome::Deleted(_)), _) => {
                 state::forget_base(self.vault.conn(), id, &name)?;
                 state::outbox_done(self.vault.conn(), id, &name)?;
             }
             (Ok(Outcome::Revealed(value)), Action::Pull { remote }) => {
-                let meta =
-                    self.vault.store_pulled(&name, &value, &format!("pull from {}", self.remote.name))?;
+                let origin = format!("pull from {}", self.remote.name);
+                let meta = self.vault.store_pulled(&name, &value, &origin, &pulled_fields(&remote.meta))?;
                 let base = Base::synced(remote, meta.version);
                 state::save_base(self.vault.conn(), self.vault.integrity(), id, &name, &base)?;
             }

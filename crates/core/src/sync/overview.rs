@@ -53,7 +53,7 @@ pub fn marks(vault: &Vault, live: &HashMap<SecretName, u32>) -> Result<Vec<SyncM
         state::conflicts(vault.conn())?.into_iter().map(|c| (c.remote, c.name)).collect();
     let mut marks = BTreeMap::new();
     for remote in vault.remotes()? {
-        let remote = remote.config.name;
+        let (remote, kind) = (remote.config.name, remote.config.kind);
         let (remote_ref, _) = find_remote(vault.conn(), &remote)?;
         let bases = state::bases(vault.conn(), None, &remote_ref)?;
         let outbox = state::outbox(vault.conn(), None, &remote_ref)?;
@@ -66,9 +66,7 @@ pub fn marks(vault: &Vault, live: &HashMap<SecretName, u32>) -> Result<Vec<SyncM
                 SyncState::Pending
             } else {
                 match (bases.get(name), local) {
-                    (Some(base), _) if crate::remote::runtype::marker_is_revoked(&base.marker) => {
-                        SyncState::Revoked
-                    }
+                    (Some(base), _) if kind.revoked_marker(&base.marker) => SyncState::Revoked,
                     (Some(base), _) if !base.in_sync && base.local_version.is_none() => SyncState::RemoteOnly,
                     (Some(base), _) if !base.in_sync => SyncState::RemoteChanged,
                     (Some(base), Some(version)) if base.local_version == Some(version) => SyncState::Synced,

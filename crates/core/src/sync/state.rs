@@ -506,12 +506,14 @@ pub(crate) fn conflicts(conn: &Connection) -> Result<Vec<ConflictInfo>> {
 /// those revoked there, as [`NotHere`].
 pub(crate) fn not_on_device(conn: &Connection) -> Result<Vec<(String, SecretName, NotHere)>> {
     let mut stmt = conn.prepare(
-        "SELECT r.name, s.name, s.local_version IS NULL, s.marker FROM sync_state s
+        "SELECT r.name, s.name, s.local_version IS NULL, s.marker, r.kind FROM sync_state s
          JOIN remotes r ON r.id = s.remote_id WHERE s.in_sync = 0 ORDER BY s.name, r.name",
     )?;
     let rows = stmt.query_map([], |row| {
         let marker: String = row.get(3)?;
-        let state = if crate::remote::runtype::marker_is_revoked(&marker) {
+        // A kind this build does not know revokes nothing.
+        let kind = row.get::<_, String>(4)?.parse::<crate::remote::Kind>().ok();
+        let state = if kind.is_some_and(|kind| kind.revoked_marker(&marker)) {
             NotHere::Revoked
         } else if row.get::<_, bool>(2)? {
             NotHere::RemoteOnly

@@ -248,12 +248,15 @@ impl UnlockedVault {
     }
 
     /// Stores a value fetched from a remote: a new secret, a revived one or a
-    /// new version, with `origin` in its history.
+    /// new version, with `origin` in its history and, for a secret not live
+    /// here, the remote's description and category (`theirs`, validated by
+    /// the caller).
     pub(crate) fn store_pulled(
         &mut self,
         name: &SecretName,
         value: &SecretString,
         origin: &str,
+        theirs: &SecretFields,
     ) -> Result<SecretMeta> {
         validate_value(name, value)?;
         let recipient = &self.vault.header.recipient;
@@ -263,9 +266,16 @@ impl UnlockedVault {
             Some(stored) => Write::next(stored, &tx, key)?,
             None => Write::Insert,
         };
+        // A name new here (or removed here) takes the remote's description
+        // and category; a live secret keeps its own.
+        let fields = match &write {
+            Write::Insert => Some(theirs),
+            Write::NextVersion(stored) if stored.meta.deleted.is_some() => Some(theirs),
+            Write::NextVersion(_) => None,
+        };
         let version = next_version(&write);
         let sealed = crypto::seal_value(recipient, name, version, value);
-        write_version(&tx, key, name, write, &sealed, origin, None)?;
+        write_version(&tx, key, name, write, &sealed, origin, fields)?;
         audit::record(&tx, Action::Pull, Some(name.as_str()), Some(origin))?;
         let meta = records::live(&tx, name)?.meta;
         tx.commit()?;

@@ -99,6 +99,17 @@ impl Emulator {
         assert!(response.status().is_success(), "{}", response.text().unwrap());
     }
 
+    /// Any other admin route: `path` under `/_emulator`.
+    pub fn admin(&self, method: &str, kind: Kind, path: &str, body: Option<Value>) {
+        let url = format!("{}/_emulator{path}", self.url(kind));
+        let mut request = self.http.request(method.parse().unwrap(), url);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().unwrap();
+        assert!(response.status().is_success(), "{}", response.text().unwrap());
+    }
+
     /// Every secret of one dialect, values included.
     pub fn secrets(&self, kind: Kind) -> Vec<Value> {
         let url = format!("{}/_emulator/state", self.url(kind));
