@@ -10,12 +10,18 @@ use emulator::{Emulator, TOKEN};
 use keyhaven_core::remote::Kind;
 use serde_json::{Value, json};
 
-#[test]
-fn check_setup_url_and_links_against_runtype() {
+/// The emulator, and a vault with its Runtype as remote `rt`.
+fn with_runtype() -> (Emulator, Kh) {
     let emulator = Emulator::start();
     let kh = Kh::new();
     let url = emulator.url(Kind::Runtype);
     kh.ok(&["remote", "add", "rt", "--kind", "runtype", "--url", &url], Some(TOKEN.as_bytes()));
+    (emulator, kh)
+}
+
+#[test]
+fn check_setup_url_and_links_against_runtype() {
+    let (emulator, kh) = with_runtype();
     emulator.call(
         Kind::Runtype,
         "POST",
@@ -66,10 +72,7 @@ fn check_setup_url_and_links_against_runtype() {
 
 #[test]
 fn intake_fills_from_the_vault_submits_and_says_what_is_left() {
-    let emulator = Emulator::start();
-    let kh = Kh::new();
-    let url = emulator.url(Kind::Runtype);
-    kh.ok(&["remote", "add", "rt", "--kind", "runtype", "--url", &url], Some(TOKEN.as_bytes()));
+    let (emulator, kh) = with_runtype();
     kh.ok(&["set", "OPENAI_API_KEY"], Some(b"sk-local-0123456789"));
     let args = ["intake", "--remote", "rt", "--source", "manual", "--keys", "OPENAI_API_KEY,DB_PASSWORD"];
 
@@ -102,10 +105,7 @@ fn intake_fills_from_the_vault_submits_and_says_what_is_left() {
 
 #[test]
 fn intake_says_which_submitted_values_the_form_refused_and_were_not_kept() {
-    let emulator = Emulator::start();
-    let kh = Kh::new();
-    let url = emulator.url(Kind::Runtype);
-    kh.ok(&["remote", "add", "rt", "--kind", "runtype", "--url", &url], Some(TOKEN.as_bytes()));
+    let (emulator, kh) = with_runtype();
     emulator.declare_intake(json!({"manifests": [{
         "source": {"type": "manual"},
         "title": "Connect your model",
@@ -124,10 +124,7 @@ fn intake_says_which_submitted_values_the_form_refused_and_were_not_kept() {
 
 #[test]
 fn intake_shows_the_form_status_and_each_items_help_and_vets_a_return_url() {
-    let emulator = Emulator::start();
-    let kh = Kh::new();
-    let url = emulator.url(Kind::Runtype);
-    kh.ok(&["remote", "add", "rt", "--kind", "runtype", "--url", &url], Some(TOKEN.as_bytes()));
+    let (emulator, kh) = with_runtype();
     emulator.declare_intake(json!({"manifests": [{
         "source": {"type": "manual"},
         "title": "Connect your model",
@@ -179,10 +176,7 @@ fn a_revoked_key_gets_the_same_advice_on_every_path_that_calls_runtype() {
 
 #[test]
 fn a_key_list_from_the_remote_reaches_the_terminal_printable() {
-    let emulator = Emulator::start();
-    let kh = Kh::new();
-    let url = emulator.url(Kind::Runtype);
-    kh.ok(&["remote", "add", "rt", "--kind", "runtype", "--url", &url], Some(TOKEN.as_bytes()));
+    let (_emulator, kh) = with_runtype();
     // The remote answers with the keys it was asked about; one carries escape sequences.
     let out = kh.run(&["check", "--remote", "rt", "OPENAI_API_KEY", "EVIL\x1b]0;pwned\x07\x1b[2J"], None);
     let shown = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);

@@ -7,7 +7,7 @@ mod common;
 
 use common::emulator::{Emulator, TOKEN};
 use keyhaven_core::{
-    KdfParams, SecretName, Vault,
+    KdfParams, SecretName, UnlockedVault, Vault,
     intake::{self, Submitted},
     link::{Intake, SourceKind},
     remote::{self, Kind, RemoteConfig},
@@ -47,12 +47,8 @@ pub fn declare_form(emulator: &Emulator) {
     );
 }
 
-fn status(manifest: &remote::runtype::Manifest, key: &str) -> String {
-    manifest.items.iter().find(|item| item.secret_key == key).unwrap().status.clone()
-}
-
-#[test]
-fn fill_from_the_vault_submit_and_keep_the_values() {
+/// The emulator with the declared form, and a vault with a Runtype remote `rt` on it.
+fn with_form() -> (Emulator, tempfile::TempDir, UnlockedVault) {
     let emulator = Emulator::start();
     declare_form(&emulator);
     let dir = tempfile::tempdir().unwrap();
@@ -60,19 +56,34 @@ fn fill_from_the_vault_submit_and_keep_the_values() {
         Vault::create(&dir.path().join("v.sqlite"), &"pw".into(), KdfParams::custom(8, 1).unwrap()).unwrap();
     let config = RemoteConfig::new("rt", Kind::Runtype, &emulator.url(Kind::Runtype), None).unwrap();
     vault.add_remote(&config, &TOKEN.into()).unwrap();
-    let name = |text: &str| SecretName::parse(text).unwrap();
-    vault.set(&name("OPENAI_API_KEY"), &"sk-local-0123456789".into(), &SecretFields::default()).unwrap();
-    vault.set(&name("STRIPE_KEY"), &"sk_live_local_0123".into(), &SecretFields::default()).unwrap();
+    (emulator, dir, vault)
+}
 
-    let api = vault.connect_runtype("rt").unwrap();
-    let request = Intake {
+/// The declared form's request: manual, key `onboarding`, on remote `rt`.
+fn onboarding_request() -> Intake {
+    Intake {
         remote: "rt".into(),
         source: SourceKind::Manual,
         key: Some("onboarding".into()),
         keys: vec![],
         product_id: None,
         return_url: None,
-    };
+    }
+}
+
+fn status(manifest: &remote::runtype::Manifest, key: &str) -> String {
+    manifest.items.iter().find(|item| item.secret_key == key).unwrap().status.clone()
+}
+
+#[test]
+fn fill_from_the_vault_submit_and_keep_the_values() {
+    let (emulator, _dir, mut vault) = with_form();
+    let name = |text: &str| SecretName::parse(text).unwrap();
+    vault.set(&name("OPENAI_API_KEY"), &"sk-local-0123456789".into(), &SecretFields::default()).unwrap();
+    vault.set(&name("STRIPE_KEY"), &"sk_live_local_0123".into(), &SecretFields::default()).unwrap();
+
+    let api = vault.connect_runtype("rt").unwrap();
+    let request = onboarding_request();
     let source = intake::source(&request);
     let form = api.intake_manifest(&source, None).unwrap();
     assert_eq!(form.title, "Connect your providers");
@@ -321,23 +332,10 @@ fn a_409_after_a_lost_answer_is_recognised_as_our_own_submit() {
 
 #[test]
 fn a_value_the_form_reports_invalid_never_replaces_the_vaults_good_one() {
-    let emulator = Emulator::start();
-    declare_form(&emulator);
-    let dir = tempfile::tempdir().unwrap();
-    let mut vault =
-        Vault::create(&dir.path().join("v.sqlite"), &"pw".into(), KdfParams::custom(8, 1).unwrap()).unwrap();
-    let config = RemoteConfig::new("rt", Kind::Runtype, &emulator.url(Kind::Runtype), None).unwrap();
-    vault.add_remote(&config, &TOKEN.into()).unwrap();
+    let (_emulator, _dir, mut vault) = with_form();
     let name = SecretName::parse("OPENAI_API_KEY").unwrap();
     vault.set(&name, &"sk-good-0123456789".into(), &SecretFields::default()).unwrap();
-    let request = Intake {
-        remote: "rt".into(),
-        source: SourceKind::Manual,
-        key: Some("onboarding".into()),
-        keys: vec![],
-        product_id: None,
-        return_url: None,
-    };
+    let request = onboarding_request();
     let form = vault.connect_runtype("rt").unwrap().intake_manifest(&intake::source(&request), None).unwrap();
     // A typo in the form: no "sk-" prefix. Runtype takes it (success) and reports it invalid.
     let typed = vec![
@@ -357,21 +355,8 @@ fn a_value_the_form_reports_invalid_never_replaces_the_vaults_good_one() {
 
 #[test]
 fn against_the_emulator_success_false_keeps_nothing_and_a_lost_reply_is_recognised() {
-    let emulator = Emulator::start();
-    declare_form(&emulator);
-    let dir = tempfile::tempdir().unwrap();
-    let mut vault =
-        Vault::create(&dir.path().join("v.sqlite"), &"pw".into(), KdfParams::custom(8, 1).unwrap()).unwrap();
-    let config = RemoteConfig::new("rt", Kind::Runtype, &emulator.url(Kind::Runtype), None).unwrap();
-    vault.add_remote(&config, &TOKEN.into()).unwrap();
-    let request = Intake {
-        remote: "rt".into(),
-        source: SourceKind::Manual,
-        key: Some("onboarding".into()),
-        keys: vec![],
-        product_id: None,
-        return_url: None,
-    };
+    let (emulator, _dir, mut vault) = with_form();
+    let request = onboarding_request();
     let form = vault.connect_runtype("rt").unwrap().intake_manifest(&intake::source(&request), None).unwrap();
     let values = vec![("db".to_owned(), SecretString::from("typed-db-password"))];
     let db = SecretName::parse("DB_PASSWORD").unwrap();

@@ -5,6 +5,11 @@ mod common;
 use common::{ADMIN_TOKEN, Emulator, OTHER_TOKEN, TOKEN, json};
 use serde_json::json;
 
+/// A RunTools request with `token` as its bearer key.
+fn as_user(emu: &Emulator, token: &str, method: &str, path: &str) -> reqwest::blocking::RequestBuilder {
+    emu.http.request(method.parse().unwrap(), emu.url("runtools", path)).bearer_auth(token)
+}
+
 #[test]
 fn upsert_normalises_names_and_rotates() {
     let emu = Emulator::start();
@@ -50,20 +55,17 @@ fn upsert_normalises_names_and_rotates() {
 #[test]
 fn user_secrets_are_private_and_org_secrets_need_an_admin() {
     let emu = Emulator::start();
-    let as_user = |token: &str, method: &str, path: &str| {
-        emu.http.request(method.parse().unwrap(), emu.url("runtools", path)).bearer_auth(token)
-    };
     json(
-        as_user(TOKEN, "POST", "/v1/secrets")
+        as_user(&emu, TOKEN, "POST", "/v1/secrets")
             .json(&json!({"name": "MINE", "value": "private"}))
             .send()
             .unwrap(),
         200,
     );
-    json(as_user(OTHER_TOKEN, "POST", "/v1/secrets/MINE/reveal").send().unwrap(), 404);
+    json(as_user(&emu, OTHER_TOKEN, "POST", "/v1/secrets/MINE/reveal").send().unwrap(), 404);
 
     let denied = json(
-        as_user(TOKEN, "POST", "/v1/secrets")
+        as_user(&emu, TOKEN, "POST", "/v1/secrets")
             .json(&json!({"name": "SHARED", "value": "org", "orgWide": true}))
             .send()
             .unwrap(),
@@ -71,25 +73,27 @@ fn user_secrets_are_private_and_org_secrets_need_an_admin() {
     );
     assert_eq!(denied["error"]["code"], "forbidden");
     json(
-        as_user(ADMIN_TOKEN, "POST", "/v1/secrets")
+        as_user(&emu, ADMIN_TOKEN, "POST", "/v1/secrets")
             .json(&json!({"name": "SHARED", "value": "org", "orgWide": true}))
             .send()
             .unwrap(),
         200,
     );
-    json(as_user(TOKEN, "GET", "/v1/secrets/SHARED?orgWide=true").send().unwrap(), 200);
-    json(as_user(TOKEN, "POST", "/v1/secrets/SHARED/reveal?orgWide=true").send().unwrap(), 403);
-    let revealed =
-        json(as_user(ADMIN_TOKEN, "POST", "/v1/secrets/SHARED/reveal?orgWide=true").send().unwrap(), 200);
+    json(as_user(&emu, TOKEN, "GET", "/v1/secrets/SHARED?orgWide=true").send().unwrap(), 200);
+    json(as_user(&emu, TOKEN, "POST", "/v1/secrets/SHARED/reveal?orgWide=true").send().unwrap(), 403);
+    let revealed = json(
+        as_user(&emu, ADMIN_TOKEN, "POST", "/v1/secrets/SHARED/reveal?orgWide=true").send().unwrap(),
+        200,
+    );
     assert_eq!(revealed["data"]["value"], "org");
 
-    let listed = json(as_user(TOKEN, "GET", "/v1/secrets").send().unwrap(), 200);
+    let listed = json(as_user(&emu, TOKEN, "GET", "/v1/secrets").send().unwrap(), 200);
     let names: Vec<&str> =
         listed["data"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["SHARED", "MINE"], "newest first, own and org");
-    let org_only = json(as_user(TOKEN, "GET", "/v1/secrets?secretScope=org").send().unwrap(), 200);
+    let org_only = json(as_user(&emu, TOKEN, "GET", "/v1/secrets?secretScope=org").send().unwrap(), 200);
     assert_eq!(org_only["data"].as_array().unwrap().len(), 1);
-    json(as_user(TOKEN, "GET", "/v1/secrets?all=true").send().unwrap(), 403);
+    json(as_user(&emu, TOKEN, "GET", "/v1/secrets?all=true").send().unwrap(), 403);
 }
 
 #[test]
@@ -162,42 +166,38 @@ fn org_wide_in_the_query_of_a_create_makes_the_org_copy() {
 #[test]
 fn an_admin_reaches_a_users_copy_with_user_id_but_only_its_owner_reveals_it() {
     let emu = Emulator::start();
-    let as_user = |token: &str, method: &str, path: &str| {
-        emu.http.request(method.parse().unwrap(), emu.url("runtools", path)).bearer_auth(token)
-    };
     json(
-        as_user(TOKEN, "POST", "/v1/secrets")
+        as_user(&emu, TOKEN, "POST", "/v1/secrets")
             .json(&json!({"name": "MINE", "value": "private"}))
             .send()
             .unwrap(),
         200,
     );
     // TOKEN is the emulator's first user.
-    let got = json(as_user(ADMIN_TOKEN, "GET", "/v1/secrets/MINE?user_id=user_1").send().unwrap(), 200);
+    let got = json(as_user(&emu, ADMIN_TOKEN, "GET", "/v1/secrets/MINE?user_id=user_1").send().unwrap(), 200);
     assert_eq!(got["data"]["name"], "MINE");
-    let listed = json(as_user(ADMIN_TOKEN, "GET", "/v1/secrets?user_id=user_1").send().unwrap(), 200);
+    let listed = json(as_user(&emu, ADMIN_TOKEN, "GET", "/v1/secrets?user_id=user_1").send().unwrap(), 200);
     assert_eq!(listed["data"].as_array().unwrap().len(), 1);
     // A non-owner reveal is refused (403), not reported missing, even for an admin.
-    let refused =
-        json(as_user(ADMIN_TOKEN, "POST", "/v1/secrets/MINE/reveal?user_id=user_1").send().unwrap(), 403);
+    let refused = json(
+        as_user(&emu, ADMIN_TOKEN, "POST", "/v1/secrets/MINE/reveal?user_id=user_1").send().unwrap(),
+        403,
+    );
     assert!(refused["error"]["message"].as_str().unwrap().contains("owner"));
-    json(as_user(OTHER_TOKEN, "GET", "/v1/secrets/MINE?user_id=user_1").send().unwrap(), 403);
-    json(as_user(OTHER_TOKEN, "POST", "/v1/secrets/MINE/reveal?user_id=user_1").send().unwrap(), 403);
-    let revealed = json(as_user(TOKEN, "POST", "/v1/secrets/MINE/reveal").send().unwrap(), 200);
+    json(as_user(&emu, OTHER_TOKEN, "GET", "/v1/secrets/MINE?user_id=user_1").send().unwrap(), 403);
+    json(as_user(&emu, OTHER_TOKEN, "POST", "/v1/secrets/MINE/reveal?user_id=user_1").send().unwrap(), 403);
+    let revealed = json(as_user(&emu, TOKEN, "POST", "/v1/secrets/MINE/reveal").send().unwrap(), 200);
     assert_eq!(revealed["data"]["value"], "private");
-    json(as_user(ADMIN_TOKEN, "DELETE", "/v1/secrets/MINE?user_id=user_1").send().unwrap(), 200);
-    json(as_user(TOKEN, "GET", "/v1/secrets/MINE").send().unwrap(), 404);
+    json(as_user(&emu, ADMIN_TOKEN, "DELETE", "/v1/secrets/MINE?user_id=user_1").send().unwrap(), 200);
+    json(as_user(&emu, TOKEN, "GET", "/v1/secrets/MINE").send().unwrap(), 404);
 }
 
 #[test]
 fn an_org_secrets_own_policy_decides_whether_members_reveal_it() {
     let emu = Emulator::start();
-    let as_user = |token: &str, method: &str, path: &str| {
-        emu.http.request(method.parse().unwrap(), emu.url("runtools", path)).bearer_auth(token)
-    };
     for name in ["OPEN", "CLOSED"] {
         let body = json!({"name": name, "value": format!("{name}-value"), "orgWide": true});
-        json(as_user(ADMIN_TOKEN, "POST", "/v1/secrets").json(&body).send().unwrap(), 200);
+        json(as_user(&emu, ADMIN_TOKEN, "POST", "/v1/secrets").json(&body).send().unwrap(), 200);
     }
     json(
         emu.admin("PUT", "runtools", "/runtools/secrets/OPEN/reveal")
@@ -213,16 +213,18 @@ fn an_org_secrets_own_policy_decides_whether_members_reveal_it() {
             .unwrap(),
         404,
     );
-    let open = json(as_user(TOKEN, "POST", "/v1/secrets/OPEN/reveal?orgWide=true").send().unwrap(), 200);
+    let open =
+        json(as_user(&emu, TOKEN, "POST", "/v1/secrets/OPEN/reveal?orgWide=true").send().unwrap(), 200);
     assert_eq!(open["data"]["value"], "OPEN-value");
-    let closed = json(as_user(TOKEN, "POST", "/v1/secrets/CLOSED/reveal?orgWide=true").send().unwrap(), 403);
+    let closed =
+        json(as_user(&emu, TOKEN, "POST", "/v1/secrets/CLOSED/reveal?orgWide=true").send().unwrap(), 403);
     assert!(closed["error"]["message"].as_str().unwrap().contains("admins"));
-    json(as_user(ADMIN_TOKEN, "POST", "/v1/secrets/CLOSED/reveal?orgWide=true").send().unwrap(), 200);
+    json(as_user(&emu, ADMIN_TOKEN, "POST", "/v1/secrets/CLOSED/reveal?orgWide=true").send().unwrap(), 200);
     // The policy is the secret's own: a rotation keeps it, a delete drops it.
     let rotate = json!({"name": "OPEN", "value": "OPEN-2", "orgWide": true});
-    json(as_user(ADMIN_TOKEN, "POST", "/v1/secrets").json(&rotate).send().unwrap(), 200);
-    json(as_user(TOKEN, "POST", "/v1/secrets/OPEN/reveal?orgWide=true").send().unwrap(), 200);
-    json(as_user(ADMIN_TOKEN, "DELETE", "/v1/secrets/OPEN?orgWide=true").send().unwrap(), 200);
-    json(as_user(ADMIN_TOKEN, "POST", "/v1/secrets").json(&rotate).send().unwrap(), 200);
-    json(as_user(TOKEN, "POST", "/v1/secrets/OPEN/reveal?orgWide=true").send().unwrap(), 403);
+    json(as_user(&emu, ADMIN_TOKEN, "POST", "/v1/secrets").json(&rotate).send().unwrap(), 200);
+    json(as_user(&emu, TOKEN, "POST", "/v1/secrets/OPEN/reveal?orgWide=true").send().unwrap(), 200);
+    json(as_user(&emu, ADMIN_TOKEN, "DELETE", "/v1/secrets/OPEN?orgWide=true").send().unwrap(), 200);
+    json(as_user(&emu, ADMIN_TOKEN, "POST", "/v1/secrets").json(&rotate).send().unwrap(), 200);
+    json(as_user(&emu, TOKEN, "POST", "/v1/secrets/OPEN/reveal?orgWide=true").send().unwrap(), 403);
 }
