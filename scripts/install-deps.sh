@@ -13,13 +13,14 @@ packages=(pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2
   desktop-file-utils xdg-utils libglib2.0-bin)
 case "$profile" in
   build) ;;
-  # Test: a real Secret Service (gnome-keyring) in a private D-Bus session; the
+  # Test: a real Secret Service (gnome-keyring) in a private D-Bus session,
+  # read back with secret-tool (libsecret-tools); the
   # app end-to-end under Xvfb through WebKitWebDriver, screenshots with import;
   # the tray through trayer (an XEmbed tray host) and xdotool, notifications
   # through dunst; the UI's browser tests in headless Chromium; the Wayland
   # clipboard path in headless sway with wl-clipboard. Import reads what the
   # real keepassxc-cli and pass make.
-  test) packages+=(gnome-keyring xvfb xauth webkit2gtk-driver imagemagick trayer xdotool dunst chromium
+  test) packages+=(gnome-keyring libsecret-tools xvfb xauth webkit2gtk-driver imagemagick trayer xdotool dunst chromium
     sway wl-clipboard keepassxc pass gnupg) ;;
   # Bench: the peers we compare with, a timer; the app under Xvfb over WebDriver.
   bench) packages+=(dbus gnome-keyring keepassxc pass gnupg tree sqlite3 wrk xvfb xauth webkit2gtk-driver) ;;

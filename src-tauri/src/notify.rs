@@ -12,9 +12,14 @@ pub fn copied(app: &AppHandle, name: &str, seconds: u32) {
 }
 
 /// Secrets and remote API keys due for rotation, one line each.
-pub fn due(app: &AppHandle, reminders: &Reminders) {
-    let body =
-        format!("{}\nOpen the list from the tray: {}…", reminders.lines().join("\n"), reminders.headline());
+/// The day's rotation reminder: each secret and key by name when `named`,
+/// else the count alone (the vault is locked and its names hidden).
+pub fn due(app: &AppHandle, reminders: &Reminders, named: bool) {
+    let body = if named {
+        format!("{}\nOpen the list from the tray: {}…", reminders.lines().join("\n"), reminders.headline())
+    } else {
+        format!("{}. Unlock Keyhaven to see which.", reminders.headline())
+    };
     show(app, body);
 }
 

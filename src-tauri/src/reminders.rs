@@ -24,10 +24,11 @@ pub fn spawn(app: AppHandle) {
             tray::update(&app); // the count of keys due moves with the date
             let wanted = app.state::<settings::Store>().get().rotation_reminders;
             if to_tell(wanted, told, today) {
-                // Read without unlocking: names and dates only.
+                // Read without unlocking: names and dates only, and names
+                // only where the window may show them.
                 if let Ok(reminders) = gather(&app, today) {
                     if !reminders.is_empty() {
-                        notify::due(&app, &reminders);
+                        notify::due(&app, &reminders, names_shown(&app));
                     }
                     told = Some(today);
                 }
@@ -41,6 +42,12 @@ pub fn spawn(app: AppHandle) {
 /// once a day (an hour after it is turned back on, if not given yet today).
 fn to_tell(wanted: bool, told: Option<Date>, today: Date) -> bool {
     wanted && told != Some(today)
+}
+
+/// Whether a reminder may name the secrets: unlocked, or "Show names while
+/// locked" on.
+fn names_shown(app: &AppHandle) -> bool {
+    app.state::<settings::Store>().get().show_names_locked || app.state::<AppState>().session().is_unlocked()
 }
 
 /// What is due today, from the vault as it is (locked or not).

@@ -3,7 +3,12 @@
 
 use std::path::PathBuf;
 
+use jiff::SignedDuration;
 use keyhaven_core::{Error, KdfParams, UnlockedVault, Vault};
+
+/// Said when the keyring could not keep the key; the vault is unlocked anyway.
+pub const NOT_REMEMBERED: &str = "Unlocked, but this device's keyring could not keep the key (it is locked or \
+     missing), so the passphrase will be asked again next time.";
 use secrecy::SecretString;
 
 enum Open {
@@ -44,6 +49,16 @@ impl Session {
             Open::Unlocked(vault) => Ok(vault),
             Open::Closed => Err(Error::NoVault(self.path.clone())),
         }
+    }
+
+    /// The vault for what a window or the tray shows of the secrets (names,
+    /// descriptions, history, activity, sync marks): unlocked, or locked
+    /// only when `while_locked` (the "Show names while locked" setting).
+    pub fn names(&mut self, while_locked: bool) -> Result<&Vault, Error> {
+        if !while_locked && !self.is_unlocked() && self.exists() {
+            return Err(Error::Locked);
+        }
+        self.vault()
     }
 
     pub fn unlocked(&mut self) -> Result<&mut UnlockedVault, Error> {
@@ -101,6 +116,21 @@ impl Session {
         }
     }
 
+    /// Keeps the unlocked vault's key in the OS keyring for `lifetime` (`None`:
+    /// until a lock or a forget). The vault stays unlocked whatever the
+    /// keyring says: one that cannot keep the key (locked, missing) is told
+    /// in a sentence, for the window; the details go to the log.
+    pub fn remember(&mut self, lifetime: Option<SignedDuration>) -> Result<Option<String>, Error> {
+        match self.unlocked()?.remember_on_device_for(lifetime) {
+            Ok(_) => Ok(None),
+            Err(Error::Keyring(detail)) => {
+                tracing::warn!("the key was not remembered: {detail}");
+                Ok(Some(NOT_REMEMBERED.to_owned()))
+            }
+            Err(err) => Err(err),
+        }
+    }
+
     /// Removes the key from the OS keyring and the preference with it.
     pub fn forget_device_key(&mut self) -> Result<(), Error> {
         self.vault_mut()?.drop_device_key(true)
@@ -110,5 +140,51 @@ impl Session {
         if let Open::Unlocked(vault) = std::mem::replace(&mut self.open, Open::Closed) {
             self.open = Open::Locked(vault.lock());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::process::Command;
+
+    use super::*;
+
+    /// Runs the named test again in a child process whose session bus does
+    /// not exist: the real keyring crate then has no Secret Service to reach,
+    /// and this process's own keyring (if any) is never touched.
+    fn in_child_without_a_keyring(test: &str) -> bool {
+        if std::env::var_os("KEYHAVEN_TEST_NO_KEYRING").is_some() {
+            return false;
+        }
+        let output = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", test, "--nocapture", "--test-threads", "1"])
+            .env("KEYHAVEN_TEST_NO_KEYRING", "1")
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/keyhaven-test-bus")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success() && text.contains("1 passed"),
+            "{text}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        true
+    }
+
+    #[test]
+    fn a_keyring_that_cannot_keep_the_key_leaves_the_vault_unlocked_and_says_so() {
+        if in_child_without_a_keyring(
+            "session::tests::a_keyring_that_cannot_keep_the_key_leaves_the_vault_unlocked_and_says_so",
+        ) {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut session = Session::new(dir.path().join("vault.sqlite"));
+        session.create(&"pw".into(), KdfParams::custom(8, 1).unwrap()).unwrap();
+        session.lock();
+        session.unlock(&"pw".into()).unwrap();
+        let notice = session.remember(None).unwrap();
+        assert_eq!(notice.as_deref(), Some(NOT_REMEMBERED));
+        assert!(session.is_unlocked(), "the right passphrase unlocked, whatever the keyring said");
     }
 }

@@ -45,6 +45,15 @@ pub struct Settings {
     /// One desktop notification a day, while the app runs, naming the secrets
     /// and remote API keys due for rotation (the tray counts them regardless).
     pub rotation_reminders: bool,
+    /// Locked, the window shows only the lock screen, and no name,
+    /// description or history leaves Rust (`Session::names`); the tray and
+    /// the reminder count keys without naming them. On: the list stays
+    /// readable while locked. Off by default, as in 1Password, Bitwarden
+    /// and KeePassXC.
+    pub show_names_locked: bool,
+    /// Hours a key remembered on this device stays usable (then it is
+    /// removed from the keyring); 0 keeps it until a lock or a forget.
+    pub remember_hours: u32,
 }
 
 impl Default for Settings {
@@ -58,6 +67,8 @@ impl Default for Settings {
             quick_reveal_shortcut: "CommandOrControl+Shift+K".into(),
             start_at_login: false,
             rotation_reminders: true,
+            show_names_locked: false,
+            remember_hours: 0,
         }
     }
 }
@@ -75,11 +86,17 @@ impl Settings {
         within(self.auto_lock_minutes, 1, 24 * 60, "auto-lock minutes")?;
         within(self.clipboard_seconds, 5, 600, "clipboard seconds")?;
         within(self.reveal_seconds, 5, 600, "reveal seconds")?;
+        within(self.remember_hours, 0, 720, "hours to remember the key")?;
         crate::quick::parse_shortcut(&self.quick_reveal_shortcut).map(|_| ()).map_err(CommandError::invalid)
     }
 
     pub fn clipboard(&self) -> Duration {
         Duration::from_secs(self.clipboard_seconds.into())
+    }
+
+    /// How long a key remembered now stays usable; `None` until a lock.
+    pub fn remember_for(&self) -> Option<jiff::SignedDuration> {
+        (self.remember_hours > 0).then(|| jiff::SignedDuration::from_hours(self.remember_hours.into()))
     }
 }
 

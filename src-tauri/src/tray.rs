@@ -17,7 +17,7 @@ use tauri::{
 };
 
 use crate::{
-    AppState, clipboard, notify, quick,
+    AppState, clipboard, notify, quick, settings,
     tray_icon::{self, Look},
 };
 
@@ -109,12 +109,17 @@ pub fn refresh(app: &AppHandle) -> tauri::Result<()> {
     let today = jiff::Zoned::now().date();
     let (unlocked, pinned, due) = {
         let mut session = state.session();
-        let (pinned, due) = match session.vault() {
-            Ok(vault) => (
-                vault.pinned().map(|list| list.into_iter().map(|meta| meta.name).collect()),
-                Reminders::gather(vault, today).ok().filter(|due| !due.is_empty()).map(|due| due.headline()),
-            ),
-            Err(_) => (Ok(Vec::new()), None), // no vault yet
+        let due = session
+            .vault()
+            .ok()
+            .and_then(|vault| Reminders::gather(vault, today).ok())
+            .filter(|due| !due.is_empty())
+            .map(|due| due.headline());
+        // Pinned names only where the window may show names (a count is no name).
+        let names_locked = app.state::<settings::Store>().get().show_names_locked;
+        let pinned = match session.names(names_locked) {
+            Ok(vault) => vault.pinned().map(|list| list.into_iter().map(|meta| meta.name).collect()),
+            Err(_) => Ok(Vec::new()), // locked, or no vault yet
         };
         (session.is_unlocked(), pinned.unwrap_or_default(), due)
     };

@@ -23,6 +23,11 @@ const screens: [name: string, query: string, reach: (page: Page) => Promise<unkn
   ["first run", "secrets=0", (page) => page.getByText("Your vault is empty").waitFor()],
   ["unlock", "state=locked&secrets=3", (page) => page.getByRole("button", { name: "Unlock" }).waitFor()],
   [
+    "unlock, names shown while locked",
+    "state=locked&secrets=3&names=1",
+    (page) => page.getByRole("button", { name: "Unlock" }).waitFor(),
+  ],
+  [
     "secret detail, revealed",
     "secrets=3",
     async (page) => {

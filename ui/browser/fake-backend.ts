@@ -76,6 +76,10 @@ function fail(kind: string, message: string): never {
   throw { kind, message };
 }
 
+/** Rust's `session::NOT_REMEMBERED`. */
+const NOT_REMEMBERED =
+  "Unlocked, but this device's keyring could not keep the key (it is locked or missing), so the passphrase will be asked again next time.";
+
 export class FakeBackend {
   exists = true;
   unlocked = false;
@@ -127,7 +131,19 @@ export class FakeBackend {
     quick_reveal_shortcut: "CommandOrControl+Shift+K",
     start_at_login: false,
     rotation_reminders: true,
+    show_names_locked: false,
+    remember_hours: 0,
   };
+  /** The OS keyring cannot keep a key (locked or missing). */
+  keyringBroken = false;
+
+  /** As Rust's `Session::remember`: the vault is unlocked either way. */
+  private remember(asked: boolean): string | null {
+    if (!asked) return null;
+    if (this.keyringBroken) return NOT_REMEMBERED;
+    this.remembered = true;
+    return null;
+  }
 
   add(name: string, value: string, extra: Partial<SecretMeta> = {}) {
     const meta: SecretMeta = {
@@ -149,8 +165,27 @@ export class FakeBackend {
     this.audit.push({ at: NOW, action, name, detail: null } satisfies AuditEntry);
   }
 
+  /** Secrets whose copy here was set aside, with the remote that kept its own (core's `out_of_date`). */
+  outOfDate = new Map<string, string>();
+
+  /** As core's `Error::OutOfDate`. */
+  private currentOrFail(name: string) {
+    const remote = this.outOfDate.get(name);
+    if (remote) {
+      fail(
+        "other",
+        `this device's copy of ${name} is out of date: ${remote} kept its own value, which it cannot send back. Set a new value here (\`keyhaven rotate ${name}\`; in the app, Rotate) to use it again`,
+      );
+    }
+  }
+
   private unlockedOrFail() {
     if (!this.unlocked) fail("auth", "the vault is locked");
+  }
+
+  /** Names, descriptions and history: locked, only with "Show names while locked" (as Rust's `Session::names`). */
+  private namesOrFail() {
+    if (!this.unlocked && !this.settings.show_names_locked) fail("auth", "the vault is locked");
   }
 
   private secret(name: string): Secret {
@@ -177,10 +212,12 @@ export class FakeBackend {
         );
       this.exists = true;
       this.unlocked = true;
+      return this.remember(Boolean(args.remember));
     },
     unlock: (args) => {
       if (args.passphrase !== PASSPHRASE) fail("auth", "wrong passphrase");
       this.unlocked = true;
+      return this.remember(Boolean(args.remember));
     },
     lock: () => {
       this.unlocked = false;
@@ -189,9 +226,14 @@ export class FakeBackend {
     set_remember: (args) => {
       this.remembered = Boolean(args.remember);
     },
-    audit_log: () => this.audit,
-    list_secrets: () =>
-      [...this.secrets.values()].map((s) => s.meta).sort((a, b) => (a.name < b.name ? -1 : 1)),
+    audit_log: () => {
+      this.namesOrFail();
+      return this.audit;
+    },
+    list_secrets: () => {
+      this.namesOrFail();
+      return [...this.secrets.values()].map((s) => s.meta).sort((a, b) => (a.name < b.name ? -1 : 1));
+    },
     import_choose: () => {
       this.importRead = false;
       return this.importStep(null);
@@ -206,8 +248,12 @@ export class FakeBackend {
       this.copiedReferences.push(reference);
       return reference;
     },
-    list_page: (args) => this.listPage(args.request as ListRequest),
+    list_page: (args) => {
+      this.namesOrFail();
+      return this.listPage(args.request as ListRequest);
+    },
     secret_history: (args) => {
+      this.namesOrFail();
       const secret = this.secret(String(args.name));
       return secret.values.map((_, i) => ({
         version: i + 1,
@@ -218,14 +264,22 @@ export class FakeBackend {
     reveal_secret: (args) => {
       this.unlockedOrFail();
       const secret = this.secret(String(args.name));
+      this.currentOrFail(secret.meta.name);
       this.log("reveal", secret.meta.name);
       return secret.values[secret.meta.version - 1];
     },
     copy_secret: (args) => {
       this.unlockedOrFail();
       this.secret(String(args.name));
+      this.currentOrFail(String(args.name));
       this.copied.push(String(args.name));
       return this.settings.clipboard_seconds;
+    },
+    generate_value: (args) => {
+      this.unlockedOrFail();
+      const length = Number(args.length);
+      if (length < 8 || length > 256) fail("invalid_input", "a generated value has 8 to 256 characters");
+      return "G3n".padEnd(length, "x");
     },
     add_secret: (args) => {
       this.unlockedOrFail();
@@ -244,8 +298,9 @@ export class FakeBackend {
     rotate_secret: (args) => {
       this.unlockedOrFail();
       const secret = this.secret(String(args.name));
-      secret.values.push(args.value === null ? "x".repeat(Number(args.generate)) : String(args.value));
+      secret.values.push(String(args.value));
       secret.meta = { ...secret.meta, version: secret.values.length };
+      this.outOfDate.delete(secret.meta.name);
       return secret.meta;
     },
     rollback_secret: (args) => {
@@ -364,11 +419,22 @@ export class FakeBackend {
       this.newOnRemote = this.newOnRemote.filter((name) => !(args.acceptNew as string[]).includes(name));
       return this.sync();
     },
-    sync_overview: () => this.marks,
-    list_conflicts: () => this.conflicts,
+    sync_overview: () => {
+      this.namesOrFail();
+      return this.marks;
+    },
+    list_conflicts: () => {
+      this.namesOrFail();
+      return this.conflicts;
+    },
     resolve_conflict: (args) => {
       this.unlockedOrFail();
       const keep = args.keep as Keep;
+      const conflict = this.conflicts.find((c) => c.name === args.name && c.remote === args.remote);
+      if (keep === "remote" && conflict && !conflict.remote_reveals) {
+        if (!args.acceptUnreadable) fail("invalid_input", `${conflict.remote} cannot send values back`);
+        this.outOfDate.set(conflict.name, conflict.remote);
+      }
       this.conflicts = this.conflicts.filter((c) => !(c.name === args.name && c.remote === args.remote));
       this.marks = this.marks.map((m) => (m.name === args.name ? { ...m, state: "synced" } : m));
       this.log("resolve", `${String(args.name)} (${keep})`);
@@ -627,6 +693,8 @@ export class FakeBackend {
           warnings: [],
           counts: [],
           open: [],
+          sentence: "",
+          nothing_chosen: false,
         });
         continue;
       }
@@ -641,6 +709,9 @@ export class FakeBackend {
               name: first,
               reason: "changed here and on the remote since the last sync",
               detected: NOW,
+              local_version: this.secret(first).meta.version,
+              local_changed: NOW,
+              remote_reveals: remote.kind === "runtools",
             },
           ]
         : [];
@@ -659,6 +730,14 @@ export class FakeBackend {
         warnings: [],
         counts: rest.length ? [{ label: "create", count: rest.length }] : [],
         open: first ? [{ name: first, what: "conflict: changed here and on the remote", error: null }] : [],
+        // As core words it (`SyncReport::sentence`).
+        sentence: [
+          rest.length ? `${rest.length} new secret(s) sent` : "",
+          first ? "1 conflict(s) to settle" : "",
+        ]
+          .filter(Boolean)
+          .join("; "),
+        nothing_chosen: false,
       });
     }
     return out;

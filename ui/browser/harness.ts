@@ -2,7 +2,8 @@
 // by @tauri-apps/api/mocks and answered by FakeBackend. The page's query
 // picks the window (`?window=quick`) and the starting state (`?state=fresh|
 // locked|unlocked`, `?secrets=N`, `?remote=NAME`, `?intake=1` for a Runtype
-// remote with a form, `?import=1` for an export to choose, `?theme=dark`);
+// remote with a form, `?import=1` for an export to choose, `?theme=dark`,
+// `?names=1` for "Show names while locked");
 // tests reach the backend as `window.fake`.
 import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
 import { FakeBackend } from "./fake-backend";
@@ -99,6 +100,7 @@ if (query.get("import")) {
 fake.unlocked = state === "unlocked";
 const theme = query.get("theme");
 if (theme === "light" || theme === "dark" || theme === "system") fake.settings.theme = theme;
+fake.settings.show_names_locked = query.get("names") === "1";
 (window as unknown as { fake: FakeBackend }).fake = fake;
 
 mockWindows(query.get("window") ?? "main");

@@ -89,6 +89,43 @@ describe("first run", () => {
 });
 
 describe("secrets", () => {
+  it("Rotate's Generate fills the field as a preview; only Save new version commits", async () => {
+    const page = await open("secrets=3");
+    await page.getByRole("option", { name: /OPENAI_API_KEY/ }).click();
+    await page.getByRole("button", { name: "Rotate…" }).click();
+    await page.getByRole("button", { name: "Generate" }).click();
+    // Shown in the field, not saved: the provider-issued key is still version 1.
+    await expect(page.getByLabel("New value").inputValue()).resolves.toBe("G3n".padEnd(32, "x"));
+    await page.getByText("Generated: check it, then save.").waitFor();
+    expect(await page.getByLabel("New value").getAttribute("type")).toBe("text");
+    expect(await fake(page, (f) => f.secrets.get("OPENAI_API_KEY")!.meta.version)).toBe(1);
+    await shot(page, "rotate-generate");
+    await page.getByRole("button", { name: "Hide" }).click();
+    expect(await page.getByLabel("New value").getAttribute("type")).toBe("password");
+    await page.getByRole("button", { name: "Save new version" }).click();
+    await page.getByText("Rotated: a new version is current.").waitFor();
+    expect(await fake(page, (f) => f.secrets.get("OPENAI_API_KEY")!.meta.version)).toBe(2);
+    await page.close();
+  });
+
+  it("Add has the generator and a Show toggle; the new secret is selected and shown, with a notice", async () => {
+    const page = await open("secrets=3");
+    await page.getByLabel("Search secrets").fill("DB_");
+    await page.getByText("1 of 3").waitFor();
+    await page.getByRole("button", { name: "Add secret" }).click();
+    await page.getByRole("textbox", { name: "Name" }).fill("NEW_TOKEN");
+    await page.getByLabel("Value").fill("typed-value-123");
+    await page.getByRole("button", { name: "Show" }).click();
+    expect(await page.getByLabel("Value").getAttribute("type")).toBe("text");
+    await page.getByRole("button", { name: "Generate" }).click();
+    await expect(page.getByLabel("Value").inputValue()).resolves.toBe("G3n".padEnd(32, "x"));
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await page.getByText("Added NEW_TOKEN.").waitFor();
+    await page.getByRole("heading", { name: "NEW_TOKEN" }).waitFor();
+    await page.getByText("4 of 4").waitFor();
+    await page.close();
+  });
+
   it("lists 10,000 secrets with only a window of rows in the page, and searches as you type", async () => {
     const page = await open("secrets=10000");
     await page.getByText("10000 of 10000").waitFor();
@@ -145,9 +182,52 @@ describe("secrets", () => {
     await page.close();
   });
 
-  it("locked: names stay, values cannot be asked for, a wrong passphrase is refused", async () => {
+  it("locked: a lock screen with nothing of the vault, the passphrase focused; a wrong one is refused", async () => {
     const page = await open("state=locked&secrets=3");
+    await page.getByRole("region", { name: "Keyhaven is locked" }).waitFor();
+    const focused = await page.evaluate(() => document.activeElement?.getAttribute("aria-label"));
+    expect(focused).toBe("Master passphrase");
+    const shown = await page.locator("body").innerText();
+    expect(shown).not.toMatch(/OPENAI_API_KEY|DB_PASSWORD|provider|Secrets/);
+    await page.getByLabel("Master passphrase").fill("wrong");
+    await page.getByRole("button", { name: "Unlock" }).click();
+    await page.getByText("wrong passphrase").waitFor();
+    await shot(page, "lock-screen");
+    await page.getByLabel("Master passphrase").fill(PASSPHRASE);
+    await page.getByRole("button", { name: "Unlock" }).click();
+    await page.getByText("Unlocked", { exact: true }).waitFor();
+    // Ctrl+L from the search field: the passphrase takes the focus, not the search.
+    await page.getByRole("option", { name: /OPENAI_API_KEY/ }).click();
+    await page.getByRole("heading", { name: "OPENAI_API_KEY" }).waitFor();
+    await page.getByLabel("Search secrets").focus();
+    await page.keyboard.press("Control+l");
+    await page.getByRole("region", { name: "Keyhaven is locked" }).waitFor();
+    await page.keyboard.type("typed after the lock");
+    await expect(page.getByLabel("Master passphrase").inputValue()).resolves.toBe("typed after the lock");
+    // Unlocked again, the secret shown before the lock is shown again (not the first one).
+    await page.getByLabel("Master passphrase").fill(PASSPHRASE);
+    await page.getByRole("button", { name: "Unlock" }).click();
+    await page.getByRole("heading", { name: "OPENAI_API_KEY" }).waitFor();
+    await page.close();
+  });
+
+  it("Remember on this device with a keyring that cannot keep the key: unlocked, and a sentence says so", async () => {
+    const page = await open("state=locked&secrets=3");
+    await fake(page, (f) => (f.keyringBroken = true));
+    await page.getByLabel("Master passphrase").fill(PASSPHRASE);
+    await page.getByLabel("Remember on this device").check();
+    await page.getByRole("button", { name: "Unlock" }).click();
+    await page.getByText("Unlocked", { exact: true }).waitFor();
+    await page.getByText("this device's keyring could not keep the key").waitFor();
     await page.getByText("3 of 3").waitFor();
+    await page.close();
+  });
+
+  it("with Show names while locked: names stay, values cannot be asked for; the passphrase has the focus", async () => {
+    const page = await open("state=locked&secrets=3&names=1");
+    await page.getByText("3 of 3").waitFor();
+    const focused = await page.evaluate(() => document.activeElement?.getAttribute("aria-label"));
+    expect(focused).toBe("Master passphrase");
     await expect(page.getByRole("button", { name: "Reveal" }).isDisabled()).resolves.toBe(true);
     await page.getByLabel("Master passphrase").fill("wrong");
     await page.getByRole("button", { name: "Unlock" }).click();
@@ -256,7 +336,10 @@ describe("remotes and sync", () => {
     await page.getByRole("button", { name: "Sync now" }).click();
     await page.getByText("Did not sync: remote prod refused its API key").waitFor();
     // The other remote still synced, and says so.
-    await page.getByLabel("Result for staging").getByText("Listed 2.").waitFor();
+    await page
+      .getByLabel("Result for staging")
+      .getByText("1 new secret(s) sent; 1 conflict(s) to settle.")
+      .waitFor();
     await shot(page, "sync-key-refused");
     await page.keyboard.press("Alt+2");
     await page.getByRole("button", { name: "Replace key…" }).first().click();
@@ -277,6 +360,9 @@ describe("remotes and sync", () => {
         name,
         reason: "exists here and on the remote, never synced",
         detected: "2026-11-23T12:00:00Z",
+        local_version: 1,
+        local_changed: "2026-11-23T12:00:00Z",
+        remote_reveals: false,
       }));
     });
     await page.keyboard.press("Alt+3");
@@ -346,6 +432,7 @@ describe("remotes and sync", () => {
   it("syncs with progress, shows the conflict in the list and resolves it", async () => {
     const page = await open("secrets=3&remote=prod");
     await page.keyboard.press("Alt+3");
+    await page.getByLabel("Last synced").getByText("Last synced: prod never").waitFor();
     await page.getByRole("button", { name: "Sync now" }).click();
     // A first sync says what it sends, and waits for a yes.
     await page
@@ -355,14 +442,44 @@ describe("remotes and sync", () => {
       .waitFor();
     await shot(page, "sync-first");
     await page.getByRole("button", { name: "Go ahead" }).click();
-    await page.getByText("Listed 3. Did: 2 create. 1 needs a look:").waitFor();
+    await page.getByText("2 new secret(s) sent; 1 conflict(s) to settle").waitFor();
+    // The line that lasts after the results go.
+    await page
+      .getByLabel("Last synced")
+      .getByText(/^Last synced: prod (?!never).*2026/)
+      .waitFor();
     await page.getByRole("cell", { name: "changed here and on the remote since the last sync" }).waitFor();
     await shot(page, "sync-conflict");
     await page.keyboard.press("Alt+1");
     await page.getByLabel("Sync state").selectOption("conflict");
     await page.getByText("1 of 3").waitFor();
     await page.keyboard.press("Alt+3");
+    // Runloop cannot send values back: keeping its side asks, then sets this copy aside.
+    await page.getByRole("cell", { name: "v1, changed" }).waitFor();
+    await page.getByRole("button", { name: "Keep remote, mark this copy out of date" }).click();
+    await page.getByText("prod cannot send values back. Mark this device's copy of OPENAI_API_KEY").waitFor();
+    await shot(page, "sync-conflict-unreadable");
+    await page.getByRole("button", { name: "Mark out of date" }).click();
+    await page.getByText("OPENAI_API_KEY: this device's copy is marked out of date").waitFor();
+    await page.getByText("No conflicts.").waitFor();
+    // Reveal and Copy refuse the copy set aside, and say why.
+    await page.keyboard.press("Alt+1");
+    await page.getByRole("option", { name: /OPENAI_API_KEY/ }).click();
+    await page.getByRole("button", { name: "Reveal" }).click();
+    await page
+      .getByText("this device's copy of OPENAI_API_KEY is out of date: prod kept its own value")
+      .waitFor();
+    await page.close();
+  });
+
+  it("Keep local asks before it overwrites the remote", async () => {
+    const page = await open("secrets=3&remote=prod");
+    await fake(page, (f) => (f.remotes[0].last_sync = "2026-11-23T12:00:00Z"));
+    await page.keyboard.press("Alt+3");
+    await page.getByRole("button", { name: "Sync now" }).click();
     await page.getByRole("button", { name: "Keep local" }).click();
+    await page.getByText("Overwrite OPENAI_API_KEY on prod with this device's v1").waitFor();
+    await page.getByRole("button", { name: "Overwrite on prod" }).click();
     await page.getByText("kept the local side with prod").waitFor();
     await page.getByText("No conflicts.").waitFor();
     await page.close();
@@ -511,10 +628,21 @@ describe("quick reveal", () => {
     await page.close();
   });
 
-  it("locked, it asks for the passphrase first", async () => {
+  it("locked, it asks for the passphrase first and shows no names", async () => {
     const page = await open("window=quick&state=locked&secrets=3");
     await page.getByLabel("Master passphrase").waitFor();
+    await expect(page.getByLabel("Find a secret").count()).resolves.toBe(0);
+    expect(await page.locator("body").innerText()).not.toContain("OPENAI_API_KEY");
+    await page.keyboard.press("Enter");
+    expect(await fake(page, (f) => f.copied)).toEqual([]);
+    await page.close();
+  });
+
+  it("locked with Show names while locked, it lists but copies nothing", async () => {
+    const page = await open("window=quick&state=locked&secrets=3&names=1");
+    await page.getByLabel("Master passphrase").waitFor();
     await page.getByLabel("Find a secret").fill("openai");
+    await page.getByRole("option", { name: /OPENAI_API_KEY/ }).waitFor();
     await page.keyboard.press("Enter");
     expect(await fake(page, (f) => f.copied)).toEqual([]);
     await page.close();

@@ -47,8 +47,11 @@ pub enum Command {
         /// Remember the key on this device, so later commands need no passphrase
         #[arg(long)]
         remember: bool,
+        /// With --remember: for this long only (e.g. 8h, 90m; at most 720h), then it is removed
+        #[arg(long = "for", value_name = "DURATION", requires = "remember")]
+        lifetime: Option<String>,
     },
-    /// Take the remembered key out of the OS keyring until the next unlock
+    /// Take the remembered key out of the OS keyring until `unlock --remember`
     Lock,
     /// Stop remembering the key on this device
     Forget,
@@ -126,14 +129,14 @@ pub enum Command {
         #[command(flatten)]
         fields: FieldArgs,
         #[command(flatten)]
-        generate: GenerateArg,
+        value: ValueArgs,
     },
     /// Give a secret a new value (a new version). A rotation reminder that had
     /// come (past or within 7 days) moves 90 days ahead, or to --rotate-by
     Rotate {
         name: String,
         #[command(flatten)]
-        generate: GenerateArg,
+        value: ValueArgs,
         /// The next rotation reminder (YYYY-MM-DD)
         #[arg(long, value_name = "DATE")]
         rotate_by: Option<String>,
@@ -256,6 +259,10 @@ pub enum Command {
         /// Every open conflict (with --remote, that remote's), one side kept for all
         #[arg(long)]
         all: bool,
+        /// With --keep remote on a remote that cannot send values back (Runloop, Runtype): mark this
+        /// device's copy out of date, so get, run and copy refuse it until a new value is set here
+        #[arg(long)]
+        accept_unreadable: bool,
     },
     /// Ask a Runtype remote which keys it has: found, missing or revoked
     Check {
@@ -445,10 +452,13 @@ pub struct FieldArgs {
 }
 
 #[derive(Args)]
-pub struct GenerateArg {
+pub struct ValueArgs {
     /// Generate a random alphanumeric value of LEN characters instead of reading one
     #[arg(long, value_name = "LEN", num_args = 0..=1, default_missing_value = "32")]
     pub generate: Option<usize>,
+    /// Store an empty value (refused otherwise: an unset variable piped in, or Enter at the prompt)
+    #[arg(long)]
+    pub allow_empty: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

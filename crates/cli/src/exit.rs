@@ -78,3 +78,9 @@ impl std::error::Error for Failure {}
 pub fn invalid(message: impl Into<String>) -> anyhow::Error {
     Failure(INVALID_INPUT, message.into()).into()
 }
+
+/// A reference on `line` of `file` that did not resolve: the core error's
+/// exit code (4 for a missing name or version), with where it stands.
+pub fn in_file(file: &str, line: usize, what: &str, err: keyhaven_core::Error) -> anyhow::Error {
+    Failure(code_of(&err), format!("{file}, line {line}: {what}: {err}")).into()
+}

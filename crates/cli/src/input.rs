@@ -58,6 +58,24 @@ pub enum NewPassphrase {
     Change,
 }
 
+/// Where a passphrase came from, said when it is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PassphraseSource {
+    Stdin,
+    Env,
+    Prompt,
+}
+
+impl PassphraseSource {
+    pub fn describe(self) -> &'static str {
+        match self {
+            PassphraseSource::Stdin => "the first line of stdin (--passphrase-stdin)",
+            PassphraseSource::Env => "KEYHAVEN_PASSPHRASE",
+            PassphraseSource::Prompt => "the prompt",
+        }
+    }
+}
+
 pub struct Input {
     passphrase_stdin: bool,
     env: PassphraseEnv,
@@ -116,19 +134,27 @@ impl Input {
         Ok(value)
     }
 
-    /// The master passphrase for unlocking. `Err(Locked)` when no source has one.
-    pub fn passphrase(&mut self) -> Result<SecretString> {
-        let pass = if self.passphrase_stdin {
-            text(self.stdin_line()?, "passphrase")?
+    /// The master passphrase for unlocking, and where it came from.
+    /// `Err(Locked)` when no source has one; an empty one is refused as such
+    /// (it would only be called wrong).
+    pub fn passphrase(&mut self) -> Result<(SecretString, PassphraseSource)> {
+        let (pass, source) = if self.passphrase_stdin {
+            (text(self.stdin_line()?, "passphrase")?, PassphraseSource::Stdin)
         } else if let Some(pass) = self.env.passphrase.clone() {
-            pass
+            (pass, PassphraseSource::Env)
         } else if Self::stdin_is_terminal() {
-            prompt("Passphrase: ")?
+            (prompt("Passphrase: ")?, PassphraseSource::Prompt)
         } else {
             return Err(Error::Locked.into());
         };
+        if pass.expose_secret().is_empty() {
+            return Err(crate::exit::invalid(format!(
+                "the passphrase from {} is empty; nothing was unlocked",
+                source.describe()
+            )));
+        }
         self.given.push(pass.clone());
-        Ok(pass)
+        Ok((pass, source))
     }
 
     /// A new passphrase (init, passwd): from stdin's next line, its variable,

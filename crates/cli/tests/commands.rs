@@ -45,6 +45,49 @@ fn commands_on_a_missing_vault_say_how_to_create_one() {
 }
 
 #[test]
+fn messages_say_what_helps_a_close_name_a_directory_a_missing_keyring_and_warnings_on_stderr() {
+    let kh = Kh::new();
+    kh.ok(&["set", "OPENAI_API_KEY"], Some(b"sk-0123456789"));
+    let err = kh.fails(&["get", "OPENAI_APIKEY"], None, 4);
+    assert!(err.contains("no secret named OPENAI_APIKEY; did you mean OPENAI_API_KEY?"), "{err}");
+    let err = kh.fails(&["get", "GITHUB_TOKEN"], None, 4);
+    assert!(err.trim_end().ends_with("no secret named GITHUB_TOKEN"), "{err}");
+    kh.ok(&["rm", "OPENAI_API_KEY", "--yes"], None);
+    let err = kh.fails(&["get", "OPENAI_API_KEY"], None, 4);
+    assert!(err.contains("it was removed"), "{err}");
+    let err = kh.fails(&["remote", "show", "prod"], None, 4);
+    assert!(err.contains("no remote named prod"), "{err}");
+
+    // A directory given as the vault is named as one.
+    let dir = kh.path("a-directory");
+    std::fs::create_dir(&dir).unwrap();
+    let err = kh.fails(&["--vault", dir.to_str().unwrap(), "ls"], None, 7);
+    assert!(err.contains("it is a directory; the vault is a file"), "{err}");
+
+    // No keyring on this bus: lock says so in a sentence, not in D-Bus's words.
+    let mut cmd = kh.cmd();
+    cmd.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent");
+    let out = kh.run_with(cmd, &["lock"], None);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("no keyring Keyhaven can reach") && !err.contains("DBus"), "{err}");
+
+    // Importing a directory that is not a pass store is an error, not "Imported 0".
+    let err = kh.fails(&["import", dir.to_str().unwrap()], None, 6);
+    assert!(err.contains("not a pass store"), "{err}");
+    // scan keeps 1 for "found": a path that is not there is 4, a directory outside git 6.
+    let err = kh.fails(&["scan", kh.path("nowhere").to_str().unwrap()], None, 4);
+    assert!(err.contains("no such file or directory"), "{err}");
+    let err = kh.fails(&["scan", "--git", dir.to_str().unwrap()], None, 6);
+    assert!(err.contains("is not in a git repository"), "{err}");
+
+    // A warning goes to stderr with its prefix; stdout keeps the data.
+    let out = kh.run(&["info"], None);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(!stdout.contains("warning") && stderr.contains("warning: key derivation is below"), "{stderr}");
+}
+
+#[test]
 fn get_prints_the_value_alone() {
     let kh = Kh::new();
     kh.ok(&["set", "TOKEN"], Some(b"line one\nline two\n"));
@@ -161,6 +204,23 @@ fn invalid_names_and_values_name_the_rule() {
 }
 
 #[test]
+fn an_empty_value_is_refused_unless_allowed() {
+    let kh = Kh::new();
+    // `echo -n "$UNSET" | keyhaven set X`, and a line ending alone.
+    for stdin in [&b""[..], b"\n"] {
+        let err = kh.fails(&["set", "EMPTY"], Some(stdin), 6);
+        assert!(err.contains("value for EMPTY: it is empty") && err.contains("--allow-empty"), "{err}");
+    }
+    kh.fails(&["get", "EMPTY"], None, 4);
+    kh.ok(&["set", "EMPTY", "--allow-empty"], Some(b""));
+    assert_eq!(kh.ok(&["get", "EMPTY"], None), "");
+    kh.ok(&["set", "FULL"], Some(b"full"));
+    let err = kh.fails(&["rotate", "FULL"], Some(b""), 6);
+    assert!(err.contains("it is empty"), "{err}");
+    assert_eq!(kh.ok(&["get", "FULL"], None), "full", "nothing was stored");
+}
+
+#[test]
 fn set_twice_is_refused_and_rotate_adds_versions() {
     let kh = Kh::new();
     kh.ok(&["set", "KEY"], Some(b"one"));
@@ -217,6 +277,49 @@ fn import_skips_existing_names_unless_overwrite() {
             .unwrap();
     assert_eq!(report["updated"].as_array().unwrap().len(), 3);
     assert_eq!(kh.ok(&["get", "A"], None), "new");
+}
+
+#[test]
+fn import_dry_run_marks_each_row_and_overwrite_keeps_category_and_description() {
+    let kh = Kh::new();
+    kh.ok(&["set", "A", "--category", "provider", "--description", "the team's key"], Some(b"kept"));
+    let file = kh.path("in.env");
+    std::fs::write(&file, "A=new\nB=b\n").unwrap();
+    let file = file.to_str().unwrap();
+    let plan = kh.ok(&["import", file, "--dry-run"], None);
+    assert!(plan.contains("2 secret(s): 1 new, 0 new version(s), 1 skipped"), "{plan}");
+    assert!(plan.contains("skipped (exists)") && plan.contains("new  "), "{plan}");
+    let plan = kh.ok(&["import", file, "--dry-run", "--overwrite"], None);
+    assert!(plan.contains("2 secret(s): 1 new, 1 new version(s), 0 skipped"), "{plan}");
+    let json: serde_json::Value =
+        serde_json::from_str(&kh.ok(&["--json", "import", file, "--dry-run", "--overwrite"], None)).unwrap();
+    assert_eq!(json["fates"], serde_json::json!(["new_version", "new"]));
+
+    kh.ok(&["import", file, "--overwrite"], None);
+    assert_eq!(kh.ok(&["get", "A"], None), "new");
+    let listed: serde_json::Value = serde_json::from_str(&kh.ok(&["ls", "--json"], None)).unwrap();
+    let a = listed.as_array().unwrap().iter().find(|s| s["name"] == "A").unwrap().clone();
+    assert_eq!(
+        (a["category"].as_str(), a["description"].as_str()),
+        (Some("provider"), Some("the team's key"))
+    );
+}
+
+#[test]
+fn a_name_assigned_twice_in_an_env_file_takes_the_last_value_and_names_both_lines() {
+    let kh = Kh::new();
+    let env = kh.path("twice.env");
+    std::fs::write(&env, "A=first-0123\nB=other-0123\nA=last-0123\n").unwrap();
+    let out = kh.run(&["import", env.to_str().unwrap()], None);
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("warning: A is assigned on lines 1, 3: the value on line 3 is imported"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Imported 2 new"), "{stdout}{stderr}");
+    assert_eq!(kh.ok(&["get", "A"], None), "last-0123");
+    kh.fails(&["get", "A_2"], None, 4);
 }
 
 #[test]

@@ -54,7 +54,11 @@ fn keepassxc_csv_export_dry_run_then_import() {
 
     let plan = kh.ok(&["import", export, "--dry-run"], None);
     assert_clean(&plan);
-    assert!(plan.contains("KeePassXC CSV export") && plan.contains("1 secret(s), 1 left out"), "{plan}");
+    assert!(
+        plan.contains("KeePassXC CSV export")
+            && plan.contains("1 secret(s): 1 new, 0 new version(s), 0 skipped"),
+        "{plan}"
+    );
     assert!(plan.contains("Twilio") && plan.contains("→  TWILIO  [Dev]"), "{plan}");
     assert!(plan.contains("Old") && plan.contains("in the trash"), "{plan}");
     assert_eq!(kh.ok(&["ls", "--json"], None).trim(), "[]", "a dry run wrote nothing");
@@ -194,7 +198,12 @@ fn a_kdbx_made_by_keepassxc_with_a_password_and_a_key_file() {
     let text = String::from_utf8_lossy(&plan.stdout);
     assert!(plan.status.success(), "{}", String::from_utf8_lossy(&plan.stderr));
     assert_clean(&text);
-    assert!(text.contains("KeePass export") && text.contains("2 secret(s), 1 left out"), "{text}");
+    assert!(
+        text.contains("KeePass export")
+            && text.contains("2 secret(s): 2 new")
+            && text.contains("; 1 left out"),
+        "{text}"
+    );
     assert!(text.contains("Stripe › secret key") && text.contains("STRIPE_SECRET_KEY  [Payments]"), "{text}");
     assert!(!text.contains("REGION"), "a visible field became a secret: {text}");
 
@@ -204,7 +213,9 @@ fn a_kdbx_made_by_keepassxc_with_a_password_and_a_key_file() {
     std::fs::write(&xml_export, exported).unwrap();
     let from_xml = kh.ok(&["import", xml_export.to_str().unwrap(), "--dry-run"], None);
     assert!(
-        from_xml.contains("KeePass XML export") && from_xml.contains("2 secret(s), 1 left out"),
+        from_xml.contains("KeePass XML export")
+            && from_xml.contains("2 secret(s): 2 new")
+            && from_xml.contains("; 1 left out"),
         "{from_xml}"
     );
     assert!(

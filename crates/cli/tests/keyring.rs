@@ -21,7 +21,14 @@ fn remember_lock_unlock_and_forget_with_a_real_keyring() {
         step lock "$KH" lock
         step get-locked "$KH" get REMEMBERED
         step unlock-again env KEYHAVEN_PASSPHRASE="$PASS" "$KH" unlock
+        step get-not-remembered "$KH" get REMEMBERED
+        step remember-again env KEYHAVEN_PASSPHRASE="$PASS" "$KH" unlock --remember
         step get-again "$KH" get REMEMBERED
+        step remember-briefly env KEYHAVEN_PASSPHRASE="$PASS" "$KH" unlock --remember --for 2s
+        step get-briefly "$KH" get REMEMBERED
+        sleep 3
+        step get-expired "$KH" get REMEMBERED
+        step keyring-after-expiry secret-tool search --all service keyhaven
         step forget "$KH" forget
         step get-forgotten "$KH" get REMEMBERED
     "#;
@@ -54,7 +61,15 @@ fn remember_lock_unlock_and_forget_with_a_real_keyring() {
     assert_eq!(step("get-remembered"), "value-from-keyringexit=0\n", "{stderr}");
     assert!(step("info").contains("\"remembered_on_device\": true"));
     assert_eq!(step("get-locked"), "exit=3\n");
+    assert_eq!(
+        step("get-not-remembered"),
+        "exit=3\n",
+        "an unlock without --remember after a lock keeps nothing"
+    );
     assert_eq!(step("get-again"), "value-from-keyringexit=0\n", "{stderr}");
+    assert_eq!(step("get-briefly"), "value-from-keyringexit=0\n", "{stderr}");
+    assert_eq!(step("get-expired"), "exit=3\n", "past its lifetime the key is not used");
+    assert!(!step("keyring-after-expiry").contains("vault-"), "and it is gone from the keyring");
     assert_eq!(step("get-forgotten"), "exit=3\n");
     assert!(data.join("keyrings").exists(), "the test keyring lives in the temp dir");
 }

@@ -86,14 +86,16 @@ fn a_reference_that_does_not_resolve_fails_before_the_command_starts() {
     let kh = with_secrets();
     let marker = kh.path("ran");
     let touch = format!("touch {}", marker.display());
-    for (text, line, expected) in [
-        ("A=1\nGONE=keyhaven:REMOVED_KEY\n", 2, "GONE=keyhaven:REMOVED_KEY"),
-        ("OLD=keyhaven:API_TOKEN@7\n", 1, "OLD=keyhaven:API_TOKEN@7"),
-        ("A=1\n\nBAD=keyhaven:sk-live-pasted-value\n", 3, "BAD: invalid reference"),
+    // A missing name or version is 4 (not found), as for `get`; a malformed reference is 6.
+    for (text, line, expected, code) in [
+        ("A=1\nGONE=keyhaven:REMOVED_KEY\n", 2, "GONE=keyhaven:REMOVED_KEY", 4),
+        ("OLD=keyhaven:API_TOKEN@7\n", 1, "OLD=keyhaven:API_TOKEN@7", 4),
+        ("A=1\n\nBAD=keyhaven:sk-live-pasted-value\n", 3, "BAD: invalid reference", 6),
     ] {
         let env = kh.path("broken.env");
         std::fs::write(&env, text).unwrap();
-        let err = kh.fails(&["run", "--env-file", env.to_str().unwrap(), "--", "sh", "-c", &touch], None, 6);
+        let err =
+            kh.fails(&["run", "--env-file", env.to_str().unwrap(), "--", "sh", "-c", &touch], None, code);
         assert!(err.contains(&format!("broken.env, line {line}: {expected}")), "{err}");
         assert!(!err.contains("sk-live-pasted-value"), "{err}");
         assert!(!marker.exists(), "the command ran: {text:?}");
@@ -120,7 +122,8 @@ fn inject_fills_a_template_into_a_private_file_and_never_overwrites_unasked() {
 
     std::fs::write(&out, "edited by hand\n").unwrap();
     std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let err = kh.fails(&["inject", "-i", template, "-o", out.to_str().unwrap()], None, 1);
+    // An existing output file is exit 5, "already exists", as the table in --help says.
+    let err = kh.fails(&["inject", "-i", template, "-o", out.to_str().unwrap()], None, 5);
     assert!(err.contains("exists: pass --force"), "{err}");
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "edited by hand\n");
     kh.ok(&["inject", "-i", template, "-o", out.to_str().unwrap(), "--force"], None);
@@ -138,7 +141,11 @@ fn inject_dry_run_says_what_resolves_and_a_missing_one_writes_nothing() {
     )
     .unwrap();
     let template = template.to_str().unwrap();
-    let out = kh.ok(&["inject", "-i", template, "--dry-run"], None);
+    // A reference that does not resolve makes the dry run fail (4, not found), after listing each.
+    let run = kh.run(&["inject", "-i", template, "--dry-run"], None);
+    assert_eq!(run.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("2 reference(s) in"), "{run:?}");
+    let out = String::from_utf8(run.stdout).unwrap();
     let lines: Vec<&str> = out.lines().map(|line| line.rsplit_once(": ").unwrap().1).collect();
     assert_eq!(
         lines,
@@ -151,9 +158,25 @@ fn inject_dry_run_says_what_resolves_and_a_missing_one_writes_nothing() {
     assert!(!out.contains(TOKEN_V2) && !out.contains(TOKEN_V1));
 
     let target = kh.path("t.env");
-    let err = kh.fails(&["inject", "-i", template, "-o", target.to_str().unwrap()], None, 6);
+    // A missing name or version is 4 here too, as for `get`.
+    let err = kh.fails(&["inject", "-i", template, "-o", target.to_str().unwrap()], None, 4);
     assert!(err.contains("t.env.tpl, line 2: keyhaven:API_TOKEN@5"), "{err}");
     assert!(!target.exists());
+    std::fs::write(kh.path("ok.env"), "A=keyhaven:API_TOKEN\nC=keyhaven:NOPE\n").unwrap();
+    let env = kh.path("ok.env");
+    let err = kh.fails(&["run", "--env-file", env.to_str().unwrap(), "--", "true"], None, 4);
+    assert!(err.contains("ok.env, line 2: C=keyhaven:NOPE: no secret named NOPE"), "{err}");
+}
+
+#[test]
+fn inject_reads_the_template_from_stdin_with_a_dash_as_op_inject_does() {
+    let kh = with_secrets();
+    let out = kh.ok(&["inject", "-i", "-"], Some(b"token={{ keyhaven:API_TOKEN }}\n"));
+    assert_eq!(out, format!("token={TOKEN_V2}\n"));
+    let out = kh.ok(&["inject", "-i", "-", "--dry-run"], Some(b"{{ keyhaven:API_TOKEN }}\n"));
+    assert_eq!(out, "stdin:1: keyhaven:API_TOKEN  resolves\n");
+    let err = kh.fails(&["inject", "-i", "-"], Some(b"x={{ keyhaven:NOPE }}\n"), 4);
+    assert!(err.contains("stdin, line 1: keyhaven:NOPE"), "{err}");
 }
 
 #[test]

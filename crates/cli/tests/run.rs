@@ -21,6 +21,21 @@ fn run_masks_values_in_stdout_and_stderr() {
 }
 
 #[test]
+fn a_value_shorter_than_eight_characters_is_named_once_and_not_masked() {
+    let kh = with_secrets();
+    kh.ok(&["set", "LETTER"], Some(b"t"));
+    let out = kh.run(&["run", "--", "sh", "-c", "echo a.txt; echo token=$API_TOKEN"], None);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "a.txt\ntoken=<concealed by keyhaven>\n");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.matches("LETTER").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("warning: not masked in the output, shorter than 8 characters: LETTER"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn run_without_masking_shows_values() {
     let kh = with_secrets();
     let out = kh.ok(&["run", "--no-masking", "--", "sh", "-c", "echo $API_TOKEN"], None);

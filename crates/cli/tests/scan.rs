@@ -211,8 +211,8 @@ fn staged_scans_every_path_a_commit_records_and_a_failing_git_is_never_clean() {
     let mut cmd = kh.cmd();
     cmd.current_dir(&elsewhere).env("GIT_CEILING_DIRECTORIES", kh.dir.path());
     let out = kh.run_with(cmd, &["scan", "--staged"], None);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("git diff"), "{out:?}");
+    assert_eq!(out.status.code(), Some(6), "not a repository is a usage problem, never clean");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not in a git repository"), "{out:?}");
 }
 
 #[test]
@@ -239,13 +239,17 @@ fn install_hook_refuses_a_symlink_in_its_place_and_writes_nothing_outside() {
     let outside = kh.path("outside-the-repo");
     std::os::unix::fs::symlink(&outside, repo.join(".git/hooks/pre-commit")).unwrap();
     let (code, _, err) = scan(&kh, &repo, &["scan", "--install-hook"]);
-    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(code, Some(5), "an existing hook is 5, already exists: {err}");
     assert!(err.contains("is not a regular file"), "{err}");
     assert!(!outside.exists(), "a file was created through the dangling symlink");
     // Once the entry is gone, the hook is written; a second run finds it there.
     std::fs::remove_file(repo.join(".git/hooks/pre-commit")).unwrap();
     assert_eq!(scan(&kh, &repo, &["scan", "--install-hook"]).0, Some(0));
     assert_eq!(scan(&kh, &repo, &["scan", "--install-hook"]).0, Some(0));
+    std::fs::write(repo.join(".git/hooks/pre-commit"), "#!/bin/sh\nmake lint\n").unwrap();
+    let (code, _, err) = scan(&kh, &repo, &["scan", "--install-hook"]);
+    assert_eq!(code, Some(5), "{err}");
+    assert!(err.contains("add `keyhaven scan --staged` to it yourself"), "{err}");
 }
 
 #[test]
@@ -265,8 +269,8 @@ fn git_and_staged_take_the_repository_as_a_path() {
     assert_eq!(code, Some(1));
     assert_eq!(out.trim(), "staged new.txt:1: STRIPE_KEY (version 2, as written)");
     let (code, _, err) = scan(&kh, &elsewhere, &["scan", "--git", elsewhere.to_str().unwrap()]);
-    assert_eq!(code, Some(1));
-    assert!(err.contains("is ") && err.contains("elsewhere a git repository?"), "{err}");
+    assert_eq!(code, Some(6), "1 means found: a directory outside git is 6");
+    assert!(err.contains("elsewhere is not in a git repository"), "{err}");
 }
 
 #[test]

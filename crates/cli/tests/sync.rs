@@ -85,7 +85,7 @@ fn sync_shows_its_plan_applies_it_and_leaves_conflicts_to_the_user() {
     kh.ok(&["set", "DB_URL"], Some(b"postgres://x"));
 
     let plan = kh.ok(&["sync", "--dry-run"], None);
-    assert!(plan.contains("+ API_KEY") && plan.contains("would do: 2 create"), "{plan}");
+    assert!(plan.contains("+ API_KEY") && plan.contains("would do: 2 new secret(s) to send"), "{plan}");
     assert!(emulator.secrets(Kind::Runloop).is_empty());
 
     // The first sync with a remote sends values there: it says which, and asks.
@@ -94,7 +94,7 @@ fn sync_shows_its_plan_applies_it_and_leaves_conflicts_to_the_user() {
     assert!(err.contains("pass --yes"), "{err}");
     assert!(emulator.secrets(Kind::Runloop).is_empty(), "sent without a yes");
     let out = kh.ok(&["sync", "--yes"], None);
-    assert!(out.contains("did: 2 create"), "{out}");
+    assert!(out.contains("done: 2 new secret(s) sent"), "{out}");
     assert!(kh.ok(&["sync"], None).contains("already in sync"));
 
     // Both sides change API_KEY: sync stops short of overwriting either.
@@ -122,10 +122,18 @@ fn sync_shows_its_plan_applies_it_and_leaves_conflicts_to_the_user() {
 
     // Made elsewhere: recorded, and `ls` says its value is not here.
     emulator.call(Kind::Runloop, "POST", "/v1/secrets", Some(json!({"name": "THEIRS", "value": "v"})));
-    assert!(kh.ok(&["sync"], None).contains("1 record"));
+    let out = kh.ok(&["sync"], None);
+    assert!(out.contains("dev done: nothing sent; 1 whose value there is not on this device"), "{out}");
+    // And so on each later sync: never "already in sync" while it is so.
+    assert!(!kh.ok(&["sync"], None).contains("already in sync"));
     let out = kh.run(&["ls"], None);
     let note = String::from_utf8_lossy(&out.stderr);
     assert!(note.contains("on remotes only, value not on this device: THEIRS (dev)"), "{note}");
+    // `get` of a name only a remote holds says so; a mistyped remote gets a "did you mean".
+    let err = kh.fails(&["get", "THEIRS"], None, 4);
+    assert!(err.contains("no secret named THEIRS on this device; dev holds it"), "{err}");
+    let err = kh.fails(&["sync", "dve"], None, 4);
+    assert!(err.contains("no remote named dve; did you mean dev?"), "{err}");
     let log = kh.ok(&["log"], None);
     assert!(log.contains("resolve") && log.contains("sync"), "{log}");
 }
@@ -139,8 +147,13 @@ fn an_offline_sync_queues_its_writes_and_the_next_one_replays_them() {
     kh.ok(&["set", "queued_secret"], Some(b"queued-value"));
     emulator.stop();
 
-    let err = kh.fails(&["sync", "--yes"], None, 9);
+    let out = kh.run(&["sync", "--yes"], None);
+    let (stdout, err) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(9), "{err}");
     assert!(err.contains("outbox"), "{err}");
+    // Said as queued, never as done.
+    assert!(stdout.contains("tools done: unreachable (") && stdout.contains("1 write(s) queued"), "{stdout}");
+    assert!(!stdout.contains("sent"), "{stdout}");
     assert_eq!(remotes(&kh)[0]["pending"], 1);
 
     emulator.restart();
@@ -174,8 +187,9 @@ fn one_refused_key_fails_its_remote_only_and_set_token_mends_it() {
     let out = kh.run(&["sync", "--yes"], None);
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert_eq!(out.status.code(), Some(9), "{stdout}\n{stderr}");
-    assert!(stdout.contains("runloop: listed 0; did: 2 create"), "{stdout}");
-    assert!(stdout.contains("runtools: listed 0; did: 2 create"), "{stdout}");
+    // Each remote's name first, its steps under it, then what it came to.
+    assert!(stdout.contains("runloop: listed 0\nrunloop done: 2 new secret(s) sent"), "{stdout}");
+    assert!(stdout.contains("runtools: listed 0\nruntools done: 2 new secret(s) sent"), "{stdout}");
     assert!(stderr.contains("runtype: failed: remote runtype refused its API key (HTTP 401"), "{stderr}");
     assert!(stderr.contains("`keyhaven remote set-token runtype`"), "{stderr}");
     assert!(stderr.contains("1 of 3 remote(s) did not sync: runtype"), "{stderr}");
@@ -193,7 +207,7 @@ fn one_refused_key_fails_its_remote_only_and_set_token_mends_it() {
     assert_eq!(runtype["key"]["expires"], "2031-01-31");
     assert!(kh.ok(&["remote", "ls"], None).contains("0 days, expires 2031-01-31"));
     let out = kh.ok(&["sync", "runtype", "--yes"], None);
-    assert!(out.contains("runtype: listed 0; did: 2 create"), "{out}");
+    assert!(out.contains("runtype: listed 0\nruntype done: 2 new secret(s) sent"), "{out}");
     assert!(kh.ok(&["sync"], None).contains("already in sync"));
 }
 
@@ -236,7 +250,8 @@ fn remote_edit_and_show_choose_what_syncs_to_an_org_remote() {
     assert!(stderr.contains("nothing is chosen to sync with org yet"), "{stderr}");
     assert!(stderr.contains("org: shared with your organisation"), "{stderr}");
     let out = kh.ok(&["sync", "--yes"], None);
-    assert!(out.contains("3 not chosen for org"), "{out}");
+    assert!(out.contains("org done: nothing is chosen to sync with it yet, so nothing was sent"), "{out}");
+    assert!(!out.contains("warning:"), "said once, in the sentence: {out}");
     assert!(emulator.secrets(Kind::Runtools).is_empty());
 
     kh.ok(
@@ -390,4 +405,61 @@ fn a_secret_revoked_on_runtype_shows_as_revoked_in_ls_with_the_advice() {
     assert!(!stderr.contains("newer on the remote"), "{stderr}");
     let listed: Vec<Value> = serde_json::from_str(&kh.ok(&["--json", "ls"], None)).unwrap();
     assert_eq!(listed[0]["revoked_on"], json!(["rt"]));
+}
+
+#[test]
+fn keeping_runloops_side_is_refused_unless_accepted_then_this_copy_is_out_of_date_until_rotated() {
+    let emulator = Emulator::start();
+    let kh = Kh::new();
+    add(&kh, &emulator, "rl", Kind::Runloop);
+    kh.ok(&["set", "API_KEY"], Some(b"first-value-0123"));
+    kh.ok(&["sync", "--yes"], None);
+    emulator.call(Kind::Runloop, "POST", "/v1/secrets/API_KEY", Some(json!({"value": "theirs-0123456"})));
+    kh.ok(&["rotate", "API_KEY"], Some(b"mine-discarded-0123"));
+    assert_eq!(kh.run(&["sync"], None).status.code(), Some(10));
+
+    // The table shows both sides, and says what keeping Runloop's needs.
+    let out = kh.run(&["conflicts"], None);
+    let (table, note) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(table.contains("v2, ") && table.contains("changed; cannot send values back, seen"), "{table}");
+    assert!(note.contains("--keep remote needs --accept-unreadable"), "{note}");
+
+    // Runloop cannot send its value back: keeping it is refused plainly, and nothing changes.
+    let err = kh.fails(&["resolve", "API_KEY", "--keep", "remote"], None, 6);
+    assert!(
+        err.contains("rl cannot send values back")
+            && err.contains("rotate API_KEY here, or pass --accept-unreadable"),
+        "{err}"
+    );
+    assert_eq!(kh.ok(&["get", "API_KEY"], None), "mine-discarded-0123");
+    let err = kh.fails(&["resolve", "--all", "--keep", "remote"], None, 10);
+    assert!(err.contains("API_KEY: not settled") && err.contains("--accept-unreadable"), "{err}");
+
+    // Accepted: this device's copy is out of date, and every way to use it says so.
+    let out = kh.ok(&["resolve", "API_KEY", "--keep", "remote", "--accept-unreadable"], None);
+    assert!(out.is_empty(), "{out}");
+    for args in
+        [&["get", "API_KEY"][..], &["read", "keyhaven:API_KEY"], &["run", "--only", "API_KEY", "--", "true"]]
+    {
+        let err = kh.fails(args, None, 1);
+        assert!(
+            err.contains("this device's copy of API_KEY is out of date: rl kept its own value"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("mine-discarded"), "{err}");
+    }
+    // Its earlier versions still read, and the next sync does not call it in sync.
+    assert_eq!(kh.ok(&["read", "keyhaven:API_KEY@1"], None), "first-value-0123");
+    let out = kh.ok(&["sync"], None);
+    assert!(
+        out.contains("1 whose value there is not on this device") && !out.contains("already in sync"),
+        "{out}"
+    );
+
+    // A new value here ends it, and goes to Runloop.
+    kh.ok(&["rotate", "API_KEY"], Some(b"fresh-value-0123"));
+    assert_eq!(kh.ok(&["get", "API_KEY"], None), "fresh-value-0123");
+    kh.ok(&["sync"], None);
+    let runloop = emulator.secrets(Kind::Runloop);
+    assert_eq!(runloop.iter().find(|s| s["name"] == "API_KEY").unwrap()["value"], "fresh-value-0123");
 }

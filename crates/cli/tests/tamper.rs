@@ -67,14 +67,33 @@ fn a_wrong_passphrase_is_refused_and_the_right_one_still_works() {
     cmd.env("KEYHAVEN_PASSPHRASE", "not it");
     let out = kh.run_with(cmd, &["get", "A"], None);
     assert_eq!(out.status.code(), Some(3));
-    assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "keyhaven: wrong passphrase");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "keyhaven: wrong passphrase (it came from KEYHAVEN_PASSPHRASE)"
+    );
     assert_eq!(kh.ok(&["get", "A"], None), "a");
+}
+
+#[test]
+fn an_empty_passphrase_on_stdin_is_called_empty_not_wrong() {
+    let kh = Kh::new();
+    kh.ok(&["set", "A"], Some(b"a"));
+    let mut cmd = kh.cmd();
+    cmd.env_remove("KEYHAVEN_PASSPHRASE");
+    let out = kh.run_with(cmd, &["--passphrase-stdin", "get", "A"], Some(b"\n"));
+    assert_eq!(out.status.code(), Some(6));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the passphrase from the first line of stdin (--passphrase-stdin) is empty"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("wrong"), "{stderr}");
 }
 
 #[test]
 fn a_vault_from_a_newer_version_is_refused_untouched() {
     let kh = Kh::new();
-    rusqlite::Connection::open(&kh.vault).unwrap().pragma_update(None, "user_version", 7).unwrap();
+    rusqlite::Connection::open(&kh.vault).unwrap().pragma_update(None, "user_version", 99).unwrap();
     let before = std::fs::read(&kh.vault).unwrap();
     let err = kh.fails(&["ls"], None, 8);
     assert!(err.contains("newer Keyhaven"), "{err}");

@@ -11,8 +11,10 @@ pub enum Error {
     #[error("invalid {what}: {rule}")]
     Invalid { what: String, rule: String },
 
-    #[error("no secret named {0}")]
-    NotFound(String),
+    /// `hint` is empty, or a sentence after a `;`: a close name ("did you
+    /// mean"), or the remotes that hold it when this device has no value.
+    #[error("no secret named {name}{hint}")]
+    NotFound { name: String, hint: String },
 
     #[error("{name} has no version {version}")]
     VersionNotFound { name: String, version: u32 },
@@ -94,12 +96,10 @@ pub enum Error {
     #[error("database error: {0}")]
     Database(rusqlite::Error),
 
-    #[error("{context}: {source}")]
-    Io {
-        context: String,
-        #[source]
-        source: std::io::Error,
-    },
+    /// The OS error is in the message and not a `source` too, so a printed
+    /// chain says it once.
+    #[error("{context}: {cause}")]
+    Io { context: String, cause: std::io::Error },
 
     #[error("key derivation failed: {0}")]
     Kdf(String),
@@ -107,11 +107,27 @@ pub enum Error {
     #[error("the stored token of remote {0} failed its integrity check; remove the remote and add it again")]
     TokenIntegrity(String),
 
-    #[error("no remote named {0}; `keyhaven remote ls` lists them")]
-    NoRemote(String),
+    #[error("no remote named {name}{}", hint.as_deref().map(|h| format!("; did you mean {h}?")).unwrap_or_else(|| "; `keyhaven remote ls` lists them".into()))]
+    NoRemote { name: String, hint: Option<String> },
 
     #[error("no conflict for {name} with {remote}; `keyhaven conflicts` lists them")]
     NoConflict { name: String, remote: String },
+
+    /// Keeping the remote's side of a conflict on a remote that cannot send
+    /// values back would leave this device serving the value set aside.
+    #[error(
+        "{remote} cannot send values back, so keeping its {name} would leave this device serving the value \
+         you chose to discard: rotate {name} here, or pass --accept-unreadable to mark this device's copy \
+         out of date (in the app: Keep remote, mark this copy out of date)"
+    )]
+    Unreadable { name: String, remote: String },
+
+    /// This device's copy was set aside when a conflict kept `remote`'s value.
+    #[error(
+        "this device's copy of {name} is out of date: {remote} kept its own value, which it cannot send \
+         back. Set a new value here (`keyhaven rotate {name}`; in the app, Rotate) to use it again"
+    )]
+    OutOfDate { name: String, remote: String },
 
     #[error("a remote named {0} already exists")]
     RemoteExists(String),
@@ -162,11 +178,12 @@ impl Error {
             | Error::InFile { .. }
             | Error::Import { .. }
             | Error::WeakPassphrase { .. }
+            | Error::Unreadable { .. }
             | Error::LinkRefused(_) => ErrorKind::InvalidInput,
-            Error::NotFound(_)
+            Error::NotFound { .. }
             | Error::VersionNotFound { .. }
             | Error::NoVault(_)
-            | Error::NoRemote(_)
+            | Error::NoRemote { .. }
             | Error::NoConflict { .. } => ErrorKind::NotFound,
             Error::AlreadyExists(_) | Error::VaultExists(_) | Error::RemoteExists(_) => {
                 ErrorKind::AlreadyExists
@@ -224,8 +241,13 @@ impl Error {
         Error::Invalid { what: what.into(), rule: rule.into() }
     }
 
-    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        Error::Io { context: context.into(), source }
+    /// A secret `name` that is not here, without a hint.
+    pub fn not_found(name: impl Into<String>) -> Self {
+        Error::NotFound { name: name.into(), hint: String::new() }
+    }
+
+    pub(crate) fn io(context: impl Into<String>, cause: std::io::Error) -> Self {
+        Error::Io { context: context.into(), cause }
     }
 }
 

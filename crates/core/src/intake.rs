@@ -259,7 +259,7 @@ pub fn keep_in_vault(
             Ok(_) => {
                 vault.rotate(&name, value)?;
             }
-            Err(crate::Error::NotFound(_)) => {
+            Err(crate::Error::NotFound { .. }) => {
                 let fields =
                     SecretFields { description: item.description.clone(), ..SecretFields::default() };
                 vault.set(&name, value, &fields)?;

@@ -189,7 +189,7 @@ impl Listing {
             Some(Ok(meta)) => Some(meta),
             // Removed by another process since the listing was built; the
             // next request builds it again.
-            Some(Err(Error::NotFound(_))) | None => None,
+            Some(Err(Error::NotFound { .. })) | None => None,
             Some(Err(err)) => return Err(err),
         };
         let marks = entry

@@ -86,6 +86,20 @@ pub fn validate_value(name: &SecretName, value: &SecretString) -> Result<()> {
     Ok(())
 }
 
+/// A value typed or piped in must hold something: an empty one is most often
+/// an unset variable piped in (`echo -n "$UNSET" | keyhaven set X`) or Enter
+/// at a prompt. `allow_empty` lets one through on purpose (both hosts ask it
+/// of the user: `--allow-empty`, or the app's own check box).
+pub fn check_entered(name: &SecretName, value: &SecretString, allow_empty: bool) -> Result<()> {
+    if value.expose_secret().is_empty() && !allow_empty {
+        return Err(Error::invalid(
+            format!("value for {name}"),
+            "it is empty (an unset variable piped in, or Enter at the prompt?); nothing was stored",
+        ));
+    }
+    Ok(())
+}
+
 /// Turns raw bytes (stdin, a prompt) into a value: UTF-8 is required, and the
 /// input buffer is wiped whatever the outcome.
 pub fn value_from_bytes(name: &SecretName, bytes: Vec<u8>) -> Result<SecretString> {

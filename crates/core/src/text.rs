@@ -73,3 +73,40 @@ mod tests {
         }
     }
 }
+
+/// The one of `candidates` closest to `typed`, if close enough to be what
+/// was meant ("did you mean"): the same but for case, or a Damerau-Levenshtein
+/// distance (case aside) of at most a quarter of the name's length, and at
+/// least one edit for names of three characters or more (a typo or two).
+pub fn closest<'a>(typed: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let typed_upper = typed.to_ascii_uppercase();
+    candidates
+        .into_iter()
+        .filter(|candidate| *candidate != typed)
+        .map(|candidate| {
+            let distance = strsim::damerau_levenshtein(&typed_upper, &candidate.to_ascii_uppercase());
+            let shorter = typed.chars().count().min(candidate.chars().count());
+            let allowed = if shorter < 3 { 0 } else { (shorter / 4).max(1) };
+            (candidate, distance, allowed)
+        })
+        .filter(|(_, distance, allowed)| distance <= allowed)
+        .min_by_key(|(_, distance, _)| *distance)
+        .map(|(candidate, ..)| candidate)
+}
+
+#[cfg(test)]
+mod closest_tests {
+    use super::closest;
+
+    #[test]
+    fn a_typo_or_the_wrong_case_finds_the_name_and_nothing_far_does() {
+        let names = ["OPENAI_API_KEY", "DB_PASSWORD", "STRIPE_KEY"];
+        assert_eq!(closest("OPENAI_APIKEY", names), Some("OPENAI_API_KEY"));
+        assert_eq!(closest("db_password", names), Some("DB_PASSWORD"));
+        assert_eq!(closest("STRIPE_KYE", names), Some("STRIPE_KEY"));
+        assert_eq!(closest("GITHUB_TOKEN", names), None);
+        assert_eq!(closest("X", names), None);
+        assert_eq!(closest("dve", ["dev", "prod"]), Some("dev"));
+        assert_eq!(closest("A", ["B"]), None);
+    }
+}

@@ -71,6 +71,21 @@ fn rolling_a_secret_back_in_the_file_is_refused_and_the_rest_stays_readable() {
 }
 
 #[test]
+fn an_out_of_date_mark_forged_in_the_file_is_refused_not_believed() {
+    let (_dir, path) = with_two_secrets();
+    sql(
+        &path,
+        "INSERT INTO out_of_date (secret_id, version, remote, marked_ms, mac)
+         SELECT id, version, 'rl', 0, x'00' FROM secrets WHERE name = 'API_KEY'",
+    );
+    let mut vault = unlock(&path).unwrap();
+    let message = tampered(vault.reveal(&name("API_KEY"), Access::Reveal).unwrap_err());
+    assert!(message.contains("the out-of-date mark of API_KEY"), "{message}");
+    tampered(vault.reveal_all(None, Access::Inject).unwrap_err());
+    assert_eq!(vault.reveal(&name("OTHER"), Access::Reveal).unwrap().expose_secret(), "other-value");
+}
+
+#[test]
 fn a_value_forged_to_the_stored_recipient_is_refused() {
     let (_dir, path) = with_two_secrets();
     let conn = rusqlite::Connection::open(&path).unwrap();
@@ -238,7 +253,7 @@ fn the_vault_made_by_0_1_opens_migrates_and_is_sealed_at_its_first_unlock() {
     let locked = Vault::open(&path).unwrap();
     let names: Vec<String> = locked.list().unwrap().into_iter().map(|m| m.name.to_string()).collect();
     assert_eq!(names, ["ALPHA", "BETA", "DELTA"]);
-    assert_eq!(locked.info().unwrap().schema_version, 6);
+    assert_eq!(locked.info().unwrap().schema_version, 7);
     // Until its first passphrase unlock seals it, a remembered key cannot open it.
     assert!(matches!(Vault::open(&path).unwrap().unlock_with_device_key(), Err(Error::Locked)));
 

@@ -325,9 +325,18 @@ fn conflicts_wait_for_the_user_and_resolve_either_way() {
         assert_eq!(s.sync(SyncOptions::default()).conflicts(), 3);
 
         let api = s.api();
-        sync::resolve(&mut s.vault, "r", api.as_ref(), &name("KEEP_LOCAL"), Keep::Local).unwrap();
-        sync::resolve(&mut s.vault, "r", api.as_ref(), &name("FRESH"), Keep::Local).unwrap();
-        sync::resolve(&mut s.vault, "r", api.as_ref(), &name("KEEP_REMOTE"), Keep::Remote).unwrap();
+        sync::resolve(&mut s.vault, "r", api.as_ref(), &name("KEEP_LOCAL"), Keep::Local, false).unwrap();
+        sync::resolve(&mut s.vault, "r", api.as_ref(), &name("FRESH"), Keep::Local, false).unwrap();
+        // Where the remote cannot send its value back, keeping its side is
+        // refused unless the copy here is set aside.
+        let reveals = kind.capabilities().can_reveal;
+        if !reveals {
+            let err =
+                sync::resolve(&mut s.vault, "r", api.as_ref(), &name("KEEP_REMOTE"), Keep::Remote, false);
+            assert!(matches!(err, Err(keyhaven_core::Error::Unreadable { .. })), "{kind}: {err:?}");
+            assert_eq!(s.local("KEEP_REMOTE").unwrap(), value("local-v2").expose_secret());
+        }
+        sync::resolve(&mut s.vault, "r", api.as_ref(), &name("KEEP_REMOTE"), Keep::Remote, !reveals).unwrap();
         let remote = remote_values(&emulator, kind);
         assert_eq!(remote["KEEP_LOCAL"], value("local-v2").expose_secret(), "{kind}");
         assert_eq!(remote["FRESH"], value("mine").expose_secret(), "{kind}");
@@ -337,6 +346,8 @@ fn conflicts_wait_for_the_user_and_resolve_either_way() {
         } else {
             let missing = sync::not_on_device(&s.vault).unwrap();
             assert_eq!(missing, vec![("r".to_owned(), name("KEEP_REMOTE"), sync::NotHere::Newer)], "{kind}");
+            let err = s.vault.reveal(&name("KEEP_REMOTE"), keyhaven_core::vault::Access::Reveal).unwrap_err();
+            assert!(matches!(err, keyhaven_core::Error::OutOfDate { .. }), "{kind}: {err}");
         }
         assert!(sync::conflicts(&s.vault).unwrap().is_empty());
         let report = s.sync(SyncOptions::default());

@@ -144,7 +144,7 @@ fn set_token_checks_the_token_and_keeps_the_key_dates() {
     assert_eq!(info.key.days, 0);
     assert_eq!(info.token_mode.as_deref(), Some("live"));
     vault.verify().unwrap();
-    assert!(matches!(vault.set_remote_token("nope", &"t".into(), None), Err(Error::NoRemote(_))));
+    assert!(matches!(vault.set_remote_token("nope", &"t".into(), None), Err(Error::NoRemote { .. })));
 }
 
 /// A vault of ten secrets, two of them providers, and an org-scope RunTools remote.
@@ -189,7 +189,8 @@ fn a_new_remote_gets_nothing_until_chosen_then_exactly_what_is_chosen() {
     let first = report(&outcomes[0]);
     assert!(first.steps.is_empty(), "{first:?}");
     assert_eq!(first.unselected, 10);
-    assert!(first.warnings[0].contains("nothing is chosen to sync with org yet"), "{:?}", first.warnings);
+    assert!(first.nothing_chosen && first.warnings.is_empty(), "{:?}", first.warnings);
+    assert_eq!(first.sentence(), "nothing is chosen to sync with it yet, so nothing was sent");
     assert!(emulator.secrets(Kind::Runtools).is_empty());
 
     let selection = Selection::new(vec![], vec!["provider".into()], vec![]).unwrap();
@@ -296,7 +297,7 @@ fn metadata_travels_is_never_reset_and_a_remote_change_is_shown_not_copied() {
     // PLAIN_KEY's rotation (both changed: a conflict) left its remote metadata alone;
     // resolving with the local value keeps what only the remote had.
     let api = vault.connect("runtools").unwrap();
-    sync::resolve(&mut vault, "runtools", api.as_ref(), &name("PLAIN_KEY"), Keep::Local).unwrap();
+    sync::resolve(&mut vault, "runtools", api.as_ref(), &name("PLAIN_KEY"), Keep::Local, false).unwrap();
     let tools = emulator.secrets(Kind::Runtools);
     let plain = tools.iter().find(|s| s["name"] == "PLAIN_KEY").unwrap();
     assert_eq!(plain["value"], "value-plain-2-0123456789");
@@ -387,7 +388,7 @@ fn resolving_takes_the_outbox_path_so_a_lost_answer_never_creates_twice() {
     };
     let config = RemoteConfig::new("runloop", Kind::Runloop, &emulator.url(Kind::Runloop), None).unwrap();
     let api = keyhaven_core::remote::connect(&config, "rt_live_runloop".into(), patient).unwrap();
-    let report = sync::resolve_many(&mut vault, "runloop", api.as_ref(), &[], Keep::Local).unwrap();
+    let report = sync::resolve_many(&mut vault, "runloop", api.as_ref(), &[], Keep::Local, false).unwrap();
     emulator.faults(Kind::Runloop, json!({}));
     assert!(report.steps.iter().all(|s| s.status == Status::Done), "{report:?}");
     assert_eq!(vault.remote("runloop").unwrap().pending, 0, "each write left the outbox as it landed");
@@ -494,7 +495,7 @@ fn an_org_remote_reveals_what_its_keys_policy_allows_and_records_only_what_the_s
 
     // The conflict (on both sides, values differ) kept as the remote's: the member may not see it.
     let api = vault.connect("org").unwrap();
-    sync::resolve(&mut vault, "org", api.as_ref(), &name("OPENAI_API_KEY"), Keep::Remote).unwrap();
+    sync::resolve(&mut vault, "org", api.as_ref(), &name("OPENAI_API_KEY"), Keep::Remote, false).unwrap();
     let marks = sync::overview(&vault).unwrap();
     let mark = marks.iter().find(|m| m.name.as_str() == "OPENAI_API_KEY").unwrap();
     assert_eq!(mark.state, sync::SyncState::RemoteChanged, "recorded: the remote's value is not here");
@@ -550,16 +551,16 @@ fn conflict_rows_inserted_in_the_file_push_nothing_and_pull_no_new_name() {
     forge("runtools", "FOREIGN_KEY");
 
     let api = vault.connect("runloop").unwrap();
-    let err = sync::resolve_many(&mut vault, "runloop", api.as_ref(), &[], Keep::Local).unwrap_err();
+    let err = sync::resolve_many(&mut vault, "runloop", api.as_ref(), &[], Keep::Local, false).unwrap_err();
     assert!(matches!(err, Error::Tampered(_)), "{err}");
     assert!(err.to_string().contains("the conflict record of UNCHOSEN_KEY with runloop"), "{err}");
     assert_eq!(names_on(&emulator, Kind::Runloop), ["CHOSEN_KEY"], "nothing unchosen was pushed");
 
     let api = vault.connect("runtools").unwrap();
-    let err =
-        sync::resolve(&mut vault, "runtools", api.as_ref(), &name("FOREIGN_KEY"), Keep::Remote).unwrap_err();
+    let err = sync::resolve(&mut vault, "runtools", api.as_ref(), &name("FOREIGN_KEY"), Keep::Remote, false)
+        .unwrap_err();
     assert!(matches!(err, Error::Tampered(_)), "{err}");
-    assert!(matches!(vault.meta(&name("FOREIGN_KEY")), Err(Error::NotFound(_))), "no name was pulled");
+    assert!(matches!(vault.meta(&name("FOREIGN_KEY")), Err(Error::NotFound { .. })), "no name was pulled");
 }
 
 #[test]
@@ -574,10 +575,10 @@ fn a_conflict_left_after_its_secret_was_deselected_writes_nothing_when_resolved(
     vault.set_remote_selection("runloop", &only_one).unwrap();
 
     let api = vault.connect("runloop").unwrap();
-    let err =
-        sync::resolve(&mut vault, "runloop", api.as_ref(), &name("SHARED_00"), Keep::Local).unwrap_err();
+    let err = sync::resolve(&mut vault, "runloop", api.as_ref(), &name("SHARED_00"), Keep::Local, false)
+        .unwrap_err();
     assert!(err.to_string().contains("SHARED_00 is not chosen for this remote any more"), "{err}");
-    let report = sync::resolve_many(&mut vault, "runloop", api.as_ref(), &[], Keep::Local).unwrap();
+    let report = sync::resolve_many(&mut vault, "runloop", api.as_ref(), &[], Keep::Local, false).unwrap();
     let steps: Vec<String> = report
         .steps
         .iter()

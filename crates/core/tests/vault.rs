@@ -233,7 +233,7 @@ fn pinning_needs_the_key_and_lasts() {
     let (_dir, path, mut vault) = fresh();
     vault.set(&name("API_KEY"), &pass("v1"), &SecretFields::default()).unwrap();
     assert!(vault.set_pinned(&name("API_KEY"), true).unwrap().pinned);
-    assert!(matches!(vault.set_pinned(&name("MISSING"), true), Err(Error::NotFound(_))));
+    assert!(matches!(vault.set_pinned(&name("MISSING"), true), Err(Error::NotFound { .. })));
     drop(vault);
     let locked = Vault::open(&path).unwrap();
     assert!(locked.meta(&name("API_KEY")).unwrap().pinned);

@@ -22,7 +22,7 @@ use tauri::{AppHandle, Emitter, Manager, State};
 use ts_rs::TS;
 
 use super::{blocking, name, session};
-use crate::{AppState, error::CommandResult, tray};
+use crate::{AppState, error::CommandResult, settings, tray};
 
 /// Emitted while a sync runs: `SyncProgress`.
 pub const SYNC_PROGRESS: &str = "sync-progress";
@@ -62,6 +62,10 @@ pub struct SyncSummary {
     pub warnings: Vec<String>,
     pub counts: Vec<SyncCount>,
     pub open: Vec<OpenStep>,
+    /// What it came to, in plain words (core's `SyncReport::sentence`).
+    pub sentence: String,
+    /// Its selection chooses nothing yet.
+    pub nothing_chosen: bool,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -109,6 +113,8 @@ impl From<&SyncReport> for SyncSummary {
                 .map(|(label, count)| SyncCount { label: label.into(), count })
                 .collect(),
             open,
+            sentence: report.sentence(),
+            nothing_chosen: report.nothing_chosen,
         }
     }
 }
@@ -127,6 +133,8 @@ impl SyncSummary {
                 warnings: Vec::new(),
                 counts: Vec::new(),
                 open: Vec::new(),
+                sentence: String::new(),
+                nothing_chosen: false,
             }),
         }
     }
@@ -353,20 +361,36 @@ fn saturate(n: usize) -> u32 {
     n.try_into().unwrap_or(u32::MAX)
 }
 
-/// Each secret's standing with each remote, from the last sync; works locked.
+/// Each secret's standing with each remote, from the last sync; locked,
+/// only with "Show names while locked".
 #[tauri::command(async)]
-pub fn sync_overview(state: State<'_, AppState>) -> CommandResult<Vec<SyncMark>> {
-    Ok(sync::overview(session(&state).vault()?)?)
+pub fn sync_overview(
+    state: State<'_, AppState>,
+    store: State<'_, settings::Store>,
+) -> CommandResult<Vec<SyncMark>> {
+    Ok(sync::overview(session(&state).names(store.get().show_names_locked)?)?)
 }
 
+/// Open conflicts; locked, only with "Show names while locked".
 #[tauri::command(async)]
-pub fn list_conflicts(state: State<'_, AppState>) -> CommandResult<Vec<ConflictInfo>> {
-    Ok(sync::conflicts(session(&state).vault()?)?)
+pub fn list_conflicts(
+    state: State<'_, AppState>,
+    store: State<'_, settings::Store>,
+) -> CommandResult<Vec<ConflictInfo>> {
+    Ok(sync::conflicts(session(&state).names(store.get().show_names_locked)?)?)
 }
 
-/// Settles a conflict by keeping one side, now (calls the remote).
+/// Settles a conflict by keeping one side, now (calls the remote). Keeping
+/// the side of a remote that cannot send values back needs
+/// `accept_unreadable`, which marks this device's copy out of date.
 #[tauri::command]
-pub async fn resolve_conflict(app: AppHandle, name: String, remote: String, keep: Keep) -> CommandResult<()> {
+pub async fn resolve_conflict(
+    app: AppHandle,
+    name: String,
+    remote: String,
+    keep: Keep,
+    accept_unreadable: bool,
+) -> CommandResult<()> {
     let name = self::name(&name)?;
     blocking(app, move |app| {
         let state = app.state::<AppState>();
@@ -374,7 +398,9 @@ pub async fn resolve_conflict(app: AppHandle, name: String, remote: String, keep
         // On a handle of its own, like a sync: locking never waits for the remote.
         let mut vault = state.session().unlocked()?.reopen()?;
         let api = vault.connect(&remote)?;
-        Ok(sync::resolve(&mut vault, &remote, api.as_ref(), &name, keep)?)
+        sync::resolve(&mut vault, &remote, api.as_ref(), &name, keep, accept_unreadable)?;
+        tray::update(app);
+        Ok(())
     })
     .await
 }
@@ -399,7 +425,7 @@ pub async fn resolve_all(
         let mut summaries = Vec::new();
         for remote in remotes {
             let api = vault.connect(&remote)?;
-            let report = sync::resolve_many(&mut vault, &remote, api.as_ref(), &[], keep)
+            let report = sync::resolve_many(&mut vault, &remote, api.as_ref(), &[], keep, false)
                 .map_err(|err| err.at_remote(&remote))?;
             summaries.push(SyncSummary::from(&report));
         }

@@ -16,26 +16,41 @@ use super::{name, session};
 use crate::{
     AppState, clipboard,
     error::{CommandError, CommandResult},
-    notify, quick, tray,
+    notify, quick, settings, tray,
 };
 
-/// Metadata of every live secret; works locked.
+/// Metadata of every live secret; locked, only with "Show names while locked".
 #[tauri::command(async)]
-pub fn list_secrets(state: State<'_, AppState>) -> CommandResult<Vec<SecretMeta>> {
-    Ok(session(&state).vault()?.list()?)
+pub fn list_secrets(
+    state: State<'_, AppState>,
+    store: State<'_, settings::Store>,
+) -> CommandResult<Vec<SecretMeta>> {
+    Ok(session(&state).names(store.get().show_names_locked)?.list()?)
 }
 
 /// The main list's rows in view, searched and paged in core (listing.rs),
-/// so the window never holds the whole vault's metadata; works locked.
+/// so the window never holds the whole vault's metadata; locked, only with
+/// "Show names while locked".
 #[tauri::command(async)]
-pub fn list_page(state: State<'_, AppState>, request: ListRequest) -> CommandResult<ListPage> {
+pub fn list_page(
+    state: State<'_, AppState>,
+    store: State<'_, settings::Store>,
+    request: ListRequest,
+) -> CommandResult<ListPage> {
     let mut session = session(&state);
-    Ok(state.listing().page(session.vault()?, &request, jiff::Zoned::now().date())?)
+    let vault = session.names(store.get().show_names_locked)?;
+    Ok(state.listing().page(vault, &request, jiff::Zoned::now().date())?)
 }
 
+/// Its versions (dates and origins, never a value); locked, only with
+/// "Show names while locked".
 #[tauri::command(async)]
-pub fn secret_history(state: State<'_, AppState>, name: String) -> CommandResult<Vec<VersionMeta>> {
-    Ok(session(&state).vault()?.history(&self::name(&name)?)?)
+pub fn secret_history(
+    state: State<'_, AppState>,
+    store: State<'_, settings::Store>,
+    name: String,
+) -> CommandResult<Vec<VersionMeta>> {
+    Ok(session(&state).names(store.get().show_names_locked)?.history(&self::name(&name)?)?)
 }
 
 /// The value, for the user who asked to see it.
@@ -110,29 +125,37 @@ pub fn add_secret(
         category: non_empty(secret.category),
         rotate_by,
     };
-    let meta = session(&state).unlocked()?.set(&name(&secret.name)?, &value, &fields)?;
+    let name = name(&secret.name)?;
+    // The form needs a value too; an empty one is never stored from the window.
+    secret::check_entered(&name, &value, false)?;
+    let meta = session(&state).unlocked()?.set(&name, &value, &fields)?;
     tray::update(&app);
     Ok(meta)
 }
 
-/// A new version: the value typed, or one generated of `generate` characters.
-/// A rotation reminder that had come moves 90 days ahead (core's `rotate_with`).
+/// A new version: the value typed (a generated one comes from
+/// [`generate_value`] first, so the user sees it before it is saved). A
+/// rotation reminder that had come moves 90 days ahead (core's `rotate_with`).
 #[tauri::command(async)]
 pub fn rotate_secret(
     app: AppHandle,
     state: State<'_, AppState>,
     name: String,
-    value: Option<String>,
-    generate: Option<usize>,
+    value: String,
 ) -> CommandResult<SecretMeta> {
-    let value = match (value, generate) {
-        (Some(value), _) => SecretString::from(value),
-        (None, Some(len)) => secret::generate_value(len)?,
-        (None, None) => return Err(CommandError::other("give a value or a length to generate")),
-    };
-    let meta = session(&state).unlocked()?.rotate(&self::name(&name)?, &value)?;
+    let value = SecretString::from(value);
+    let name = self::name(&name)?;
+    secret::check_entered(&name, &value, false)?;
+    let meta = session(&state).unlocked()?.rotate(&name, &value)?;
     tray::update(&app);
     Ok(meta)
+}
+
+/// A fresh random value of `length` characters (core's generator), for a
+/// form to show before it is saved: never a stored value.
+#[tauri::command]
+pub fn generate_value(length: usize) -> CommandResult<String> {
+    Ok(secret::generate_value(length)?.expose_secret().to_owned())
 }
 
 #[tauri::command(async)]

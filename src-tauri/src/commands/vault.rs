@@ -3,11 +3,15 @@
 use keyhaven_core::{AuditEntry, passphrase};
 use secrecy::SecretString;
 use serde::Serialize;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 use ts_rs::TS;
 
 use super::{kdf, session};
-use crate::{AppState, error::CommandResult, tray};
+use crate::{
+    AppState,
+    error::{CommandError, CommandResult},
+    settings, tray,
+};
 
 /// What the first screen needs to know.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -46,7 +50,7 @@ pub fn create_vault(
     passphrase: String,
     remember: bool,
     allow_weak: bool,
-) -> CommandResult<()> {
+) -> CommandResult<Option<String>> {
     let passphrase = SecretString::from(passphrase);
     passphrase::check_new(&passphrase, allow_weak)?;
     let mut session = session(&state);
@@ -55,13 +59,15 @@ pub fn create_vault(
 }
 
 /// With `passphrase`; without one, with the key remembered on this device.
+/// A sentence for the window when the key was to be remembered and could
+/// not be (the vault is unlocked all the same).
 #[tauri::command(async)]
 pub fn unlock(
     app: AppHandle,
     state: State<'_, AppState>,
     passphrase: Option<String>,
     remember: bool,
-) -> CommandResult<()> {
+) -> CommandResult<Option<String>> {
     let mut session = session(&state);
     match passphrase {
         Some(passphrase) => session.unlock(&SecretString::from(passphrase))?,
@@ -70,19 +76,18 @@ pub fn unlock(
     opened(&app, session, remember)
 }
 
-/// After a create or an unlock: keep the key in the OS keyring if the user
-/// asked, and show the tray unlocked.
+/// After a create or an unlock: keep the key in the OS keyring (for the
+/// settings' time) if the user asked, and show the tray unlocked.
 fn opened(
     app: &AppHandle,
     mut session: std::sync::MutexGuard<'_, crate::session::Session>,
     remember: bool,
-) -> CommandResult<()> {
-    if remember {
-        session.unlocked()?.remember_on_device()?;
-    }
+) -> CommandResult<Option<String>> {
+    let lifetime = app.state::<settings::Store>().get().remember_for();
+    let notice = if remember { session.remember(lifetime)? } else { None };
     drop(session);
     tray::update(app);
-    Ok(())
+    Ok(notice)
 }
 
 #[tauri::command(async)]
@@ -97,19 +102,32 @@ pub fn note_activity(state: State<'_, AppState>) {
     state.touch();
 }
 
-/// The newest audit entries (what was done, when; never a value); works locked.
+/// The newest audit entries (what was done, when; never a value); locked,
+/// only with "Show names while locked".
 #[tauri::command(async)]
-pub fn audit_log(state: State<'_, AppState>, limit: u32) -> CommandResult<Vec<AuditEntry>> {
-    Ok(session(&state).vault()?.audit_log(limit.min(1000))?)
+pub fn audit_log(
+    state: State<'_, AppState>,
+    store: State<'_, settings::Store>,
+    limit: u32,
+) -> CommandResult<Vec<AuditEntry>> {
+    Ok(session(&state).names(store.get().show_names_locked)?.audit_log(limit.min(1000))?)
 }
 
 /// "Remember on this device": keeps the vault's key in the OS keyring (needs
 /// the vault unlocked), or removes it from there.
 #[tauri::command(async)]
-pub fn set_remember(state: State<'_, AppState>, remember: bool) -> CommandResult<()> {
+pub fn set_remember(
+    state: State<'_, AppState>,
+    store: State<'_, settings::Store>,
+    remember: bool,
+) -> CommandResult<()> {
     let mut session = session(&state);
     if remember {
-        session.unlocked()?.remember_on_device()?;
+        if session.remember(store.get().remember_for())?.is_some() {
+            return Err(CommandError::other(
+                "this device's keyring could not keep the key (it is locked or missing); nothing was changed",
+            ));
+        }
     } else {
         session.forget_device_key()?;
     }

@@ -114,7 +114,7 @@ fn main() -> Result<()> {
 /// The app started by a link (a cold start, the vault locked): it shows what
 /// the link asks for, here the secret kept by the intake.
 fn cold_start_with_a_link(driver: &str, app: &Path, shots: &Path) -> Result<()> {
-    step("a cold start with keyhaven://open?name=AGENT_TOKEN shows that secret, locked");
+    step("a cold start with keyhaven://open?name=AGENT_TOKEN: the lock screen names it, unlocking shows it");
     // A notification daemon from here on (earlier its popups would cover the
     // tray), and a record of what is sent to it.
     let monitor_log = shots.join("notifications.log");
@@ -129,17 +129,22 @@ fn cold_start_with_a_link(driver: &str, app: &Path, shots: &Path) -> Result<()> 
     std::thread::sleep(Duration::from_millis(500));
     let s = Session::start(driver, &app.to_string_lossy(), &["keyhaven://open?name=AGENT_TOKEN"])?;
     let shown = s
-        .find("//*[@role='option'][@aria-selected='true'][.//span[normalize-space()='AGENT_TOKEN']]")
+        .wait_text("Unlock to open AGENT_TOKEN.")
+        .and_then(|()| s.input("Master passphrase")?.type_text(PASSPHRASE).map(drop))
+        .and_then(|()| s.button("Unlock")?.click().map(drop))
+        .and_then(|()| {
+            s.find("//*[@role='option'][@aria-selected='true'][.//span[normalize-space()='AGENT_TOKEN']]")
+        })
         .and_then(|_| s.find("//h2[normalize-space()='AGENT_TOKEN']"))
-        .and_then(|_| s.find("//span[normalize-space()='Locked']"))
         .map(|_| ());
     let reminded = shown.and_then(|()| {
-        step("on start, one notification names the key due for rotation");
+        step("on start, locked, one notification counts the keys due for rotation without naming them");
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             let sent = std::fs::read_to_string(&monitor_log)?;
-            if sent.contains("OLD_TOKEN: due for rotation since 2020-01-01") {
+            if sent.contains("due for rotation. Unlock Keyhaven to see which.") {
                 ensure!(!sent.contains(DUE_VALUE), "a value in a notification");
+                ensure!(!sent.contains("OLD_TOKEN"), "a name in a locked vault's notification: {sent}");
                 return screenshot(&shots.join("17-reminder-notification.png"));
             }
             ensure!(Instant::now() < deadline, "no reminder notification; sent: {sent}");
@@ -178,7 +183,8 @@ fn keyboard_only(s: &Session, shots: &Path, vault: &Path) -> Result<()> {
     typed("OPENAI_API_KEY")?;
     keys(&["Tab"])?;
     typed(VALUE)?;
-    keys(&["Tab", "Tab"])?; // past Description
+    // Past Show, the generator's length and Generate, and Description.
+    keys(&["Tab", "Tab", "Tab", "Tab", "Tab"])?;
     typed("provider")?;
     keys(&["Return"])?;
     s.find("//h2[normalize-space()='OPENAI_API_KEY']")?;
@@ -286,6 +292,9 @@ fn scenario(s: &Session, w: &World) -> Result<()> {
     step("add a second secret");
     add(s, "DB_PASSWORD", DB_VALUE, "database")?;
     s.wait_text("2 of 2")?;
+    // The new secret is selected and shown, with a notice.
+    s.wait_text("Added DB_PASSWORD.")?;
+    s.find("//h2[normalize-space()='DB_PASSWORD']")?;
     screenshot(&shots.join("02-secrets.png"))?;
 
     step("search as you type");
@@ -332,11 +341,13 @@ fn scenario(s: &Session, w: &World) -> Result<()> {
     s.find("//ol[@class='history']//span[normalize-space()='v2']")?;
     screenshot(&shots.join("05-history.png"))?;
 
-    step("lock: values leave the screen, metadata stays");
+    step("lock: the lock screen, nothing of the vault behind it, the passphrase field focused");
     s.button("Lock")?.click()?;
-    s.find("//span[normalize-space()='Locked']")?;
+    s.find("//section[@aria-label='Keyhaven is locked']")?;
     let text = s.page_text()?;
-    ensure!(text.contains("OPENAI_API_KEY") && !text.contains(ROTATED), "locked screen: {text}");
+    ensure!(!text.contains("OPENAI_API_KEY") && !text.contains(ROTATED), "locked screen: {text}");
+    let focused = s.active_label()?;
+    ensure!(focused.as_deref() == Some("Master passphrase"), "focus after the lock: {focused:?}");
     screenshot(&shots.join("06-locked.png"))?;
 
     step("a wrong passphrase is refused; the right one unlocks");
@@ -505,7 +516,7 @@ fn remotes_and_sync(s: &Session, shots: &Path, emulator: &Emulator) -> Result<()
     s.wait_text("First sync with prod: it sends 2 secret(s) there: DB_PASSWORD, OPENAI_API_KEY.")?;
     ensure!(remote_values(emulator).is_empty(), "sent before the user said yes");
     s.button("Go ahead")?.click()?;
-    s.wait_text("Did: 2 create.")?;
+    s.wait_text("2 new secret(s) sent.")?;
     let remote = remote_values(emulator);
     ensure!(
         remote.get("OPENAI_API_KEY").map(String::as_str) == Some(ROTATED),
@@ -530,11 +541,17 @@ fn remotes_and_sync(s: &Session, shots: &Path, emulator: &Emulator) -> Result<()
     s.find("//td[normalize-space()='changed here and on the remote since the last sync']")?;
     screenshot(&shots.join("09-sync-conflict.png"))?;
 
-    step("the list shows the conflict; keep the local side");
+    step("the list shows the conflict; keep the local side, after a yes");
     s.button("Secrets")?.click()?;
     s.find("//*[@role='option'][.//span[normalize-space()='conflict']]")?;
     s.button("Sync")?.click()?;
+    // Both sides in the row; Runloop cannot send values back, and the button says what keeping its side means.
+    s.find("//td[starts-with(normalize-space(), 'v3, changed')]")?;
+    s.button("Keep remote, mark this copy out of date")?;
     s.button("Keep local")?.click()?;
+    s.wait_text("What prod holds now is replaced.")?;
+    screenshot(&shots.join("09b-conflict-confirm.png"))?;
+    s.button("Overwrite on prod")?.click()?;
     s.wait_text("kept the local side with prod")?;
     s.wait_text("No conflicts.")?;
     let remote = remote_values(emulator);

@@ -93,6 +93,12 @@ impl Session {
         self.find(&format!("//*[contains(normalize-space(.), \"{text}\")]")).map(|_| ())
     }
 
+    /// The accessible label (aria-label) of the element with the focus.
+    pub fn active_label(&self) -> Result<Option<String>> {
+        let label = self.eval("return document.activeElement?.getAttribute('aria-label') ?? ''")?;
+        Ok(Some(label).filter(|label| !label.is_empty()))
+    }
+
     pub fn page_text(&self) -> Result<String> {
         self.eval("return document.body.innerText")
     }

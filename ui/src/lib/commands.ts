@@ -58,7 +58,7 @@ export interface Commands {
   sync_remotes: { args: { remote: string | null; prune: boolean; pull: boolean; acceptNew: Array<string> }; result: Array<SyncSummary> };
   sync_overview: { args: Record<string, never>; result: Array<SyncMark> };
   list_conflicts: { args: Record<string, never>; result: Array<ConflictInfo> };
-  resolve_conflict: { args: { name: string; remote: string; keep: Keep }; result: void };
+  resolve_conflict: { args: { name: string; remote: string; keep: Keep; acceptUnreadable: boolean }; result: void };
   resolve_all: { args: { remote: string | null; keep: Keep }; result: Array<SyncSummary> };
   list_secrets: { args: Record<string, never>; result: Array<SecretMeta> };
   list_page: { args: { request: ListRequest }; result: ListPage };
@@ -67,7 +67,8 @@ export interface Commands {
   copy_secret: { args: { name: string }; result: number };
   copy_reference: { args: { name: string }; result: string };
   add_secret: { args: { secret: NewSecret; value: string }; result: SecretMeta };
-  rotate_secret: { args: { name: string; value: string | null; generate: number | null }; result: SecretMeta };
+  rotate_secret: { args: { name: string; value: string }; result: SecretMeta };
+  generate_value: { args: { length: number }; result: string };
   rollback_secret: { args: { name: string; version: number }; result: SecretMeta };
   remove_secret: { args: { name: string }; result: void };
   set_pinned: { args: { name: string; pinned: boolean }; result: SecretMeta };
@@ -75,8 +76,8 @@ export interface Commands {
   save_settings: { args: { settings: Settings }; result: Settings };
   vault_state: { args: Record<string, never>; result: VaultState };
   passphrase_strength: { args: { passphrase: string }; result: Strength };
-  create_vault: { args: { passphrase: string; remember: boolean; allowWeak: boolean }; result: void };
-  unlock: { args: { passphrase: string | null; remember: boolean }; result: void };
+  create_vault: { args: { passphrase: string; remember: boolean; allowWeak: boolean }; result: string | null };
+  unlock: { args: { passphrase: string | null; remember: boolean }; result: string | null };
   lock: { args: Record<string, never>; result: void };
   note_activity: { args: Record<string, never>; result: void };
   audit_log: { args: { limit: number }; result: Array<AuditEntry> };
@@ -129,17 +130,19 @@ export const commands = {
   previewSync: (remote: string | null, pull: boolean, prune: boolean) => invoke<Array<Preview>>("preview_sync", { remote, pull, prune }),
   /** Syncs with `remote`, or with every remote; progress as `SYNC_PROGRESS` events. A pull creates only the new names in `accept_new` (the ones the user ticked in the preview). */
   syncRemotes: (remote: string | null, prune: boolean, pull: boolean, acceptNew: Array<string>) => invoke<Array<SyncSummary>>("sync_remotes", { remote, prune, pull, acceptNew }),
-  /** Each secret's standing with each remote, from the last sync; works locked. */
+  /** Each secret's standing with each remote, from the last sync; locked, only with "Show names while locked". */
   syncOverview: () => invoke<Array<SyncMark>>("sync_overview"),
+  /** Open conflicts; locked, only with "Show names while locked". */
   listConflicts: () => invoke<Array<ConflictInfo>>("list_conflicts"),
-  /** Settles a conflict by keeping one side, now (calls the remote). */
-  resolveConflict: (name: string, remote: string, keep: Keep) => invoke<void>("resolve_conflict", { name, remote, keep }),
+  /** Settles a conflict by keeping one side, now (calls the remote). Keeping the side of a remote that cannot send values back needs `accept_unreadable`, which marks this device's copy out of date. */
+  resolveConflict: (name: string, remote: string, keep: Keep, acceptUnreadable: boolean) => invoke<void>("resolve_conflict", { name, remote, keep, acceptUnreadable }),
   /** Settles every open conflict (with `remote`'s only, if given) by keeping one side; a summary per remote says what settled and what did not. */
   resolveAll: (remote: string | null, keep: Keep) => invoke<Array<SyncSummary>>("resolve_all", { remote, keep }),
-  /** Metadata of every live secret; works locked. */
+  /** Metadata of every live secret; locked, only with "Show names while locked". */
   listSecrets: () => invoke<Array<SecretMeta>>("list_secrets"),
-  /** The main list's rows in view, searched and paged in core (listing.rs), so the window never holds the whole vault's metadata; works locked. */
+  /** The main list's rows in view, searched and paged in core (listing.rs), so the window never holds the whole vault's metadata; locked, only with "Show names while locked". */
   listPage: (request: ListRequest) => invoke<ListPage>("list_page", { request }),
+  /** Its versions (dates and origins, never a value); locked, only with "Show names while locked". */
   secretHistory: (name: string) => invoke<Array<VersionMeta>>("secret_history", { name }),
   /** The value, for the user who asked to see it. */
   revealSecret: (name: string) => invoke<string>("reveal_secret", { name }),
@@ -148,8 +151,10 @@ export const commands = {
   /** Puts the secret's reference (`keyhaven:NAME`) on the clipboard, as text made here from a checked name. A reference is not a secret: no password hint, no clearing, and it works locked. */
   copyReference: (name: string) => invoke<string>("copy_reference", { name }),
   addSecret: (secret: NewSecret, value: string) => invoke<SecretMeta>("add_secret", { secret, value }),
-  /** A new version: the value typed, or one generated of `generate` characters. A rotation reminder that had come moves 90 days ahead (core's `rotate_with`). */
-  rotateSecret: (name: string, value: string | null, generate: number | null) => invoke<SecretMeta>("rotate_secret", { name, value, generate }),
+  /** A new version: the value typed (a generated one comes from [`generate_value`] first, so the user sees it before it is saved). A rotation reminder that had come moves 90 days ahead (core's `rotate_with`). */
+  rotateSecret: (name: string, value: string) => invoke<SecretMeta>("rotate_secret", { name, value }),
+  /** A fresh random value of `length` characters (core's generator), for a form to show before it is saved: never a stored value. */
+  generateValue: (length: number) => invoke<string>("generate_value", { length }),
   rollbackSecret: (name: string, version: number) => invoke<SecretMeta>("rollback_secret", { name, version }),
   removeSecret: (name: string) => invoke<void>("remove_secret", { name }),
   /** Pins or unpins a secret (the tray offers pinned ones). The pin is part of the secret's tagged row, so this needs the key. */
@@ -162,13 +167,13 @@ export const commands = {
   /** How strong a new passphrase is, as the user types it (core's rule, zxcvbn). */
   passphraseStrength: (passphrase: string) => invoke<Strength>("passphrase_strength", { passphrase }),
   /** A weak passphrase is refused unless the user chose "use it anyway". */
-  createVault: (passphrase: string, remember: boolean, allowWeak: boolean) => invoke<void>("create_vault", { passphrase, remember, allowWeak }),
-  /** With `passphrase`; without one, with the key remembered on this device. */
-  unlock: (passphrase: string | null, remember: boolean) => invoke<void>("unlock", { passphrase, remember }),
+  createVault: (passphrase: string, remember: boolean, allowWeak: boolean) => invoke<string | null>("create_vault", { passphrase, remember, allowWeak }),
+  /** With `passphrase`; without one, with the key remembered on this device. A sentence for the window when the key was to be remembered and could not be (the vault is unlocked all the same). */
+  unlock: (passphrase: string | null, remember: boolean) => invoke<string | null>("unlock", { passphrase, remember }),
   lock: () => invoke<void>("lock"),
   /** The user is active in the window (the UI sends this at most every few seconds). */
   noteActivity: () => invoke<void>("note_activity"),
-  /** The newest audit entries (what was done, when; never a value); works locked. */
+  /** The newest audit entries (what was done, when; never a value); locked, only with "Show names while locked". */
   auditLog: (limit: number) => invoke<Array<AuditEntry>>("audit_log", { limit }),
   /** "Remember on this device": keeps the vault's key in the OS keyring (needs the vault unlocked), or removes it from there. */
   setRemember: (remember: boolean) => invoke<void>("set_remember", { remember }),

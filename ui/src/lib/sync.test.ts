@@ -11,19 +11,20 @@ const base: SyncSummary = {
   warnings: [],
   counts: [],
   open: [],
+  sentence: "already in sync",
+  nothing_chosen: false,
 };
 
 describe("describeSync", () => {
-  it("says what was done and what needs a look", () => {
-    expect(describeSync(base)).toBe("Listed 2. Already in sync.");
-    expect(describeSync({ ...base, counts: [{ label: "create", count: 2 }] })).toBe(
-      "Listed 2. Did: 2 create.",
+  it("says what it came to in plain words, as core words it", () => {
+    expect(describeSync(base)).toBe("Already in sync.");
+    expect(describeSync({ ...base, sentence: "4 new secret(s) sent; 1 conflict(s) to settle" })).toBe(
+      "4 new secret(s) sent; 1 conflict(s) to settle.",
     );
-    const conflict = { name: "A", what: "conflict", error: null };
-    expect(describeSync({ ...base, open: [conflict] })).toBe("Listed 2. 1 needs a look:");
-    expect(
-      describeSync({ ...base, counts: [{ label: "update", count: 1 }], open: [conflict, conflict] }),
-    ).toBe("Listed 2. Did: 1 update. 2 need a look:");
+    const nothing = { ...base, sentence: "nothing is chosen to sync with it yet, so nothing was sent" };
+    expect(describeSync({ ...nothing, nothing_chosen: true })).toBe(
+      "Nothing is chosen to sync with it yet, so nothing was sent: choose with Remotes → Choose secrets….",
+    );
   });
 
   it("says why a remote did not sync", () => {

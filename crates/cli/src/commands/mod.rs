@@ -22,7 +22,7 @@ use keyhaven_core::link::{Intake, SourceKind};
 use self::links::IntakeOptions;
 use crate::{
     cli::{Cli, Command, IntakeSource},
-    input::{Input, PassphraseEnv},
+    input::{Input, PassphraseEnv, PassphraseSource},
 };
 
 /// What every command needs: where the vault is, how to print, how to read input.
@@ -48,13 +48,13 @@ impl Context {
             }
             return self.unlock_with_passphrase();
         }
-        let passphrase = self.input.passphrase()?;
-        Ok(vault.unlock(&passphrase)?)
+        let (passphrase, source) = self.input.passphrase()?;
+        vault.unlock(&passphrase).map_err(|err| refused(err, source))
     }
 
     pub fn unlock_with_passphrase(&mut self) -> Result<UnlockedVault> {
-        let passphrase = self.input.passphrase()?;
-        Ok(self.open()?.unlock(&passphrase)?)
+        let (passphrase, source) = self.input.passphrase()?;
+        self.open()?.unlock(&passphrase).map_err(|err| refused(err, source))
     }
 
     /// Asks "question [y/N]" on a terminal. Without one nobody can answer, so
@@ -72,6 +72,19 @@ impl Context {
     }
 }
 
+/// A wrong passphrase says where it came from (a stale KEYHAVEN_PASSPHRASE
+/// is easily forgotten); other errors pass as they are.
+fn refused(err: Error, source: PassphraseSource) -> anyhow::Error {
+    match err {
+        Error::WrongPassphrase => crate::exit::Failure(
+            crate::exit::code_of(&err),
+            format!("wrong passphrase (it came from {})", source.describe()),
+        )
+        .into(),
+        err => err.into(),
+    }
+}
+
 pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
     let vault_path = match cli.vault {
         Some(path) => path,
@@ -82,7 +95,7 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
     match cli.command {
         Command::Init { kdf, weak } => vault::init(&mut ctx, kdf, weak.allow_weak),
         Command::Info => vault::info(&ctx),
-        Command::Unlock { remember } => vault::unlock(&mut ctx, remember),
+        Command::Unlock { remember, lifetime } => vault::unlock(&mut ctx, remember, lifetime.as_deref()),
         Command::Lock => vault::lock(&ctx, false),
         Command::Forget => vault::lock(&ctx, true),
         Command::Passwd { kdf, weak, rekey } => vault::passwd(&mut ctx, kdf, weak.allow_weak, rekey),
@@ -97,9 +110,9 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
         Command::Inject { input, output, force, dry_run } => {
             references::inject(&mut ctx, &input, output.as_deref(), force, dry_run)
         }
-        Command::Set { name, fields, generate } => secrets::set(&mut ctx, &name, fields, generate.generate),
-        Command::Rotate { name, generate, rotate_by } => {
-            secrets::rotate(&mut ctx, &name, generate.generate, rotate_by.as_deref())
+        Command::Set { name, fields, value } => secrets::set(&mut ctx, &name, fields, value),
+        Command::Rotate { name, value, rotate_by } => {
+            secrets::rotate(&mut ctx, &name, value, rotate_by.as_deref())
         }
         Command::Rm { name, yes } => secrets::rm(&mut ctx, &name, yes),
         Command::Purge { yes } => secrets::purge(&mut ctx, yes),
@@ -145,11 +158,11 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
             let intake = Intake { remote, source, key, keys, product_id, return_url };
             links::intake(&mut ctx, &intake, IntakeOptions { fill_from_vault, yes, store: !no_store })
         }
-        Command::Resolve { name: Some(name), keep, remote, .. } => {
-            sync::resolve(&mut ctx, &name, keep, remote.as_deref())
+        Command::Resolve { name: Some(name), keep, remote, accept_unreadable, .. } => {
+            sync::resolve(&mut ctx, &name, keep, remote.as_deref(), accept_unreadable)
         }
-        Command::Resolve { name: None, keep, remote, .. } => {
-            sync::resolve_all(&mut ctx, keep, remote.as_deref())
+        Command::Resolve { name: None, keep, remote, accept_unreadable, .. } => {
+            sync::resolve_all(&mut ctx, keep, remote.as_deref(), accept_unreadable)
         }
         Command::Import { file, from, dry_run, map, overwrite, include_notes, keyfile } => transfer::import(
             &mut ctx,

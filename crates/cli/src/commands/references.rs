@@ -2,7 +2,12 @@
 //! `{{ keyhaven:NAME }}` placeholders filled): references are parsed in core
 //! (`keyhaven_core::reference`), resolved here from the unlocked vault.
 
-use std::{fs::OpenOptions, io::Write, os::unix::fs::OpenOptionsExt, path::Path};
+use std::{
+    fs::OpenOptions,
+    io::{Read, Write},
+    os::unix::fs::OpenOptionsExt,
+    path::Path,
+};
 
 use anyhow::{Context as _, Result};
 use keyhaven_core::{
@@ -14,7 +19,11 @@ use secrecy::SecretString;
 use zeroize::Zeroizing;
 
 use super::Context;
-use crate::{notices, output};
+use crate::output::say;
+use crate::{exit, notices, output};
+
+/// The largest template `inject` reads (a file is read whole; stdin stops here).
+const MAX_TEMPLATE: u64 = 16 << 20;
 
 pub fn read(ctx: &mut Context, text: &str) -> Result<()> {
     let reference = Reference::parse(text)?;
@@ -32,22 +41,41 @@ pub fn inject(
     force: bool,
     dry_run: bool,
 ) -> Result<()> {
-    let label = input.display().to_string();
-    let text = std::fs::read_to_string(input).with_context(|| format!("cannot read the template {label}"))?;
+    // `-` is stdin, as `op inject -i -` reads it.
+    let from_stdin = input == Path::new("-");
+    let label = if from_stdin { "stdin".to_owned() } else { input.display().to_string() };
+    let text = Zeroizing::new(if from_stdin {
+        let mut text = String::new();
+        std::io::stdin()
+            .take(MAX_TEMPLATE + 1)
+            .read_to_string(&mut text)
+            .context("cannot read the template from stdin")?;
+        text
+    } else {
+        std::fs::read_to_string(input).with_context(|| format!("cannot read the template {label}"))?
+    });
+    if text.len() as u64 > MAX_TEMPLATE {
+        return Err(exit::invalid(format!("the template {label} is larger than {} MiB", MAX_TEMPLATE >> 20)));
+    }
     let placeholders = reference::placeholders(&text, &label)?;
     if dry_run {
         // Metadata only: whether each name (and version) exists, no value read.
         let vault = ctx.open()?;
-        let mut out = std::io::stdout().lock();
+        let mut unresolved = 0;
         for placeholder in &placeholders {
             let reference = &placeholder.reference;
             let state = match vault.meta(&reference.name) {
                 Ok(meta) if reference.version.is_none_or(|version| version <= meta.version) => "resolves",
                 Ok(_) => "no such version",
-                Err(Error::NotFound(_)) => "no such secret",
+                Err(Error::NotFound { .. }) => "no such secret",
                 Err(err) => return Err(err.into()),
             };
-            writeln!(out, "{label}:{}: {reference}  {state}", placeholder.line)?;
+            unresolved += usize::from(state != "resolves");
+            say!("{label}:{}: {reference}  {state}", placeholder.line);
+        }
+        if unresolved > 0 {
+            let message = format!("{unresolved} reference(s) in {label} do not resolve");
+            return Err(exit::Failure(exit::NOT_FOUND, message).into());
         }
         return Ok(());
     }
@@ -56,13 +84,11 @@ pub fn inject(
     let values = placeholders
         .iter()
         .map(|placeholder| {
-            vault.resolve(&placeholder.reference, Access::Export).map_err(|err| Error::InFile {
-                file: label.clone(),
-                line: placeholder.line,
-                reason: format!("{}: {err}", placeholder.reference),
+            vault.resolve(&placeholder.reference, Access::Export).map_err(|err| {
+                exit::in_file(&label, placeholder.line, &placeholder.reference.to_string(), err)
             })
         })
-        .collect::<Result<Vec<SecretString>, Error>>()?;
+        .collect::<Result<Vec<SecretString>>>()?;
     let filled: Zeroizing<String> = reference::fill(&text, &placeholders, &values);
     match output {
         None => {
@@ -82,9 +108,11 @@ fn write_private(path: &Path, bytes: &[u8], force: bool) -> Result<()> {
     let open = |target: &Path| OpenOptions::new().write(true).create_new(true).mode(0o600).open(target);
     if !force {
         let mut file = open(path).map_err(|err| match err.kind() {
-            std::io::ErrorKind::AlreadyExists => {
-                anyhow::anyhow!("{} exists: pass --force to replace it", path.display())
-            }
+            std::io::ErrorKind::AlreadyExists => exit::Failure(
+                exit::ALREADY_EXISTS,
+                format!("{} exists: pass --force to replace it", path.display()),
+            )
+            .into(),
             _ => anyhow::Error::new(err).context(format!("cannot create {}", path.display())),
         })?;
         file.write_all(bytes)?;

@@ -16,7 +16,7 @@ use std::{
 
 use anyhow::{Context as _, Result};
 use keyhaven_core::{
-    Error, SecretName, UnlockedVault,
+    SecretName, UnlockedVault,
     envfile::{self, EnvValue, Masker, inject},
     vault::Access,
 };
@@ -54,6 +54,22 @@ pub fn run(ctx: &mut Context, options: &RunOptions, command: Vec<OsString>) -> R
     };
     notices::overdue(vault.list()?.iter().filter(|meta| used.contains(&meta.name)));
     drop(vault);
+    if options.masking {
+        // Named once: these reach the output as they are (`envfile::MIN_MASKED`).
+        let short: Vec<&str> = variables
+            .iter()
+            .filter(|(_, value)| !envfile::is_masked(value))
+            .filter(|(_, value)| values.iter().any(|masked| masked.expose_secret() == value.expose_secret()))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        if !short.is_empty() {
+            note!(
+                "warning: not masked in the output, shorter than {} characters: {}",
+                envfile::MIN_MASKED,
+                short.join(", ")
+            );
+        }
+    }
 
     let (program, args) = command.split_first().expect("clap requires a command");
     let mut command = Command::new(program);
@@ -159,7 +175,7 @@ fn from_vault(vault: &mut UnlockedVault, only: &[String]) -> Result<Vec<(SecretN
         if !guarded.is_empty() {
             let list = guarded.iter().map(SecretName::as_str).collect::<Vec<_>>().join(", ");
             note!(
-                "keyhaven: left out {list}: such variables make shells and loaders run code; \
+                "warning: left out {list}: such variables make shells and loaders run code; \
                  name them with --only to pass them anyway"
             );
         }
@@ -196,10 +212,9 @@ fn from_env_files(vault: &mut UnlockedVault, files: &[PathBuf], allowed: &[Strin
             let value = match entry.value {
                 EnvValue::Literal(value) => value,
                 EnvValue::Reference(reference) => {
-                    let value = vault.resolve(&reference, Access::Inject).map_err(|err| Error::InFile {
-                        file: label.clone(),
-                        line: entry.line,
-                        reason: format!("{}={reference}: {err}", entry.name),
+                    let value = vault.resolve(&reference, Access::Inject).map_err(|err| {
+                        let what = format!("{}={reference}", entry.name);
+                        crate::exit::in_file(&label, entry.line, &what, err)
                     })?;
                     values.push(value.clone());
                     used.insert(reference.name);
@@ -212,7 +227,7 @@ fn from_env_files(vault: &mut UnlockedVault, files: &[PathBuf], allowed: &[Strin
     }
     if !left_out.is_empty() {
         note!(
-            "keyhaven: left out {}: such variables make shells and loaders run code; \
+            "warning: left out {}: such variables make shells and loaders run code; \
              name them with --allow-var to pass them anyway",
             left_out.join(", ")
         );

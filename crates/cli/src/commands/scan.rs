@@ -18,7 +18,7 @@ use keyhaven_core::{
 };
 
 use super::Context;
-use crate::exit::{FAILURE, Failure};
+use crate::exit::{ALREADY_EXISTS, FAILURE, Failure};
 use crate::output::{note, say};
 
 pub struct ScanArgs {
@@ -50,7 +50,12 @@ pub fn scan(ctx: &mut Context, args: &ScanArgs) -> Result<()> {
     drop(values);
     if !needles.too_short.is_empty() {
         let names: Vec<&str> = needles.too_short.iter().map(|name| name.as_str()).collect();
-        note!("keyhaven: not looked for (shorter than 8 characters): {}", names.join(", "));
+        note!("warning: not looked for (shorter than 8 characters): {}", names.join(", "));
+    }
+    // A bad path is a usage problem (4 or 6), never the 1 that means "found".
+    if let Some(missing) = args.paths.iter().find(|path| fs::symlink_metadata(path).is_err()) {
+        let message = format!("cannot scan {}: there is no such file or directory", missing.display());
+        return Err(Failure(crate::exit::NOT_FOUND, message).into());
     }
     let mut report = Report::default();
     if args.staged || args.git {
@@ -60,6 +65,11 @@ pub fn scan(ctx: &mut Context, args: &ScanArgs) -> Result<()> {
             _ => return Err(crate::exit::invalid("--git and --staged take one repository")),
         };
         let git = Git { dir };
+        let inside =
+            git.command(&["rev-parse", "--git-dir"]).stdout(Stdio::null()).stderr(Stdio::null()).status();
+        if !inside.is_ok_and(|status| status.success()) {
+            return Err(crate::exit::invalid(format!("{} is not in a git repository", dir.display())));
+        }
         if args.staged {
             staged(&git, &needles, &mut report)?;
         } else {
@@ -97,10 +107,15 @@ pub fn install_hook() -> Result<()> {
     match fs::symlink_metadata(&hook) {
         Ok(meta) if meta.is_file() && fs::read(&hook).ok().as_deref() == Some(HOOK.as_bytes()) => {}
         Ok(meta) if meta.is_file() => {
-            bail!("{} exists; add `keyhaven scan --staged` to it yourself", hook.display());
+            let message = format!("{} exists; add `keyhaven scan --staged` to it yourself", hook.display());
+            return Err(Failure(ALREADY_EXISTS, message).into());
         }
         Ok(_) => {
-            bail!("{} exists and is not a regular file (a symlink?); nothing was written", hook.display())
+            let message = format!(
+                "{} exists and is not a regular file (a symlink?); nothing was written",
+                hook.display()
+            );
+            return Err(Failure(ALREADY_EXISTS, message).into());
         }
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
             use std::os::unix::fs::OpenOptionsExt;

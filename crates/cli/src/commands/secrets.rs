@@ -2,16 +2,21 @@
 
 use anyhow::{Context as _, Result};
 use keyhaven_core::{
-    SecretMeta,
+    SecretMeta, SecretName,
     reminder::Reminders,
-    secret::{Rotation, SecretFields},
+    secret::{self, Rotation, SecretFields},
     text::parse_date,
     vault::Access,
 };
 
+use secrecy::SecretString;
+
 use super::{Context, parse_name};
 use crate::output::note;
-use crate::{cli::FieldArgs, notices, output};
+use crate::{
+    cli::{FieldArgs, ValueArgs},
+    exit, notices, output,
+};
 use keyhaven_core::sync::NotHere;
 
 pub fn ls(ctx: &Context, pattern: Option<&str>, removed: bool, due: bool) -> Result<()> {
@@ -151,7 +156,20 @@ fn report(ctx: &Context, verb: &str, meta: &SecretMeta) -> Result<()> {
     Ok(())
 }
 
-pub fn set(ctx: &mut Context, name: &str, args: FieldArgs, generate: Option<usize>) -> Result<()> {
+/// The value for `name` from `args` (generated, stdin or the prompt), refused
+/// empty unless `--allow-empty`.
+fn entered(ctx: &mut Context, name: &SecretName, args: &ValueArgs) -> Result<SecretString> {
+    let value = ctx.input.value(name, args.generate)?;
+    secret::check_entered(name, &value, args.allow_empty).map_err(|err| {
+        exit::Failure(
+            exit::code_of(&err),
+            format!("{err}; pass --allow-empty to store an empty value on purpose"),
+        )
+    })?;
+    Ok(value)
+}
+
+pub fn set(ctx: &mut Context, name: &str, args: FieldArgs, value: ValueArgs) -> Result<()> {
     let name = parse_name(name)?;
     let fields = fields(args)?;
     fields.validate()?;
@@ -159,17 +177,17 @@ pub fn set(ctx: &mut Context, name: &str, args: FieldArgs, generate: Option<usiz
     if vault.meta(&name).is_ok() {
         return Err(keyhaven_core::Error::AlreadyExists(name.to_string()).into());
     }
-    let value = ctx.input.value(&name, generate)?;
+    let value = entered(ctx, &name, &value)?;
     let meta = vault.set(&name, &value, &fields)?;
     report(ctx, "Set", &meta)
 }
 
-pub fn rotate(ctx: &mut Context, name: &str, generate: Option<usize>, rotate_by: Option<&str>) -> Result<()> {
+pub fn rotate(ctx: &mut Context, name: &str, value: ValueArgs, rotate_by: Option<&str>) -> Result<()> {
     let name = parse_name(name)?;
     let next = rotate_by.map(|text| parse_date("--rotate-by", text)).transpose()?.flatten();
     let mut vault = ctx.unlocked()?;
     vault.meta(&name)?;
-    let value = ctx.input.value(&name, generate)?;
+    let value = entered(ctx, &name, &value)?;
     let meta = vault.rotate_with(&name, &value, next)?;
     report(ctx, "Rotated", &meta)?;
     if let (Some(by), false) = (meta.rotate_by, ctx.json) {

@@ -174,18 +174,13 @@ fn progress_bar() -> ProgressBar {
     bar
 }
 
-/// One line per step worth a look; with --dry-run, every step.
+/// The remote's name, then one line per step worth a look (with --dry-run,
+/// every step) under it, then what it came to in a sentence; warnings after.
 fn print_report(report: &SyncReport) {
-    for warning in &report.warnings {
-        note!("warning: {warning}");
-    }
-    if let Some(reason) = &report.offline {
-        note!("{}: unreachable ({reason})", report.remote);
-    }
-    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+    let remote = &report.remote;
+    say!("{remote}: listed {}", report.listed);
     for step in &report.steps {
         let action = &step.step.action;
-        *counts.entry(action.label()).or_default() += 1;
         let status = match &step.status {
             Status::Failed(err) => format!(" — failed: {err}"),
             Status::Queued(_) => " — queued".to_owned(),
@@ -197,13 +192,21 @@ fn print_report(report: &SyncReport) {
             say!("  {mark} {:<32} {what}{status}", step.step.name.as_str());
         }
     }
-    let summary: Vec<String> = counts.iter().map(|(what, n)| format!("{n} {what}")).collect();
-    let verb = if report.dry_run { "would do" } else { "did" };
-    let mut summary = if summary.is_empty() { "already in sync".to_owned() } else { summary.join(", ") };
-    if report.unselected > 0 {
-        summary.push_str(&format!("; {} not chosen for {}", report.unselected, report.remote));
+    let mut sentence = report.sentence();
+    if report.nothing_chosen {
+        sentence
+            .push_str(&format!(": choose with `keyhaven remote edit {remote} --include NAME_OR_PATTERN`"));
+    } else if report.unselected > 0 {
+        sentence.push_str(&format!(" ({} not chosen for {remote})", report.unselected));
     }
-    say!("{}: listed {}; {verb}: {summary}", report.remote, report.listed);
+    if report.conflicts() > 0 {
+        sentence.push_str(" (see `keyhaven conflicts`)");
+    }
+    let lead = if report.dry_run { "would do" } else { "done" };
+    say!("{remote} {lead}: {sentence}");
+    for warning in &report.warnings {
+        note!("warning: {warning}");
+    }
 }
 
 /// The step's mark in the plan's margin.
@@ -232,14 +235,34 @@ pub fn conflicts(ctx: &Context) -> Result<()> {
     }
     let rows: Vec<Vec<String>> = conflicts
         .iter()
-        .map(|c| vec![c.name.to_string(), c.remote.clone(), c.reason.clone(), output::when(c.detected)])
+        .map(|c| {
+            let here = match (c.local_version, c.local_changed) {
+                (Some(version), Some(changed)) => format!("v{version}, {}", output::when(changed)),
+                _ => "removed".to_owned(),
+            };
+            let there = if c.remote_reveals { "changed" } else { "changed; cannot send values back" };
+            let there = format!("{there}, seen {}", output::when(c.detected));
+            vec![c.name.to_string(), c.remote.clone(), c.reason.clone(), here, there]
+        })
         .collect();
-    output::table(&["NAME", "REMOTE", "CONFLICT", "SEEN"], &rows)?;
+    output::table(&["NAME", "REMOTE", "CONFLICT", "HERE", "ON THE REMOTE"], &rows)?;
     note!("settle each with `keyhaven resolve NAME --keep local|remote`");
+    if conflicts.iter().any(|c| !c.remote_reveals && c.local_version.is_some()) {
+        note!(
+            "where the remote cannot send values back, --keep remote needs --accept-unreadable, \
+             which marks this device's copy out of date"
+        );
+    }
     Ok(())
 }
 
-pub fn resolve(ctx: &mut Context, name: &str, keep: KeepSide, remote: Option<&str>) -> Result<()> {
+pub fn resolve(
+    ctx: &mut Context,
+    name: &str,
+    keep: KeepSide,
+    remote: Option<&str>,
+    accept_unreadable: bool,
+) -> Result<()> {
     let name = parse_name(name)?;
     let mut vault = ctx.unlocked()?;
     let remote = match remote {
@@ -260,8 +283,14 @@ pub fn resolve(ctx: &mut Context, name: &str, keep: KeepSide, remote: Option<&st
         }
     };
     let api = vault.connect(&remote)?;
-    sync::resolve(&mut vault, &remote, api.as_ref(), &name, keep.into())?;
-    note!("{name}: resolved with {remote}");
+    sync::resolve(&mut vault, &remote, api.as_ref(), &name, keep.into(), accept_unreadable)?;
+    if matches!(keep, KeepSide::Remote) && !api.capabilities().can_reveal {
+        note!(
+            "{name}: resolved with {remote}; this device's copy is out of date until a new value is set here"
+        );
+    } else {
+        note!("{name}: resolved with {remote}");
+    }
     Ok(())
 }
 
@@ -276,7 +305,12 @@ impl From<KeepSide> for Keep {
 
 /// Every open conflict (with `remote`'s, or each remote's in turn), one side
 /// kept for all; each name is listed as it is settled.
-pub fn resolve_all(ctx: &mut Context, keep: KeepSide, remote: Option<&str>) -> Result<()> {
+pub fn resolve_all(
+    ctx: &mut Context,
+    keep: KeepSide,
+    remote: Option<&str>,
+    accept_unreadable: bool,
+) -> Result<()> {
     let mut vault = ctx.unlocked()?;
     let mut remotes: std::collections::BTreeSet<String> =
         sync::conflicts(&vault)?.into_iter().map(|c| c.remote).collect();
@@ -291,8 +325,9 @@ pub fn resolve_all(ctx: &mut Context, keep: KeepSide, remote: Option<&str>) -> R
     let mut left = 0;
     for remote in &remotes {
         let api = vault.connect(remote)?;
-        let report = sync::resolve_many(&mut vault, remote, api.as_ref(), &[], keep.into())
-            .map_err(|err| err.at_remote(remote))?;
+        let report =
+            sync::resolve_many(&mut vault, remote, api.as_ref(), &[], keep.into(), accept_unreadable)
+                .map_err(|err| err.at_remote(remote))?;
         let settled: Vec<&str> =
             report.steps.iter().filter(|s| s.status == Status::Done).map(|s| s.step.name.as_str()).collect();
         say!("{remote}: kept {} for {}: {}", Keep::from(keep).as_str(), settled.len(), settled.join(", "));

@@ -10,7 +10,7 @@ use anyhow::{Context as _, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use keyhaven_core::{
     Error, SecretName, envfile,
-    import::{self, Mapping, Plan, PlanOptions, ReadOptions, SourceKind},
+    import::{self, Fate, Mapping, Plan, PlanOptions, ReadOptions, SourceKind},
     vault::Access,
 };
 use secrecy::{ExposeSecret, SecretString};
@@ -52,7 +52,18 @@ pub fn import(ctx: &mut Context, file: &Path, args: &ImportArgs) -> Result<()> {
         note!("warning: {warning}");
     }
     if args.dry_run {
-        return if ctx.json { output::json(&plan) } else { print_plan(&plan) };
+        // What each row would do, read from the vault's names (no unlock
+        // needed); with no vault yet, every row is new.
+        let fates = if ctx.vault_path.exists() {
+            plan.fates(&ctx.open()?, args.overwrite)?
+        } else {
+            vec![Fate::New; plan.rows.len()]
+        };
+        return if ctx.json {
+            output::json(&DryRun { plan: &plan, fates })
+        } else {
+            print_plan(&plan, &fates)
+        };
     }
 
     let (kind, left_out) = (plan.kind, plan.skipped.len());
@@ -107,22 +118,42 @@ fn read(file: &Path, options: &ReadOptions) -> Result<import::Source, Error> {
     source
 }
 
-/// The plan as a table: source → name [category]; then what is left out.
-fn print_plan(plan: &Plan) -> Result<()> {
+/// `import --dry-run --json`: the plan, and what each row would do.
+#[derive(serde::Serialize)]
+struct DryRun<'a> {
+    #[serde(flatten)]
+    plan: &'a Plan,
+    /// One per row, in order: new, skipped or new_version.
+    fates: Vec<Fate>,
+}
+
+/// The plan as a table: source → name, what it does, [category]; then what
+/// is left out. The counts are what the import would do.
+fn print_plan(plan: &Plan, fates: &[Fate]) -> Result<()> {
     let mut out = std::io::stdout().lock();
+    let count = |fate: Fate| fates.iter().filter(|f| **f == fate).count();
     writeln!(
         out,
-        "{} export {}: {} secret(s), {} left out",
+        "{} export {}: {} secret(s): {} new, {} new version(s), {} skipped (already here; --overwrite \
+         gives them new versions); {} left out",
         plan.kind,
         plan.path,
         plan.rows.len(),
+        count(Fate::New),
+        count(Fate::NewVersion),
+        count(Fate::Skipped),
         plan.skipped.len()
     )?;
     let width = plan.rows.iter().map(|row| row.source.chars().count()).max().unwrap_or(0).min(48);
     let name_width = plan.rows.iter().map(|row| row.name.as_str().len()).max().unwrap_or(0).min(48);
-    for row in &plan.rows {
+    for (row, fate) in plan.rows.iter().zip(fates) {
         let category = if row.category.is_empty() { String::new() } else { format!("[{}]", row.category) };
-        let line = format!("  {:<width$}  →  {:<name_width$}  {category}", row.source, row.name.as_str());
+        let line = format!(
+            "  {:<16}  {:<width$}  →  {:<name_width$}  {category}",
+            fate.as_str(),
+            row.source,
+            row.name.as_str()
+        );
         writeln!(out, "{}", line.trim_end())?;
     }
     if !plan.skipped.is_empty() {

@@ -85,21 +85,36 @@ pub fn info(ctx: &Context) -> Result<()> {
         say!("{label:<27}{value}");
     }
     if info.kdf_below_recommended {
-        say!(
+        note!(
             "warning: key derivation is below RFC 9106's recommendation; change it with `keyhaven passwd --kdf-memory-mib 64 --kdf-iterations 3`"
         );
     }
     Ok(())
 }
 
-pub fn unlock(ctx: &mut Context, remember: bool) -> Result<()> {
-    let was_remembered = ctx.open()?.is_remembered();
+/// Checks the passphrase; only with `--remember` is the key kept (an earlier
+/// `--remember` followed by `lock` does not bring it back by itself).
+pub fn unlock(ctx: &mut Context, remember: bool, lifetime: Option<&str>) -> Result<()> {
+    let lifetime = lifetime
+        .map(|text| {
+            text.trim().parse::<jiff::SignedDuration>().map_err(|_| {
+                crate::exit::invalid(format!("--for {text:?}: give a duration such as 8h, 90m or 1h30m"))
+            })
+        })
+        .transpose()?;
     let mut vault = ctx.unlock_with_passphrase()?;
-    if remember || was_remembered {
-        vault.remember_on_device()?;
-        note!("Unlocked: the key is kept in the OS keyring until `keyhaven lock` or `keyhaven forget`.");
-    } else {
+    if !remember {
         note!("Passphrase accepted. Without --remember nothing stays unlocked: each command asks again.");
+        return Ok(());
+    }
+    match vault.remember_on_device_for(lifetime)? {
+        Some(until) => note!(
+            "Unlocked: the key is kept in the OS keyring until {} (or `keyhaven lock`), then removed.",
+            until.to_zoned(jiff::tz::TimeZone::system()).strftime("%Y-%m-%d %H:%M")
+        ),
+        None => {
+            note!("Unlocked: the key is kept in the OS keyring until `keyhaven lock` or `keyhaven forget`.")
+        }
     }
     Ok(())
 }
@@ -107,10 +122,26 @@ pub fn unlock(ctx: &mut Context, remember: bool) -> Result<()> {
 pub fn lock(ctx: &Context, forget: bool) -> Result<()> {
     let mut vault = ctx.open()?;
     let remembered = vault.is_remembered();
-    vault.drop_device_key(forget)?;
+    match vault.drop_device_key(forget) {
+        // Nothing could be kept without a keyring, so nothing is left to remove.
+        Err(keyhaven_core::Error::Keyring(_)) if !remembered => {
+            note!("This device has no keyring Keyhaven can reach, so it keeps no key: the vault is locked.");
+            return Ok(());
+        }
+        Err(keyhaven_core::Error::Keyring(_)) => {
+            return Err(crate::exit::Failure(
+                crate::exit::FAILURE,
+                "the OS keyring cannot be reached (it is locked, or its service is not running), so the key \
+                 it keeps for this vault was not removed: unlock the keyring and run `keyhaven lock` again"
+                    .into(),
+            )
+            .into());
+        }
+        result => result?,
+    }
     match (remembered, forget) {
         (false, _) => note!("This device does not remember the key: the vault is locked."),
-        (true, false) => note!("Locked: `keyhaven unlock` will remember the key again."),
+        (true, false) => note!("Locked: `keyhaven unlock --remember` keeps the key again."),
         (true, true) => note!("Forgotten: the key is no longer kept on this device."),
     }
     Ok(())

@@ -19,6 +19,17 @@ use zeroize::Zeroizing;
 
 pub const MASK: &[u8] = b"<concealed by keyhaven>";
 
+/// Values shorter than this many characters are not masked: they turn up
+/// inside ordinary words and paths (a one-letter value made `ls` print
+/// `a.t<concealed by keyhaven>t`), so masking them wrecks the output and hides
+/// little. `scan`'s floor, for the same reason; `run` names them on stderr.
+pub const MIN_MASKED: usize = crate::scan::MIN_LEN;
+
+/// Whether a value is long enough to be masked (see [`MIN_MASKED`]).
+pub fn is_masked(value: &SecretString) -> bool {
+    value.expose_secret().chars().count() >= MIN_MASKED
+}
+
 /// An escape sequence longer than this is not taken for one (its bytes are
 /// text), so a stray ESC never holds output back for long.
 const MAX_SEQUENCE: usize = 4096;
@@ -108,10 +119,11 @@ fn sequence_length(bytes: &[u8]) -> Option<Length> {
 }
 
 impl Masker {
-    /// Masks every non-empty value in `values`.
+    /// Masks every value in `values` of at least [`MIN_MASKED`] characters.
     pub fn new<'a>(values: impl IntoIterator<Item = &'a SecretString>) -> Self {
         let mut values: Vec<Zeroizing<Vec<u8>>> = values
             .into_iter()
+            .filter(|value| is_masked(value))
             .map(|value| view(value.expose_secret().as_bytes(), true).0)
             .filter(|bytes| !bytes.is_empty())
             .collect();
@@ -203,10 +215,10 @@ mod tests {
 
     #[test]
     fn masks_values_split_across_any_chunk_boundary() {
-        let input = b"token=s3cr3t-value and again s3cr3t-value; other=abc\n";
+        let input = b"token=s3cr3t-value and again s3cr3t-value; other=abcdefgh\n";
         for chunk in 1..=input.len() {
             assert_eq!(
-                mask_in_chunks(&["s3cr3t-value", "abc"], input, chunk),
+                mask_in_chunks(&["s3cr3t-value", "abcdefgh"], input, chunk),
                 "token=<concealed by keyhaven> and again <concealed by keyhaven>; other=<concealed by keyhaven>\n",
                 "chunk size {chunk}"
             );
@@ -217,7 +229,7 @@ mod tests {
     fn the_longest_value_wins_when_one_is_a_prefix_of_another() {
         for chunk in 1..8 {
             assert_eq!(
-                mask_in_chunks(&["abc", "abcdef"], b"xabcdefy abcz", chunk),
+                mask_in_chunks(&["abcdefgh", "abcdefghijk"], b"xabcdefghijky abcdefghz", chunk),
                 "x<concealed by keyhaven>y <concealed by keyhaven>z"
             );
         }
@@ -225,11 +237,26 @@ mod tests {
 
     #[test]
     fn text_that_cannot_start_a_value_is_not_held_back() {
-        let secrets = [SecretString::from("secret".to_owned())];
+        let secrets = [SecretString::from("secret12".to_owned())];
         let mut masker = Masker::new(&secrets);
         assert_eq!(masker.push(b"Password: "), b"Password: ");
         assert_eq!(masker.push(b"sec"), b"");
         assert_eq!(masker.push(b"ond"), b"second");
+    }
+
+    #[test]
+    fn values_below_the_floor_are_left_alone_so_output_stays_readable() {
+        // A one-letter value would turn `a.txt` into `a.t<concealed by keyhaven>t`.
+        for chunk in 1..8 {
+            assert_eq!(
+                mask_in_chunks(&["x", "1234567"], b"a.txt 1234567 mask-me-12", chunk),
+                "a.txt 1234567 mask-me-12"
+            );
+            assert_eq!(
+                mask_in_chunks(&["x", "mask-me-12"], b"a.txt mask-me-12", chunk),
+                "a.txt <concealed by keyhaven>"
+            );
+        }
     }
 
     #[test]

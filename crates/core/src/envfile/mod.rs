@@ -7,7 +7,7 @@ mod mask;
 use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
-pub use mask::Masker;
+pub use mask::{MIN_MASKED, Masker, is_masked};
 
 use crate::{Error, Result, SecretMeta, SecretName, reference::Reference};
 
@@ -15,9 +15,13 @@ use crate::{Error, Result, SecretMeta, SecretName, reference::Reference};
 /// (`Debug` is safe: values print as `[REDACTED]`.)
 #[derive(Debug)]
 pub struct EnvFile {
+    /// One entry per name: a name assigned again takes its last value, as
+    /// Node's dotenv, python-dotenv and Docker Compose read it.
     pub entries: Vec<(SecretName, SecretString)>,
     /// Names whose values used `$` expansion (dotenv rules): worth a look.
     pub expanded: Vec<SecretName>,
+    /// Names assigned more than once, with the lines (the last one's value is kept).
+    pub repeated: Vec<(SecretName, Vec<usize>)>,
 }
 
 /// Parses `.env` text with dotenvy's rules (see [`dotenv`]: `$NAME` reads
@@ -25,17 +29,36 @@ pub struct EnvFile {
 /// Any bad line fails the whole file with its line number; the message never
 /// quotes the line (it may hold a value).
 pub fn parse(text: &str) -> Result<EnvFile> {
-    let mut entries = Vec::new();
+    let mut entries: Vec<(SecretName, SecretString)> = Vec::new();
     let mut expanded = Vec::new();
+    // Each name's entry and the lines that assign it.
+    let mut seen: std::collections::HashMap<SecretName, (usize, Vec<usize>)> =
+        std::collections::HashMap::new();
     for assignment in assignments(text)? {
         let name = SecretName::parse(&assignment.key)
             .map_err(|err| Error::EnvFile { line: assignment.line, reason: err.to_string() })?;
         if assignment.expanded && !expanded.contains(&name) {
             expanded.push(name.clone());
         }
-        entries.push((name, SecretString::from(assignment.value.to_string())));
+        let value = SecretString::from(assignment.value.to_string());
+        match seen.get_mut(&name) {
+            Some((index, lines)) => {
+                lines.push(assignment.line);
+                entries[*index].1 = value;
+            }
+            None => {
+                seen.insert(name.clone(), (entries.len(), vec![assignment.line]));
+                entries.push((name, value));
+            }
+        }
     }
-    Ok(EnvFile { entries, expanded })
+    let mut repeated: Vec<(SecretName, Vec<usize>)> = seen
+        .into_iter()
+        .filter(|(_, (_, lines))| lines.len() > 1)
+        .map(|(name, (_, lines))| (name, lines))
+        .collect();
+    repeated.sort_by_key(|(_, lines)| lines[0]);
+    Ok(EnvFile { entries, expanded, repeated })
 }
 
 /// The text's assignments, or its first problem as an [`Error::EnvFile`].

@@ -32,6 +32,14 @@ pub fn dotenv(bytes: &[u8], warnings: &mut Vec<String>) -> Parsed<Vec<Item>> {
             "{name} is a reference (keyhaven:…), not a value: `keyhaven run --env-file` resolves such files"
         )));
     }
+    warnings.extend(parsed.repeated.iter().map(|(name, lines)| {
+        let lines: Vec<String> = lines.iter().map(usize::to_string).collect();
+        let last = lines.last().cloned().unwrap_or_default();
+        format!(
+            "{name} is assigned on lines {}: the value on line {last} is imported, as dotenv, python-dotenv and Compose read it",
+            lines.join(", ")
+        )
+    }));
     warnings.extend(parsed.expanded.iter().map(|name| {
         format!("{name}: `$` was expanded as a variable (dotenv rules); quote the value with '…' to keep it literal")
     }));

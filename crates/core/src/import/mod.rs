@@ -22,7 +22,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-pub use plan::{Mapping, Plan, PlanOptions, Row, Skipped};
+pub use plan::{Fate, Mapping, Plan, PlanOptions, Row, Skipped};
 
 use crate::{Error, Result};
 

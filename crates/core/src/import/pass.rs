@@ -20,6 +20,14 @@ const MAX_FILES: usize = 100_000;
 pub fn store(dir: &Path) -> Parsed<Vec<Item>> {
     let mut files = Vec::new();
     collect(dir, &mut files)?;
+    // An empty store still has pass's `.gpg-id`; a directory with neither is
+    // something else, and importing "0 secrets" from it would mislead.
+    if files.is_empty() && !dir.join(".gpg-id").is_file() {
+        return Err(bad(
+            "it is a directory but not a pass store (no .gpg-id and no .gpg files); import takes a store \
+             directory or an export file",
+        ));
+    }
     files.sort();
     files.iter().map(|file| item(dir, file)).collect()
 }

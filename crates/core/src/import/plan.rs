@@ -13,7 +13,7 @@ use super::{Item, Source, SourceKind};
 use crate::{
     Error, Result, SecretName,
     secret::{MAX_CATEGORY_LEN, MAX_DESCRIPTION_LEN, SecretFields},
-    vault::Incoming,
+    vault::{Incoming, Vault},
 };
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -50,6 +50,29 @@ pub struct Row {
 impl std::fmt::Debug for Row {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Row").field("source", &self.source).field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+/// What importing a row does to the vault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(rename = "ImportFate"))]
+#[serde(rename_all = "snake_case")]
+pub enum Fate {
+    /// A secret the vault does not hold (or holds removed).
+    New,
+    /// The vault holds it already: left as it is (without overwrite).
+    Skipped,
+    /// The vault holds it: the file's value becomes a new version.
+    NewVersion,
+}
+
+impl Fate {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fate::New => "new",
+            Fate::Skipped => "skipped (exists)",
+            Fate::NewVersion => "new version",
+        }
     }
 }
 
@@ -132,6 +155,22 @@ impl Plan {
             }
         }
         Ok(())
+    }
+
+    /// What importing each row (in order) would do to `vault` with or
+    /// without `overwrite`: the same rule `UnlockedVault::import` follows
+    /// (a removed secret comes back as new).
+    pub fn fates(&self, vault: &Vault, overwrite: bool) -> Result<Vec<Fate>> {
+        let live: HashSet<SecretName> = vault.list()?.into_iter().map(|meta| meta.name).collect();
+        Ok(self
+            .rows
+            .iter()
+            .map(|row| match (live.contains(&row.name), overwrite) {
+                (false, _) => Fate::New,
+                (true, false) => Fate::Skipped,
+                (true, true) => Fate::NewVersion,
+            })
+            .collect())
     }
 
     /// The secrets to write, values included: for the vault only.

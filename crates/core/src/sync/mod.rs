@@ -112,8 +112,13 @@ pub struct SyncReport {
     /// With `pull`: the remote's names this vault has never had. Pulled only
     /// when accepted (`SyncOptions::accept_new`); the rest are in `warnings`.
     pub new_names: Vec<SecretName>,
-    /// Names here or there not chosen for this remote, left alone.
+    /// Secrets here (not removed) or there not chosen for this remote, left alone.
     pub unselected: usize,
+    /// The remote's selection chooses nothing yet, so nothing was planned.
+    pub nothing_chosen: bool,
+    /// After the run: names whose remote value is newer than this device's
+    /// or not here at all (recorded "value not on this device").
+    pub not_here: usize,
 }
 
 impl SyncReport {
@@ -128,6 +133,78 @@ impl SyncReport {
     /// Nothing left over: no conflicts, failures or unreachable remote.
     pub fn is_clean(&self) -> bool {
         self.offline.is_none() && self.conflicts() == 0 && self.failures() == 0
+    }
+
+    /// What the sync did (or, dry, would do), in one plain sentence without
+    /// the remote's name: "sent 4 new and 1 new version; 2 conflicts to
+    /// settle". "Already in sync" only when nothing is pending, newer
+    /// there or in conflict.
+    pub fn sentence(&self) -> String {
+        if self.nothing_chosen {
+            return "nothing is chosen to sync with it yet, so nothing was sent".into();
+        }
+        if let Some(reason) = &self.offline {
+            let queued = self.steps.iter().filter(|s| s.step.action.writes_remote()).count();
+            return format!("unreachable ({reason}): {} write(s) queued for the next sync", queued);
+        }
+        let counted = |done: bool, wanted: fn(&Action) -> bool| {
+            self.steps
+                .iter()
+                .filter(|s| wanted(&s.step.action) && (s.status == Status::Done || (!done && self.dry_run)))
+                .count()
+        };
+        let done = !self.dry_run;
+        let parts: Vec<String> = [
+            (
+                counted(done, |a| matches!(a, Action::Create { .. })),
+                "new secret(s) sent",
+                "new secret(s) to send",
+            ),
+            (
+                counted(done, |a| matches!(a, Action::Update { .. })),
+                "new version(s) sent",
+                "new version(s) to send",
+            ),
+            (counted(done, |a| matches!(a, Action::DeleteRemote { .. })), "deleted there", "to delete there"),
+            (counted(done, |a| *a == Action::DeleteLocal), "removed here", "to remove here"),
+            (counted(done, |a| matches!(a, Action::Pull { .. })), "fetched", "to fetch"),
+            (counted(done, |a| matches!(a, Action::Link { .. })), "found equal on both sides", "to compare"),
+            (
+                counted(done, |a| *a == Action::Forget),
+                "gone from both sides, forgotten",
+                "gone from both sides",
+            ),
+        ]
+        .into_iter()
+        .filter(|(n, ..)| *n > 0)
+        .map(|(n, did, would)| format!("{n} {}", if self.dry_run { would } else { did }))
+        .collect();
+        let mut left = Vec::new();
+        if self.conflicts() > 0 {
+            left.push(format!("{} conflict(s) to settle", self.conflicts()));
+        }
+        let failed = self.steps.iter().filter(|s| matches!(s.status, Status::Failed(_))).count();
+        let queued = self.steps.iter().filter(|s| matches!(s.status, Status::Queued(_))).count();
+        if failed > 0 {
+            left.push(format!("{failed} failed"));
+        }
+        if queued > 0 {
+            left.push(format!("{queued} queued for the next sync"));
+        }
+        if self.not_here > 0 {
+            left.push(format!("{} whose value there is not on this device", self.not_here));
+        }
+        let held = self.steps.iter().filter(|s| matches!(s.step.action, Action::Hold { .. })).count();
+        if held > 0 {
+            left.push(format!("{held} held"));
+        }
+        match (parts.is_empty(), left.is_empty()) {
+            (true, true) if self.dry_run => "nothing to do".into(),
+            (true, true) => "already in sync".into(),
+            (false, true) => parts.join(", "),
+            (true, false) => format!("nothing sent; {}", left.join(", ")),
+            (false, false) => format!("{}; {}", parts.join(", "), left.join(", ")),
+        }
     }
 }
 
@@ -158,11 +235,13 @@ pub fn sync(
     let (locals, metas) = local_states(vault)?;
     let pending = outbox.iter().map(|(name, queued)| (name.clone(), queued.pending.clone())).collect();
     let recorded_only = bases.values().filter(|base| base.local_version.is_none() && !base.in_sync).count();
+    let behind_before = bases.values().filter(|base| !base.in_sync).count();
     let mut entries = plan::entries(kind, locals, bases, &pending, listing.secrets, &mut warnings);
     // Only what is chosen for this remote is planned; the rest is left as it is on both sides.
-    let before = entries.len();
     // A name this vault never held is chosen by the category it has there
-    // (one removed here keeps being judged by its own, none).
+    // (one removed here keeps being judged by its own, none). Those left
+    // out are counted, a removal here that the remote never had aside.
+    let mut unselected = 0;
     entries.retain(|entry| {
         let theirs = || entry.remote.as_ref()?.meta.category.as_deref();
         let category = match entry.local {
@@ -170,7 +249,11 @@ pub fn sync(
             None => theirs(),
         }
         .unwrap_or("");
-        selection.selects(entry.name.as_str(), category)
+        let chosen = selection.selects(entry.name.as_str(), category);
+        if !chosen && (entry.remote.is_some() || entry.local.is_some_and(|local| !local.deleted)) {
+            unselected += 1;
+        }
+        chosen
     });
     warnings.extend(metadata_differs(remote, &entries, &metas));
     let revoked: Vec<&str> = entries
@@ -183,13 +266,6 @@ pub fn sync(
             "revoked on {remote}: {}; a revoked secret no longer works there: rotate it here \
              (`keyhaven rotate NAME`) and sync to give it a new value",
             revoked.join(", ")
-        ));
-    }
-    let unselected = before - entries.len();
-    if selection.is_empty() {
-        warnings.push(format!(
-            "nothing is chosen to sync with {remote} yet, so nothing was sent: choose with \
-             `keyhaven remote edit {remote} --include NAME_OR_PATTERN` or on the Remotes screen"
         ));
     }
     if !listing.complete && offline.is_none() {
@@ -241,8 +317,12 @@ pub fn sync(
         warnings,
         new_names,
         unselected,
+        nothing_chosen: selection.is_empty(),
+        not_here: behind_before,
     };
     if options.dry_run {
+        report.not_here +=
+            report.steps.iter().filter(|s| matches!(s.step.action, Action::Record { .. })).count();
         return Ok(report);
     }
     let mut run = Run { vault, remote: remote_ref, api, kind, cancel: &options.cancel };
@@ -252,6 +332,8 @@ pub fn sync(
         run.apply_remote(&mut report, progress)?;
     }
     run.finish(&report)?;
+    report.not_here =
+        state::bases(run.vault.conn(), None, &run.remote)?.values().filter(|b| !b.in_sync).count();
     Ok(report)
 }
 
@@ -365,12 +447,19 @@ impl Keep {
 /// where the dialect and its policy reveal it, else records it as not on
 /// this device, or applies its removal here. A step that fails leaves its
 /// conflict open.
+///
+/// Keeping the remote's value where it cannot be fetched (Runloop, Runtype)
+/// would leave this device serving the value the user chose to discard: it
+/// is held ([`HoldReason::Unreadable`]) unless `accept_unreadable`, which
+/// marks this device's copy out of date (reveals refuse it until a new value
+/// is set here).
 pub fn resolve_many(
     vault: &mut UnlockedVault,
     remote: &str,
     api: &dyn SecretsApi,
     names: &[SecretName],
     keep: Keep,
+    accept_unreadable: bool,
 ) -> Result<SyncReport> {
     let remote_ref = vault.remote_ref(remote)?;
     // Only conflicts this vault recorded, each checked against its tag.
@@ -415,6 +504,9 @@ pub fn resolve_many(
                 (Keep::Local, Some(version), None) => Action::Create { version, replay: false },
                 (Keep::Local, None, Some(target)) => Action::DeleteRemote { target },
                 (Keep::Remote, _, Some(remote)) if can_reveal => Action::Pull { remote },
+                (Keep::Remote, Some(_), Some(_)) if !accept_unreadable => {
+                    Action::Hold { reason: HoldReason::Unreadable }
+                }
                 (Keep::Remote, local_version, Some(remote)) => Action::Record { remote, local_version },
                 (Keep::Remote, Some(_), None) => Action::DeleteLocal,
                 (_, None, None) => Action::Forget,
@@ -432,6 +524,8 @@ pub fn resolve_many(
         warnings: Vec::new(),
         new_names: Vec::new(),
         unselected: 0,
+        nothing_chosen: false,
+        not_here: 0,
     };
     let outbox = state::outbox(vault.conn(), Some(vault.integrity()), &remote_ref)?;
     let cancel = Cancel::default();
@@ -439,9 +533,13 @@ pub fn resolve_many(
     run.queue_writes(&mut report, &outbox, Queue::These)?;
     run.apply_local(&mut report)?;
     run.apply_remote(&mut report, &mut |_, _| {})?;
-    let (tx, _) = run.vault.write()?;
+    let (tx, key) = run.vault.write()?;
     for step in report.steps.iter().filter(|s| s.status == Status::Done) {
         state::clear_conflict(&tx, &run.remote, &step.step.name)?;
+        // The remote kept a value this device cannot have: its copy is set aside.
+        if let Action::Record { local_version: Some(_), .. } = step.step.action {
+            crate::vault::mark_out_of_date(&tx, key, &step.step.name, remote)?;
+        }
         let detail = format!("kept {} for {remote}", keep.as_str());
         record_audit(&tx, AuditAction::Resolve, Some(step.step.name.as_str()), Some(&detail))?;
     }
@@ -457,12 +555,16 @@ pub fn resolve(
     api: &dyn SecretsApi,
     name: &SecretName,
     keep: Keep,
+    accept_unreadable: bool,
 ) -> Result<()> {
-    let report = resolve_many(vault, remote, api, std::slice::from_ref(name), keep)
+    let report = resolve_many(vault, remote, api, std::slice::from_ref(name), keep, accept_unreadable)
         .map_err(|err| err.at_remote(remote))?;
     let step = &report.steps[0];
     match (&step.status, &step.step.action) {
         (Status::Done, _) => Ok(()),
+        (_, Action::Hold { reason: HoldReason::Unreadable }) => {
+            Err(Error::Unreadable { name: name.to_string(), remote: remote.to_owned() })
+        }
         (_, Action::Hold { reason }) => Err(Error::invalid(
             format!("resolve {name} with {remote}"),
             format!("{name} {}", reason.as_str()),

@@ -262,6 +262,9 @@ pub enum HoldReason {
     /// A conflict on a name this vault has never held (a record it did not
     /// write): settling it would create the name here.
     NotInVault,
+    /// Keeping the remote's value where it cannot be fetched: this device
+    /// would go on serving the value the user chose to discard.
+    Unreadable,
 }
 
 impl HoldReason {
@@ -274,6 +277,10 @@ impl HoldReason {
                 "is not chosen for this remote any more; choose it again to settle its conflict"
             }
             HoldReason::NotInVault => "is not a name this vault holds; nothing was settled",
+            HoldReason::Unreadable => {
+                "cannot be fetched from this remote, which does not send values back: rotate it here, \
+                 or pass --accept-unreadable to mark this device's copy out of date"
+            }
         }
     }
 }

@@ -428,7 +428,15 @@ pub struct ConflictInfo {
     pub remote: String,
     pub name: SecretName,
     pub reason: String,
+    /// When the sync saw the remote's change.
     pub detected: Timestamp,
+    /// This device's side: its current version (`None`: removed here) and
+    /// when it last changed.
+    pub local_version: Option<u32>,
+    pub local_changed: Option<Timestamp>,
+    /// Whether the remote can send its value back; where it cannot, keeping
+    /// its side marks this device's copy out of date.
+    pub remote_reveals: bool,
 }
 
 /// Replaces the remote's open conflicts with `conflicts`, each tagged.
@@ -487,15 +495,21 @@ pub(crate) fn has_synced(conn: &Connection, key: &IntegrityKey, remote: &RemoteR
 
 pub(crate) fn conflicts(conn: &Connection) -> Result<Vec<ConflictInfo>> {
     let mut stmt = conn.prepare(
-        "SELECT r.name, c.name, c.reason, c.detected_ms FROM conflicts c
-         JOIN remotes r ON r.id = c.remote_id ORDER BY c.name, r.name",
+        "SELECT r.name, c.name, c.reason, c.detected_ms, r.kind, s.version, s.updated_ms, s.deleted_ms
+         FROM conflicts c JOIN remotes r ON r.id = c.remote_id LEFT JOIN secrets s ON s.name = c.name
+         ORDER BY c.name, r.name",
     )?;
     let rows = stmt.query_map([], |row| {
+        let live = row.get::<_, Option<i64>>(7)?.is_none();
+        let kind = row.get::<_, String>(4)?.parse::<crate::remote::Kind>().ok();
         Ok(ConflictInfo {
             remote: row.get(0)?,
             name: SecretName::from_stored(row.get(1)?),
             reason: row.get(2)?,
             detected: vault::timestamp(row.get(3)?),
+            local_version: row.get::<_, Option<u32>>(5)?.filter(|_| live),
+            local_changed: row.get::<_, Option<i64>>(6)?.map(vault::timestamp),
+            remote_reveals: kind.is_some_and(|kind| kind.capabilities().can_reveal),
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

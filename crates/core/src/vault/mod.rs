@@ -8,6 +8,7 @@ mod crypto;
 mod device_key;
 mod header;
 mod integrity;
+mod out_of_date;
 mod records;
 mod remotes;
 mod schema;
@@ -27,11 +28,12 @@ use serde::Serialize;
 pub use audit::{Action as AuditAction, AuditEntry};
 pub use crypto::KdfParams;
 pub use remotes::{RemoteInfo, SecretRemote};
-pub use unlocked::{Access, ImportReport, Incoming, UnlockedVault};
+pub use unlocked::{Access, ImportReport, Incoming, MAX_REMEMBER, UnlockedVault};
 
 pub(crate) use audit::record as record_audit;
 pub(crate) use integrity::{Field, IntegrityKey};
 pub(crate) use remotes::{RemoteRef, find as find_remote};
+pub(crate) use unlocked::mark_out_of_date;
 
 use crate::{
     Error, Result,
@@ -91,6 +93,12 @@ impl Vault {
     /// Creates a new vault at `path` and returns it unlocked. The file is built
     /// beside its destination and moved into place only when complete.
     pub fn create(path: &Path, passphrase: &SecretString, kdf: KdfParams) -> Result<UnlockedVault> {
+        if path.is_dir() {
+            return Err(Error::NotAVault {
+                path: path.to_owned(),
+                reason: "it is a directory; a vault is created as a file (for example vault.db in it)".into(),
+            });
+        }
         if path.exists() {
             return Err(Error::VaultExists(path.to_owned()));
         }
@@ -140,6 +148,12 @@ impl Vault {
     /// Opens an existing vault, locked. A file that is not a vault, is damaged
     /// or comes from a newer version is refused without being written to.
     pub fn open(path: &Path) -> Result<Vault> {
+        if path.is_dir() {
+            return Err(Error::NotAVault {
+                path: path.to_owned(),
+                reason: "it is a directory; the vault is a file (for example vault.db in it)".into(),
+            });
+        }
         if !path.is_file() {
             return Err(Error::NoVault(path.to_owned()));
         }
@@ -294,8 +308,15 @@ impl Vault {
         if !self.header.remember.is_on() || !self.header.is_sealed() {
             return Err(Error::Locked);
         }
-        let stored = DeviceKey::for_vault(&self.header.vault_id)?.load()?.ok_or(Error::Locked)?;
-        let identity = crypto::identity_from_secret(&stored)
+        let device_key = DeviceKey::for_vault(&self.header.vault_id)?;
+        let stored = device_key.load()?.ok_or(Error::Locked)?;
+        if stored.until.is_some_and(|until| until <= Timestamp::now()) {
+            // Its lifetime is over: gone from the keyring, as a lock would do.
+            device_key.delete()?;
+            tracing::info!("the remembered key's time ran out; it was removed from the keyring");
+            return Err(Error::Locked);
+        }
+        let identity = crypto::identity_from_secret(&stored.identity)
             .filter(|identity| identity.to_public().to_string() == self.header.recipient.to_string())
             .ok_or_else(|| {
                 Error::Keyring(

@@ -303,8 +303,38 @@ pub(crate) fn any(conn: &Connection, name: &SecretName) -> Result<Option<Stored>
 pub(crate) fn live(conn: &Connection, name: &SecretName) -> Result<Stored> {
     match any(conn, name)? {
         Some(stored) if stored.meta.deleted.is_none() => Ok(stored),
-        _ => Err(Error::NotFound(name.to_string())),
+        Some(_) => Err(Error::NotFound {
+            name: name.to_string(),
+            hint: "; it was removed (`keyhaven set` gives it a value again)".into(),
+        }),
+        None => Err(missing(conn, name.as_str())),
     }
+}
+
+/// The error for a name no live secret has, with what may help: the remotes
+/// that hold it when this device has no value, or a close name.
+pub(crate) fn missing(conn: &Connection, name: &str) -> Error {
+    let hint = (|| -> Result<String> {
+        let mut holders = conn.prepare_cached(
+            "SELECT r.name FROM sync_state s JOIN remotes r ON r.id = s.remote_id
+             WHERE s.name = ?1 AND s.local_version IS NULL ORDER BY r.name",
+        )?;
+        let remotes: Vec<String> =
+            holders.query_map([name], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
+        if !remotes.is_empty() {
+            return Ok(format!(
+                " on this device; {} holds it, and its value is not here (`keyhaven sync --pull` fetches it \
+                 where the remote sends values back)",
+                remotes.join(", ")
+            ));
+        }
+        let mut names = conn.prepare_cached("SELECT name FROM secrets WHERE deleted_ms IS NULL")?;
+        let names: Vec<String> = names.query_map([], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok(crate::text::closest(name, names.iter().map(String::as_str))
+            .map(|close| format!("; did you mean {close}?"))
+            .unwrap_or_default())
+    })();
+    Error::NotFound { name: name.to_owned(), hint: hint.unwrap_or_default() }
 }
 
 pub(crate) fn versions(conn: &Connection, id: i64) -> Result<Vec<VersionMeta>> {

@@ -117,7 +117,17 @@ pub(crate) fn find(conn: &Connection, name: &str) -> Result<(RemoteRef, RemoteIn
             Ok((remote, info))
         })
         .optional()?
-        .ok_or_else(|| Error::NoRemote(name.to_owned()))
+        .ok_or_else(|| no_remote(conn, name))
+}
+
+/// The error for a remote name nothing has, with a close one if any.
+pub(crate) fn no_remote(conn: &Connection, name: &str) -> Error {
+    let names: Vec<String> = conn
+        .prepare_cached("SELECT name FROM remotes")
+        .and_then(|mut stmt| stmt.query_map([], |row| row.get(0))?.collect())
+        .unwrap_or_default();
+    let hint = crate::text::closest(name, names.iter().map(String::as_str)).map(str::to_owned);
+    Error::NoRemote { name: name.to_owned(), hint }
 }
 
 /// A remote row as stored, for its tag.
@@ -549,7 +559,7 @@ impl UnlockedVault {
             .prepare_cached(&format!("SELECT {ROW_COLUMNS} FROM remotes WHERE name = ?1"))?
             .query_row([remote], StoredRemote::from_row)
             .optional()?
-            .ok_or_else(|| Error::NoRemote(remote.to_owned()))?;
+            .ok_or_else(|| no_remote(self.conn(), remote))?;
         row.verify(self.integrity())?;
         Ok(row)
     }

@@ -19,10 +19,10 @@ use super::{
     device_key::DeviceKey,
     header::{self, Header, Remember},
     integrity::IntegrityKey,
-    now_ms,
+    now_ms, out_of_date,
     records::{self, Owner, Stored, VersionRow},
 };
-use jiff::civil::Date;
+use jiff::{Timestamp, civil::Date};
 
 use crate::{
     Error, Result,
@@ -290,6 +290,7 @@ impl UnlockedVault {
     /// Decrypts the current value of `name` and records why.
     pub fn reveal(&mut self, name: &SecretName, access: Access) -> Result<SecretString> {
         let stored = self.verified_live(name)?;
+        out_of_date::check(&self.vault.conn, &self.key, &stored, stored.meta.version)?;
         let value = self.open_version(&stored, stored.meta.version)?;
         audit::record(&self.vault.conn, access.action(), Some(name.as_str()), None)?;
         Ok(value)
@@ -299,7 +300,9 @@ impl UnlockedVault {
     /// for an earlier version of a live secret) and records why.
     pub fn resolve(&mut self, reference: &Reference, access: Access) -> Result<SecretString> {
         let stored = self.verified_live(&reference.name)?;
-        let value = self.open_version(&stored, reference.version.unwrap_or(stored.meta.version))?;
+        let version = reference.version.unwrap_or(stored.meta.version);
+        out_of_date::check(&self.vault.conn, &self.key, &stored, version)?;
+        let value = self.open_version(&stored, version)?;
         audit::record(&self.vault.conn, access.action(), Some(reference.name.as_str()), None)?;
         Ok(value)
     }
@@ -317,17 +320,22 @@ impl UnlockedVault {
             let present: std::collections::HashSet<&SecretName> =
                 rows.iter().map(|(stored, _)| &stored.meta.name).collect();
             if let Some(missing) = only.iter().find(|name| !present.contains(name)) {
-                return Err(Error::NotFound(missing.to_string()));
+                return Err(records::missing(&self.vault.conn, missing.as_str()));
             }
             // A set: `run` passes every name it injects, thousands of them.
             let wanted: std::collections::HashSet<&SecretName> = only.iter().collect();
             rows.retain(|(stored, _)| wanted.contains(&stored.meta.name));
         }
+        let marks = out_of_date::all(&self.vault.conn)?;
         let (key, identity) = (&self.key, &self.identity);
         let values = rows
             .par_iter()
             .map(|(stored, row)| {
                 stored.verify_current(key, Some(row), newest.get(&stored.id).copied())?;
+                // An export keeps everything the vault holds; the rest refuse a copy set aside.
+                if let Some(mark) = marks.get(&stored.id).filter(|_| access != Access::Export) {
+                    mark.check(key, stored, stored.meta.version)?;
+                }
                 Ok((stored.meta.name.clone(), open_checked(key, identity, Owner::from(&stored.meta), row)?))
             })
             .collect::<Result<Vec<_>>>()?;
@@ -471,26 +479,48 @@ impl UnlockedVault {
         overwrite: bool,
         progress: &dyn Fn(usize),
     ) -> Result<ImportReport> {
-        let entries = last_wins(entries.into_iter().map(Into::into).collect());
-        for entry in &entries {
+        let mut entries = last_wins(entries.into_iter().map(Into::into).collect());
+        for entry in &mut entries {
             validate_value(&entry.name, &entry.value)?;
             entry.fields.validate()?;
+            // A field the file leaves empty keeps what the secret has here (a
+            // remote choosing by category would lose it otherwise).
+            let given = |text: &mut Option<String>| {
+                if text.as_deref().is_some_and(|text| text.trim().is_empty()) {
+                    *text = None;
+                }
+            };
+            given(&mut entry.fields.description);
+            given(&mut entry.fields.category);
         }
         let recipient = &self.vault.header.recipient;
         let key = &self.key;
         let tx = immediate(&mut self.vault.conn)?;
         let mut report = ImportReport::default();
         let mut planned = Vec::with_capacity(entries.len());
-        for entry in entries {
-            let name = &entry.name;
+        for mut entry in entries {
+            let name = entry.name.clone();
+            let name = &name;
             let write = match records::any(&tx, name)? {
                 Some(stored) if stored.meta.deleted.is_none() && !overwrite => {
                     report.skipped.push(entry.name);
                     continue;
                 }
                 Some(stored) => {
-                    if stored.meta.deleted.is_none() { &mut report.updated } else { &mut report.added }
-                        .push(name.clone());
+                    if stored.meta.deleted.is_none() {
+                        // A new version from a file is a new value: the
+                        // description and category set here stay; only
+                        // empty ones are filled from the file.
+                        if !stored.meta.description.is_empty() {
+                            entry.fields.description = None;
+                        }
+                        if !stored.meta.category.is_empty() {
+                            entry.fields.category = None;
+                        }
+                        report.updated.push(name.clone());
+                    } else {
+                        report.added.push(name.clone());
+                    }
                     Write::next(stored, &tx, key)?
                 }
                 None => {
@@ -594,7 +624,11 @@ impl UnlockedVault {
         self.key = key;
         self.vault.header = header;
         if self.vault.header.remember.is_on() {
-            DeviceKey::for_vault(&self.vault.header.vault_id)?.store(&self.identity.to_string())?;
+            // The new key, for what is left of the old one's lifetime.
+            let device_key = DeviceKey::for_vault(&self.vault.header.vault_id)?;
+            if let Some(old) = device_key.load()? {
+                device_key.store(&self.identity.to_string(), old.until)?;
+            }
         }
         Ok(versions)
     }
@@ -622,7 +656,31 @@ impl UnlockedVault {
     /// Stores the unwrapped identity in the OS keyring so later unlocks need no
     /// passphrase, and records the choice in the header.
     pub fn remember_on_device(&mut self) -> Result<()> {
-        DeviceKey::for_vault(&self.vault.header.vault_id)?.store(&self.identity.to_string())?;
+        self.remember_on_device_for(None).map(drop)
+    }
+
+    /// [`Self::remember_on_device`] for `lifetime` from now (`None`: until a
+    /// lock or a forget). Past it, an unlock deletes the key from the keyring
+    /// instead of using it. At most [`MAX_REMEMBER`].
+    pub fn remember_on_device_for(
+        &mut self,
+        lifetime: Option<jiff::SignedDuration>,
+    ) -> Result<Option<Timestamp>> {
+        let until = match lifetime {
+            None => None,
+            Some(lifetime) if lifetime.is_positive() && lifetime <= MAX_REMEMBER => Some(
+                Timestamp::now()
+                    .checked_add(lifetime)
+                    .map_err(|err| Error::invalid("lifetime", err.to_string()))?,
+            ),
+            Some(_) => {
+                return Err(Error::invalid(
+                    "how long to remember the key",
+                    "give a time from one second to 30 days (e.g. 8h, 90m)",
+                ));
+            }
+        };
+        DeviceKey::for_vault(&self.vault.header.vault_id)?.store(&self.identity.to_string(), until)?;
         if !self.vault.header.remember.is_on() {
             let path = self.vault.path.clone();
             let tx = immediate(&mut self.vault.conn)?;
@@ -633,9 +691,12 @@ impl UnlockedVault {
             tx.commit()?;
             self.vault.header = header;
         }
-        Ok(())
+        Ok(until)
     }
 }
+
+/// The longest lifetime a remembered key may be given.
+pub const MAX_REMEMBER: jiff::SignedDuration = jiff::SignedDuration::from_hours(30 * 24);
 
 /// Begins a write that takes SQLite's lock at once, so concurrent writers queue
 /// on `busy_timeout` instead of failing to upgrade a read lock. Borrows only the
@@ -821,4 +882,17 @@ fn last_wins(entries: Vec<Incoming>) -> Vec<Incoming> {
         }
     }
     out
+}
+
+/// Marks the current version of `name` out of date in `conn` (a write
+/// transaction): `remote` kept a value it cannot send back.
+pub(crate) fn mark_out_of_date(
+    conn: &Connection,
+    key: &IntegrityKey,
+    name: &SecretName,
+    remote: &str,
+) -> Result<()> {
+    let stored = records::live(conn, name)?;
+    stored.verify(conn, key)?;
+    out_of_date::mark(conn, key, &stored, remote)
 }

@@ -4,4 +4,18 @@ import type { SecretName } from "./SecretName";
 /**
  * One open conflict, as `keyhaven conflicts` lists it.
  */
-export type ConflictInfo = { remote: string, name: SecretName, reason: string, detected: string, };
+export type ConflictInfo = { remote: string, name: SecretName, reason: string, 
+/**
+ * When the sync saw the remote's change.
+ */
+detected: string, 
+/**
+ * This device's side: its current version (`None`: removed here) and
+ * when it last changed.
+ */
+local_version: number | null, local_changed: string | null, 
+/**
+ * Whether the remote can send its value back; where it cannot, keeping
+ * its side marks this device's copy out of date.
+ */
+remote_reveals: boolean, };

@@ -33,4 +33,17 @@ start_at_login: boolean,
  * One desktop notification a day, while the app runs, naming the secrets
  * and remote API keys due for rotation (the tray counts them regardless).
  */
-rotation_reminders: boolean, };
+rotation_reminders: boolean, 
+/**
+ * Locked, the window shows only the lock screen, and no name,
+ * description or history leaves Rust (`Session::names`); the tray and
+ * the reminder count keys without naming them. On: the list stays
+ * readable while locked. Off by default, as in 1Password, Bitwarden
+ * and KeePassXC.
+ */
+show_names_locked: boolean, 
+/**
+ * Hours a key remembered on this device stays usable (then it is
+ * removed from the keyring); 0 keeps it until a lock or a forget.
+ */
+remember_hours: number, };

@@ -14,4 +14,12 @@ offline: string | null,
 /**
  * Why this remote's sync failed (its key refused, say); the others still ran.
  */
-error: string | null, warnings: Array<string>, counts: Array<SyncCount>, open: Array<OpenStep>, };
+error: string | null, warnings: Array<string>, counts: Array<SyncCount>, open: Array<OpenStep>, 
+/**
+ * What it came to, in plain words (core's `SyncReport::sentence`).
+ */
+sentence: string, 
+/**
+ * Its selection chooses nothing yet.
+ */
+nothing_chosen: boolean, };
