@@ -234,6 +234,10 @@ export class FakeBackend {
       this.namesOrFail();
       return [...this.secrets.values()].map((s) => s.meta).sort((a, b) => (a.name < b.name ? -1 : 1));
     },
+    import_existing: (args) => {
+      this.namesOrFail();
+      return (args.names as string[]).map((name) => this.secrets.get(name)?.meta.deleted === null);
+    },
     import_choose: () => {
       this.importRead = false;
       return this.importStep(null);
@@ -552,7 +556,9 @@ export class FakeBackend {
         byName.set(mark.name, { name: mark.name, meta: null, marks: [], rotation: null });
       byName.get(mark.name)!.marks.push(mark);
     }
-    const items = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+    // Pinned first, then by name.
+    const pinned = (item: ListItem) => (item.meta?.pinned ? 0 : 1);
+    const items = [...byName.values()].sort((a, b) => pinned(a) - pinned(b) || (a.name < b.name ? -1 : 1));
     const words = filter.query.toLowerCase().split(/\s+/).filter(Boolean);
     const text = ({ name, meta }: ListItem) => `${name}\n${meta?.description ?? ""}\n${meta?.category ?? ""}`;
     const matches = items.filter(

@@ -89,6 +89,72 @@ describe("first run", () => {
 });
 
 describe("secrets", () => {
+  it("Ctrl+A then Ctrl+C over a revealed value goes through the clearing copy, whose notice goes when it clears", async () => {
+    const page = await open("secrets=3");
+    await fake(page, (f) => (f.settings.clipboard_seconds = 1));
+    await page.getByRole("option", { name: /OPENAI_API_KEY/ }).click();
+    await page.getByRole("button", { name: "Reveal" }).click();
+    await page.getByText("value-of-OPENAI_API_KEY").waitFor();
+    await page.locator("body").click({ position: { x: 600, y: 600 } });
+    await page.keyboard.press("Control+a");
+    await page.keyboard.press("Control+c");
+    await page.getByText("Copied. The clipboard is cleared in 1 s.").waitFor();
+    expect(await fake(page, (f) => f.copied)).toEqual(["OPENAI_API_KEY"]);
+    await page.getByText("Copied. The clipboard is cleared in 1 s.").waitFor({ state: "detached" });
+    await page.close();
+  });
+
+  it("the list moves with Home, End, PageDown and PageUp; / selects the search text", async () => {
+    const page = await open("secrets=100");
+    await page.getByRole("option", { name: /DB_PASSWORD/ }).click();
+    await page.keyboard.press("End");
+    await page.getByRole("heading", { name: "SECRET_00099" }).waitFor();
+    await page.keyboard.press("Home");
+    await page.getByRole("heading", { name: "DB_PASSWORD" }).waitFor();
+    await page.keyboard.press("PageDown");
+    await expect(page.getByRole("heading", { name: "DB_PASSWORD" }).count()).resolves.toBe(0);
+    await page.keyboard.press("PageUp");
+    await page.getByRole("heading", { name: "DB_PASSWORD" }).waitFor();
+    await page.getByLabel("Search secrets").fill("SECRET_0001");
+    await page.getByRole("heading", { name: "SECRET_00010" }).click();
+    await page.keyboard.press("/");
+    await page.keyboard.type("DB");
+    await expect(page.getByLabel("Search secrets").inputValue()).resolves.toBe("DB");
+    await page.close();
+  });
+
+  it("Esc asks before it discards a half-filled Add form; an empty one just closes", async () => {
+    const page = await open("secrets=3");
+    await page.getByRole("button", { name: "Add secret" }).click();
+    await page.keyboard.press("Escape");
+    await page.getByRole("heading", { name: "Add a secret" }).waitFor({ state: "detached" });
+    await page.getByRole("button", { name: "Add secret" }).click();
+    await page.getByRole("textbox", { name: "Name" }).fill("HALF_DONE");
+    await page.keyboard.press("Escape");
+    await page.getByText("Discard what you typed? Nothing was added.").waitFor();
+    await page.getByRole("button", { name: "Keep editing" }).click();
+    await expect(page.getByRole("textbox", { name: "Name" }).inputValue()).resolves.toBe("HALF_DONE");
+    await page.keyboard.press("Escape");
+    await page.getByRole("button", { name: "Discard" }).click();
+    await page.getByRole("heading", { name: "Add a secret" }).waitFor({ state: "detached" });
+    await page.close();
+  });
+
+  it("overdue and due soon have different badges", async () => {
+    const page = await open("secrets=3");
+    await fake(page, (f) => (f.secrets.get("OPENAI_API_KEY")!.meta.rotate_by = "2026-11-25"));
+    await page.getByLabel("Search secrets").fill("_");
+    await page
+      .getByRole("option", { name: /DB_PASSWORD/ })
+      .getByText("overdue")
+      .waitFor();
+    await page
+      .getByRole("option", { name: /OPENAI_API_KEY/ })
+      .getByText("rotate soon")
+      .waitFor();
+    await page.close();
+  });
+
   it("Rotate's Generate fills the field as a preview; only Save new version commits", async () => {
     const page = await open("secrets=3");
     await page.getByRole("option", { name: /OPENAI_API_KEY/ }).click();
@@ -179,6 +245,9 @@ describe("secrets", () => {
     expect(await fake(page, (f) => f.copiedReferences)).toEqual(["keyhaven:STRIPE_KEY"]);
     await page.getByRole("button", { name: "☆ Pin" }).click();
     await page.getByRole("button", { name: "★ Pinned" }).waitFor();
+    // A pinned secret is listed first.
+    const list = page.getByRole("listbox", { name: "Secret names" });
+    await expect(list.getByRole("option").first().innerText()).resolves.toContain("STRIPE_KEY");
     await page.close();
   });
 
@@ -254,9 +323,18 @@ describe("import", () => {
     const plan = page.getByRole("table", { name: "Import plan" });
     await plan.waitFor();
     await page.getByText("3 secret(s), 1 left out").waitFor();
+    // Each row says what it will be; the button counts what will happen.
+    await plan.getByRole("cell", { name: "skipped (exists)" }).waitFor();
+    await page
+      .getByRole("button", { name: "Import 2 secret(s) (1 skipped: already in the vault)" })
+      .waitFor();
+    await page.getByLabel("Names already in the vault get a new version").check();
+    await plan.getByRole("cell", { name: "new version" }).waitFor();
+    await page.getByRole("button", { name: "Import 3 secret(s)", exact: true }).waitFor();
+    await page.getByLabel("Names already in the vault get a new version").uncheck();
     // The existing name is offered; a name typed twice is refused and nothing is written.
     await page.getByLabel("Name for GitHub › password").fill("OPENAI_API_KEY");
-    await page.getByRole("button", { name: "Import 3 secret(s)" }).click();
+    await page.getByRole("button", { name: "Import 1 secret(s) (2 skipped: already in the vault)" }).click();
     await page.getByText("two entries would be named OPENAI_API_KEY").waitFor();
     expect(await fake(page, (f) => f.secrets.size)).toBe(2);
     await page.getByLabel("Name for GitHub › password").fill("GH_LOGIN");
@@ -266,7 +344,7 @@ describe("import", () => {
     for (const value of ["gh-password-planted", "ghp_planted_api_key", "sk-planted-openai"]) {
       expect(shown).not.toContain(value);
     }
-    await page.getByRole("button", { name: "Import 2 secret(s)" }).click();
+    await page.getByRole("button", { name: "Import 1 secret(s) (1 skipped: already in the vault)" }).click();
     await page
       .getByText(
         "Imported 1 new and 0 updated secret(s). Skipped 1 already in the vault: OPENAI_API_KEY. Left out 2.",
@@ -501,10 +579,11 @@ describe("activity and settings", () => {
   it("saves settings and applies the theme at once; a refused value says why", async () => {
     const page = await open("secrets=2");
     await page.keyboard.press("Alt+6");
+    // The theme applies when picked, before Save; the shortcut reads as the keyboard has it.
+    await page.getByText("Reads as Ctrl+Shift+K.").waitFor();
     await page.getByLabel("Theme").selectOption("dark");
-    await page.getByRole("button", { name: "Save settings" }).click();
-    await page.getByText("Saved.").waitFor();
-    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
+    await page.waitForFunction(() => document.documentElement.dataset.theme === "dark");
+    expect(await fake(page, (f) => f.settings.theme)).toBe("dark");
     await shot(page, "settings-dark");
     await page.getByLabel("Quick reveal shortcut").fill("");
     await page.getByLabel("Clear the clipboard after (seconds)").fill("600");

@@ -81,9 +81,16 @@ pub enum Command {
         due: bool,
     },
     /// Print a secret's value alone on stdout
-    Get { name: String },
+    Get {
+        /// The secret
+        name: String,
+        /// An earlier version (as `read keyhaven:NAME@VERSION`)
+        #[arg(long)]
+        version: Option<u32>,
+    },
     /// Print the value a reference names (keyhaven:NAME, or keyhaven:NAME@VERSION)
     Read {
+        /// keyhaven:NAME or keyhaven:NAME@VERSION
         #[arg(value_name = "REFERENCE")]
         reference: String,
     },
@@ -125,6 +132,7 @@ pub enum Command {
     },
     /// Add a secret; the value comes from stdin, or a hidden prompt on a terminal
     Set {
+        /// The new secret's name (letters, digits and _, not starting with a digit)
         name: String,
         #[command(flatten)]
         fields: FieldArgs,
@@ -134,6 +142,7 @@ pub enum Command {
     /// Give a secret a new value (a new version). A rotation reminder that had
     /// come (past or within 7 days) moves 90 days ahead, or to --rotate-by
     Rotate {
+        /// The secret
         name: String,
         #[command(flatten)]
         value: ValueArgs,
@@ -143,7 +152,9 @@ pub enum Command {
     },
     /// Remove a secret (kept as a tombstone until `purge`)
     Rm {
-        name: String,
+        /// One or more names; all are checked before any is removed
+        #[arg(required = true, value_name = "NAME")]
+        names: Vec<String>,
         /// Do not ask for confirmation
         #[arg(long, short)]
         yes: bool,
@@ -155,9 +166,17 @@ pub enum Command {
         yes: bool,
     },
     /// List a secret's versions (metadata only)
-    History { name: String },
+    History {
+        /// The secret
+        name: String,
+    },
     /// Make an earlier version current again (as a new version)
-    Rollback { name: String, version: u32 },
+    Rollback {
+        /// The secret
+        name: String,
+        /// The version to make current again
+        version: u32,
+    },
     /// Import from a .env file or another manager's export (format detected from the content)
     ///
     /// KeePass/KeePassXC (.kdbx, XML, CSV), a pass store (a directory), Bitwarden (JSON,
@@ -190,6 +209,7 @@ pub enum Command {
     },
     /// Export secrets as .env or JSON; values only with --reveal
     Export {
+        /// The file format
         #[arg(long, value_enum, default_value_t = ExportFormat::Env)]
         format: ExportFormat,
         /// Include the values (without it: names and metadata only)
@@ -249,8 +269,10 @@ pub enum Command {
     Conflicts,
     /// Settle a conflict by keeping one side; `--all` settles every open one
     Resolve {
+        /// The secret in conflict
         #[arg(required_unless_present = "all", conflicts_with = "all")]
         name: Option<String>,
+        /// The side whose value stays: this vault's (local) or the remote's
         #[arg(long, value_enum)]
         keep: KeepSide,
         /// The remote [default: the only one the secret is in conflict with; with --all, every remote]
@@ -266,22 +288,28 @@ pub enum Command {
     },
     /// Ask a Runtype remote which keys it has: found, missing or revoked
     Check {
+        /// The Runtype remote to ask
         #[arg(long)]
         remote: String,
+        /// The keys to look for
         #[arg(required = true)]
         keys: Vec<String>,
     },
     /// Get a Runtype dashboard URL where the missing keys can be filled in
     SetupUrl {
+        /// The Runtype remote
         #[arg(long)]
         remote: String,
+        /// The keys the dashboard should ask for
         #[arg(required = true)]
         keys: Vec<String>,
     },
     /// Fill a Runtype remote's intake form: from the vault or typed, then submitted
     Intake {
+        /// The Runtype remote whose form to fill
         #[arg(long)]
         remote: String,
+        /// Which form: the one for manual keys, a secret, or a product
         #[arg(long, value_enum)]
         source: IntakeSource,
         /// The source's key (manual, secret)
@@ -307,7 +335,10 @@ pub enum Command {
         return_url: Option<String>,
     },
     /// Read a keyhaven:// link as the app would, and do what it asks after checking it
-    OpenLink { url: String },
+    OpenLink {
+        /// The keyhaven:// link
+        url: String,
+    },
     /// Write the man page or shell completions into a folder (for packages)
     #[command(hide = true)]
     Generate {
@@ -337,7 +368,9 @@ pub enum Generated {
 pub enum RemoteCommand {
     /// Add a remote; its API token is read from stdin, or a hidden prompt on a terminal
     Add {
+        /// A name for the remote, used by sync, remote and resolve
         name: String,
+        /// Which service's API it speaks
         #[arg(long, value_enum)]
         kind: RemoteKind,
         /// Base URL (HTTPS except on loopback) [default: the service's: https://api.runloop.ai,
@@ -355,6 +388,7 @@ pub enum RemoteCommand {
     },
     /// Change what syncs to a remote: add rules, drop rules, or start over
     Edit {
+        /// The remote
         name: String,
         #[command(flatten)]
         selection: SelectionArgs,
@@ -366,10 +400,14 @@ pub enum RemoteCommand {
         clear: bool,
     },
     /// Show a remote: its rules, and which secrets are chosen for it and which not
-    Show { name: String },
+    Show {
+        /// The remote
+        name: String,
+    },
     /// Replace a remote's API key (revoked, expired or rotated); its sync state
     /// stays. The new token is read from stdin, or a hidden prompt on a terminal
     SetToken {
+        /// The remote
         name: String,
         /// When the new key expires (YYYY-MM-DD)
         #[arg(long, value_name = "DATE")]
@@ -378,9 +416,13 @@ pub enum RemoteCommand {
     /// List remotes with their key's age and expiry (works locked)
     Ls,
     /// Check that a remote answers and accepts its token
-    Test { name: String },
+    Test {
+        /// The remote
+        name: String,
+    },
     /// Forget a remote and its sync state (nothing changes on the remote)
     Rm {
+        /// The remote
         name: String,
         /// Do not ask for confirmation
         #[arg(long, short)]
@@ -442,8 +484,10 @@ pub struct AllowWeak {
 
 #[derive(Args)]
 pub struct FieldArgs {
+    /// What the secret is for (shown in ls and the app)
     #[arg(long)]
     pub description: Option<String>,
+    /// A group such as provider or database: selection rules and filters use it
     #[arg(long)]
     pub category: Option<String>,
     /// Rotation reminder date (YYYY-MM-DD)
@@ -480,4 +524,30 @@ fn source_kinds() -> impl clap::builder::TypedValueParser<Value = keyhaven_core:
     use keyhaven_core::import::SourceKind;
     clap::builder::PossibleValuesParser::new(SourceKind::ALL.map(|(name, _)| name))
         .map(|name| name.parse::<SourceKind>().expect("one of SourceKind::ALL's names"))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every argument of every subcommand says what it is in `--help`.
+    #[test]
+    fn every_argument_in_help_has_a_description() {
+        fn walk(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id != "help" && id != "version" && arg.get_help().is_none() && !arg.is_hide_set() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in command.get_subcommands().filter(|sub| !sub.is_hide_set()) {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&Cli::command(), "keyhaven", &mut missing);
+        assert!(missing.is_empty(), "arguments without a description:\n{}", missing.join("\n"));
+    }
 }

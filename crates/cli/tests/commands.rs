@@ -253,6 +253,29 @@ fn rm_leaves_a_tombstone_and_purge_clears_it() {
     kh.ok(&["purge", "--yes"], None);
     assert!(!kh.ok(&["ls", "--removed"], None).contains("OLD"));
     kh.fails(&["rm", "OLD"], None, 4);
+
+    // Several at once, all checked first: one missing name removes none.
+    for name in ["A", "B", "C"] {
+        kh.ok(&["set", name], Some(b"value-0123"));
+    }
+    let err = kh.fails(&["rm", "A", "NOPE", "--yes"], None, 4);
+    assert!(err.contains("no secret named NOPE"), "{err}");
+    kh.ok(&["get", "A"], None);
+    kh.ok(&["rm", "A", "B", "--yes"], None);
+    kh.fails(&["get", "A"], None, 4);
+    kh.fails(&["get", "B"], None, 4);
+    kh.ok(&["get", "C"], None);
+}
+
+#[test]
+fn get_version_prints_an_earlier_version() {
+    let kh = Kh::new();
+    kh.ok(&["set", "TOKEN"], Some(b"first-0123"));
+    kh.ok(&["rotate", "TOKEN"], Some(b"second-0123"));
+    assert_eq!(kh.ok(&["get", "TOKEN", "--version", "1"], None), "first-0123");
+    assert_eq!(kh.ok(&["get", "TOKEN"], None), "second-0123");
+    let err = kh.fails(&["get", "TOKEN", "--version", "7"], None, 4);
+    assert!(err.contains("TOKEN has no version 7"), "{err}");
 }
 
 #[test]

@@ -91,6 +91,8 @@ struct Entry {
     /// Into `Listing::categories`.
     category: Option<u32>,
     rotate_by: Option<Date>,
+    /// Pinned secrets come first.
+    pinned: bool,
     /// Remote (into `Listing::remotes`) and state.
     marks: Box<[(u16, SyncState)]>,
 }
@@ -120,7 +122,7 @@ impl Listing {
         Ok(builder.finish(marks))
     }
 
-    /// Indices of the entries `filter` lets through, in name order.
+    /// Indices of the entries `filter` lets through, pinned first, then in name order.
     fn matching(&self, filter: &ListFilter, today: Date) -> Vec<u32> {
         let query = filter.query.to_lowercase();
         let words: Vec<&str> = query.split_whitespace().collect();
@@ -226,6 +228,7 @@ impl Builder {
             local: true,
             category,
             rotate_by: meta.rotate_by,
+            pinned: meta.pinned,
             marks: Box::default(),
             name: meta.name,
         });
@@ -264,15 +267,15 @@ impl Builder {
                     local: false,
                     category: None,
                     rotate_by: None,
+                    pinned: false,
                     marks: marked,
                     name: name.clone(),
                 }),
             }
         }
-        if !remote_only.is_empty() {
-            entries.append(&mut remote_only);
-            entries.sort_unstable_by(|a, b| a.name.cmp(&b.name));
-        }
+        entries.append(&mut remote_only);
+        // Pinned first, then by name (stable: the entries are sorted by name already).
+        entries.sort_by(|a, b| b.pinned.cmp(&a.pinned).then_with(|| a.name.cmp(&b.name)));
         Listing { entries, categories: categories.into_iter().map(|(name, _)| name).collect(), remotes }
     }
 }
@@ -348,6 +351,16 @@ mod tests {
             .into_iter()
             .map(|at| listing.entries[at as usize].name.as_str())
             .collect()
+    }
+
+    #[test]
+    fn pinned_secrets_come_first_then_the_rest_by_name() {
+        let mut builder = Builder::default();
+        for (name, pinned) in [("ALPHA", false), ("ZULU", true), ("MIKE", false), ("BRAVO", true)] {
+            builder.local(SecretMeta { pinned, ..meta(name, "", "", None) });
+        }
+        let listing = builder.finish(vec![mark("prod", "CHARLIE", SyncState::RemoteOnly)]);
+        assert_eq!(names(&listing, ListFilter::default()), ["BRAVO", "ZULU", "ALPHA", "CHARLIE", "MIKE"]);
     }
 
     #[test]

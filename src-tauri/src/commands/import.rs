@@ -58,6 +58,24 @@ pub struct ImportSummary {
     pub left_out: u32,
 }
 
+/// Which of `names` a live secret already has: what the preview marks
+/// "skipped (exists)" or "new version" (as `import --dry-run` does). Names
+/// only, for the rows of the plan shown; locked, only with "Show names while
+/// locked", as the list.
+#[tauri::command(async)]
+pub fn import_existing(
+    state: State<'_, AppState>,
+    store: State<'_, crate::settings::Store>,
+    names: Vec<String>,
+) -> CommandResult<Vec<bool>> {
+    let mut session = session(&state);
+    let vault = session.names(store.get().show_names_locked)?;
+    Ok(names
+        .iter()
+        .map(|name| keyhaven_core::SecretName::parse(name.trim()).is_ok_and(|name| vault.meta(&name).is_ok()))
+        .collect())
+}
+
 /// Opens the file chooser (a folder chooser for a pass store) and reads the
 /// file chosen, as `kind` or as its content says.
 #[tauri::command(async)]

@@ -34,6 +34,7 @@ import type { VersionMeta } from "./bindings/VersionMeta";
 
 /** Each command's arguments, as the webview sends them, and its result. */
 export interface Commands {
+  import_existing: { args: { names: Array<string> }; result: Array<boolean> };
   import_choose: { args: { folder: boolean; kind: ImportKind | null; includeNotes: boolean }; result: ImportStep };
   import_passphrase: { args: { passphrase: string }; result: ImportStep };
   import_commit: { args: { names: Array<string | null>; overwrite: boolean }; result: ImportSummary };
@@ -86,6 +87,8 @@ export interface Commands {
 
 /** Each command as a function. */
 export const commands = {
+  /** Which of `names` a live secret already has: what the preview marks "skipped (exists)" or "new version" (as `import --dry-run` does). Names only, for the rows of the plan shown; locked, only with "Show names while locked", as the list. */
+  importExisting: (names: Array<string>) => invoke<Array<boolean>>("import_existing", { names }),
   /** Opens the file chooser (a folder chooser for a pass store) and reads the file chosen, as `kind` or as its content says. */
   importChoose: (folder: boolean, kind: ImportKind | null, includeNotes: boolean) => invoke<ImportStep>("import_choose", { folder, kind, includeNotes }),
   /** Reads the chosen file again with its password. */

@@ -101,7 +101,7 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
         Command::Passwd { kdf, weak, rekey } => vault::passwd(&mut ctx, kdf, weak.allow_weak, rekey),
         Command::Verify => vault::verify(&mut ctx),
         Command::Ls { pattern, removed, due } => secrets::ls(&ctx, pattern.as_deref(), removed, due),
-        Command::Get { name } => secrets::get(&mut ctx, &name),
+        Command::Get { name, version } => secrets::get(&mut ctx, &name, version),
         Command::Read { reference } => references::read(&mut ctx, &reference),
         Command::Scan { install_hook: true, .. } => scan::install_hook(),
         Command::Scan { paths, git, all_history, staged, .. } => {
@@ -114,7 +114,7 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
         Command::Rotate { name, value, rotate_by } => {
             secrets::rotate(&mut ctx, &name, value, rotate_by.as_deref())
         }
-        Command::Rm { name, yes } => secrets::rm(&mut ctx, &name, yes),
+        Command::Rm { names, yes } => secrets::rm(&mut ctx, &names, yes),
         Command::Purge { yes } => secrets::purge(&mut ctx, yes),
         Command::History { name } => secrets::history(&ctx, &name),
         Command::Rollback { name, version } => secrets::rollback(&mut ctx, &name, version),

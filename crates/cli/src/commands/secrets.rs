@@ -134,10 +134,12 @@ fn matches_pattern(name: &str, pattern: &str) -> bool {
     }
 }
 
-pub fn get(ctx: &mut Context, name: &str) -> Result<()> {
+pub fn get(ctx: &mut Context, name: &str, version: Option<u32>) -> Result<()> {
     let name = parse_name(name)?;
     let mut vault = ctx.unlocked()?;
-    let value = vault.reveal(&name, Access::Reveal)?;
+    // An earlier version is what `read keyhaven:NAME@VERSION` names.
+    let reference = keyhaven_core::reference::Reference { name: name.clone(), version };
+    let value = vault.resolve(&reference, Access::Reveal)?;
     output::value(&value)?;
     notices::overdue([&vault.meta(&name)?]);
     Ok(())
@@ -202,15 +204,22 @@ pub fn rollback(ctx: &mut Context, name: &str, version: u32) -> Result<()> {
     report(ctx, &format!("Rolled back to version {version}:"), &meta)
 }
 
-pub fn rm(ctx: &mut Context, name: &str, yes: bool) -> Result<()> {
-    let name = parse_name(name)?;
+/// Removes each of `names`, all checked first: one that is not there
+/// removes none.
+pub fn rm(ctx: &mut Context, names: &[String], yes: bool) -> Result<()> {
+    let names = names.iter().map(|name| parse_name(name)).collect::<Result<Vec<_>>>()?;
     let mut vault = ctx.unlocked()?;
-    vault.meta(&name)?;
-    if !yes && !ctx.confirm(&format!("Remove {name}?"))? {
+    for name in &names {
+        vault.meta(name)?;
+    }
+    let list = names.iter().map(|name| name.as_str()).collect::<Vec<_>>().join(", ");
+    if !yes && !ctx.confirm(&format!("Remove {list}?"))? {
         anyhow::bail!("nothing removed");
     }
-    vault.remove(&name)?;
-    note!("Removed {name} (kept as a tombstone until `keyhaven purge`)");
+    for name in &names {
+        vault.remove(name)?;
+    }
+    note!("Removed {list} (kept as tombstones until `keyhaven purge`)");
     Ok(())
 }
 
