@@ -168,6 +168,18 @@ export class FakeBackend {
   /** Secrets whose copy here was set aside, with the remote that kept its own (core's `out_of_date`). */
   outOfDate = new Map<string, string>();
 
+  /** A key's test before it is stored: one starting "bad" is refused, as a revoked key is. */
+  private checkKey(remote: string, token: string): Check {
+    this.unlockedOrFail();
+    if (token.startsWith("bad")) {
+      fail(
+        "remote",
+        `${remote} refused this API key (HTTP 401 Unauthorized): it is revoked, expired or mistyped`,
+      );
+    }
+    return this.handlers.test_remote({ name: remote }) as Check;
+  }
+
   /** As core's `Error::OutOfDate`. */
   private currentOrFail(name: string) {
     const remote = this.outOfDate.get(name);
@@ -377,6 +389,8 @@ export class FakeBackend {
       this.selections.set(remote, { ...selection, include, exclude });
       return this.secretRemotes(name);
     },
+    check_new_remote: (args) => this.checkKey(String((args.remote as NewRemote).name), String(args.token)),
+    check_new_token: (args) => this.checkKey(String(args.name), String(args.token)),
     test_remote: () => {
       this.unlockedOrFail();
       return {
@@ -695,7 +709,8 @@ export class FakeBackend {
           listed: 0,
           listing_complete: false,
           offline: null,
-          error: `remote ${remote.name} refused its API key (HTTP 401 Unauthorized): the key was revoked, has expired or was mistyped. Replace it with \`keyhaven remote set-token ${remote.name}\` (in the app: Remotes, Replace key); its sync state is kept`,
+          error: `${remote.name} refused its API key: it was revoked, has expired or was mistyped.`,
+          key_refused: true,
           warnings: [],
           counts: [],
           open: [],
@@ -744,6 +759,7 @@ export class FakeBackend {
           .filter(Boolean)
           .join("; "),
         nothing_chosen: false,
+        key_refused: false,
       });
     }
     return out;

@@ -248,6 +248,8 @@ describe("secrets", () => {
     // A pinned secret is listed first.
     const list = page.getByRole("listbox", { name: "Secret names" });
     await expect(list.getByRole("option").first().innerText()).resolves.toContain("STRIPE_KEY");
+    // The pinned secret stays the one shown, where the pin moved it.
+    await page.getByRole("heading", { name: "STRIPE_KEY" }).waitFor();
     await page.close();
   });
 
@@ -368,8 +370,9 @@ describe("remotes and sync", () => {
     await page.getByLabel("Scope").selectOption("org");
     await page.getByLabel("API URL").fill("https://api.runtools.example");
     await page.getByLabel("API token").fill("rt_live_browser_token");
-    await page.getByRole("button", { name: "Add remote", exact: true }).click();
-    await page.getByText("Added prod.").waitFor();
+    await page.getByRole("button", { name: "Test and add" }).click();
+    // The key is tested first, and what it can do is said.
+    await page.getByText("Added prod: reachable, token accepted; writes not refused.").waitFor();
     expect(await page.content()).not.toContain("rt_live_browser_token");
 
     // Nothing syncs to a new remote until chosen; the chooser previews as rules are typed.
@@ -403,6 +406,22 @@ describe("remotes and sync", () => {
     await page.close();
   });
 
+  it("a key that fails its test is said before it is stored; Save anyway stores it", async () => {
+    const page = await open("secrets=2");
+    await page.keyboard.press("Alt+2");
+    await page.getByRole("button", { name: "Add remote…" }).click();
+    await page.getByLabel("Remote name").fill("rl");
+    await page.getByLabel("API token").fill("bad_token_typed_wrong");
+    await page.getByRole("button", { name: "Test and add" }).click();
+    await page.getByText("The key did not pass its test: rl refused this API key").waitFor();
+    await shot(page, "remote-add-key-tested");
+    expect(await fake(page, (f) => f.remotes.length)).toBe(0);
+    await page.getByRole("button", { name: "Save anyway" }).click();
+    await page.getByText("Added rl: not tested (saved anyway).").waitFor();
+    expect(await fake(page, (f) => f.remotes.length)).toBe(1);
+    await page.close();
+  });
+
   it("a refused key fails its remote only, and Replace key mends it", async () => {
     const page = await open("secrets=2&remote=prod");
     await fake(page, (f) => {
@@ -412,19 +431,27 @@ describe("remotes and sync", () => {
     });
     await page.keyboard.press("Alt+3");
     await page.getByRole("button", { name: "Sync now" }).click();
-    await page.getByText("Did not sync: remote prod refused its API key").waitFor();
+    // One sentence, no HTTP or CLI syntax, and a Replace key button beside it.
+    await page
+      .getByText("Did not sync: prod refused its API key: it was revoked, has expired or was mistyped.")
+      .waitFor();
+    expect(await page.getByLabel("Result for prod").innerText()).not.toMatch(/HTTP|keyhaven remote/);
     // The other remote still synced, and says so.
     await page
       .getByLabel("Result for staging")
       .getByText("1 new secret(s) sent; 1 conflict(s) to settle.")
       .waitFor();
     await shot(page, "sync-key-refused");
-    await page.keyboard.press("Alt+2");
-    await page.getByRole("button", { name: "Replace key…" }).first().click();
+    await page.getByLabel("Result for prod").getByRole("button", { name: "Replace key…" }).click();
+    // A key that fails its test is said, and is kept only with Save anyway.
+    await page.getByLabel("New API token").fill("bad_replacement_token");
+    await page.getByRole("button", { name: "Test and replace" }).click();
+    await page.getByText("The key did not pass its test: prod refused this API key").waitFor();
+    await page.getByRole("button", { name: "Save anyway" }).waitFor();
     await page.getByLabel("New API token").fill("rt_live_replacement_token");
     await page.getByLabel("Key expires (optional)").fill("2027-03-31");
-    await page.getByRole("button", { name: "Replace key", exact: true }).click();
-    await page.getByText("prod: new key stored, sync state kept.").waitFor();
+    await page.getByRole("button", { name: "Test and replace" }).click();
+    await page.getByText("prod: new key stored (reachable, token accepted").waitFor();
     await page.getByText("0 days, expires 2027-03-31").waitFor();
     expect(await page.content()).not.toContain("rt_live_replacement_token");
     await page.close();

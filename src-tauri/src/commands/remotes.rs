@@ -22,7 +22,11 @@ use tauri::{AppHandle, Emitter, Manager, State};
 use ts_rs::TS;
 
 use super::{blocking, name, session};
-use crate::{AppState, error::CommandResult, settings, tray};
+use crate::{
+    AppState,
+    error::{CommandError, CommandResult},
+    settings, tray,
+};
 
 /// Emitted while a sync runs: `SyncProgress`.
 pub const SYNC_PROGRESS: &str = "sync-progress";
@@ -59,6 +63,8 @@ pub struct SyncSummary {
     pub offline: Option<String>,
     /// Why this remote's sync failed (its key refused, say); the others still ran.
     pub error: Option<String>,
+    /// The remote refused its key: the window offers Replace key.
+    pub key_refused: bool,
     pub warnings: Vec<String>,
     pub counts: Vec<SyncCount>,
     pub open: Vec<OpenStep>,
@@ -107,6 +113,7 @@ impl From<&SyncReport> for SyncSummary {
             listing_complete: report.listing_complete,
             offline: report.offline.clone(),
             error: None,
+            key_refused: false,
             warnings: report.warnings.clone(),
             counts: counts
                 .into_iter()
@@ -124,18 +131,31 @@ impl SyncSummary {
         match &outcome.result {
             Ok(Some(report)) => Some(Self::from(report)),
             Ok(None) => None,
-            Err(err) => Some(SyncSummary {
-                remote: outcome.remote.clone(),
-                listed: 0,
-                listing_complete: false,
-                offline: None,
-                error: Some(err.to_string()),
-                warnings: Vec::new(),
-                counts: Vec::new(),
-                open: Vec::new(),
-                sentence: String::new(),
-                nothing_chosen: false,
-            }),
+            Err(err) => {
+                let key_refused = matches!(err, keyhaven_core::Error::KeyRefused { .. });
+                // One sentence for the window, which offers Replace key (no HTTP, no CLI syntax).
+                let error = if key_refused {
+                    format!(
+                        "{} refused its API key: it was revoked, has expired or was mistyped.",
+                        outcome.remote
+                    )
+                } else {
+                    err.to_string()
+                };
+                Some(SyncSummary {
+                    remote: outcome.remote.clone(),
+                    listed: 0,
+                    listing_complete: false,
+                    offline: None,
+                    error: Some(error),
+                    key_refused,
+                    warnings: Vec::new(),
+                    counts: Vec::new(),
+                    open: Vec::new(),
+                    sentence: String::new(),
+                    nothing_chosen: false,
+                })
+            }
         }
     }
 }
@@ -146,14 +166,53 @@ pub fn list_remotes(state: State<'_, AppState>) -> CommandResult<Vec<RemoteInfo>
     Ok(session(&state).vault()?.remotes()?)
 }
 
+/// The remote `remote` describes, checked (name, kind, URL, scope).
+fn config_of(remote: &NewRemote) -> Result<RemoteConfig, keyhaven_core::Error> {
+    let scope = remote.scope.as_deref().filter(|s| !s.is_empty()).map(str::parse).transpose()?;
+    let kind: Kind = remote.kind.parse()?;
+    let url = Some(remote.url.trim()).filter(|url| !url.is_empty()).unwrap_or(kind.default_url());
+    RemoteConfig::new(remote.name.trim(), kind, url, scope)
+}
+
+/// What a key can do at `config`'s remote, before it is stored
+/// (`remote::check`, which changes nothing there).
+fn check_key(config: &RemoteConfig, token: String) -> CommandResult<Check> {
+    let token = SecretString::from(token.trim().to_owned());
+    let api = keyhaven_core::remote::connect(config, token, keyhaven_core::remote::default_policy())?;
+    keyhaven_core::remote::check(api.as_ref()).map_err(|err| {
+        match keyhaven_core::Error::from(err).at_remote(&config.name) {
+            // Said for a key not stored yet: no advice about replacing it.
+            keyhaven_core::Error::KeyRefused { remote, detail } => CommandError::other(format!(
+                "{remote} refused this API key ({detail}): it is revoked, expired or mistyped"
+            )),
+            other => other.into(),
+        }
+    })
+}
+
+/// Tests a new remote's key before it is added: what it can and cannot do.
+#[tauri::command]
+pub async fn check_new_remote(app: AppHandle, remote: NewRemote, token: String) -> CommandResult<Check> {
+    let config = config_of(&remote)?;
+    blocking(app, move |_| check_key(&config, token)).await
+}
+
+/// Tests a replacement key for `name` before it is stored.
+#[tauri::command]
+pub async fn check_new_token(app: AppHandle, name: String, token: String) -> CommandResult<Check> {
+    blocking(app, move |app| {
+        let state = app.state::<AppState>();
+        let config = session(&state).vault()?.remote(&name)?.config;
+        check_key(&config, token)
+    })
+    .await
+}
+
 /// Adds a remote: its token encrypted to the vault's key, its row tagged (needs the key).
 #[tauri::command(async)]
 pub fn add_remote(state: State<'_, AppState>, remote: NewRemote, token: String) -> CommandResult<RemoteInfo> {
     let token = SecretString::from(token.trim().to_owned());
-    let scope = remote.scope.as_deref().filter(|s| !s.is_empty()).map(str::parse).transpose()?;
-    let kind: Kind = remote.kind.parse()?;
-    let url = Some(remote.url.trim()).filter(|url| !url.is_empty()).unwrap_or(kind.default_url());
-    let config = RemoteConfig::new(remote.name.trim(), kind, url, scope)?;
+    let config = config_of(&remote)?;
     let mut session = session(&state);
     let vault = session.unlocked()?;
     vault.add_remote(&config, &token)?;

@@ -483,8 +483,8 @@ fn add_remote(s: &Session, name: &str, kind: &str, url: &str, token: &str) -> Re
     s.find(&format!("//label[contains(normalize-space(.), 'Service')]//option[@value='{kind}']"))?.click()?;
     s.input("API URL")?.type_text(url)?;
     s.input("API token")?.type_text(token)?;
-    s.button("Add remote")?.click()?;
-    s.wait_text(&format!("Added {name}."))?;
+    s.button("Test and add")?.click()?;
+    s.wait_text(&format!("Added {name}: reachable, token accepted"))?;
     // A new remote has nothing chosen; the chooser opens for it.
     s.wait_text(&format!("What syncs to {name}"))?;
     Ok(())
@@ -564,12 +564,12 @@ fn remotes_and_sync(s: &Session, shots: &Path, emulator: &Emulator) -> Result<()
     emulator.add_token(PROD_KEY_2, json!({}));
     emulator.revoke_token(PROD_KEY);
     s.button("Sync now")?.click()?;
-    s.wait_text("Did not sync: remote prod refused its API key")?;
-    s.button("Remotes")?.click()?;
+    s.wait_text("Did not sync: prod refused its API key: it was revoked, has expired or was mistyped.")?;
+    // The result's own Replace key… opens the form; the new key is tested before it is stored.
     s.button("Replace key…")?.click()?;
     s.input("New API token")?.type_text(PROD_KEY_2)?;
-    s.button("Replace key")?.click()?;
-    s.wait_text("prod: new key stored, sync state kept.")?;
+    s.button("Test and replace")?.click()?;
+    s.wait_text("prod: new key stored (reachable, token accepted")?;
     screenshot(&shots.join("09b-replace-key.png"))?;
     ensure!(!s.page_text()?.contains(PROD_KEY_2), "the new token is shown back");
     s.button("Sync")?.click()?;

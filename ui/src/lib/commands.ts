@@ -47,6 +47,8 @@ export interface Commands {
   open_remote_url: { args: { remote: string; url: string }; result: void };
   open_docs: { args: { url: string }; result: void };
   list_remotes: { args: Record<string, never>; result: Array<RemoteInfo> };
+  check_new_remote: { args: { remote: NewRemote; token: string }; result: Check };
+  check_new_token: { args: { name: string; token: string }; result: Check };
   add_remote: { args: { remote: NewRemote; token: string }; result: RemoteInfo };
   replace_remote_token: { args: { name: string; token: string; expires: string }; result: RemoteInfo };
   remote_selection: { args: { remote: string; draft: Selection | null }; result: SelectionView };
@@ -113,6 +115,10 @@ export const commands = {
   openDocs: (url: string) => invoke<void>("open_docs", { url }),
   /** Every remote; works locked. */
   listRemotes: () => invoke<Array<RemoteInfo>>("list_remotes"),
+  /** Tests a new remote's key before it is added: what it can and cannot do. */
+  checkNewRemote: (remote: NewRemote, token: string) => invoke<Check>("check_new_remote", { remote, token }),
+  /** Tests a replacement key for `name` before it is stored. */
+  checkNewToken: (name: string, token: string) => invoke<Check>("check_new_token", { name, token }),
   /** Adds a remote: its token encrypted to the vault's key, its row tagged (needs the key). */
   addRemote: (remote: NewRemote, token: string) => invoke<RemoteInfo>("add_remote", { remote, token }),
   /** Replaces a remote's API key (revoked, expired or rotated), keeping its sync state; `expires` is the new key's expiry (YYYY-MM-DD) or empty. */

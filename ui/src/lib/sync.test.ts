@@ -13,6 +13,7 @@ const base: SyncSummary = {
   open: [],
   sentence: "already in sync",
   nothing_chosen: false,
+  key_refused: false,
 };
 
 describe("describeSync", () => {

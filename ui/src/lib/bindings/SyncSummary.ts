@@ -14,7 +14,11 @@ offline: string | null,
 /**
  * Why this remote's sync failed (its key refused, say); the others still ran.
  */
-error: string | null, warnings: Array<string>, counts: Array<SyncCount>, open: Array<OpenStep>, 
+error: string | null, 
+/**
+ * The remote refused its key: the window offers Replace key.
+ */
+key_refused: boolean, warnings: Array<string>, counts: Array<SyncCount>, open: Array<OpenStep>, 
 /**
  * What it came to, in plain words (core's `SyncReport::sentence`).
  */
