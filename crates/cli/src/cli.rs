@@ -27,6 +27,14 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub passphrase_stdin: bool,
 
+    /// Say nothing on stderr but errors and warnings
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    /// Colour in help and errors: auto follows the terminal and NO_COLOR
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -79,6 +87,9 @@ pub enum Command {
         /// API keys that want replacing are named on stderr)
         #[arg(long, conflicts_with = "removed")]
         due: bool,
+        /// names: one name a line, for scripts; table (the default); json (as --json)
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
     },
     /// Print a secret's value alone on stdout
     Get {
@@ -209,12 +220,20 @@ pub enum Command {
     },
     /// Export secrets as .env or JSON; values only with --reveal
     Export {
+        /// Only names matching this glob (`*`, `?`) or, without wildcards, containing it
+        pattern: Option<String>,
         /// The file format
         #[arg(long, value_enum, default_value_t = ExportFormat::Env)]
         format: ExportFormat,
         /// Include the values (without it: names and metadata only)
         #[arg(long)]
         reveal: bool,
+        /// Write here (created 0600, never replacing a file without --force) instead of stdout
+        #[arg(short = 'o', long = "out", value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Replace the output file if it exists
+        #[arg(long, requires = "output")]
+        force: bool,
     },
     /// Run a command with secrets as environment variables, masking them in its output
     Run {
@@ -325,7 +344,7 @@ pub enum Command {
         #[arg(long)]
         fill_from_vault: bool,
         /// Submit without asking
-        #[arg(long)]
+        #[arg(long, short)]
         yes: bool,
         /// Do not keep the submitted values in the vault
         #[arg(long)]
@@ -338,6 +357,12 @@ pub enum Command {
     OpenLink {
         /// The keyhaven:// link
         url: String,
+    },
+    /// Print shell completions to stdout: `keyhaven completion bash > ~/.local/share/bash-completion/completions/keyhaven`
+    Completion {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
     },
     /// Write the man page or shell completions into a folder (for packages)
     #[command(hide = true)]
@@ -457,6 +482,20 @@ pub enum RemoteKind {
 pub enum RemoteScope {
     User,
     Org,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Names,
+    Table,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -15,9 +15,6 @@ mod terminal;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use output::note;
-
 /// Every block is wiped as it is freed: values pass through structures that
 /// cannot hold `Zeroizing` buffers (the Aho-Corasick automata of `scan` and
 /// `run`'s masker, serde's and clap's scratch), and their copies must not
@@ -28,17 +25,36 @@ static ALLOCATOR: zalloc::ZeroizingAlloc<std::alloc::System> = zalloc::Zeroizing
 fn main() -> ExitCode {
     // First, while this is the only thread: nothing started later inherits them.
     let passphrases = input::PassphraseEnv::take();
-    let cli = cli::Cli::parse();
+    let cli = parse();
+    output::set_quiet(cli.quiet);
     init_logging();
     match commands::dispatch(cli, passphrases) {
         Ok(code) => code,
         // A reader that went away (`keyhaven ls | head`) is not an error.
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            note!("keyhaven: {err:#}");
+            output::error_line(&format!("keyhaven: {err:#}"));
             exit::code_for(&err)
         }
     }
+}
+
+/// The arguments, parsed with the colour `--color` asks for (clap's help
+/// and errors; `auto` follows the terminal and NO_COLOR).
+fn parse() -> cli::Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let asked = args.iter().zip(args.iter().skip(1).map(Some).chain([None])).find_map(|(arg, next)| {
+        let arg = arg.to_str()?;
+        arg.strip_prefix("--color=").or_else(|| (arg == "--color").then(|| next?.to_str()).flatten())
+    });
+    let choice = match asked {
+        Some("always") => clap::ColorChoice::Always,
+        Some("never") => clap::ColorChoice::Never,
+        _ => clap::ColorChoice::Auto,
+    };
+    let matches = cli::Cli::command().color(choice).get_matches_from(args);
+    cli::Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit())
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

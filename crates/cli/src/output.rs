@@ -27,7 +27,24 @@ pub fn say_line(text: &str) {
     println!("{}", clean(text));
 }
 
+/// `--quiet`: stderr keeps errors and warnings only.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// A line for a person on stderr: what was done, a hint. `--quiet` keeps only
+/// the lines that are warnings.
 pub fn note_line(text: &str) {
+    if QUIET.load(std::sync::atomic::Ordering::Relaxed) && !text.starts_with("warning:") {
+        return;
+    }
+    eprintln!("{}", clean(text));
+}
+
+/// An error on stderr, whatever `--quiet` says.
+pub fn error_line(text: &str) {
     eprintln!("{}", clean(text));
 }
 

@@ -88,6 +88,60 @@ fn messages_say_what_helps_a_close_name_a_directory_a_missing_keyring_and_warnin
 }
 
 #[test]
+fn conventional_flags_quiet_color_ls_names_and_export_to_a_private_file() {
+    let kh = Kh::new();
+    kh.ok(&["set", "OPENAI_API_KEY"], Some(b"sk-0123456789"));
+    kh.ok(&["set", "DB_PASSWORD"], Some(b"pw-0123456789"));
+    // --quiet: stderr keeps errors and warnings only.
+    let out = kh.run(&["--quiet", "set", "QUIET_ONE"], Some(b"value-0123"));
+    assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
+    let err = kh.fails(&["-q", "get", "NOPE"], None, 4);
+    assert!(err.contains("no secret named NOPE"), "{err}");
+    let out = kh.run(&["-q", "info"], None);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("warning: key derivation"), "{out:?}");
+
+    // ls --format names|json
+    assert_eq!(kh.ok(&["ls", "--format", "names"], None), "DB_PASSWORD\nOPENAI_API_KEY\nQUIET_ONE\n");
+    let listed: Vec<serde_json::Value> =
+        serde_json::from_str(&kh.ok(&["ls", "--format", "json"], None)).unwrap();
+    assert_eq!(listed.len(), 3);
+
+    // --color: always colours help, never does not (auto follows the terminal and NO_COLOR).
+    assert!(kh.ok(&["--color", "always", "--help"], None).contains('\x1b'));
+    assert!(!kh.ok(&["--color=never", "--help"], None).contains('\x1b'));
+
+    // export -o: a new file only its owner reads, with a name filter; an existing one is 5.
+    let file = kh.path("provider.env");
+    kh.ok(&["export", "OPENAI", "--reveal", "-o", file.to_str().unwrap()], None);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("OPENAI_API_KEY=") && text.contains("sk-0123456789"), "{text}");
+    assert!(!text.contains("DB_PASSWORD"), "{text}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    let err = kh.fails(&["export", "--reveal", "-o", file.to_str().unwrap()], None, 5);
+    assert!(err.contains("exists: pass --force"), "{err}");
+    kh.ok(&["export", "--reveal", "-o", file.to_str().unwrap(), "--force"], None);
+    assert!(std::fs::read_to_string(&file).unwrap().contains("DB_PASSWORD"));
+
+    // completion SHELL prints a script to stdout; bash's completes secret names.
+    let script = kh.path("keyhaven.bash");
+    std::fs::write(&script, kh.ok(&["completion", "bash"], None)).unwrap();
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_keyhaven")).parent().unwrap();
+    let completed = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "PATH={}:$PATH; source {}; COMP_WORDS=(keyhaven get OP); COMP_CWORD=2; _keyhaven_with_names; echo \"${{COMPREPLY[@]}}\"",
+            bin.display(),
+            script.display()
+        ))
+        .env("KEYHAVEN_VAULT", &kh.vault)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&completed.stdout).trim(), "OPENAI_API_KEY", "{completed:?}");
+    assert!(kh.ok(&["completion", "fish"], None).contains("complete -c keyhaven"));
+}
+
+#[test]
 fn get_prints_the_value_alone() {
     let kh = Kh::new();
     kh.ok(&["set", "TOKEN"], Some(b"line one\nline two\n"));

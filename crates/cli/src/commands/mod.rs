@@ -100,7 +100,10 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
         Command::Forget => vault::lock(&ctx, true),
         Command::Passwd { kdf, weak, rekey } => vault::passwd(&mut ctx, kdf, weak.allow_weak, rekey),
         Command::Verify => vault::verify(&mut ctx),
-        Command::Ls { pattern, removed, due } => secrets::ls(&ctx, pattern.as_deref(), removed, due),
+        Command::Ls { pattern, removed, due, format } => {
+            ctx.json |= format == crate::cli::ListFormat::Json;
+            secrets::ls(&ctx, pattern.as_deref(), removed, due, format == crate::cli::ListFormat::Names)
+        }
         Command::Get { name, version } => secrets::get(&mut ctx, &name, version),
         Command::Read { reference } => references::read(&mut ctx, &reference),
         Command::Scan { install_hook: true, .. } => scan::install_hook(),
@@ -135,6 +138,7 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
         Command::SetupUrl { remote, keys } => links::setup_url(&mut ctx, &remote, &keys),
         Command::OpenLink { url } => links::open_link(&mut ctx, &url),
         Command::Generate { what, out } => generate::generate(what, &out),
+        Command::Completion { shell } => generate::completion(shell),
         Command::Intake {
             remote,
             source,
@@ -169,7 +173,9 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
             &file,
             &transfer::ImportArgs { from, dry_run, map, overwrite, include_notes, keyfile },
         ),
-        Command::Export { format, reveal } => transfer::export(&mut ctx, format, reveal),
+        Command::Export { pattern, format, reveal, output, force } => {
+            transfer::export(&mut ctx, pattern.as_deref(), format, reveal, output.as_deref(), force)
+        }
         Command::Run { only, env_file, allow_var, clean_env, no_masking, command } => {
             let options = run::RunOptions {
                 only,

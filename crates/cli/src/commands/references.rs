@@ -104,7 +104,7 @@ pub fn inject(
 /// Writes `bytes` to a new file only its owner can read. An existing file is
 /// an error unless `force`, which replaces it (through a private temporary
 /// file beside it, renamed over it: never a moment with the old mode).
-fn write_private(path: &Path, bytes: &[u8], force: bool) -> Result<()> {
+pub(super) fn write_private(path: &Path, bytes: &[u8], force: bool) -> Result<()> {
     let open = |target: &Path| OpenOptions::new().write(true).create_new(true).mode(0o600).open(target);
     if !force {
         let mut file = open(path).map_err(|err| match err.kind() {

@@ -12,14 +12,14 @@ use keyhaven_core::{
 use secrecy::SecretString;
 
 use super::{Context, parse_name};
-use crate::output::note;
+use crate::output::{note, say};
 use crate::{
     cli::{FieldArgs, ValueArgs},
     exit, notices, output,
 };
 use keyhaven_core::sync::NotHere;
 
-pub fn ls(ctx: &Context, pattern: Option<&str>, removed: bool, due: bool) -> Result<()> {
+pub fn ls(ctx: &Context, pattern: Option<&str>, removed: bool, due: bool, names_only: bool) -> Result<()> {
     let vault = ctx.open()?;
     let today = jiff::Zoned::now().date();
     let mut secrets = if removed { vault.list_removed()? } else { vault.list()? };
@@ -31,6 +31,13 @@ pub fn ls(ctx: &Context, pattern: Option<&str>, removed: bool, due: bool) -> Res
         for (remote, why) in Reminders::gather(&vault, today)?.keys {
             note!("remote {remote}: {why} (keyhaven remote set-token {remote})");
         }
+    }
+    if names_only {
+        // One name a line: for scripts and shell completion.
+        for meta in &secrets {
+            say!("{}", meta.name);
+        }
+        return Ok(());
     }
     if ctx.json {
         // The vault's secrets, then the names only a remote holds (as the text
@@ -126,7 +133,7 @@ fn note_remote_values(vault: &keyhaven_core::Vault, pattern: Option<&str>) -> Re
 }
 
 /// Glob (`*`, `?`) when the pattern has wildcards, else a substring; both ignore case.
-fn matches_pattern(name: &str, pattern: &str) -> bool {
+pub(super) fn matches_pattern(name: &str, pattern: &str) -> bool {
     if pattern.contains(['*', '?']) {
         keyhaven_core::sync::glob(pattern, name)
     } else {

@@ -165,23 +165,43 @@ fn print_plan(plan: &Plan, fates: &[Fate]) -> Result<()> {
     Ok(())
 }
 
-pub fn export(ctx: &mut Context, format: ExportFormat, reveal: bool) -> Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    if !reveal {
-        let secrets = ctx.open()?.list()?;
-        return match format {
-            ExportFormat::Env => Ok(stdout.write_all(envfile::render_template(&secrets).as_bytes())?),
-            ExportFormat::Json => output::json(&secrets),
-        };
-    }
-    let values = ctx.unlocked()?.reveal_all(None, Access::Export)?;
-    let text = match format {
-        ExportFormat::Env => envfile::render(&values),
-        ExportFormat::Json => json_object(&values)?,
+/// The vault's secrets (or those `pattern` matches) as a `.env` or JSON file,
+/// values only with `reveal`; to stdout, or to `out` (created 0600, as
+/// `inject -o` writes).
+pub fn export(
+    ctx: &mut Context,
+    pattern: Option<&str>,
+    format: ExportFormat,
+    reveal: bool,
+    out: Option<&std::path::Path>,
+    force: bool,
+) -> Result<()> {
+    let wanted = |name: &SecretName| {
+        pattern.is_none_or(|pattern| super::secrets::matches_pattern(name.as_str(), pattern))
     };
-    stdout.write_all(text.as_bytes())?;
-    stdout.flush()?;
-    Ok(())
+    let text: Zeroizing<String> = if reveal {
+        let mut values = ctx.unlocked()?.reveal_all(None, Access::Export)?;
+        values.retain(|(name, _)| wanted(name));
+        match format {
+            ExportFormat::Env => envfile::render(&values),
+            ExportFormat::Json => json_object(&values)?,
+        }
+    } else {
+        let mut secrets = ctx.open()?.list()?;
+        secrets.retain(|meta| wanted(&meta.name));
+        Zeroizing::new(match format {
+            ExportFormat::Env => envfile::render_template(&secrets),
+            ExportFormat::Json => serde_json::to_string_pretty(&secrets)? + "\n",
+        })
+    };
+    match out {
+        Some(path) => super::references::write_private(path, text.as_bytes(), force),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(text.as_bytes())?;
+            Ok(stdout.flush()?)
+        }
+    }
 }
 
 /// `{"NAME": "value", …}` built in a buffer that is wiped afterwards.
