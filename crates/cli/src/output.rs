@@ -68,6 +68,11 @@ pub fn value(value: &SecretString) -> std::io::Result<()> {
     stdout.flush()
 }
 
+/// `--json` for `get` and `read`: `{"name", "version", "value"}`.
+pub fn value_json(name: &str, version: u32, value: &SecretString) -> anyhow::Result<()> {
+    json(&serde_json::json!({ "name": name, "version": version, "value": value.expose_secret() }))
+}
+
 pub fn json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(())

@@ -142,6 +142,31 @@ fn conventional_flags_quiet_color_ls_names_and_export_to_a_private_file() {
 }
 
 #[test]
+fn json_where_it_is_asked_and_exit_2_where_a_command_has_none() {
+    let kh = Kh::new();
+    kh.ok(&["set", "TOKEN"], Some(b"first-0123"));
+    kh.ok(&["rotate", "TOKEN"], Some(b"second-0123"));
+    let json = |args: &[&str]| -> serde_json::Value { serde_json::from_str(&kh.ok(args, None)).unwrap() };
+    assert_eq!(
+        json(&["--json", "get", "TOKEN"]),
+        serde_json::json!({"name": "TOKEN", "version": 2, "value": "second-0123"})
+    );
+    assert_eq!(
+        json(&["--json", "read", "keyhaven:TOKEN@1"]),
+        serde_json::json!({"name": "TOKEN", "version": 1, "value": "first-0123"})
+    );
+    assert_eq!(json(&["--json", "verify"])["verified"], true);
+    assert_eq!(json(&["--json", "rm", "TOKEN", "--yes"]), serde_json::json!({"removed": ["TOKEN"]}));
+    assert_eq!(json(&["--json", "purge", "--yes"]), serde_json::json!({"purged": 1}));
+    // A command with no JSON refuses --json instead of printing text a script would parse.
+    for args in [&["--json", "run", "--", "true"][..], &["--json", "lock"], &["--json", "completion", "bash"]]
+    {
+        let err = kh.fails(args, None, 2);
+        assert!(err.contains("--json: this command prints no JSON"), "{args:?}: {err}");
+    }
+}
+
+#[test]
 fn get_prints_the_value_alone() {
     let kh = Kh::new();
     kh.ok(&["set", "TOKEN"], Some(b"line one\nline two\n"));

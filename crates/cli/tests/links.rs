@@ -41,6 +41,8 @@ fn check_setup_url_and_links_against_runtype() {
     let setup: Value =
         serde_json::from_str(&kh.ok(&["--json", "setup-url", "--remote", "rt", "NOT_THERE"], None)).unwrap();
     assert_eq!(setup["missing"], json!(["NOT_THERE"]));
+    // snake_case like every field the CLI prints, never Runtype's own camelCase.
+    assert!(setup.get("already_configured").is_some() && setup.get("alreadyConfigured").is_none(), "{setup}");
 
     // Links: the same parser and checks as the app.
     kh.ok(&["set", "API_KEY"], Some(b"value-that-must-not-show"));

@@ -30,10 +30,19 @@ impl RawBody {
     pub fn json<T: DeserializeOwned>(&self, state: &AppState, optional: bool) -> Result<T, ApiError> {
         let bytes: &[u8] =
             if optional && self.0.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &self.0 };
-        serde_json::from_slice(bytes).map_err(|err| {
+        let parsed = serde_json::from_slice(bytes).map_err(|err| {
             let what =
                 if err.is_syntax() || err.is_eof() { "malformed JSON" } else { "invalid request body" };
             ApiError::bad_request(state.dialect, format!("{what}: {err}"))
-        })
+        })?;
+        // serde reads a struct from an array of its fields too (`["v"]` as
+        // `{"value": "v"}`); every body the services document is an object.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(ApiError::bad_request(
+                state.dialect,
+                "invalid request body: a JSON object is expected",
+            ));
+        }
+        Ok(parsed)
     }
 }

@@ -44,3 +44,25 @@ fn malformed_mistyped_unknown_and_oversize_bodies_are_400s() {
         }
     }
 }
+
+/// serde reads a struct from an array of its fields; the services document
+/// objects, so `["v"]` for `{"value": "v"}` is a 400 and changes nothing
+/// (schemathesis found the update accepting it).
+#[test]
+fn an_array_of_a_bodys_fields_is_refused_not_read_as_the_object() {
+    let emu = Emulator::start();
+    let send = |path: &str, body: &str| {
+        emu.req("POST", "runloop", path)
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .unwrap()
+    };
+    json(send("/v1/secrets", r#"{"name": "L6", "value": "first-value"}"#), 200);
+    let refused = json(send("/v1/secrets/L6", r#"["changed-value"]"#), 400);
+    assert!(
+        refused["message"].as_str().is_some_and(|m| m.contains("a JSON object is expected")),
+        "{refused}"
+    );
+    json(send("/v1/secrets", r#"["OTHER", "value"]"#), 400);
+}

@@ -41,7 +41,13 @@ pub fn setup_url(ctx: &mut Context, remote: &str, keys: &[String]) -> Result<()>
     let api = vault.connect_runtype(remote)?;
     let result = api.setup_url(keys, None).map_err(keyhaven_core::Error::from_remote(remote))?;
     if ctx.json {
-        return output::json(&result);
+        // snake_case like every other field the CLI prints (Runtype's wire names are camelCase).
+        return output::json(&serde_json::json!({
+            "already_configured": result.already_configured,
+            "missing": result.missing,
+            "revoked": result.revoked,
+            "url": result.url,
+        }));
     }
     note!(
         "{remote}: {} configured, {} missing, {} revoked",

@@ -85,11 +85,46 @@ fn refused(err: Error, source: PassphraseSource) -> anyhow::Error {
     }
 }
 
+/// Whether `command` answers `--json` with JSON; the others refuse it (exit 2)
+/// rather than print text a script would take for JSON.
+fn prints_json(command: &Command) -> bool {
+    use crate::cli::RemoteCommand;
+    match command {
+        Command::Info
+        | Command::Verify
+        | Command::Ls { .. }
+        | Command::Get { .. }
+        | Command::Read { .. }
+        | Command::Set { .. }
+        | Command::Rotate { .. }
+        | Command::Rollback { .. }
+        | Command::Rm { .. }
+        | Command::Purge { .. }
+        | Command::History { .. }
+        | Command::Log { .. }
+        | Command::Sync { .. }
+        | Command::Conflicts
+        | Command::Check { .. }
+        | Command::SetupUrl { .. }
+        | Command::OpenLink { .. }
+        | Command::Intake { .. }
+        | Command::Import { .. } => true,
+        Command::Remote { command } => {
+            matches!(command, RemoteCommand::Ls | RemoteCommand::Show { .. } | RemoteCommand::Test { .. })
+        }
+        _ => false,
+    }
+}
+
 pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
     let vault_path = match cli.vault {
         Some(path) => path,
         None => Vault::default_path().context("no home directory: pass --vault or set KEYHAVEN_VAULT")?,
     };
+    if cli.json && !prints_json(&cli.command) {
+        let message = "--json: this command prints no JSON (`keyhaven --help` lists those that do)";
+        return Err(crate::exit::Failure(2, message.into()).into());
+    }
     let mut ctx =
         Context { vault_path, json: cli.json, input: Input::new(cli.passphrase_stdin, passphrases) };
     match cli.command {

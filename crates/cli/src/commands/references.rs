@@ -29,8 +29,16 @@ pub fn read(ctx: &mut Context, text: &str) -> Result<()> {
     let reference = Reference::parse(text)?;
     let mut vault = ctx.unlocked()?;
     let value = vault.resolve(&reference, Access::Reveal)?;
+    let meta = vault.meta(&reference.name)?;
+    if ctx.json {
+        return output::value_json(
+            reference.name.as_str(),
+            reference.version.unwrap_or(meta.version),
+            &value,
+        );
+    }
     output::value(&value)?;
-    notices::overdue([&vault.meta(&reference.name)?]);
+    notices::overdue([&meta]);
     Ok(())
 }
 

@@ -147,6 +147,10 @@ pub fn get(ctx: &mut Context, name: &str, version: Option<u32>) -> Result<()> {
     // An earlier version is what `read keyhaven:NAME@VERSION` names.
     let reference = keyhaven_core::reference::Reference { name: name.clone(), version };
     let value = vault.resolve(&reference, Access::Reveal)?;
+    if ctx.json {
+        let shown = version.unwrap_or(vault.meta(&name)?.version);
+        return output::value_json(name.as_str(), shown, &value);
+    }
     output::value(&value)?;
     notices::overdue([&vault.meta(&name)?]);
     Ok(())
@@ -226,6 +230,9 @@ pub fn rm(ctx: &mut Context, names: &[String], yes: bool) -> Result<()> {
     for name in &names {
         vault.remove(name)?;
     }
+    if ctx.json {
+        return output::json(&serde_json::json!({ "removed": names }));
+    }
     note!("Removed {list} (kept as tombstones until `keyhaven purge`)");
     Ok(())
 }
@@ -240,6 +247,9 @@ pub fn purge(ctx: &mut Context, yes: bool) -> Result<()> {
         anyhow::bail!("nothing purged");
     }
     let purged = vault.purge()?;
+    if ctx.json {
+        return output::json(&serde_json::json!({ "purged": purged }));
+    }
     note!("Purged {purged} removed secrets");
     Ok(())
 }

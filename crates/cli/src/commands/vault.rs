@@ -165,11 +165,12 @@ pub fn verify(ctx: &mut Context) -> Result<()> {
     let vault = ctx.unlocked()?;
     vault.verify()?;
     let info = vault.info()?;
-    note!(
-        "Every row checks out: {} secrets, {} removed, {} remotes.",
-        info.secrets,
-        info.tombstones,
-        vault.remotes()?.len()
-    );
+    let remotes = vault.remotes()?.len();
+    if ctx.json {
+        return output::json(&serde_json::json!({
+            "verified": true, "secrets": info.secrets, "removed": info.tombstones, "remotes": remotes
+        }));
+    }
+    note!("Every row checks out: {} secrets, {} removed, {remotes} remotes.", info.secrets, info.tombstones);
     Ok(())
 }
