@@ -473,6 +473,9 @@ describe("remotes and sync", () => {
     await page.keyboard.press("Alt+3");
     await page.getByRole("cell", { name: "DB_PASSWORD" }).waitFor();
     await page.getByRole("button", { name: "Keep local for all 3" }).click();
+    // It asks before it overwrites three remote values.
+    await page.getByText("Overwrite each of the 3 on its remote with this device's value?").waitFor();
+    await page.getByRole("button", { name: "Overwrite all" }).click();
     await page.getByText("Kept the local side for 3 conflicts.").waitFor();
     await page.getByText("No conflicts.").waitFor();
     await page.close();

@@ -71,7 +71,10 @@ fn remotes_are_added_listed_tested_and_removed() {
         assert!(!bytes.windows(planted.len()).any(|w| w == planted.as_bytes()), "{}", path.display());
     }
 
-    kh.ok(&["remote", "rm", "staging", "--yes"], None);
+    // --json says what was done.
+    let removed: Value =
+        serde_json::from_str(&kh.ok(&["--json", "remote", "rm", "staging", "--yes"], None)).unwrap();
+    assert_eq!(removed, json!({"removed": "staging"}));
     assert_eq!(remotes(&kh).len(), 1);
     kh.fails(&["remote", "rm", "staging", "--yes"], None, 4);
 }
@@ -436,8 +439,9 @@ fn keeping_runloops_side_is_refused_unless_accepted_then_this_copy_is_out_of_dat
     assert!(err.contains("API_KEY: not settled") && err.contains("--accept-unreadable"), "{err}");
 
     // Accepted: this device's copy is out of date, and every way to use it says so.
-    let out = kh.ok(&["resolve", "API_KEY", "--keep", "remote", "--accept-unreadable"], None);
-    assert!(out.is_empty(), "{out}");
+    let out = kh.ok(&["--json", "resolve", "API_KEY", "--keep", "remote", "--accept-unreadable"], None);
+    let said: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(said, json!({"name": "API_KEY", "remote": "rl", "kept": "remote", "out_of_date": true}));
     for args in
         [&["get", "API_KEY"][..], &["read", "keyhaven:API_KEY"], &["run", "--only", "API_KEY", "--", "true"]]
     {

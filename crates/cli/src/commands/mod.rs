@@ -88,7 +88,6 @@ fn refused(err: Error, source: PassphraseSource) -> anyhow::Error {
 /// Whether `command` answers `--json` with JSON; the others refuse it (exit 2)
 /// rather than print text a script would take for JSON.
 fn prints_json(command: &Command) -> bool {
-    use crate::cli::RemoteCommand;
     match command {
         Command::Info
         | Command::Verify
@@ -108,10 +107,10 @@ fn prints_json(command: &Command) -> bool {
         | Command::SetupUrl { .. }
         | Command::OpenLink { .. }
         | Command::Intake { .. }
-        | Command::Import { .. } => true,
-        Command::Remote { command } => {
-            matches!(command, RemoteCommand::Ls | RemoteCommand::Show { .. } | RemoteCommand::Test { .. })
-        }
+        | Command::Import { .. }
+        | Command::Remote { .. } => true,
+        // One settlement says what it kept; --all lists as it goes (no JSON yet).
+        Command::Resolve { name, .. } => name.is_some(),
         _ => false,
     }
 }

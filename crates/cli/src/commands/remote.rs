@@ -72,6 +72,9 @@ fn add(
         note!("{} secret(s) chosen for {name}; `keyhaven remote show {name}` lists them", chosen.len());
     }
     warn_if_shared(&config);
+    if ctx.json {
+        return output::json(&serde_json::json!({ "added": vault.remote(name)?, "chosen": chosen }));
+    }
     Ok(())
 }
 
@@ -111,6 +114,11 @@ fn edit(ctx: &mut Context, name: &str, rules: SelectionArgs, drop: &[String], cl
         rest.len()
     );
     warn_if_shared(&vault.remote(name)?.config);
+    if ctx.json {
+        return output::json(&serde_json::json!({
+            "remote": name, "selection": selection, "chosen": chosen, "not_chosen": rest
+        }));
+    }
     Ok(())
 }
 
@@ -151,6 +159,9 @@ fn set_token(ctx: &mut Context, name: &str, expires: Option<&str>) -> Result<()>
         "{name}: new API key{mode} stored; its sync state is kept. Revoke the old key at the service; \
          `keyhaven remote test {name}` checks the new one"
     );
+    if ctx.json {
+        return output::json(&serde_json::json!({ "key_replaced": vault.remote(name)? }));
+    }
     Ok(())
 }
 
@@ -245,5 +256,8 @@ fn rm(ctx: &mut Context, name: &str, yes: bool) -> Result<()> {
     }
     vault.remove_remote(name)?;
     note!("removed remote {name}");
+    if ctx.json {
+        return output::json(&serde_json::json!({ "removed": name }));
+    }
     Ok(())
 }

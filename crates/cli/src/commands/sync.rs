@@ -284,7 +284,13 @@ pub fn resolve(
     };
     let api = vault.connect(&remote)?;
     sync::resolve(&mut vault, &remote, api.as_ref(), &name, keep.into(), accept_unreadable)?;
-    if matches!(keep, KeepSide::Remote) && !api.capabilities().can_reveal {
+    let out_of_date = matches!(keep, KeepSide::Remote) && !api.capabilities().can_reveal;
+    if ctx.json {
+        return output::json(&serde_json::json!({
+            "name": name, "remote": remote, "kept": Keep::from(keep).as_str(), "out_of_date": out_of_date
+        }));
+    }
+    if out_of_date {
         note!(
             "{name}: resolved with {remote}; this device's copy is out of date until a new value is set here"
         );
