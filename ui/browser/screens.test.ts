@@ -406,6 +406,33 @@ describe("remotes and sync", () => {
     await page.close();
   });
 
+  it("the chooser counts and lists a thousand secrets, and asks before * shares every one with an org", async () => {
+    const page = await open("secrets=1000");
+    await page.keyboard.press("Alt+2");
+    await page.getByRole("button", { name: "Add remote…" }).click();
+    await page.getByLabel("Remote name").fill("prod");
+    await page.getByLabel("Service").selectOption("runtools");
+    await page.getByLabel("Scope").selectOption("org");
+    await page.getByLabel("API token").fill("rt_live_browser_token");
+    await page.getByRole("button", { name: "Test and add" }).click();
+    const chooser = page.getByRole("form", { name: "Choose secrets for prod" });
+    await page.getByLabel("Include names or patterns").fill("SECRET_*");
+    await chooser.getByText("Chosen (998):").waitFor();
+    await chooser.getByText("All 998 chosen").click();
+    await expect(
+      chooser.getByRole("list", { name: "All chosen" }).getByRole("listitem").count(),
+    ).resolves.toBe(998);
+    await shot(page, "remote-choose-1000");
+    await page.getByLabel("Include names or patterns").fill("*");
+    await chooser.getByText("Chosen (1000):").waitFor();
+    await chooser.getByRole("button", { name: "Save" }).click();
+    await chooser.getByText("shares every secret in this vault (1000").waitFor();
+    expect(await fake(page, (f) => f.selections.has("prod"))).toBe(false);
+    await chooser.getByRole("button", { name: "Share all with the organisation" }).click();
+    await page.getByText("Saved what syncs to prod.").waitFor();
+    await page.close();
+  });
+
   it("a key that fails its test is said before it is stored; Save anyway stores it", async () => {
     const page = await open("secrets=2");
     await page.keyboard.press("Alt+2");
