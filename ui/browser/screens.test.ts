@@ -155,6 +155,25 @@ describe("secrets", () => {
     await page.close();
   });
 
+  it("the detail's buttons stay put whatever the description's length", async () => {
+    const page = await open("secrets=3");
+    await fake(
+      page,
+      (f) => (f.secrets.get("OPENAI_API_KEY")!.meta.description = "A long description. ".repeat(30)),
+    );
+    await page.getByRole("option", { name: /DB_PASSWORD/ }).click();
+    await page.getByRole("heading", { name: "DB_PASSWORD" }).waitFor();
+    const revealAt = async () => (await page.getByRole("button", { name: "Reveal" }).boundingBox())!.y;
+    const withNone = await revealAt();
+    await page.getByRole("option", { name: /OPENAI_API_KEY/ }).click();
+    await page.getByRole("heading", { name: "OPENAI_API_KEY" }).waitFor();
+    expect(await revealAt()).toBe(withNone);
+    // The whole description is there for who asks.
+    await page.getByRole("button", { name: "The whole description" }).click();
+    expect(await revealAt()).toBeGreaterThan(withNone);
+    await page.close();
+  });
+
   it("Rotate's Generate fills the field as a preview; only Save new version commits", async () => {
     const page = await open("secrets=3");
     await page.getByRole("option", { name: /OPENAI_API_KEY/ }).click();
