@@ -303,8 +303,11 @@ fn a_first_sync_against_fifty_of_the_same_names_is_settled_with_one_command() {
     let conflicts: Vec<Value> = serde_json::from_str(&kh.ok(&["--json", "conflicts"], None)).unwrap();
     assert_eq!(conflicts.len(), 50);
 
-    let out = kh.ok(&["resolve", "--all", "--keep", "local"], None);
-    assert!(out.starts_with("rl: kept local for 50: SHARED_00, SHARED_01,"), "{out}");
+    let out = kh.ok(&["--json", "resolve", "--all", "--keep", "local"], None);
+    let said: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((said[0]["remote"].as_str(), said[0]["kept"].as_str()), (Some("rl"), Some("local")), "{said}");
+    assert_eq!(said[0]["settled"].as_array().map(Vec::len), Some(50), "{said}");
+    assert_eq!(said[0]["not_settled"], json!([]));
     assert!(kh.ok(&["conflicts"], None).is_empty());
     assert!(kh.ok(&["sync"], None).contains("already in sync"));
     let held = emulator.secrets(Kind::Runloop);

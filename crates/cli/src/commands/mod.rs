@@ -88,31 +88,30 @@ fn refused(err: Error, source: PassphraseSource) -> anyhow::Error {
 /// Whether `command` answers `--json` with JSON; the others refuse it (exit 2)
 /// rather than print text a script would take for JSON.
 fn prints_json(command: &Command) -> bool {
-    match command {
+    matches!(
+        command,
         Command::Info
-        | Command::Verify
-        | Command::Ls { .. }
-        | Command::Get { .. }
-        | Command::Read { .. }
-        | Command::Set { .. }
-        | Command::Rotate { .. }
-        | Command::Rollback { .. }
-        | Command::Rm { .. }
-        | Command::Purge { .. }
-        | Command::History { .. }
-        | Command::Log { .. }
-        | Command::Sync { .. }
-        | Command::Conflicts
-        | Command::Check { .. }
-        | Command::SetupUrl { .. }
-        | Command::OpenLink { .. }
-        | Command::Intake { .. }
-        | Command::Import { .. }
-        | Command::Remote { .. } => true,
-        // One settlement says what it kept; --all lists as it goes (no JSON yet).
-        Command::Resolve { name, .. } => name.is_some(),
-        _ => false,
-    }
+            | Command::Verify
+            | Command::Ls { .. }
+            | Command::Get { .. }
+            | Command::Read { .. }
+            | Command::Set { .. }
+            | Command::Rotate { .. }
+            | Command::Rollback { .. }
+            | Command::Rm { .. }
+            | Command::Purge { .. }
+            | Command::History { .. }
+            | Command::Log { .. }
+            | Command::Sync { .. }
+            | Command::Conflicts
+            | Command::Check { .. }
+            | Command::SetupUrl { .. }
+            | Command::OpenLink { .. }
+            | Command::Intake { .. }
+            | Command::Import { .. }
+            | Command::Remote { .. }
+            | Command::Resolve { .. }
+    )
 }
 
 pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {

@@ -329,6 +329,8 @@ pub fn resolve_all(
         return Ok(());
     }
     let mut left = 0;
+    // `--json`: one `{remote, kept, settled, not_settled: [{name, why}]}` per remote.
+    let mut said = Vec::new();
     for remote in &remotes {
         let api = vault.connect(remote)?;
         let report =
@@ -336,7 +338,15 @@ pub fn resolve_all(
                 .map_err(|err| err.at_remote(remote))?;
         let settled: Vec<&str> =
             report.steps.iter().filter(|s| s.status == Status::Done).map(|s| s.step.name.as_str()).collect();
-        say!("{remote}: kept {} for {}: {}", Keep::from(keep).as_str(), settled.len(), settled.join(", "));
+        if !ctx.json {
+            say!(
+                "{remote}: kept {} for {}: {}",
+                Keep::from(keep).as_str(),
+                settled.len(),
+                settled.join(", ")
+            );
+        }
+        let mut not_settled = Vec::new();
         for step in report.steps.iter().filter(|s| s.status != Status::Done) {
             left += 1;
             let why = match &step.status {
@@ -344,7 +354,14 @@ pub fn resolve_all(
                 _ => step.step.action.describe(),
             };
             note!("  {}: not settled: {why}", step.step.name);
+            not_settled.push(serde_json::json!({ "name": step.step.name, "why": why }));
         }
+        said.push(serde_json::json!({
+            "remote": remote, "kept": Keep::from(keep).as_str(), "settled": settled, "not_settled": not_settled
+        }));
+    }
+    if ctx.json {
+        output::json(&said)?;
     }
     if left > 0 {
         return Err(exit::Failure(exit::SYNC_INCOMPLETE, format!("{left} conflict(s) remain")).into());
