@@ -284,7 +284,9 @@ pub fn resolve(
     };
     let api = vault.connect(&remote)?;
     sync::resolve(&mut vault, &remote, api.as_ref(), &name, keep.into(), accept_unreadable)?;
-    let out_of_date = matches!(keep, KeepSide::Remote) && !api.capabilities().can_reveal;
+    // Core marks a live secret's copy out of date when it keeps what the remote cannot send back.
+    let out_of_date =
+        matches!(keep, KeepSide::Remote) && !api.capabilities().can_reveal && vault.meta(&name).is_ok();
     if ctx.json {
         return output::json(&serde_json::json!({
             "name": name, "remote": remote, "kept": Keep::from(keep).as_str(), "out_of_date": out_of_date
