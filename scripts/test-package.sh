@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # `make test-package`, as root: installs the .deb `make package` built the
 # way a user would (apt-get, which pulls its run-time dependencies), uses it
-# under Xvfb with a fresh HOME (a link, Start at login), removes it, and
-# checks the user's vault is still there. Whatever it installed is removed
-# again, even when a check fails. Then it installs the .deb once more in a
-# fresh Debian chroot (mmdebstrap, from the same apt mirror) that has none of
-# the build dependencies, and checks both binaries find every library there.
+# under Xvfb with a fresh HOME (a link into the locked app, Start at login),
+# removes it, and checks the user's vault is still there. Whatever it
+# installed is removed again, even when a check fails. Then it installs the
+# .deb once more in a fresh Debian chroot (mmdebstrap, from the same apt
+# mirror) that has none of the build dependencies, and checks both binaries
+# find every library there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 deb=$(ls "$PWD"/target/packages/keyhaven_*.deb)
@@ -42,6 +43,15 @@ xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
   /usr/bin/keyhaven-app & app=$!
   for _ in $(seq 1 100); do xdotool search --name "^Keyhaven$" >/dev/null 2>&1 && break; sleep 0.2; done
   gio open "keyhaven://open?name=PACKAGED_SECRET"
+  # Locked, the lock screen names nothing, not even in the title; the
+  # passphrase field has the focus, and unlocking opens what the link asked for.
+  sleep 2
+  if xdotool search --name "PACKAGED_SECRET" >/dev/null 2>&1; then
+    kill $app; echo "the locked app named PACKAGED_SECRET in its title" >&2; exit 1
+  fi
+  xdotool windowfocus --sync "$(xdotool search --name "^Keyhaven$" | head -1)"
+  xdotool type --delay 30 "package test passphrase 41"
+  xdotool key Return
   found=""
   for _ in $(seq 1 50); do
     found=$(xdotool search --name "PACKAGED_SECRET — Keyhaven" 2>/dev/null || true)
@@ -49,8 +59,8 @@ xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
     sleep 0.2
   done
   kill $app 2>/dev/null || true
-  [ -n "$found" ] || { echo "the link did not select PACKAGED_SECRET in the running app" >&2; exit 1; }
-  echo "the window names PACKAGED_SECRET"
+  [ -n "$found" ] || { echo "the link did not select PACKAGED_SECRET in the running app once unlocked" >&2; exit 1; }
+  echo "locked, the title named nothing; unlocked, the window names PACKAGED_SECRET"
 '
 ! test -e "$XDG_DATA_HOME/applications/keyhaven-app-handler.desktop" \
   || { echo "the installed app wrote a per-user link handler" >&2; exit 1; }
