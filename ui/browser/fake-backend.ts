@@ -103,6 +103,10 @@ export class FakeBackend {
   marks: SyncMark[] = [];
   audit: AuditEntry[] = [];
   copied: string[] = [];
+  /** The master passphrase; Settings may change it. */
+  passphrase = PASSPHRASE;
+  /** What each export wrote: Rust's save dialog is stood in for by its answer. */
+  exports: { format: string; reveal: boolean; pattern: string; names: string[] }[] = [];
   tokens: string[] = [];
   windowClosed = false;
   /** The link `take_link` hands over next, or the reason it was refused. */
@@ -227,7 +231,7 @@ export class FakeBackend {
       return this.remember(Boolean(args.remember));
     },
     unlock: (args) => {
-      if (args.passphrase !== PASSPHRASE) fail("auth", "wrong passphrase");
+      if (args.passphrase !== this.passphrase) fail("auth", "wrong passphrase");
       this.unlocked = true;
       return this.remember(Boolean(args.remember));
     },
@@ -328,6 +332,42 @@ export class FakeBackend {
     remove_secret: (args) => {
       this.unlockedOrFail();
       this.secrets.delete(String(args.name));
+    },
+    edit_secret: (args) => {
+      this.unlockedOrFail();
+      const secret = this.secret(String(args.name));
+      const edited = args.secret;
+      if (edited.name !== secret.meta.name) {
+        if (this.secrets.has(edited.name)) fail("already_exists", `${edited.name} already exists`);
+        this.secrets.delete(secret.meta.name);
+        this.secrets.set(edited.name, secret);
+      }
+      secret.meta = {
+        ...secret.meta,
+        name: edited.name,
+        description: edited.description.trim(),
+        category: edited.category.trim(),
+        rotate_by: edited.rotate_by || null,
+      };
+      return secret.meta;
+    },
+    change_passphrase: (args) => {
+      this.unlockedOrFail();
+      if (args.current !== this.passphrase) fail("auth", "wrong passphrase");
+      if (!strength(args.replacement).strong_enough && !args.allowWeak)
+        fail("invalid_input", "this passphrase is weak (strength 1 of 4)");
+      this.passphrase = args.replacement;
+      return args.rekey
+        ? "Passphrase changed; 4 versions and every remote token were re-encrypted to a new key."
+        : "Passphrase changed.";
+    },
+    export_secrets: (args) => {
+      if (args.reveal) this.unlockedOrFail();
+      const pattern = args.pattern.trim().toLowerCase();
+      const names = [...this.secrets.keys()].filter((name) => name.toLowerCase().includes(pattern));
+      this.exports.push({ format: args.format, reveal: args.reveal, pattern: args.pattern, names });
+      const what = args.reveal ? "with their values" : "names and details only, no values";
+      return `Exported ${names.length} secret(s), ${what}, to /home/dev/keyhaven.env (readable by you only).`;
     },
     set_pinned: (args) => {
       this.unlockedOrFail();

@@ -211,6 +211,71 @@ describe("secrets", () => {
     await page.close();
   });
 
+  it("Edit changes the description, category and rotate-by in place, and a new name renames it", async () => {
+    const page = await open("secrets=3");
+    await page.getByRole("option", { name: /OPENAI_API_KEY/ }).click();
+    await page.getByRole("button", { name: "Edit…" }).click();
+    const form = page.getByRole("form", { name: "Edit OPENAI_API_KEY" });
+    await form.getByLabel("Category").fill("llm");
+    await form.getByLabel("Description").fill("The production key");
+    await form.getByLabel("Rotate by").fill("2027-03-31");
+    await form.getByRole("button", { name: "Save", exact: true }).click();
+    await page.getByText("Saved.").waitFor();
+    const meta = await fake(page, (f) => f.secrets.get("OPENAI_API_KEY")!.meta);
+    expect([meta.category, meta.description, meta.rotate_by, meta.version]).toEqual([
+      "llm",
+      "The production key",
+      "2027-03-31",
+      1,
+    ]);
+
+    await page.getByRole("button", { name: "Edit…" }).click();
+    await form.getByLabel("Name").fill("OPENAI_PROD_KEY");
+    await page.getByText("OPENAI_API_KEY stays behind as a removed secret until purged").waitFor();
+    await shot(page, "edit-rename");
+    await form.getByRole("button", { name: "Rename and save" }).click();
+    await page.getByText("Renamed OPENAI_API_KEY to OPENAI_PROD_KEY, with its history.").waitFor();
+    await page.getByRole("heading", { name: "OPENAI_PROD_KEY" }).waitFor();
+    await page
+      .getByRole("option", { name: /OPENAI_PROD_KEY/ })
+      .and(page.locator("[aria-selected='true']"))
+      .waitFor();
+    await page.close();
+  });
+
+  it("Settings change the passphrase after the current one, and export with a warning for values", async () => {
+    const page = await open("secrets=3");
+    await page.getByRole("button", { name: "Settings" }).click();
+    const card = page.getByRole("form", { name: "Master passphrase" });
+    await card.getByLabel("Current passphrase").fill("not the passphrase");
+    await card.getByLabel("New passphrase").fill("four unrelated words here");
+    await card.getByLabel("Repeat it").fill("four unrelated words here");
+    await card.getByRole("button", { name: "Change passphrase" }).click();
+    await page.getByRole("alert").getByText("wrong passphrase").waitFor();
+    expect(await fake(page, (f) => f.passphrase)).toBe(PASSPHRASE);
+    await card.getByLabel("Current passphrase").fill(PASSPHRASE);
+    await card.getByText("Also re-encrypt every value to a new key").click();
+    await card.getByRole("button", { name: "Change passphrase" }).click();
+    await page.getByText("Passphrase changed; 4 versions and every remote token were re-encrypted").waitFor();
+    expect(await fake(page, (f) => f.passphrase)).toBe("four unrelated words here");
+    await expect(card.getByLabel("Current passphrase").inputValue()).resolves.toBe("");
+
+    const exporting = page.getByRole("form", { name: "Export" });
+    await exporting.getByLabel("Only names matching").fill("OPENAI");
+    await exporting.getByRole("button", { name: "Export…" }).click();
+    await page.getByText("Exported 1 secret(s), names and details only, no values").waitFor();
+    await exporting.getByText("Include the values").click();
+    await exporting.getByText("The file will hold these values in plain text").waitFor();
+    await shot(page, "settings-passphrase-export");
+    await exporting.getByRole("button", { name: "Export with values…" }).click();
+    await page.getByText("Exported 1 secret(s), with their values").waitFor();
+    expect(await fake(page, (f) => f.exports.map((e) => [e.reveal, e.names.join()]))).toEqual([
+      [false, "OPENAI_API_KEY"],
+      [true, "OPENAI_API_KEY"],
+    ]);
+    await page.close();
+  });
+
   it("lists 10,000 secrets with only a window of rows in the page, and searches as you type", async () => {
     const page = await open("secrets=10000");
     await page.getByText("10000 of 10000").waitFor();

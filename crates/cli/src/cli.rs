@@ -161,6 +161,32 @@ pub enum Command {
         #[arg(long, value_name = "DATE")]
         rotate_by: Option<String>,
     },
+    /// Change a secret's description, category or rotation reminder (the value
+    /// and its version stay)
+    Edit {
+        /// The secret
+        name: String,
+        /// What the secret is for ("" clears it)
+        #[arg(long)]
+        description: Option<String>,
+        /// Its group, used by selection rules and filters ("" clears it)
+        #[arg(long)]
+        category: Option<String>,
+        /// The rotation reminder (YYYY-MM-DD)
+        #[arg(long, value_name = "DATE", conflicts_with = "no_rotate_by")]
+        rotate_by: Option<String>,
+        /// Take the rotation reminder away
+        #[arg(long)]
+        no_rotate_by: bool,
+    },
+    /// Rename a secret, with all its versions. The old name stays as a
+    /// tombstone: a remote that holds it keeps it until `sync --prune`
+    Mv {
+        /// The secret
+        from: String,
+        /// Its new name
+        to: String,
+    },
     /// Remove a secret (kept as a tombstone until `purge`)
     Rm {
         /// One or more names; all are checked before any is removed

@@ -319,6 +319,31 @@ fn set_twice_is_refused_and_rotate_adds_versions() {
 }
 
 #[test]
+fn edit_changes_metadata_only_and_says_what_it_needs() {
+    let kh = Kh::new();
+    kh.ok(&["set", "KEY", "--description", "old words", "--rotate-by", "2027-01-31"], Some(b"the-value-1"));
+    let edited: serde_json::Value = serde_json::from_str(
+        &kh.ok(&["--json", "edit", "KEY", "--category", "llm", "--description", "new words"], None),
+    )
+    .unwrap();
+    assert_eq!(
+        (&edited["category"], &edited["description"], &edited["version"], &edited["rotate_by"]),
+        (&"llm".into(), &"new words".into(), &1.into(), &"2027-01-31".into())
+    );
+    let edited: serde_json::Value =
+        serde_json::from_str(&kh.ok(&["--json", "edit", "KEY", "--no-rotate-by"], None)).unwrap();
+    assert_eq!(edited["rotate_by"], serde_json::Value::Null);
+    assert_eq!(kh.ok(&["get", "KEY"], None), "the-value-1");
+    let err = kh.fails(&["edit", "KEY"], None, 2);
+    assert!(err.contains("nothing to change: give --description, --category"), "{err}");
+    kh.fails(&["edit", "KEY", "--rotate-by", "2027-01-31", "--no-rotate-by"], None, 2);
+    let err = kh.fails(&["edit", "KEY", "--rotate-by", "next week"], None, 6);
+    assert!(err.contains("expected a date as YYYY-MM-DD"), "{err}");
+    kh.fails(&["edit", "NOPE", "--category", "x"], None, 4);
+    assert!(kh.ok(&["log"], None).contains("edit"));
+}
+
+#[test]
 fn rm_leaves_a_tombstone_and_purge_clears_it() {
     let kh = Kh::new();
     kh.ok(&["set", "OLD"], Some(b"x"));

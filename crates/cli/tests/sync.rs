@@ -318,6 +318,43 @@ fn a_first_sync_against_fifty_of_the_same_names_is_settled_with_one_command() {
 }
 
 #[test]
+fn mv_renames_with_history_and_a_remote_gets_the_new_name_and_keeps_the_old_until_pruned() {
+    let emulator = Emulator::start();
+    let kh = Kh::new();
+    kh.ok(&["set", "OLD_NAME", "--category", "llm"], Some(b"value-one-0123"));
+    kh.ok(&["rotate", "OLD_NAME"], Some(b"value-two-0123"));
+    add(&kh, &emulator, "rl", Kind::Runloop);
+    kh.ok(&["sync", "--yes"], None);
+    let out = kh.run(&["mv", "OLD_NAME", "NEW_NAME"], None);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("Renamed OLD_NAME to NEW_NAME (version 2)"), "{said}");
+    assert!(said.contains("remotes that hold OLD_NAME keep it until `keyhaven sync --prune`"), "{said}");
+    assert_eq!(kh.ok(&["get", "NEW_NAME"], None), "value-two-0123");
+    assert_eq!(kh.ok(&["read", "keyhaven:NEW_NAME@1"], None), "value-one-0123");
+    kh.fails(&["get", "OLD_NAME"], None, 4);
+    let listed: Vec<Value> = serde_json::from_str(&kh.ok(&["--json", "ls", "NEW_NAME"], None)).unwrap();
+    assert_eq!(listed[0]["category"], "llm");
+
+    let out = kh.ok(&["sync"], None);
+    assert!(out.contains("1 new secret(s) sent"), "{out}");
+    let names: Vec<String> =
+        emulator.secrets(Kind::Runloop).iter().map(|s| s["name"].as_str().unwrap().to_owned()).collect();
+    assert!(names.contains(&"NEW_NAME".to_owned()) && names.contains(&"OLD_NAME".to_owned()), "{names:?}");
+    kh.ok(&["sync", "--prune", "--yes"], None);
+    assert!(!emulator.secrets(Kind::Runloop).iter().any(|s| s["name"] == "OLD_NAME"));
+
+    // A name taken, live or by a tombstone, is refused; nothing moves.
+    kh.ok(&["set", "OTHER"], Some(b"other-value-0123"));
+    let err = kh.fails(&["mv", "OTHER", "NEW_NAME"], None, 5);
+    assert!(err.contains("a secret named NEW_NAME already exists"), "{err}");
+    let err = kh.fails(&["mv", "OTHER", "OLD_NAME"], None, 6);
+    assert!(err.contains("a removed secret still holds OLD_NAME: `keyhaven purge` it first"), "{err}");
+    kh.fails(&["mv", "NOPE", "ELSEWHERE"], None, 4);
+    assert_eq!(kh.ok(&["get", "OTHER"], None), "other-value-0123");
+}
+
+#[test]
 fn prune_asks_before_deleting_on_runloop_and_ls_json_shows_remote_only_names() {
     let emulator = Emulator::start();
     let kh = Kh::new();

@@ -6,6 +6,7 @@
 
 pub mod envfile;
 pub mod error;
+pub mod export;
 pub mod import;
 pub mod intake;
 pub mod link;

@@ -260,6 +260,32 @@ impl SecretFields {
     }
 }
 
+/// A change to a secret's metadata (`edit`): a field left `None` stays as it
+/// is; an empty description or category clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MetaEdit {
+    pub description: Option<String>,
+    pub category: Option<String>,
+    /// `Some(None)` takes the rotation reminder away.
+    pub rotate_by: Option<Option<Date>>,
+}
+
+impl MetaEdit {
+    pub fn validate(&self) -> Result<()> {
+        SecretFields {
+            description: self.description.clone(),
+            category: self.category.clone(),
+            rotate_by: None,
+        }
+        .validate()
+    }
+
+    /// Nothing would change.
+    pub fn is_empty(&self) -> bool {
+        self.description.is_none() && self.category.is_none() && self.rotate_by.is_none()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -244,6 +244,74 @@ fn pinning_needs_the_key_and_lasts() {
 }
 
 #[test]
+fn editing_metadata_changes_only_what_is_given_and_keeps_the_value_and_version() {
+    use keyhaven_core::secret::MetaEdit;
+    let (_dir, path, mut vault) = fresh();
+    let fields = SecretFields {
+        description: Some("the API key".into()),
+        category: Some("provider".into()),
+        rotate_by: Some("2027-01-31".parse().unwrap()),
+    };
+    vault.set(&name("API_KEY"), &pass("v1-value"), &fields).unwrap();
+    let meta = vault
+        .edit(&name("API_KEY"), &MetaEdit { category: Some("llm".into()), ..MetaEdit::default() })
+        .unwrap();
+    assert_eq!((meta.category.as_str(), meta.description.as_str()), ("llm", "the API key"));
+    assert_eq!((meta.version, meta.rotate_by), (1, Some("2027-01-31".parse().unwrap())));
+    let meta = vault
+        .edit(
+            &name("API_KEY"),
+            &MetaEdit { description: Some(String::new()), rotate_by: Some(None), ..MetaEdit::default() },
+        )
+        .unwrap();
+    assert_eq!((meta.description.as_str(), meta.rotate_by), ("", None));
+    let long = MetaEdit { description: Some("x".repeat(100_000)), ..MetaEdit::default() };
+    assert!(matches!(vault.edit(&name("API_KEY"), &long), Err(Error::Invalid { .. })));
+    assert!(matches!(vault.edit(&name("MISSING"), &MetaEdit::default()), Err(Error::NotFound { .. })));
+    drop(vault);
+    let mut vault = Vault::open(&path).unwrap().unlock(&pass("correct horse")).unwrap();
+    vault.verify().unwrap();
+    assert_eq!(vault.reveal(&name("API_KEY"), Access::Reveal).unwrap().expose_secret(), "v1-value");
+    let actions: Vec<_> = vault.audit_log(2).unwrap().into_iter().map(|e| e.action).collect();
+    assert!(actions.contains(&"edit".to_owned()), "{actions:?}");
+}
+
+#[test]
+fn renaming_moves_every_version_and_the_metadata_and_leaves_a_tombstone() {
+    let (_dir, path, mut vault) = fresh();
+    let fields = SecretFields { category: Some("provider".into()), ..SecretFields::default() };
+    vault.set(&name("OLD_KEY"), &pass("first-value"), &fields).unwrap();
+    vault.rotate(&name("OLD_KEY"), &pass("second-value")).unwrap();
+    vault.set_pinned(&name("OLD_KEY"), true).unwrap();
+    let before = vault.history(&name("OLD_KEY")).unwrap();
+    let meta = vault.rename(&name("OLD_KEY"), &name("NEW_KEY")).unwrap();
+    assert_eq!((meta.version, meta.category.as_str(), meta.pinned), (2, "provider", true));
+    drop(vault);
+    let mut vault = Vault::open(&path).unwrap().unlock(&pass("correct horse")).unwrap();
+    vault.verify().unwrap();
+    assert_eq!(vault.reveal(&name("NEW_KEY"), Access::Reveal).unwrap().expose_secret(), "second-value");
+    let reference = "keyhaven:NEW_KEY@1".parse().unwrap();
+    assert_eq!(vault.resolve(&reference, Access::Reveal).unwrap().expose_secret(), "first-value");
+    let after = vault.history(&name("NEW_KEY")).unwrap();
+    let times = |history: &[keyhaven_core::VersionMeta]| {
+        history.iter().map(|v| (v.version, v.created, v.origin.clone())).collect::<Vec<_>>()
+    };
+    assert_eq!(times(&after), times(&before), "each version keeps its number, time and origin");
+    assert!(matches!(vault.reveal(&name("OLD_KEY"), Access::Reveal), Err(Error::NotFound { .. })));
+    let removed: Vec<_> = vault.list_removed().unwrap().into_iter().map(|m| m.name.to_string()).collect();
+    assert_eq!(removed, ["OLD_KEY"]);
+
+    // The old name is taken by its tombstone until purged; a live name is taken outright.
+    vault.set(&name("OTHER"), &pass("other-value"), &SecretFields::default()).unwrap();
+    assert!(matches!(vault.rename(&name("OTHER"), &name("NEW_KEY")), Err(Error::AlreadyExists(_))));
+    let refused = vault.rename(&name("OTHER"), &name("OLD_KEY")).unwrap_err().to_string();
+    assert!(refused.contains("a removed secret still holds OLD_KEY"), "{refused}");
+    vault.purge().unwrap();
+    vault.rename(&name("OTHER"), &name("OLD_KEY")).unwrap();
+    vault.verify().unwrap();
+}
+
+#[test]
 fn reminders_name_secrets_due_and_remote_keys_wanting_replacement_and_rotating_settles_one() {
     use keyhaven_core::{
         reminder::Reminders,

@@ -3,6 +3,7 @@
 //! returned only by `reveal_secret`, which the UI calls when the user asks to
 //! see one.
 
+pub mod export;
 pub mod import;
 pub mod intake;
 pub mod remotes;
@@ -123,6 +124,7 @@ mod bindings {
             keyhaven_core::import::Row,
             keyhaven_core::import::Skipped,
             keyhaven_core::import::SourceKind,
+            keyhaven_core::export::Format,
             keyhaven_core::sync::SyncState,
             keyhaven_core::sync::Preview,
             keyhaven_core::sync::ConflictInfo,

@@ -5,7 +5,7 @@ use keyhaven_core::{
     SecretMeta, SecretName, VersionMeta,
     listing::{ListPage, ListRequest},
     reference::Reference,
-    secret::{self, SecretFields},
+    secret::{self, MetaEdit, SecretFields},
     vault::Access,
 };
 use secrecy::{ExposeSecret, SecretString};
@@ -156,6 +156,38 @@ pub fn rotate_secret(
 #[tauri::command]
 pub fn generate_value(length: usize) -> CommandResult<String> {
     Ok(secret::generate_value(length)?.expose_secret().to_owned())
+}
+
+/// The edit form's Save: every field as the form shows it, the name too. A
+/// new name renames the secret (core's `rename`: every version moves, the old
+/// name stays as a tombstone); changed fields are written without a new version.
+#[tauri::command(async)]
+pub fn edit_secret(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    secret: NewSecret,
+) -> CommandResult<SecretMeta> {
+    let (from, to) = (self::name(&name)?, self::name(&secret.name)?);
+    let rotate_by = keyhaven_core::text::parse_date("rotation date", &secret.rotate_by)?;
+    let mut session = session(&state);
+    let vault = session.unlocked()?;
+    let mut meta = vault.meta(&from)?;
+    let edit = MetaEdit {
+        description: (secret.description.trim() != meta.description).then_some(secret.description),
+        category: (secret.category.trim() != meta.category).then_some(secret.category),
+        rotate_by: (rotate_by != meta.rotate_by).then_some(rotate_by),
+    };
+    edit.validate()?;
+    if to != from {
+        meta = vault.rename(&from, &to)?;
+    }
+    if !edit.is_empty() {
+        meta = vault.edit(&to, &edit)?;
+    }
+    drop(session);
+    tray::update(&app);
+    Ok(meta)
 }
 
 #[tauri::command(async)]

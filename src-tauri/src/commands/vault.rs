@@ -36,6 +36,35 @@ pub fn vault_state(state: State<'_, AppState>) -> CommandResult<VaultState> {
     })
 }
 
+/// Settings' "Change passphrase": the current one is asked again (an
+/// unlocked window is not proof of knowing it), the new one must pass the
+/// same strength rule as a new vault's. With `rekey`, every value and remote
+/// token is re-encrypted to a new key too, as `keyhaven passwd --rekey`.
+/// Says what was done, in a sentence.
+#[tauri::command(async)]
+pub fn change_passphrase(
+    state: State<'_, AppState>,
+    current: String,
+    replacement: String,
+    allow_weak: bool,
+    rekey: bool,
+) -> CommandResult<String> {
+    let (current, new) = (SecretString::from(current), SecretString::from(replacement));
+    passphrase::check_new(&new, allow_weak)?;
+    let mut session = session(&state);
+    keyhaven_core::Vault::open(session.path())?.unlock(&current)?;
+    let vault = session.unlocked()?;
+    Ok(if rekey {
+        let versions = vault.rekey(&new, None)?;
+        format!(
+            "Passphrase changed; {versions} versions and every remote token were re-encrypted to a new key."
+        )
+    } else {
+        vault.change_passphrase(&new, None)?;
+        "Passphrase changed.".to_owned()
+    })
+}
+
 /// How strong a new passphrase is, as the user types it (core's rule, zxcvbn).
 #[tauri::command(async)]
 pub fn passphrase_strength(passphrase: String) -> passphrase::Strength {

@@ -377,6 +377,7 @@ fn scenario(s: &Session, w: &World) -> Result<()> {
     quick_reveal(s, w)?;
     intake(s, w)?;
     import(s, w)?;
+    edit_passphrase_and_export(s, w)?;
 
     step("the screen locks: so does the vault");
     let signal = Command::new("dbus-send")
@@ -746,6 +747,74 @@ fn import(s: &Session, w: &World) -> Result<()> {
     s.input("Search secrets")?.replace("OLD_CI")?;
     s.wait_text("Nothing matches.")?;
     s.input("Search secrets")?.replace("")?;
+    Ok(())
+}
+
+/// The secret imported last is renamed in the detail's Edit form; Settings
+/// change the passphrase with a rekey (the new one unlocks, the old does
+/// not), then back; Export writes a 0600 file through the save dialog.
+fn edit_passphrase_and_export(s: &Session, w: &World) -> Result<()> {
+    step("edit: a new name and category; the value and its history come along");
+    s.input("Search secrets")?.replace("STRIPE_LIVE")?;
+    s.find("//*[@role='option'][.//span[normalize-space()='STRIPE_LIVE_KEY']]")?.click()?;
+    s.button("Edit…")?.click()?;
+    s.input("Name")?.replace("STRIPE_KEY")?;
+    s.input("Category")?.replace("payments")?;
+    screenshot(&w.shots.join("15-edit.png"))?;
+    s.button("Rename and save")?.click()?;
+    s.wait_text("Renamed STRIPE_LIVE_KEY to STRIPE_KEY, with its history.")?;
+    s.find("//h2[normalize-space()='STRIPE_KEY']")?;
+    s.find("//dd[normalize-space()='payments']")?;
+    s.button("Reveal")?.click()?;
+    s.wait_text(IMPORTED)?;
+    s.button("Hide")?.click()?;
+    s.input("Search secrets")?.replace("")?;
+
+    step("settings: change the passphrase and rekey; the new one unlocks, the old one no longer does");
+    const NEW_PASSPHRASE: &str = "e2e four unrelated words";
+    let change = |from: &str, to: &str, rekey: bool| -> Result<()> {
+        s.button("Settings")?.click()?;
+        s.input("Current passphrase")?.replace(from)?;
+        s.input("New passphrase")?.replace(to)?;
+        s.input("Repeat it")?.replace(to)?;
+        if rekey {
+            s.find("//label[contains(normalize-space(.), 'Also re-encrypt every value')]//input")?.click()?;
+        }
+        s.button("Change passphrase")?.click()?;
+        s.wait_text("Passphrase changed")
+    };
+    change(PASSPHRASE, NEW_PASSPHRASE, true)?;
+    s.wait_text("versions and every remote token were re-encrypted to a new key")?;
+    s.button("Lock")?.click()?;
+    s.input("Master passphrase")?.type_text(PASSPHRASE)?;
+    s.button("Unlock")?.click()?;
+    s.wait_text("wrong passphrase")?;
+    s.input("Master passphrase")?.replace(NEW_PASSPHRASE)?;
+    s.button("Unlock")?.click()?;
+    s.find("//span[normalize-space()='Unlocked']")?;
+    change(NEW_PASSPHRASE, PASSPHRASE, false)?;
+
+    step("settings: export with values through the save dialog: a file only its owner can read");
+    let dir = tempfile::tempdir()?;
+    let out = dir.path().join("stripe.env");
+    s.input("Only names matching")?.replace("STRIPE")?;
+    s.find("//label[contains(normalize-space(.), 'Include the values')]//input")?.click()?;
+    s.wait_text("The file will hold these values in plain text")?;
+    s.button("Export with values…")?.click()?;
+    let dialog = x_window("Export from Keyhaven")?;
+    xdotool(&["windowfocus", "--sync", &dialog])?;
+    xdotool(&["key", "ctrl+a"])?;
+    xdotool(&["type", "--delay", "20", &out.to_string_lossy()])?;
+    xdotool(&["key", "Return"])?;
+    s.wait_text("Exported 1 secret(s), with their values")?;
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&out)?.permissions()) & 0o777;
+    ensure!(mode == 0o600, "the export is mode {mode:o}");
+    let text = std::fs::read_to_string(&out)?;
+    ensure!(
+        text.lines().count() == 1 && text.starts_with("STRIPE_KEY=") && text.contains(IMPORTED),
+        "the export holds something else"
+    );
+    s.button("Secrets")?.click()?;
     Ok(())
 }
 

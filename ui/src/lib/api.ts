@@ -9,6 +9,7 @@ import type { CheckResult } from "./bindings/CheckResult";
 import type { CommandError } from "./bindings/CommandError";
 import type { ConflictInfo } from "./bindings/ConflictInfo";
 import type { Destination } from "./bindings/Destination";
+import type { ExportFormat } from "./bindings/ExportFormat";
 import type { ImportKind } from "./bindings/ImportKind";
 import type { ImportPlan } from "./bindings/ImportPlan";
 import type { ImportRow } from "./bindings/ImportRow";
@@ -55,6 +56,7 @@ export type {
   CommandError,
   ConflictInfo,
   Destination,
+  ExportFormat,
   ImportKind,
   ImportPlan,
   ImportRow,

@@ -5,6 +5,7 @@ import type { AuditEntry } from "./bindings/AuditEntry";
 import type { Check } from "./bindings/Check";
 import type { CheckResult } from "./bindings/CheckResult";
 import type { ConflictInfo } from "./bindings/ConflictInfo";
+import type { ExportFormat } from "./bindings/ExportFormat";
 import type { ImportKind } from "./bindings/ImportKind";
 import type { ImportStep } from "./bindings/ImportStep";
 import type { ImportSummary } from "./bindings/ImportSummary";
@@ -34,6 +35,7 @@ import type { VersionMeta } from "./bindings/VersionMeta";
 
 /** Each command's arguments, as the webview sends them, and its result. */
 export interface Commands {
+  export_secrets: { args: { format: ExportFormat; reveal: boolean; pattern: string }; result: string | null };
   import_existing: { args: { names: Array<string> }; result: Array<boolean> };
   import_choose: { args: { folder: boolean; kind: ImportKind | null; includeNotes: boolean }; result: ImportStep };
   import_passphrase: { args: { passphrase: string }; result: ImportStep };
@@ -72,12 +74,14 @@ export interface Commands {
   add_secret: { args: { secret: NewSecret; value: string }; result: SecretMeta };
   rotate_secret: { args: { name: string; value: string }; result: SecretMeta };
   generate_value: { args: { length: number }; result: string };
+  edit_secret: { args: { name: string; secret: NewSecret }; result: SecretMeta };
   rollback_secret: { args: { name: string; version: number }; result: SecretMeta };
   remove_secret: { args: { name: string }; result: void };
   set_pinned: { args: { name: string; pinned: boolean }; result: SecretMeta };
   get_settings: { args: Record<string, never>; result: Settings };
   save_settings: { args: { settings: Settings }; result: Settings };
   vault_state: { args: Record<string, never>; result: VaultState };
+  change_passphrase: { args: { current: string; replacement: string; allowWeak: boolean; rekey: boolean }; result: string };
   passphrase_strength: { args: { passphrase: string }; result: Strength };
   create_vault: { args: { passphrase: string; remember: boolean; allowWeak: boolean }; result: string | null };
   unlock: { args: { passphrase: string | null; remember: boolean }; result: string | null };
@@ -89,6 +93,8 @@ export interface Commands {
 
 /** Each command as a function. */
 export const commands = {
+  /** Asks where to save (the dialog asks before replacing a file), then writes the secrets whose names match `pattern` (every one when empty) as `format`, with their values only when `reveal`, to a file only its owner can read. Says what was written, or `None` when the dialog was cancelled. */
+  exportSecrets: (format: ExportFormat, reveal: boolean, pattern: string) => invoke<string | null>("export_secrets", { format, reveal, pattern }),
   /** Which of `names` a live secret already has: what the preview marks "skipped (exists)" or "new version" (as `import --dry-run` does). Names only, for the rows of the plan shown; locked, only with "Show names while locked", as the list. */
   importExisting: (names: Array<string>) => invoke<Array<boolean>>("import_existing", { names }),
   /** Opens the file chooser (a folder chooser for a pass store) and reads the file chosen, as `kind` or as its content says. */
@@ -164,6 +170,8 @@ export const commands = {
   rotateSecret: (name: string, value: string) => invoke<SecretMeta>("rotate_secret", { name, value }),
   /** A fresh random value of `length` characters (core's generator), for a form to show before it is saved: never a stored value. */
   generateValue: (length: number) => invoke<string>("generate_value", { length }),
+  /** The edit form's Save: every field as the form shows it, the name too. A new name renames the secret (core's `rename`: every version moves, the old name stays as a tombstone); changed fields are written without a new version. */
+  editSecret: (name: string, secret: NewSecret) => invoke<SecretMeta>("edit_secret", { name, secret }),
   rollbackSecret: (name: string, version: number) => invoke<SecretMeta>("rollback_secret", { name, version }),
   removeSecret: (name: string) => invoke<void>("remove_secret", { name }),
   /** Pins or unpins a secret (the tray offers pinned ones). The pin is part of the secret's tagged row, so this needs the key. */
@@ -173,6 +181,8 @@ export const commands = {
   /** Registers the new shortcut first: one that cannot be had (another app holds it) is refused before anything is saved. */
   saveSettings: (settings: Settings) => invoke<Settings>("save_settings", { settings }),
   vaultState: () => invoke<VaultState>("vault_state"),
+  /** Settings' "Change passphrase": the current one is asked again (an unlocked window is not proof of knowing it), the new one must pass the same strength rule as a new vault's. With `rekey`, every value and remote token is re-encrypted to a new key too, as `keyhaven passwd --rekey`. Says what was done, in a sentence. */
+  changePassphrase: (current: string, replacement: string, allowWeak: boolean, rekey: boolean) => invoke<string>("change_passphrase", { current, replacement, allowWeak, rekey }),
   /** How strong a new passphrase is, as the user types it (core's rule, zxcvbn). */
   passphraseStrength: (passphrase: string) => invoke<Strength>("passphrase_strength", { passphrase }),
   /** A weak passphrase is refused unless the user chose "use it anyway". */

@@ -98,6 +98,8 @@ fn prints_json(command: &Command) -> bool {
             | Command::Set { .. }
             | Command::Rotate { .. }
             | Command::Rollback { .. }
+            | Command::Edit { .. }
+            | Command::Mv { .. }
             | Command::Rm { .. }
             | Command::Purge { .. }
             | Command::History { .. }
@@ -150,6 +152,11 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
         Command::Rotate { name, value, rotate_by } => {
             secrets::rotate(&mut ctx, &name, value, rotate_by.as_deref())
         }
+        Command::Edit { name, description, category, rotate_by, no_rotate_by } => {
+            let rotate_by = if no_rotate_by { Some(None) } else { rotate_by.map(Some) };
+            secrets::edit(&mut ctx, &name, description, category, rotate_by)
+        }
+        Command::Mv { from, to } => secrets::rename(&mut ctx, &from, &to),
         Command::Rm { names, yes } => secrets::rm(&mut ctx, &names, yes),
         Command::Purge { yes } => secrets::purge(&mut ctx, yes),
         Command::History { name } => secrets::history(&ctx, &name),

@@ -3,9 +3,7 @@
 //! (`keyhaven_core::reference`), resolved here from the unlocked vault.
 
 use std::{
-    fs::OpenOptions,
     io::{Read, Write},
-    os::unix::fs::OpenOptionsExt,
     path::Path,
 };
 
@@ -113,27 +111,12 @@ pub fn inject(
 /// an error unless `force`, which replaces it (through a private temporary
 /// file beside it, renamed over it: never a moment with the old mode).
 pub(super) fn write_private(path: &Path, bytes: &[u8], force: bool) -> Result<()> {
-    let open = |target: &Path| OpenOptions::new().write(true).create_new(true).mode(0o600).open(target);
-    if !force {
-        let mut file = open(path).map_err(|err| match err.kind() {
-            std::io::ErrorKind::AlreadyExists => exit::Failure(
-                exit::ALREADY_EXISTS,
-                format!("{} exists: pass --force to replace it", path.display()),
-            )
-            .into(),
-            _ => anyhow::Error::new(err).context(format!("cannot create {}", path.display())),
-        })?;
-        file.write_all(bytes)?;
-        return Ok(file.sync_all()?);
-    }
-    let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut temp = tempfile::Builder::new()
-        .prefix(".keyhaven-inject-")
-        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    temp.write_all(bytes)?;
-    temp.as_file().sync_all()?;
-    temp.persist(path).with_context(|| format!("cannot replace {}", path.display()))?;
-    Ok(())
+    keyhaven_core::export::write_private(path, bytes, force).map_err(|err| match err.kind() {
+        std::io::ErrorKind::AlreadyExists => exit::Failure(
+            exit::ALREADY_EXISTS,
+            format!("{} exists: pass --force to replace it", path.display()),
+        )
+        .into(),
+        _ => anyhow::Error::new(err).context(format!("cannot write {}", path.display())),
+    })
 }

@@ -4,7 +4,7 @@ use anyhow::{Context as _, Result};
 use keyhaven_core::{
     SecretMeta, SecretName,
     reminder::Reminders,
-    secret::{self, Rotation, SecretFields},
+    secret::{self, MetaEdit, Rotation, SecretFields},
     text::parse_date,
     vault::Access,
 };
@@ -132,14 +132,7 @@ fn note_remote_values(vault: &keyhaven_core::Vault, pattern: Option<&str>) -> Re
     Ok(())
 }
 
-/// Glob (`*`, `?`) when the pattern has wildcards, else a substring; both ignore case.
-pub(super) fn matches_pattern(name: &str, pattern: &str) -> bool {
-    if pattern.contains(['*', '?']) {
-        keyhaven_core::sync::glob(pattern, name)
-    } else {
-        name.to_ascii_lowercase().contains(&pattern.to_ascii_lowercase())
-    }
-}
+pub(super) use keyhaven_core::export::matches_pattern;
 
 pub fn get(ctx: &mut Context, name: &str, version: Option<u32>) -> Result<()> {
     let name = parse_name(name)?;
@@ -213,6 +206,51 @@ pub fn rollback(ctx: &mut Context, name: &str, version: u32) -> Result<()> {
     let name = parse_name(name)?;
     let meta = ctx.unlocked()?.rollback(&name, version)?;
     report(ctx, &format!("Rolled back to version {version}:"), &meta)
+}
+
+/// `rotate_by`: `Some(None)` takes the reminder away.
+pub fn edit(
+    ctx: &mut Context,
+    name: &str,
+    description: Option<String>,
+    category: Option<String>,
+    rotate_by: Option<Option<String>>,
+) -> Result<()> {
+    let name = parse_name(name)?;
+    let rotate_by = match rotate_by {
+        Some(Some(text)) => Some(Some(
+            parse_date("--rotate-by", &text)?.context("--rotate-by: give a date, or --no-rotate-by")?,
+        )),
+        Some(None) => Some(None),
+        None => None,
+    };
+    let edit = MetaEdit { description, category, rotate_by };
+    if edit.is_empty() {
+        let message = "nothing to change: give --description, --category, --rotate-by or --no-rotate-by";
+        return Err(exit::Failure(2, message.into()).into());
+    }
+    edit.validate()?;
+    let meta = ctx.unlocked()?.edit(&name, &edit)?;
+    report(ctx, "Edited", &meta)
+}
+
+pub fn rename(ctx: &mut Context, from: &str, to: &str) -> Result<()> {
+    let (from, to) = (parse_name(from)?, parse_name(to)?);
+    let mut vault = ctx.unlocked()?;
+    let meta = vault.rename(&from, &to)?;
+    if ctx.json {
+        return output::json(&serde_json::json!({ "renamed": from, "to": meta }));
+    }
+    note!(
+        "Renamed {from} to {to} (version {}); {from} is kept as a tombstone until `keyhaven purge`",
+        meta.version
+    );
+    if !vault.remotes()?.is_empty() {
+        note!(
+            "remotes that hold {from} keep it until `keyhaven sync --prune`; {to} syncs where it is chosen"
+        );
+    }
+    Ok(())
 }
 
 /// Removes each of `names`, all checked first: one that is not there

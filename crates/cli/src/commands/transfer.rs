@@ -9,11 +9,9 @@ use std::{
 use anyhow::{Context as _, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use keyhaven_core::{
-    Error, SecretName, envfile,
+    Error, SecretName, export,
     import::{self, Fate, Mapping, Plan, PlanOptions, ReadOptions, SourceKind},
-    vault::Access,
 };
-use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
 use super::Context;
@@ -176,23 +174,14 @@ pub fn export(
     out: Option<&std::path::Path>,
     force: bool,
 ) -> Result<()> {
-    let wanted = |name: &SecretName| {
-        pattern.is_none_or(|pattern| super::secrets::matches_pattern(name.as_str(), pattern))
+    let format = match format {
+        ExportFormat::Env => export::Format::Env,
+        ExportFormat::Json => export::Format::Json,
     };
     let text: Zeroizing<String> = if reveal {
-        let mut values = ctx.unlocked()?.reveal_all(None, Access::Export)?;
-        values.retain(|(name, _)| wanted(name));
-        match format {
-            ExportFormat::Env => envfile::render(&values),
-            ExportFormat::Json => json_object(&values)?,
-        }
+        export::values(&mut ctx.unlocked()?, pattern, format)?.1
     } else {
-        let mut secrets = ctx.open()?.list()?;
-        secrets.retain(|meta| wanted(&meta.name));
-        Zeroizing::new(match format {
-            ExportFormat::Env => envfile::render_template(&secrets),
-            ExportFormat::Json => serde_json::to_string_pretty(&secrets)? + "\n",
-        })
+        Zeroizing::new(export::names(&ctx.open()?, pattern, format)?.1)
     };
     match out {
         Some(path) => super::references::write_private(path, text.as_bytes(), force),
@@ -202,21 +191,4 @@ pub fn export(
             Ok(stdout.flush()?)
         }
     }
-}
-
-/// `{"NAME": "value", …}` built in a buffer that is wiped afterwards.
-fn json_object(values: &[(SecretName, SecretString)]) -> Result<Zeroizing<String>> {
-    let capacity =
-        values.iter().map(|(n, v)| n.as_str().len() + v.expose_secret().len() * 2 + 8).sum::<usize>() + 4;
-    let mut out = Zeroizing::new(Vec::with_capacity(capacity));
-    out.push(b'{');
-    for (index, (name, value)) in values.iter().enumerate() {
-        out.extend_from_slice(if index == 0 { b"\n  " } else { b",\n  " });
-        serde_json::to_writer(&mut *out, name.as_str())?;
-        out.extend_from_slice(b": ");
-        serde_json::to_writer(&mut *out, value.expose_secret())?;
-    }
-    out.extend_from_slice(b"\n}\n");
-    let text = String::from_utf8(std::mem::take(&mut *out)).expect("serde_json writes UTF-8");
-    Ok(Zeroizing::new(text))
 }

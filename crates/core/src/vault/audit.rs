@@ -17,6 +17,9 @@ pub enum Action {
     Set,
     Rotate,
     Rollback,
+    /// Description, category or rotation reminder changed.
+    Edit,
+    Rename,
     Remove,
     Purge,
     Import,
@@ -49,6 +52,8 @@ impl Action {
             Action::Set => "set",
             Action::Rotate => "rotate",
             Action::Rollback => "rollback",
+            Action::Edit => "edit",
+            Action::Rename => "mv",
             Action::Remove => "rm",
             Action::Purge => "purge",
             Action::Import => "import",

@@ -27,7 +27,7 @@ use jiff::{Timestamp, civil::Date};
 use crate::{
     Error, Result,
     reference::Reference,
-    secret::{ROTATE_AGAIN_DAYS, SecretFields, SecretMeta, SecretName, validate_value},
+    secret::{MetaEdit, ROTATE_AGAIN_DAYS, SecretFields, SecretMeta, SecretName, validate_value},
 };
 
 /// Why a value is being decrypted; each reason is its own audit action.
@@ -651,6 +651,120 @@ impl UnlockedVault {
         records::tag_secret(&tx, &self.key, stored.id)?;
         tx.commit()?;
         self.vault.meta(name)
+    }
+
+    /// Changes a secret's description, category or rotation reminder, without
+    /// a new version (the value is untouched).
+    pub fn edit(&mut self, name: &SecretName, edit: &MetaEdit) -> Result<SecretMeta> {
+        edit.validate()?;
+        let tx = immediate(&mut self.vault.conn)?;
+        let stored = records::live(&tx, name)?;
+        stored.verify(&tx, &self.key)?;
+        let rotate_by = edit.rotate_by.map(|date| date.map(|date| date.to_string()));
+        tx.execute(
+            "UPDATE secrets SET description = coalesce(?2, description), category = coalesce(?3, category),
+               rotate_by = CASE WHEN ?4 THEN ?5 ELSE rotate_by END, updated_ms = ?6, revision = revision + 1
+             WHERE id = ?1",
+            params![
+                stored.id,
+                edit.description.as_deref().map(str::trim),
+                edit.category.as_deref().map(str::trim),
+                rotate_by.is_some(),
+                rotate_by.flatten(),
+                now_ms()
+            ],
+        )?;
+        records::tag_secret(&tx, &self.key, stored.id)?;
+        audit::record(&tx, Action::Edit, Some(name.as_str()), None)?;
+        let meta = records::live(&tx, name)?.meta;
+        tx.commit()?;
+        Ok(meta)
+    }
+
+    /// Gives a secret a new name. A value's seal names its secret, so every
+    /// version is sealed again under the new name, keeping its number, time
+    /// and origin; the metadata and the pin move with it. The old name is
+    /// left as a tombstone: a remote that holds it keeps it until a sync with
+    /// `prune`, and the new name syncs as a new secret where it is chosen.
+    /// A copy marked out of date is refused (rotate it first), and so is a
+    /// name a removed secret still holds (purge it first).
+    pub fn rename(&mut self, from: &SecretName, to: &SecretName) -> Result<SecretMeta> {
+        let recipient = &self.vault.header.recipient;
+        let key = &self.key;
+        let tx = immediate(&mut self.vault.conn)?;
+        let stored = records::live(&tx, from)?;
+        stored.verify(&tx, key)?;
+        out_of_date::check(&tx, key, &stored, stored.meta.version)?;
+        match records::any(&tx, to)? {
+            Some(other) if other.meta.deleted.is_none() => return Err(Error::AlreadyExists(to.to_string())),
+            Some(_) => {
+                return Err(Error::Invalid {
+                    what: "new name".into(),
+                    rule: format!(
+                        "a removed secret still holds {to}: `keyhaven purge` it first, or pick another"
+                    ),
+                });
+            }
+            None => {}
+        }
+        let owner = Owner::from(&stored.meta);
+        let versions = records::all_versions(&tx, stored.id)?
+            .into_iter()
+            .map(|row| {
+                let value = open_checked(key, &self.identity, owner, &row)?;
+                Ok((row, value))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let now = now_ms();
+        let meta = &stored.meta;
+        tx.execute(
+            "INSERT INTO secrets (name, description, category, created_ms, updated_ms, version, rotate_by, pinned, revision)
+             VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, 1)",
+            params![
+                to.as_str(),
+                meta.description,
+                meta.category,
+                now,
+                meta.version,
+                meta.rotate_by.map(|date| date.to_string()),
+                meta.pinned
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        let owner = Owner { name: to, created_ms: now };
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO versions (secret_id, version, created_ms, origin, ciphertext, meta_revision, mac)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for (old, value) in versions {
+            let row = VersionRow {
+                ciphertext: crypto::seal_value(recipient, to, old.version, &value),
+                meta_revision: (old.version == meta.version).then_some(1),
+                mac: None,
+                ..old
+            };
+            let mac = row.tag(key, owner);
+            insert.execute(params![
+                id,
+                row.version,
+                row.created_ms,
+                row.origin,
+                row.ciphertext,
+                row.meta_revision,
+                mac
+            ])?;
+        }
+        drop(insert);
+        records::tag_secret_only(&tx, key, id)?;
+        tx.execute(
+            "UPDATE secrets SET deleted_ms = ?2, updated_ms = ?2, revision = revision + 1 WHERE id = ?1",
+            params![stored.id, now],
+        )?;
+        records::tag_secret(&tx, key, stored.id)?;
+        audit::record(&tx, Action::Rename, Some(from.as_str()), Some(&format!("to {to}")))?;
+        let meta = records::live(&tx, to)?.meta;
+        tx.commit()?;
+        Ok(meta)
     }
 
     /// Stores the unwrapped identity in the OS keyring so later unlocks need no
