@@ -21,7 +21,7 @@ case "$profile" in
   # clipboard path in headless sway with wl-clipboard. Import reads what the
   # real keepassxc-cli and pass make.
   test) packages+=(gnome-keyring libsecret-tools xvfb xauth webkit2gtk-driver imagemagick trayer xdotool dunst chromium
-    sway wl-clipboard keepassxc pass gnupg) ;;
+    sway wl-clipboard keepassxc pass gnupg zsh fish) ;;
   # Bench: the peers we compare with, a timer; the app under Xvfb over WebDriver.
   bench) packages+=(dbus gnome-keyring keepassxc pass gnupg tree sqlite3 wrk xvfb xauth webkit2gtk-driver) ;;
   # Package: the checks the .deb and .rpm pass (lintian, AppStream, the rpm tool

@@ -465,7 +465,11 @@ pub enum RemoteCommand {
         expires: Option<String>,
     },
     /// List remotes with their key's age and expiry (works locked)
-    Ls,
+    Ls {
+        /// names: one name a line, for scripts; table (the default); json (as --json)
+        #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+        format: ListFormat,
+    },
     /// Check that a remote answers and accepts its token
     Test {
         /// The remote

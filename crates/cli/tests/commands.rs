@@ -122,23 +122,85 @@ fn conventional_flags_quiet_color_ls_names_and_export_to_a_private_file() {
     assert!(err.contains("exists: pass --force"), "{err}");
     kh.ok(&["export", "--reveal", "-o", file.to_str().unwrap(), "--force"], None);
     assert!(std::fs::read_to_string(&file).unwrap().contains("DB_PASSWORD"));
+}
 
-    // completion SHELL prints a script to stdout; bash's completes secret names.
-    let script = kh.path("keyhaven.bash");
-    std::fs::write(&script, kh.ok(&["completion", "bash"], None)).unwrap();
+/// `script` run by `shell` with the built binary on PATH and the test's vault.
+fn completed(kh: &Kh, shell: &str, flag: &str, script: &str) -> String {
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_keyhaven")).parent().unwrap();
-    let completed = std::process::Command::new("bash")
-        .arg("-c")
-        .arg(format!(
-            "PATH={}:$PATH; source {}; COMP_WORDS=(keyhaven get OP); COMP_CWORD=2; _keyhaven_with_names; echo \"${{COMPREPLY[@]}}\"",
-            bin.display(),
-            script.display()
-        ))
+    let out = std::process::Command::new(shell)
+        .args([flag, script])
+        .env("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()))
         .env("KEYHAVEN_VAULT", &kh.vault)
+        .env_remove("KEYHAVEN_PASSPHRASE")
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&completed.stdout).trim(), "OPENAI_API_KEY", "{completed:?}");
-    assert!(kh.ok(&["completion", "fish"], None).contains("complete -c keyhaven"));
+    assert!(out.status.success(), "{shell}: {out:?}");
+    String::from_utf8(out.stdout).unwrap().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn completion_prints_each_shells_script_and_completes_secret_and_remote_names_locked() {
+    let kh = Kh::new();
+    kh.ok(&["set", "OPENAI_API_KEY"], Some(b"sk-0123456789"));
+    kh.ok(&["set", "DB_PASSWORD"], Some(b"pw-0123456789"));
+    for remote in ["prod", "dev"] {
+        kh.ok(
+            &["remote", "add", remote, "--kind", "runloop", "--url", "http://127.0.0.1:9"],
+            Some(b"tok_0123456789"),
+        );
+    }
+    assert_eq!(kh.ok(&["remote", "ls", "--format", "names"], None), "dev\nprod\n");
+    let script = |shell: &str| {
+        let path = kh.path(&format!("completion.{shell}"));
+        std::fs::write(&path, kh.ok(&["completion", shell], None)).unwrap();
+        path.display().to_string()
+    };
+
+    let bash = script("bash");
+    let ask = |words: &str, cword: u32| {
+        let run = format!(
+            "source {bash}; COMP_WORDS=({words}); COMP_CWORD={cword}; _keyhaven_with_names; echo ${{COMPREPLY[@]}}"
+        );
+        completed(&kh, "bash", "-c", &run)
+    };
+    assert_eq!(ask("keyhaven get OP", 2), "OPENAI_API_KEY");
+    assert_eq!(ask("keyhaven mv D", 2), "DB_PASSWORD");
+    assert_eq!(ask("keyhaven sync ''", 2), "dev prod");
+    assert_eq!(ask("keyhaven remote show p", 3), "prod");
+    assert_eq!(ask("keyhaven resolve X --remote d", 4), "dev");
+
+    // zsh: ours offers names (compadd stood in for, as outside a completion
+    // widget), and hands every other word to clap's function.
+    let zsh = script("zsh");
+    let ask = |words: &str, current: u32| {
+        let run = format!(
+            "compdef(){{}}; compadd(){{ shift; print -l -- ${{(P)1}}; }}; source {zsh}; \
+             _keyhaven_clap(){{ print clap; }}; words=({words}); CURRENT={current}; _keyhaven"
+        );
+        completed(&kh, "zsh", "-fc", &run)
+    };
+    assert_eq!(ask("keyhaven get OP", 3), "DB_PASSWORD OPENAI_API_KEY");
+    assert_eq!(ask("keyhaven remote test ''", 4), "dev prod");
+    assert_eq!(ask("keyhaven check --remote ''", 4), "dev prod");
+    assert_eq!(ask("keyhaven ge", 2), "clap");
+
+    let fish = script("fish");
+    let ask = |line: &str| completed(&kh, "fish", "-c", &format!("source {fish}; complete -C '{line}'"));
+    assert_eq!(ask("keyhaven rotate DB"), "DB_PASSWORD");
+    assert_eq!(ask("keyhaven sync "), "dev prod");
+    assert_eq!(ask("keyhaven remote rm p"), "prod");
+    assert!(ask("keyhaven ver").starts_with("verify"), "clap's own completions stay");
+
+    // A closed pipe is not a panic.
+    let mut child = kh.cmd();
+    child
+        .args(["completion", "fish"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = child.spawn().unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"), "{out:?}");
 }
 
 #[test]

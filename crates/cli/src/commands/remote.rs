@@ -11,7 +11,7 @@ use keyhaven_core::{
 use super::Context;
 use crate::output::{note, say};
 use crate::{
-    cli::{RemoteCommand, RemoteKind, RemoteScope, SelectionArgs},
+    cli::{ListFormat, RemoteCommand, RemoteKind, RemoteScope, SelectionArgs},
     exit, output,
 };
 
@@ -23,7 +23,10 @@ pub fn dispatch(ctx: &mut Context, command: RemoteCommand) -> Result<()> {
         RemoteCommand::Edit { name, selection, drop, clear } => edit(ctx, &name, selection, &drop, clear),
         RemoteCommand::Show { name } => show(ctx, &name),
         RemoteCommand::SetToken { name, expires } => set_token(ctx, &name, expires.as_deref()),
-        RemoteCommand::Ls => ls(ctx),
+        RemoteCommand::Ls { format } => {
+            ctx.json |= format == ListFormat::Json;
+            ls(ctx, format == ListFormat::Names)
+        }
         RemoteCommand::Test { name } => test(ctx, &name),
         RemoteCommand::Rm { name, yes } => rm(ctx, &name, yes),
     }
@@ -165,8 +168,15 @@ fn set_token(ctx: &mut Context, name: &str, expires: Option<&str>) -> Result<()>
     Ok(())
 }
 
-fn ls(ctx: &Context) -> Result<()> {
+fn ls(ctx: &Context, names_only: bool) -> Result<()> {
     let remotes = ctx.open()?.remotes()?;
+    if names_only {
+        // One name a line: for scripts and shell completion.
+        for remote in &remotes {
+            say!("{}", remote.config.name);
+        }
+        return Ok(());
+    }
     if ctx.json {
         return output::json(&remotes);
     }
