@@ -68,14 +68,31 @@ pub fn value(value: &SecretString) -> std::io::Result<()> {
     stdout.flush()
 }
 
-/// `--json` for `get` and `read`: `{"name", "version", "value"}`.
+/// `--json` for `get` and `read`: `{"name", "version", "value"}`. The value
+/// is printed as stored, an empty one as `""` (it is the secret, not a field
+/// left empty).
 pub fn value_json(name: &str, version: u32, value: &SecretString) -> anyhow::Result<()> {
-    json(&serde_json::json!({ "name": name, "version": version, "value": value.expose_secret() }))
+    let shown = serde_json::json!({ "name": name, "version": version, "value": value.expose_secret() });
+    println!("{}", serde_json::to_string_pretty(&shown)?);
+    Ok(())
 }
 
+/// `--json` output. A field left empty (a description, a category) is
+/// `null`, never `""`, whatever command prints it (docs/cli.md).
 pub fn json<T: Serialize + ?Sized>(value: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    let mut value = serde_json::to_value(value)?;
+    empty_as_null(&mut value);
+    println!("{}", serde_json::to_string_pretty(&value)?);
     Ok(())
+}
+
+fn empty_as_null(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(text) if text.is_empty() => *value = serde_json::Value::Null,
+        serde_json::Value::Array(items) => items.iter_mut().for_each(empty_as_null),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(empty_as_null),
+        _ => {}
+    }
 }
 
 /// Prints rows under headers, columns padded to their widest cell.

@@ -120,7 +120,7 @@ pub fn intake(ctx: &mut Context, request: &Intake, options: IntakeOptions) -> Re
     let manifest = api
         .intake_manifest(&source, return_url)
         .map_err(keyhaven_core::Error::from_remote(&request.remote))?;
-    show_form(&manifest);
+    show_form(ctx, &manifest);
 
     let fillable: Vec<String> = if options.fill_from_vault {
         intake::fillable(&vault, &manifest).into_iter().map(|item| item.item_id.clone()).collect()
@@ -141,7 +141,7 @@ pub fn intake(ctx: &mut Context, request: &Intake, options: IntakeOptions) -> Re
     }
     if values.is_empty() {
         note!("nothing to submit");
-        return finish(&manifest, &config);
+        return finish(ctx, &manifest, &config, None);
     }
     let question = format!("Submit {} value(s) to {}?", values.len(), request.remote);
     if !options.yes && !ctx.confirm(&question)? {
@@ -154,7 +154,7 @@ pub fn intake(ctx: &mut Context, request: &Intake, options: IntakeOptions) -> Re
         for change in &outcome.changes {
             note!("  {}", printable(change));
         }
-        show_form(&outcome.form);
+        show_form(ctx, &outcome.form);
         return Err(exit::Failure(
             exit::SYNC_INCOMPLETE,
             "run the intake again to fill the form as it is now".into(),
@@ -172,13 +172,14 @@ pub fn intake(ctx: &mut Context, request: &Intake, options: IntakeOptions) -> Re
         note!("warning: {} is not a valid name here; not kept in the vault", printable(skipped));
     }
     note!("submitted {} value(s)", outcome.submitted);
-    show_form(&outcome.form);
-    finish(&outcome.form, &config)
+    show_form(ctx, &outcome.form);
+    finish(ctx, &outcome.form, &config, Some(&outcome))
 }
 
 /// The form as the remote sent it; every string of it through
 /// `text::printable`, so a title cannot carry terminal escape sequences.
-fn show_form(manifest: &Manifest) {
+/// With `--json` its table stays off stdout (the JSON at the end has it).
+fn show_form(ctx: &Context, manifest: &Manifest) {
     note!("{}", printable(&manifest.title));
     if let Some(description) = &manifest.description {
         note!("{}", printable(description));
@@ -200,7 +201,9 @@ fn show_form(manifest: &Manifest) {
             ]
         })
         .collect();
-    let _ = output::table(&["KEY", "STATUS", "", "NAME"], &rows);
+    if !ctx.json {
+        let _ = output::table(&["KEY", "STATUS", "", "NAME"], &rows);
+    }
 }
 
 /// What the form says about an item before its value is asked for: its help
@@ -222,9 +225,44 @@ fn describe_item(item: &ManifestItem) {
 }
 
 /// Where to go next, and whether the form still wants something. An
-/// expired handoff is not offered; its expiry is shown.
-fn finish(manifest: &Manifest, config: &RemoteConfig) -> Result<()> {
-    for next in intake::destinations(manifest, config, jiff::Timestamp::now()) {
+/// expired handoff is not offered; its expiry is shown. With `--json`, what
+/// was submitted and the form as it is now (docs/cli.md).
+fn finish(
+    ctx: &Context,
+    manifest: &Manifest,
+    config: &RemoteConfig,
+    outcome: Option<&intake::Outcome>,
+) -> Result<()> {
+    let destinations = intake::destinations(manifest, config, jiff::Timestamp::now());
+    if ctx.json {
+        let items: Vec<_> = manifest
+            .items
+            .iter()
+            .map(|item| {
+                serde_json::json!({
+                    "key": printable(&item.secret_key), "status": printable(&item.status),
+                    "required": item.required.unwrap_or(false),
+                    "name": item.display_name.as_deref().map(printable),
+                })
+            })
+            .collect();
+        let not_kept: Vec<_> = outcome
+            .into_iter()
+            .flat_map(|o| &o.not_kept)
+            .map(|(key, status)| serde_json::json!({ "key": printable(key), "status": printable(status) }))
+            .collect();
+        output::json(&serde_json::json!({
+            "remote": config.name,
+            "submitted": outcome.map_or(0, |o| o.submitted),
+            "not_kept": not_kept,
+            "skipped": outcome.map(|o| o.skipped.iter().map(|s| printable(s)).collect::<Vec<_>>()).unwrap_or_default(),
+            "status": printable(&manifest.configuration_status),
+            "pending": manifest.pending_configuration_count,
+            "items": items,
+            "next": destinations,
+        }))?;
+    }
+    for next in destinations {
         let what = match next.next {
             Next::Return => "return to",
             Next::Handoff => "continue at",

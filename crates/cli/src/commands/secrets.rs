@@ -41,12 +41,14 @@ pub fn ls(ctx: &Context, pattern: Option<&str>, removed: bool, due: bool, names_
     }
     if ctx.json {
         // The vault's secrets, then the names only a remote holds (as the text
-        // listing notes them): `{name, remote_only: true, remotes}`.
+        // listing notes them). One row shape: a remote-only row has no
+        // metadata (null) and `remote_only: true` with the remotes that hold
+        // it; a secret revoked on a remote says where (`revoked_on`).
         let mut listed: Vec<serde_json::Value> =
             secrets.iter().map(serde_json::to_value).collect::<Result<_, _>>()?;
+        let mut remote_only = std::collections::BTreeMap::<String, Vec<String>>::new();
+        let mut revoked = std::collections::BTreeMap::<String, Vec<String>>::new();
         if !removed {
-            let mut remote_only = std::collections::BTreeMap::<String, Vec<String>>::new();
-            let mut revoked = std::collections::BTreeMap::<String, Vec<String>>::new();
             for (remote, name, why) in keyhaven_core::sync::not_on_device(&vault)? {
                 if pattern.is_none_or(|p| matches_pattern(name.as_str(), p)) {
                     match why {
@@ -56,17 +58,20 @@ pub fn ls(ctx: &Context, pattern: Option<&str>, removed: bool, due: bool, names_
                     }
                 }
             }
-            // A secret revoked on a remote says where: `"revoked_on": ["rt"]`.
-            for entry in &mut listed {
-                let name = entry["name"].as_str().unwrap_or_default().to_owned();
-                if let Some(remotes) = revoked.remove(&name) {
-                    entry["revoked_on"] = serde_json::json!(remotes);
-                }
-            }
-            listed.extend(remote_only.into_iter().map(
-                |(name, remotes)| serde_json::json!({ "name": name, "remote_only": true, "remotes": remotes }),
-            ));
         }
+        for entry in &mut listed {
+            let name = entry["name"].as_str().unwrap_or_default().to_owned();
+            entry["remote_only"] = false.into();
+            entry["remotes"] = serde_json::Value::Null;
+            entry["revoked_on"] = revoked.remove(&name).map_or(serde_json::Value::Null, Into::into);
+        }
+        listed.extend(remote_only.into_iter().map(|(name, remotes)| {
+            serde_json::json!({
+                "name": name, "description": null, "category": null, "created": null, "updated": null,
+                "version": null, "rotate_by": null, "deleted": null, "pinned": null,
+                "remote_only": true, "remotes": remotes, "revoked_on": null,
+            })
+        }));
         return output::json(&listed);
     }
     let rows: Vec<Vec<String>> = secrets

@@ -7,7 +7,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use keyhaven_core::{
     SecretName, UnlockedVault,
     remote::SecretsApi,
-    sync::{self, AcceptNew, Action, Keep, RemoteOutcome, Status, SyncOptions, SyncReport},
+    sync::{self, AcceptNew, Action, ConflictReason, Keep, RemoteOutcome, Status, SyncOptions, SyncReport},
 };
 
 use super::{Context, parse_name};
@@ -155,14 +155,36 @@ pub fn sync(ctx: &mut Context, remote: Option<&str>, options: SyncOptions, yes: 
     Err(exit::Failure(code, shortfall).into())
 }
 
-/// A remote's outcome for `--json`: its report, or `{remote, error}`, or
-/// `{remote, declined}`.
+/// A remote's outcome for `--json`, one shape whatever happened: its report
+/// with `declined` and `error` (null unless the first sync was declined or
+/// the remote failed), each step as `{name, action, status, version, reason,
+/// error}`.
 fn outcome_json(outcome: &RemoteOutcome) -> serde_json::Value {
+    let mut row = serde_json::json!({
+        "remote": outcome.remote, "dry_run": null, "listed": null, "listing_complete": null,
+        "offline": null, "steps": [], "warnings": [], "new_names": [], "unselected": null,
+        "nothing_chosen": null, "not_here": null, "declined": false, "error": null,
+    });
     match &outcome.result {
-        Ok(Some(report)) => serde_json::to_value(report).unwrap_or_default(),
-        Ok(None) => serde_json::json!({ "remote": outcome.remote, "declined": true }),
-        Err(err) => serde_json::json!({ "remote": outcome.remote, "error": err.to_string() }),
+        Ok(Some(report)) => {
+            let report = serde_json::to_value(report).unwrap_or_default();
+            for (key, value) in report.as_object().into_iter().flatten() {
+                row[key] = value.clone();
+            }
+            row["steps"] = report["steps"].as_array().into_iter().flatten().map(step_json).collect();
+        }
+        Ok(None) => row["declined"] = true.into(),
+        Err(err) => row["error"] = err.to_string().into(),
     }
+    row
+}
+
+/// A step in one shape: the fields one action has and another lacks are null.
+fn step_json(step: &serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "name": step["name"], "action": step["action"], "status": step["status"],
+        "version": step["version"], "reason": step["reason"], "error": step["error"],
+    })
 }
 
 fn progress_bar() -> ProgressBar {
@@ -227,7 +249,17 @@ pub fn conflicts(ctx: &Context) -> Result<()> {
     let vault = ctx.open()?;
     let conflicts = sync::conflicts(&vault)?;
     if ctx.json {
-        return output::json(&conflicts);
+        // The reason as a code, as `sync --json` steps give it; the sentence is the text output's.
+        let rows = conflicts
+            .iter()
+            .map(|conflict| {
+                let mut row = serde_json::to_value(conflict)?;
+                row["reason"] =
+                    ConflictReason::from_description(&conflict.reason).map(ConflictReason::code).into();
+                Ok(row)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        return output::json(&rows);
     }
     if conflicts.is_empty() {
         note!("no conflicts");
@@ -328,7 +360,7 @@ pub fn resolve_all(
     }
     if remotes.is_empty() {
         note!("no conflicts");
-        return Ok(());
+        return if ctx.json { output::json(&[] as &[serde_json::Value]) } else { Ok(()) };
     }
     let mut left = 0;
     // `--json`: one `{remote, kept, settled, not_settled: [{name, why}]}` per remote.

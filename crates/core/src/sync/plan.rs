@@ -237,12 +237,47 @@ pub enum ConflictReason {
 }
 
 impl ConflictReason {
+    const ALL: [ConflictReason; 4] = [
+        ConflictReason::BothChanged,
+        ConflictReason::DeletedHereChangedThere,
+        ConflictReason::ChangedHereDeletedThere,
+        ConflictReason::ExistsOnBoth,
+    ];
+
+    /// The reason for scripts (`--json`): `both_changed` and so on.
+    pub fn code(self) -> &'static str {
+        match self {
+            ConflictReason::BothChanged => "both_changed",
+            ConflictReason::DeletedHereChangedThere => "deleted_here_changed_there",
+            ConflictReason::ChangedHereDeletedThere => "changed_here_deleted_there",
+            ConflictReason::ExistsOnBoth => "exists_on_both",
+        }
+    }
+
+    /// The reason a conflict row records (its [`ConflictReason::as_str`]).
+    pub fn from_description(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|reason| reason.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ConflictReason::BothChanged => "changed here and on the remote since the last sync",
             ConflictReason::DeletedHereChangedThere => "removed here, changed on the remote",
             ConflictReason::ChangedHereDeletedThere => "changed here, removed on the remote",
             ConflictReason::ExistsOnBoth => "exists here and on the remote, never synced",
+        }
+    }
+}
+
+#[cfg(test)]
+mod reason_tests {
+    use super::ConflictReason;
+
+    #[test]
+    fn each_reasons_code_is_its_serialized_name_and_its_description_reads_back() {
+        for reason in ConflictReason::ALL {
+            assert_eq!(serde_json::to_value(reason).unwrap(), reason.code());
+            assert_eq!(ConflictReason::from_description(reason.as_str()), Some(reason));
         }
     }
 }
