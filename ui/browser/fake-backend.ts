@@ -415,6 +415,20 @@ export class FakeBackend {
       this.selections.set(remote, args.selection as Selection);
       return this.selectionView(remote, this.selectionOf(remote));
     },
+    // As core's `Selection::with`: the exact name dropped from both lists,
+    // then added to the one that makes the rules say `chosen`.
+    tick_selection: (args) => {
+      this.unlockedOrFail();
+      const name = args.name;
+      const same = (rule: string) => rule.toLowerCase() !== name.toLowerCase();
+      const next = {
+        ...args.draft,
+        include: args.draft.include.filter(same),
+        exclude: args.draft.exclude.filter(same),
+      };
+      if (this.selects(next, name) !== args.chosen) (args.chosen ? next.include : next.exclude).push(name);
+      return this.selectionView(String(args.remote), next);
+    },
     secret_remotes: (args) => {
       this.unlockedOrFail();
       return this.secretRemotes(String(args.name));
@@ -725,6 +739,11 @@ export class FakeBackend {
       selection,
       chosen: names.filter((name) => this.selects(selection, name)),
       not_chosen: names.filter((name) => !this.selects(selection, name)),
+      rows: names.map((name) => ({
+        name,
+        category: this.secret(name).meta.category,
+        chosen: this.selects(selection, name),
+      })),
       shared_with_org: this.remotes.find((r) => r.name === remote)?.scope === "org",
     };
   }

@@ -462,11 +462,11 @@ describe("remotes and sync", () => {
     // Nothing syncs to a new remote until chosen; the chooser previews as rules are typed.
     const chooser = page.getByRole("form", { name: "Choose secrets for prod" });
     await chooser.getByText("Shared with your organisation").waitFor();
-    await chooser.getByText("Chosen (0): none").waitFor();
+    await chooser.getByText("Chosen 0 of 2", { exact: true }).waitFor();
     await page.getByLabel("Include names or patterns").fill("openai_*, DB_*");
-    await chooser.getByText("Chosen (2): OPENAI_API_KEY, DB_PASSWORD").waitFor();
+    await chooser.getByText("Chosen 2 of 2: OPENAI_API_KEY, DB_PASSWORD").waitFor();
     await page.getByLabel("Exclude names or patterns").fill("*_PASSWORD");
-    await chooser.getByText("Chosen (1): OPENAI_API_KEY").waitFor();
+    await chooser.getByText("Chosen 1 of 2: OPENAI_API_KEY").waitFor();
     await shot(page, "remote-choose");
     await chooser.getByRole("button", { name: "Save" }).click();
     await page.getByText("Saved what syncs to prod.").waitFor();
@@ -490,7 +490,7 @@ describe("remotes and sync", () => {
     await page.close();
   });
 
-  it("the chooser counts and lists a thousand secrets, and asks before * shares every one with an org", async () => {
+  it("the chooser's checklist of a thousand secrets is searched and ticked, and * for an org asks first", async () => {
     const page = await open("secrets=1000");
     await page.keyboard.press("Alt+2");
     await page.getByRole("button", { name: "Add remote…" }).click();
@@ -500,20 +500,34 @@ describe("remotes and sync", () => {
     await page.getByLabel("API token").fill("rt_live_browser_token");
     await page.getByRole("button", { name: "Test and add" }).click();
     const chooser = page.getByRole("form", { name: "Choose secrets for prod" });
+    const list = chooser.getByRole("list", { name: "Secrets to choose" });
+    await chooser.getByText("1000 secrets.").waitFor();
+    await expect(list.getByRole("listitem").count()).resolves.toBe(1000);
     await page.getByLabel("Include names or patterns").fill("SECRET_*");
-    await chooser.getByText("Chosen (998):").waitFor();
-    await chooser.getByText("All 998 chosen").click();
-    await expect(
-      chooser.getByRole("list", { name: "All chosen" }).getByRole("listitem").count(),
-    ).resolves.toBe(998);
+    await chooser.getByText("Chosen 998 of 1000").waitFor();
+    // Searched, then ticked and unticked: the rules change by the exact name.
+    await chooser.getByLabel("Search the secrets").fill("secret_00500");
+    await chooser.getByText("1 of 1000 secrets match.").waitFor();
+    await list.getByRole("checkbox", { name: "SECRET_00500" }).uncheck();
+    await expect(page.getByLabel("Exclude names or patterns").inputValue()).resolves.toBe("SECRET_00500");
+    await chooser.getByText("Chosen 997 of 1000").waitFor();
+    await chooser.getByLabel("Search the secrets").fill("");
+    await chooser.getByLabel("Only the category").selectOption("database");
+    await list.getByRole("checkbox", { name: "DB_PASSWORD" }).check();
+    await expect(page.getByLabel("Include names or patterns").inputValue()).resolves.toBe(
+      "SECRET_*, DB_PASSWORD",
+    );
+    await chooser.getByText("Chosen 998 of 1000").waitFor();
+    await chooser.getByLabel("Only the category").selectOption("");
     await shot(page, "remote-choose-1000");
     await page.getByLabel("Include names or patterns").fill("*");
-    await chooser.getByText("Chosen (1000):").waitFor();
+    await chooser.getByText("Chosen 999 of 1000").waitFor();
     await chooser.getByRole("button", { name: "Save" }).click();
     await chooser.getByText("shares every secret in this vault (1000").waitFor();
     expect(await fake(page, (f) => f.selections.has("prod"))).toBe(false);
     await chooser.getByRole("button", { name: "Share all with the organisation" }).click();
     await page.getByText("Saved what syncs to prod.").waitFor();
+    expect(await fake(page, (f) => f.selections.get("prod")!.exclude)).toEqual(["SECRET_00500"]);
     await page.close();
   });
 

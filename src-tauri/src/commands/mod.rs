@@ -86,6 +86,7 @@ mod bindings {
             secrets::NewSecret,
             remotes::NewRemote,
             remotes::SelectionView,
+            remotes::Choice,
             remotes::SyncProgress,
             remotes::SyncSummary,
             remotes::SyncCount,

@@ -246,8 +246,19 @@ pub struct SelectionView {
     pub selection: Selection,
     pub chosen: Vec<SecretName>,
     pub not_chosen: Vec<SecretName>,
+    /// Every live secret with its category and whether the rules choose it:
+    /// the checklist beside the rules.
+    pub rows: Vec<Choice>,
     /// A RunTools org-scope remote: what is chosen is shared with the organisation.
     pub shared_with_org: bool,
+}
+
+/// One secret in the checklist.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Choice {
+    pub name: SecretName,
+    pub category: String,
+    pub chosen: bool,
 }
 
 fn selection_view(
@@ -255,9 +266,38 @@ fn selection_view(
     remote: &str,
     selection: Selection,
 ) -> CommandResult<SelectionView> {
-    let (chosen, not_chosen) = sync::partition(&selection, &vault.list()?);
+    let secrets = vault.list()?;
+    let (chosen, not_chosen) = sync::partition(&selection, &secrets);
+    let rows = secrets
+        .into_iter()
+        .filter(|meta| meta.deleted.is_none())
+        .map(|meta| Choice {
+            chosen: selection.selects(meta.name.as_str(), &meta.category),
+            name: meta.name,
+            category: meta.category,
+        })
+        .collect();
     let shared_with_org = vault.remote(remote)?.config.scope == Some(Scope::Org);
-    Ok(SelectionView { selection, chosen, not_chosen, shared_with_org })
+    Ok(SelectionView { selection, chosen, not_chosen, rows, shared_with_org })
+}
+
+/// A box ticked or unticked in the checklist: the draft rules with the
+/// smallest change that chooses `name` or leaves it out (core's
+/// `Selection::with`: its exact name added or dropped), previewed, not saved.
+#[tauri::command(async)]
+pub fn tick_selection(
+    state: State<'_, AppState>,
+    remote: String,
+    draft: Selection,
+    name: String,
+    chosen: bool,
+) -> CommandResult<SelectionView> {
+    let name = self::name(&name)?;
+    let draft = Selection::new(draft.include, draft.categories, draft.exclude)?;
+    let mut session = session(&state);
+    let vault = session.unlocked()?;
+    let category = vault.meta(&name)?.category;
+    selection_view(vault, &remote, draft.with(&name, &category, chosen))
 }
 
 /// What syncs to `remote`; with `draft`, what those rules would choose

@@ -497,12 +497,13 @@ fn remotes_and_sync(s: &Session, shots: &Path, emulator: &Emulator) -> Result<()
     step("add a remote and test it");
     emulator.add_token(PROD_KEY, json!({}));
     add_remote(s, "prod", "runloop", &emulator.url(Kind::Runloop), PROD_KEY)?;
-    step("choose what syncs to it: the names show as the rules are typed");
-    s.wait_text("Chosen (0): none")?;
+    step("choose what syncs to it: the names show as the rules are typed; a tick in the checklist adds one");
+    s.wait_text("Chosen 0 of 2")?;
     s.input("Include names or patterns")?.type_text("OPENAI_*")?;
-    s.wait_text("Chosen (1): OPENAI_API_KEY")?;
-    s.input("Include names or patterns")?.type_text(", DB_*")?;
-    s.wait_text("Chosen (2): DB_PASSWORD, OPENAI_API_KEY")?;
+    s.wait_text("Chosen 1 of 2: OPENAI_API_KEY")?;
+    s.find("//ul[@aria-label='Secrets to choose']//label[.//code[normalize-space()='DB_PASSWORD']]//input")?
+        .click()?;
+    s.wait_text("Chosen 2 of 2: DB_PASSWORD, OPENAI_API_KEY")?;
     screenshot(&shots.join("08a-choose.png"))?;
     s.button("Save")?.click()?;
     s.wait_text("Saved what syncs to prod.")?;

@@ -53,6 +53,7 @@ export interface Commands {
   check_new_token: { args: { name: string; token: string }; result: Check };
   add_remote: { args: { remote: NewRemote; token: string }; result: RemoteInfo };
   replace_remote_token: { args: { name: string; token: string; expires: string }; result: RemoteInfo };
+  tick_selection: { args: { remote: string; draft: Selection; name: string; chosen: boolean }; result: SelectionView };
   remote_selection: { args: { remote: string; draft: Selection | null }; result: SelectionView };
   save_selection: { args: { remote: string; selection: Selection }; result: SelectionView };
   secret_remotes: { args: { name: string }; result: Array<SecretRemote> };
@@ -129,6 +130,8 @@ export const commands = {
   addRemote: (remote: NewRemote, token: string) => invoke<RemoteInfo>("add_remote", { remote, token }),
   /** Replaces a remote's API key (revoked, expired or rotated), keeping its sync state; `expires` is the new key's expiry (YYYY-MM-DD) or empty. */
   replaceRemoteToken: (name: string, token: string, expires: string) => invoke<RemoteInfo>("replace_remote_token", { name, token, expires }),
+  /** A box ticked or unticked in the checklist: the draft rules with the smallest change that chooses `name` or leaves it out (core's `Selection::with`: its exact name added or dropped), previewed, not saved. */
+  tickSelection: (remote: string, draft: Selection, name: string, chosen: boolean) => invoke<SelectionView>("tick_selection", { remote, draft, name, chosen }),
   /** What syncs to `remote`; with `draft`, what those rules would choose instead (nothing is saved: the preview as the user types). */
   remoteSelection: (remote: string, draft: Selection | null) => invoke<SelectionView>("remote_selection", { remote, draft }),
   /** Saves what syncs to `remote` from now on. */
