@@ -149,6 +149,8 @@ pub enum Command {
         fields: FieldArgs,
         #[command(flatten)]
         value: ValueArgs,
+        #[command(flatten)]
+        push: PushArgs,
     },
     /// Give a secret a new value (a new version). A rotation reminder that had
     /// come (past or within 7 days) moves 90 days ahead, or to --rotate-by
@@ -160,6 +162,8 @@ pub enum Command {
         /// The next rotation reminder (YYYY-MM-DD)
         #[arg(long, value_name = "DATE")]
         rotate_by: Option<String>,
+        #[command(flatten)]
+        push: PushArgs,
     },
     /// Change a secret's description, category or rotation reminder (the value
     /// and its version stay)
@@ -186,6 +190,8 @@ pub enum Command {
         from: String,
         /// Its new name
         to: String,
+        #[command(flatten)]
+        push: PushArgs,
     },
     /// Remove a secret (kept as a tombstone until `purge`)
     Rm {
@@ -195,6 +201,8 @@ pub enum Command {
         /// Do not ask for confirmation
         #[arg(long, short)]
         yes: bool,
+        #[command(flatten)]
+        push: PushArgs,
     },
     /// Delete removed secrets and all their versions for good
     Purge {
@@ -213,6 +221,8 @@ pub enum Command {
         name: String,
         /// The version to make current again
         version: u32,
+        #[command(flatten)]
+        push: PushArgs,
     },
     /// Import from a .env file or another manager's export (format detected from the content)
     ///
@@ -562,6 +572,14 @@ pub struct FieldArgs {
     /// Rotation reminder date (YYYY-MM-DD)
     #[arg(long, value_name = "DATE")]
     pub rotate_by: Option<String>,
+}
+
+#[derive(Args)]
+pub struct PushArgs {
+    /// Change this vault only: send nothing to the remotes now (the next sync
+    /// does; KEYHAVEN_NO_PUSH=1 makes this the default)
+    #[arg(long)]
+    pub no_push: bool,
 }
 
 #[derive(Args)]

@@ -336,8 +336,8 @@ fn mv_renames_with_history_and_a_remote_gets_the_new_name_and_keeps_the_old_unti
     let listed: Vec<Value> = serde_json::from_str(&kh.ok(&["--json", "ls", "NEW_NAME"], None)).unwrap();
     assert_eq!(listed[0]["category"], "llm");
 
-    let out = kh.ok(&["sync"], None);
-    assert!(out.contains("1 new secret(s) sent"), "{out}");
+    // The new name was pushed by `mv` itself; the old one waits for a prune.
+    assert!(said.contains("pushed to rl"), "{said}");
     let names: Vec<String> =
         emulator.secrets(Kind::Runloop).iter().map(|s| s["name"].as_str().unwrap().to_owned()).collect();
     assert!(names.contains(&"NEW_NAME".to_owned()) && names.contains(&"OLD_NAME".to_owned()), "{names:?}");
@@ -352,6 +352,91 @@ fn mv_renames_with_history_and_a_remote_gets_the_new_name_and_keeps_the_old_unti
     assert!(err.contains("a removed secret still holds OLD_NAME: `keyhaven purge` it first"), "{err}");
     kh.fails(&["mv", "NOPE", "ELSEWHERE"], None, 4);
     assert_eq!(kh.ok(&["get", "OTHER"], None), "other-value-0123");
+}
+
+/// The value each dialect's emulator holds for `name` (RunTools upper-cases it).
+fn value_on(emulator: &Emulator, kind: Kind, name: &str) -> Option<String> {
+    let key = if kind == Kind::Runtype { "key" } else { "name" };
+    emulator
+        .secrets(kind)
+        .iter()
+        .find(|s| s[key].as_str().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+        .map(|s| s["value"].as_str().unwrap_or_default().to_owned())
+}
+
+#[test]
+fn a_change_here_reaches_every_remote_that_chooses_it_before_the_command_returns() {
+    let emulator = Emulator::start();
+    let kh = Kh::new();
+    kh.ok(&["set", "API_KEY"], Some(b"first-value-0123"));
+    kh.ok(&["set", "OTHER"], Some(b"other-value-0123"));
+    for (name, kind) in [("rl", Kind::Runloop), ("rt", Kind::Runtype), ("tl", Kind::Runtools)] {
+        add(&kh, &emulator, name, kind);
+    }
+    kh.ok(&["sync", "--yes"], None);
+    // Never synced: a push never writes there (its first sync asks first).
+    add(&kh, &emulator, "fresh", Kind::Runloop);
+
+    let out = kh.run(&["rotate", "API_KEY"], Some(b"rotated-value-0123"));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("pushed to rl, rt, tl"), "{said}");
+    for kind in [Kind::Runloop, Kind::Runtype, Kind::Runtools] {
+        assert_eq!(value_on(&emulator, kind, "API_KEY").as_deref(), Some("rotated-value-0123"), "{kind}");
+    }
+    let fresh = remotes(&kh).into_iter().find(|r| r["name"] == "fresh").unwrap();
+    assert_eq!((fresh["last_sync"].clone(), fresh["pending"].clone()), (Value::Null, json!(0)));
+
+    // A removal is pushed too (the tombstone); set and rollback as rotate.
+    let said = kh.fails(&["rm", "OTHER"], None, 6);
+    assert!(said.contains("Remove OTHER? It is deleted on rl, rt, tl too"), "{said}");
+    let out = kh.run(&["rm", "OTHER", "--yes"], None);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pushed to rl, rt, tl"), "{out:?}");
+    assert_eq!(value_on(&emulator, Kind::Runloop, "OTHER"), None);
+    kh.ok(&["rollback", "API_KEY", "1"], None);
+    assert_eq!(value_on(&emulator, Kind::Runtools, "API_KEY").as_deref(), Some("first-value-0123"));
+
+    // --no-push, or KEYHAVEN_NO_PUSH, keeps the change here until a sync.
+    let out = kh.run(&["rotate", "API_KEY", "--no-push"], Some(b"kept-here-0123"));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("pushed"), "{out:?}");
+    let mut quiet = kh.cmd();
+    quiet.env("KEYHAVEN_NO_PUSH", "1");
+    kh.run_with(quiet, &["set", "LOCAL_ONLY"], Some(b"local-only-0123"));
+    assert_eq!(value_on(&emulator, Kind::Runloop, "API_KEY").as_deref(), Some("first-value-0123"));
+    assert_eq!(value_on(&emulator, Kind::Runloop, "LOCAL_ONLY"), None);
+    kh.ok(&["sync", "rl"], None);
+    assert_eq!(value_on(&emulator, Kind::Runloop, "API_KEY").as_deref(), Some("kept-here-0123"));
+}
+
+#[test]
+fn with_the_remote_down_a_change_is_made_and_queued_and_the_next_command_delivers_it() {
+    let state = tempfile::tempdir().unwrap();
+    let mut emulator = Emulator::start_with(Some(state.path().join("emulator.sqlite")));
+    let kh = Kh::new();
+    kh.ok(&["set", "API_KEY"], Some(b"first-value-0123"));
+    add(&kh, &emulator, "rl", Kind::Runloop);
+    kh.ok(&["sync", "--yes"], None);
+    emulator.stop();
+
+    let started = std::time::Instant::now();
+    let out = kh.run(&["rotate", "API_KEY"], Some(b"rotated-while-down-0123"));
+    let said = String::from_utf8_lossy(&out.stderr);
+    // Exit 0: the change is made here; the bound (10 s) is far from reached
+    // by a refused connection, so this only guards against waiting on retries.
+    assert!(out.status.success(), "{said}");
+    assert!(started.elapsed() < keyhaven_core::sync::PUSH_WAIT * 3, "{:?}", started.elapsed());
+    assert!(said.contains("queued for rl: unreachable"), "{said}");
+    assert_eq!(kh.ok(&["get", "API_KEY"], None), "rotated-while-down-0123");
+    assert_eq!(remotes(&kh)[0]["pending"], 1);
+
+    // The next command that reaches the remote sends what waited, with its own change.
+    emulator.restart();
+    let out = kh.run(&["set", "NEXT"], Some(b"next-value-0123"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pushed to rl"), "{out:?}");
+    assert_eq!(value_on(&emulator, Kind::Runloop, "API_KEY").as_deref(), Some("rotated-while-down-0123"));
+    assert_eq!(value_on(&emulator, Kind::Runloop, "NEXT").as_deref(), Some("next-value-0123"));
+    assert_eq!(remotes(&kh)[0]["pending"], 0);
+    assert!(kh.ok(&["sync"], None).contains("already in sync"));
 }
 
 #[test]
@@ -370,7 +455,8 @@ fn prune_asks_before_deleting_on_runloop_and_ls_json_shows_remote_only_names() {
     assert_eq!(theirs["remotes"], json!(["rl"]));
     assert_eq!(listed.len(), 3);
 
-    kh.ok(&["rm", "GONE_SOON", "--yes"], None);
+    // Removed here without a push: the next sync's prune asks before it deletes there.
+    kh.ok(&["rm", "GONE_SOON", "--yes", "--no-push"], None);
     emulator.call(Kind::Runloop, "POST", "/v1/secrets/GONE_THERE/delete", None);
     // Without a terminal the question cannot be answered: nothing is deleted on either side.
     let err = kh.fails(&["sync", "--prune"], None, 6);

@@ -813,3 +813,59 @@ fn a_prune_on_runtype_warns_before_and_reports_the_references_the_delete_left_af
     assert!(told[0].contains("USED_BY_TOOLS (3)") && !told[0].contains("UNUSED"), "{}", told[0]);
     assert!(emulator.secrets(Kind::Runtype).is_empty());
 }
+
+#[test]
+fn a_push_looks_up_only_the_changed_name_and_leaves_other_conflicts_and_the_sync_time_alone() {
+    let emulator = Emulator::start();
+    let (_dir, mut vault) = setup(&emulator, 3);
+    run(&mut vault);
+    // KEY_1 in conflict with Runloop: changed on both sides.
+    emulator.call(Kind::Runloop, "POST", "/v1/secrets/KEY_1", Some(json!({"value": "theirs-0123456789"})));
+    vault.rotate(&name("KEY_1"), &value("mine")).unwrap();
+    sync::run(&mut vault, Some("runloop"), &SyncOptions::default(), &mut Quiet).unwrap();
+    let synced = vault.remote("runloop").unwrap().last_sync;
+    assert_eq!(sync::conflicts(&vault).unwrap().len(), 1);
+
+    vault.rotate(&name("KEY_0"), &value("pushed")).unwrap();
+    let targets = sync::targets(&vault, &[name("KEY_0")]).unwrap();
+    assert_eq!(targets, ["runloop", "runtools", "runtype"]);
+    let before = emulator.requests(Kind::Runloop);
+    let pushed = sync::push(&vault, &targets, &[name("KEY_0")], sync::PUSH_WAIT).unwrap();
+    for (remote, outcome) in &pushed {
+        let sync::Pushed::Done(report) = outcome else { panic!("{remote}: {outcome:?}") };
+        let steps: Vec<_> = report.steps.iter().map(|s| (s.step.name.as_str(), s.status.clone())).collect();
+        assert_eq!(steps, [("KEY_0", Status::Done)], "{remote}");
+    }
+    // Runloop: the lookup of KEY_0 and its update, never a listing of all three.
+    assert_eq!(emulator.requests(Kind::Runloop) - before, 2);
+    let runloop = emulator.secrets(Kind::Runloop);
+    let key_0 = runloop.iter().find(|s| s["name"] == "KEY_0").unwrap();
+    assert_eq!(key_0["value"], value("pushed").expose_secret());
+    let conflicts = sync::conflicts(&vault).unwrap();
+    assert_eq!((conflicts.len(), conflicts[0].name.as_str()), (1, "KEY_1"), "KEY_1's conflict stays open");
+    assert_eq!(vault.remote("runloop").unwrap().last_sync, synced, "a push is not a sync");
+}
+
+#[test]
+fn a_remote_that_never_answers_is_left_to_its_outbox_and_holds_up_no_other() {
+    let emulator = Emulator::start();
+    let (_dir, mut vault) = setup(&emulator, 1);
+    run(&mut vault);
+    // Accepts connections and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let config = RemoteConfig::new("silent", Kind::Runloop, &url, None).unwrap();
+    vault.add_remote(&config, &"rl_silent_token".into()).unwrap();
+    vault.set_remote_selection("silent", &Selection::everything()).unwrap();
+
+    vault.rotate(&name("KEY_0"), &value("pushed")).unwrap();
+    let remotes = ["silent".to_owned(), "runloop".to_owned()];
+    // Far less than the silent remote's timeouts (4 s a try, two tries), far
+    // more than the emulator needs.
+    let pushed = sync::push(&vault, &remotes, &[name("KEY_0")], std::time::Duration::from_secs(6)).unwrap();
+    assert!(matches!(pushed[0].1, sync::Pushed::StillSending), "{:?}", pushed[0]);
+    assert!(matches!(&pushed[1].1, sync::Pushed::Done(report) if report.failures() == 0), "{:?}", pushed[1]);
+    let runloop = emulator.secrets(Kind::Runloop);
+    assert_eq!(runloop[0]["value"], value("pushed").expose_secret());
+    drop(silent);
+}

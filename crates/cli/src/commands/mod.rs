@@ -148,19 +148,19 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
         Command::Inject { input, output, force, dry_run } => {
             references::inject(&mut ctx, &input, output.as_deref(), force, dry_run)
         }
-        Command::Set { name, fields, value } => secrets::set(&mut ctx, &name, fields, value),
-        Command::Rotate { name, value, rotate_by } => {
-            secrets::rotate(&mut ctx, &name, value, rotate_by.as_deref())
+        Command::Set { name, fields, value, push } => secrets::set(&mut ctx, &name, fields, value, &push),
+        Command::Rotate { name, value, rotate_by, push } => {
+            secrets::rotate(&mut ctx, &name, value, rotate_by.as_deref(), &push)
         }
         Command::Edit { name, description, category, rotate_by, no_rotate_by } => {
             let rotate_by = if no_rotate_by { Some(None) } else { rotate_by.map(Some) };
             secrets::edit(&mut ctx, &name, description, category, rotate_by)
         }
-        Command::Mv { from, to } => secrets::rename(&mut ctx, &from, &to),
-        Command::Rm { names, yes } => secrets::rm(&mut ctx, &names, yes),
+        Command::Mv { from, to, push } => secrets::rename(&mut ctx, &from, &to, &push),
+        Command::Rm { names, yes, push } => secrets::rm(&mut ctx, &names, yes, &push),
         Command::Purge { yes } => secrets::purge(&mut ctx, yes),
         Command::History { name } => secrets::history(&ctx, &name),
-        Command::Rollback { name, version } => secrets::rollback(&mut ctx, &name, version),
+        Command::Rollback { name, version, push } => secrets::rollback(&mut ctx, &name, version, &push),
         Command::Log { limit } => secrets::log(&ctx, limit),
         Command::Remote { command } => remote::dispatch(&mut ctx, command),
         Command::Sync { remote, dry_run, prune, pull, accept_new, yes } => {

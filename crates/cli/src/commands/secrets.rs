@@ -14,7 +14,7 @@ use secrecy::SecretString;
 use super::{Context, parse_name};
 use crate::output::{note, say};
 use crate::{
-    cli::{FieldArgs, ValueArgs},
+    cli::{FieldArgs, PushArgs, ValueArgs},
     exit, notices, output,
 };
 use keyhaven_core::sync::NotHere;
@@ -180,7 +180,7 @@ fn entered(ctx: &mut Context, name: &SecretName, args: &ValueArgs) -> Result<Sec
     Ok(value)
 }
 
-pub fn set(ctx: &mut Context, name: &str, args: FieldArgs, value: ValueArgs) -> Result<()> {
+pub fn set(ctx: &mut Context, name: &str, args: FieldArgs, value: ValueArgs, push: &PushArgs) -> Result<()> {
     let name = parse_name(name)?;
     let fields = fields(args)?;
     fields.validate()?;
@@ -190,10 +190,17 @@ pub fn set(ctx: &mut Context, name: &str, args: FieldArgs, value: ValueArgs) -> 
     }
     let value = entered(ctx, &name, &value)?;
     let meta = vault.set(&name, &value, &fields)?;
-    report(ctx, "Set", &meta)
+    report(ctx, "Set", &meta)?;
+    super::sync::push_changes(&vault, &[name], push)
 }
 
-pub fn rotate(ctx: &mut Context, name: &str, value: ValueArgs, rotate_by: Option<&str>) -> Result<()> {
+pub fn rotate(
+    ctx: &mut Context,
+    name: &str,
+    value: ValueArgs,
+    rotate_by: Option<&str>,
+    push: &PushArgs,
+) -> Result<()> {
     let name = parse_name(name)?;
     let next = rotate_by.map(|text| parse_date("--rotate-by", text)).transpose()?.flatten();
     let mut vault = ctx.unlocked()?;
@@ -204,13 +211,15 @@ pub fn rotate(ctx: &mut Context, name: &str, value: ValueArgs, rotate_by: Option
     if let (Some(by), false) = (meta.rotate_by, ctx.json) {
         note!("next rotation reminder: {by}");
     }
-    Ok(())
+    super::sync::push_changes(&vault, &[name], push)
 }
 
-pub fn rollback(ctx: &mut Context, name: &str, version: u32) -> Result<()> {
+pub fn rollback(ctx: &mut Context, name: &str, version: u32, push: &PushArgs) -> Result<()> {
     let name = parse_name(name)?;
-    let meta = ctx.unlocked()?.rollback(&name, version)?;
-    report(ctx, &format!("Rolled back to version {version}:"), &meta)
+    let mut vault = ctx.unlocked()?;
+    let meta = vault.rollback(&name, version)?;
+    report(ctx, &format!("Rolled back to version {version}:"), &meta)?;
+    super::sync::push_changes(&vault, &[name], push)
 }
 
 /// `rotate_by`: `Some(None)` takes the reminder away.
@@ -239,45 +248,55 @@ pub fn edit(
     report(ctx, "Edited", &meta)
 }
 
-pub fn rename(ctx: &mut Context, from: &str, to: &str) -> Result<()> {
+/// Pushes the new name; the old one's removal waits for `sync --prune`.
+pub fn rename(ctx: &mut Context, from: &str, to: &str, push: &PushArgs) -> Result<()> {
     let (from, to) = (parse_name(from)?, parse_name(to)?);
     let mut vault = ctx.unlocked()?;
     let meta = vault.rename(&from, &to)?;
     if ctx.json {
-        return output::json(&serde_json::json!({ "renamed": from, "to": meta }));
-    }
-    note!(
-        "Renamed {from} to {to} (version {}); {from} is kept as a tombstone until `keyhaven purge`",
-        meta.version
-    );
-    if !vault.remotes()?.is_empty() {
+        output::json(&serde_json::json!({ "renamed": from, "to": meta }))?;
+    } else {
         note!(
-            "remotes that hold {from} keep it until `keyhaven sync --prune`; {to} syncs where it is chosen"
+            "Renamed {from} to {to} (version {}); {from} is kept as a tombstone until `keyhaven purge`",
+            meta.version
         );
+        if !vault.remotes()?.is_empty() {
+            note!(
+                "remotes that hold {from} keep it until `keyhaven sync --prune`; {to} syncs where it is chosen"
+            );
+        }
     }
-    Ok(())
+    super::sync::push_changes(&vault, &[to], push)
 }
 
 /// Removes each of `names`, all checked first: one that is not there
 /// removes none.
-pub fn rm(ctx: &mut Context, names: &[String], yes: bool) -> Result<()> {
+pub fn rm(ctx: &mut Context, names: &[String], yes: bool, push: &PushArgs) -> Result<()> {
     let names = names.iter().map(|name| parse_name(name)).collect::<Result<Vec<_>>>()?;
     let mut vault = ctx.unlocked()?;
     for name in &names {
         vault.meta(name)?;
     }
     let list = names.iter().map(|name| name.as_str()).collect::<Vec<_>>().join(", ");
-    if !yes && !ctx.confirm(&format!("Remove {list}?"))? {
+    // Removed here, deleted at once on each remote that holds it (the push).
+    let remotes =
+        if super::sync::pushing(push) { keyhaven_core::sync::targets(&vault, &names)? } else { Vec::new() };
+    let there = match remotes.as_slice() {
+        [] => String::new(),
+        remotes => format!(" It is deleted on {} too", remotes.join(", ")),
+    };
+    if !yes && !ctx.confirm(&format!("Remove {list}?{there}"))? {
         anyhow::bail!("nothing removed");
     }
     for name in &names {
         vault.remove(name)?;
     }
     if ctx.json {
-        return output::json(&serde_json::json!({ "removed": names }));
+        output::json(&serde_json::json!({ "removed": names }))?;
+    } else {
+        note!("Removed {list} (kept as tombstones until `keyhaven purge`)");
     }
-    note!("Removed {list} (kept as tombstones until `keyhaven purge`)");
-    Ok(())
+    super::sync::push_changes(&vault, &names, push)
 }
 
 pub fn purge(ctx: &mut Context, yes: bool) -> Result<()> {

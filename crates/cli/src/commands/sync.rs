@@ -402,3 +402,62 @@ pub fn resolve_all(
     }
     Ok(())
 }
+
+/// After a change here: sends it at once to every remote that has synced
+/// before and chooses one of `names`, waiting at most `sync::PUSH_WAIT` in
+/// all, and says on stderr how each went (`pushed to rl, tl`; `queued for
+/// rt: …`). The local change is made whatever happens there: a write not
+/// sent waits in the remote's outbox for the next command that reaches it.
+pub fn push_changes(vault: &UnlockedVault, names: &[SecretName], args: &crate::cli::PushArgs) -> Result<()> {
+    if !pushing(args) {
+        return Ok(());
+    }
+    let remotes = sync::targets(vault, names)?;
+    if remotes.is_empty() {
+        return Ok(());
+    }
+    let seconds = sync::PUSH_WAIT.as_secs();
+    let mut pushed = Vec::new();
+    for (remote, outcome) in sync::push(vault, &remotes, names, sync::PUSH_WAIT)? {
+        match outcome {
+            sync::Pushed::Done(report) => match &report.offline {
+                Some(why) => note!(
+                    "queued for {remote}: unreachable ({why}); the next command that reaches it sends it"
+                ),
+                None => {
+                    for step in &report.steps {
+                        let name = &step.step.name;
+                        match (&step.step.action, &step.status) {
+                            (Action::Conflict { .. }, _) => note!(
+                                "not pushed to {remote}: {name} changed there too; \
+                                 `keyhaven resolve {name} --keep local|remote` settles it"
+                            ),
+                            (_, Status::Failed(why)) => note!("not pushed to {remote}: {name}: {why}"),
+                            (_, Status::Queued(why)) => note!("queued for {remote}: {name}: {why}"),
+                            (Action::Hold { reason }, _) => {
+                                note!("held for {remote}: {name}: {}", reason.as_str())
+                            }
+                            _ => {}
+                        }
+                    }
+                    if report.conflicts() == 0 && report.failures() == 0 {
+                        pushed.push(remote);
+                    }
+                }
+            },
+            sync::Pushed::Failed(err) => note!("not pushed to {remote}: {err}"),
+            sync::Pushed::StillSending => note!(
+                "queued for {remote}: no answer within {seconds} s; the next command that reaches it sends it"
+            ),
+        }
+    }
+    if !pushed.is_empty() {
+        note!("pushed to {}", pushed.join(", "));
+    }
+    Ok(())
+}
+
+/// Whether a change is pushed: unless `--no-push` or `KEYHAVEN_NO_PUSH`.
+pub fn pushing(args: &crate::cli::PushArgs) -> bool {
+    !args.no_push && std::env::var_os("KEYHAVEN_NO_PUSH").is_none_or(|value| value.is_empty())
+}

@@ -555,6 +555,19 @@ pub fn default_policy() -> RetryPolicy {
     }
 }
 
+/// A push's timeouts: a change made here is sent at once, and a remote that
+/// does not answer soon is left to the outbox, not waited for (see
+/// `sync::PUSH_WAIT`).
+pub fn push_policy() -> RetryPolicy {
+    RetryPolicy {
+        attempts: 2,
+        base_delay: Duration::from_millis(200),
+        max_delay: Duration::from_secs(1),
+        timeout: Duration::from_secs(4),
+        deadline: Duration::from_secs(8),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,6 +7,7 @@
 mod apply;
 mod overview;
 pub mod plan;
+mod push;
 mod run;
 mod selection;
 mod state;
@@ -18,6 +19,7 @@ use serde::Serialize;
 
 pub use overview::{SyncMark, SyncState, marks, overview};
 pub use plan::{AcceptNew, Action, ConflictReason, HoldReason, Step};
+pub use push::{PUSH_WAIT, Pushed, push, targets};
 pub use run::{Host, Quiet, RemoteOutcome, remote_names, run, shortfall};
 pub use selection::{Selection, glob, partition};
 pub use state::{ConflictInfo, NotHere};
@@ -71,6 +73,11 @@ pub struct SyncOptions {
     pub accept_new: AcceptNew,
     /// Set from outside to stop (the app locks).
     pub cancel: Cancel,
+    /// Only these names (and what the outbox holds for this remote), each
+    /// looked up by name instead of listing the remote: a push of a change
+    /// made here. Other names' conflicts stay open, and the remote's last
+    /// sync time is left as it was.
+    pub only: Option<Vec<SecretName>>,
 }
 
 /// What happened to one step.
@@ -220,7 +227,13 @@ pub fn sync(
     let kind = api.kind();
     let bases = state::bases(vault.conn(), Some(vault.integrity()), &remote_ref)?;
     let outbox = state::outbox(vault.conn(), Some(vault.integrity()), &remote_ref)?;
-    let (listing, offline) = match api.list() {
+    let scope: Option<std::collections::HashSet<SecretName>> =
+        options.only.as_ref().map(|only| only.iter().chain(outbox.keys()).cloned().collect());
+    let listed = match &scope {
+        Some(names) => look_up(api, names, &options.cancel),
+        None => api.list(),
+    };
+    let (listing, offline) = match listed {
         // Locked while listing: plan from the last sync, send nothing.
         Ok(_) if options.cancel.is_cancelled() => (assumed_listing(kind, &bases), Some(CANCELLED.into())),
         Ok(listing) => (listing, None),
@@ -237,6 +250,9 @@ pub fn sync(
     let recorded_only = bases.values().filter(|base| base.local_version.is_none() && !base.in_sync).count();
     let behind_before = bases.values().filter(|base| !base.in_sync).count();
     let mut entries = plan::entries(kind, locals, bases, &pending, listing.secrets, &mut warnings);
+    if let Some(names) = &scope {
+        entries.retain(|entry| names.contains(&entry.name));
+    }
     // Only what is chosen for this remote is planned; the rest is left as it is on both sides.
     // A name this vault never held is chosen by the category it has there
     // (one removed here keeps being judged by its own, none). Those left
@@ -283,6 +299,15 @@ pub fn sync(
         accept_new: Some(&options.accept_new),
     };
     let mut steps = plan::plan(&entries, plan_options);
+    // A push sends what changed here; it never removes a secret here, even
+    // one its lookups find gone from the remote (a full sync with prune does).
+    if scope.is_some() {
+        for step in &mut steps {
+            if step.action == Action::DeleteLocal {
+                step.action = Action::Hold { reason: HoldReason::DeletedThereNeedsPrune };
+            }
+        }
+    }
     if let Some(warning) = cap_remote_only(remote, &entries, &mut steps, recorded_only) {
         warnings.push(warning);
     }
@@ -326,12 +351,12 @@ pub fn sync(
         return Ok(report);
     }
     let mut run = Run { vault, remote: remote_ref, api, kind, cancel: &options.cancel };
-    run.queue_writes(&mut report, &outbox, Queue::Replace)?;
+    run.queue_writes(&mut report, &outbox, if scope.is_some() { Queue::These } else { Queue::Replace })?;
     if report.offline.is_none() {
         run.apply_local(&mut report)?;
         run.apply_remote(&mut report, progress)?;
     }
-    run.finish(&report)?;
+    run.finish(&report, scope.as_ref())?;
     report.not_here =
         state::bases(run.vault.conn(), None, &run.remote)?.values().filter(|b| !b.in_sync).count();
     Ok(report)
@@ -673,6 +698,23 @@ fn cap_remote_only(
 
 /// Offline, the remote is taken to be as the last sync left it, and its
 /// listing as incomplete so that nothing is inferred from absence.
+/// `names` looked up one by one on the remote (its own spelling of each), as
+/// a listing of just those: a push costs one call per name, not a listing.
+fn look_up(
+    api: &dyn SecretsApi,
+    names: &std::collections::HashSet<SecretName>,
+    cancel: &Cancel,
+) -> std::result::Result<crate::remote::Listing, RemoteError> {
+    let mut secrets = Vec::new();
+    for name in names {
+        if cancel.is_cancelled() {
+            break;
+        }
+        secrets.extend(api.get(&api.kind().remote_name(name.as_str()))?);
+    }
+    Ok(crate::remote::Listing { secrets, complete: true, total: None })
+}
+
 fn assumed_listing(kind: Kind, bases: &HashMap<SecretName, Base>) -> crate::remote::Listing {
     let secrets = bases
         .iter()
@@ -952,7 +994,13 @@ impl Run<'_> {
     }
 
     /// Open conflicts, last sync time (when reached) and one audit entry.
-    fn finish(&mut self, report: &SyncReport) -> Result<()> {
+    /// Scoped to `only` (a push), only those names' conflicts are replaced
+    /// and the last sync time stays.
+    fn finish(
+        &mut self,
+        report: &SyncReport,
+        only: Option<&std::collections::HashSet<SecretName>>,
+    ) -> Result<()> {
         let conflicts: Vec<(SecretName, ConflictReason)> = report
             .steps
             .iter()
@@ -973,8 +1021,10 @@ impl Run<'_> {
         };
         let (tx, key) = self.vault.write()?;
         if report.offline.is_none() {
-            state::replace_conflicts(&tx, key, &self.remote, &conflicts)?;
-            state::mark_synced(&tx, &self.remote)?;
+            state::replace_conflicts(&tx, key, &self.remote, &conflicts, only)?;
+            if only.is_none() {
+                state::mark_synced(&tx, &self.remote)?;
+            }
         }
         record_audit(&tx, AuditAction::Sync, None, Some(&summary))?;
         tx.commit()?;

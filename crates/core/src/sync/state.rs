@@ -440,13 +440,23 @@ pub struct ConflictInfo {
 }
 
 /// Replaces the remote's open conflicts with `conflicts`, each tagged.
+/// With `only`, just those names' conflicts are replaced (a push looked at
+/// no other name); the others stay open.
 pub(crate) fn replace_conflicts(
     conn: &Connection,
     key: &IntegrityKey,
     remote: &RemoteRef,
     conflicts: &[(SecretName, ConflictReason)],
+    only: Option<&std::collections::HashSet<SecretName>>,
 ) -> Result<()> {
-    conn.execute("DELETE FROM conflicts WHERE remote_id = ?1", [remote.id])?;
+    match only {
+        None => conn.execute("DELETE FROM conflicts WHERE remote_id = ?1", [remote.id]).map(drop)?,
+        Some(names) => {
+            for name in names {
+                clear_conflict(conn, remote, name)?;
+            }
+        }
+    }
     let mut insert = conn.prepare_cached(
         "INSERT OR REPLACE INTO conflicts (remote_id, name, reason, detected_ms, mac) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;

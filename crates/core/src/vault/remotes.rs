@@ -583,7 +583,12 @@ impl UnlockedVault {
 
     /// A client for `remote`, with its token.
     pub fn connect(&self, remote: &str) -> Result<Box<dyn SecretsApi>> {
+        self.connect_with(remote, remote::default_policy())
+    }
+
+    /// [`Self::connect`] with other timeouts and retries (a push's shorter ones).
+    pub fn connect_with(&self, remote: &str, policy: remote::RetryPolicy) -> Result<Box<dyn SecretsApi>> {
         let (config, token) = self.verified_remote(remote)?;
-        remote::connect(&config, token, remote::default_policy())
+        remote::connect(&config, token, policy)
     }
 }
