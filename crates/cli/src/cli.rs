@@ -322,6 +322,9 @@ pub enum Command {
     },
     /// List the conflicts sync found (both sides changed)
     Conflicts,
+    /// Each remote's last sync, the writes waiting to be sent (with their age),
+    /// conflicts and the last failure (works locked)
+    Status,
     /// Settle a conflict by keeping one side; `--all` settles every open one
     Resolve {
         /// The secret in conflict

@@ -428,6 +428,16 @@ fn with_the_remote_down_a_change_is_made_and_queued_and_the_next_command_deliver
     assert!(said.contains("queued for rl: unreachable"), "{said}");
     assert_eq!(kh.ok(&["get", "API_KEY"], None), "rotated-while-down-0123");
     assert_eq!(remotes(&kh)[0]["pending"], 1);
+    // `status` shows what waits, since when, and why, the same after another try.
+    let status = || -> Value { serde_json::from_str(&kh.ok(&["--json", "status"], None)).unwrap() };
+    let waiting = status();
+    let queued = &waiting[0]["queued"][0];
+    assert_eq!((&queued["name"], &queued["op"]), (&json!("API_KEY"), &json!("update")), "{waiting}");
+    assert_eq!(waiting[0]["last_failure"], "unreachable", "{waiting}");
+    kh.run(&["sync"], None);
+    assert_eq!(status()[0]["queued"][0]["queued"], queued["queued"], "queued since the first try");
+    let table = kh.ok(&["status"], None);
+    assert!(table.contains("rl: update API_KEY queued") && table.contains("last failure: unreachable"), "{table}");
 
     // The next command that reaches the remote sends what waited, with its own change.
     emulator.restart();
@@ -436,6 +446,7 @@ fn with_the_remote_down_a_change_is_made_and_queued_and_the_next_command_deliver
     assert_eq!(value_on(&emulator, Kind::Runloop, "API_KEY").as_deref(), Some("rotated-while-down-0123"));
     assert_eq!(value_on(&emulator, Kind::Runloop, "NEXT").as_deref(), Some("next-value-0123"));
     assert_eq!(remotes(&kh)[0]["pending"], 0);
+    assert_eq!(status()[0]["queued"], json!([]));
     assert!(kh.ok(&["sync"], None).contains("already in sync"));
 }
 

@@ -106,6 +106,7 @@ fn prints_json(command: &Command) -> bool {
             | Command::Log { .. }
             | Command::Sync { .. }
             | Command::Conflicts
+            | Command::Status
             | Command::Check { .. }
             | Command::SetupUrl { .. }
             | Command::OpenLink { .. }
@@ -173,6 +174,7 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
                 keyhaven_core::sync::SyncOptions { dry_run, prune, pull, accept_new, ..Default::default() };
             sync::sync(&mut ctx, remote.as_deref(), options, yes)
         }
+        Command::Status => sync::status(&ctx),
         Command::Conflicts => sync::conflicts(&ctx),
         Command::Check { remote, keys } => links::check(&mut ctx, &remote, &keys),
         Command::SetupUrl { remote, keys } => links::setup_url(&mut ctx, &remote, &keys),

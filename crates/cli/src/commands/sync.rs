@@ -461,3 +461,46 @@ pub fn push_changes(vault: &UnlockedVault, names: &[SecretName], args: &crate::c
 pub fn pushing(args: &crate::cli::PushArgs) -> bool {
     !args.no_push && std::env::var_os("KEYHAVEN_NO_PUSH").is_none_or(|value| value.is_empty())
 }
+
+/// `keyhaven status`: per remote, the last sync, what waits in its outbox
+/// (oldest first, with its age), conflicts and the last failure's category.
+pub fn status(ctx: &Context) -> Result<()> {
+    let vault = ctx.open()?;
+    let status = sync::status(&vault)?;
+    if ctx.json {
+        return output::json(&status);
+    }
+    if status.is_empty() {
+        note!("no remotes: `keyhaven remote add` adds one");
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = status
+        .iter()
+        .map(|remote| {
+            vec![
+                remote.remote.clone(),
+                remote.last_sync.map(output::when).unwrap_or_else(|| "never".into()),
+                remote.queued.len().to_string(),
+                remote.queued.first().map(|oldest| output::when(oldest.queued)).unwrap_or_default(),
+                remote.conflicts.to_string(),
+                remote.last_failure.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    output::table(&["REMOTE", "LAST SYNC", "QUEUED", "OLDEST QUEUED", "CONFLICTS", "LAST FAILURE"], &rows)?;
+    for remote in &status {
+        for write in &remote.queued {
+            let failure =
+                write.last_failure.as_deref().map(|f| format!(", last failure: {f}")).unwrap_or_default();
+            say!(
+                "  {}: {} {} queued {} ({} attempt(s){failure})",
+                remote.remote,
+                write.op,
+                write.name,
+                output::when(write.queued),
+                write.attempts
+            );
+        }
+    }
+    Ok(())
+}

@@ -22,7 +22,7 @@ pub use plan::{AcceptNew, Action, ConflictReason, HoldReason, Step};
 pub use push::{PUSH_WAIT, Pushed, push, targets};
 pub use run::{Host, Quiet, RemoteOutcome, remote_names, run, shortfall};
 pub use selection::{Selection, glob, partition};
-pub use state::{ConflictInfo, NotHere};
+pub use state::{ConflictInfo, NotHere, QueuedWrite};
 pub(crate) use state::{tag_all as tag_state, verify_all as verify_state};
 
 use self::{
@@ -437,6 +437,41 @@ pub fn preview(
     })
 }
 
+/// One remote's sync state, as `keyhaven status` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RemoteStatus {
+    pub remote: String,
+    /// The last sync that reached it (a push does not count).
+    pub last_sync: Option<jiff::Timestamp>,
+    /// Writes waiting to be sent, oldest first.
+    pub queued: Vec<QueuedWrite>,
+    pub conflicts: usize,
+    /// The category of the newest queued write's last failure, if any.
+    pub last_failure: Option<String>,
+}
+
+/// Each remote's [`RemoteStatus`] (works locked: names and counts only).
+pub fn status(vault: &Vault) -> Result<Vec<RemoteStatus>> {
+    let mut queued = state::queued_writes(vault.conn())?;
+    let conflicts = conflicts(vault)?;
+    Ok(vault
+        .remotes()?
+        .into_iter()
+        .map(|info| {
+            let remote = info.config.name;
+            let writes = queued.remove(&remote).unwrap_or_default();
+            let last_failure = writes.iter().rev().find_map(|write| write.last_failure.clone());
+            RemoteStatus {
+                conflicts: conflicts.iter().filter(|c| c.remote == remote).count(),
+                last_sync: info.last_sync,
+                queued: writes,
+                last_failure,
+                remote,
+            }
+        })
+        .collect())
+}
+
 /// Whether anything was ever synced with `remote`, from its checked sync
 /// records: a first sync asks before it sends.
 pub fn has_synced(vault: &UnlockedVault, remote: &str) -> Result<bool> {
@@ -825,6 +860,8 @@ impl Run<'_> {
                 None => Queued {
                     pending: Pending { op, local_version, request_id: uuid::Uuid::new_v4().to_string() },
                     attempts: 0,
+                    queued_ms: None,
+                    last_error: None,
                 },
             };
             if let Some(reason) = &offline {

@@ -64,6 +64,10 @@ struct StoredPending {
     pending: Pending,
     attempts: u32,
     mac: Option<Vec<u8>>,
+    /// When the write was first queued, and the category of its last failure
+    /// (shown by `status`; not part of the tag, which covers what is sent).
+    queued_ms: i64,
+    last_error: Option<String>,
 }
 
 impl StoredPending {
@@ -142,7 +146,7 @@ const BASES: &str = "SELECT s.remote_id, r.name, r.created_ms, s.name, s.remote_
     s.local_version, s.in_sync, s.mac FROM sync_state s JOIN remotes r ON r.id = s.remote_id
     WHERE ?1 IS NULL OR s.remote_id = ?1";
 const PENDING: &str = "SELECT o.remote_id, r.name, r.created_ms, o.name, o.op, o.local_version,
-    o.request_id, o.attempts, o.mac FROM outbox o JOIN remotes r ON r.id = o.remote_id
+    o.request_id, o.attempts, o.mac, o.queued_ms, o.last_error FROM outbox o JOIN remotes r ON r.id = o.remote_id
     WHERE ?1 IS NULL OR o.remote_id = ?1";
 const CONFLICTS: &str = "SELECT c.remote_id, r.name, r.created_ms, c.name, c.reason, c.detected_ms, c.mac
     FROM conflicts c JOIN remotes r ON r.id = c.remote_id WHERE ?1 IS NULL OR c.remote_id = ?1";
@@ -183,6 +187,8 @@ fn stored_pending(conn: &Connection, remote_id: Option<i64>) -> Result<Vec<Store
                 pending: Pending { op, local_version: row.get(5)?, request_id: row.get(6)? },
                 attempts: row.get(7)?,
                 mac: row.get(8)?,
+                queued_ms: row.get(9)?,
+                last_error: row.get(10)?,
             })
         }))
     })?;
@@ -342,6 +348,9 @@ pub(crate) fn forget_base(conn: &Connection, remote: &RemoteRef, name: &SecretNa
 pub(crate) struct Queued {
     pub pending: Pending,
     pub attempts: u32,
+    /// When it was first queued (kept while the same write waits).
+    pub queued_ms: Option<i64>,
+    pub last_error: Option<String>,
 }
 
 /// The remote's outbox by name, each row checked as [`bases`] does.
@@ -357,7 +366,15 @@ pub(crate) fn outbox(
             stored.verify(key)?;
         }
         if let Ok(name) = SecretName::parse(&stored.name) {
-            out.insert(name, Queued { pending: stored.pending, attempts: stored.attempts });
+            out.insert(
+                name,
+                Queued {
+                    pending: stored.pending,
+                    attempts: stored.attempts,
+                    queued_ms: Some(stored.queued_ms),
+                    last_error: stored.last_error,
+                },
+            );
         }
     }
     Ok(out)
@@ -392,8 +409,8 @@ pub(crate) fn queue(
             p.local_version,
             p.request_id,
             queued.attempts,
-            error.map(Failure::as_str),
-            now,
+            error.map(Failure::as_str).or(queued.last_error.as_deref()),
+            queued.queued_ms.unwrap_or(now),
             mac
         ])?;
     }
@@ -567,4 +584,35 @@ pub(crate) fn mark_synced(conn: &Connection, remote: &RemoteRef) -> Result<()> {
         params![remote.id, Timestamp::now().as_millisecond()],
     )?;
     Ok(())
+}
+
+/// One queued write, as `status` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueuedWrite {
+    pub name: String,
+    /// `create`, `update` or `delete`.
+    pub op: String,
+    pub queued: Timestamp,
+    pub attempts: u32,
+    /// The category of its last failure (`unreachable`, `unauthorized`…).
+    pub last_failure: Option<String>,
+}
+
+/// Every remote's queued writes, oldest first, by remote name (unchecked:
+/// for display; what is sent is checked when it is sent).
+pub(crate) fn queued_writes(conn: &Connection) -> Result<HashMap<String, Vec<QueuedWrite>>> {
+    let mut out: HashMap<String, Vec<QueuedWrite>> = HashMap::new();
+    for stored in stored_pending(conn, None)? {
+        out.entry(stored.remote.name.clone()).or_default().push(QueuedWrite {
+            name: stored.name,
+            op: stored.pending.op.as_str().to_owned(),
+            queued: Timestamp::from_millisecond(stored.queued_ms).unwrap_or_default(),
+            attempts: stored.attempts,
+            last_failure: stored.last_error,
+        });
+    }
+    for writes in out.values_mut() {
+        writes.sort_by_key(|write| write.queued);
+    }
+    Ok(out)
 }
