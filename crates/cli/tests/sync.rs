@@ -437,7 +437,10 @@ fn with_the_remote_down_a_change_is_made_and_queued_and_the_next_command_deliver
     kh.run(&["sync"], None);
     assert_eq!(status()[0]["queued"][0]["queued"], queued["queued"], "queued since the first try");
     let table = kh.ok(&["status"], None);
-    assert!(table.contains("rl: update API_KEY queued") && table.contains("last failure: unreachable"), "{table}");
+    assert!(
+        table.contains("rl: update API_KEY queued") && table.contains("last failure: unreachable"),
+        "{table}"
+    );
 
     // The next command that reaches the remote sends what waited, with its own change.
     emulator.restart();

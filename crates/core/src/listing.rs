@@ -108,13 +108,14 @@ impl Listing {
     /// Read in one pass over the secrets, keeping only what the index needs
     /// (a list of every secret's metadata first would double the app's
     /// memory for it, and glibc keeps what it frees).
-    pub fn load(vault: &Vault) -> Result<Self> {
+    pub fn load(vault: &Vault, choosers: &sync::Choosers) -> Result<Self> {
         let with_remotes = !vault.remotes()?.is_empty();
         let mut builder = Builder::default();
         let mut live = HashMap::new();
         vault.each(|meta| {
             if with_remotes {
-                live.insert(meta.name.clone(), meta.version);
+                let chosen = choosers.mask(meta.name.as_str(), &meta.category);
+                live.insert(meta.name.clone(), sync::Live { version: meta.version, chosen });
             }
             builder.local(meta);
         })?;
@@ -288,18 +289,26 @@ fn saturate(n: usize) -> u32 {
 /// searches memory instead of reading 10,000 rows again.
 #[derive(Default)]
 pub struct Cache {
-    built: Option<(Stamp, Listing)>,
+    /// The vault's stamp, and whether the selections were known (unlocked).
+    built: Option<(Stamp, bool, Listing)>,
 }
 
 impl Cache {
-    pub fn page(&mut self, vault: &Vault, request: &ListRequest, today: Date) -> Result<ListPage> {
+    /// `choosers`: the remotes' selections when unlocked ([`sync::Choosers`]).
+    pub fn page(
+        &mut self,
+        vault: &Vault,
+        choosers: &sync::Choosers,
+        request: &ListRequest,
+        today: Date,
+    ) -> Result<ListPage> {
         let stamp = vault.stamp()?;
         let listing = match self.built.take() {
-            Some((built, listing)) if built == stamp => listing,
-            _ => Listing::load(vault)?,
+            Some((built, known, listing)) if built == stamp && known == choosers.known() => listing,
+            _ => Listing::load(vault, choosers)?,
         };
         let page = listing.page(vault, request, today);
-        self.built = Some((stamp, listing));
+        self.built = Some((stamp, choosers.known(), listing));
         page
     }
 }

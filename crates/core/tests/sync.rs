@@ -489,12 +489,13 @@ fn the_overview_marks_each_secret_with_each_remote() {
         assert_eq!(s.sync(SyncOptions::default()).conflicts(), 1, "{kind}");
         s.rotate("ROTATED", "v2");
 
-        let marks: Vec<(String, sync::SyncState)> = sync::overview(&s.vault)
-            .unwrap()
-            .into_iter()
-            .inspect(|mark| assert_eq!(mark.remote, "r"))
-            .map(|mark| (mark.name.to_string(), mark.state))
-            .collect();
+        let marks: Vec<(String, sync::SyncState)> =
+            sync::overview(&s.vault, &sync::Choosers::of(&s.vault).unwrap())
+                .unwrap()
+                .into_iter()
+                .inspect(|mark| assert_eq!(mark.remote, "r"))
+                .map(|mark| (mark.name.to_string(), mark.state))
+                .collect();
         let expected: Vec<(String, sync::SyncState)> = [
             ("CONFLICTED", Conflict),
             ("NEW_HERE", Synced),

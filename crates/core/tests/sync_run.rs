@@ -415,7 +415,7 @@ fn a_secret_revoked_on_runtype_is_not_shown_in_sync_and_a_rotation_mends_it() {
     let outcome = runtype(&mut vault);
     let warnings = &report(&outcome).warnings;
     assert!(warnings.iter().any(|w| w.starts_with("revoked on runtype: KEY_1;")), "{warnings:?}");
-    let marks = sync::overview(&vault).unwrap();
+    let marks = sync::overview(&vault, &sync::Choosers::of(&vault).unwrap()).unwrap();
     let key_1 = marks.iter().find(|m| m.name.as_str() == "KEY_1" && m.remote == "runtype").unwrap();
     assert_eq!(key_1.state, sync::SyncState::Revoked, "revoked, not 'changed remotely': {key_1:?}");
     let not_here = sync::not_on_device(&vault).unwrap();
@@ -427,7 +427,7 @@ fn a_secret_revoked_on_runtype_is_not_shown_in_sync_and_a_rotation_mends_it() {
     assert!(report(&outcome).is_clean());
     let key_1 = emulator.secrets(Kind::Runtype).into_iter().find(|s| s["key"] == "KEY_1").unwrap();
     assert_eq!(key_1["status"], "active");
-    let marks = sync::overview(&vault).unwrap();
+    let marks = sync::overview(&vault, &sync::Choosers::of(&vault).unwrap()).unwrap();
     assert!(
         marks.iter().filter(|m| m.remote == "runtype").all(|m| m.state == sync::SyncState::Synced),
         "{marks:?}"
@@ -496,7 +496,7 @@ fn an_org_remote_reveals_what_its_keys_policy_allows_and_records_only_what_the_s
     // The conflict (on both sides, values differ) kept as the remote's: the member may not see it.
     let api = vault.connect("org").unwrap();
     sync::resolve(&mut vault, "org", api.as_ref(), &name("OPENAI_API_KEY"), Keep::Remote, false).unwrap();
-    let marks = sync::overview(&vault).unwrap();
+    let marks = sync::overview(&vault, &sync::Choosers::of(&vault).unwrap()).unwrap();
     let mark = marks.iter().find(|m| m.name.as_str() == "OPENAI_API_KEY").unwrap();
     assert_eq!(mark.state, sync::SyncState::RemoteChanged, "recorded: the remote's value is not here");
 
@@ -509,7 +509,12 @@ fn an_org_remote_reveals_what_its_keys_policy_allows_and_records_only_what_the_s
     for (name_, value_) in [("OPENAI_API_KEY", "value-org-0123456789"), ("SHARED_B", "b")] {
         assert_eq!(vault.reveal(&name(name_), Access::Copy).unwrap().expose_secret(), value_);
     }
-    assert!(sync::overview(&vault).unwrap().iter().all(|m| m.state == sync::SyncState::Synced));
+    assert!(
+        sync::overview(&vault, &sync::Choosers::of(&vault).unwrap())
+            .unwrap()
+            .iter()
+            .all(|m| m.state == sync::SyncState::Synced)
+    );
 }
 
 /// The vault file, as an attacker who can write it edits it.
@@ -868,4 +873,33 @@ fn a_remote_that_never_answers_is_left_to_its_outbox_and_holds_up_no_other() {
     let runloop = emulator.secrets(Kind::Runloop);
     assert_eq!(runloop[0]["value"], value("pushed").expose_secret());
     drop(silent);
+}
+
+#[test]
+fn a_secret_not_chosen_for_a_remote_shows_no_state_there_unless_a_conflict_waits() {
+    let emulator = Emulator::start();
+    let (_dir, mut vault) = setup(&emulator, 2);
+    vault
+        .set_remote_selection("runloop", &Selection::new(vec!["KEY_0".into()], vec![], vec![]).unwrap())
+        .unwrap();
+    let states = |vault: &UnlockedVault, choosers: &sync::Choosers| -> Vec<String> {
+        sync::overview(vault, choosers)
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.remote == "runloop")
+            .map(|m| format!("{} {:?}", m.name, m.state))
+            .collect()
+    };
+    let unlocked = sync::Choosers::of(&vault).unwrap();
+    assert_eq!(states(&vault, &unlocked), ["KEY_0 Pending"], "KEY_1 is not chosen for runloop");
+    // Locked, the rules cannot be checked: every state shows, as before.
+    assert_eq!(states(&vault, &sync::Choosers::unknown()), ["KEY_0 Pending", "KEY_1 Pending"]);
+
+    // A conflict left open after KEY_0 is deselected still shows.
+    sync::run(&mut vault, Some("runloop"), &SyncOptions::default(), &mut Quiet).unwrap();
+    emulator.call(Kind::Runloop, "POST", "/v1/secrets/KEY_0", Some(json!({"value": "theirs-0123456789"})));
+    vault.rotate(&name("KEY_0"), &value("mine")).unwrap();
+    sync::run(&mut vault, Some("runloop"), &SyncOptions::default(), &mut Quiet).unwrap();
+    vault.set_remote_selection("runloop", &Selection::default()).unwrap();
+    assert_eq!(states(&vault, &sync::Choosers::of(&vault).unwrap()), ["KEY_0 Conflict"]);
 }

@@ -467,7 +467,9 @@ pub fn sync_overview(
     state: State<'_, AppState>,
     store: State<'_, settings::Store>,
 ) -> CommandResult<Vec<SyncMark>> {
-    Ok(sync::overview(session(&state).names(store.get().show_names_locked)?)?)
+    let mut session = session(&state);
+    let choosers = choosers(&mut session)?;
+    Ok(sync::overview(session.names(store.get().show_names_locked)?, &choosers)?)
 }
 
 /// Open conflicts; locked, only with "Show names while locked".
@@ -536,6 +538,15 @@ pub async fn resolve_all(
 
 #[cfg(test)]
 include!(concat!(env!("OUT_DIR"), "/commands/remotes.rs"));
+
+/// Which remotes choose which secrets, when the vault is unlocked (their
+/// rules are checked with its key); locked, unknown, and every state shows.
+pub(crate) fn choosers(session: &mut crate::session::Session) -> CommandResult<sync::Choosers> {
+    Ok(match session.unlocked() {
+        Ok(vault) => sync::Choosers::of(vault)?,
+        Err(_) => sync::Choosers::unknown(),
+    })
+}
 
 #[cfg(test)]
 mod tests {

@@ -38,8 +38,9 @@ pub fn list_page(
     request: ListRequest,
 ) -> CommandResult<ListPage> {
     let mut session = session(&state);
+    let choosers = super::remotes::choosers(&mut session)?;
     let vault = session.names(store.get().show_names_locked)?;
-    Ok(state.listing().page(vault, &request, jiff::Zoned::now().date())?)
+    Ok(state.listing().page(vault, &choosers, &request, jiff::Zoned::now().date())?)
 }
 
 /// Its versions (dates and origins, never a value); locked, only with

@@ -545,7 +545,8 @@ fn remotes_and_sync(s: &Session, shots: &Path, emulator: &Emulator) -> Result<()
 
     step("the list shows the conflict; keep the local side, after a yes");
     s.button("Secrets")?.click()?;
-    s.find("//*[@role='option'][.//span[normalize-space()='conflict']]")?;
+    // The badge names the remote it belongs to.
+    s.find("//*[@role='option'][.//span[normalize-space()='prod: conflict']]")?;
     s.button("Sync")?.click()?;
     // Both sides in the row; Runloop cannot send values back, and the button says what keeping its side means.
     s.find("//td[starts-with(normalize-space(), 'v3, changed')]")?;

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use secrecy::ExposeSecret;
 use serde::Serialize;
 
-pub use overview::{SyncMark, SyncState, marks, overview};
+pub use overview::{Choosers, Live, SyncMark, SyncState, marks, overview};
 pub use plan::{AcceptNew, Action, ConflictReason, HoldReason, Step};
 pub use push::{PUSH_WAIT, Pushed, push, targets};
 pub use run::{Host, Quiet, RemoteOutcome, remote_names, run, shortfall};
