@@ -4,7 +4,8 @@
 //! go to the clipboard from Rust (clipboard.rs), which clears them again. The
 //! tray (tray.rs) and the idle timer (autolock.rs) can lock it from outside;
 //! Quick reveal (quick.rs) is a second, smaller window; `keyhaven://` links
-//! arrive through links.rs.
+//! arrive through links.rs; a change made in the window is pushed to the
+//! remotes by pusher.rs.
 
 // No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
@@ -17,6 +18,7 @@ mod engine;
 mod error;
 mod links;
 mod notify;
+mod pusher;
 mod quick;
 mod reminders;
 mod session;
@@ -190,6 +192,7 @@ fn main() -> anyhow::Result<()> {
         .manage(state)
         .manage(links::Pending::default())
         .manage(quick::Registered::default())
+        .manage(pusher::Pusher::default())
         .setup(move |app| {
             let config = app.path().app_config_dir()?;
             let settings = settings::Store::load(config.join("settings.json"));

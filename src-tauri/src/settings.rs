@@ -54,6 +54,9 @@ pub struct Settings {
     /// Hours a key remembered on this device stays usable (then it is
     /// removed from the keyring); 0 keeps it until a lock or a forget.
     pub remember_hours: u32,
+    /// A change made in the window is sent within seconds to the remotes
+    /// that choose it (`pusher`); off, it waits for Sync.
+    pub push_changes: bool,
 }
 
 impl Default for Settings {
@@ -69,6 +72,7 @@ impl Default for Settings {
             rotation_reminders: true,
             show_names_locked: false,
             remember_hours: 0,
+            push_changes: true,
         }
     }
 }

@@ -137,6 +137,7 @@ export class FakeBackend {
     rotation_reminders: true,
     show_names_locked: false,
     remember_hours: 0,
+    push_changes: true,
   };
   /** The OS keyring cannot keep a key (locked or missing). */
   keyringBroken = false;

@@ -835,7 +835,8 @@ fn a_push_looks_up_only_the_changed_name_and_leaves_other_conflicts_and_the_sync
     let targets = sync::targets(&vault, &[name("KEY_0")]).unwrap();
     assert_eq!(targets, ["runloop", "runtools", "runtype"]);
     let before = emulator.requests(Kind::Runloop);
-    let pushed = sync::push(&vault, &targets, &[name("KEY_0")], sync::PUSH_WAIT).unwrap();
+    let pushed =
+        sync::push(&vault, &targets, &[name("KEY_0")], sync::PUSH_WAIT, &sync::Cancel::default()).unwrap();
     for (remote, outcome) in &pushed {
         let sync::Pushed::Done(report) = outcome else { panic!("{remote}: {outcome:?}") };
         let steps: Vec<_> = report.steps.iter().map(|s| (s.step.name.as_str(), s.status.clone())).collect();
@@ -867,7 +868,14 @@ fn a_remote_that_never_answers_is_left_to_its_outbox_and_holds_up_no_other() {
     let remotes = ["silent".to_owned(), "runloop".to_owned()];
     // Far less than the silent remote's timeouts (4 s a try, two tries), far
     // more than the emulator needs.
-    let pushed = sync::push(&vault, &remotes, &[name("KEY_0")], std::time::Duration::from_secs(6)).unwrap();
+    let pushed = sync::push(
+        &vault,
+        &remotes,
+        &[name("KEY_0")],
+        std::time::Duration::from_secs(6),
+        &sync::Cancel::default(),
+    )
+    .unwrap();
     assert!(matches!(pushed[0].1, sync::Pushed::StillSending), "{:?}", pushed[0]);
     assert!(matches!(&pushed[1].1, sync::Pushed::Done(report) if report.failures() == 0), "{:?}", pushed[1]);
     let runloop = emulator.secrets(Kind::Runloop);

@@ -159,6 +159,8 @@ pub async fn import_commit(
         let left_out = plan.skipped.len();
         let plan = slot.take().and_then(|pending| pending.plan).ok_or_else(nothing_chosen)?;
         let report = vault.import(plan.into_entries(), overwrite, &|_| {})?;
+        drop((slot, session));
+        crate::pusher::changed(app, report.added.iter().chain(&report.updated).cloned());
         Ok(ImportSummary {
             added: saturate(report.added.len()),
             updated: saturate(report.updated.len()),

@@ -16,7 +16,7 @@ use super::{name, session};
 use crate::{
     AppState, clipboard,
     error::{CommandError, CommandResult},
-    notify, quick, settings, tray,
+    notify, pusher, quick, settings, tray,
 };
 
 /// Metadata of every live secret; locked, only with "Show names while locked".
@@ -131,6 +131,7 @@ pub fn add_secret(
     secret::check_entered(&name, &value, false)?;
     let meta = session(&state).unlocked()?.set(&name, &value, &fields)?;
     tray::update(&app);
+    pusher::changed(&app, [name]);
     Ok(meta)
 }
 
@@ -149,6 +150,7 @@ pub fn rotate_secret(
     secret::check_entered(&name, &value, false)?;
     let meta = session(&state).unlocked()?.rotate(&name, &value)?;
     tray::update(&app);
+    pusher::changed(&app, [name]);
     Ok(meta)
 }
 
@@ -188,18 +190,30 @@ pub fn edit_secret(
     }
     drop(session);
     tray::update(&app);
+    // The new name is sent; the old one stays on a remote until a prune.
+    pusher::changed(&app, [to]);
     Ok(meta)
 }
 
 #[tauri::command(async)]
-pub fn rollback_secret(state: State<'_, AppState>, name: String, version: u32) -> CommandResult<SecretMeta> {
-    Ok(session(&state).unlocked()?.rollback(&self::name(&name)?, version)?)
+pub fn rollback_secret(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    name: String,
+    version: u32,
+) -> CommandResult<SecretMeta> {
+    let name = self::name(&name)?;
+    let meta = session(&state).unlocked()?.rollback(&name, version)?;
+    pusher::changed(&app, [name]);
+    Ok(meta)
 }
 
 #[tauri::command(async)]
 pub fn remove_secret(app: AppHandle, state: State<'_, AppState>, name: String) -> CommandResult<()> {
-    session(&state).unlocked()?.remove(&self::name(&name)?)?;
+    let name = self::name(&name)?;
+    session(&state).unlocked()?.remove(&name)?;
     tray::update(&app);
+    pusher::changed(&app, [name]);
     Ok(())
 }
 

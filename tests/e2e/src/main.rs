@@ -33,6 +33,8 @@ const VALUE: &str = "sk-e2e-7f3a91c2d4b5";
 const ROTATED: &str = "sk-e2e-rotated-88aa01";
 const LOCAL_V3: &str = "sk-e2e-local-v3-5c6d";
 const DB_VALUE: &str = "postgres-e2e-secret";
+/// DB_PASSWORD rotated in the app: pushed to prod without Sync.
+const PUSHED: &str = "postgres-e2e-pushed-7c1d";
 const AGENT_TOKEN: &str = "agent-e2e-typed-41c9e0";
 /// The prod remote's first API key, revoked midway, and the key that replaces it.
 const PROD_KEY: &str = "rt_live_e2e_prod_key_1";
@@ -427,6 +429,7 @@ fn scenario(s: &Session, w: &World) -> Result<()> {
         ROTATED,
         LOCAL_V3,
         DB_VALUE,
+        PUSHED,
         AGENT_TOKEN,
         emulator::TOKEN,
         PROD_KEY,
@@ -525,19 +528,20 @@ fn remotes_and_sync(s: &Session, shots: &Path, emulator: &Emulator) -> Result<()
         "remote after sync: {remote:?}"
     );
 
-    step("a conflict: changed here and on the remote");
-    s.button("Secrets")?.click()?;
-    s.find("//*[@role='option'][.//span[normalize-space()='OPENAI_API_KEY']]")?.click()?;
-    s.button("Rotate…")?.click()?;
-    s.input("New value")?.type_text(LOCAL_V3)?;
-    s.button("Save new version")?.click()?;
-    s.wait_text("Rotated")?;
+    step("a conflict: changed on the remote, then here");
+    // The remote first: the app pushes its rotation at once, and finds the remote's change.
     emulator.call(
         Kind::Runloop,
         "POST",
         "/v1/secrets/OPENAI_API_KEY",
         Some(json!({ "value": "changed-on-the-remote-1" })),
     );
+    s.button("Secrets")?.click()?;
+    s.find("//*[@role='option'][.//span[normalize-space()='OPENAI_API_KEY']]")?.click()?;
+    s.button("Rotate…")?.click()?;
+    s.input("New value")?.type_text(LOCAL_V3)?;
+    s.button("Save new version")?.click()?;
+    s.wait_text("Rotated")?;
     s.button("Sync")?.click()?;
     s.button("Sync now")?.click()?;
     s.find("//td[normalize-space()='changed here and on the remote since the last sync']")?;
@@ -562,6 +566,22 @@ fn remotes_and_sync(s: &Session, shots: &Path, emulator: &Emulator) -> Result<()
         remote.get("OPENAI_API_KEY").map(String::as_str) == Some(LOCAL_V3),
         "remote after resolve: {remote:?}"
     );
+
+    step("a rotation in the app reaches prod within seconds, without pressing Sync");
+    s.button("Secrets")?.click()?;
+    s.find("//*[@role='option'][.//span[normalize-space()='DB_PASSWORD']]")?.click()?;
+    s.button("Rotate…")?.click()?;
+    s.input("New value")?.type_text(PUSHED)?;
+    s.button("Save new version")?.click()?;
+    s.wait_text("Rotated")?;
+    let saved = Instant::now();
+    ensure!(
+        eventually(|| remote_values(emulator).get("DB_PASSWORD").map(String::as_str) == Some(PUSHED)),
+        "prod did not get the rotation within 10 s: {:?}",
+        remote_values(emulator)
+    );
+    println!("e2e: prod held the new value {:.1} s after Save", saved.elapsed().as_secs_f32());
+    s.button("Sync")?.click()?;
 
     step("the key is revoked: the sync names it; Replace key keeps the sync state");
     emulator.add_token(PROD_KEY_2, json!({}));
@@ -850,7 +870,8 @@ fn quick_reveal(s: &Session, w: &World) -> Result<()> {
     field.type_text("\u{E007}")?;
     let mut clipboard = arboard::Clipboard::new().context("X11 clipboard")?;
     let deadline = Instant::now() + Duration::from_secs(10);
-    while clipboard.get_text().ok().as_deref() != Some(DB_VALUE) {
+    // DB_PASSWORD as rotated (and pushed) in the sync steps.
+    while clipboard.get_text().ok().as_deref() != Some(PUSHED) {
         ensure!(Instant::now() < deadline, "Enter in Quick reveal did not copy DB_PASSWORD");
         std::thread::sleep(Duration::from_millis(200));
     }

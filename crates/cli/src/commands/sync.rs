@@ -418,7 +418,7 @@ pub fn push_changes(vault: &UnlockedVault, names: &[SecretName], args: &crate::c
     }
     let seconds = sync::PUSH_WAIT.as_secs();
     let mut pushed = Vec::new();
-    for (remote, outcome) in sync::push(vault, &remotes, names, sync::PUSH_WAIT)? {
+    for (remote, outcome) in sync::push(vault, &remotes, names, sync::PUSH_WAIT, &sync::Cancel::default())? {
         match outcome {
             sync::Pushed::Done(report) => match &report.offline {
                 Some(why) => note!(

@@ -8,7 +8,7 @@
 
 use std::{sync::mpsc, time::Duration, time::Instant};
 
-use super::{SyncOptions, SyncReport, sync};
+use super::{Cancel, SyncOptions, SyncReport, sync};
 use crate::{Result, SecretName, UnlockedVault, remote};
 
 /// How long a command waits for its pushes, in all (docs/cli.md). Past it,
@@ -51,19 +51,22 @@ pub fn targets(vault: &UnlockedVault, names: &[SecretName]) -> Result<Vec<String
 }
 
 /// Pushes `names` to each of `remotes`, waiting at most `wait` in all;
-/// outcomes in the order of `remotes`.
+/// outcomes in the order of `remotes`. `cancel` stops them (the app locks):
+/// what was not sent waits in the outbox.
 pub fn push(
     vault: &UnlockedVault,
     remotes: &[String],
     names: &[SecretName],
     wait: Duration,
+    cancel: &Cancel,
 ) -> Result<Vec<(String, Pushed)>> {
     let (sender, answers) = mpsc::channel();
     for (index, remote) in remotes.iter().enumerate() {
         let mut handle = vault.reopen()?;
-        let (remote, names, sender) = (remote.clone(), names.to_vec(), sender.clone());
+        let (remote, names, sender, cancel) =
+            (remote.clone(), names.to_vec(), sender.clone(), cancel.clone());
         std::thread::spawn(move || {
-            let pushed = push_one(&mut handle, &remote, names);
+            let pushed = push_one(&mut handle, &remote, names, cancel);
             let _ = sender.send((index, pushed));
         });
     }
@@ -76,12 +79,12 @@ pub fn push(
     Ok(remotes.iter().cloned().zip(outcomes).collect())
 }
 
-fn push_one(vault: &mut UnlockedVault, remote: &str, names: Vec<SecretName>) -> Pushed {
+fn push_one(vault: &mut UnlockedVault, remote: &str, names: Vec<SecretName>, cancel: Cancel) -> Pushed {
     let run = || {
         let api = vault.connect_with(remote, remote::push_policy())?;
         // `prune`: a removal made here is the change being sent; the scoped
         // plan never removes anything here (see `sync`).
-        let options = SyncOptions { prune: true, only: Some(names), ..SyncOptions::default() };
+        let options = SyncOptions { prune: true, only: Some(names), cancel, ..SyncOptions::default() };
         sync(vault, remote, api.as_ref(), &options, &mut |_, _| {})
     };
     match run() {

@@ -46,4 +46,9 @@ show_names_locked: boolean,
  * Hours a key remembered on this device stays usable (then it is
  * removed from the keyring); 0 keeps it until a lock or a forget.
  */
-remember_hours: number, };
+remember_hours: number, 
+/**
+ * A change made in the window is sent within seconds to the remotes
+ * that choose it (`pusher`); off, it waits for Sync.
+ */
+push_changes: boolean, };
