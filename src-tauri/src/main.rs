@@ -18,6 +18,7 @@ mod engine;
 mod error;
 mod links;
 mod notify;
+mod passes;
 mod pusher;
 mod quick;
 mod reminders;
@@ -164,6 +165,11 @@ fn main() -> anyhow::Result<()> {
         .ok()
         .and_then(|text| text.parse().ok())
         .map(Duration::from_secs);
+    // Tests: background passes every N seconds, whatever the settings say.
+    let pass_every = std::env::var("KEYHAVEN_SYNC_SECONDS")
+        .ok()
+        .and_then(|text| text.parse::<u64>().ok())
+        .map(Duration::from_secs);
     let state = AppState::new(path);
     let started_for_quick_reveal = quick::wanted(&std::env::args().collect::<Vec<_>>());
     // Started with the session (Settings, Start at login): the tray only, no window.
@@ -193,6 +199,7 @@ fn main() -> anyhow::Result<()> {
         .manage(links::Pending::default())
         .manage(quick::Registered::default())
         .manage(pusher::Pusher::default())
+        .manage(passes::Passes::new(pass_every))
         .setup(move |app| {
             let config = app.path().app_config_dir()?;
             let settings = settings::Store::load(config.join("settings.json"));
@@ -205,6 +212,7 @@ fn main() -> anyhow::Result<()> {
             #[cfg(target_os = "linux")]
             sleep_lock::spawn(app.handle());
             reminders::spawn(app.handle().clone());
+            passes::spawn(app.handle().clone());
             if started_at_login && let Some(window) = app.get_webview_window("main") {
                 let _ = window.hide();
             }

@@ -23,6 +23,12 @@ pub fn due(app: &AppHandle, reminders: &Reminders, named: bool) {
     show(app, body);
 }
 
+/// A background pass found something to see to (a conflict, a refused key):
+/// names only.
+pub fn sync_problem(app: &AppHandle, text: &str) {
+    show(app, text.to_owned());
+}
+
 fn show(app: &AppHandle, body: String) {
     let shown = app.notification().builder().title("Keyhaven").body(body).show();
     if let Err(err) = shown {

@@ -68,12 +68,14 @@ fn push(app: &AppHandle, names: &[SecretName]) -> keyhaven_core::Result<()> {
             sync::Pushed::Done(report) if report.offline.is_some() => {
                 tracing::info!("push to {remote}: unreachable; queued");
             }
-            sync::Pushed::Done(report) => tracing::info!(
-                "push to {remote}: {} done, {} conflicts, {} failed",
-                report.steps.iter().filter(|s| s.status == sync::Status::Done).count(),
-                report.conflicts(),
-                report.failures()
-            ),
+            sync::Pushed::Done(report) => {
+                let steps: Vec<String> = report
+                    .steps
+                    .iter()
+                    .map(|s| format!("{}: {} ({:?})", s.step.name, s.step.action.describe(), s.status))
+                    .collect();
+                tracing::info!("push to {remote}: {}", steps.join("; "))
+            }
             sync::Pushed::Failed(err) => tracing::info!("push to {remote}: {err}"),
             sync::Pushed::StillSending => tracing::info!("push to {remote}: no answer yet; queued"),
         }

@@ -57,6 +57,8 @@ pub struct Settings {
     /// A change made in the window is sent within seconds to the remotes
     /// that choose it (`pusher`); off, it waits for Sync.
     pub push_changes: bool,
+    /// Minutes between background passes at each remote (`passes`); 0: none.
+    pub sync_minutes: u32,
 }
 
 impl Default for Settings {
@@ -73,6 +75,7 @@ impl Default for Settings {
             show_names_locked: false,
             remember_hours: 0,
             push_changes: true,
+            sync_minutes: 5,
         }
     }
 }
@@ -91,6 +94,7 @@ impl Settings {
         within(self.clipboard_seconds, 5, 600, "clipboard seconds")?;
         within(self.reveal_seconds, 5, 600, "reveal seconds")?;
         within(self.remember_hours, 0, 720, "hours to remember the key")?;
+        within(self.sync_minutes, 0, 24 * 60, "minutes between passes")?;
         crate::quick::parse_shortcut(&self.quick_reveal_shortcut).map(|_| ()).map_err(CommandError::invalid)
     }
 

@@ -44,6 +44,9 @@ fn watch(
             let added = conn.add_match(rule, move |(active,): (bool,), _, _| {
                 if active {
                     lock(&app, member);
+                } else if *member == "PrepareForSleep" {
+                    // Awake again: each remote is looked at (if the vault is still unlocked).
+                    crate::passes::now(&app);
                 }
                 true
             });

@@ -138,6 +138,7 @@ export class FakeBackend {
     show_names_locked: false,
     remember_hours: 0,
     push_changes: true,
+    sync_minutes: 5,
   };
   /** The OS keyring cannot keep a key (locked or missing). */
   keyringBroken = false;
@@ -430,6 +431,17 @@ export class FakeBackend {
       if (this.selects(next, name) !== args.chosen) (args.chosen ? next.include : next.exclude).push(name);
       return this.selectionView(String(args.remote), next);
     },
+    sync_status: () =>
+      this.remotes.map((remote) => ({
+        status: {
+          remote: remote.name,
+          last_sync: remote.last_sync,
+          queued: [],
+          conflicts: remote.conflicts,
+          last_failure: null,
+        },
+        next_pass_seconds: remote.last_sync && this.unlocked ? 300 : null,
+      })),
     secret_remotes: (args) => {
       this.unlockedOrFail();
       return this.secretRemotes(String(args.name));

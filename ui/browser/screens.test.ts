@@ -582,6 +582,19 @@ describe("remotes and sync", () => {
     await page.close();
   });
 
+  it("Remotes says when each synced remote is next looked at, and the setting for it", async () => {
+    const page = await open("secrets=1&remote=prod");
+    await fake(page, (f) => (f.remotes[0].last_sync = "2026-11-23T12:00:00Z"));
+    await page.keyboard.press("Alt+2");
+    await page.getByText("next look in 5 min").waitFor();
+    await page.keyboard.press("Alt+6");
+    await page.getByLabel("Look for remote changes every (minutes; 0 for never: only Sync looks)").fill("0");
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await page.getByText("Saved.").waitFor();
+    expect(await fake(page, (f) => f.settings.sync_minutes)).toBe(0);
+    await page.close();
+  });
+
   it("settles every conflict with one choice, still listing each", async () => {
     const page = await open("secrets=3&remote=prod");
     await fake(page, (f) => {

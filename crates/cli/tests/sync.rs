@@ -396,6 +396,17 @@ fn a_change_here_reaches_every_remote_that_chooses_it_before_the_command_returns
     kh.ok(&["rollback", "API_KEY", "1"], None);
     assert_eq!(value_on(&emulator, Kind::Runtools, "API_KEY").as_deref(), Some("first-value-0123"));
 
+    // Changed there too since the last sync: left as a conflict, never overwritten.
+    emulator.call(Kind::Runloop, "POST", "/v1/secrets/API_KEY", Some(json!({"value": "theirs-0123456"})));
+    let out = kh.run(&["rotate", "API_KEY"], Some(b"mine-again-0123"));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("not pushed to rl: API_KEY changed there too"), "{said}");
+    assert!(said.contains("pushed to rt, tl"), "{said}");
+    assert_eq!(value_on(&emulator, Kind::Runloop, "API_KEY").as_deref(), Some("theirs-0123456"));
+    kh.ok(&["resolve", "API_KEY", "--keep", "local"], None);
+    kh.ok(&["rollback", "API_KEY", "1"], None);
+
     // --no-push, or KEYHAVEN_NO_PUSH, keeps the change here until a sync.
     let out = kh.run(&["rotate", "API_KEY", "--no-push"], Some(b"kept-here-0123"));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("pushed"), "{out:?}");

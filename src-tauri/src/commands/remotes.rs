@@ -539,6 +539,34 @@ pub async fn resolve_all(
 #[cfg(test)]
 include!(concat!(env!("OUT_DIR"), "/commands/remotes.rs"));
 
+/// A remote's sync state for the Remotes screen: `keyhaven status`, and
+/// when the next background pass looks at it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PassView {
+    pub status: sync::RemoteStatus,
+    /// Seconds until the next pass; `None` when passes are off, the vault is
+    /// locked, or the remote has not synced yet (its first sync is the user's).
+    pub next_pass_seconds: Option<u32>,
+}
+
+/// Each remote's last sync, queued writes, conflicts, last failure and next pass.
+#[tauri::command(async)]
+pub fn sync_status(app: AppHandle, state: State<'_, AppState>) -> CommandResult<Vec<PassView>> {
+    let statuses = sync::status(session(&state).vault()?)?;
+    let passes = app.state::<crate::passes::Passes>();
+    let unlocked = state.session().is_unlocked();
+    let now = Instant::now();
+    Ok(statuses
+        .into_iter()
+        .map(|status| {
+            let next = passes.next(&status.remote).filter(|_| unlocked && status.last_sync.is_some());
+            let next_pass_seconds =
+                next.map(|at| saturate(at.saturating_duration_since(now).as_secs() as usize));
+            PassView { status, next_pass_seconds }
+        })
+        .collect())
+}
+
 /// Which remotes choose which secrets, when the vault is unlocked (their
 /// rules are checked with its key); locked, unknown, and every state shows.
 pub(crate) fn choosers(session: &mut crate::session::Session) -> CommandResult<sync::Choosers> {

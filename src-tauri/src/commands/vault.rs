@@ -102,7 +102,10 @@ pub fn unlock(
         Some(passphrase) => session.unlock(&SecretString::from(passphrase))?,
         None => session.unlock_with_device_key()?,
     }
-    opened(&app, session, remember)
+    let said = opened(&app, session, remember);
+    // Unlocked: each remote is looked at now, not in a few minutes.
+    crate::passes::now(&app);
+    said
 }
 
 /// After a create or an unlock: keep the key in the OS keyring (for the

@@ -389,13 +389,24 @@ fn scenario(s: &Session, w: &World) -> Result<()> {
         .context("dbus-send")?;
     ensure!(signal.success(), "dbus-send failed");
     s.find("//span[normalize-space()='Locked']")?;
+    // Meanwhile, OPENAI_API_KEY changes on prod's dashboard.
+    w.emulator.call(
+        Kind::Runloop,
+        "POST",
+        "/v1/secrets/OPENAI_API_KEY",
+        Some(json!({ "value": "changed-while-locked-2" })),
+    );
     s.input("Master passphrase")?.type_text(PASSPHRASE)?;
     s.button("Unlock")?.click()?;
     s.find("//span[normalize-space()='Unlocked']")?;
 
-    step("the tray: its menu shows the state, pinned and recent secrets; Lock now locks");
+    step("unlocking looks at each remote at once: the list marks what changed there, without Sync");
     s.button("Secrets")?.click()?;
     s.input("Search secrets")?.replace("")?; // the open link searched for its secret
+    s.find("//*[@role='option'][.//span[normalize-space()='OPENAI_API_KEY']]//span[normalize-space()='prod: changed remotely']")?;
+    screenshot(&w.shots.join("15b-changed-remotely.png"))?;
+
+    step("the tray: its menu shows the state, pinned and recent secrets; Lock now locks");
     s.find("//*[@role='option'][.//span[normalize-space()='DB_PASSWORD']]")?.click()?;
     s.button("☆ Pin")?.click()?;
     s.button("★ Pinned")?;

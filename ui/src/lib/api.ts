@@ -30,6 +30,7 @@ import type { Manifest } from "./bindings/Manifest";
 import type { ManifestItem } from "./bindings/ManifestItem";
 import type { NewRemote } from "./bindings/NewRemote";
 import type { NewSecret } from "./bindings/NewSecret";
+import type { PassView } from "./bindings/PassView";
 import type { Preview } from "./bindings/Preview";
 import type { RemoteInfo } from "./bindings/RemoteInfo";
 import type { SecretMeta } from "./bindings/SecretMeta";
@@ -77,6 +78,7 @@ export type {
   ManifestItem,
   NewRemote,
   NewSecret,
+  PassView,
   Preview,
   RemoteInfo,
   SecretMeta,

@@ -19,6 +19,7 @@ import type { ListRequest } from "./bindings/ListRequest";
 import type { Manifest } from "./bindings/Manifest";
 import type { NewRemote } from "./bindings/NewRemote";
 import type { NewSecret } from "./bindings/NewSecret";
+import type { PassView } from "./bindings/PassView";
 import type { Preview } from "./bindings/Preview";
 import type { RemoteInfo } from "./bindings/RemoteInfo";
 import type { SecretMeta } from "./bindings/SecretMeta";
@@ -66,6 +67,7 @@ export interface Commands {
   list_conflicts: { args: Record<string, never>; result: Array<ConflictInfo> };
   resolve_conflict: { args: { name: string; remote: string; keep: Keep; acceptUnreadable: boolean }; result: void };
   resolve_all: { args: { remote: string | null; keep: Keep }; result: Array<SyncSummary> };
+  sync_status: { args: Record<string, never>; result: Array<PassView> };
   list_secrets: { args: Record<string, never>; result: Array<SecretMeta> };
   list_page: { args: { request: ListRequest }; result: ListPage };
   secret_history: { args: { name: string }; result: Array<VersionMeta> };
@@ -156,6 +158,8 @@ export const commands = {
   resolveConflict: (name: string, remote: string, keep: Keep, acceptUnreadable: boolean) => invoke<void>("resolve_conflict", { name, remote, keep, acceptUnreadable }),
   /** Settles every open conflict (with `remote`'s only, if given) by keeping one side; a summary per remote says what settled and what did not. */
   resolveAll: (remote: string | null, keep: Keep) => invoke<Array<SyncSummary>>("resolve_all", { remote, keep }),
+  /** Each remote's last sync, queued writes, conflicts, last failure and next pass. */
+  syncStatus: () => invoke<Array<PassView>>("sync_status"),
   /** Metadata of every live secret; locked, only with "Show names while locked". */
   listSecrets: () => invoke<Array<SecretMeta>>("list_secrets"),
   /** The main list's rows in view, searched and paged in core (listing.rs), so the window never holds the whole vault's metadata; locked, only with "Show names while locked". */

@@ -9,6 +9,7 @@ mod overview;
 pub mod plan;
 mod push;
 mod run;
+pub mod schedule;
 mod selection;
 mod state;
 
@@ -439,6 +440,7 @@ pub fn preview(
 
 /// One remote's sync state, as `keyhaven status` shows it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RemoteStatus {
     pub remote: String,
     /// The last sync that reached it (a push does not count).

@@ -588,6 +588,7 @@ pub(crate) fn mark_synced(conn: &Connection, remote: &RemoteRef) -> Result<()> {
 
 /// One queued write, as `status` shows it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct QueuedWrite {
     pub name: String,
     /// `create`, `update` or `delete`.

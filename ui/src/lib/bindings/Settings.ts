@@ -51,4 +51,8 @@ remember_hours: number,
  * A change made in the window is sent within seconds to the remotes
  * that choose it (`pusher`); off, it waits for Sync.
  */
-push_changes: boolean, };
+push_changes: boolean, 
+/**
+ * Minutes between background passes at each remote (`passes`); 0: none.
+ */
+sync_minutes: number, };
