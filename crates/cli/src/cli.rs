@@ -166,7 +166,7 @@ pub enum Command {
         push: PushArgs,
     },
     /// Change a secret's description, category or rotation reminder (the value
-    /// and its version stay)
+    /// and its version stay); sent to the remotes that hold metadata
     Edit {
         /// The secret
         name: String,
@@ -182,6 +182,8 @@ pub enum Command {
         /// Take the rotation reminder away
         #[arg(long)]
         no_rotate_by: bool,
+        #[command(flatten)]
+        push: PushArgs,
     },
     /// Rename a secret, with all its versions. The old name stays as a
     /// tombstone: a remote that holds it keeps it until `sync --prune`

@@ -420,6 +420,39 @@ fn a_change_here_reaches_every_remote_that_chooses_it_before_the_command_returns
 }
 
 #[test]
+fn an_edit_of_the_description_or_category_reaches_the_remotes_that_hold_them() {
+    let emulator = Emulator::start();
+    let kh = Kh::new();
+    kh.ok(
+        &["set", "API_KEY", "--description", "old words", "--category", "provider"],
+        Some(b"value-0123456"),
+    );
+    for (name, kind) in [("rl", Kind::Runloop), ("rt", Kind::Runtype), ("tl", Kind::Runtools)] {
+        add(&kh, &emulator, name, kind);
+    }
+    kh.ok(&["sync", "--yes"], None);
+    let field = |kind: Kind, key: &str, field: &str| -> Value {
+        let name = if kind == Kind::Runtype { "key" } else { "name" };
+        emulator.secrets(kind).into_iter().find(|s| s[name] == key).unwrap()[field].clone()
+    };
+    assert_eq!(field(Kind::Runtools, "API_KEY", "description"), "old words");
+
+    let out = kh.run(&["edit", "API_KEY", "--description", "new words", "--category", "tool"], None);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    // Runloop holds no metadata: nothing to send there, and nothing is said of it.
+    assert!(said.contains("pushed to rt, tl\n"), "{said}");
+    assert_eq!(field(Kind::Runtools, "API_KEY", "description"), "new words");
+    assert_eq!(field(Kind::Runtools, "API_KEY", "category"), "tool");
+    assert_eq!(field(Kind::Runtype, "API_KEY", "description"), "new words");
+    assert_eq!(field(Kind::Runtools, "API_KEY", "value"), "value-0123456", "the value stays");
+    assert!(kh.ok(&["sync"], None).contains("already in sync"));
+    // A rotation reminder is this vault's own: nothing is sent for it.
+    let out = kh.run(&["edit", "API_KEY", "--rotate-by", "2027-01-31"], None);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("pushed"), "{out:?}");
+}
+
+#[test]
 fn with_the_remote_down_a_change_is_made_and_queued_and_the_next_command_delivers_it() {
     let state = tempfile::tempdir().unwrap();
     let mut emulator = Emulator::start_with(Some(state.path().join("emulator.sqlite")));

@@ -190,7 +190,8 @@ pub fn edit_secret(
     }
     drop(session);
     tray::update(&app);
-    // The new name is sent; the old one stays on a remote until a prune.
+    // The new name is sent (the old one stays on a remote until a prune), and
+    // a description or category where the remote holds it.
     pusher::changed(&app, [to]);
     Ok(meta)
 }

@@ -153,9 +153,9 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
         Command::Rotate { name, value, rotate_by, push } => {
             secrets::rotate(&mut ctx, &name, value, rotate_by.as_deref(), &push)
         }
-        Command::Edit { name, description, category, rotate_by, no_rotate_by } => {
+        Command::Edit { name, description, category, rotate_by, no_rotate_by, push } => {
             let rotate_by = if no_rotate_by { Some(None) } else { rotate_by.map(Some) };
-            secrets::edit(&mut ctx, &name, description, category, rotate_by)
+            secrets::edit(&mut ctx, &name, description, category, rotate_by, &push)
         }
         Command::Mv { from, to, push } => secrets::rename(&mut ctx, &from, &to, &push),
         Command::Rm { names, yes, push } => secrets::rm(&mut ctx, &names, yes, &push),

@@ -229,6 +229,7 @@ pub fn edit(
     description: Option<String>,
     category: Option<String>,
     rotate_by: Option<Option<String>>,
+    push: &PushArgs,
 ) -> Result<()> {
     let name = parse_name(name)?;
     let rotate_by = match rotate_by {
@@ -244,8 +245,14 @@ pub fn edit(
         return Err(exit::Failure(2, message.into()).into());
     }
     edit.validate()?;
-    let meta = ctx.unlocked()?.edit(&name, &edit)?;
-    report(ctx, "Edited", &meta)
+    let mut vault = ctx.unlocked()?;
+    let meta = vault.edit(&name, &edit)?;
+    report(ctx, "Edited", &meta)?;
+    // A rotation reminder stays here; a description or category goes where the remote holds it.
+    if edit.description.is_some() || edit.category.is_some() {
+        super::sync::push_changes(&vault, &[name], push)?;
+    }
+    Ok(())
 }
 
 /// Pushes the new name; the old one's removal waits for `sync --prune`.

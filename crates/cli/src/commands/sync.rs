@@ -440,7 +440,12 @@ pub fn push_changes(vault: &UnlockedVault, names: &[SecretName], args: &crate::c
                             _ => {}
                         }
                     }
-                    if report.conflicts() == 0 && report.failures() == 0 {
+                    // Named only where something went (Runloop holds no metadata, say).
+                    let sent = report
+                        .steps
+                        .iter()
+                        .any(|step| step.status == Status::Done && step.step.action.writes_remote());
+                    if sent && report.conflicts() == 0 && report.failures() == 0 {
                         pushed.push(remote);
                     }
                 }

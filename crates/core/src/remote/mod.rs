@@ -6,7 +6,7 @@
 mod http;
 pub mod key;
 mod runloop;
-mod runtools;
+pub(crate) mod runtools;
 pub mod runtype;
 
 use std::{fmt, str::FromStr, time::Duration};

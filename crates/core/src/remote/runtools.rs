@@ -40,6 +40,11 @@ impl From<Secret> for RemoteSecret {
 /// The categories RunTools takes; another local category is not sent.
 const CATEGORIES: [&str; 3] = ["provider", "tool", "custom"];
 
+/// Whether a local `category` is one RunTools takes (so it is sent).
+pub(crate) fn takes_category(category: &str) -> bool {
+    CATEGORIES.contains(&category.to_ascii_lowercase().as_str())
+}
+
 #[derive(Deserialize)]
 struct Data<T> {
     data: T,

@@ -302,12 +302,18 @@ pub fn sync(
     let mut steps = plan::plan(&entries, plan_options);
     // A push sends what changed here; it never removes a secret here, even
     // one its lookups find gone from the remote (a full sync with prune does).
+    // A metadata-only edit (in sync on both sides, only the description or
+    // category differing where the remote holds them) goes as an update.
     if scope.is_some() {
         for step in &mut steps {
             if step.action == Action::DeleteLocal {
                 step.action = Action::Hold { reason: HoldReason::DeletedThereNeedsPrune };
             }
         }
+        let planned: std::collections::HashSet<SecretName> = steps.iter().map(|s| s.name.clone()).collect();
+        steps.extend(entries.iter().filter(|entry| !planned.contains(&entry.name)).filter_map(|entry| {
+            metadata_update(kind, entry, metas.get(&entry.name).unwrap_or(&Metadata::default()))
+        }));
     }
     if let Some(warning) = cap_remote_only(remote, &entries, &mut steps, recorded_only) {
         warnings.push(warning);
@@ -806,6 +812,35 @@ fn metadata_differs(
             names.len(),
             names.join(", ")
         )
+    })
+}
+
+/// An update carrying this vault's description and category to a remote
+/// that holds them, for a secret in sync on both sides whose metadata alone
+/// differs there (an `edit` pushed). Runloop holds none; Runtype a
+/// description; RunTools a description and the categories it takes.
+fn metadata_update(kind: Kind, entry: &Entry, ours: &Metadata) -> Option<Step> {
+    let (local, base, remote) = (entry.local?, entry.base.as_ref()?, entry.remote.as_ref()?);
+    let in_sync = !local.deleted
+        && base.in_sync
+        && base.local_version == Some(local.version)
+        && remote.marker == base.marker;
+    let text = |field: &Option<String>| {
+        field.as_deref().map(str::trim).filter(|text| !text.is_empty()).map(str::to_owned)
+    };
+    let description = kind != Kind::Runloop && text(&ours.description) != text(&remote.meta.description);
+    let category = kind == Kind::Runtools
+        && text(&ours.category).is_some_and(|ours| {
+            crate::remote::runtools::takes_category(&ours)
+                && !text(&remote.meta.category).is_some_and(|theirs| theirs.eq_ignore_ascii_case(&ours))
+        });
+    (in_sync && (description || category)).then(|| Step {
+        name: entry.name.clone(),
+        action: Action::Update {
+            version: local.version,
+            target: remote.clone(),
+            expected: base.marker.clone(),
+        },
     })
 }
 
