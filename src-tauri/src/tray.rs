@@ -107,8 +107,14 @@ pub fn refresh(app: &AppHandle) -> tauri::Result<()> {
     let Some(menu) = app.try_state::<TrayMenu>() else { return Ok(()) };
     let state = app.state::<AppState>();
     let today = jiff::Zoned::now().date();
-    let (unlocked, pinned, due) = {
+    let (unlocked, pinned, due, synced) = {
         let mut session = state.session();
+        // Remote names and counts only: shown locked too.
+        let synced = session
+            .vault()
+            .ok()
+            .and_then(|vault| keyhaven_core::sync::status(vault).ok())
+            .and_then(|statuses| keyhaven_core::sync::summary_line(&statuses, jiff::Timestamp::now()));
         let due = session
             .vault()
             .ok()
@@ -121,7 +127,7 @@ pub fn refresh(app: &AppHandle) -> tauri::Result<()> {
             Ok(vault) => vault.pinned().map(|list| list.into_iter().map(|meta| meta.name).collect()),
             Err(_) => Ok(Vec::new()), // locked, or no vault yet
         };
-        (session.is_unlocked(), pinned.unwrap_or_default(), due)
+        (session.is_unlocked(), pinned.unwrap_or_default(), due, synced)
     };
     for existing in menu.0.items()? {
         menu.0.remove(&existing)?;
@@ -135,10 +141,13 @@ pub fn refresh(app: &AppHandle) -> tauri::Result<()> {
         }
     }
     if let Some(tray) = app.tray_by_id(ID) {
-        let tooltip = match &due {
+        let mut tooltip = match &due {
             Some(due) => format!("{}, {due}", status(unlocked)),
             None => status(unlocked).to_owned(),
         };
+        if let Some(synced) = &synced {
+            tooltip = format!("{tooltip}\n{synced}");
+        }
         tray.set_tooltip(Some(&tooltip))?;
         let look = Look { locked: !unlocked, due: due.is_some() };
         let mut shown = menu.1.lock().unwrap_or_else(|poisoned| poisoned.into_inner());

@@ -431,6 +431,12 @@ export class FakeBackend {
       if (this.selects(next, name) !== args.chosen) (args.chosen ? next.include : next.exclude).push(name);
       return this.selectionView(String(args.remote), next);
     },
+    sync_line: () => {
+      if (!this.remotes.length) return null;
+      const synced = this.remotes.some((r) => r.last_sync) ? "Synced just now" : "Not synced yet";
+      const conflicts = this.conflicts.length;
+      return conflicts ? `${synced} · ${conflicts} conflict${conflicts === 1 ? "" : "s"}` : synced;
+    },
     sync_status: () =>
       this.remotes.map((remote) => ({
         status: {

@@ -587,6 +587,8 @@ describe("remotes and sync", () => {
     await fake(page, (f) => (f.remotes[0].last_sync = "2026-11-23T12:00:00Z"));
     await page.keyboard.press("Alt+2");
     await page.getByText("next look in 5 min").waitFor();
+    // The status bar says how the remotes stand, on every view.
+    await page.getByRole("status", { name: "Sync status" }).getByText("Synced just now").waitFor();
     await page.keyboard.press("Alt+6");
     await page.getByLabel("Look for remote changes every (minutes; 0 for never: only Sync looks)").fill("0");
     await page.getByRole("button", { name: "Save settings" }).click();

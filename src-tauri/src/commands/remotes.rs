@@ -567,6 +567,15 @@ pub fn sync_status(app: AppHandle, state: State<'_, AppState>) -> CommandResult<
         .collect())
 }
 
+/// The status bar's line: "Synced 2 min ago · 3 changes waiting (rt
+/// unreachable) · 1 conflict" (core's `summary_line`); `None` without
+/// remotes. Remote names and counts only, so it shows locked too.
+#[tauri::command(async)]
+pub fn sync_line(state: State<'_, AppState>) -> CommandResult<Option<String>> {
+    let statuses = sync::status(session(&state).vault()?)?;
+    Ok(sync::summary_line(&statuses, jiff::Timestamp::now()))
+}
+
 /// Which remotes choose which secrets, when the vault is unlocked (their
 /// rules are checked with its key); locked, unknown, and every state shows.
 pub(crate) fn choosers(session: &mut crate::session::Session) -> CommandResult<sync::Choosers> {

@@ -404,6 +404,8 @@ fn scenario(s: &Session, w: &World) -> Result<()> {
     s.button("Secrets")?.click()?;
     s.input("Search secrets")?.replace("")?; // the open link searched for its secret
     s.find("//*[@role='option'][.//span[normalize-space()='OPENAI_API_KEY']]//span[normalize-space()='prod: changed remotely']")?;
+    // The status bar says how the remotes stand (core's summary line).
+    s.find("//footer[@aria-label='Sync status'][starts-with(normalize-space(), 'Synced just now')]")?;
     screenshot(&w.shots.join("15b-changed-remotely.png"))?;
 
     step("the tray: its menu shows the state, pinned and recent secrets; Lock now locks");

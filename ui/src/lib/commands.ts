@@ -68,6 +68,7 @@ export interface Commands {
   resolve_conflict: { args: { name: string; remote: string; keep: Keep; acceptUnreadable: boolean }; result: void };
   resolve_all: { args: { remote: string | null; keep: Keep }; result: Array<SyncSummary> };
   sync_status: { args: Record<string, never>; result: Array<PassView> };
+  sync_line: { args: Record<string, never>; result: string | null };
   list_secrets: { args: Record<string, never>; result: Array<SecretMeta> };
   list_page: { args: { request: ListRequest }; result: ListPage };
   secret_history: { args: { name: string }; result: Array<VersionMeta> };
@@ -160,6 +161,8 @@ export const commands = {
   resolveAll: (remote: string | null, keep: Keep) => invoke<Array<SyncSummary>>("resolve_all", { remote, keep }),
   /** Each remote's last sync, queued writes, conflicts, last failure and next pass. */
   syncStatus: () => invoke<Array<PassView>>("sync_status"),
+  /** The status bar's line: "Synced 2 min ago · 3 changes waiting (rt unreachable) · 1 conflict" (core's `summary_line`); `None` without remotes. Remote names and counts only, so it shows locked too. */
+  syncLine: () => invoke<string | null>("sync_line"),
   /** Metadata of every live secret; locked, only with "Show names while locked". */
   listSecrets: () => invoke<Array<SecretMeta>>("list_secrets"),
   /** The main list's rows in view, searched and paged in core (listing.rs), so the window never holds the whole vault's metadata; locked, only with "Show names while locked". */

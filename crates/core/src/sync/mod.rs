@@ -480,6 +480,48 @@ pub fn status(vault: &Vault) -> Result<Vec<RemoteStatus>> {
         .collect())
 }
 
+/// The sync state of every remote in one line, for the status bar and the
+/// tray's tooltip: "Synced 2 min ago · 3 changes waiting (rt unreachable) ·
+/// 1 conflict". `None` without remotes.
+pub fn summary_line(statuses: &[RemoteStatus], now: jiff::Timestamp) -> Option<String> {
+    if statuses.is_empty() {
+        return None;
+    }
+    let mut parts = Vec::new();
+    match statuses.iter().filter_map(|status| status.last_sync).max() {
+        Some(at) => parts.push(format!("Synced {}", ago(at, now))),
+        None => parts.push("Not synced yet".to_owned()),
+    }
+    let waiting: usize = statuses.iter().map(|status| status.queued.len()).sum();
+    if waiting > 0 {
+        let failing: Vec<String> = statuses
+            .iter()
+            .filter(|status| !status.queued.is_empty())
+            .filter_map(|status| {
+                Some(format!("{} {}", status.remote, status.last_failure.as_deref()?.replace('_', " ")))
+            })
+            .collect();
+        let why = if failing.is_empty() { String::new() } else { format!(" ({})", failing.join(", ")) };
+        parts.push(format!("{waiting} change{} waiting{why}", if waiting == 1 { "" } else { "s" }));
+    }
+    let conflicts: usize = statuses.iter().map(|status| status.conflicts).sum();
+    if conflicts > 0 {
+        parts.push(format!("{conflicts} conflict{}", if conflicts == 1 { "" } else { "s" }));
+    }
+    Some(parts.join(" · "))
+}
+
+/// "just now", "2 min ago", "3 h ago", "4 days ago".
+fn ago(at: jiff::Timestamp, now: jiff::Timestamp) -> String {
+    let minutes = (now.as_second() - at.as_second()).max(0) / 60;
+    match minutes {
+        0 => "just now".to_owned(),
+        1..60 => format!("{minutes} min ago"),
+        60..2880 => format!("{} h ago", minutes / 60),
+        _ => format!("{} days ago", minutes / 1440),
+    }
+}
+
 /// Whether anything was ever synced with `remote`, from its checked sync
 /// records: a first sync asks before it sends.
 pub fn has_synced(vault: &UnlockedVault, remote: &str) -> Result<bool> {
@@ -1103,5 +1145,63 @@ impl Run<'_> {
         record_audit(&tx, AuditAction::Sync, None, Some(&summary))?;
         tx.commit()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use jiff::{Timestamp, ToSpan};
+
+    use super::{QueuedWrite, RemoteStatus, summary_line};
+
+    fn status(
+        remote: &str,
+        last_sync: Option<Timestamp>,
+        queued: usize,
+        failure: Option<&str>,
+        conflicts: usize,
+    ) -> RemoteStatus {
+        let write = |i: usize| QueuedWrite {
+            name: format!("K{i}"),
+            op: "update".into(),
+            queued: Timestamp::UNIX_EPOCH,
+            attempts: 1,
+            last_failure: failure.map(str::to_owned),
+        };
+        RemoteStatus {
+            remote: remote.into(),
+            last_sync,
+            queued: (0..queued).map(write).collect(),
+            conflicts,
+            last_failure: failure.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn one_line_says_when_what_waits_and_why_and_the_conflicts() {
+        let now: Timestamp = "2026-12-06T12:00:00Z".parse().unwrap();
+        assert_eq!(summary_line(&[], now), None);
+        let two_min = now.checked_sub(2.minutes()).unwrap();
+        let line = summary_line(
+            &[status("rl", Some(two_min), 0, None, 1), status("rt", None, 3, Some("unreachable"), 0)],
+            now,
+        );
+        assert_eq!(
+            line.as_deref(),
+            Some("Synced 2 min ago · 3 changes waiting (rt unreachable) · 1 conflict")
+        );
+        assert_eq!(
+            summary_line(&[status("rl", Some(now), 0, None, 0)], now).as_deref(),
+            Some("Synced just now")
+        );
+        assert_eq!(
+            summary_line(&[status("rl", None, 1, None, 2)], now).as_deref(),
+            Some("Not synced yet · 1 change waiting · 2 conflicts")
+        );
+        let days = now.checked_sub(100.hours()).unwrap();
+        assert_eq!(
+            summary_line(&[status("rl", Some(days), 0, None, 0)], now).as_deref(),
+            Some("Synced 4 days ago")
+        );
     }
 }
