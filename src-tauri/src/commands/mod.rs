@@ -25,7 +25,9 @@ pub(crate) fn name(text: &str) -> CommandResult<SecretName> {
     Ok(SecretName::parse(text)?)
 }
 
-/// The session, for a command: every command is user activity.
+/// The session, for a command the user asked for: it counts as activity.
+/// What timers and background refreshes call (the list's pages, the status
+/// bar's line) takes `state.session()` instead, so the idle lock still comes.
 pub(crate) fn session<'a>(
     state: &'a State<'_, AppState>,
 ) -> std::sync::MutexGuard<'a, crate::session::Session> {

@@ -572,7 +572,8 @@ pub fn sync_status(app: AppHandle, state: State<'_, AppState>) -> CommandResult<
 /// remotes. Remote names and counts only, so it shows locked too.
 #[tauri::command(async)]
 pub fn sync_line(state: State<'_, AppState>) -> CommandResult<Option<String>> {
-    let statuses = sync::status(session(&state).vault()?)?;
+    // Read on a timer: not user activity, so the idle lock still comes.
+    let statuses = sync::status(state.session().vault()?)?;
     Ok(sync::summary_line(&statuses, jiff::Timestamp::now()))
 }
 

@@ -37,7 +37,9 @@ pub fn list_page(
     store: State<'_, settings::Store>,
     request: ListRequest,
 ) -> CommandResult<ListPage> {
-    let mut session = session(&state);
+    // Not user activity by itself (a push or a pass reloads the list); the
+    // window notes the typing and scrolling that ask for pages.
+    let mut session = state.session();
     let choosers = super::remotes::choosers(&mut session)?;
     let vault = session.names(store.get().show_names_locked)?;
     Ok(state.listing().page(vault, &choosers, &request, jiff::Zoned::now().date())?)

@@ -130,7 +130,12 @@ impl Session {
 }
 
 impl Element<'_> {
+    /// Centred in its scrolling pane first: the driver scrolls an element
+    /// only just into view, where the window's status bar can cover it.
     pub fn click(&self) -> Result<&Self> {
+        let element = json!({ ELEMENT: self.id, "ELEMENT": self.id });
+        let centre = json!({ "script": "arguments[0].scrollIntoView({block: 'center'})", "args": [element] });
+        self.session.call("POST", "/execute/sync", Some(centre))?;
         self.session.call("POST", &format!("/element/{}/click", self.id), Some(json!({})))?;
         Ok(self)
     }
