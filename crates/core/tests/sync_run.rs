@@ -911,3 +911,50 @@ fn a_secret_not_chosen_for_a_remote_shows_no_state_there_unless_a_conflict_waits
     vault.set_remote_selection("runloop", &Selection::default()).unwrap();
     assert_eq!(states(&vault, &sync::Choosers::of(&vault).unwrap()), ["KEY_0 Conflict"]);
 }
+
+#[test]
+fn a_push_cancelled_by_a_lock_sends_nothing_and_leaves_the_write_to_the_outbox() {
+    let emulator = Emulator::start();
+    let (_dir, mut vault) = setup(&emulator, 1);
+    run(&mut vault);
+    vault.rotate(&name("KEY_0"), &value("after-the-lock")).unwrap();
+    let locked = sync::Cancel::default();
+    locked.cancel();
+    let before = emulator.requests(Kind::Runloop);
+    let pushed =
+        sync::push(&vault, &["runloop".to_owned()], &[name("KEY_0")], sync::PUSH_WAIT, &locked).unwrap();
+    let sync::Pushed::Done(report) = &pushed[0].1 else { panic!("{pushed:?}") };
+    assert!(report.offline.is_some(), "{report:?}");
+    assert_eq!(emulator.requests(Kind::Runloop), before, "nothing reached the remote");
+    assert_eq!(vault.remote("runloop").unwrap().pending, 1, "the write waits in the outbox");
+    // Unlocked again, the next push sends it.
+    let pushed = sync::push(
+        &vault,
+        &["runloop".to_owned()],
+        &[name("KEY_0")],
+        sync::PUSH_WAIT,
+        &sync::Cancel::default(),
+    )
+    .unwrap();
+    assert!(
+        matches!(&pushed[0].1, sync::Pushed::Done(report) if report.failures() == 0 && report.offline.is_none())
+    );
+    assert_eq!(vault.remote("runloop").unwrap().pending, 0);
+}
+
+#[test]
+fn a_pass_over_unchanged_secrets_costs_one_listing_per_remote_and_writes_nothing() {
+    let emulator = Emulator::start();
+    let (_dir, mut vault) = setup(&emulator, 5000);
+    run(&mut vault);
+    let before: Vec<u64> = Kind::ALL.iter().map(|&kind| emulator.requests(kind)).collect();
+    let outcomes = run(&mut vault);
+    for outcome in &outcomes {
+        let report = report(outcome);
+        assert!(report.steps.is_empty(), "{}: {:?}", outcome.remote, report.steps.len());
+    }
+    let calls: Vec<u64> =
+        Kind::ALL.iter().zip(&before).map(|(&kind, before)| emulator.requests(kind) - before).collect();
+    // The 5,000 on each of three remotes: one listing page each.
+    assert_eq!(calls, [1, 1, 1], "requests per remote for a pass with nothing to do");
+}
