@@ -77,7 +77,7 @@ test-package: package
 
 ## Benchmarks: the vault against keepassxc-cli and pass, the emulator, sync,
 ## scan against grep, imports of 10,000 entries, then the desktop app (start,
-## memory, search, size) under Xvfb.
+## memory, search, size) and its background passes (memory, CPU) under Xvfb.
 bench:
 	scripts/install-deps.sh bench
 	$(CARGO) build --release -p keyhaven-cli -p keyhaven-emulator
@@ -94,6 +94,9 @@ bench:
 	npx --prefix ui tauri build --ci --ignore-version-mismatches --no-bundle -- --locked --profile app
 	KEYHAVEN_BIN="$(CARGO_TARGET_DIR)/release/keyhaven" KEYHAVEN_APP_BIN="$(CARGO_TARGET_DIR)/app/keyhaven-app" \
 	  xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- scripts/bench_app.py
+	KEYHAVEN_BIN="$(CARGO_TARGET_DIR)/release/keyhaven" KEYHAVEN_APP_BIN="$(CARGO_TARGET_DIR)/app/keyhaven-app" \
+	  KEYHAVEN_EMULATOR_BIN="$(CARGO_TARGET_DIR)/release/keyhaven-emulator" \
+	  xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- scripts/bench_passes.py
 
 fmt:
 	$(CARGO) fmt --all

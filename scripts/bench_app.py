@@ -144,6 +144,11 @@ def main():
     dotenv.write_text("".join(f"SECRET_{i:05}=value-{i}\n" for i in range(COUNT)))
     run([KH, "import", str(dotenv)], env=env)
     dotenv.unlink()
+    # Locked, the app shows only its lock screen; this bench times the list
+    # as it was timed before the lock screen, with the names shown locked.
+    settings = home / "config" / "dev.keyhaven.app" / "settings.json"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text(json.dumps({"show_names_locked": True}))
 
     driver = subprocess.Popen(["tauri-driver", "--port", str(PORT)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
