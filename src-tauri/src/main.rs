@@ -52,7 +52,8 @@ pub struct AppState {
     import: Mutex<Option<commands::import::Pending>>,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+/// A mutex's guard, a poisoned one too (a panicked holder leaves plain data).
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 

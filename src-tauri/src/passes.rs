@@ -13,14 +13,14 @@
 
 use std::{
     collections::{HashMap, HashSet},
-    sync::{Mutex, PoisonError},
+    sync::Mutex,
     time::{Duration, Instant},
 };
 
 use keyhaven_core::sync::{self, SyncOptions, schedule::Schedule};
 use tauri::{AppHandle, Emitter, Manager};
 
-use crate::{AppState, notify, settings, tray};
+use crate::{AppState, lock, notify, settings, tray};
 
 /// How often the clock is looked at.
 const TICK: Duration = Duration::from_secs(2);
@@ -48,10 +48,6 @@ impl Passes {
     pub fn next(&self, remote: &str) -> Option<Instant> {
         lock(&self.schedule).next(remote)
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 pub fn spawn(app: AppHandle) {

@@ -7,16 +7,12 @@
 //! sent waits in the outbox for the next push or sync). Settings → "Send
 //! changes to remotes at once" turns it off.
 
-use std::{
-    collections::BTreeSet,
-    sync::{Mutex, PoisonError},
-    time::Duration,
-};
+use std::{collections::BTreeSet, sync::Mutex, time::Duration};
 
 use keyhaven_core::{SecretName, sync};
 use tauri::{AppHandle, Emitter, Manager};
 
-use crate::{AppState, settings, tray};
+use crate::{AppState, lock, settings, tray};
 
 /// How long changes are gathered before they are sent.
 const GATHER: Duration = Duration::from_millis(1500);
@@ -33,18 +29,15 @@ pub fn changed(app: &AppHandle, names: impl IntoIterator<Item = SecretName>) {
         return;
     }
     let pusher = app.state::<Pusher>();
-    let mut waiting = pusher.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut waiting = lock(&pusher.waiting);
     let first = waiting.is_empty();
     waiting.extend(names);
     if first && !waiting.is_empty() {
         let app = app.clone();
         std::thread::spawn(move || {
             std::thread::sleep(GATHER);
-            let names: Vec<SecretName> = std::mem::take(
-                &mut *app.state::<Pusher>().waiting.lock().unwrap_or_else(PoisonError::into_inner),
-            )
-            .into_iter()
-            .collect();
+            let names: Vec<SecretName> =
+                std::mem::take(&mut *lock(&app.state::<Pusher>().waiting)).into_iter().collect();
             if let Err(err) = push(&app, &names) {
                 tracing::warn!("a push did not start: {err}");
             }

@@ -30,10 +30,11 @@ pub enum Pushed {
 /// The remotes `names` go to: synced before, and choosing at least one of
 /// them (a removed secret by the category it had).
 pub fn targets(vault: &UnlockedVault, names: &[SecretName]) -> Result<Vec<String>> {
+    // The names' own rows only, not the whole vault's (a push follows each `set`).
     let mut categories = std::collections::HashMap::new();
-    for meta in vault.list()?.into_iter().chain(vault.list_removed()?) {
-        if names.contains(&meta.name) {
-            categories.insert(meta.name.clone(), meta.category);
+    for name in names {
+        if let Some(meta) = vault.meta_any(name)? {
+            categories.insert(name.clone(), meta.category);
         }
     }
     let mut targets = Vec::new();

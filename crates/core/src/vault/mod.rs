@@ -241,6 +241,11 @@ impl Vault {
         records::live(&self.conn, name).map(|stored| stored.meta)
     }
 
+    /// `name`'s metadata, live or removed (a tombstone); `None` if neither.
+    pub(crate) fn meta_any(&self, name: &SecretName) -> Result<Option<SecretMeta>> {
+        Ok(records::any(&self.conn, name)?.map(|stored| stored.meta))
+    }
+
     pub fn history(&self, name: &SecretName) -> Result<Vec<VersionMeta>> {
         records::versions(&self.conn, records::live(&self.conn, name)?.id)
     }
