@@ -10,12 +10,16 @@
 // No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod allocator;
 mod autolock;
 mod browser;
 mod clipboard;
 mod commands;
+#[cfg(target_os = "linux")]
+mod desktop_signals;
 mod engine;
 mod error;
+mod gates;
 mod links;
 mod notify;
 mod passes;
@@ -24,8 +28,6 @@ mod quick;
 mod reminders;
 mod session;
 mod settings;
-#[cfg(target_os = "linux")]
-mod sleep_lock;
 mod tray;
 mod tray_icon;
 
@@ -50,6 +52,8 @@ pub struct AppState {
     listing: Mutex<keyhaven_core::listing::Cache>,
     /// A file chosen for import, with its plan (values included) once read.
     import: Mutex<Option<commands::import::Pending>>,
+    /// One sync at a time per remote.
+    pub gates: gates::Gates,
 }
 
 /// A mutex's guard, a poisoned one too (a panicked holder leaves plain data).
@@ -67,6 +71,7 @@ impl AppState {
             syncs: Default::default(),
             listing: Default::default(),
             import: Default::default(),
+            gates: Default::default(),
         }
     }
 
@@ -150,6 +155,7 @@ fn log_plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
 }
 
 fn main() -> anyhow::Result<()> {
+    allocator::configure();
     engine::configure();
     if std::env::args().skip(1).any(|arg| arg == "--version" || arg == "-V") {
         println!("keyhaven-app {} (commit {})", env!("CARGO_PKG_VERSION"), env!("KEYHAVEN_COMMIT"));
@@ -211,7 +217,7 @@ fn main() -> anyhow::Result<()> {
             tray::create(app.handle())?;
             autolock::spawn(app.handle().clone(), auto_lock);
             #[cfg(target_os = "linux")]
-            sleep_lock::spawn(app.handle());
+            desktop_signals::spawn(app.handle());
             reminders::spawn(app.handle().clone());
             passes::spawn(app.handle().clone());
             if started_at_login && let Some(window) = app.get_webview_window("main") {

@@ -1,7 +1,8 @@
 //! Background passes: while the vault is unlocked, each remote that has
 //! synced before is synced again every few minutes (Settings → "Look for
-//! remote changes every … minutes"; 0 turns it off), at unlock and at wake
-//! from sleep, so remote changes show in the list without pressing Sync and
+//! remote changes every … minutes"; 0 turns it off), at unlock, at wake
+//! from sleep and when the network comes back (desktop_signals.rs), so
+//! remote changes show in the list without pressing Sync and
 //! queued writes go out. Core's `sync::schedule` decides when: each remote on
 //! its own clock, a failing one backing off with jitter, so one down or
 //! refusing its key never delays another. Each pass runs on a vault handle of
@@ -20,7 +21,7 @@ use std::{
 use keyhaven_core::sync::{self, SyncOptions, schedule::Schedule};
 use tauri::{AppHandle, Emitter, Manager};
 
-use crate::{AppState, lock, notify, settings, tray};
+use crate::{AppState, allocator, lock, notify, settings, tray};
 
 /// How often the clock is looked at.
 const TICK: Duration = Duration::from_secs(2);
@@ -59,7 +60,7 @@ pub fn spawn(app: AppHandle) {
     });
 }
 
-/// Every remote due now: at unlock and at wake.
+/// Every remote due now: at unlock, at wake, when the network comes back.
 pub fn now(app: &AppHandle) {
     let Some(remotes) = remote_names(app) else { return };
     lock(&app.state::<Passes>().schedule).all_now(&remotes, Instant::now());
@@ -92,6 +93,7 @@ fn tick(app: &AppHandle) {
         if !lock(&passes.running).insert(remote.clone()) {
             continue;
         }
+        lock(&passes.schedule).begin(&remote);
         let app = app.clone();
         std::thread::spawn(move || {
             let reached = pass(&app, &remote);
@@ -99,7 +101,11 @@ fn tick(app: &AppHandle) {
             let jitter = f64::from(jiff::Timestamp::now().subsec_nanosecond() % 1000) / 1000.0;
             // Unreached (down, refused) backs off; a lock meanwhile counts as reached.
             lock(&passes.schedule).record(&remote, reached, Instant::now(), jitter);
-            lock(&passes.running).remove(&remote);
+            let mut running = lock(&passes.running);
+            running.remove(&remote);
+            if running.is_empty() {
+                allocator::give_back();
+            }
         });
     }
 }
@@ -111,6 +117,7 @@ fn pass(app: &AppHandle, remote: &str) -> bool {
     let Ok(mut vault) = state.session().unlocked().and_then(|vault| vault.reopen()) else {
         return true;
     };
+    let _held = state.gates.hold([remote.to_owned()]);
     // Its first sync is the user's: it asks before it sends.
     if !sync::has_synced(&vault, remote).unwrap_or(false) {
         return true;
@@ -118,7 +125,8 @@ fn pass(app: &AppHandle, remote: &str) -> bool {
     let options = SyncOptions { cancel, ..SyncOptions::default() };
     let result = vault
         .connect(remote)
-        .and_then(|api| sync::sync(&mut vault, remote, api.as_ref(), &options, &mut |_, _| {}));
+        .and_then(|api| sync::sync(&mut vault, remote, api.as_ref(), &options, &mut |_, _| {}))
+        .map_err(|err| err.at_remote(remote));
     let (reached, refused) = match &result {
         Ok(report) => (report.offline.is_none(), false),
         Err(keyhaven_core::Error::KeyRefused { .. }) => (false, true),
@@ -144,16 +152,61 @@ fn pass(app: &AppHandle, remote: &str) -> bool {
 fn tell(app: &AppHandle, remote: &str, conflicts: usize, refused: bool) {
     let passes = app.state::<Passes>();
     let mut told = lock(&passes.told);
-    let (before, was_refused) = told.get(remote).copied().unwrap_or((0, false));
-    if refused && !was_refused {
-        notify::sync_problem(app, &format!("{remote} refused its API key: open Remotes to replace it."));
-    } else if conflicts > before {
-        notify::sync_problem(
-            app,
-            &format!(
-                "{remote}: {conflicts} conflict(s): a secret changed here and there. Open Sync to choose."
-            ),
-        );
+    let before = told.get(remote).copied().unwrap_or((0, false));
+    if let Some(message) = news(remote, before, (conflicts, refused)) {
+        notify::sync_problem(app, &message);
     }
     told.insert(remote.to_owned(), (conflicts, refused));
+}
+
+/// What a pass found that is worth telling, given what was told before
+/// (open conflicts, key refused): a key refused now and not before, or more
+/// conflicts than before. The same state pass after pass tells nothing.
+fn news(remote: &str, before: (usize, bool), now: (usize, bool)) -> Option<String> {
+    let ((told_conflicts, told_refused), (conflicts, refused)) = (before, now);
+    if refused && !told_refused {
+        Some(format!("{remote} refused its API key: open Remotes to replace it."))
+    } else if conflicts > told_conflicts {
+        Some(format!(
+            "{remote}: {conflicts} conflict(s): a secret changed here and there. Open Sync to choose."
+        ))
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::news;
+
+    #[test]
+    fn a_new_conflict_or_a_newly_refused_key_is_told_once_not_every_pass() {
+        // Pass after pass: (open conflicts, key refused) as each pass found them.
+        let passes = [(0, false), (1, false), (1, false), (1, false), (0, false), (1, false), (2, false)];
+        let mut before = (0, false);
+        let mut told = Vec::new();
+        for now in passes {
+            told.push(news("rl", before, now));
+            before = now;
+        }
+        let expected = [
+            None,
+            Some("rl: 1 conflict(s): a secret changed here and there. Open Sync to choose."),
+            None,
+            None,
+            None, // resolved
+            Some("rl: 1 conflict(s): a secret changed here and there. Open Sync to choose."),
+            Some("rl: 2 conflict(s): a secret changed here and there. Open Sync to choose."),
+        ];
+        assert_eq!(told, expected.map(|message| message.map(str::to_owned)));
+
+        let refused = "rl refused its API key: open Remotes to replace it.";
+        assert_eq!(news("rl", (0, false), (0, true)).as_deref(), Some(refused));
+        assert_eq!(news("rl", (0, true), (0, true)), None, "still refused: told already");
+        assert_eq!(
+            news("rl", (0, false), (0, true)).as_deref(),
+            Some(refused),
+            "refused again after a good pass"
+        );
+    }
 }

@@ -2,8 +2,8 @@
 //! import) reaches the remotes that choose it within seconds, without Sync:
 //! the changed names are gathered for a moment, so a burst of changes goes
 //! out as one push per remote, then core's `sync::push` sends them on a
-//! vault handle of its own, through the outbox (the session is held only to
-//! get the handle; locking cancels what is in flight, and whatever was not
+//! vault handle of its own, through the outbox, one sync at a time per remote
+//! (gates.rs; the session is held only to get the handle; locking cancels what is in flight, and whatever was not
 //! sent waits in the outbox for the next push or sync). Settings → "Send
 //! changes to remotes at once" turns it off.
 
@@ -16,6 +16,10 @@ use crate::{AppState, lock, settings, tray};
 
 /// How long changes are gathered before they are sent.
 const GATHER: Duration = Duration::from_millis(1500);
+
+/// How long a push is waited for: its remotes' gates are held until each has
+/// answered, and its calls time out long before this.
+const WAIT: Duration = Duration::from_secs(600);
 
 /// The names changed and not yet sent; a push is on its way while non-empty.
 #[derive(Default)]
@@ -56,7 +60,8 @@ fn push(app: &AppHandle, names: &[SecretName]) -> keyhaven_core::Result<()> {
     if remotes.is_empty() {
         return Ok(());
     }
-    for (remote, outcome) in sync::push(&vault, &remotes, names, sync::PUSH_WAIT, &cancel)? {
+    let _held = state.gates.hold(remotes.iter().cloned());
+    for (remote, outcome) in sync::push(&vault, &remotes, names, WAIT, &cancel)? {
         match outcome {
             sync::Pushed::Done(report) if report.offline.is_some() => {
                 tracing::info!("push to {remote}: unreachable; queued");

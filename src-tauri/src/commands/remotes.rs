@@ -452,6 +452,11 @@ pub(crate) fn sync_all(
     }
     let options = SyncOptions { cancel: state.sync_cancel(), ..options };
     let mut vault = state.session().unlocked()?.reopen()?;
+    let remotes = match &remote {
+        Some(remote) => vec![remote.clone()],
+        None => vault.remotes()?.into_iter().map(|remote| remote.config.name).collect(),
+    };
+    let _held = state.gates.hold(remotes);
     let outcomes = sync::run(&mut vault, remote.as_deref(), &options, &mut Window(progress))?;
     Ok(outcomes.iter().filter_map(SyncSummary::from_outcome).collect())
 }
@@ -498,6 +503,7 @@ pub async fn resolve_conflict(
         state.touch();
         // On a handle of its own, like a sync: locking never waits for the remote.
         let mut vault = state.session().unlocked()?.reopen()?;
+        let _held = state.gates.hold([remote.clone()]);
         let api = vault.connect(&remote)?;
         sync::resolve(&mut vault, &remote, api.as_ref(), &name, keep, accept_unreadable)?;
         tray::update(app);
@@ -525,6 +531,7 @@ pub async fn resolve_all(
         }
         let mut summaries = Vec::new();
         for remote in remotes {
+            let _held = state.gates.hold([remote.clone()]);
             let api = vault.connect(&remote)?;
             let report = sync::resolve_many(&mut vault, &remote, api.as_ref(), &[], keep, false)
                 .map_err(|err| err.at_remote(&remote))?;

@@ -58,6 +58,8 @@ const TRAYER: [&str; 10] = [
 ];
 /// Longer than any pause in the scenario (the clipboard's 20 s), short enough to wait for.
 const AUTO_LOCK_SECONDS: u64 = 40;
+/// The interval of background passes in the cold start's session.
+const PASS_SECONDS: u64 = 4;
 
 /// A helper process (tauri-driver, trayer), killed when dropped.
 struct KillOnDrop(Child);
@@ -94,8 +96,11 @@ fn main() -> Result<()> {
         ("KEYHAVEN_KDF", "8,1".into()),
         ("KEYHAVEN_AUTO_LOCK_SECONDS", AUTO_LOCK_SECONDS.to_string().into()),
         ("WEBKIT_DISABLE_DMABUF_RENDERER", "1".into()),
+        // logind and NetworkManager cannot run here: the app's system bus is
+        // the private session bus, where the test sends their signals.
+        ("DBUS_SYSTEM_BUS_ADDRESS", std::env::var_os("DBUS_SESSION_BUS_ADDRESS").unwrap_or_default()),
     ];
-    let _driver = start_driver(PORT, &env)?;
+    let first_driver = start_driver(PORT, &env)?;
     // A tray host, so the tray icon exists and its menu can be opened.
     let _tray_host = KillOnDrop(Command::new("trayer").args(TRAYER).spawn().context("starting trayer")?);
     let driver = format!("http://127.0.0.1:{PORT}");
@@ -108,14 +113,20 @@ fn main() -> Result<()> {
     }
     session.end()?;
     result?;
-    cold_start_with_a_link(&driver, &app, &shots)?;
+    drop(first_driver);
+    // From here on, background passes every few seconds (KEYHAVEN_SYNC_SECONDS).
+    let mut env = env;
+    env.push(("KEYHAVEN_SYNC_SECONDS", PASS_SECONDS.to_string().into()));
+    let _driver = start_driver(PORT + 10, &env)?;
+    let driver = format!("http://127.0.0.1:{}", PORT + 10);
+    cold_start_with_a_link(&driver, &app, &shots, &emulator)?;
     println!("e2e: every step passed; screenshots in {}", shots.display());
     Ok(())
 }
 
 /// The app started by a link (a cold start, the vault locked): it shows what
 /// the link asks for, here the secret kept by the intake.
-fn cold_start_with_a_link(driver: &str, app: &Path, shots: &Path) -> Result<()> {
+fn cold_start_with_a_link(driver: &str, app: &Path, shots: &Path, emulator: &Emulator) -> Result<()> {
     step("a cold start with keyhaven://open?name=AGENT_TOKEN: the lock screen names it, unlocking shows it");
     // A notification daemon from here on (earlier its popups would cover the
     // tray), and a record of what is sent to it.
@@ -152,6 +163,37 @@ fn cold_start_with_a_link(driver: &str, app: &Path, shots: &Path) -> Result<()> 
             ensure!(Instant::now() < deadline, "no reminder notification; sent: {sent}");
             std::thread::sleep(Duration::from_millis(200));
         }
+    });
+    let reminded = reminded.and_then(|()| {
+        step("a change on prod shows in the list within one background pass, without Sync");
+        s.button("Secrets")?.click()?;
+        s.input("Search secrets")?.replace("")?;
+        emulator.call(Kind::Runloop, "POST", "/v1/secrets/DB_PASSWORD", Some(json!({ "value": "changed-there" })));
+        let changed = Instant::now();
+        // One interval, the app's 2 s look at the clock, the pass, and slack for a loaded machine.
+        s.find_within(
+            "//*[@role='option'][.//span[normalize-space()='DB_PASSWORD']]//span[normalize-space()='prod: changed remotely']",
+            Duration::from_secs(PASS_SECONDS + 2 + 15),
+        )?;
+        println!("e2e: the list marked DB_PASSWORD changed {:.1} s after the change on prod", changed.elapsed().as_secs_f32());
+
+        step("prod's key is revoked: the next pass raises one notification, without the key");
+        emulator.revoke_token(PROD_KEY_2);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let refused = "prod refused its API key: open Remotes to replace it.";
+        loop {
+            let sent = std::fs::read_to_string(&monitor_log)?;
+            if sent.contains(refused) {
+                ensure!(!sent.contains(PROD_KEY_2), "the key in a notification");
+                break;
+            }
+            ensure!(Instant::now() < deadline, "no notification of the refused key; sent: {sent}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        // Pass after pass, the same refusal is not told again: passes.rs's
+        // `a_new_conflict_or_a_newly_refused_key_is_told_once_not_every_pass`
+        // (here the backoff holds the next pass for 30 s).
+        Ok(())
     });
     if reminded.is_err() {
         let _ = screenshot(&shots.join("failure.png"));
@@ -245,7 +287,7 @@ fn due_for_rotation(s: &Session, shots: &Path) -> Result<()> {
 fn start_driver(port: u16, env: &[(&str, OsString)]) -> Result<KillOnDrop> {
     let driver = KillOnDrop(
         Command::new("tauri-driver")
-            .args(["--port", &port.to_string()])
+            .args(["--port", &port.to_string(), "--native-port", &(port + 1).to_string()])
             .envs(env.iter().map(|(key, value)| (key, value)))
             .spawn()
             .context("starting tauri-driver (cargo install tauri-driver --locked)")?,
@@ -407,6 +449,33 @@ fn scenario(s: &Session, w: &World) -> Result<()> {
     // The status bar says how the remotes stand (core's summary line).
     s.find("//footer[@aria-label='Sync status'][starts-with(normalize-space(), 'Synced just now')]")?;
     screenshot(&w.shots.join("15b-changed-remotely.png"))?;
+
+    step("awake from sleep, and the network back: each remote is looked at at once");
+    for (what, path, signal, arg) in [
+        (
+            "wake",
+            "/org/freedesktop/login1",
+            "org.freedesktop.login1.Manager.PrepareForSleep",
+            "boolean:false",
+        ),
+        (
+            "network",
+            "/org/freedesktop/NetworkManager",
+            "org.freedesktop.NetworkManager.StateChanged",
+            "uint32:70",
+        ),
+    ] {
+        let before = w.emulator.requests(Kind::Runloop);
+        let sent = Command::new("dbus-send")
+            .args(["--session", "--type=signal", path, signal, arg])
+            .status()
+            .context("dbus-send")?;
+        ensure!(sent.success(), "dbus-send failed");
+        ensure!(
+            eventually(|| w.emulator.requests(Kind::Runloop) > before),
+            "no pass at prod after the {what} signal"
+        );
+    }
 
     step("the tray: its menu shows the state, pinned and recent secrets; Lock now locks");
     s.find("//*[@role='option'][.//span[normalize-space()='DB_PASSWORD']]")?.click()?;

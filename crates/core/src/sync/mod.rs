@@ -899,6 +899,13 @@ fn pulled_fields(meta: &Metadata) -> SecretFields {
     }
 }
 
+/// Puts remote calls in the order they go out: queued writes oldest first
+/// (one waiting since yesterday goes before one made a minute ago), then the
+/// rest in the plan's order.
+fn oldest_first<T>(jobs: &mut [(usize, T)], queued_ms: impl Fn(usize) -> Option<i64>) {
+    jobs.sort_by_key(|(index, _)| queued_ms(*index).unwrap_or(i64::MAX));
+}
+
 /// How planned writes enter the outbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Queue {
@@ -1022,6 +1029,8 @@ impl Run<'_> {
             };
             jobs.push((index, job));
         }
+        let steps = &report.steps;
+        oldest_first(&mut jobs, |index| outbox.get(&steps[index].step.name).and_then(|q| q.queued_ms));
         let total = jobs.len();
         let mut finished = 0;
         let mut failure = None;
@@ -1152,7 +1161,7 @@ impl Run<'_> {
 mod summary_tests {
     use jiff::{Timestamp, ToSpan};
 
-    use super::{QueuedWrite, RemoteStatus, summary_line};
+    use super::{QueuedWrite, RemoteStatus, oldest_first, summary_line};
 
     fn status(
         remote: &str,
@@ -1175,6 +1184,18 @@ mod summary_tests {
             conflicts,
             last_failure: failure.map(str::to_owned),
         }
+    }
+
+    #[test]
+    fn queued_writes_go_out_oldest_first_then_in_the_plans_order() {
+        // Plan order: A_NEW (queued now), B_PULL (no write), Z_OLD (queued
+        // yesterday), M_MID (an hour ago), C_NEW (now).
+        let queued = [Some(1_000), None, Some(10), Some(500), Some(1_000)];
+        let mut jobs: Vec<(usize, &str)> =
+            vec![(0, "A_NEW"), (1, "B_PULL"), (2, "Z_OLD"), (3, "M_MID"), (4, "C_NEW")];
+        oldest_first(&mut jobs, |index| queued[index]);
+        let order: Vec<&str> = jobs.iter().map(|(_, name)| *name).collect();
+        assert_eq!(order, ["Z_OLD", "M_MID", "A_NEW", "C_NEW", "B_PULL"]);
     }
 
     #[test]
