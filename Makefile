@@ -5,6 +5,8 @@ SHELL := bash
 # Outside the clone, so repeated runs on one machine stay incremental.
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/keyhaven/target
 CARGO ?= cargo
+# OpenBao for core's tests/openbao.rs, installed by scripts/install-deps.sh test.
+export KEYHAVEN_BAO ?= $(CARGO_TARGET_DIR)/tools-venv/bin/bao
 # Cargo unifies features over the packages named, so a command naming other
 # packages rebuilds tauri and friends (8.5 min cold for `-p keyhaven-app`):
 # the steps after `cargo test --workspace` name the same sets it did. The

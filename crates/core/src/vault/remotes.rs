@@ -21,7 +21,7 @@ use super::{
 };
 use crate::{
     Error, Result, SecretName,
-    remote::{self, KeyAge, Kind, RemoteConfig, Scope, SecretsApi, check_token_for, token_mode},
+    remote::{self, KeyAge, Kind, KvLocation, RemoteConfig, Scope, SecretsApi, check_token_for, token_mode},
     sync::Selection,
 };
 
@@ -45,7 +45,7 @@ pub struct RemoteInfo {
 const COLUMNS: &str = "r.id, r.name, r.kind, r.url, r.scope, r.token_mode, r.created_ms, r.synced_ms,
     (SELECT count(*) FROM outbox o WHERE o.remote_id = r.id),
     (SELECT count(*) FROM conflicts c WHERE c.remote_id = r.id),
-    s.key_set_ms, s.key_expires";
+    s.key_set_ms, s.key_expires, r.kv";
 
 /// Each remote with its settings, if it has any.
 const FROM: &str = "remotes r LEFT JOIN remote_settings s ON s.remote_id = r.id";
@@ -59,6 +59,7 @@ fn info_from_row(row: &Row<'_>) -> rusqlite::Result<(i64, RemoteInfo)> {
         kind: kind.parse().unwrap_or(Kind::Runloop),
         url: row.get(3)?,
         scope: scope.and_then(|scope| scope.parse::<Scope>().ok()),
+        kv: row.get::<_, Option<String>>(12)?.and_then(|kv| KvLocation::from_stored(&kv).ok()),
     };
     let added = timestamp(row.get(6)?);
     // Shown only (read locked, unchecked): the dates decide no write.
@@ -140,10 +141,12 @@ struct StoredRemote {
     token_mode: Option<String>,
     created_ms: i64,
     token: Vec<u8>,
+    /// OpenBao's location, as `KvLocation::to_stored` writes it.
+    kv: Option<String>,
     mac: Option<Vec<u8>>,
 }
 
-const ROW_COLUMNS: &str = "id, name, kind, url, scope, token_mode, created_ms, token, mac";
+const ROW_COLUMNS: &str = "id, name, kind, url, scope, token_mode, created_ms, token, mac, kv";
 
 impl StoredRemote {
     fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
@@ -157,12 +160,15 @@ impl StoredRemote {
             created_ms: row.get(6)?,
             token: row.get(7)?,
             mac: row.get(8)?,
+            kv: row.get(9)?,
         })
     }
 
-    /// Everything that decides where the token goes and what it is.
-    fn fields<T>(&self, with: impl FnOnce(&[Field<'_>]) -> T) -> T {
-        with(&[
+    /// Everything that decides where the token goes and what it is, under
+    /// its label: "remote" for rows without a KV location (every row before
+    /// schema 8 keeps its tag), "remote/2" with it.
+    fn fields<T>(&self, with: impl FnOnce(&'static str, &[Field<'_>]) -> T) -> T {
+        let common = [
             Field::Text(&self.name),
             Field::Text(&self.kind),
             Field::Text(&self.url),
@@ -170,19 +176,27 @@ impl StoredRemote {
             Field::OptText(self.token_mode.as_deref()),
             Field::Int(self.created_ms),
             Field::Bytes(&self.token),
-        ])
+        ];
+        match &self.kv {
+            None => with("remote", &common),
+            Some(kv) => {
+                let mut fields = common.to_vec();
+                fields.push(Field::Text(kv));
+                with("remote/2", &fields)
+            }
+        }
     }
 
     fn tag(&self, key: &IntegrityKey) -> Vec<u8> {
-        self.fields(|fields| key.tag("remote", fields))
+        self.fields(|label, fields| key.tag(label, fields))
     }
 
     fn verify(&self, key: &IntegrityKey) -> Result<()> {
-        if self.fields(|fields| key.verify("remote", fields, self.mac.as_deref())) {
+        if self.fields(|label, fields| key.verify(label, fields, self.mac.as_deref())) {
             Ok(())
         } else {
             Err(Error::Tampered(format!(
-                "the settings of remote {} (its URL, kind, scope or token)",
+                "the settings of remote {} (its URL, kind, scope, location or token)",
                 self.name
             )))
         }
@@ -190,7 +204,11 @@ impl StoredRemote {
 
     fn config(&self) -> Result<RemoteConfig> {
         let scope = self.scope.as_deref().map(str::parse::<Scope>).transpose()?;
-        RemoteConfig::new(&self.name, self.kind.parse()?, &self.url, scope)
+        let config = RemoteConfig::new(&self.name, self.kind.parse()?, &self.url, scope)?;
+        match &self.kv {
+            Some(kv) => config.with_kv(KvLocation::from_stored(kv)?),
+            None => Ok(config),
+        }
     }
 }
 
@@ -418,6 +436,7 @@ impl UnlockedVault {
             token_mode: token_mode(token).map(str::to_owned),
             created_ms: now_ms(),
             token: crypto::seal_token(&self.header.recipient, &config.name, token),
+            kv: config.kv.as_ref().map(KvLocation::to_stored),
             mac: None,
         };
         let mac = row.tag(self.integrity());
@@ -429,9 +448,19 @@ impl UnlockedVault {
             return Err(Error::RemoteExists(config.name.clone()));
         }
         tx.execute(
-            "INSERT INTO remotes (name, kind, url, scope, token_mode, token, created_ms, mac)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![row.name, row.kind, row.url, row.scope, row.token_mode, row.token, row.created_ms, mac],
+            "INSERT INTO remotes (name, kind, url, scope, token_mode, token, created_ms, mac, kv)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                row.name,
+                row.kind,
+                row.url,
+                row.scope,
+                row.token_mode,
+                row.token,
+                row.created_ms,
+                mac,
+                row.kv
+            ],
         )?;
         row.id = tx.last_insert_rowid();
         let header = save_settings(&tx, key, &path, &StoredSettings::new(&row))?;

@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_remote_settings.sql"),
     include_str!("migrations/0006_tags_2.sql"),
     include_str!("migrations/0007_out_of_date.sql"),
+    include_str!("migrations/0008_openbao.sql"),
 ];
 
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -24,6 +24,9 @@ fn dialect(kind: Kind) -> Dialect {
         Kind::Runloop => Dialect::Runloop,
         Kind::Runtype => Dialect::Runtype,
         Kind::Runtools => Dialect::RunTools,
+        Kind::Openbao => panic!(
+            "the emulator stands in for the hosted platforms; OpenBao runs for real (common/openbao.rs)"
+        ),
     }
 }
 

@@ -1,2 +1,3 @@
 pub mod canned;
 pub mod emulator;
+pub mod openbao;
