@@ -83,10 +83,8 @@ fn a_read_only_member_pulls_and_a_push_is_refused_with_the_path_and_a_nonzero_ex
     let reader = bao.token(&["team-read"]);
     bao.put("team/SHARED", "shared-value-1");
     let kh = Kh::new();
-    kh.ok(
-        &["remote", "add", "team", "--kind", "openbao", "--url", &bao.url, "--prefix", "team", "--include", "*"],
-        Some(reader.as_bytes()),
-    );
+    let add = ["remote", "add", "team", "--kind", "openbao", "--url", &bao.url, "--prefix", "team"];
+    kh.ok(&[&add[..], &["--include", "*"]].concat(), Some(reader.as_bytes()));
     kh.ok(&["sync", "--pull", "--accept-new", "--yes"], None);
     assert_eq!(kh.ok(&["get", "SHARED"], None).trim(), "shared-value-1");
 
