@@ -140,6 +140,7 @@ fn cold_start_with_a_link(driver: &str, app: &Path, shots: &Path, emulator: &Emu
     );
     let _daemon = KillOnDrop(Command::new("dunst").spawn().context("starting dunst")?);
     std::thread::sleep(Duration::from_millis(500));
+    let listed_before_unlock = emulator.requests(Kind::Runloop);
     let s = Session::start(driver, &app.to_string_lossy(), &["keyhaven://open?name=AGENT_TOKEN"])?;
     let shown = s
         .wait_text("Unlock to open AGENT_TOKEN.")
@@ -171,6 +172,9 @@ fn cold_start_with_a_link(driver: &str, app: &Path, shots: &Path, emulator: &Emu
         // DB_PASSWORD is pinned: its name shows after a star.
         let marked = "//*[@role='option'][.//span[contains(normalize-space(), 'DB_PASSWORD')]]//span[normalize-space()='prod: changed remotely']";
         ensure!(s.find_within(marked, Duration::ZERO).is_err(), "DB_PASSWORD was marked before it changed");
+        // The pass at unlock has listed prod and ended: the next one is the interval's.
+        ensure!(eventually(|| emulator.requests(Kind::Runloop) > listed_before_unlock), "no pass at unlock");
+        std::thread::sleep(Duration::from_secs(1));
         emulator.call(Kind::Runloop, "POST", "/v1/secrets/DB_PASSWORD", Some(json!({ "value": "changed-there" })));
         let changed = Instant::now();
         // One interval, the app's 2 s look at the clock, the pass, and slack for a loaded machine.
