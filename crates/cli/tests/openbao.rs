@@ -6,7 +6,7 @@ mod common;
 mod openbao;
 
 use common::Kh;
-use openbao::{OpenBao, ROOT};
+use openbao::{OpenBao, ROOT, TEAM_READ};
 use serde_json::Value;
 
 #[test]
@@ -72,14 +72,7 @@ fn mount_prefix_and_namespace_belong_to_openbao_remotes_and_name_no_way_out() {
 #[test]
 fn a_read_only_member_pulls_and_a_push_is_refused_with_the_path_and_a_nonzero_exit() {
     let bao = OpenBao::start();
-    bao.policy(
-        "team-read",
-        r#"
-        path "secret/data/team/*" { capabilities = ["read"] }
-        path "secret/metadata/team/*" { capabilities = ["read", "list"] }
-        path "secret/metadata/team" { capabilities = ["list"] }
-        "#,
-    );
+    bao.policy("team-read", TEAM_READ);
     let reader = bao.token(&["team-read"]);
     bao.put("team/SHARED", "shared-value-1");
     let kh = Kh::new();

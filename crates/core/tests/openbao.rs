@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::openbao::{OpenBao, ROOT};
+use common::openbao::{OpenBao, ROOT, TEAM_READ};
 use keyhaven_core::{
     Error, KdfParams, SecretName, UnlockedVault, Vault,
     remote::{self, Failure, Kind, KvLocation, Operation, RemoteConfig, SecretsApi, WriteAccess},
@@ -163,14 +163,7 @@ fn a_change_made_by_another_kv_client_is_seen_and_a_name_it_made_is_offered() {
 #[test]
 fn a_read_only_token_pulls_and_is_refused_on_push_naming_the_path() {
     let bao = OpenBao::start();
-    bao.policy(
-        "team-read",
-        r#"
-        path "secret/data/team/*" { capabilities = ["read"] }
-        path "secret/metadata/team/*" { capabilities = ["read", "list"] }
-        path "secret/metadata/team" { capabilities = ["list"] }
-        "#,
-    );
+    bao.policy("team-read", TEAM_READ);
     let reader = bao.token(&["team-read"]);
     bao.put("team/SHARED", "shared-value");
     let mut member = Device::new(&bao, &reader);

@@ -18,6 +18,13 @@ use serde_json::{Value, json};
 /// The dev server's root token.
 pub const ROOT: &str = "keyhaven-test-root-token";
 
+/// A member who may read `secret/team` and never write it (README's team-read).
+pub const TEAM_READ: &str = r#"
+path "secret/data/team/*" { capabilities = ["read"] }
+path "secret/metadata/team/*" { capabilities = ["read", "list"] }
+path "secret/metadata/team" { capabilities = ["list"] }
+"#;
+
 pub struct OpenBao {
     child: Child,
     pub url: String,
