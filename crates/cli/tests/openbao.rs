@@ -91,3 +91,25 @@ fn a_read_only_member_pulls_and_a_push_is_refused_with_the_path_and_a_nonzero_ex
     assert!(!said.contains(&reader), "{said}");
     assert_eq!(bao.value("team/SHARED").as_deref(), Some("shared-value-1"));
 }
+
+#[test]
+fn the_tokens_expiry_comes_from_the_server_and_is_warned_about() {
+    let bao = OpenBao::start();
+    let token = bao.token_for(&["default"], "48h");
+    let kh = Kh::new();
+    let out =
+        kh.run(&["remote", "add", "team", "--kind", "openbao", "--url", &bao.url], Some(token.as_bytes()));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    let expected = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_hours(48))
+        .unwrap()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+        .to_string();
+    assert!(said.contains(&format!("team: the token expires {expected} (UTC)")), "{said}");
+    let listed: Vec<Value> = serde_json::from_str(&kh.ok(&["--json", "remote", "ls"], None)).unwrap();
+    assert_eq!(listed[0]["key"]["expires"], expected.as_str());
+    assert!(listed[0]["key"]["warning"].is_string(), "{:?}", listed[0]["key"]);
+    assert!(!said.contains(&token));
+}

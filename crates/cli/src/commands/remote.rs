@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use keyhaven_core::{
-    SecretName,
+    Error, SecretName,
     remote::{self, KeyAge, Kind, KvLocation, RemoteConfig, Scope, WriteAccess},
     sync::{self, Selection},
     text::parse_date,
@@ -78,6 +78,9 @@ fn add(ctx: &mut Context, config: &RemoteConfig, expires: Option<&str>, rules: S
     if !selection.is_empty() {
         vault.set_remote_selection(name, &selection)?;
     }
+    if expires.is_none() {
+        expiry_from_remote(&mut vault, name)?;
+    }
     let mode = remote::token_mode(&token).map(|mode| format!(" with a {mode} key")).unwrap_or_default();
     note!("added remote {name} ({kind}, {}){mode}; `keyhaven remote test {name}` checks it", config.url);
     let (chosen, _) = sync::partition(&selection, &vault.list()?);
@@ -91,6 +94,30 @@ fn add(ctx: &mut Context, config: &RemoteConfig, expires: Option<&str>, rules: S
     warn_if_shared(config);
     if ctx.json {
         return output::json(&serde_json::json!({ "added": vault.remote(name)?, "chosen": chosen }));
+    }
+    Ok(())
+}
+
+/// Where the service tells when its token expires (OpenBao's
+/// `lookup-self`), the expiry is stored as if given with `--expires`, so it
+/// is shown and warned about like any key's. A remote that cannot be asked
+/// now is still added; the note says so.
+fn expiry_from_remote(vault: &mut keyhaven_core::UnlockedVault, name: &str) -> Result<()> {
+    if vault.remote(name)?.config.kind != Kind::Openbao {
+        return Ok(());
+    }
+    match vault.connect(name).and_then(|api| api.key_expiry().map_err(Error::from_remote(name))) {
+        Ok(Some(expires)) => {
+            let date = expires.to_zoned(jiff::tz::TimeZone::UTC).date();
+            vault.set_remote_expiry(name, Some(date))?;
+            note!(
+                "{name}: the token expires {date} (UTC), as the server says; it is warned about from 14 days before"
+            );
+        }
+        Ok(None) => note!("{name}: the server says the token does not expire"),
+        Err(err) => {
+            note!("{name}: could not ask the server when the token expires ({err}); `--expires DATE` sets it")
+        }
     }
     Ok(())
 }
@@ -171,6 +198,9 @@ fn set_token(ctx: &mut Context, name: &str, expires: Option<&str>) -> Result<()>
     vault.remote(name)?;
     let token = ctx.input.token(name)?;
     vault.set_remote_token(name, &token, expires)?;
+    if expires.is_none() {
+        expiry_from_remote(&mut vault, name)?;
+    }
     let mode = remote::token_mode(&token).map(|mode| format!(" ({mode})")).unwrap_or_default();
     note!(
         "{name}: new API key{mode} stored; its sync state is kept. Revoke the old key at the service; \

@@ -503,6 +503,12 @@ pub trait SecretsApi: Send + Sync {
 
     /// Checks reachability and the token with the cheapest authenticated call.
     fn ping(&self) -> RemoteResult<()>;
+
+    /// When the token expires, where the service says (OpenBao's
+    /// `lookup-self`); `None` where it does not, or the token never expires.
+    fn key_expiry(&self) -> RemoteResult<Option<jiff::Timestamp>> {
+        Ok(None)
+    }
 }
 
 /// Whether a remote's key may write, as far as a harmless call can tell.

@@ -69,6 +69,13 @@ impl EntryMetadata {
     }
 }
 
+/// `lookup-self`'s `data`, of which only the expiry is read (it also holds
+/// the token itself, never kept).
+#[derive(Deserialize)]
+struct TokenInfo {
+    expire_time: Option<String>,
+}
+
 #[derive(Deserialize)]
 struct Written {
     version: u64,
@@ -320,9 +327,32 @@ impl SecretsApi for OpenBao {
     }
 
     fn ping(&self) -> RemoteResult<()> {
+        self.lookup_self().map(drop)
+    }
+
+    fn key_expiry(&self) -> RemoteResult<Option<jiff::Timestamp>> {
+        let info: Data<TokenInfo> = self.lookup_self()?.json("OpenBao's lookup-self")?;
+        info.data
+            .expire_time
+            .map(|text| {
+                text.parse::<jiff::Timestamp>().map_err(|_| {
+                    RemoteError::new(
+                        Failure::BadReply,
+                        "OpenBao's lookup-self gave an expiry that is not a time",
+                    )
+                })
+            })
+            .transpose()
+    }
+}
+
+impl OpenBao {
+    /// `auth/token/lookup-self`: the token's own record; a 403 means the
+    /// server no longer knows the token.
+    fn lookup_self(&self) -> RemoteResult<super::http::Reply> {
         let url = self.http.url(&["v1", "auth", "token", "lookup-self"], &[]);
         match self.http.send(&Request::new(Method::GET, url)) {
-            Ok(_) => Ok(()),
+            Ok(reply) => Ok(reply),
             Err(err) if err.kind == Failure::Forbidden => Err(RemoteError {
                 kind: Failure::Auth,
                 message:

@@ -129,6 +129,13 @@ impl OpenBao {
         created["auth"]["client_token"].as_str().unwrap().to_owned()
     }
 
+    /// A token that expires after `ttl` (such as "48h").
+    pub fn token_for(&self, policies: &[&str], ttl: &str) -> String {
+        let created =
+            self.call("POST", "auth/token/create", Some(json!({ "policies": policies, "ttl": ttl })));
+        created["auth"]["client_token"].as_str().unwrap().to_owned()
+    }
+
     pub fn revoke(&self, token: &str) {
         self.call("POST", "auth/token/revoke", Some(json!({ "token": token })));
     }
