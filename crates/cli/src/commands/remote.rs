@@ -78,7 +78,7 @@ fn add(ctx: &mut Context, config: &RemoteConfig, expires: Option<&str>, rules: S
     if !selection.is_empty() {
         vault.set_remote_selection(name, &selection)?;
     }
-    if expires.is_none() {
+    if expires.is_none() && kind == Kind::Openbao {
         expiry_from_remote(&mut vault, name)?;
     }
     let mode = remote::token_mode(&token).map(|mode| format!(" with a {mode} key")).unwrap_or_default();
@@ -98,14 +98,10 @@ fn add(ctx: &mut Context, config: &RemoteConfig, expires: Option<&str>, rules: S
     Ok(())
 }
 
-/// Where the service tells when its token expires (OpenBao's
-/// `lookup-self`), the expiry is stored as if given with `--expires`, so it
-/// is shown and warned about like any key's. A remote that cannot be asked
-/// now is still added; the note says so.
+/// An OpenBao remote's token expiry, as the server tells it (`lookup-self`),
+/// stored as if given with `--expires`, so it is shown and warned about like
+/// any key's. A remote that cannot be asked now is still added; the note says so.
 fn expiry_from_remote(vault: &mut keyhaven_core::UnlockedVault, name: &str) -> Result<()> {
-    if vault.remote(name)?.config.kind != Kind::Openbao {
-        return Ok(());
-    }
     match vault.connect(name).and_then(|api| api.key_expiry().map_err(Error::from_remote(name))) {
         Ok(Some(expires)) => {
             let date = expires.to_zoned(jiff::tz::TimeZone::UTC).date();
@@ -195,10 +191,10 @@ fn show(ctx: &mut Context, name: &str) -> Result<()> {
 fn set_token(ctx: &mut Context, name: &str, expires: Option<&str>) -> Result<()> {
     let expires = expires.map(|text| parse_date("--expires", text)).transpose()?.flatten();
     let mut vault = ctx.unlocked()?;
-    vault.remote(name)?;
+    let kind = vault.remote(name)?.config.kind;
     let token = ctx.input.token(name)?;
     vault.set_remote_token(name, &token, expires)?;
-    if expires.is_none() {
+    if expires.is_none() && kind == Kind::Openbao {
         expiry_from_remote(&mut vault, name)?;
     }
     let mode = remote::token_mode(&token).map(|mode| format!(" ({mode})")).unwrap_or_default();

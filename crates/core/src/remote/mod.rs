@@ -189,30 +189,10 @@ impl KvLocation {
     /// joined by `/`, never `.` or `..` (a part names a place on the server,
     /// never a way out of it), at most 256 characters.
     pub fn new(mount: &str, prefix: &str, namespace: Option<&str>) -> Result<Self> {
-        let trim = |text: &str| text.trim_matches('/').to_owned();
-        let (mount, prefix) = (trim(mount), trim(prefix));
-        let namespace = namespace.map(trim).filter(|ns| !ns.is_empty());
-        for (what, path, may_be_empty) in [
-            ("mount", Some(&mount), false),
-            ("prefix", Some(&prefix), true),
-            ("namespace", namespace.as_ref(), true),
-        ] {
-            let Some(path) = path else { continue };
-            let segment_ok = |segment: &str| {
-                !segment.is_empty()
-                    && segment != "."
-                    && segment != ".."
-                    && segment.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            };
-            let ok =
-                path.len() <= 256 && ((may_be_empty && path.is_empty()) || path.split('/').all(segment_ok));
-            if !ok {
-                return Err(Error::invalid(
-                    format!("OpenBao {what}"),
-                    "give path segments of letters, digits, '-', '_' or '.', joined by '/' (such as secret or team/dev)",
-                ));
-            }
-        }
+        let mount = checked_path("mount", mount, false)?;
+        let prefix = checked_path("prefix", prefix, true)?;
+        let namespace =
+            namespace.map(|ns| checked_path("namespace", ns, true)).transpose()?.filter(|ns| !ns.is_empty());
         Ok(KvLocation { mount, prefix, namespace })
     }
 
@@ -229,6 +209,23 @@ impl KvLocation {
             return Err(Error::invalid("a stored OpenBao location", "it is not mount, prefix and namespace"));
         };
         KvLocation::new(mount, prefix, Some(namespace))
+    }
+}
+
+/// `path` without its outer slashes, if each of its segments passes.
+fn checked_path(what: &str, path: &str, may_be_empty: bool) -> Result<String> {
+    let path = path.trim_matches('/');
+    let segment_ok = |segment: &str| {
+        !matches!(segment, "" | "." | "..")
+            && segment.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    if path.len() <= 256 && ((may_be_empty && path.is_empty()) || path.split('/').all(segment_ok)) {
+        Ok(path.to_owned())
+    } else {
+        Err(Error::invalid(
+            format!("OpenBao {what}"),
+            "give path segments of letters, digits, '-', '_' or '.', joined by '/' (such as secret or team/dev)",
+        ))
     }
 }
 

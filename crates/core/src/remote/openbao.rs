@@ -138,22 +138,18 @@ impl OpenBao {
     /// check-and-set is a conflict.
     fn explain(&self, err: RemoteError, name: Option<&str>, what: &str) -> RemoteError {
         match err.kind {
-            Failure::Forbidden if !self.token_works() => RemoteError {
-                kind: Failure::Auth,
-                message: "OpenBao refused the token (permission denied on auth/token/lookup-self): it \
-                          expired, was revoked or is wrong"
-                    .to_owned(),
-                ..err
-            },
-            Failure::Forbidden => {
-                let path = name.map_or_else(|| self.path(""), |name| self.path(name));
-                RemoteError {
-                    message: format!(
-                        "permission denied on {path}: the token's policies do not allow it to {what} there"
-                    ),
-                    ..err
+            Failure::Forbidden => match self.lookup_self() {
+                Err(refused) if refused.kind == Failure::Auth => refused,
+                _ => {
+                    let path = name.map_or_else(|| self.path(""), |name| self.path(name));
+                    RemoteError {
+                        message: format!(
+                            "permission denied on {path}: the token's policies do not allow it to {what} there"
+                        ),
+                        ..err
+                    }
                 }
-            }
+            },
             Failure::Rejected if err.message.contains(CAS_MISMATCH) => RemoteError {
                 kind: Failure::Conflict,
                 message: format!(
@@ -166,8 +162,20 @@ impl OpenBao {
         }
     }
 
-    fn token_works(&self) -> bool {
-        self.ping().is_ok()
+    /// `auth/token/lookup-self`: the token's own record; a 403 means the
+    /// server no longer knows the token.
+    fn lookup_self(&self) -> RemoteResult<super::http::Reply> {
+        let url = self.http.url(&["v1", "auth", "token", "lookup-self"], &[]);
+        self.http.send(&Request::new(Method::GET, url)).map_err(|err| match err.kind {
+            Failure::Forbidden => RemoteError {
+                kind: Failure::Auth,
+                message: "OpenBao refused the token (permission denied on auth/token/lookup-self): it \
+                          expired, was revoked or is wrong"
+                    .to_owned(),
+                ..err
+            },
+            _ => err,
+        })
     }
 
     /// The entry's metadata, or `None` where there is no entry.
@@ -179,24 +187,25 @@ impl OpenBao {
             .transpose()
     }
 
-    fn secret(&self, name: &str, meta: EntryMetadata) -> RemoteSecret {
+    fn secret(name: &str, meta: EntryMetadata) -> RemoteSecret {
         let custom = meta.custom_metadata.unwrap_or_default();
-        let metadata = Metadata {
-            description: custom.get("description").cloned(),
-            category: custom.get("category").cloned(),
-            scope: None,
-        };
-        RemoteSecret { meta: metadata, ..RemoteSecret::new(name, name, meta.current_version.to_string()) }
+        RemoteSecret {
+            meta: ours_in(&custom),
+            ..RemoteSecret::new(name, name, meta.current_version.to_string())
+        }
     }
 
-    /// Writes `value` as the version after `cas`, then the metadata we hold
-    /// (merged into what the entry has, so other tools' keys stay).
+    /// Writes `value` as the version after `cas`. `known` is the entry's
+    /// description and category as last read; where ours changes them, the
+    /// entry's `custom_metadata` is read and written back with ours merged in
+    /// (other tools' keys stay).
     fn write(
         &self,
         name: &str,
         value: &SecretString,
         meta: &Metadata,
         cas: u64,
+        known: Metadata,
     ) -> RemoteResult<RemoteSecret> {
         let body = Write { options: Cas { cas }, data: BTreeMap::from([(VALUE_KEY, value.expose_secret())]) };
         let url = self.url("data", Some(name), &[]);
@@ -205,26 +214,30 @@ impl OpenBao {
             .send(&Request::new(Method::POST, url).json(&body).secret(value))
             .map_err(|err| self.explain(err, Some(name), "write"))?
             .json("an OpenBao write")?;
-        let current = self.metadata(name)?;
-        let mut custom = current.and_then(|meta| meta.custom_metadata).unwrap_or_default();
-        let before = custom.clone();
-        for (key, ours) in [("description", &meta.description), ("category", &meta.category)] {
-            if let Some(ours) = ours {
-                custom.insert(key.to_owned(), ours.clone());
+        let mut kept = known;
+        if meta.or(&kept) != kept {
+            let mut custom = self.metadata(name)?.and_then(|meta| meta.custom_metadata).unwrap_or_default();
+            for (key, ours) in [("description", &meta.description), ("category", &meta.category)] {
+                if let Some(ours) = ours {
+                    custom.insert(key.to_owned(), ours.clone());
+                }
             }
-        }
-        if custom != before {
             let url = self.url("metadata", Some(name), &[]);
             self.http
                 .send(&Request::new(Method::POST, url).json(&CustomMetadata { custom_metadata: &custom }))
                 .map_err(|err| self.explain(err, Some(name), "write metadata"))?;
+            kept = ours_in(&custom);
         }
-        let metadata = Metadata {
-            description: custom.get("description").cloned(),
-            category: custom.get("category").cloned(),
-            scope: None,
-        };
-        Ok(RemoteSecret { meta: metadata, ..RemoteSecret::new(name, name, written.data.version.to_string()) })
+        Ok(RemoteSecret { meta: kept, ..RemoteSecret::new(name, name, written.data.version.to_string()) })
+    }
+}
+
+/// The description and category an entry's `custom_metadata` holds.
+fn ours_in(custom: &BTreeMap<String, String>) -> Metadata {
+    Metadata {
+        description: custom.get("description").cloned(),
+        category: custom.get("category").cloned(),
+        scope: None,
     }
 }
 
@@ -246,14 +259,14 @@ impl SecretsApi for OpenBao {
         let mut secrets = Vec::with_capacity(keys.len());
         for name in keys.iter().filter(|key| !key.ends_with('/')) {
             if let Some(meta) = self.metadata(name)?.filter(|meta| !meta.is_gone()) {
-                secrets.push(self.secret(name, meta));
+                secrets.push(Self::secret(name, meta));
             }
         }
         Ok(Listing { secrets, complete: true, total: None })
     }
 
     fn get(&self, name: &str) -> RemoteResult<Option<RemoteSecret>> {
-        Ok(self.metadata(name)?.filter(|meta| !meta.is_gone()).map(|meta| self.secret(name, meta)))
+        Ok(self.metadata(name)?.filter(|meta| !meta.is_gone()).map(|meta| Self::secret(name, meta)))
     }
 
     /// Check-and-set against "no entry" (0), or against the deleted latest
@@ -269,9 +282,11 @@ impl SecretsApi for OpenBao {
         _request_id: &str,
         _replay: bool,
     ) -> RemoteResult<RemoteSecret> {
-        let cas = match self.metadata(name)? {
-            None => 0,
-            Some(current) if current.is_gone() => current.current_version,
+        let (cas, known) = match self.metadata(name)? {
+            None => (0, Metadata::default()),
+            Some(current) if current.is_gone() => {
+                (current.current_version, ours_in(&current.custom_metadata.unwrap_or_default()))
+            }
             Some(_) => {
                 return Err(RemoteError {
                     dialect: Some(Kind::Openbao),
@@ -282,7 +297,7 @@ impl SecretsApi for OpenBao {
                 });
             }
         };
-        self.write(name, value, meta, cas)
+        self.write(name, value, meta, cas, known)
     }
 
     fn update(
@@ -297,7 +312,7 @@ impl SecretsApi for OpenBao {
         let cas = marker.parse::<u64>().map_err(|_| {
             RemoteError::new(Failure::BadReply, format!("{marker:?} is not an OpenBao version number"))
         })?;
-        self.write(&target.name, value, meta, cas)
+        self.write(&target.name, value, meta, cas, target.meta.clone())
     }
 
     fn delete(&self, target: &RemoteSecret, _request_id: &str) -> RemoteResult<Deleted> {
@@ -343,25 +358,5 @@ impl SecretsApi for OpenBao {
                 })
             })
             .transpose()
-    }
-}
-
-impl OpenBao {
-    /// `auth/token/lookup-self`: the token's own record; a 403 means the
-    /// server no longer knows the token.
-    fn lookup_self(&self) -> RemoteResult<super::http::Reply> {
-        let url = self.http.url(&["v1", "auth", "token", "lookup-self"], &[]);
-        match self.http.send(&Request::new(Method::GET, url)) {
-            Ok(reply) => Ok(reply),
-            Err(err) if err.kind == Failure::Forbidden => Err(RemoteError {
-                kind: Failure::Auth,
-                message:
-                    "OpenBao refused the token (permission denied on auth/token/lookup-self): it expired, \
-                          was revoked or is wrong"
-                        .to_owned(),
-                ..err
-            }),
-            Err(err) => Err(err),
-        }
     }
 }

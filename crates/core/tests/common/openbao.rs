@@ -121,18 +121,16 @@ impl OpenBao {
 
     /// A new token with `policies` (and not root's).
     pub fn token(&self, policies: &[&str]) -> String {
-        let created = self.call(
-            "POST",
-            "auth/token/create",
-            Some(json!({ "policies": policies, "no_default_policy": false })),
-        );
-        created["auth"]["client_token"].as_str().unwrap().to_owned()
+        self.create_token(json!({ "policies": policies }))
     }
 
     /// A token that expires after `ttl` (such as "48h").
     pub fn token_for(&self, policies: &[&str], ttl: &str) -> String {
-        let created =
-            self.call("POST", "auth/token/create", Some(json!({ "policies": policies, "ttl": ttl })));
+        self.create_token(json!({ "policies": policies, "ttl": ttl }))
+    }
+
+    fn create_token(&self, request: Value) -> String {
+        let created = self.call("POST", "auth/token/create", Some(request));
         created["auth"]["client_token"].as_str().unwrap().to_owned()
     }
 
