@@ -71,9 +71,12 @@ impl Kind {
                 conditional_writes: false,
                 list_limit: None,
             },
-            Kind::Openbao => {
-                Capabilities { can_reveal: true, versions: true, conditional_writes: true, list_limit: None }
-            }
+            Kind::Openbao => Capabilities {
+                can_reveal: true,
+                versions: true,
+                conditional_writes: true,
+                list_limit: Some(openbao::LIST_LIMIT),
+            },
         }
     }
 

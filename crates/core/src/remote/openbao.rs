@@ -24,6 +24,12 @@ use super::{
 /// The one key of a KV entry that holds a Keyhaven value.
 const VALUE_KEY: &str = "value";
 
+/// The most entries one listing reads the metadata of. KV lists names only
+/// and each entry's metadata is a request of its own, so a server's listing
+/// must not decide how many requests a sync sends: beyond this the listing
+/// is cut, the sync says so, and nothing unlisted is taken as deleted.
+pub(crate) const LIST_LIMIT: usize = 5_000;
+
 /// The server's words when a check-and-set write met another version.
 const CAS_MISMATCH: &str = "check-and-set parameter did not match";
 
@@ -232,6 +238,15 @@ impl OpenBao {
     }
 }
 
+/// The listed names whose metadata is read (entries, not folders; at most
+/// [`LIST_LIMIT`]), and how many entries were listed.
+fn entries(keys: Vec<String>) -> (Vec<String>, usize) {
+    let mut entries: Vec<String> = keys.into_iter().filter(|key| !key.ends_with('/')).collect();
+    let total = entries.len();
+    entries.truncate(LIST_LIMIT);
+    (entries, total)
+}
+
 /// The description and category an entry's `custom_metadata` holds.
 fn ours_in(custom: &BTreeMap<String, String>) -> Metadata {
     Metadata {
@@ -256,13 +271,14 @@ impl SecretsApi for OpenBao {
             .map(|reply| reply.json::<Data<Keys>>("an OpenBao listing"))
             .transpose()?
             .map_or_else(Vec::new, |keys| keys.data.keys);
-        let mut secrets = Vec::with_capacity(keys.len());
-        for name in keys.iter().filter(|key| !key.ends_with('/')) {
+        let (names, total) = entries(keys);
+        let mut secrets = Vec::with_capacity(names.len());
+        for name in &names {
             if let Some(meta) = self.metadata(name)?.filter(|meta| !meta.is_gone()) {
                 secrets.push(Self::secret(name, meta));
             }
         }
-        Ok(Listing { secrets, complete: true, total: None })
+        Ok(Listing { secrets, complete: total <= LIST_LIMIT, total: Some(total as u64) })
     }
 
     fn get(&self, name: &str) -> RemoteResult<Option<RemoteSecret>> {
@@ -358,5 +374,22 @@ impl SecretsApi for OpenBao {
                 })
             })
             .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listing_reads_at_most_the_limit_of_entries_and_never_a_folder() {
+        let mut keys: Vec<String> = (0..LIST_LIMIT + 3).map(|i| format!("K{i}")).collect();
+        keys.insert(7, "folder/".to_owned());
+        keys.push("other/".to_owned());
+        let (read, total) = entries(keys);
+        assert_eq!((read.len(), total), (LIST_LIMIT, LIST_LIMIT + 3));
+        assert!(read.iter().all(|name| !name.ends_with('/')));
+        let (read, total) = entries(vec!["A".into(), "b/".into()]);
+        assert_eq!((read, total), (vec!["A".to_owned()], 1));
     }
 }
