@@ -5,8 +5,10 @@ SHELL := bash
 # Outside the clone, so repeated runs on one machine stay incremental.
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/keyhaven/target
 CARGO ?= cargo
-# OpenBao for core's tests/openbao.rs, installed by scripts/install-deps.sh test.
+# OpenBao and the hvac client (its venv's python) for core's tests/openbao.rs,
+# installed by scripts/install-deps.sh test.
 export KEYHAVEN_BAO ?= $(CARGO_TARGET_DIR)/tools-venv/bin/bao
+export KEYHAVEN_TOOLS_PYTHON ?= $(CARGO_TARGET_DIR)/tools-venv/bin/python
 # Cargo unifies features over the packages named, so a command naming other
 # packages rebuilds tauri and friends (8.5 min cold for `-p keyhaven-app`):
 # the steps after `cargo test --workspace` name the same sets it did. The

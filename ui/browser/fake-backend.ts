@@ -387,7 +387,14 @@ export class FakeBackend {
         kind: remote.kind as RemoteInfo["kind"],
         url: remote.url,
         scope: remote.scope === "org" || remote.scope === "user" ? remote.scope : null,
-        kv: null,
+        kv: remote.kv
+          ? {
+              mount: remote.kv.mount || "secret",
+              prefix: remote.kv.prefix,
+              namespace: remote.kv.namespace || null,
+              role_id: remote.kv.role_id || null,
+            }
+          : null,
         token_mode: null,
         key: { set: NOW, expires: remote.expires || null, days: 0, warning: null },
         added: NOW,

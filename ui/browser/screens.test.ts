@@ -490,6 +490,33 @@ describe("remotes and sync", () => {
     await page.close();
   });
 
+  it("adds an OpenBao remote with its mount, folder and an AppRole login", async () => {
+    const page = await open("secrets=2");
+    await page.keyboard.press("Alt+2");
+    await page.getByRole("button", { name: "Add remote…" }).click();
+    await page.getByLabel("Remote name").fill("team");
+    await page.getByLabel("Service").selectOption("openbao");
+    await page.getByLabel("Server URL").fill("https://bao.example.com:8200");
+    await expect(page.getByLabel("KV mount").inputValue()).resolves.toBe("secret");
+    await page.getByLabel("Folder under it").fill("team/dev");
+    await page.getByLabel("AppRole role id (optional)").fill("laptop-role");
+    // With a role id, the key asked for is the AppRole secret id.
+    await page.getByLabel("AppRole secret id").fill("secret-id-for-the-laptop");
+    await shot(page, "remote-add-openbao");
+    await page.getByRole("button", { name: "Test and add" }).click();
+    await page.getByText(/^Added team: reachable, token accepted/).waitFor();
+    await page.getByRole("button", { name: "Cancel" }).click();
+    await page.getByText("openbao (secret/team/dev)").waitFor();
+    expect(await fake(page, (f) => f.remotes.find((r) => r.name === "team")!.kv)).toEqual({
+      mount: "secret",
+      prefix: "team/dev",
+      namespace: null,
+      role_id: "laptop-role",
+    });
+    expect(await page.content()).not.toContain("secret-id-for-the-laptop");
+    await page.close();
+  });
+
   it("the chooser's checklist of a thousand secrets is searched and ticked, and * for an org asks first", async () => {
     const page = await open("secrets=1000");
     await page.keyboard.press("Alt+2");

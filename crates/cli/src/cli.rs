@@ -540,6 +540,9 @@ pub struct KvArgs {
     /// OpenBao: the namespace (OpenBao and Vault Enterprise namespaces)
     #[arg(long, value_name = "NS")]
     pub namespace: Option<String>,
+    /// OpenBao: log in with AppRole as this role id (at auth/approle); the secret id is read like a token
+    #[arg(long, value_name = "ROLE_ID")]
+    pub approle: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -219,12 +219,13 @@ impl Input {
     }
 
     /// A remote's API token: the rest of stdin, or a hidden prompt on a terminal.
-    pub fn token(&mut self, remote: &str) -> Result<SecretString> {
+    /// A remote's key: `what` names it ("API token", "AppRole secret id").
+    pub fn token(&mut self, remote: &str, what: &str) -> Result<SecretString> {
         // Its shape is checked by core when it is stored (`remote::check_token`).
         if Self::stdin_is_terminal() {
-            prompt(&format!("API token for {remote}: "))
+            prompt(&format!("{what} for {remote}: "))
         } else {
-            text(self.stdin_rest()?, "token")
+            text(self.stdin_rest()?, what)
         }
     }
 }

@@ -6,7 +6,7 @@ mod common;
 mod openbao;
 
 use common::Kh;
-use openbao::{OpenBao, ROOT, TEAM_READ};
+use openbao::{OpenBao, ROOT, TEAM_READ, TEAM_WRITE};
 use serde_json::Value;
 
 #[test]
@@ -80,6 +80,16 @@ fn a_read_only_member_pulls_and_a_push_is_refused_with_the_path_and_a_nonzero_ex
     kh.ok(&[&add[..], &["--include", "*"]].concat(), Some(reader.as_bytes()));
     kh.ok(&["sync", "--pull", "--accept-new", "--yes"], None);
     assert_eq!(kh.ok(&["get", "SHARED"], None).trim(), "shared-value-1");
+    // What the policies allow, asked of the server (capabilities-self), nothing written.
+    let tested = kh.ok(&["remote", "test", "team"], None);
+    for line in [
+        "list           allowed",
+        "reveal         allowed",
+        "write          refused",
+        "delete         refused",
+    ] {
+        assert!(tested.contains(line), "{line}: {tested}");
+    }
 
     let out = kh.run(&["rotate", "SHARED", "--no-push"], Some(b"mine-now-2\n"));
     assert!(out.status.success());
@@ -112,4 +122,27 @@ fn the_tokens_expiry_comes_from_the_server_and_is_warned_about() {
     assert_eq!(listed[0]["key"]["expires"], expected.as_str());
     assert!(listed[0]["key"]["warning"].is_string(), "{:?}", listed[0]["key"]);
     assert!(!said.contains(&token));
+}
+
+#[test]
+fn an_approle_remote_takes_its_secret_id_from_stdin_and_syncs() {
+    let bao = OpenBao::start();
+    bao.policy("team-write", TEAM_WRITE);
+    let (role_id, secret_id) = bao.approle("laptop", &["team-write"], "1h");
+    let kh = Kh::new();
+    kh.ok(&["set", "FROM_LAPTOP"], Some(b"laptop-value\n"));
+    let add = ["remote", "add", "team", "--kind", "openbao", "--url", &bao.url, "--prefix", "team"];
+    let out =
+        kh.run(&[&add[..], &["--approle", &role_id, "--include", "*"]].concat(), Some(secret_id.as_bytes()));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("logs in with AppRole"), "{said}");
+    let listed: Vec<Value> = serde_json::from_str(&kh.ok(&["--json", "remote", "ls"], None)).unwrap();
+    assert_eq!(listed[0]["kv"]["role_id"], role_id.as_str());
+    let tested = kh.ok(&["remote", "test", "team"], None);
+    assert!(tested.contains("the server's policies allow writes"), "{tested}");
+    assert!(tested.contains("delete         allowed"), "{tested}");
+    kh.ok(&["sync", "--yes"], None);
+    assert_eq!(bao.value("team/FROM_LAPTOP").as_deref(), Some("laptop-value"));
+    assert!(!said.contains(&secret_id) && !tested.contains(&secret_id));
 }

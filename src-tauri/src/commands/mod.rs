@@ -87,6 +87,7 @@ mod bindings {
             vault::VaultState,
             secrets::NewSecret,
             remotes::NewRemote,
+            remotes::NewKv,
             remotes::SelectionView,
             remotes::Choice,
             remotes::PassView,

@@ -9,7 +9,7 @@ use std::{
 
 use keyhaven_core::{
     SecretName,
-    remote::{Check, Kind, RemoteConfig, Scope},
+    remote::{Check, Kind, KvLocation, RemoteConfig, Scope},
     sync::{
         self, AcceptNew, ConflictInfo, Keep, Preview, RemoteOutcome, Selection, Status, SyncMark,
         SyncOptions, SyncReport,
@@ -35,14 +35,29 @@ pub const SYNC_PROGRESS: &str = "sync-progress";
 #[derive(Debug, Clone, Deserialize, TS)]
 pub struct NewRemote {
     pub name: String,
-    /// runloop, runtype or runtools.
+    /// runloop, runtype, runtools or openbao.
     pub kind: String,
     /// Empty: the service's own API.
     pub url: String,
     /// RunTools only: user or org.
     pub scope: Option<String>,
-    /// When the API key expires, YYYY-MM-DD, or empty.
+    /// When the API key expires, YYYY-MM-DD, or empty (OpenBao: asked of the server).
     pub expires: String,
+    /// OpenBao only: where the secrets live and how it logs in (`None` for the others).
+    pub kv: Option<NewKv>,
+}
+
+/// An OpenBao remote's place and login, as the add form sends them.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct NewKv {
+    /// The KV version 2 mount; empty: `secret`.
+    pub mount: String,
+    /// The folder under it; empty: the mount's top.
+    pub prefix: String,
+    /// Empty: none.
+    pub namespace: String,
+    /// An AppRole role id (the key is then its secret id); empty: the key is a token.
+    pub role_id: String,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -171,7 +186,18 @@ fn config_of(remote: &NewRemote) -> Result<RemoteConfig, keyhaven_core::Error> {
     let scope = remote.scope.as_deref().filter(|s| !s.is_empty()).map(str::parse).transpose()?;
     let kind: Kind = remote.kind.parse()?;
     let url = Some(remote.url.trim()).filter(|url| !url.is_empty()).unwrap_or(kind.default_url());
-    RemoteConfig::new(remote.name.trim(), kind, url, scope)
+    let config = RemoteConfig::new(remote.name.trim(), kind, url, scope)?;
+    let Some(kv) = &remote.kv else { return Ok(config) };
+    fn given(text: &str) -> Option<&str> {
+        Some(text.trim()).filter(|text| !text.is_empty())
+    }
+    let location =
+        KvLocation::new(given(&kv.mount).unwrap_or("secret"), kv.prefix.trim(), given(&kv.namespace))?;
+    let location = match given(&kv.role_id) {
+        Some(role_id) => location.with_approle(role_id)?,
+        None => location,
+    };
+    config.with_kv(location)
 }
 
 /// What a key can do at `config`'s remote, before it is stored
@@ -219,6 +245,11 @@ pub fn add_remote(state: State<'_, AppState>, remote: NewRemote, token: String) 
     let expires = keyhaven_core::text::parse_date("key expiry", &remote.expires)?;
     if expires.is_some() {
         vault.set_remote_expiry(&config.name, expires)?;
+    } else if config.kind == Kind::Openbao {
+        // The server says when its token expires; one it cannot be asked now costs nothing.
+        if let Err(err) = vault.expiry_from_remote(&config.name) {
+            tracing::info!(remote = %config.name, %err, "could not ask when the token expires");
+        }
     }
     Ok(vault.remote(&config.name)?)
 }

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use keyhaven_core::{
-    Error, SecretName,
+    SecretName,
     remote::{self, KeyAge, Kind, KvLocation, RemoteConfig, Scope, WriteAccess},
     sync::{self, Selection},
     text::parse_date,
@@ -53,10 +53,21 @@ fn config(
     });
     let config = RemoteConfig::new(name, kind, url.unwrap_or(kind.default_url()), scope)?;
     Ok(match kind {
-        Kind::Openbao => config.with_kv(KvLocation::new(&kv.mount, &kv.prefix, kv.namespace.as_deref())?)?,
-        _ if kv.namespace.is_some() || !kv.prefix.is_empty() || kv.mount != "secret" => {
+        Kind::Openbao => {
+            let location = KvLocation::new(&kv.mount, &kv.prefix, kv.namespace.as_deref())?;
+            let location = match &kv.approle {
+                Some(role_id) => location.with_approle(role_id)?,
+                None => location,
+            };
+            config.with_kv(location)?
+        }
+        _ if kv.namespace.is_some()
+            || kv.approle.is_some()
+            || !kv.prefix.is_empty()
+            || kv.mount != "secret" =>
+        {
             return Err(exit::invalid(
-                "--mount, --prefix and --namespace are for OpenBao remotes (--kind openbao) only",
+                "--mount, --prefix, --namespace and --approle are for OpenBao remotes (--kind openbao) only",
             ));
         }
         _ => config,
@@ -70,7 +81,7 @@ fn add(ctx: &mut Context, config: &RemoteConfig, expires: Option<&str>, rules: S
     // The remote's row is tagged with the vault key, so adding one unlocks
     // (first: with --passphrase-stdin the passphrase is stdin's first line).
     let mut vault = ctx.unlocked()?;
-    let token = ctx.input.token(name)?;
+    let token = ctx.input.token(name, key_name(config))?;
     vault.add_remote(config, &token)?;
     if expires.is_some() {
         vault.set_remote_expiry(name, expires)?;
@@ -98,18 +109,26 @@ fn add(ctx: &mut Context, config: &RemoteConfig, expires: Option<&str>, rules: S
     Ok(())
 }
 
+/// What a remote's key is called: an AppRole login's is its secret id.
+fn key_name(config: &RemoteConfig) -> &'static str {
+    match config.kv.as_ref().and_then(|kv| kv.role_id.as_ref()) {
+        Some(_) => "AppRole secret id",
+        None => "API token",
+    }
+}
+
 /// An OpenBao remote's token expiry, as the server tells it (`lookup-self`),
 /// stored as if given with `--expires`, so it is shown and warned about like
 /// any key's. A remote that cannot be asked now is still added; the note says so.
 fn expiry_from_remote(vault: &mut keyhaven_core::UnlockedVault, name: &str) -> Result<()> {
-    match vault.connect(name).and_then(|api| api.key_expiry().map_err(Error::from_remote(name))) {
-        Ok(Some(expires)) => {
-            let date = expires.to_zoned(jiff::tz::TimeZone::UTC).date();
-            vault.set_remote_expiry(name, Some(date))?;
-            note!(
-                "{name}: the token expires {date} (UTC), as the server says; it is warned about from 14 days before"
-            );
-        }
+    if vault.remote(name)?.config.kv.is_some_and(|kv| kv.role_id.is_some()) {
+        note!("{name}: logs in with AppRole at each sync, and again when half its token's lease has passed");
+        return Ok(());
+    }
+    match vault.expiry_from_remote(name) {
+        Ok(Some(date)) => note!(
+            "{name}: the token expires {date} (UTC), as the server says; it is warned about from 14 days before"
+        ),
         Ok(None) => note!("{name}: the server says the token does not expire"),
         Err(err) => {
             note!("{name}: could not ask the server when the token expires ({err}); `--expires DATE` sets it")
@@ -191,8 +210,9 @@ fn show(ctx: &mut Context, name: &str) -> Result<()> {
 fn set_token(ctx: &mut Context, name: &str, expires: Option<&str>) -> Result<()> {
     let expires = expires.map(|text| parse_date("--expires", text)).transpose()?.flatten();
     let mut vault = ctx.unlocked()?;
-    let kind = vault.remote(name)?.config.kind;
-    let token = ctx.input.token(name)?;
+    let config = vault.remote(name)?.config;
+    let kind = config.kind;
+    let token = ctx.input.token(name, key_name(&config))?;
     vault.set_remote_token(name, &token, expires)?;
     if expires.is_none() && kind == Kind::Openbao {
         expiry_from_remote(&mut vault, name)?;
@@ -279,6 +299,7 @@ fn test(ctx: &mut Context, name: &str) -> Result<()> {
             "; writes refused: a read-only key (or one without the role): syncs cannot push"
         }
         WriteAccess::NotRefused => "; writes not refused",
+        WriteAccess::Allowed => "; the server's policies allow writes",
         WriteAccess::Unknown => "; write access unknown",
     };
     let reveal = if check.capabilities.can_reveal { "; values can be fetched" } else { "" };
@@ -286,6 +307,7 @@ fn test(ctx: &mut Context, name: &str) -> Result<()> {
     for op in &check.operations {
         let access = match op.access {
             WriteAccess::NotRefused => "not refused",
+            WriteAccess::Allowed => "allowed",
             WriteAccess::Refused => "refused",
             WriteAccess::Unknown => "unknown",
         };

@@ -121,8 +121,10 @@ pub(crate) struct Http {
     client: Client,
     base: Url,
     policy: RetryPolicy,
-    token: SecretString,
+    /// `None` for a client that sends no token (OpenBao's AppRole login).
+    token: Option<SecretString>,
     kind: Kind,
+    namespace: Option<String>,
 }
 
 /// Makes rustls' ring provider this process's default, which reqwest's clients
@@ -145,18 +147,21 @@ impl Http {
     /// `namespace`: OpenBao's and Vault's `X-Vault-Namespace` (checked by `KvLocation`).
     pub fn new(
         base: Url,
-        token: SecretString,
+        token: Option<SecretString>,
         kind: Kind,
         policy: RetryPolicy,
         namespace: Option<&str>,
     ) -> Result<Self> {
         install_tls();
-        let mut auth = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).map_err(|_| {
-            Error::invalid(format!("{kind} token"), "tokens are printable ASCII without spaces")
-        })?;
-        auth.set_sensitive(true);
         let mut headers = HeaderMap::new();
-        headers.insert(AUTHORIZATION, auth);
+        if let Some(token) = &token {
+            let mut auth =
+                HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())).map_err(|_| {
+                    Error::invalid(format!("{kind} token"), "tokens are printable ASCII without spaces")
+                })?;
+            auth.set_sensitive(true);
+            headers.insert(AUTHORIZATION, auth);
+        }
         if let Some(namespace) = namespace {
             let value = HeaderValue::from_str(namespace)
                 .map_err(|_| Error::invalid("OpenBao namespace", "letters, digits, '-', '_', '.' and '/'"))?;
@@ -172,7 +177,13 @@ impl Http {
             .map_err(|err| {
                 Error::Remote(RemoteError::new(Failure::Unreachable, format!("HTTP client: {err}")))
             })?;
-        Ok(Self { client, base, policy, token, kind })
+        Ok(Self { client, base, policy, token, kind, namespace: namespace.map(str::to_owned) })
+    }
+
+    /// A client for the same server that sends `token` (OpenBao's AppRole
+    /// login hands one out).
+    pub fn with_token(&self, token: SecretString) -> Result<Self> {
+        Self::new(self.base.clone(), Some(token), self.kind, self.policy, self.namespace.as_deref())
     }
 
     /// `base/segments…?query`, each segment percent-encoded.
@@ -303,8 +314,7 @@ impl Http {
             }
             _ => Failure::Unavailable,
         };
-        let hidden: Vec<&SecretString> =
-            std::iter::once(&self.token).chain(secrets.iter().copied()).collect();
+        let hidden: Vec<&SecretString> = self.token.iter().chain(secrets.iter().copied()).collect();
         let body = Zeroizing::new(scrub(String::from_utf8_lossy(body).into_owned(), &hidden));
         let mut message = scrub(remote_message(body.as_bytes()), &hidden);
         if echoes(&message, &hidden) {
@@ -597,7 +607,7 @@ mod tests {
         let policy = super::super::default_policy();
         let http = Http::new(
             Url::parse("http://127.0.0.1:1").unwrap(),
-            "tok-123".into(),
+            Some("tok-123".into()),
             Kind::Runloop,
             policy,
             None,
@@ -617,7 +627,7 @@ mod tests {
     fn long_multi_line_and_encoded_echoes_of_every_value_are_cut_out() {
         let http = Http::new(
             Url::parse("http://127.0.0.1:1").unwrap(),
-            "tok-123".into(),
+            Some("tok-123".into()),
             Kind::Runtype,
             super::super::default_policy(),
             None,
@@ -650,7 +660,7 @@ mod tests {
     fn echoes_in_any_encoding_or_in_part_never_reach_a_message() {
         let http = Http::new(
             Url::parse("http://127.0.0.1:1").unwrap(),
-            "tok-abcdefgh-123".into(),
+            Some("tok-abcdefgh-123".into()),
             Kind::Runloop,
             super::super::default_policy(),
             None,

@@ -176,7 +176,7 @@ pub struct RemoteConfig {
 }
 
 /// Where an OpenBao remote's secrets live: `<mount>/data/<prefix>/<NAME>`,
-/// in `namespace` where the server has namespaces.
+/// in `namespace` where the server has namespaces; and how it logs in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct KvLocation {
@@ -185,6 +185,9 @@ pub struct KvLocation {
     /// The folder under it; empty for the mount's top.
     pub prefix: String,
     pub namespace: Option<String>,
+    /// An AppRole login (at `auth/approle`): the role id, with the secret id
+    /// kept as the remote's key. `None`: the key is a token.
+    pub role_id: Option<String>,
 }
 
 impl KvLocation {
@@ -196,22 +199,44 @@ impl KvLocation {
         let prefix = checked_path("prefix", prefix, true)?;
         let namespace =
             namespace.map(|ns| checked_path("namespace", ns, true)).transpose()?.filter(|ns| !ns.is_empty());
-        Ok(KvLocation { mount, prefix, namespace })
+        Ok(KvLocation { mount, prefix, namespace, role_id: None })
     }
 
-    /// As stored: mount, prefix and namespace on lines of their own.
+    /// Logs in with AppRole as `role_id` (one path segment: letters, digits,
+    /// `-`, `_`, `.`; it goes in a JSON body, never a URL).
+    pub fn with_approle(mut self, role_id: &str) -> Result<Self> {
+        let role_id = checked_path("AppRole role id", role_id, false)?;
+        if role_id.contains('/') {
+            return Err(Error::invalid("OpenBao AppRole role id", "a role id has no '/'"));
+        }
+        self.role_id = Some(role_id);
+        Ok(self)
+    }
+
+    /// As stored: mount, prefix, namespace and role id on lines of their own
+    /// (rows from before AppRole have three lines).
     pub(crate) fn to_stored(&self) -> String {
-        format!("{}\n{}\n{}", self.mount, self.prefix, self.namespace.as_deref().unwrap_or(""))
+        let mut stored =
+            format!("{}\n{}\n{}", self.mount, self.prefix, self.namespace.as_deref().unwrap_or(""));
+        if let Some(role_id) = &self.role_id {
+            stored.push('\n');
+            stored.push_str(role_id);
+        }
+        stored
     }
 
     pub(crate) fn from_stored(text: &str) -> Result<Self> {
         let mut parts = text.split('\n');
-        let (Some(mount), Some(prefix), Some(namespace), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(mount), Some(prefix), Some(namespace), role_id, None) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
         else {
-            return Err(Error::invalid("a stored OpenBao location", "it is not mount, prefix and namespace"));
+            return Err(Error::invalid(
+                "a stored OpenBao location",
+                "it is not mount, prefix, namespace and role id",
+            ));
         };
-        KvLocation::new(mount, prefix, Some(namespace))
+        let location = KvLocation::new(mount, prefix, Some(namespace))?;
+        role_id.map_or(Ok(location.clone()), |role_id| location.with_approle(role_id))
     }
 }
 
@@ -383,6 +408,9 @@ pub struct Listing {
     /// How many the remote says it holds in all, where it says (Runloop's
     /// `total_count`).
     pub total: Option<u64>,
+    /// Folders below the one listed (OpenBao), never descended into: a
+    /// secret's name has no `/`, so a folder's entries are no names here.
+    pub folders: Vec<String>,
 }
 
 /// Why a remote call failed, coarsely, for retry and sync decisions.
@@ -509,6 +537,18 @@ pub trait SecretsApi: Send + Sync {
     fn key_expiry(&self) -> RemoteResult<Option<jiff::Timestamp>> {
         Ok(None)
     }
+
+    /// Renews the key where the service can (a renewable OpenBao token):
+    /// its new expiry, or `None` where it cannot be renewed.
+    fn renew_key(&self) -> RemoteResult<Option<jiff::Timestamp>> {
+        Ok(None)
+    }
+
+    /// What the key may do, where the service can say without a try
+    /// (OpenBao's `capabilities-self`); `None` where only a try can tell.
+    fn access(&self) -> RemoteResult<Option<Vec<OperationAccess>>> {
+        Ok(None)
+    }
 }
 
 /// Whether a remote's key may write, as far as a harmless call can tell.
@@ -518,6 +558,8 @@ pub trait SecretsApi: Send + Sync {
 pub enum WriteAccess {
     /// The key was refused a write (403): read-only, or lacking the role.
     Refused,
+    /// The server's policies allow it (OpenBao says so without a try).
+    Allowed,
     /// A delete of a name that cannot exist was not refused. A service may
     /// check permission only on real writes, so this proves less than it hopes.
     NotRefused,
@@ -546,8 +588,11 @@ pub enum Operation {
     List,
     /// Read one secret's metadata: replays and the look before a retried create.
     Read,
-    /// Create, update and delete: every push.
+    /// Create and update (and, where the dialect has no separate
+    /// permission, delete): every push.
     Write,
+    /// Delete (OpenBao's soft delete): `--prune`, and a removal pushed.
+    Delete,
     /// Fetch a value (RunTools only): pulls and the first sync's comparison.
     Reveal,
 }
@@ -558,6 +603,7 @@ impl Operation {
             Operation::List => "list",
             Operation::Read => "read metadata",
             Operation::Write => "write",
+            Operation::Delete => "delete",
             Operation::Reveal => "reveal",
         }
     }
@@ -572,7 +618,8 @@ pub struct OperationAccess {
 }
 
 /// Checks that the remote answers and accepts its key (an error otherwise),
-/// then what the key may do, without changing anything: it lists, reads and
+/// then what the key may do, without changing anything. Where the service
+/// says (OpenBao), its answer is taken. Elsewhere it lists, reads and
 /// deletes (and reveals, where the API has it) a name that cannot exist, so
 /// no probe secret is ever written and no value fetched; a key without the
 /// permission is refused (403) all the same.
@@ -582,6 +629,13 @@ pub fn check(api: &dyn SecretsApi) -> RemoteResult<Check> {
         Err(err) if err.kind == Failure::Forbidden => WriteAccess::Refused,
         Err(err) => return Err(err),
     };
+    if let Some(operations) = api.access()? {
+        let writes = operations
+            .iter()
+            .find(|op| op.operation == Operation::Write)
+            .map_or(WriteAccess::Unknown, |op| op.access);
+        return Ok(Check { capabilities: api.capabilities(), writes, operations });
+    }
     let nonce = uuid::Uuid::new_v4().simple().to_string().to_ascii_uppercase();
     let probe_name = api.kind().remote_name(&format!("KEYHAVEN_CHECK_{nonce}"));
     let probe = RemoteSecret::new(probe_name.clone(), probe_name.clone(), "");
@@ -612,14 +666,20 @@ pub fn connect(
     token: SecretString,
     policy: RetryPolicy,
 ) -> Result<Box<dyn SecretsApi>> {
-    let http = http_for(config, token, policy)?;
+    let http = |token| http_for(config, token, policy);
     Ok(match config.kind {
-        Kind::Runloop => Box::new(runloop::Runloop::new(http)),
-        Kind::Runtype => Box::new(runtype::Runtype::new(http)),
-        Kind::Runtools => Box::new(runtools::RunTools::new(http, config.scope.unwrap_or(Scope::User))),
+        Kind::Runloop => Box::new(runloop::Runloop::new(http(Some(token))?)),
+        Kind::Runtype => Box::new(runtype::Runtype::new(http(Some(token))?)),
+        Kind::Runtools => {
+            Box::new(runtools::RunTools::new(http(Some(token))?, config.scope.unwrap_or(Scope::User)))
+        }
         Kind::Openbao => {
             let location = config.kv.clone().map_or_else(|| KvLocation::new("secret", "", None), Ok)?;
-            Box::new(openbao::OpenBao::new(http, location))
+            // With AppRole the key is the secret id: sent only to log in, never as a token.
+            Box::new(match location.role_id {
+                None => openbao::OpenBao::new(http(Some(token))?, location),
+                Some(_) => openbao::OpenBao::approle(http(None)?, location, token),
+            })
         }
     })
 }
@@ -633,10 +693,10 @@ pub fn connect_runtype(
     if config.kind != Kind::Runtype {
         return Err(Error::invalid(format!("remote {}", config.name), "this needs a Runtype remote"));
     }
-    Ok(runtype::Runtype::new(http_for(config, token, policy)?))
+    Ok(runtype::Runtype::new(http_for(config, Some(token), policy)?))
 }
 
-fn http_for(config: &RemoteConfig, token: SecretString, policy: RetryPolicy) -> Result<http::Http> {
+fn http_for(config: &RemoteConfig, token: Option<SecretString>, policy: RetryPolicy) -> Result<http::Http> {
     let namespace = config.kv.as_ref().and_then(|kv| kv.namespace.as_deref());
     http::Http::new(parse_base_url(&config.url)?, token, config.kind, policy, namespace)
 }

@@ -74,6 +74,7 @@ impl SecretsApi for Runloop {
             secrets: list.secrets.into_iter().map(Into::into).collect(),
             complete: !list.has_more,
             total: list.total_count,
+            folders: Vec::new(),
         })
     }
 

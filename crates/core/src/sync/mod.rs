@@ -8,6 +8,7 @@ mod apply;
 mod overview;
 pub mod plan;
 mod push;
+mod renew;
 mod run;
 pub mod schedule;
 mod selection;
@@ -225,6 +226,7 @@ pub fn sync(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<SyncReport> {
     let remote_ref = vault.remote_ref(remote)?;
+    let renewal = renew::renew_if_due(vault, remote, api)?;
     let kind = api.kind();
     let bases = state::bases(vault.conn(), Some(vault.integrity()), &remote_ref)?;
     let outbox = state::outbox(vault.conn(), Some(vault.integrity()), &remote_ref)?;
@@ -243,7 +245,7 @@ pub fn sync(
         }
         Err(err) => return Err(Error::Remote(err)),
     };
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = renewal.into_iter().collect();
     let listed = listing.secrets.len();
     let selection = vault.remote_selection(remote)?;
     let (locals, metas) = local_states(vault)?;
@@ -283,6 +285,24 @@ pub fn sync(
             "revoked on {remote}: {}; a revoked secret no longer works there: rotate it here \
              (`keyhaven rotate NAME`) and sync to give it a new value",
             revoked.join(", ")
+        ));
+    }
+    if !listing.folders.is_empty() {
+        // Named only if short and plain: the server chose these names, and they reach a terminal.
+        let plain = |folder: &&String| {
+            folder.len() <= 65
+                && folder
+                    .trim_end_matches('/')
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        };
+        let shown: Vec<&str> = listing.folders.iter().filter(plain).take(5).map(String::as_str).collect();
+        let more = listing.folders.len() - shown.len();
+        let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+        warnings.push(format!(
+            "{remote} has folders below its own, not synced: {}{more}; each can be a remote of its own \
+             (`keyhaven remote add NAME --kind openbao --prefix PREFIX/FOLDER`)",
+            shown.join(", ")
         ));
     }
     if !listing.complete && offline.is_none() {
@@ -802,7 +822,7 @@ fn look_up(
         }
         secrets.extend(api.get(&api.kind().remote_name(name.as_str()))?);
     }
-    Ok(crate::remote::Listing { secrets, complete: true, total: None })
+    Ok(crate::remote::Listing { secrets, complete: true, total: None, folders: Vec::new() })
 }
 
 fn assumed_listing(kind: Kind, bases: &HashMap<SecretName, Base>) -> crate::remote::Listing {
@@ -812,7 +832,7 @@ fn assumed_listing(kind: Kind, bases: &HashMap<SecretName, Base>) -> crate::remo
             RemoteSecret::new(base.remote_id.clone(), kind.remote_name(name.as_str()), base.marker.clone())
         })
         .collect();
-    crate::remote::Listing { secrets, complete: false, total: None }
+    crate::remote::Listing { secrets, complete: false, total: None, folders: Vec::new() }
 }
 
 /// Every local secret, live or removed, from rows that check out: a row's

@@ -526,6 +526,18 @@ impl UnlockedVault {
         Ok(())
     }
 
+    /// Asks `remote` when its key expires (OpenBao's `lookup-self`) and keeps
+    /// that date, as if given as the key's expiry: the date, or `None` where
+    /// the remote says the key does not expire or does not say.
+    pub fn expiry_from_remote(&mut self, remote: &str) -> Result<Option<Date>> {
+        let expires = self.connect(remote)?.key_expiry().map_err(|err| Error::from(err).at_remote(remote))?;
+        let date = expires.map(|at| at.to_zoned(jiff::tz::TimeZone::UTC).date());
+        if date.is_some() {
+            self.set_remote_expiry(remote, date)?;
+        }
+        Ok(date)
+    }
+
     /// What is chosen to sync to `remote`, once its settings check out;
     /// nothing until the user chooses.
     pub fn remote_selection(&self, remote: &str) -> Result<Selection> {

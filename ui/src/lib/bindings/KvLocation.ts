@@ -2,7 +2,7 @@
 
 /**
  * Where an OpenBao remote's secrets live: `<mount>/data/<prefix>/<NAME>`,
- * in `namespace` where the server has namespaces.
+ * in `namespace` where the server has namespaces; and how it logs in.
  */
 export type KvLocation = { 
 /**
@@ -12,4 +12,9 @@ mount: string,
 /**
  * The folder under it; empty for the mount's top.
  */
-prefix: string, namespace: string | null, };
+prefix: string, namespace: string | null, 
+/**
+ * An AppRole login (at `auth/approle`): the role id, with the secret id
+ * kept as the remote's key. `None`: the key is a token.
+ */
+role_id: string | null, };

@@ -4,4 +4,4 @@
  * An operation Keyhaven needs of a remote (README, "Sync with Runloop,
  * Runtype and RunTools": which need which).
  */
-export type Operation = "list" | "read" | "write" | "reveal";
+export type Operation = "list" | "read" | "write" | "delete" | "reveal";

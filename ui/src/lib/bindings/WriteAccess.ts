@@ -3,4 +3,4 @@
 /**
  * Whether a remote's key may write, as far as a harmless call can tell.
  */
-export type WriteAccess = "refused" | "not_refused" | "unknown";
+export type WriteAccess = "refused" | "allowed" | "not_refused" | "unknown";
