@@ -98,13 +98,16 @@ fn two_devices_converge_through_one_server_and_a_change_on_both_is_a_conflict() 
     let fields = SecretFields {
         description: Some("the deploy key".into()),
         category: Some("provider".into()),
-        ..Default::default()
+        rotate_by: Some(jiff::civil::date(2027, 3, 1)),
     };
     a.vault.set(&name("API_KEY"), &SecretString::from("v1-of-the-key"), &fields).unwrap();
     assert_eq!(actions(&a.sync(SyncOptions::default())), [("API_KEY".to_owned(), "create")]);
     assert_eq!(bao.value("team/API_KEY").as_deref(), Some("v1-of-the-key"));
     let meta = bao.metadata("team/API_KEY");
-    assert_eq!(meta["custom_metadata"], json!({ "description": "the deploy key", "category": "provider" }));
+    assert_eq!(
+        meta["custom_metadata"],
+        json!({ "description": "the deploy key", "category": "provider", "rotate_by": "2027-03-01" })
+    );
     assert_eq!(meta["current_version"], 1);
 
     // B's next pull brings the value and its metadata.
@@ -112,6 +115,7 @@ fn two_devices_converge_through_one_server_and_a_change_on_both_is_a_conflict() 
     assert_eq!(b.value("API_KEY").as_deref(), Some("v1-of-the-key"));
     let on_b = b.vault.meta(&name("API_KEY")).unwrap();
     assert_eq!((on_b.description.as_str(), on_b.category.as_str()), ("the deploy key", "provider"));
+    assert_eq!(on_b.rotate_by, Some(jiff::civil::date(2027, 3, 1)));
 
     // A rotation on B reaches A; KV keeps both versions.
     b.vault.rotate(&name("API_KEY"), &SecretString::from("v2-from-b")).unwrap();
@@ -230,6 +234,24 @@ fn a_revoked_token_is_a_refused_key_and_never_printed() {
     match device.try_sync(SyncOptions::default()) {
         Err(Error::KeyRefused { remote, detail }) => {
             assert_eq!(remote, "team");
+            assert!(!detail.contains(&token), "{detail}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_expired_token_is_a_refused_key() {
+    let bao = OpenBao::start();
+    bao.policy("team-write", TEAM_WRITE);
+    let token = bao.token_for(&["team-write"], "2s");
+    let mut device = Device::new(&bao, &token);
+    device.sync(SyncOptions::default());
+    std::thread::sleep(std::time::Duration::from_millis(2_500));
+    match device.try_sync(SyncOptions::default()) {
+        Err(Error::KeyRefused { remote, detail }) => {
+            assert_eq!(remote, "team");
+            assert!(detail.contains("expired, was revoked or is wrong"), "{detail}");
             assert!(!detail.contains(&token), "{detail}");
         }
         other => panic!("{other:?}"),

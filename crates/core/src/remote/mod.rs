@@ -361,10 +361,11 @@ impl RemoteSecret {
     }
 }
 
-/// A secret's description and category, which travel with its value where
-/// the dialect holds them (RunTools both, Runtype the description, Runloop
-/// neither). What this vault lacks is left as the remote has it, so a
-/// rotation never resets the remote's metadata.
+/// A secret's description and category (and its rotate-by date), which
+/// travel with its value where the dialect holds them (OpenBao all three,
+/// RunTools both, Runtype the description, Runloop neither). What this vault
+/// lacks is left as the remote has it, so a rotation never resets the
+/// remote's metadata.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Metadata {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -376,17 +377,20 @@ pub struct Metadata {
     /// remote's back and never resets it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// When the secret is due for rotation (OpenBao keeps it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotate_by: Option<jiff::civil::Date>,
 }
 
 impl Metadata {
     /// From a local secret's fields (empty is none).
-    pub fn local(description: &str, category: &str) -> Self {
+    pub fn local(description: &str, category: &str, rotate_by: Option<jiff::civil::Date>) -> Self {
         let some = |text: &str| (!text.trim().is_empty()).then(|| text.to_owned());
-        Metadata { description: some(description), category: some(category), scope: None }
+        Metadata { description: some(description), category: some(category), scope: None, rotate_by }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.description.is_none() && self.category.is_none()
+        self.description.is_none() && self.category.is_none() && self.rotate_by.is_none()
     }
 
     /// Ours where we have it, else what `current` (the remote's) holds.
@@ -395,6 +399,7 @@ impl Metadata {
             description: self.description.clone().or_else(|| current.description.clone()),
             category: self.category.clone().or_else(|| current.category.clone()),
             scope: self.scope.clone().or_else(|| current.scope.clone()),
+            rotate_by: self.rotate_by.or(current.rotate_by),
         }
     }
 }

@@ -34,6 +34,10 @@ use super::{
 /// The one key of a KV entry that holds a Keyhaven value.
 const VALUE_KEY: &str = "value";
 
+/// The `custom_metadata` key of a secret's rotate-by date (YYYY-MM-DD);
+/// `description` and `category` are the others Keyhaven keeps there.
+const ROTATE_BY: &str = "rotate_by";
+
 /// The most entries one listing reads the metadata of. Where KV lists names
 /// only, each entry's metadata is a request of its own, so a server's listing
 /// must not decide how many requests a sync sends: beyond this the listing
@@ -274,12 +278,14 @@ impl OpenBao {
         segments
     }
 
-    /// Where `name` lives, as a person would type it for `bao kv get`.
+    /// Where `name` lives, as a person would type it for `bao kv get`
+    /// (the folder itself for an empty name).
     fn path(&self, name: &str) -> String {
-        match self.location.prefix.as_str() {
+        let path = match self.location.prefix.as_str() {
             "" => format!("{}/{name}", self.location.mount),
             prefix => format!("{}/{prefix}/{name}", self.location.mount),
-        }
+        };
+        path.trim_end_matches('/').to_owned()
     }
 
     /// Sends with the token, a refusal worded by [`Self::explain`].
@@ -373,7 +379,10 @@ impl OpenBao {
         let mut kept = known;
         if meta.or(&kept) != kept {
             let mut custom = self.metadata(name)?.and_then(|meta| meta.custom_metadata).unwrap_or_default();
-            for (key, ours) in [("description", &meta.description), ("category", &meta.category)] {
+            let rotate_by = meta.rotate_by.map(|date| date.to_string());
+            for (key, ours) in
+                [("description", &meta.description), ("category", &meta.category), (ROTATE_BY, &rotate_by)]
+            {
                 if let Some(ours) = ours {
                     custom.insert(key.to_owned(), ours.clone());
                 }
@@ -470,12 +479,14 @@ fn entries(keys: Vec<String>) -> (Vec<String>, Vec<String>, usize) {
     (entries, folders, total)
 }
 
-/// The description and category an entry's `custom_metadata` holds.
+/// The description, category and rotate-by date an entry's
+/// `custom_metadata` holds (a date that is not one is left out).
 fn ours_in(custom: &BTreeMap<String, String>) -> Metadata {
     Metadata {
         description: custom.get("description").cloned(),
         category: custom.get("category").cloned(),
         scope: None,
+        rotate_by: custom.get(ROTATE_BY).and_then(|date| date.parse().ok()),
     }
 }
 

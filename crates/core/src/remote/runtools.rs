@@ -31,8 +31,12 @@ struct Secret {
 
 impl From<Secret> for RemoteSecret {
     fn from(secret: Secret) -> Self {
-        let meta =
-            Metadata { description: secret.description, category: secret.category, scope: secret.scope };
+        let meta = Metadata {
+            description: secret.description,
+            category: secret.category,
+            scope: secret.scope,
+            rotate_by: None,
+        };
         RemoteSecret { meta, ..RemoteSecret::new(secret.name.clone(), secret.name, secret.updated_at) }
     }
 }

@@ -35,7 +35,7 @@ impl From<Secret> for RemoteSecret {
     /// A revocation changes the marker (`3:revoked`) though not the version,
     /// so a revoked secret never passes for in sync.
     fn from(secret: Secret) -> Self {
-        let meta = Metadata { description: secret.description, category: None, scope: None };
+        let meta = Metadata { description: secret.description, ..Metadata::default() };
         let revoked = secret.status.as_deref().is_some_and(|status| status != "active");
         let marker = match &secret.status {
             Some(status) if revoked => format!("{}:{status}", secret.version),

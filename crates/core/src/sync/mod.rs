@@ -846,7 +846,7 @@ fn local_states(
     let mut metas = HashMap::new();
     for meta in rows {
         locals.insert(meta.name.clone(), Local { version: meta.version, deleted: meta.deleted.is_some() });
-        let fields = Metadata::local(&meta.description, &meta.category);
+        let fields = Metadata::local(&meta.description, &meta.category, meta.rotate_by);
         if !fields.is_empty() {
             metas.insert(meta.name, fields);
         }
@@ -885,7 +885,8 @@ fn metadata_differs(
 /// An update carrying this vault's description and category to a remote
 /// that holds them, for a secret in sync on both sides whose metadata alone
 /// differs there (an `edit` pushed). Runloop holds none; Runtype a
-/// description; RunTools a description and the categories it takes.
+/// description; RunTools a description and the categories it takes;
+/// OpenBao all three, and the rotate-by date.
 fn metadata_update(kind: Kind, entry: &Entry, ours: &Metadata) -> Option<Step> {
     let (local, base, remote) = (entry.local?, entry.base.as_ref()?, entry.remote.as_ref()?);
     let in_sync = !local.deleted
@@ -896,12 +897,19 @@ fn metadata_update(kind: Kind, entry: &Entry, ours: &Metadata) -> Option<Step> {
         field.as_deref().map(str::trim).filter(|text| !text.is_empty()).map(str::to_owned)
     };
     let description = kind != Kind::Runloop && text(&ours.description) != text(&remote.meta.description);
-    let category = kind == Kind::Runtools
-        && text(&ours.category).is_some_and(|ours| {
+    let category = match kind {
+        Kind::Runtools => text(&ours.category).is_some_and(|ours| {
             crate::remote::runtools::takes_category(&ours)
                 && !text(&remote.meta.category).is_some_and(|theirs| theirs.eq_ignore_ascii_case(&ours))
-        });
-    (in_sync && (description || category)).then(|| Step {
+        }),
+        Kind::Openbao => text(&ours.category).is_some_and(|ours| {
+            !text(&remote.meta.category).is_some_and(|theirs| theirs.eq_ignore_ascii_case(&ours))
+        }),
+        Kind::Runloop | Kind::Runtype => false,
+    };
+    let rotate_by =
+        kind == Kind::Openbao && ours.rotate_by.is_some() && ours.rotate_by != remote.meta.rotate_by;
+    (in_sync && (description || category || rotate_by)).then(|| Step {
         name: entry.name.clone(),
         action: Action::Update {
             version: local.version,
@@ -920,7 +928,7 @@ fn pulled_fields(meta: &Metadata) -> SecretFields {
     SecretFields {
         description: valid(&meta.description, secret::validate_description),
         category: valid(&meta.category, secret::validate_category),
-        rotate_by: None,
+        rotate_by: meta.rotate_by,
     }
 }
 
@@ -1029,8 +1037,11 @@ impl Run<'_> {
         for (index, step) in report.steps.iter().enumerate() {
             let name = &step.step.name;
             let request_id = || outbox.get(name).map(|q| q.pending.request_id.clone()).unwrap_or_default();
-            let meta =
-                || self.vault.meta(name).map(|meta| Metadata::local(&meta.description, &meta.category));
+            let meta = || {
+                self.vault
+                    .meta(name)
+                    .map(|meta| Metadata::local(&meta.description, &meta.category, meta.rotate_by))
+            };
             let job = match &step.step.action {
                 Action::Create { version, replay } => Job::Create {
                     name: self.kind.remote_name(name.as_str()),
