@@ -11,7 +11,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 echo "== lintian $deb"
-# Errors fail; warnings are listed (and explained in the README).
+# Errors fail; warnings are listed (and explained in docs/development.md).
 lintian --tag-display-limit 0 "$deb" 2>&1 | { grep -v 'root privileges' || true; } | tee "$work/lintian"
 ! grep -q '^E:' "$work/lintian"
 

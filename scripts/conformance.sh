@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Conformance of keyhaven-emulator: schemathesis against the Runloop listener
-# with ../shared/specs/runloop-secrets.openapi.yaml, and the official SDKs
+# with tests/conformance/spec/runloop-secrets.openapi.yaml, and the official SDKs
 # (runloop-api-client, runtype-sdk) against every dialect, from a throw-away
 # virtualenv under the cargo target dir.
 set -euo pipefail

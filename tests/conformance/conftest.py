@@ -9,7 +9,7 @@ import pytest
 
 TOKEN = "conformance-token"
 ADMIN_TOKEN = "conformance-admin"
-SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "runloop-secrets.openapi.yaml"
+SPEC = Path(__file__).resolve().parent / "spec" / "runloop-secrets.openapi.yaml"
 
 
 class Emulator:

@@ -1,4 +1,4 @@
-"""schemathesis against the Runloop listener with the seed OpenAPI spec."""
+"""schemathesis against the Runloop listener with Runloop's OpenAPI spec (spec/, vendored)."""
 
 import subprocess
 import sys
@@ -7,8 +7,8 @@ from pathlib import Path
 from conftest import SPEC, TOKEN
 
 
-def test_runloop_listener_conforms_to_the_seed_spec(emulator):
-    assert SPEC.exists(), f"the seed spec is missing: {SPEC}"
+def test_runloop_listener_conforms_to_the_runloop_spec(emulator):
+    assert SPEC.exists(), f"the Runloop spec is missing: {SPEC}"
     st = Path(sys.executable).with_name("st")
     config = Path(__file__).with_name("schemathesis.toml")
     result = subprocess.run(

@@ -428,6 +428,8 @@ pub enum Generated {
     Man,
     /// Completions for bash, zsh and fish
     Completions,
+    /// The reference in docs/cli.md: every command, its options and the exit codes
+    Reference,
 }
 
 #[derive(Subcommand)]

@@ -1,4 +1,4 @@
-//! Exit codes, documented in the README and `keyhaven --help`.
+//! Exit codes, documented in docs/cli.md and `keyhaven --help`.
 
 use std::process::ExitCode;
 

@@ -162,3 +162,28 @@ fn shell_words(args: &str) -> Vec<String> {
     words.extend((!word.is_empty()).then_some(word));
     words
 }
+
+/// docs/cli.md's last section is `keyhaven generate reference` (every command
+/// and option from the clap definitions); `UPDATE_DOCS=1` rewrites it.
+#[test]
+fn the_reference_in_the_document_is_made_from_the_clap_definitions() {
+    const START: &str = "<!-- Generated from the clap definitions";
+    const END: &str = "<!-- End of the generated reference. -->";
+    let kh = Kh::new();
+    let out = tempfile::tempdir().unwrap();
+    kh.ok(&["generate", "reference", "--out", out.path().to_str().unwrap()], None);
+    let generated = std::fs::read_to_string(out.path().join("cli-reference.md")).unwrap();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/cli.md");
+    let doc = std::fs::read_to_string(path).unwrap();
+    let start = doc.find(START).expect("the generated section's start marker");
+    let body = start + doc[start..].find("-->\n").expect("the marker's end") + "-->\n".len();
+    let end = doc.find(END).expect("the generated section's end marker");
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(path, format!("{}{generated}{}", &doc[..body], &doc[end..])).unwrap();
+        return;
+    }
+    assert!(
+        doc[body..end] == generated,
+        "docs/cli.md's reference is stale: `UPDATE_DOCS=1 cargo test -p keyhaven-cli --test docs` rewrites it"
+    );
+}

@@ -140,7 +140,7 @@ fn intake_shows_the_form_status_and_each_items_help_and_vets_a_return_url() {
             "docsUrl": "https://platform.openai.com/api-keys"
         }]
     }]}));
-    // The seed's manual source with no key.
+    // The intake page's manual source with no key (docs/platforms.md, RT-INTAKE).
     let err = kh.fails(&["intake", "--remote", "rt", "--source", "manual"], None, 10);
     assert!(err.contains("Connect your model"), "{err}");
     assert!(err.contains("status: needs configuration, 1 item(s) pending"), "{err}");

@@ -12,7 +12,7 @@
 //! A link never reveals, copies or submits by itself: the caller shows what
 //! it asks and the user confirms.
 //!
-//! The format (README "Links"):
+//! The format (docs/app.md, "Links"):
 //! - `keyhaven://open?name=SECRET`
 //! - `keyhaven://check?remote=R&keys=A,B`
 //! - `keyhaven://intake?remote=R&source=manual|secret|product&key=K&keys=A,B&productId=P&returnUrl=URL`
@@ -193,7 +193,7 @@ fn intake(params: &mut Params) -> Result<Intake, LinkError> {
     let return_url = params.take("returnUrl").map(|text| absolute_url(&text)).transpose()?;
     match source {
         SourceKind::Product if product_id.is_none() => return Err(LinkError::Missing("productId")),
-        // A manual source may name no key (the seed's own example has none).
+        // A manual source may name no key (Runtype's intake page's own example has none).
         SourceKind::Secret if key.is_none() && keys.is_empty() => return Err(LinkError::Missing("key")),
         _ => {}
     }

@@ -47,7 +47,7 @@ fn the_documented_forms_are_read() {
     assert_eq!(intake.key.as_deref(), Some("OPENAI_API_KEY"));
     assert_eq!(intake.return_url.unwrap().as_str(), "https://app.runtype.com/done?s=1");
 
-    // The seed's own example of a manual source names no key.
+    // The intake page's own example of a manual source names no key.
     let manual = read("keyhaven://intake?remote=prod&source=manual").unwrap();
     assert!(matches!(manual.action, Action::Intake(ref i) if i.key.is_none() && i.keys.is_empty()));
 

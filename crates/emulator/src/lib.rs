@@ -1,5 +1,5 @@
 //! A faithful, stateful local stand-in for the three hosted secrets APIs
-//! (see ../shared/API.md): each dialect on its own listener at its real paths,
+//! (see docs/platforms.md): each dialect on its own listener at its real paths,
 //! with that service's auth, envelopes and error bodies, state in SQLite, and
 //! test-only routes for fault injection, state dumps and resets.
 

@@ -1,4 +1,4 @@
-//! Runloop: the seed OpenAPI spec's five operations plus the Python SDK 3.0.0's
+//! Runloop: the OpenAPI spec's five operations (docs/platforms.md) plus the Python SDK 3.0.0's
 //! by-id routes. Names may repeat (the SDK says duplicate rejection is best
 //! effort): by-name reads and updates act on the newest match, by-name delete
 //! removes every match. Writes carrying `x-request-id` are idempotent: a retry

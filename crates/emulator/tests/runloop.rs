@@ -1,4 +1,4 @@
-//! The Runloop dialect, per specs/runloop-secrets.openapi.yaml and API.md §1.
+//! The Runloop dialect, per tests/conformance/spec/runloop-secrets.openapi.yaml and docs/platforms.md, "Runloop".
 
 mod common;
 

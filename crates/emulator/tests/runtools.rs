@@ -1,4 +1,4 @@
-//! The RunTools dialect, per API.md §3.
+//! The RunTools dialect, per docs/platforms.md, "RunTools".
 
 mod common;
 

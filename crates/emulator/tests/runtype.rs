@@ -1,4 +1,4 @@
-//! The Runtype dialect, per API.md §2.
+//! The Runtype dialect, per docs/platforms.md, "Runtype".
 
 mod common;
 

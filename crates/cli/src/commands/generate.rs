@@ -1,6 +1,7 @@
-//! `keyhaven generate man|completions --out DIR`: the man page and the shell
-//! completions, made from the same clap definition as the binary, so they
-//! cannot drift from it. `make package` puts them in the packages.
+//! `keyhaven generate man|completions|reference --out DIR`: the man page, the
+//! shell completions and docs/cli.md's reference, made from the same clap
+//! definition as the binary, so they cannot drift from it. `make package`
+//! puts the first two in the packages; a test holds docs/cli.md to the third.
 
 use std::{io::Write, path::Path};
 
@@ -19,6 +20,10 @@ pub fn generate(what: Generated, out: &Path) -> Result<()> {
             clap_mangen::Man::new(Cli::command()).render(&mut page).context("cannot render the man page")?;
             std::fs::write(&path, page).with_context(|| format!("cannot write {}", path.display()))?;
         }
+        Generated::Reference => {
+            let path = out.join("cli-reference.md");
+            std::fs::write(&path, reference()).with_context(|| format!("cannot write {}", path.display()))?;
+        }
         Generated::Completions => {
             // The names each shell looks for, as clap's generate_to writes them.
             for (shell, file) in
@@ -31,6 +36,24 @@ pub fn generate(what: Generated, out: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Every command and option, as Markdown with its headings one level down
+/// (it is a section of docs/cli.md).
+fn reference() -> String {
+    let options = clap_markdown::MarkdownOptions::new()
+        .title("Every command and option".to_owned())
+        .show_footer(false)
+        .show_table_of_contents(true);
+    let markdown = clap_markdown::help_markdown_custom::<Cli>(&options);
+    let mut lines: Vec<String> = Vec::new();
+    let mut in_code = false;
+    for line in markdown.lines() {
+        in_code ^= line.starts_with("```");
+        let line = if !in_code && line.starts_with('#') { format!("#{line}") } else { line.to_owned() };
+        lines.push(line.trim_end().to_owned());
+    }
+    lines.join("\n").trim().to_owned() + "\n"
 }
 
 /// Completions for `shell` on stdout (subcommands, options and their values),

@@ -2,7 +2,7 @@
 //! from a remote (a pull) or an import file, so a name that makes a loader,
 //! shell or interpreter run code of its choosing (`BASH_ENV`, `LD_PRELOAD`,
 //! `NODE_OPTIONS`…) is never injected unless the user names it explicitly.
-//! This list is the one place those names live; README "run" documents it.
+//! This list is the one place those names live; docs/cli.md (`run`) documents it.
 
 /// Names matched exactly (case-insensitively: npm and .NET read lower-case
 /// and mixed-case variants too).

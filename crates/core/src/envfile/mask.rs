@@ -9,7 +9,7 @@
 //! `grep --color` highlights in part, or a multi-line value printed through a
 //! terminal that turns "\n" into "\r\n", is still found; the escape sequences
 //! inside a masked value go with it, those around it are kept byte for byte.
-//! What masking cannot promise (README, "run"): a value the child transforms
+//! What masking cannot promise (docs/cli.md, `run`): a value the child transforms
 //! (encodes, reverses, prints in pieces with other text between them, or
 //! draws with cursor movements) is not recognised.
 

@@ -1,6 +1,6 @@
 //! Remotes: the hosted secrets APIs Keyhaven syncs with, and OpenBao (or
 //! HashiCorp Vault) KV version 2. One trait, [`SecretsApi`], over four
-//! dialects (../shared/API.md, docs/platforms.md), each mapped onto one
+//! dialects (docs/platforms.md), each mapped onto one
 //! model: [`RemoteSecret`] metadata with an opaque change marker, and writes that
 //! never return values. [`Capabilities`] says what a dialect can do.
 
@@ -583,8 +583,8 @@ pub struct Check {
     pub operations: Vec<OperationAccess>,
 }
 
-/// An operation Keyhaven needs of a remote (README, "Sync with Runloop,
-/// Runtype and RunTools": which need which).
+/// An operation Keyhaven needs of a remote (docs/sync.md, "What Keyhaven
+/// needs of each remote": which need which).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]

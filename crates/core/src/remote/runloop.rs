@@ -1,7 +1,7 @@
-//! Runloop (API.md §1): one listing of at most 5,000 with no cursor, writes
-//! as POSTs carrying `x-request-id`, no versions and no values ever returned.
-//! Updates and deletes by name, the routes the OpenAPI spec and the seed
-//! document (`POST /v1/secrets/{name}`, `…/{name}/delete`). No metadata.
+//! Runloop (docs/platforms.md, "Runloop"): one listing of at most 5,000 with
+//! no cursor, writes as POSTs carrying `x-request-id`, no versions and no
+//! values ever returned. Updates and deletes by name, the routes the OpenAPI
+//! spec and the SDKs document (`POST /v1/secrets/{name}`, `…/{name}/delete`). No metadata.
 
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};

@@ -1,4 +1,4 @@
-//! RunTools (API.md §3): upsert by name (names upper-cased by the server),
+//! RunTools (docs/platforms.md, "RunTools"): upsert by name (names upper-cased by the server),
 //! user or org scope, `updated_at` as the change marker, and the only reveal
 //! of the three. The upsert answer has no timestamp, so a write reads the
 //! secret back for its new marker.

@@ -1,4 +1,4 @@
-//! Runtype (API.md §2): `{data: …}` envelopes, ids for get/update/delete,
+//! Runtype (docs/platforms.md, "Runtype"): `{data: …}` envelopes, ids for get/update/delete,
 //! a `version` per secret and conditional updates with `expectedVersion`.
 //! Also the Runtype-only calls: check, setup-url, intake manifest and submit.
 

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 /// The dev server's root token.
 pub const ROOT: &str = "keyhaven-test-root-token";
 
-/// A member who may read `secret/team` and never write it (README's team-read).
+/// A member who may read `secret/team` and never write it (docs/sync.md's team-read).
 pub const TEAM_READ: &str = r#"
 path "secret/data/team/*" { capabilities = ["read"] }
 path "secret/metadata/team/*" { capabilities = ["read", "list"] }
@@ -26,7 +26,7 @@ path "secret/metadata/team" { capabilities = ["list"] }
 path "secret/detailed-metadata/team" { capabilities = ["list"] }
 "#;
 
-/// A member who may write `secret/team` (README's team-write).
+/// A member who may write `secret/team` (docs/sync.md's team-write).
 pub const TEAM_WRITE: &str = r#"
 path "secret/data/team/*" { capabilities = ["create", "read", "update", "delete"] }
 path "secret/metadata/team/*" { capabilities = ["create", "read", "update", "list"] }
