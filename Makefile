@@ -20,10 +20,12 @@ E2E_BUILD = $(CARGO) build --locked -p keyhaven-app -p keyhaven-e2e -p keyhaven-
 
 ## Build the UI and the desktop app and start it on the default vault
 ## (KEYHAVEN_VAULT picks another). Headless machines: `xvfb-run make run`.
+## It builds what `make test`'s e2e step builds, the same packages with the
+## same features, so a `make run` after `make test` rebuilds nothing.
 run:
 	scripts/install-deps.sh build
 	npm --prefix ui run build
-	$(CARGO) build -p keyhaven-app
+	$(E2E_BUILD)
 	scripts/run-app.sh "$(CARGO_TARGET_DIR)/debug/keyhaven-app"
 
 ## Build the CLI and walk through a short demo on a throw-away vault.

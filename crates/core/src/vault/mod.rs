@@ -12,6 +12,8 @@ mod out_of_date;
 mod records;
 mod remotes;
 mod schema;
+pub(crate) mod selection;
+pub(crate) mod sync_state;
 mod unlocked;
 
 use std::{

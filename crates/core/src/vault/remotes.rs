@@ -16,13 +16,14 @@ use super::{
     crypto,
     header::Header,
     integrity::{Field, IntegrityKey},
-    now_ms, timestamp,
+    now_ms,
+    selection::Selection,
+    timestamp,
     unlocked::{UnlockedVault, immediate},
 };
 use crate::{
     Error, Result, SecretName,
     remote::{self, KeyAge, Kind, KvLocation, RemoteConfig, Scope, SecretsApi, check_token_for, token_mode},
-    sync::Selection,
 };
 
 /// A remote as `remote ls` shows it.

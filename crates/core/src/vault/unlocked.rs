@@ -4,31 +4,33 @@
 //! Every row a write touches is re-tagged in that transaction, and every row is
 //! checked against its tag before its value is decrypted (vault/integrity.rs).
 
-use std::collections::HashMap;
-
 use age::x25519::Identity;
 use rayon::prelude::*;
 use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 use secrecy::SecretString;
-use serde::Serialize;
 
 use super::{
     Vault,
     audit::{self, Action},
-    crypto::{self, KdfParams, KeyEncryptionKey},
-    device_key::DeviceKey,
-    header::{self, Header, Remember},
+    crypto::{self, KeyEncryptionKey},
+    header::{self, Header},
     integrity::IntegrityKey,
     now_ms, out_of_date,
     records::{self, Owner, Stored, VersionRow},
 };
-use jiff::{Timestamp, civil::Date};
+use jiff::civil::Date;
 
 use crate::{
     Error, Result,
     reference::Reference,
     secret::{MetaEdit, ROTATE_AGAIN_DAYS, SecretFields, SecretMeta, SecretName, validate_value},
 };
+
+mod import;
+mod keys;
+
+pub use import::{ImportReport, Incoming};
+use keys::tag_all;
 
 /// Why a value is being decrypted; each reason is its own audit action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,29 +57,6 @@ impl Access {
             Access::Scan => Action::Scan,
         }
     }
-}
-
-/// One secret an import writes, with the metadata it brings.
-pub struct Incoming {
-    pub name: SecretName,
-    pub value: SecretString,
-    /// `None` fields leave an overwritten secret's metadata as it was.
-    pub fields: SecretFields,
-}
-
-impl From<(SecretName, SecretString)> for Incoming {
-    fn from((name, value): (SecretName, SecretString)) -> Self {
-        Incoming { name, value, fields: SecretFields::default() }
-    }
-}
-
-/// What an import did, by name.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct ImportReport {
-    pub added: Vec<SecretName>,
-    pub updated: Vec<SecretName>,
-    /// Already present and left alone (no `overwrite`).
-    pub skipped: Vec<SecretName>,
 }
 
 pub struct UnlockedVault {
@@ -194,7 +173,7 @@ impl UnlockedVault {
         drop(retag);
         let generation = 1;
         super::remotes::tag_all(&tx, key, generation, true)?;
-        crate::sync::tag_state(&tx, key, true)?;
+        super::sync_state::tag_all(&tx, key, true)?;
         let header = rewrite_header(&tx, &path, key, key, |header| {
             header.tags = header::TAGS;
             header.generation = generation;
@@ -470,175 +449,6 @@ impl UnlockedVault {
         Ok(purged)
     }
 
-    /// Imports many values in one transaction: all or nothing. Existing names
-    /// are skipped unless `overwrite`, which rotates them. Later duplicates win.
-    /// `progress` is told how many entries are done.
-    pub fn import<E: Into<Incoming>>(
-        &mut self,
-        entries: Vec<E>,
-        overwrite: bool,
-        progress: &dyn Fn(usize),
-    ) -> Result<ImportReport> {
-        let mut entries = last_wins(entries.into_iter().map(Into::into).collect());
-        for entry in &mut entries {
-            validate_value(&entry.name, &entry.value)?;
-            entry.fields.validate()?;
-            // A field the file leaves empty keeps what the secret has here (a
-            // remote choosing by category would lose it otherwise).
-            let given = |text: &mut Option<String>| {
-                if text.as_deref().is_some_and(|text| text.trim().is_empty()) {
-                    *text = None;
-                }
-            };
-            given(&mut entry.fields.description);
-            given(&mut entry.fields.category);
-        }
-        let recipient = &self.vault.header.recipient;
-        let key = &self.key;
-        let tx = immediate(&mut self.vault.conn)?;
-        let mut report = ImportReport::default();
-        let mut planned = Vec::with_capacity(entries.len());
-        for mut entry in entries {
-            let name = entry.name.clone();
-            let name = &name;
-            let write = match records::any(&tx, name)? {
-                Some(stored) if stored.meta.deleted.is_none() && !overwrite => {
-                    report.skipped.push(entry.name);
-                    continue;
-                }
-                Some(stored) => {
-                    if stored.meta.deleted.is_none() {
-                        // A new version from a file is a new value: the
-                        // description and category set here stay; only
-                        // empty ones are filled from the file.
-                        if !stored.meta.description.is_empty() {
-                            entry.fields.description = None;
-                        }
-                        if !stored.meta.category.is_empty() {
-                            entry.fields.category = None;
-                        }
-                        report.updated.push(name.clone());
-                    } else {
-                        report.added.push(name.clone());
-                    }
-                    Write::next(stored, &tx, key)?
-                }
-                None => {
-                    report.added.push(name.clone());
-                    Write::Insert
-                }
-            };
-            planned.push((entry, write));
-        }
-        const BATCH: usize = 512;
-        let mut done = report.skipped.len();
-        let mut planned = planned.into_iter().peekable();
-        while planned.peek().is_some() {
-            let batch: Vec<_> = planned.by_ref().take(BATCH).collect();
-            let sealed: Vec<Vec<u8>> = batch
-                .par_iter()
-                .map(|(entry, write)| {
-                    crypto::seal_value(recipient, &entry.name, next_version(write), &entry.value)
-                })
-                .collect();
-            for ((entry, write), sealed) in batch.into_iter().zip(sealed) {
-                write_version(&tx, key, &entry.name, write, &sealed, "import", Some(&entry.fields))?;
-                done += 1;
-            }
-            progress(done);
-        }
-        let summary = format!(
-            "{} added, {} updated, {} skipped",
-            report.added.len(),
-            report.updated.len(),
-            report.skipped.len()
-        );
-        audit::record(&tx, Action::Import, None, Some(&summary))?;
-        tx.commit()?;
-        Ok(report)
-    }
-
-    /// Re-wraps the identity under a new passphrase (and optionally new KDF
-    /// parameters). Values are not touched: their ciphertexts stay byte-identical.
-    pub fn change_passphrase(&mut self, new_passphrase: &SecretString, kdf: Option<KdfParams>) -> Result<()> {
-        let kdf = kdf.unwrap_or(self.vault.header.kdf);
-        let salt = crypto::random_bytes::<{ crypto::SALT_LEN }>().to_vec();
-        let kek = kdf.derive(new_passphrase, &salt)?;
-        let wrapped = crypto::wrap_identity(&self.identity, &kek, &self.vault.header.wrap_context(true));
-        let path = self.vault.path.clone();
-        let tx = immediate(&mut self.vault.conn)?;
-        let header = rewrite_header(&tx, &path, &self.key, &self.key, |header| {
-            header.kdf = kdf;
-            header.salt = salt;
-            header.wrapped_identity = wrapped;
-        })?;
-        audit::record(&tx, Action::ChangePassphrase, None, None)?;
-        tx.commit()?;
-        self.vault.header = header;
-        Ok(())
-    }
-
-    /// Re-encrypts every version and remote token to a new identity under a
-    /// new passphrase, and re-tags every row. `passwd` alone only re-wraps the
-    /// identity, so whoever knew the old passphrase and kept a copy of the old
-    /// header could still decrypt later values; after a rekey they cannot.
-    /// Returns how many versions were re-encrypted.
-    pub fn rekey(&mut self, new_passphrase: &SecretString, kdf: Option<KdfParams>) -> Result<usize> {
-        let identity = Identity::generate();
-        let recipient = identity.to_public();
-        let key = IntegrityKey::derive(&identity, &self.vault.header.vault_id);
-        let kdf = kdf.unwrap_or(self.vault.header.kdf);
-        let salt = crypto::random_bytes::<{ crypto::SALT_LEN }>().to_vec();
-        let kek = kdf.derive(new_passphrase, &salt)?;
-        let wrapped = crypto::wrap_identity(&identity, &kek, &self.vault.header.wrap_context(true));
-        let path = self.vault.path.clone();
-
-        let tx = immediate(&mut self.vault.conn)?;
-        let generation = current_header(&tx, &path, &self.key)?.generation;
-        verify_all(&tx, &self.key, generation)?;
-        let mut versions = 0;
-        {
-            let mut reseal =
-                tx.prepare("UPDATE versions SET ciphertext = ?3 WHERE secret_id = ?1 AND version = ?2")?;
-            for stored in records::all(&tx)? {
-                let name = &stored.meta.name;
-                for row in records::all_versions(&tx, stored.id)? {
-                    let value = crypto::open_value(&self.identity, name, row.version, &row.ciphertext)?;
-                    let sealed = crypto::seal_value(&recipient, name, row.version, &value);
-                    reseal.execute(params![stored.id, row.version, sealed])?;
-                    versions += 1;
-                }
-            }
-        }
-        super::remotes::reseal_tokens(&tx, &self.identity, &recipient)?;
-        tag_all(&tx, &key, generation)?;
-        let header = rewrite_header(&tx, &path, &self.key, &key, |header| {
-            header.recipient = recipient;
-            header.kdf = kdf;
-            header.salt = salt;
-            header.wrapped_identity = wrapped;
-        })?;
-        audit::record(&tx, Action::Rekey, None, Some(&format!("{versions} versions re-encrypted")))?;
-        tx.commit()?;
-        self.identity = identity;
-        self.key = key;
-        self.vault.header = header;
-        if self.vault.header.remember.is_on() {
-            // The new key, for what is left of the old one's lifetime.
-            let device_key = DeviceKey::for_vault(&self.vault.header.vault_id)?;
-            if let Some(old) = device_key.load()? {
-                device_key.store(&self.identity.to_string(), old.until)?;
-            }
-        }
-        Ok(versions)
-    }
-
-    /// Checks every row of the file against its tag; the first that fails is named.
-    pub fn verify(&self) -> Result<()> {
-        let generation = current_header(&self.vault.conn, &self.vault.path, &self.key)?.generation;
-        verify_all(&self.vault.conn, &self.key, generation)
-    }
-
     /// Pins or unpins a secret (the tray offers pinned ones first).
     pub fn set_pinned(&mut self, name: &SecretName, pinned: bool) -> Result<SecretMeta> {
         let tx = immediate(&mut self.vault.conn)?;
@@ -765,47 +575,6 @@ impl UnlockedVault {
         let meta = records::live(&tx, to)?.meta;
         tx.commit()?;
         Ok(meta)
-    }
-
-    /// Stores the unwrapped identity in the OS keyring so later unlocks need no
-    /// passphrase, and records the choice in the header.
-    pub fn remember_on_device(&mut self) -> Result<()> {
-        self.remember_on_device_for(None).map(drop)
-    }
-
-    /// [`Self::remember_on_device`] for `lifetime` from now (`None`: until a
-    /// lock or a forget). Past it, an unlock deletes the key from the keyring
-    /// instead of using it. At most [`MAX_REMEMBER`].
-    pub fn remember_on_device_for(
-        &mut self,
-        lifetime: Option<jiff::SignedDuration>,
-    ) -> Result<Option<Timestamp>> {
-        let until = match lifetime {
-            None => None,
-            Some(lifetime) if lifetime.is_positive() && lifetime <= MAX_REMEMBER => Some(
-                Timestamp::now()
-                    .checked_add(lifetime)
-                    .map_err(|err| Error::invalid("lifetime", err.to_string()))?,
-            ),
-            Some(_) => {
-                return Err(Error::invalid(
-                    "how long to remember the key",
-                    "give a time from one second to 30 days (e.g. 8h, 90m)",
-                ));
-            }
-        };
-        DeviceKey::for_vault(&self.vault.header.vault_id)?.store(&self.identity.to_string(), until)?;
-        if !self.vault.header.remember.is_on() {
-            let path = self.vault.path.clone();
-            let tx = immediate(&mut self.vault.conn)?;
-            let header = rewrite_header(&tx, &path, &self.key, &self.key, |header| {
-                header.remember = Remember::Untagged
-            })?;
-            audit::record(&tx, Action::Remember, None, None)?;
-            tx.commit()?;
-            self.vault.header = header;
-        }
-        Ok(until)
     }
 }
 
@@ -951,51 +720,6 @@ fn write_version(
     )?
     .execute(params![id, version, now, origin, sealed, revision, mac])?;
     records::tag_secret_only(tx, key, id).map(drop)
-}
-
-/// Checks every row against `key` (remote settings for `generation`):
-/// secrets, each pointing at its newest version, versions, remotes and sync state.
-fn verify_all(conn: &Connection, key: &IntegrityKey, generation: i64) -> Result<()> {
-    for stored in records::all(conn)? {
-        let rows = records::all_versions(conn, stored.id)?;
-        let current = rows.iter().find(|row| row.version == stored.meta.version);
-        stored.verify_current(key, current, rows.iter().map(|row| row.version).max())?;
-        for row in rows {
-            row.verify(key, Owner::from(&stored.meta))?;
-        }
-    }
-    super::remotes::verify_all(conn, key, generation)?;
-    crate::sync::verify_state(conn, key)
-}
-
-/// Tags every row under `key`: versions, secrets, remotes (settings for
-/// `generation`) and sync state.
-fn tag_all(tx: &Transaction<'_>, key: &IntegrityKey, generation: i64) -> Result<()> {
-    let mut tag_version = tx.prepare("UPDATE versions SET mac = ?3 WHERE secret_id = ?1 AND version = ?2")?;
-    for stored in records::all(tx)? {
-        for row in records::all_versions(tx, stored.id)? {
-            tag_version.execute(params![stored.id, row.version, row.tag(key, Owner::from(&stored.meta))])?;
-        }
-        records::tag_secret(tx, key, stored.id)?;
-    }
-    super::remotes::tag_all(tx, key, generation, false)?;
-    crate::sync::tag_state(tx, key, false)
-}
-
-/// Keeps the last entry for each name, in first-seen order.
-fn last_wins(entries: Vec<Incoming>) -> Vec<Incoming> {
-    let mut index: HashMap<SecretName, usize> = HashMap::with_capacity(entries.len());
-    let mut out: Vec<Incoming> = Vec::with_capacity(entries.len());
-    for entry in entries {
-        match index.get(&entry.name) {
-            Some(&at) => out[at] = entry,
-            None => {
-                index.insert(entry.name.clone(), out.len());
-                out.push(entry);
-            }
-        }
-    }
-    out
 }
 
 /// Marks the current version of `name` out of date in `conn` (a write

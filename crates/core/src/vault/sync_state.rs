@@ -1,5 +1,6 @@
-//! The sync tables of the vault (schema in vault/migrations/0002_sync.sql):
-//! per-remote base records, the outbox and the open conflicts. Each decides
+//! The sync tables of the vault (schema in vault/migrations/0002_sync.sql),
+//! owned here with every other row the vault stores and tags; `sync` plans
+//! with them and records through this module: per-remote base records, the outbox and the open conflicts. Each decides
 //! what is written to, deleted on or pulled from a remote (a conflict becomes
 //! a write when resolved), so each carries an integrity tag, checked when
 //! read. Tags bind a row to its remote's id, name and creation time: SQLite
@@ -12,12 +13,128 @@ use jiff::Timestamp;
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
-use super::plan::{Base, ConflictReason, Pending, WriteOp};
 use crate::{
     Error, Result, SecretName,
-    remote::Failure,
+    remote::{Failure, RemoteSecret},
     vault::{self, Field, IntegrityKey, RemoteRef},
 };
+
+/// What the last sync with the remote recorded for one secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Base {
+    pub remote_id: String,
+    /// The remote's change marker then.
+    pub marker: String,
+    /// The local version then; `None` when the value was never on this device.
+    pub local_version: Option<u32>,
+    /// Whether the remote then held exactly that local version's value.
+    pub in_sync: bool,
+}
+
+impl Base {
+    /// After a write or a pull: the remote holds exactly local `version`.
+    pub fn synced(remote: &RemoteSecret, version: u32) -> Self {
+        Base {
+            remote_id: remote.id.clone(),
+            marker: remote.marker.clone(),
+            local_version: Some(version),
+            in_sync: true,
+        }
+    }
+
+    /// The remote's state noted, its value not on this device; `local_version`
+    /// is the local version then (if any).
+    pub fn recorded(remote: &RemoteSecret, local_version: Option<u32>) -> Self {
+        Base { remote_id: remote.id.clone(), marker: remote.marker.clone(), local_version, in_sync: false }
+    }
+}
+
+/// A write left in the outbox by an earlier sync that did not finish it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub op: WriteOp,
+    pub local_version: Option<u32>,
+    pub request_id: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteOp {
+    Create,
+    Update,
+    Delete,
+}
+
+impl WriteOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WriteOp::Create => "create",
+            WriteOp::Update => "update",
+            WriteOp::Delete => "delete",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [WriteOp::Create, WriteOp::Update, WriteOp::Delete].into_iter().find(|op| op.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictReason {
+    /// Rotated here and changed on the remote since the last sync.
+    BothChanged,
+    DeletedHereChangedThere,
+    ChangedHereDeletedThere,
+    /// Present on both sides, never synced: the values cannot be compared.
+    ExistsOnBoth,
+}
+
+impl ConflictReason {
+    const ALL: [ConflictReason; 4] = [
+        ConflictReason::BothChanged,
+        ConflictReason::DeletedHereChangedThere,
+        ConflictReason::ChangedHereDeletedThere,
+        ConflictReason::ExistsOnBoth,
+    ];
+
+    /// The reason for scripts (`--json`): `both_changed` and so on.
+    pub fn code(self) -> &'static str {
+        match self {
+            ConflictReason::BothChanged => "both_changed",
+            ConflictReason::DeletedHereChangedThere => "deleted_here_changed_there",
+            ConflictReason::ChangedHereDeletedThere => "changed_here_deleted_there",
+            ConflictReason::ExistsOnBoth => "exists_on_both",
+        }
+    }
+
+    /// The reason a conflict row records (its [`ConflictReason::as_str`]).
+    pub fn from_description(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|reason| reason.as_str() == text)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConflictReason::BothChanged => "changed here and on the remote since the last sync",
+            ConflictReason::DeletedHereChangedThere => "removed here, changed on the remote",
+            ConflictReason::ChangedHereDeletedThere => "changed here, removed on the remote",
+            ConflictReason::ExistsOnBoth => "exists here and on the remote, never synced",
+        }
+    }
+}
+
+#[cfg(test)]
+mod reason_tests {
+    use super::ConflictReason;
+
+    #[test]
+    fn each_reasons_code_is_its_serialized_name_and_its_description_reads_back() {
+        for reason in ConflictReason::ALL {
+            assert_eq!(serde_json::to_value(reason).unwrap(), reason.code());
+            assert_eq!(ConflictReason::from_description(reason.as_str()), Some(reason));
+        }
+    }
+}
 
 /// A base record as stored, with its tag.
 struct StoredBase {
