@@ -59,6 +59,17 @@ impl Device {
             .map_err(|err| err.at_remote("team"))
     }
 
+    /// A sync that must fail with the key refused: what it says of the key.
+    fn refused_key(&mut self) -> String {
+        match self.try_sync(SyncOptions::default()) {
+            Err(Error::KeyRefused { remote, detail }) => {
+                assert_eq!(remote, "team");
+                detail
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
     fn sync(&mut self, options: SyncOptions) -> SyncReport {
         self.try_sync(options).unwrap()
     }
@@ -231,13 +242,8 @@ fn a_revoked_token_is_a_refused_key_and_never_printed() {
     bao.revoke(&token);
     let err = api.ping().unwrap_err();
     assert_eq!(err.kind, Failure::Auth, "{err}");
-    match device.try_sync(SyncOptions::default()) {
-        Err(Error::KeyRefused { remote, detail }) => {
-            assert_eq!(remote, "team");
-            assert!(!detail.contains(&token), "{detail}");
-        }
-        other => panic!("{other:?}"),
-    }
+    let detail = device.refused_key();
+    assert!(!detail.contains(&token), "{detail}");
 }
 
 #[test]
@@ -248,14 +254,9 @@ fn an_expired_token_is_a_refused_key() {
     let mut device = Device::new(&bao, &token);
     device.sync(SyncOptions::default());
     std::thread::sleep(std::time::Duration::from_millis(2_500));
-    match device.try_sync(SyncOptions::default()) {
-        Err(Error::KeyRefused { remote, detail }) => {
-            assert_eq!(remote, "team");
-            assert!(detail.contains("expired, was revoked or is wrong"), "{detail}");
-            assert!(!detail.contains(&token), "{detail}");
-        }
-        other => panic!("{other:?}"),
-    }
+    let detail = device.refused_key();
+    assert!(detail.contains("expired, was revoked or is wrong"), "{detail}");
+    assert!(!detail.contains(&token), "{detail}");
 }
 
 #[test]
@@ -330,14 +331,9 @@ fn an_approle_login_syncs_and_logs_in_again_when_half_its_lease_has_passed() {
 
     // A wrong secret id is a refused key, never printed.
     let mut stranger = Device::approle(&bao, &role_id, "00000000-0000-0000-0000-000000000000");
-    match stranger.try_sync(SyncOptions::default()) {
-        Err(Error::KeyRefused { remote, detail }) => {
-            assert_eq!(remote, "team");
-            assert!(detail.contains("AppRole login"), "{detail}");
-            assert!(!detail.contains("00000000-0000"), "{detail}");
-        }
-        other => panic!("{other:?}"),
-    }
+    let detail = stranger.refused_key();
+    assert!(detail.contains("AppRole login"), "{detail}");
+    assert!(!detail.contains("00000000-0000"), "{detail}");
 }
 
 #[test]
