@@ -9,8 +9,9 @@ profile=${1:-test}
 # xdo for keyboard shortcuts; a D-Bus session to run in; what registering the
 # keyhaven:// handler runs (update-desktop-database, xdg-mime) and gio, which
 # opens such links the way a desktop does.
+# mold links (.cargo/config.toml): the tests are ~40 binaries, each a link.
 packages=(pkg-config libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev dbus
-  desktop-file-utils xdg-utils libglib2.0-bin)
+  desktop-file-utils xdg-utils libglib2.0-bin mold)
 case "$profile" in
   build) ;;
   # Test: a real Secret Service (gnome-keyring) in a private D-Bus session,
