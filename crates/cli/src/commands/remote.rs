@@ -90,7 +90,7 @@ fn add(ctx: &mut Context, config: &RemoteConfig, expires: Option<&str>, rules: S
         vault.set_remote_selection(name, &selection)?;
     }
     if expires.is_none() && kind == Kind::Openbao {
-        expiry_from_remote(&mut vault, name)?;
+        expiry_from_remote(&mut vault, config)?;
     }
     let mode = remote::token_mode(&token).map(|mode| format!(" with a {mode} key")).unwrap_or_default();
     note!("added remote {name} ({kind}, {}){mode}; `keyhaven remote test {name}` checks it", config.url);
@@ -109,19 +109,22 @@ fn add(ctx: &mut Context, config: &RemoteConfig, expires: Option<&str>, rules: S
     Ok(())
 }
 
+/// Whether the remote logs in with AppRole (its key is a secret id).
+fn approle(config: &RemoteConfig) -> bool {
+    config.kv.as_ref().is_some_and(|kv| kv.role_id.is_some())
+}
+
 /// What a remote's key is called: an AppRole login's is its secret id.
 fn key_name(config: &RemoteConfig) -> &'static str {
-    match config.kv.as_ref().and_then(|kv| kv.role_id.as_ref()) {
-        Some(_) => "AppRole secret id",
-        None => "API token",
-    }
+    if approle(config) { "AppRole secret id" } else { "API token" }
 }
 
 /// An OpenBao remote's token expiry, as the server tells it (`lookup-self`),
 /// stored as if given with `--expires`, so it is shown and warned about like
 /// any key's. A remote that cannot be asked now is still added; the note says so.
-fn expiry_from_remote(vault: &mut keyhaven_core::UnlockedVault, name: &str) -> Result<()> {
-    if vault.remote(name)?.config.kv.is_some_and(|kv| kv.role_id.is_some()) {
+fn expiry_from_remote(vault: &mut keyhaven_core::UnlockedVault, config: &RemoteConfig) -> Result<()> {
+    let name = config.name.as_str();
+    if approle(config) {
         note!("{name}: logs in with AppRole at each sync, and again when half its token's lease has passed");
         return Ok(());
     }
@@ -215,7 +218,7 @@ fn set_token(ctx: &mut Context, name: &str, expires: Option<&str>) -> Result<()>
     let token = ctx.input.token(name, key_name(&config))?;
     vault.set_remote_token(name, &token, expires)?;
     if expires.is_none() && kind == Kind::Openbao {
-        expiry_from_remote(&mut vault, name)?;
+        expiry_from_remote(&mut vault, &config)?;
     }
     let mode = remote::token_mode(&token).map(|mode| format!(" ({mode})")).unwrap_or_default();
     note!(

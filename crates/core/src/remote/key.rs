@@ -8,6 +8,11 @@ use serde::Serialize;
 
 use crate::{Error, Result};
 
+/// The date a key expires on, as an expiry is kept and shown: in UTC.
+pub fn expiry_date(at: Timestamp) -> Date {
+    at.to_zoned(TimeZone::UTC).date()
+}
+
 /// Runtype: "generate new keys every 90 days".
 pub const ROTATE_AFTER_DAYS: i64 = 90;
 /// Warnings start this many days before a key expires.

@@ -629,11 +629,7 @@ pub struct OperationAccess {
 /// no probe secret is ever written and no value fetched; a key without the
 /// permission is refused (403) all the same.
 pub fn check(api: &dyn SecretsApi) -> RemoteResult<Check> {
-    let listed = match api.list() {
-        Ok(_) => WriteAccess::NotRefused,
-        Err(err) if err.kind == Failure::Forbidden => WriteAccess::Refused,
-        Err(err) => return Err(err),
-    };
+    // Where the service says (and so checks the key), nothing is listed.
     if let Some(operations) = api.access()? {
         let writes = operations
             .iter()
@@ -641,6 +637,11 @@ pub fn check(api: &dyn SecretsApi) -> RemoteResult<Check> {
             .map_or(WriteAccess::Unknown, |op| op.access);
         return Ok(Check { capabilities: api.capabilities(), writes, operations });
     }
+    let listed = match api.list() {
+        Ok(_) => WriteAccess::NotRefused,
+        Err(err) if err.kind == Failure::Forbidden => WriteAccess::Refused,
+        Err(err) => return Err(err),
+    };
     let nonce = uuid::Uuid::new_v4().simple().to_string().to_ascii_uppercase();
     let probe_name = api.kind().remote_name(&format!("KEYHAVEN_CHECK_{nonce}"));
     let probe = RemoteSecret::new(probe_name.clone(), probe_name.clone(), "");

@@ -97,7 +97,12 @@ pub fn sync(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<SyncReport> {
     let remote_ref = vault.remote_ref(remote)?;
-    let renewal = renew::renew_if_due(vault, remote, api)?;
+    // A full sync renews a token near its expiry; a push (a sync of a few
+    // names) leaves it to the next one, so a change is not held up by it.
+    let renewal = match options.only {
+        None => renew::renew_if_due(vault, remote, api)?,
+        Some(_) => None,
+    };
     let kind = api.kind();
     let bases = state::bases(vault.conn(), Some(vault.integrity()), &remote_ref)?;
     let outbox = state::outbox(vault.conn(), Some(vault.integrity()), &remote_ref)?;

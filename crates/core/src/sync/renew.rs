@@ -1,11 +1,14 @@
 //! Keeping a remote's key alive: a token the server can renew (OpenBao's)
 //! is renewed before a sync uses it, once its expiry is near.
 
-use jiff::{ToSpan, Zoned, tz::TimeZone};
+use jiff::{ToSpan, Zoned};
 
 use crate::{
     Result, UnlockedVault,
-    remote::{Failure, SecretsApi, key::WARN_BEFORE_DAYS},
+    remote::{
+        Failure, SecretsApi,
+        key::{WARN_BEFORE_DAYS, expiry_date},
+    },
 };
 
 /// Renews `remote`'s key when it expires within [`WARN_BEFORE_DAYS`] (the
@@ -18,7 +21,7 @@ pub(super) fn renew_if_due(
     remote: &str,
     api: &dyn SecretsApi,
 ) -> Result<Option<String>> {
-    let today = Zoned::now().with_time_zone(TimeZone::system()).date();
+    let today = Zoned::now().date();
     let due = vault
         .remote(remote)?
         .key
@@ -29,7 +32,7 @@ pub(super) fn renew_if_due(
     }
     match api.renew_key() {
         Ok(Some(expires)) => {
-            let date = expires.to_zoned(TimeZone::system()).date();
+            let date = expiry_date(expires);
             vault.set_remote_expiry(remote, Some(date))?;
             tracing::info!(remote, %date, "renewed the remote's token");
             Ok(None)

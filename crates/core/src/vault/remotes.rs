@@ -532,7 +532,7 @@ impl UnlockedVault {
     /// the remote says the key does not expire or does not say.
     pub fn expiry_from_remote(&mut self, remote: &str) -> Result<Option<Date>> {
         let expires = self.connect(remote)?.key_expiry().map_err(|err| Error::from(err).at_remote(remote))?;
-        let date = expires.map(|at| at.to_zoned(jiff::tz::TimeZone::UTC).date());
+        let date = expires.map(remote::key::expiry_date);
         if date.is_some() {
             self.set_remote_expiry(remote, date)?;
         }
