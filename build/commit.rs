@@ -10,8 +10,14 @@ fn stamp_commit() {
     let root = manifest.ancestors().find(|dir| dir.join(".git").exists()).map(|dir| dir.to_path_buf());
     let commit = std::env::var("KEYHAVEN_COMMIT").ok().filter(|c| !c.is_empty()).or_else(|| {
         let root = root.as_ref()?;
+        // Only paths that exist: cargo takes a missing one as always changed
+        // and would rebuild the crate on every run. `git pack-refs` creating
+        // packed-refs also empties refs/heads, which is watched.
         for watched in [".git/HEAD", ".git/refs/heads", ".git/packed-refs"] {
-            println!("cargo:rerun-if-changed={}", root.join(watched).display());
+            let path = root.join(watched);
+            if path.exists() {
+                println!("cargo:rerun-if-changed={}", path.display());
+            }
         }
         let out = std::process::Command::new("git")
             .args(["rev-parse", "--short=12", "HEAD"])

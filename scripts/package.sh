@@ -11,7 +11,17 @@ target="${CARGO_TARGET_DIR:-$HOME/.cache/keyhaven/target}"
 stage=target/packages/stage
 
 npm --prefix ui run build
-cargo build --locked --profile app -p keyhaven-cli
+# The Tauri CLI (ui/'s dev dependency, 2.11 like the tauri crate) builds the
+# app with the `app` profile. The UI's @tauri-apps/api is 2.12, a minor ahead
+# of the crate: the CLI refuses that unless told; the app's own tests
+# (WebDriver, browser) run with exactly this pair. The CLI is built in the
+# same cargo run: built alone, cargo would unify other features and compile
+# the shared dependencies a second time (2.4 min of a cold CI run).
+tauri_build() {
+  npx --prefix ui tauri build --ci --ignore-version-mismatches "$@" \
+    -- --locked --profile app -p keyhaven-app -p keyhaven-cli
+}
+tauri_build --no-bundle
 rm -rf target/packages
 mkdir -p "$stage"
 cp "$target/app/keyhaven" "$stage/keyhaven"
@@ -20,11 +30,9 @@ cp "$target/app/keyhaven" "$stage/keyhaven"
 # Man pages and the changelog compressed as Debian policy wants (-n: no timestamp, reproducible).
 cp packaging/keyhaven-app.1 packaging/changelog "$stage/"
 gzip -n -9 "$stage/keyhaven.1" "$stage/keyhaven-app.1" "$stage/changelog"
-# The Tauri CLI (ui/'s dev dependency, 2.11 like the tauri crate) builds the
-# app with the same profile and bundles it. The UI's @tauri-apps/api is 2.12,
-# a minor ahead of the crate: the CLI refuses that unless told; the app's own
-# tests (WebDriver, browser) run with exactly this pair.
-npx --prefix ui tauri build --ci --ignore-version-mismatches --bundles deb,rpm -- --locked --profile app
+# Bundled once the stage is ready (the bundler packs its files); cargo has
+# nothing left to build.
+tauri_build --bundles deb,rpm
 # Named after the package inside (keyhaven), not the product name (Keyhaven).
 for bundle in "$target"/app/bundle/deb/*.deb "$target"/app/bundle/rpm/*.rpm; do
   if [ "$bundle" -nt "$stage/keyhaven" ]; then

@@ -102,12 +102,29 @@ pub fn update(app: &AppHandle) {
     }
 }
 
-/// Rebuilds the menu's items from the session's state.
+/// What the menu and the icon show, read from the session.
+struct Shown {
+    unlocked: bool,
+    pinned: Vec<SecretName>,
+    recent: Vec<SecretName>,
+    due: Option<String>,
+    synced: Option<String>,
+}
+
+/// Rebuilds the menu's items from the session's state. The state is read
+/// here; the items are replaced on the main thread, which runs one rebuild
+/// after another. Two rebuilds at once (a background pass's and a
+/// command's, seen in `make soak`) both removed the same items, one failing
+/// with "not a child of this Menu", and could leave both sets in the menu.
+/// No lock is held across the hop: menu calls from another thread wait for
+/// the main thread, which may itself be waiting to refresh.
 pub fn refresh(app: &AppHandle) -> tauri::Result<()> {
-    let Some(menu) = app.try_state::<TrayMenu>() else { return Ok(()) };
+    if app.try_state::<TrayMenu>().is_none() {
+        return Ok(());
+    }
     let state = app.state::<AppState>();
     let today = jiff::Zoned::now().date();
-    let (unlocked, pinned, due, synced) = {
+    let shown = {
         let mut session = state.session();
         // Remote names and counts only: shown locked too.
         let synced = session
@@ -127,12 +144,30 @@ pub fn refresh(app: &AppHandle) -> tauri::Result<()> {
             Ok(vault) => vault.pinned().map(|list| list.into_iter().map(|meta| meta.name).collect()),
             Err(_) => Ok(Vec::new()), // locked, or no vault yet
         };
-        (session.is_unlocked(), pinned.unwrap_or_default(), due, synced)
+        Shown {
+            unlocked: session.is_unlocked(),
+            pinned: pinned.unwrap_or_default(),
+            recent: state.recent(),
+            due,
+            synced,
+        }
     };
+    let handle = app.clone();
+    app.run_on_main_thread(move || {
+        if let Err(err) = apply(&handle, &shown) {
+            tracing::warn!("tray not updated: {err}");
+        }
+    })
+}
+
+/// Replaces the menu's items, the tooltip and, when the look changed, the icon.
+fn apply(app: &AppHandle, shown: &Shown) -> tauri::Result<()> {
+    let Some(menu) = app.try_state::<TrayMenu>() else { return Ok(()) };
+    let Shown { unlocked, pinned, recent, due, synced } = shown;
     for existing in menu.0.items()? {
         menu.0.remove(&existing)?;
     }
-    for entry in entries(unlocked, due.as_deref(), &pinned, &state.recent()) {
+    for entry in entries(*unlocked, due.as_deref(), pinned, recent) {
         match entry {
             Entry::Item { id, label, enabled } => {
                 menu.0.append(&MenuItem::with_id(app, id, label, enabled, None::<&str>)?)?
@@ -141,22 +176,22 @@ pub fn refresh(app: &AppHandle) -> tauri::Result<()> {
         }
     }
     if let Some(tray) = app.tray_by_id(ID) {
-        let mut tooltip = match &due {
-            Some(due) => format!("{}, {due}", status(unlocked)),
-            None => status(unlocked).to_owned(),
+        let mut tooltip = match due {
+            Some(due) => format!("{}, {due}", status(*unlocked)),
+            None => status(*unlocked).to_owned(),
         };
-        if let Some(synced) = &synced {
+        if let Some(synced) = synced {
             tooltip = format!("{tooltip}\n{synced}");
         }
         tray.set_tooltip(Some(&tooltip))?;
         let look = Look { locked: !unlocked, due: due.is_some() };
-        let mut shown = menu.1.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if *shown != Some(look)
+        let mut drawn = menu.1.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if *drawn != Some(look)
             && let Some(icon) = app.default_window_icon()
         {
             let pixels = tray_icon::draw(icon.rgba(), icon.width(), icon.height(), look);
             tray.set_icon(Some(Image::new_owned(pixels, icon.width(), icon.height())))?;
-            *shown = Some(look);
+            *drawn = Some(look);
         }
     }
     Ok(())
