@@ -122,18 +122,23 @@ def reveal_and_copy(session, i):
     """)
 
 
+# Unlocks as a person does, from the lock screen, and waits for the whole list.
+UNLOCK = f"""
+    type(await until("the passphrase field", () => document.querySelector('input[aria-label="Master passphrase"]')),
+         {json.dumps(PASSPHRASE)});
+    await sleep(50);
+    (await until("Unlock", () => button("Unlock"))).click();
+    await secrets();
+    await until("the whole list", () => count() === "{COUNT} of {COUNT}");
+    return true;
+"""
+
+
 def lock_and_unlock(session):
-    script(session, JS + f"""
+    script(session, JS + """
         (await until("Lock", () => button("Lock"))).click();
         await until("the lock screen", () => document.querySelector('section[aria-label="Keyhaven is locked"]'));
-        type(await until("the passphrase field", () => document.querySelector('input[aria-label="Master passphrase"]')),
-             {json.dumps(PASSPHRASE)});
-        await sleep(50);
-        (await until("Unlock", () => button("Unlock"))).click();
-        await secrets();
-        await until("the whole list", () => count() === "{COUNT} of {COUNT}");
-        return true;
-    """)
+    """ + UNLOCK)
 
 
 def sync(session, emulator):
@@ -203,16 +208,7 @@ def main():
             wait_for_driver()
             caps = {"capabilities": {"alwaysMatch": {"tauri:options": {"application": APP}}}}
             session = webdriver("POST", "/session", caps)["sessionId"]
-            script(session, JS + f"""
-                type(await until("the passphrase field",
-                                 () => document.querySelector('input[aria-label="Master passphrase"]')),
-                     {json.dumps(PASSPHRASE)});
-                await sleep(50);
-                (await until("Unlock", () => button("Unlock"))).click();
-                await secrets();
-                await until("the whole list", () => count() === "{COUNT} of {COUNT}");
-                return true;
-            """)
+            script(session, JS + UNLOCK)
             pid = app_pid()
             started = time.monotonic()
             done = {"searches": 0, "reveals and copies": 0, "locks and unlocks": 0, "syncs": 0}

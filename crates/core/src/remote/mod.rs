@@ -418,6 +418,13 @@ pub struct Listing {
     pub folders: Vec<String>,
 }
 
+impl Listing {
+    /// Everything the remote holds, as one reply (no cut, no folders).
+    pub fn whole(secrets: Vec<RemoteSecret>) -> Self {
+        Self { secrets, complete: true, total: None, folders: Vec::new() }
+    }
+}
+
 /// Why a remote call failed, coarsely, for retry and sync decisions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

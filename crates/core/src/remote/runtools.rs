@@ -126,12 +126,7 @@ impl SecretsApi for RunTools {
         let url = self.http.url(&["v1", "secrets"], &[("secretScope", self.scope.as_str())]);
         let list: Data<Vec<Secret>> =
             self.http.send(&Request::new(Method::GET, url))?.json("the RunTools listing")?;
-        Ok(Listing {
-            secrets: list.data.into_iter().map(Into::into).collect(),
-            complete: true,
-            total: None,
-            folders: Vec::new(),
-        })
+        Ok(Listing::whole(list.data.into_iter().map(Into::into).collect()))
     }
 
     fn get(&self, name: &str) -> RemoteResult<Option<RemoteSecret>> {

@@ -323,12 +323,7 @@ impl SecretsApi for Runtype {
         let url = self.http.url(&["v1", "secrets"], &[]);
         let list: Data<Vec<Secret>> =
             self.http.send(&Request::new(Method::GET, url))?.json("the Runtype listing")?;
-        Ok(Listing {
-            secrets: list.data.into_iter().map(Into::into).collect(),
-            complete: true,
-            total: None,
-            folders: Vec::new(),
-        })
+        Ok(Listing::whole(list.data.into_iter().map(Into::into).collect()))
     }
 
     /// Runtype addresses secrets by id only: a name is looked up in the listing.

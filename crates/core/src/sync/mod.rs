@@ -344,8 +344,6 @@ fn cap_remote_only(
     })
 }
 
-/// Offline, the remote is taken to be as the last sync left it, and its
-/// listing as incomplete so that nothing is inferred from absence.
 /// `names` looked up one by one on the remote (its own spelling of each), as
 /// a listing of just those: a push costs one call per name, not a listing.
 fn look_up(
@@ -360,9 +358,11 @@ fn look_up(
         }
         secrets.extend(api.get(&api.kind().remote_name(name.as_str()))?);
     }
-    Ok(crate::remote::Listing { secrets, complete: true, total: None, folders: Vec::new() })
+    Ok(crate::remote::Listing::whole(secrets))
 }
 
+/// Offline, the remote is taken to be as the last sync left it, and its
+/// listing as incomplete so that nothing is inferred from absence.
 fn assumed_listing(kind: Kind, bases: &HashMap<SecretName, Base>) -> crate::remote::Listing {
     let secrets = bases
         .iter()
