@@ -20,9 +20,10 @@ case "$profile" in
   # the tray through trayer (an XEmbed tray host) and xdotool, notifications
   # through dunst; the UI's browser tests in headless Chromium; the Wayland
   # clipboard path in headless sway with wl-clipboard. Import reads what the
-  # real keepassxc-cli and pass make.
+  # real keepassxc-cli and pass make. SSH keys and the agent are checked with
+  # OpenSSH's own ssh-keygen, ssh-add and ssh against an sshd the test starts.
   test) packages+=(gnome-keyring libsecret-tools xvfb xauth webkit2gtk-driver imagemagick trayer xdotool dunst chromium
-    sway wl-clipboard keepassxc pass gnupg zsh fish) ;;
+    sway wl-clipboard keepassxc pass gnupg zsh fish openssh-client openssh-server) ;;
   # Bench: the peers we compare with, a timer; the app under Xvfb over WebDriver.
   bench) packages+=(dbus gnome-keyring keepassxc pass gnupg tree sqlite3 wrk xvfb xauth webkit2gtk-driver) ;;
   # Package: the checks the .deb and .rpm pass (lintian, AppStream, the rpm tool

@@ -162,6 +162,7 @@ export class FakeBackend {
       rotate_by: null,
       deleted: null,
       pinned: false,
+      kind: "text",
       ...extra,
     };
     this.secrets.set(name, { meta, values: [value] });

@@ -104,6 +104,19 @@ describe("secrets", () => {
     await page.close();
   });
 
+  it("an SSH key's detail offers no Reveal, Copy or Rotate, and says where its public key is", async () => {
+    const page = await open("secrets=3");
+    await fake(page, (f) => f.add("DEPLOY_KEY", "-----BEGIN OPENSSH PRIVATE KEY-----", { kind: "ssh_key" }));
+    await page.locator('input[aria-label="Search secrets"]').fill("DEPLOY");
+    await page.getByRole("option", { name: /DEPLOY_KEY/ }).click();
+    await page.getByText("An SSH key: its private part is never shown or copied here.").waitFor();
+    expect(await page.getByRole("button", { name: "Reveal" }).count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Copy", exact: true }).count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Rotate…" }).isDisabled()).toBe(true);
+    expect(await page.locator("body").innerText()).not.toContain("BEGIN OPENSSH");
+    await page.close();
+  });
+
   it("the list moves with Home, End, PageDown and PageUp; / selects the search text", async () => {
     const page = await open("secrets=100");
     await page.getByRole("option", { name: /DB_PASSWORD/ }).click();

@@ -399,6 +399,21 @@ pub enum Command {
         /// The keyhaven:// link
         url: String,
     },
+    /// Serve the vault's SSH keys to OpenSSH (ssh, ssh-add, git) until stopped
+    SshAgent {
+        /// The agent's socket [default: $XDG_RUNTIME_DIR/keyhaven/ssh-agent.sock]
+        #[arg(long, value_name = "PATH")]
+        socket: Option<PathBuf>,
+        /// Who is asked before a program uses a key. Only `never` without the app:
+        /// every program of this user may use every key the agent offers
+        #[arg(long, value_enum, value_name = "WHEN")]
+        confirm: ConfirmWhen,
+    },
+    /// SSH keys in the vault: make one, add one from a file, print its public key, list them
+    Ssh {
+        #[command(subcommand)]
+        command: SshCommand,
+    },
     /// Print shell completions to stdout: `keyhaven completion bash > ~/.local/share/bash-completion/completions/keyhaven`
     Completion {
         /// The shell
@@ -430,6 +445,56 @@ pub enum Generated {
     Completions,
     /// The reference in docs/cli.md: every command, its options and the exit codes
     Reference,
+}
+
+#[derive(Subcommand)]
+pub enum SshCommand {
+    /// Make a new key pair in the vault and print its public key
+    Generate {
+        /// The key's name in the vault (like any secret's: DEPLOY_KEY)
+        name: String,
+        /// The key type
+        #[arg(long = "type", value_enum, default_value_t = SshKeyType::Ed25519)]
+        key_type: SshKeyType,
+        /// The key's comment, shown after the public key [default: NAME@keyhaven]
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Add a private key from an OpenSSH key file (asks for its passphrase if it has one)
+    Add {
+        /// The key's name in the vault
+        name: String,
+        /// The private key file (such as ~/.ssh/id_ed25519); it is left where it is
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// Replace the file's comment
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Print a key's public key (the authorized_keys line)
+    Public {
+        /// The key's name in the vault
+        name: String,
+    },
+    /// List the SSH keys: type, fingerprint, comment, whether the agent offers them (works locked)
+    Ls,
+}
+
+/// `ssh-agent --confirm`.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ConfirmWhen {
+    /// Nobody is asked (headless sessions and tests)
+    Never,
+}
+
+/// `ssh generate --type`.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum SshKeyType {
+    Ed25519,
+    /// ECDSA on NIST P-256
+    Ecdsa,
+    /// RSA, 3,072 bits
+    Rsa,
 }
 
 #[derive(Subcommand)]

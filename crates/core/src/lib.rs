@@ -17,6 +17,7 @@ pub mod reminder;
 pub mod remote;
 pub mod scan;
 pub mod secret;
+pub mod ssh;
 pub mod sync;
 pub mod text;
 pub mod vault;

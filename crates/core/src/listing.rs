@@ -330,6 +330,7 @@ mod tests {
             rotate_by: rotate_by.map(|date| date.parse().unwrap()),
             deleted: None,
             pinned: false,
+            kind: Default::default(),
         }
     }
 

@@ -158,6 +158,40 @@ pub(crate) fn shorten(text: &str) -> String {
     }
 }
 
+/// What a secret's value is. The kind is part of the secret's integrity
+/// tag: a key cannot be turned back into text (which a `'*'` selection would
+/// sync) by editing the file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum SecretKind {
+    /// A value such as an API key or a password.
+    #[default]
+    Text,
+    /// An SSH private key (OpenSSH's format); its public half is kept beside
+    /// it in the clear (`ssh` module). Never synced unless a remote names it.
+    SshKey,
+}
+
+impl SecretKind {
+    /// As stored in the `kind` column: text is the empty string.
+    pub(crate) fn as_stored(self) -> &'static str {
+        match self {
+            SecretKind::Text => "",
+            SecretKind::SshKey => "ssh_key",
+        }
+    }
+
+    /// A stored kind this build does not know reads as text; the row's tag
+    /// (which covers the kind) then fails, so it is never used as text.
+    pub(crate) fn from_stored(text: &str) -> Self {
+        match text {
+            "ssh_key" => SecretKind::SshKey,
+            _ => SecretKind::Text,
+        }
+    }
+}
+
 /// What a secret is, without its value.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -175,6 +209,8 @@ pub struct SecretMeta {
     pub deleted: Option<Timestamp>,
     /// The user pinned it: the tray offers it first.
     pub pinned: bool,
+    /// What its value is: text, or an SSH key.
+    pub kind: SecretKind,
 }
 
 /// A rotation reminder counts from this many days before its date.

@@ -361,3 +361,30 @@ fn reminders_name_secrets_due_and_remote_keys_wanting_replacement_and_rotating_s
     assert_eq!(vault.rotate(&name("NONE"), &pass("v2")).unwrap().rotate_by, None);
     assert_eq!(Reminders::gather(&vault, today).unwrap().secrets, []);
 }
+
+#[test]
+fn an_ssh_keys_private_part_is_never_shown_or_copied_and_its_agent_switch_is_kept() {
+    use keyhaven_core::ssh::{KeyType, NewKey};
+    let (_dir, path, mut vault) = fresh();
+    let key = NewKey::generate(KeyType::Ed25519, "me@laptop").unwrap();
+    let info = vault.add_ssh_key(&name("DEPLOY_KEY"), &key, &SecretFields::default(), "test").unwrap();
+    assert!(info.agent && info.fingerprint.starts_with("SHA256:") && info.public_key.ends_with(" me@laptop"));
+    for access in [Access::Show, Access::Copy] {
+        let err = vault.reveal(&name("DEPLOY_KEY"), access).unwrap_err();
+        assert!(err.to_string().contains("never shown or copied"), "{err}");
+    }
+    // Asked for by name (`keyhaven get`), it is the OpenSSH key the agent signs with.
+    let text = vault.reveal(&name("DEPLOY_KEY"), Access::Reveal).unwrap();
+    assert!(text.expose_secret().starts_with("-----BEGIN OPENSSH PRIVATE KEY-----"));
+    let private = vault.ssh_private_key(&name("DEPLOY_KEY")).unwrap();
+    assert_eq!(private.public_key().to_openssh().unwrap(), info.public_key);
+
+    vault.set_ssh_agent(&name("DEPLOY_KEY"), false).unwrap();
+    vault.verify().unwrap();
+    let locked = Vault::open(&path).unwrap().ssh_keys().unwrap();
+    assert_eq!((locked.len(), locked[0].agent), (1, false));
+    assert!(matches!(
+        vault.add_ssh_key(&name("DEPLOY_KEY"), &key, &SecretFields::default(), "test"),
+        Err(Error::AlreadyExists(_))
+    ));
+}

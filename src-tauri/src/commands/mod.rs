@@ -105,6 +105,7 @@ mod bindings {
             CommandError,
             crate::error::FailureKind,
             keyhaven_core::SecretMeta,
+            keyhaven_core::secret::SecretKind,
             keyhaven_core::VersionMeta,
             keyhaven_core::SecretName,
             keyhaven_core::AuditEntry,

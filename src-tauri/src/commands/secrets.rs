@@ -60,7 +60,7 @@ pub fn secret_history(
 #[tauri::command(async)]
 pub fn reveal_secret(app: AppHandle, state: State<'_, AppState>, name: String) -> CommandResult<String> {
     let name = self::name(&name)?;
-    let value = session(&state).unlocked()?.reveal(&name, Access::Reveal)?;
+    let value = session(&state).unlocked()?.reveal(&name, Access::Show)?;
     used(&app, &state, &name);
     Ok(value.expose_secret().to_owned())
 }

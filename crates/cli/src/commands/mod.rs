@@ -8,6 +8,7 @@ mod remote;
 mod run;
 mod scan;
 mod secrets;
+mod ssh;
 mod sync;
 mod transfer;
 mod vault;
@@ -114,6 +115,7 @@ fn prints_json(command: &Command) -> bool {
             | Command::Import { .. }
             | Command::Remote { .. }
             | Command::Resolve { .. }
+            | Command::Ssh { .. }
     )
 }
 
@@ -164,6 +166,8 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
         Command::Rollback { name, version, push } => secrets::rollback(&mut ctx, &name, version, &push),
         Command::Log { limit } => secrets::log(&ctx, limit),
         Command::Remote { command } => remote::dispatch(&mut ctx, command),
+        Command::Ssh { command } => ssh::dispatch(&mut ctx, command),
+        Command::SshAgent { socket, confirm } => ssh::agent(&mut ctx, socket, confirm),
         Command::Sync { remote, dry_run, prune, pull, accept_new, yes } => {
             let accept_new = if accept_new {
                 keyhaven_core::sync::AcceptNew::All

@@ -68,7 +68,7 @@ pub fn ls(ctx: &Context, pattern: Option<&str>, removed: bool, due: bool, names_
         listed.extend(remote_only.into_iter().map(|(name, remotes)| {
             serde_json::json!({
                 "name": name, "description": null, "category": null, "created": null, "updated": null,
-                "version": null, "rotate_by": null, "deleted": null, "pinned": null,
+                "version": null, "rotate_by": null, "deleted": null, "pinned": null, "kind": null,
                 "remote_only": true, "remotes": remotes, "revoked_on": null,
             })
         }));

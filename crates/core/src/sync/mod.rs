@@ -42,6 +42,7 @@ use self::{
 use crate::{
     Error, Result, SecretName, UnlockedVault,
     remote::{Failure, Kind, Metadata, RemoteError, RemoteSecret, SecretsApi},
+    secret::SecretKind,
     vault::sync_state as state,
 };
 
@@ -124,7 +125,7 @@ pub fn sync(
     let mut warnings: Vec<String> = renewal.into_iter().collect();
     let listed = listing.secrets.len();
     let selection = vault.remote_selection(remote)?;
-    let (locals, metas) = local_states(vault)?;
+    let (locals, metas, keys) = local_states(vault)?;
     let pending = outbox.iter().map(|(name, queued)| (name.clone(), queued.pending.clone())).collect();
     let recorded_only = bases.values().filter(|base| base.local_version.is_none() && !base.in_sync).count();
     let behind_before = bases.values().filter(|base| !base.in_sync).count();
@@ -144,7 +145,8 @@ pub fn sync(
             None => theirs(),
         }
         .unwrap_or("");
-        let chosen = selection.selects(entry.name.as_str(), category);
+        let kind = if keys.contains(&entry.name) { SecretKind::SshKey } else { SecretKind::Text };
+        let chosen = selection.selects_kind(entry.name.as_str(), category, kind);
         if !chosen && (entry.remote.is_some() || entry.local.is_some_and(|local| !local.deleted)) {
             unselected += 1;
         }
@@ -376,21 +378,28 @@ fn assumed_listing(kind: Kind, bases: &HashMap<SecretName, Base>) -> crate::remo
 /// Every local secret, live or removed, from rows that check out: a row's
 /// version or removal decides what is pushed or deleted on the remote, its
 /// metadata whether it is chosen for the remote and what travels with it.
-fn local_states(
-    vault: &UnlockedVault,
-) -> Result<(HashMap<SecretName, Local>, HashMap<SecretName, Metadata>)> {
+/// Each secret's version, its metadata where it has some, and the names that
+/// hold SSH keys (chosen for a remote only by name).
+fn local_states(vault: &UnlockedVault) -> Result<LocalStates> {
     let rows = vault.verified_rows()?;
     let mut locals = HashMap::with_capacity(rows.len());
     let mut metas = HashMap::new();
+    let mut keys = std::collections::HashSet::new();
     for meta in rows {
+        if meta.kind == SecretKind::SshKey {
+            keys.insert(meta.name.clone());
+        }
         locals.insert(meta.name.clone(), Local { version: meta.version, deleted: meta.deleted.is_some() });
         let fields = Metadata::local(&meta.description, &meta.category, meta.rotate_by);
         if !fields.is_empty() {
             metas.insert(meta.name, fields);
         }
     }
-    Ok((locals, metas))
+    Ok((locals, metas, keys))
 }
+
+type LocalStates =
+    (HashMap<SecretName, Local>, HashMap<SecretName, Metadata>, std::collections::HashSet<SecretName>);
 
 /// A remote whose metadata differs from ours is shown, never copied here:
 /// one line naming the secrets (ours is sent with each one's next change).

@@ -9,7 +9,7 @@
 use std::{sync::mpsc, time::Duration, time::Instant};
 
 use super::{Cancel, SyncOptions, SyncReport, sync};
-use crate::{Result, SecretName, UnlockedVault, remote};
+use crate::{Result, SecretName, UnlockedVault, remote, secret::SecretKind};
 
 /// How long a command waits for its pushes, in all (docs/cli.md). Past it,
 /// what was not sent waits in the outbox.
@@ -34,7 +34,7 @@ pub fn targets(vault: &UnlockedVault, names: &[SecretName]) -> Result<Vec<String
     let mut categories = std::collections::HashMap::new();
     for name in names {
         if let Some(meta) = vault.meta_any(name)? {
-            categories.insert(name.clone(), meta.category);
+            categories.insert(name.clone(), (meta.category, meta.kind));
         }
     }
     let mut targets = Vec::new();
@@ -42,7 +42,9 @@ pub fn targets(vault: &UnlockedVault, names: &[SecretName]) -> Result<Vec<String
         let remote = info.config.name;
         let selection = vault.remote_selection(&remote)?;
         let chosen = names.iter().any(|name| {
-            selection.selects(name.as_str(), categories.get(name).map(String::as_str).unwrap_or(""))
+            let (category, kind) =
+                categories.get(name).map_or(("", SecretKind::Text), |(c, k)| (c.as_str(), *k));
+            selection.selects_kind(name.as_str(), category, kind)
         });
         if chosen && super::has_synced(vault, &remote)? {
             targets.push(remote);

@@ -39,6 +39,10 @@ pub enum Action {
     Rekey,
     /// Every version decrypted to look for them in files (`scan`).
     Scan,
+    /// An SSH key made here or read from a file (`ssh generate`, `ssh add`).
+    SshKey,
+    /// A signature made with an SSH key (the agent).
+    Sign,
 }
 
 impl Action {
@@ -70,6 +74,8 @@ impl Action {
             Action::Seal => "seal",
             Action::Rekey => "rekey",
             Action::Scan => "scan",
+            Action::SshKey => "ssh-key",
+            Action::Sign => "sign",
         }
     }
 }

@@ -13,6 +13,7 @@ mod records;
 mod remotes;
 mod schema;
 pub(crate) mod selection;
+mod ssh_keys;
 pub(crate) mod sync_state;
 mod unlocked;
 
@@ -259,6 +260,17 @@ impl Vault {
     }
 
     /// Pinned live secrets, by name (unchecked while locked; copying one unlocks).
+    /// The SSH keys' public halves (works locked: an agent lists them before
+    /// an unlock; their tags are checked once the vault is unlocked).
+    pub fn ssh_keys(&self) -> Result<Vec<crate::ssh::SshKeyInfo>> {
+        ssh_keys::live(&self.conn)?
+            .into_iter()
+            .map(|stored| {
+                crate::ssh::SshKeyInfo::from_public_line(stored.name, &stored.public_key, stored.agent)
+            })
+            .collect()
+    }
+
     pub fn pinned(&self) -> Result<Vec<SecretMeta>> {
         records::pinned(&self.conn)
     }

@@ -12,16 +12,16 @@ use super::{
 };
 use crate::{
     Error, Result,
-    secret::{SecretMeta, SecretName, VersionMeta},
+    secret::{SecretKind, SecretMeta, SecretName, VersionMeta},
 };
 
 /// What a listing shows. Reading a row to check or write it adds its
 /// revision and tag ([`TAGGED_COLUMNS`]); listings leave them out (2 ms of
 /// `ls` at 10,000).
 const META_COLUMNS: &str =
-    "id, name, description, category, created_ms, updated_ms, version, rotate_by, deleted_ms, pinned";
+    "id, name, description, category, created_ms, updated_ms, version, rotate_by, deleted_ms, pinned, kind";
 const TAGGED_COLUMNS: &str = "id, name, description, category, created_ms, updated_ms, version, rotate_by, \
-    deleted_ms, pinned, revision, mac";
+    deleted_ms, pinned, kind, revision, mac";
 
 /// A secret row as stored, with its row id, revision and tag.
 pub(crate) struct Stored {
@@ -90,7 +90,9 @@ impl Stored {
 
     /// Format 1's tag (no revision): read only to move a vault to format 2.
     pub fn verify_format_1(&self, key: &IntegrityKey) -> bool {
-        secret_fields(&self.meta, None, |fields| key.verify("secret", fields, self.mac.as_deref()))
+        // Format 1 had only text: a row of another kind was not written by it.
+        self.meta.kind == SecretKind::Text
+            && secret_fields(&self.meta, None, |fields| key.verify("secret", fields, self.mac.as_deref()))
     }
 }
 
@@ -123,8 +125,17 @@ fn secret_fields<T>(meta: &SecretMeta, revision: Option<i64>, with: impl FnOnce(
         Field::Opt(meta.deleted.map(|at| at.as_millisecond())),
         Field::Int(meta.pinned.into()),
         Field::Int(revision.unwrap_or_default()),
+        // Only a kind other than text is tagged, so every text secret's tag
+        // stays as it was before kinds; a key made text no longer matches.
+        Field::Text(meta.kind.as_stored()),
     ];
-    with(if revision.is_some() { &fields } else { &fields[..fields.len() - 1] })
+    let fields: &[Field<'_>] = match (revision.is_some(), meta.kind) {
+        (true, SecretKind::Text) => &fields[..fields.len() - 1],
+        (true, _) => &fields,
+        // Rows from before revisions: text only (there were no other kinds).
+        (false, _) => &fields[..fields.len() - 2],
+    };
+    with(fields)
 }
 
 /// Tags the row `id` after a write that added its current version (which
@@ -236,9 +247,10 @@ fn meta_from_row(row: &Row<'_>) -> rusqlite::Result<Stored> {
             rotate_by: rotate_by.and_then(|text| Date::from_str(&text).ok()),
             deleted: row.get::<_, Option<i64>>(8)?.map(timestamp),
             pinned: row.get(9)?,
+            kind: SecretKind::from_stored(&row.get::<_, String>(10)?),
         },
-        revision: if row.as_ref().column_count() > 10 { row.get(10)? } else { 0 },
-        mac: if row.as_ref().column_count() > 11 { row.get(11)? } else { None },
+        revision: if row.as_ref().column_count() > 11 { row.get(11)? } else { 0 },
+        mac: if row.as_ref().column_count() > 12 { row.get(12)? } else { None },
     })
 }
 
@@ -381,12 +393,12 @@ pub(crate) fn all_versions(conn: &Connection, id: i64) -> Result<Vec<VersionRow>
 pub(crate) fn current(conn: &Connection) -> Result<Vec<(Stored, VersionRow)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT s.id, s.name, s.description, s.category, s.created_ms, s.updated_ms, s.version,
-                s.rotate_by, s.deleted_ms, s.pinned, s.revision, s.mac,
+                s.rotate_by, s.deleted_ms, s.pinned, s.kind, s.revision, s.mac,
                 v.version, v.created_ms, v.origin, v.ciphertext, v.meta_revision, v.mac
          FROM secrets s JOIN versions v ON v.secret_id = s.id AND v.version = s.version
          WHERE s.deleted_ms IS NULL ORDER BY s.name",
     )?;
-    let rows = stmt.query_map([], |row| Ok((meta_from_row(row)?, version_from_row(row, 12)?)))?;
+    let rows = stmt.query_map([], |row| Ok((meta_from_row(row)?, version_from_row(row, 13)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -394,13 +406,13 @@ pub(crate) fn current(conn: &Connection) -> Result<Vec<(Stored, VersionRow)>> {
 pub(crate) fn all_with_current(conn: &Connection) -> Result<Vec<(Stored, Option<VersionRow>)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT s.id, s.name, s.description, s.category, s.created_ms, s.updated_ms, s.version,
-                s.rotate_by, s.deleted_ms, s.pinned, s.revision, s.mac,
+                s.rotate_by, s.deleted_ms, s.pinned, s.kind, s.revision, s.mac,
                 v.version, v.created_ms, v.origin, v.ciphertext, v.meta_revision, v.mac
          FROM secrets s LEFT JOIN versions v ON v.secret_id = s.id AND v.version = s.version",
     )?;
     let rows = stmt.query_map([], |row| {
-        let current = match row.get::<_, Option<u32>>(12)? {
-            Some(_) => Some(version_from_row(row, 12)?),
+        let current = match row.get::<_, Option<u32>>(13)? {
+            Some(_) => Some(version_from_row(row, 13)?),
             None => None,
         };
         Ok((meta_from_row(row)?, current))

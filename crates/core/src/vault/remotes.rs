@@ -569,11 +569,15 @@ impl UnlockedVault {
 
     /// Each remote, and whether `name` is chosen to sync there.
     pub fn secret_remotes(&self, name: &SecretName) -> Result<Vec<SecretRemote>> {
-        let category = self.meta(name)?.category;
+        let meta = self.meta(name)?;
         self.remotes()?
             .into_iter()
             .map(|info| {
-                let chosen = self.remote_selection(&info.config.name)?.selects(name.as_str(), &category);
+                let chosen = self.remote_selection(&info.config.name)?.selects_kind(
+                    name.as_str(),
+                    &meta.category,
+                    meta.kind,
+                );
                 let shared_with_org = info.config.scope == Some(Scope::Org);
                 Ok(SecretRemote { remote: info.config.name, chosen, shared_with_org })
             })

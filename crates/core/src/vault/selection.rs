@@ -84,6 +84,18 @@ impl Selection {
         (matched(&self.include) || in_category) && !matched(&self.exclude)
     }
 
+    /// [`Self::selects`] for a secret of `kind`: an SSH key goes only to a
+    /// remote that names it exactly, never through a pattern or a category.
+    pub fn selects_kind(&self, name: &str, category: &str, kind: crate::secret::SecretKind) -> bool {
+        match kind {
+            crate::secret::SecretKind::Text => self.selects(name, category),
+            crate::secret::SecretKind::SshKey => {
+                let exactly = |rules: &[String]| rules.iter().any(|rule| rule.eq_ignore_ascii_case(name));
+                exactly(&self.include) && !exactly(&self.exclude)
+            }
+        }
+    }
+
     /// The selection with `name` chosen or not, whatever chose it before: the
     /// exact rules for it are dropped, and one added if patterns and
     /// categories alone decide otherwise.
@@ -105,7 +117,7 @@ pub fn partition(selection: &Selection, secrets: &[crate::SecretMeta]) -> (Vec<S
     let (chosen, rest): (Vec<_>, Vec<_>) = secrets
         .iter()
         .filter(|meta| meta.deleted.is_none())
-        .partition(|meta| selection.selects(meta.name.as_str(), &meta.category));
+        .partition(|meta| selection.selects_kind(meta.name.as_str(), &meta.category, meta.kind));
     let names = |metas: Vec<&crate::SecretMeta>| metas.into_iter().map(|meta| meta.name.clone()).collect();
     (names(chosen), names(rest))
 }

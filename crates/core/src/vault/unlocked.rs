@@ -23,11 +23,12 @@ use jiff::civil::Date;
 use crate::{
     Error, Result,
     reference::Reference,
-    secret::{MetaEdit, ROTATE_AGAIN_DAYS, SecretFields, SecretMeta, SecretName, validate_value},
+    secret::{MetaEdit, ROTATE_AGAIN_DAYS, SecretFields, SecretKind, SecretMeta, SecretName, validate_value},
 };
 
 mod import;
 mod keys;
+mod ssh;
 
 pub use import::{ImportReport, Incoming};
 use keys::tag_all;
@@ -35,9 +36,12 @@ use keys::tag_all;
 /// Why a value is being decrypted; each reason is its own audit action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// Shown to the user (`get`, reveal in the app).
+    /// Given to the user who asked for it by name (`get`, `read`).
     Reveal,
-    /// Put on the clipboard.
+    /// Shown in a window (the app's Reveal, Quick reveal). Never an SSH key's
+    /// private part: the app shows a key's public half and fingerprint.
+    Show,
+    /// Put on the clipboard; never an SSH key's private part either.
     Copy,
     /// Written out by `export --reveal`.
     Export,
@@ -50,7 +54,7 @@ pub enum Access {
 impl Access {
     fn action(self) -> Action {
         match self {
-            Access::Reveal => Action::Reveal,
+            Access::Reveal | Access::Show => Action::Reveal,
             Access::Copy => Action::Copy,
             Access::Export => Action::Export,
             Access::Inject => Action::Inject,
@@ -254,7 +258,7 @@ impl UnlockedVault {
         };
         let version = next_version(&write);
         let sealed = crypto::seal_value(recipient, name, version, value);
-        write_version(&tx, key, name, write, &sealed, origin, fields)?;
+        write_version(&tx, key, name, write, &sealed, origin, fields, SecretKind::Text)?;
         audit::record(&tx, Action::Pull, Some(name.as_str()), Some(origin))?;
         let meta = records::live(&tx, name)?.meta;
         tx.commit()?;
@@ -269,6 +273,12 @@ impl UnlockedVault {
     /// Decrypts the current value of `name` and records why.
     pub fn reveal(&mut self, name: &SecretName, access: Access) -> Result<SecretString> {
         let stored = self.verified_live(name)?;
+        if stored.meta.kind == SecretKind::SshKey && matches!(access, Access::Show | Access::Copy) {
+            return Err(Error::invalid(
+                name.to_string(),
+                "it is an SSH key: its private part is never shown or copied (`keyhaven ssh public` prints its public key)",
+            ));
+        }
         out_of_date::check(&self.vault.conn, &self.key, &stored, stored.meta.version)?;
         let value = self.open_version(&stored, stored.meta.version)?;
         audit::record(&self.vault.conn, access.action(), Some(name.as_str()), None)?;
@@ -365,7 +375,7 @@ impl UnlockedVault {
         };
         let version = next_version(&write);
         let sealed = crypto::seal_value(recipient, name, version, value);
-        write_version(&tx, key, name, write, &sealed, "set", Some(fields))?;
+        write_version(&tx, key, name, write, &sealed, "set", Some(fields), SecretKind::Text)?;
         audit::record(&tx, Action::Set, Some(name.as_str()), None)?;
         let meta = records::live(&tx, name)?.meta;
         tx.commit()?;
@@ -400,7 +410,7 @@ impl UnlockedVault {
         let write = Write::NextVersion(stored);
         let version = next_version(&write);
         let sealed = crypto::seal_value(recipient, name, version, value);
-        write_version(&tx, key, name, write, &sealed, "rotate", fields.as_ref())?;
+        write_version(&tx, key, name, write, &sealed, "rotate", fields.as_ref(), SecretKind::Text)?;
         audit::record(&tx, Action::Rotate, Some(name.as_str()), Some(&format!("version {version}")))?;
         let meta = records::live(&tx, name)?.meta;
         tx.commit()?;
@@ -417,7 +427,20 @@ impl UnlockedVault {
         let write = Write::next(records::live(&tx, name)?, &tx, key)?;
         let new_version = next_version(&write);
         let resealed = crypto::seal_value(recipient, name, new_version, &value);
-        write_version(&tx, key, name, write, &resealed, &format!("rollback to {version}"), None)?;
+        if stored.meta.kind == SecretKind::SshKey {
+            // Its public half would no longer match; a key is replaced by a new one.
+            return Err(kind_mismatch(name, SecretKind::SshKey));
+        }
+        write_version(
+            &tx,
+            key,
+            name,
+            write,
+            &resealed,
+            &format!("rollback to {version}"),
+            None,
+            SecretKind::Text,
+        )?;
         audit::record(&tx, Action::Rollback, Some(name.as_str()), Some(&format!("to version {version}")))?;
         let meta = records::live(&tx, name)?.meta;
         tx.commit()?;
@@ -647,6 +670,7 @@ fn next_version(write: &Write) -> u32 {
 }
 
 /// Writes one new version and points the secret row at it.
+#[allow(clippy::too_many_arguments)]
 fn write_version(
     tx: &Transaction<'_>,
     key: &IntegrityKey,
@@ -655,7 +679,14 @@ fn write_version(
     sealed: &[u8],
     origin: &str,
     fields: Option<&SecretFields>,
+    kind: SecretKind,
 ) -> Result<()> {
+    if let Write::NextVersion(stored) = &write
+        && stored.meta.deleted.is_none()
+        && stored.meta.kind != kind
+    {
+        return Err(kind_mismatch(name, stored.meta.kind));
+    }
     let now = now_ms();
     let version = next_version(&write);
     // Every write of the row counts (see `Stored::revision`); the new
@@ -669,8 +700,8 @@ fn write_version(
     let id = match write {
         Write::Insert => {
             tx.prepare_cached(
-                "INSERT INTO secrets (name, description, category, created_ms, updated_ms, version, rotate_by, revision)
-                 VALUES (?1, ?2, ?3, ?4, ?4, 1, ?5, ?6)",
+                "INSERT INTO secrets (name, description, category, created_ms, updated_ms, version, rotate_by, revision, kind)
+                 VALUES (?1, ?2, ?3, ?4, ?4, 1, ?5, ?6, ?7)",
             )?
             .execute(params![
                 name.as_str(),
@@ -678,7 +709,8 @@ fn write_version(
                 fields.category.unwrap_or_default(),
                 now,
                 rotate_by,
-                revision
+                revision,
+                kind.as_stored()
             ])?;
             tx.last_insert_rowid()
         }
@@ -689,7 +721,7 @@ fn write_version(
                    description = coalesce(?4, CASE WHEN ?6 THEN '' ELSE description END),
                    category = coalesce(?5, CASE WHEN ?6 THEN '' ELSE category END),
                    rotate_by = CASE WHEN ?6 THEN ?7 ELSE coalesce(?7, rotate_by) END,
-                   revision = ?8
+                   revision = ?8, kind = ?9
                  WHERE id = ?1",
             )?
             .execute(params![
@@ -700,8 +732,13 @@ fn write_version(
                 fields.category,
                 revived,
                 rotate_by,
-                revision
+                revision,
+                kind.as_stored()
             ])?;
+            if kind != SecretKind::SshKey {
+                // A removed key's name taken again for text: its public half goes.
+                tx.prepare_cached("DELETE FROM ssh_keys WHERE secret_id = ?1")?.execute([stored.id])?;
+            }
             stored.id
         }
     };
@@ -720,6 +757,19 @@ fn write_version(
     )?
     .execute(params![id, version, now, origin, sealed, revision, mac])?;
     records::tag_secret_only(tx, key, id).map(drop)
+}
+
+/// A write of one kind of value to a live secret of another.
+fn kind_mismatch(name: &SecretName, stored: SecretKind) -> Error {
+    match stored {
+        SecretKind::SshKey => Error::invalid(
+            name.to_string(),
+            "it is an SSH key: it changes only through `keyhaven ssh` (a new key under a new name)",
+        ),
+        SecretKind::Text => {
+            Error::invalid(name.to_string(), "it holds text: an SSH key needs a name of its own")
+        }
+    }
 }
 
 /// Marks the current version of `name` out of date in `conn` (a write

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::{UnlockedVault, Write, immediate, next_version, write_version};
 use crate::{
     Result,
-    secret::{SecretFields, SecretName, validate_value},
+    secret::{SecretFields, SecretKind, SecretName, validate_value},
     vault::{
         audit::{self, Action},
         crypto, records,
@@ -113,7 +113,16 @@ impl UnlockedVault {
                 })
                 .collect();
             for ((entry, write), sealed) in batch.into_iter().zip(sealed) {
-                write_version(&tx, key, &entry.name, write, &sealed, "import", Some(&entry.fields))?;
+                write_version(
+                    &tx,
+                    key,
+                    &entry.name,
+                    write,
+                    &sealed,
+                    "import",
+                    Some(&entry.fields),
+                    SecretKind::Text,
+                )?;
                 done += 1;
             }
             progress(done);

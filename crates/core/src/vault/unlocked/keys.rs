@@ -17,7 +17,7 @@ use crate::{
         header::Remember,
         integrity::IntegrityKey,
         records::{self, Owner},
-        remotes, sync_state,
+        remotes, ssh_keys, sync_state,
     },
 };
 
@@ -156,6 +156,7 @@ fn verify_all(conn: &Connection, key: &IntegrityKey, generation: i64) -> Result<
             row.verify(key, Owner::from(&stored.meta))?;
         }
     }
+    ssh_keys::verify_all(conn, key)?;
     remotes::verify_all(conn, key, generation)?;
     sync_state::verify_all(conn, key)
 }
@@ -170,6 +171,7 @@ pub(super) fn tag_all(tx: &Transaction<'_>, key: &IntegrityKey, generation: i64)
         }
         records::tag_secret(tx, key, stored.id)?;
     }
+    ssh_keys::tag_all(tx, key)?;
     remotes::tag_all(tx, key, generation, false)?;
     sync_state::tag_all(tx, key, false)
 }

@@ -1,0 +1,39 @@
+//! Who is on the other end of a connection: the peer credentials the kernel
+//! gives for a Unix socket (`SO_PEERCRED`), and the program behind the
+//! process id. A name is only shown and logged, never trusted to decide.
+
+use std::path::PathBuf;
+
+use tokio::net::UnixStream;
+
+/// The process that connected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub pid: Option<i32>,
+    pub uid: Option<u32>,
+    /// `/proc/PID/exe` when it could be read.
+    pub program: Option<PathBuf>,
+}
+
+impl Caller {
+    pub fn of(stream: &UnixStream) -> Self {
+        let cred = stream.peer_cred().ok();
+        let pid = cred.as_ref().and_then(|cred| cred.pid());
+        let program = pid.and_then(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).ok());
+        Caller { pid, uid: cred.map(|cred| cred.uid()), program }
+    }
+
+    /// "ssh (/usr/bin/ssh, pid 4242)", for the log.
+    pub fn describe(&self) -> String {
+        let name = self
+            .program
+            .as_ref()
+            .and_then(|path| path.file_name())
+            .map_or_else(|| "an unknown program".to_owned(), |name| name.to_string_lossy().into_owned());
+        match (&self.program, self.pid) {
+            (Some(path), Some(pid)) => format!("{name} ({}, pid {pid})", path.display()),
+            (None, Some(pid)) => format!("{name} (pid {pid})"),
+            _ => name,
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! Keyhaven's SSH agent: OpenSSH's agent protocol over the vault's SSH keys
+//! (`keyhaven_core::ssh`). The CLI hosts it (`keyhaven ssh-agent`); the same
+//! code is meant for the app. The protocol's framing and messages are
+//! `ssh-agent-lib`'s; what a client may send is bounded here first
+//! ([`bounded`]), and every answer comes from the vault file, read again
+//! for each request (a key added or switched off shows at once).
+//!
+//! - Listing works locked: the public halves are in the clear.
+//! - Signing needs the unlocked vault the host holds; without one it fails
+//!   at once, never waits.
+//! - Each signature is in the vault's log, with the program that asked.
+
+mod bounded;
+mod caller;
+mod session;
+mod socket;
+
+use std::{
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex},
+};
+
+use keyhaven_core::UnlockedVault;
+
+pub use caller::Caller;
+pub use socket::{bind, default_socket};
+
+/// Who may use a key without being asked. Only `Never` (ask nobody) exists
+/// so far: the CLI host says so when it starts; approvals per program come
+/// with the app's prompt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confirm {
+    Never,
+}
+
+/// What every connection shares: where the vault is, and the unlocked vault
+/// when the host has one.
+#[derive(Clone)]
+pub struct Agent {
+    vault_path: PathBuf,
+    unlocked: Arc<Mutex<Option<UnlockedVault>>>,
+    confirm: Confirm,
+}
+
+impl Agent {
+    pub fn new(vault_path: &Path, unlocked: Option<UnlockedVault>, confirm: Confirm) -> Self {
+        Self { vault_path: vault_path.to_owned(), unlocked: Arc::new(Mutex::new(unlocked)), confirm }
+    }
+
+    /// Serves connections on `listener` until the runtime stops.
+    pub async fn serve(self, listener: tokio::net::UnixListener) -> std::io::Result<()> {
+        let listener = bounded::Listener(listener);
+        ssh_agent_lib::agent::listen(listener, self).await.map_err(std::io::Error::other)
+    }
+}

@@ -1,0 +1,137 @@
+//! One client's connection: list the keys the agent offers, sign with one.
+//! Everything else (adding keys, locking the agent with a password, smart
+//! cards) is refused: keys come into the vault through `keyhaven ssh`.
+
+use keyhaven_core::{Vault, ssh::SshKeyInfo};
+use ssh_agent_lib::{
+    agent::Session as ProtocolSession,
+    error::AgentError,
+    proto::{Extension, Identity, SignRequest, signature},
+};
+use ssh_key::{Algorithm, HashAlg, PrivateKey, PublicKey, Signature, private::KeypairData};
+
+use crate::{Agent, Caller, Confirm, bounded::Bounded};
+
+impl ssh_agent_lib::agent::Agent<crate::bounded::Listener> for Agent {
+    fn new_session(&mut self, socket: &Bounded) -> impl ProtocolSession {
+        Session { agent: self.clone(), caller: Caller::of(socket.stream()) }
+    }
+}
+
+struct Session {
+    agent: Agent,
+    caller: Caller,
+}
+
+impl Session {
+    /// The keys offered, each with its parsed public half, read from the file now.
+    fn offered(&self) -> Result<Vec<(SshKeyInfo, PublicKey)>, AgentError> {
+        let keys = Vault::open(&self.agent.vault_path).and_then(|vault| vault.ssh_keys()).map_err(|err| {
+            tracing::warn!("ssh agent: cannot read the vault's keys: {err}");
+            AgentError::Failure
+        })?;
+        Ok(keys
+            .into_iter()
+            .filter(|info| info.agent)
+            .filter_map(|info| PublicKey::from_openssh(&info.public_key).ok().map(|public| (info, public)))
+            .collect())
+    }
+
+    /// Only the user's own processes: the socket is 0600, and root is refused too.
+    fn allowed(&self) -> Result<(), AgentError> {
+        let ours = rustix::process::getuid().as_raw();
+        match self.caller.uid {
+            Some(uid) if uid == ours => match self.agent.confirm {
+                Confirm::Never => Ok(()),
+            },
+            _ => {
+                tracing::warn!("ssh agent: refused {} (another user)", self.caller.describe());
+                Err(AgentError::Failure)
+            }
+        }
+    }
+}
+
+#[ssh_agent_lib::async_trait]
+impl ProtocolSession for Session {
+    async fn request_identities(&mut self) -> Result<Vec<Identity>, AgentError> {
+        self.allowed()?;
+        Ok(self
+            .offered()?
+            .into_iter()
+            .map(|(info, public)| Identity {
+                credential: public.key_data().clone().into(),
+                comment: info.comment,
+            })
+            .collect())
+    }
+
+    async fn sign(&mut self, request: SignRequest) -> Result<Signature, AgentError> {
+        self.allowed()?;
+        let wanted = request.credential.key_data();
+        let Some((info, _)) = self.offered()?.into_iter().find(|(_, public)| public.key_data() == wanted)
+        else {
+            return Err(AgentError::Failure);
+        };
+        let unlocked = self.agent.unlocked.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let Some(vault) = unlocked.as_ref() else {
+            tracing::warn!(
+                "ssh agent: {} asked to sign with {}, and the vault is locked",
+                self.caller.describe(),
+                info.name
+            );
+            return Err(AgentError::Failure);
+        };
+        let key = vault.ssh_private_key(&info.name).map_err(|err| {
+            tracing::warn!("ssh agent: {}: {err}", info.name);
+            AgentError::Failure
+        })?;
+        let signature = sign(&key, &request.data, request.flags)?;
+        vault.record_signature(&info.name, &format!("for {}", self.caller.describe())).map_err(|err| {
+            tracing::warn!("ssh agent: the signature was not logged, so it is not given: {err}");
+            AgentError::Failure
+        })?;
+        Ok(signature)
+    }
+
+    async fn extension(&mut self, _extension: Extension) -> Result<Option<Extension>, AgentError> {
+        // Unknown extensions get a plain failure, as OpenSSH's agent answers
+        // them; session-bind comes with host-matched keys.
+        Err(AgentError::Failure)
+    }
+}
+
+/// Signs `data` with `key`: Ed25519 and ECDSA as their algorithms define,
+/// RSA with SHA-2 as the client's flags ask (SHA-1 `ssh-rsa` is refused, as
+/// OpenSSH 8.8 and later refuse it).
+fn sign(key: &PrivateKey, data: &[u8], flags: u32) -> Result<Signature, AgentError> {
+    // ssh-key's Signer (signature 2, the crate rsa re-exports).
+    use rsa::signature::{SignatureEncoding as _, Signer as _};
+    match key.key_data() {
+        KeypairData::Rsa(pair) => {
+            let hash = if flags & signature::RSA_SHA2_512 != 0 {
+                HashAlg::Sha512
+            } else if flags & signature::RSA_SHA2_256 != 0 {
+                HashAlg::Sha256
+            } else {
+                return Err(AgentError::Failure);
+            };
+            let uint = |value: &ssh_key::Mpint| rsa::BigUint::try_from(value).map_err(AgentError::other);
+            let private = rsa::RsaPrivateKey::from_components(
+                uint(&pair.public.n)?,
+                uint(&pair.public.e)?,
+                uint(&pair.private.d)?,
+                vec![uint(&pair.private.p)?, uint(&pair.private.q)?],
+            )
+            .map_err(AgentError::other)?;
+            let bytes = match hash {
+                HashAlg::Sha512 => {
+                    rsa::pkcs1v15::SigningKey::<sha2::Sha512>::new(private).sign(data).to_vec()
+                }
+                _ => rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(private).sign(data).to_vec(),
+            };
+            Signature::new(Algorithm::Rsa { hash: Some(hash) }, bytes).map_err(AgentError::other)
+        }
+        _ => key.try_sign(data).map_err(AgentError::other),
+    }
+}

@@ -1,0 +1,173 @@
+//! ssh generate, add, public, ls: SSH keys kept in the vault.
+
+use std::{io::Read as _, path::Path};
+
+use anyhow::{Context as _, Result};
+use keyhaven_core::{
+    secret::{SecretFields, value_from_bytes},
+    ssh::{KeyType, MAX_KEY_FILE, NewKey, SshKeyInfo},
+};
+use zeroize::Zeroizing;
+
+use super::{Context, parse_name};
+use crate::{
+    cli::{ConfirmWhen, SshCommand, SshKeyType},
+    exit,
+    output::{self, note, say},
+};
+
+pub fn dispatch(ctx: &mut Context, command: SshCommand) -> Result<()> {
+    match command {
+        SshCommand::Generate { name, key_type, comment } => {
+            generate(ctx, &name, key_type, comment.as_deref())
+        }
+        SshCommand::Add { name, from, comment } => add(ctx, &name, &from, comment.as_deref()),
+        SshCommand::Public { name } => public(ctx, &name),
+        SshCommand::Ls => ls(ctx),
+    }
+}
+
+fn generate(ctx: &mut Context, name: &str, key_type: SshKeyType, comment: Option<&str>) -> Result<()> {
+    let name = parse_name(name)?;
+    let kind = match key_type {
+        SshKeyType::Ed25519 => KeyType::Ed25519,
+        SshKeyType::Ecdsa => KeyType::Ecdsa,
+        SshKeyType::Rsa => KeyType::Rsa,
+    };
+    let mut vault = ctx.unlocked()?;
+    let comment = comment.map_or_else(|| format!("{name}@keyhaven"), str::to_owned);
+    let key = NewKey::generate(kind, &comment)?;
+    let info = vault.add_ssh_key(&name, &key, &SecretFields::default(), "ssh generate")?;
+    stored(ctx, &info)
+}
+
+fn add(ctx: &mut Context, name: &str, file: &Path, comment: Option<&str>) -> Result<()> {
+    let name = parse_name(name)?;
+    let text = read_key_file(file)?;
+    let mut vault = ctx.unlocked()?;
+    let passphrase = if NewKey::needs_passphrase(&text) {
+        Some(ctx.input.import_passphrase(file)?.ok_or_else(|| {
+            exit::invalid(format!(
+                "{} is encrypted: run on a terminal to be asked for its passphrase, or set KEYHAVEN_IMPORT_PASSPHRASE",
+                file.display()
+            ))
+        })?)
+    } else {
+        None
+    };
+    let mut key = NewKey::read(&text, passphrase.as_ref())?;
+    if let Some(comment) = comment {
+        key.set_comment(comment)?;
+    }
+    let info = vault.add_ssh_key(&name, &key, &SecretFields::default(), "ssh add")?;
+    stored(ctx, &info)?;
+    note!(
+        "{} was left where it is; once the key works from Keyhaven, remove it (shred -u {})",
+        file.display(),
+        file.display()
+    );
+    Ok(())
+}
+
+/// The key file's text, at most [`MAX_KEY_FILE`] bytes, in a buffer wiped after.
+fn read_key_file(file: &Path) -> Result<secrecy::SecretString> {
+    let mut bytes = Zeroizing::new(Vec::new());
+    std::fs::File::open(file)
+        .with_context(|| format!("cannot open {}", file.display()))?
+        .take(MAX_KEY_FILE as u64 + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    if bytes.len() > MAX_KEY_FILE {
+        return Err(exit::invalid(format!(
+            "{} is over {} KiB: no SSH key file is that large",
+            file.display(),
+            MAX_KEY_FILE / 1024
+        )));
+    }
+    let name = keyhaven_core::SecretName::parse("SSH_KEY_FILE")?;
+    Ok(value_from_bytes(&name, std::mem::take(&mut *bytes))?)
+}
+
+/// Says what was stored and prints the public key on stdout (for
+/// `authorized_keys` or a forge's settings).
+fn stored(ctx: &Context, info: &SshKeyInfo) -> Result<()> {
+    if ctx.json {
+        return output::json(info);
+    }
+    note!("stored {} ({}, {}); the agent offers it", info.name, info.algorithm, info.fingerprint);
+    say!("{}", info.public_key);
+    Ok(())
+}
+
+fn public(ctx: &Context, name: &str) -> Result<()> {
+    let name = parse_name(name)?;
+    let keys = ctx.open()?.ssh_keys()?;
+    let info = keys.into_iter().find(|info| info.name == name).ok_or_else(|| {
+        exit::Failure(
+            exit::NOT_FOUND,
+            format!("{name} is not an SSH key here (`keyhaven ssh ls` lists them)"),
+        )
+    })?;
+    if ctx.json {
+        return output::json(&info);
+    }
+    say!("{}", info.public_key);
+    Ok(())
+}
+
+fn ls(ctx: &Context) -> Result<()> {
+    let keys = ctx.open()?.ssh_keys()?;
+    if ctx.json {
+        return output::json(&keys);
+    }
+    let rows: Vec<Vec<String>> = keys
+        .into_iter()
+        .map(|info| {
+            let agent = if info.agent { "yes" } else { "no" };
+            vec![info.name.to_string(), info.algorithm, info.fingerprint, info.comment, agent.to_owned()]
+        })
+        .collect();
+    output::table(&["NAME", "TYPE", "FINGERPRINT", "COMMENT", "AGENT"], &rows)?;
+    Ok(())
+}
+
+/// `ssh-agent`: unlocks the vault, then serves its SSH keys in the foreground
+/// until Ctrl-C or SIGTERM, and removes its socket.
+pub fn agent(ctx: &mut Context, socket: Option<std::path::PathBuf>, confirm: ConfirmWhen) -> Result<()> {
+    let socket = match socket {
+        Some(socket) => socket,
+        None => keyhaven_agent::default_socket().ok_or_else(|| {
+            exit::invalid("XDG_RUNTIME_DIR is not set: give the socket's path with --socket")
+        })?,
+    };
+    let confirm = match confirm {
+        ConfirmWhen::Never => keyhaven_agent::Confirm::Never,
+    };
+    let vault = ctx.unlocked()?;
+    let offered = vault.ssh_keys()?.into_iter().filter(|key| key.agent).count();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the agent's runtime")?;
+    runtime.block_on(async {
+        let listener = keyhaven_agent::bind(&socket)
+            .map_err(|err| exit::invalid(format!("cannot serve the agent there: {err}")))?;
+        note!(
+            "serving {offered} SSH key(s) at {}; --confirm never: every program of this user may use them without being asked",
+            socket.display()
+        );
+        // For `eval`, as ssh-agent prints it; the socket is all a client needs.
+        say!("SSH_AUTH_SOCK={}; export SSH_AUTH_SOCK;", socket.display());
+        let agent = keyhaven_agent::Agent::new(ctx.vault_path.as_path(), Some(vault), confirm);
+        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .context("cannot watch for SIGTERM")?;
+        let outcome = tokio::select! {
+            served = agent.serve(listener) => served.context("the agent stopped"),
+            _ = tokio::signal::ctrl_c() => Ok(()),
+            _ = terminate.recv() => Ok(()),
+        };
+        let _ = std::fs::remove_file(&socket);
+        outcome
+    })
+}

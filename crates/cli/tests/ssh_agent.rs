@@ -1,0 +1,339 @@
+//! `keyhaven ssh-agent` served to OpenSSH's own clients: `ssh-add` lists the
+//! keys, `ssh-keygen -Y sign` and `git commit -S` sign through it, and what a
+//! client sends cannot stop it.
+
+mod common;
+
+use std::{
+    io::{BufRead as _, BufReader, Write as _},
+    os::unix::{fs::PermissionsExt as _, net::UnixStream},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+};
+
+use common::Kh;
+
+/// A running agent, killed when dropped.
+struct Agent {
+    child: Child,
+    socket: PathBuf,
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Agent {
+    fn start(kh: &Kh, socket: &Path) -> Agent {
+        let mut child = kh
+            .cmd()
+            .args(["ssh-agent", "--confirm", "never", "--socket", socket.to_str().unwrap()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        assert_eq!(line.trim_end(), format!("SSH_AUTH_SOCK={}; export SSH_AUTH_SOCK;", socket.display()));
+        Agent { child, socket: socket.to_owned() }
+    }
+
+    /// Runs an OpenSSH client with this agent; returns (success, stdout, stderr).
+    fn client(&self, program: &str, args: &[&str], dir: &Path) -> (bool, String, String) {
+        let out = Command::new(program)
+            .args(args)
+            .current_dir(dir)
+            .env("SSH_AUTH_SOCK", &self.socket)
+            .env("HOME", dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let text = |bytes: Vec<u8>| String::from_utf8_lossy(&bytes).into_owned();
+        (out.status.success(), text(out.stdout), text(out.stderr))
+    }
+
+    fn ok(&self, program: &str, args: &[&str], dir: &Path) -> String {
+        let (ok, stdout, stderr) = self.client(program, args, dir);
+        assert!(ok, "{program} {args:?}: {stderr}");
+        stdout
+    }
+}
+
+/// "TYPE BASE64" of a public key line.
+fn key_part(line: &str) -> String {
+    line.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
+}
+
+/// A vault with an Ed25519 and an ECDSA key made here and an RSA key from ssh-keygen.
+fn vault_with_keys() -> Kh {
+    let kh = Kh::new();
+    kh.ok(&["ssh", "generate", "DEPLOY_KEY"], None);
+    kh.ok(&["ssh", "generate", "P256", "--type", "ecdsa"], None);
+    let rsa = kh.path("id_rsa");
+    let out = Command::new("ssh-keygen")
+        .args(["-q", "-t", "rsa", "-b", "3072", "-N", "", "-C", "old@server", "-f", rsa.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    kh.ok(&["ssh", "add", "OLD_RSA", "--from", rsa.to_str().unwrap()], None);
+    std::fs::remove_file(&rsa).unwrap();
+    kh
+}
+
+#[test]
+fn ssh_add_lists_the_keys_and_ssh_keygen_and_git_sign_through_the_agent() {
+    let kh = vault_with_keys();
+    let work = kh.path("work");
+    std::fs::create_dir(&work).unwrap();
+    let agent = Agent::start(&kh, &kh.path("run/agent.sock"));
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!((mode(&kh.path("run")), mode(&agent.socket)), (0o700, 0o600));
+
+    // Listed as `ssh public` prints them.
+    let listed = agent.ok("ssh-add", &["-L"], &work);
+    let mut publics = Vec::new();
+    for name in ["DEPLOY_KEY", "OLD_RSA", "P256"] {
+        let public = kh.ok(&["ssh", "public", name], None);
+        assert!(listed.lines().any(|line| key_part(line) == key_part(&public)), "{name} not in {listed}");
+        publics.push((name, public));
+    }
+    assert_eq!(listed.lines().count(), 3, "{listed}");
+
+    // Each key signs a file, and OpenSSH verifies it against its public key.
+    std::fs::write(work.join("message"), "hello").unwrap();
+    for (name, public) in &publics {
+        std::fs::write(work.join("key.pub"), public).unwrap();
+        std::fs::write(work.join("allowed"), format!("me {public}")).unwrap();
+        agent.ok("ssh-keygen", &["-Y", "sign", "-f", "key.pub", "-n", "file", "message"], &work);
+        let verified = Command::new("ssh-keygen")
+            .args(["-Y", "verify", "-f", "allowed", "-I", "me", "-n", "file", "-s", "message.sig"])
+            .current_dir(&work)
+            .stdin(std::fs::File::open(work.join("message")).unwrap())
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&verified.stdout).starts_with("Good \"file\" signature for me"),
+            "{name}: {}",
+            String::from_utf8_lossy(&verified.stderr)
+        );
+        std::fs::remove_file(work.join("message.sig")).unwrap();
+    }
+
+    // git signs a commit through SSH_AUTH_SOCK alone, as the README says.
+    let (_, deploy) = &publics[0];
+    std::fs::write(work.join("allowed"), format!("dev@example.com {deploy}")).unwrap();
+    let git = |args: &[&str]| agent.ok("git", args, &work);
+    git(&["init", "-q", "repo"]);
+    let repo = work.join("repo");
+    let git_in = |args: &[&str]| agent.ok("git", args, &repo);
+    for (key, value) in [
+        ("user.name", "Dev"),
+        ("user.email", "dev@example.com"),
+        ("gpg.format", "ssh"),
+        ("user.signingkey", &format!("key::{}", key_part(deploy))),
+        ("gpg.ssh.allowedSignersFile", work.join("allowed").to_str().unwrap()),
+    ] {
+        git_in(&["config", key, value]);
+    }
+    git_in(&["commit", "-q", "-S", "--allow-empty", "-m", "signed by Keyhaven"]);
+    let (ok, stdout, stderr) = agent.client("git", &["verify-commit", "-v", "HEAD"], &repo);
+    assert!(ok && stderr.contains("Good \"git\" signature for dev@example.com"), "{stdout}{stderr}");
+
+    // Every signature is logged with the program that asked.
+    let log = kh.ok(&["log", "--limit", "10"], None);
+    assert_eq!(log.lines().filter(|line| line.contains(" sign ")).count(), 4, "{log}");
+    assert!(log.contains("for ssh-keygen (/usr/bin/ssh-keygen, pid"), "{log}");
+}
+
+#[test]
+fn fifty_clients_at_once_and_malformed_messages_leave_it_serving() {
+    let kh = vault_with_keys();
+    let work = kh.path("work");
+    std::fs::create_dir(&work).unwrap();
+    let agent = Agent::start(&kh, &kh.path("run/agent.sock"));
+
+    // Garbage, a length prefix far over the limit, a truncated sign request,
+    // an unknown message type, and a request to add a key.
+    let messages: [&[u8]; 5] = [
+        b"\x00\x00\x00\x05\xff\xff\xff\xff\xff",
+        b"\x7f\xff\xff\xff",
+        b"\x00\x00\x00\x0d\x0d\x00\x00\x00\x20abc",
+        b"\x00\x00\x00\x01\x63",
+        b"\x00\x00\x00\x01\x11",
+    ];
+    for message in messages {
+        let mut stream = UnixStream::connect(&agent.socket).unwrap();
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
+        let _ = stream.write_all(message);
+        let _ = stream.shutdown(std::net::Shutdown::Write);
+        let _ = std::io::Read::read_to_end(&mut stream, &mut Vec::new());
+    }
+    // A client that claims a 16 MiB message is cut off at its length prefix
+    // (OpenSSH's limit is 256 KiB), not read on until memory runs out.
+    let mut greedy = UnixStream::connect(&agent.socket).unwrap();
+    greedy.set_write_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    let mut sent = greedy.write_all(&(16u32 << 20).to_be_bytes()).map(|()| 4usize);
+    let chunk = vec![0u8; 64 * 1024];
+    while let Ok(so_far) = sent {
+        if so_far > 8 << 20 {
+            break;
+        }
+        sent = greedy.write_all(&chunk).map(|()| so_far + chunk.len());
+    }
+    assert!(sent.is_err(), "the agent read {} bytes of a message over its limit", sent.unwrap());
+    for seed in 0u32..200 {
+        // Random bytes behind a plausible length: what a fuzzer tries first.
+        let body: Vec<u8> =
+            (0..64).map(|i| (seed.wrapping_mul(2654435761).wrapping_add(i * 40503) >> 7) as u8).collect();
+        let mut stream = UnixStream::connect(&agent.socket).unwrap();
+        let mut framed = (body.len() as u32).to_be_bytes().to_vec();
+        framed.extend(&body);
+        let _ = stream.write_all(&framed);
+        let _ = stream.shutdown(std::net::Shutdown::Write);
+    }
+
+    let clients: Vec<_> = (0..50)
+        .map(|_| {
+            Command::new("ssh-add")
+                .arg("-L")
+                .env("SSH_AUTH_SOCK", &agent.socket)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for client in clients {
+        let out = client.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3);
+    }
+
+    // A second agent on the same socket is refused while this one serves;
+    // once it is gone (killed: its socket stays behind), the next replaces it.
+    let second =
+        kh.run(&["ssh-agent", "--confirm", "never", "--socket", agent.socket.to_str().unwrap()], None);
+    assert_eq!(second.status.code(), Some(6));
+    assert!(String::from_utf8_lossy(&second.stderr).contains("served by a running agent"));
+    let socket = agent.socket.clone();
+    drop(agent);
+    assert!(socket.exists());
+    let again = Agent::start(&kh, &socket);
+    assert_eq!(again.ok("ssh-add", &["-L"], &work).lines().count(), 3);
+}
+
+/// An sshd of Debian's openssh-server on a free loopback port, with a host
+/// key and a config of its own; killed when dropped.
+struct Sshd {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Sshd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Sshd {
+    fn start(dir: &Path, authorized: &str) -> Sshd {
+        std::fs::create_dir_all(dir).unwrap();
+        let host_key = dir.join("host_ed25519");
+        let out = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f", host_key.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        std::fs::write(dir.join("authorized_keys"), authorized).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let config = dir.join("sshd_config");
+        std::fs::write(
+            &config,
+            format!(
+                "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nPidFile {}\nAuthorizedKeysFile {}\n\
+                 StrictModes no\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
+                 PermitRootLogin prohibit-password\nLogLevel VERBOSE\n",
+                host_key.display(),
+                dir.join("sshd.pid").display(),
+                dir.join("authorized_keys").display()
+            ),
+        )
+        .unwrap();
+        // Run as root, sshd wants its privilege separation directory.
+        if is_root() {
+            std::fs::create_dir_all("/run/sshd").unwrap();
+        }
+        let child = Command::new("/usr/sbin/sshd")
+            .args(["-D", "-e", "-f", config.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("sshd.log")).unwrap())
+            .spawn()
+            .expect("/usr/sbin/sshd (openssh-server, installed by scripts/install-deps.sh test)");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "sshd did not start: {}",
+                std::fs::read_to_string(dir.join("sshd.log")).unwrap_or_default()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Sshd { child, port }
+    }
+
+    /// `ssh` to this server as the current user, keys from the agent only.
+    fn login(&self, agent: &Agent, dir: &Path) -> (bool, String, String) {
+        let user = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout).unwrap();
+        agent.client(
+            "ssh",
+            &[
+                "-F",
+                "/dev/null",
+                "-o",
+                "BatchMode=yes",
+                "-o",
+                "StrictHostKeyChecking=no",
+                "-o",
+                "UserKnownHostsFile=/dev/null",
+                "-o",
+                "LogLevel=ERROR",
+                "-p",
+                &self.port.to_string(),
+                &format!("{}@127.0.0.1", user.trim()),
+                "echo logged in as $(id -un)",
+            ],
+            dir,
+        )
+    }
+}
+
+fn is_root() -> bool {
+    String::from_utf8(Command::new("id").arg("-u").output().unwrap().stdout).unwrap().trim() == "0"
+}
+
+#[test]
+fn ssh_logs_in_to_a_real_sshd_with_a_generated_key_and_with_an_imported_one() {
+    let kh = vault_with_keys();
+    let work = kh.path("work");
+    std::fs::create_dir(&work).unwrap();
+    let agent = Agent::start(&kh, &kh.path("run/agent.sock"));
+    for name in ["DEPLOY_KEY", "OLD_RSA"] {
+        let public = kh.ok(&["ssh", "public", name], None);
+        let sshd = Sshd::start(&kh.path(&format!("sshd-{name}")), &public);
+        let (ok, stdout, stderr) = sshd.login(&agent, &work);
+        assert!(ok && stdout.starts_with("logged in as"), "{name}: {stdout}{stderr}");
+    }
+    // A key the server does not know is refused, and nothing hangs.
+    let stranger = Kh::new();
+    stranger.ok(&["ssh", "generate", "STRANGER"], None);
+    let sshd = Sshd::start(&kh.path("sshd-stranger"), &stranger.ok(&["ssh", "public", "STRANGER"], None));
+    let (ok, _, stderr) = sshd.login(&agent, &work);
+    assert!(!ok && stderr.contains("Permission denied"), "{stderr}");
+    let log = kh.ok(&["log", "--limit", "10"], None);
+    assert!(log.contains("for ssh (/usr/bin/ssh, pid"), "{log}");
+}

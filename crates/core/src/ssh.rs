@@ -1,0 +1,185 @@
+//! SSH keys kept in the vault: made here or read from an OpenSSH private key
+//! file, stored as a secret of kind [`SecretKind::SshKey`] (the private key,
+//! in OpenSSH's format, is the value, encrypted like any other) with its
+//! public half beside it. Formats and key generation are the `ssh-key`
+//! crate's (RustCrypto).
+//!
+//! [`SecretKind::SshKey`]: crate::secret::SecretKind::SshKey
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use ssh_key::{Algorithm, EcdsaCurve, HashAlg, LineEnding, PrivateKey, PublicKey, private::RsaKeypair};
+use zeroize::Zeroizing;
+
+use crate::{Error, Result, secret::SecretName};
+
+/// The key types `keyhaven ssh generate` makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyType {
+    /// Ed25519: OpenSSH's choice for new keys.
+    Ed25519,
+    /// ECDSA on NIST P-256.
+    Ecdsa,
+    /// RSA, 3,072 bits (ssh-keygen's default size); signs with SHA-2.
+    Rsa,
+}
+
+/// RSA keys made here: ssh-keygen's default size.
+pub const RSA_BITS: usize = 3072;
+/// A key file read with `ssh add` holds at most this much (an RSA key of
+/// 16,384 bits in OpenSSH's format is about 12 KiB).
+pub const MAX_KEY_FILE: usize = 64 * 1024;
+/// A key's comment: as long as ssh-keygen allows in practice, one line.
+pub const MAX_COMMENT: usize = 1024;
+
+/// A key in the vault, as `ssh ls` and the app show it: never its private part.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SshKeyInfo {
+    pub name: SecretName,
+    /// OpenSSH's name for the algorithm, such as `ssh-ed25519`.
+    pub algorithm: String,
+    /// `SHA256:` and the base64 digest, as `ssh-keygen -l` prints it.
+    pub fingerprint: String,
+    pub comment: String,
+    /// The `authorized_keys` line.
+    pub public_key: String,
+    /// Offered by the agent.
+    pub agent: bool,
+}
+
+impl SshKeyInfo {
+    /// Describes the public line stored for `name`.
+    pub(crate) fn from_public_line(name: SecretName, line: &str, agent: bool) -> Result<Self> {
+        let public = PublicKey::from_openssh(line)
+            .map_err(|err| Error::Tampered(format!("the public key of {name} ({err})")))?;
+        Ok(Self {
+            algorithm: public.algorithm().as_str().to_owned(),
+            fingerprint: public.fingerprint(HashAlg::Sha256).to_string(),
+            comment: public.comment().to_owned(),
+            public_key: line.to_owned(),
+            agent,
+            name,
+        })
+    }
+}
+
+/// A private key made or read here, on its way into the vault.
+pub struct NewKey(PrivateKey);
+
+impl std::fmt::Debug for NewKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "NewKey({})", self.0.algorithm().as_str())
+    }
+}
+
+impl NewKey {
+    /// A new key pair from the OS generator.
+    pub fn generate(kind: KeyType, comment: &str) -> Result<Self> {
+        check_comment(comment)?;
+        let mut rng = rand::rngs::OsRng;
+        let key = match kind {
+            KeyType::Ed25519 => PrivateKey::random(&mut rng, Algorithm::Ed25519),
+            KeyType::Ecdsa => PrivateKey::random(&mut rng, Algorithm::Ecdsa { curve: EcdsaCurve::NistP256 }),
+            KeyType::Rsa => {
+                RsaKeypair::random(&mut rng, RSA_BITS).and_then(|pair| PrivateKey::new(pair.into(), ""))
+            }
+        };
+        let mut key = key.map_err(|err| Error::invalid("the new SSH key", err.to_string()))?;
+        key.set_comment(comment);
+        Ok(Self(key))
+    }
+
+    /// Whether the key file's text is encrypted (read it with a passphrase).
+    pub fn needs_passphrase(text: &SecretString) -> bool {
+        PrivateKey::from_openssh(text.expose_secret()).is_ok_and(|key| key.is_encrypted())
+    }
+
+    /// Reads an OpenSSH private key file's text (`-----BEGIN OPENSSH PRIVATE
+    /// KEY-----`), with its passphrase if it is encrypted. The errors name
+    /// the file's problem, never its contents.
+    pub fn read(text: &SecretString, passphrase: Option<&SecretString>) -> Result<Self> {
+        let what = "the SSH key file";
+        let text = text.expose_secret();
+        if text.len() > MAX_KEY_FILE {
+            return Err(Error::invalid(
+                what,
+                format!("it is over {} KiB: no key file is that large", MAX_KEY_FILE / 1024),
+            ));
+        }
+        if text.contains("-----BEGIN RSA PRIVATE KEY-----")
+            || text.contains("-----BEGIN EC PRIVATE KEY-----")
+            || text.contains("-----BEGIN PRIVATE KEY-----")
+            || text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        {
+            return Err(Error::invalid(
+                what,
+                "it is in the older PEM format; convert a copy first with `ssh-keygen -p -f COPY` \
+                 (it rewrites the copy in OpenSSH's format), then add the copy",
+            ));
+        }
+        let key = PrivateKey::from_openssh(text).map_err(|err| {
+            Error::invalid(what, format!("it is not an OpenSSH private key ({})", describe(&err)))
+        })?;
+        let key = match (key.is_encrypted(), passphrase) {
+            (false, _) => key,
+            (true, Some(passphrase)) => key
+                .decrypt(passphrase.expose_secret().as_bytes())
+                .map_err(|_| Error::invalid(what, "the passphrase does not open it"))?,
+            (true, None) => return Err(Error::invalid(what, "it is encrypted, and no passphrase was given")),
+        };
+        match key.algorithm() {
+            Algorithm::Ed25519 | Algorithm::Ecdsa { .. } | Algorithm::Rsa { .. } => {}
+            other => {
+                return Err(Error::invalid(
+                    what,
+                    format!("{} keys are not kept here (Ed25519, ECDSA and RSA are)", other.as_str()),
+                ));
+            }
+        }
+        check_comment(key.comment())?;
+        Ok(Self(key))
+    }
+
+    /// Replaces the key's comment.
+    pub fn set_comment(&mut self, comment: &str) -> Result<()> {
+        check_comment(comment)?;
+        self.0.set_comment(comment);
+        Ok(())
+    }
+
+    /// The `authorized_keys` line, with the comment.
+    pub fn public_line(&self) -> Result<String> {
+        self.0.public_key().to_openssh().map_err(|err| Error::invalid("the SSH key", err.to_string()))
+    }
+
+    /// The private key in OpenSSH's format (unencrypted: the vault encrypts it).
+    pub(crate) fn private_text(&self) -> Result<SecretString> {
+        let text: Zeroizing<String> = self
+            .0
+            .to_openssh(LineEnding::LF)
+            .map_err(|err| Error::invalid("the SSH key", err.to_string()))?;
+        Ok(SecretString::from(text.as_str().to_owned()))
+    }
+}
+
+/// A key's private part as stored, parsed again (to sign with, or to export).
+pub fn parse_stored(name: &SecretName, value: &SecretString) -> Result<PrivateKey> {
+    PrivateKey::from_openssh(value.expose_secret())
+        .map_err(|err| Error::Tampered(format!("the SSH key {name} ({})", describe(&err))))
+}
+
+fn check_comment(comment: &str) -> Result<()> {
+    if comment.len() > MAX_COMMENT || comment.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            "the key's comment",
+            format!("comments are one line of at most {MAX_COMMENT} bytes"),
+        ));
+    }
+    Ok(())
+}
+
+/// ssh-key's error, which names a format problem and never key material.
+fn describe(err: &ssh_key::Error) -> String {
+    err.to_string()
+}
