@@ -478,6 +478,20 @@ pub enum SshCommand {
     },
     /// List the SSH keys: type, fingerprint, comment, whether the agent offers them (works locked)
     Ls,
+    /// Whether the agent offers a key (new keys are offered)
+    Agent {
+        /// The key's name in the vault
+        name: String,
+        #[arg(value_enum)]
+        offer: OnOff,
+    },
+}
+
+/// `ssh agent NAME on|off`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
 }
 
 /// `ssh-agent --confirm`.

@@ -102,6 +102,15 @@ fn ssh_add_lists_the_keys_and_ssh_keygen_and_git_sign_through_the_agent() {
         publics.push((name, public));
     }
     assert_eq!(listed.lines().count(), 3, "{listed}");
+    // Switched off, a key is no longer offered, by the running agent too.
+    kh.ok(&["ssh", "agent", "P256", "off"], None);
+    let fewer = agent.ok("ssh-add", &["-L"], &work);
+    assert_eq!(fewer.lines().count(), 2, "{fewer}");
+    assert!(!fewer.contains(key_part(&kh.ok(&["ssh", "public", "P256"], None)).as_str()));
+    let ls: Vec<serde_json::Value> = serde_json::from_str(&kh.ok(&["--json", "ssh", "ls"], None)).unwrap();
+    assert_eq!(ls.iter().filter(|key| key["agent"] == false).count(), 1);
+    kh.ok(&["ssh", "agent", "P256", "on"], None);
+    assert_eq!(agent.ok("ssh-add", &["-L"], &work).lines().count(), 3);
 
     // Each key signs a file, and OpenSSH verifies it against its public key.
     std::fs::write(work.join("message"), "hello").unwrap();

@@ -114,7 +114,7 @@ impl Listing {
         let mut live = HashMap::new();
         vault.each(|meta| {
             if with_remotes {
-                let chosen = choosers.mask(meta.name.as_str(), &meta.category);
+                let chosen = choosers.mask(meta.name.as_str(), &meta.category, meta.kind);
                 live.insert(meta.name.clone(), sync::Live { version: meta.version, chosen });
             }
             builder.local(meta);

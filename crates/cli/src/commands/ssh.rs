@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use super::{Context, parse_name};
 use crate::{
-    cli::{ConfirmWhen, SshCommand, SshKeyType},
+    cli::{ConfirmWhen, OnOff, SshCommand, SshKeyType},
     exit,
     output::{self, note, say},
 };
@@ -24,6 +24,16 @@ pub fn dispatch(ctx: &mut Context, command: SshCommand) -> Result<()> {
         SshCommand::Add { name, from, comment } => add(ctx, &name, &from, comment.as_deref()),
         SshCommand::Public { name } => public(ctx, &name),
         SshCommand::Ls => ls(ctx),
+        SshCommand::Agent { name, offer } => {
+            let name = parse_name(&name)?;
+            let info = ctx.unlocked()?.set_ssh_agent(&name, offer == OnOff::On)?;
+            if ctx.json {
+                return output::json(&info);
+            }
+            let offered = if info.agent { "offers" } else { "no longer offers" };
+            note!("the agent {offered} {name} (a running agent sees it at its next request)");
+            Ok(())
+        }
     }
 }
 

@@ -62,12 +62,13 @@ impl Choosers {
     }
 
     /// Bit `i` set: the `i`-th remote chooses a secret called `name` in
-    /// `category` (past the 64th remote, or unknown, every bit is set).
-    pub fn mask(&self, name: &str, category: &str) -> u64 {
+    /// `category`, of `kind` (an SSH key only by name; past the 64th remote,
+    /// or unknown, every bit is set).
+    pub fn mask(&self, name: &str, category: &str, kind: crate::secret::SecretKind) -> u64 {
         match &self.0 {
             None => u64::MAX,
             Some(selections) => selections.iter().enumerate().fold(u64::MAX, |mask, (i, selection)| {
-                if i < 64 && !selection.selects(name, category) { mask & !(1 << i) } else { mask }
+                if i < 64 && !selection.selects_kind(name, category, kind) { mask & !(1 << i) } else { mask }
             }),
         }
     }
@@ -92,7 +93,7 @@ pub fn overview(vault: &Vault, choosers: &Choosers) -> Result<Vec<SyncMark>> {
         .list()?
         .into_iter()
         .map(|meta| {
-            let chosen = choosers.mask(meta.name.as_str(), &meta.category);
+            let chosen = choosers.mask(meta.name.as_str(), &meta.category, meta.kind);
             (meta.name, Live { version: meta.version, chosen })
         })
         .collect();
