@@ -482,6 +482,7 @@ pub enum SshCommand {
     Agent {
         /// The key's name in the vault
         name: String,
+        /// on: the agent offers it; off: it is kept, not offered
         #[arg(value_enum)]
         offer: OnOff,
     },
