@@ -303,7 +303,7 @@ fn selection_view(
         .into_iter()
         .filter(|meta| meta.deleted.is_none())
         .map(|meta| Choice {
-            chosen: selection.selects(meta.name.as_str(), &meta.category),
+            chosen: selection.selects(meta.name.as_str(), &meta.category, meta.kind),
             name: meta.name,
             category: meta.category,
         })
@@ -327,8 +327,8 @@ pub fn tick_selection(
     let draft = Selection::new(draft.include, draft.categories, draft.exclude)?;
     let mut session = session(&state);
     let vault = session.unlocked()?;
-    let category = vault.meta(&name)?.category;
-    selection_view(vault, &remote, draft.with(&name, &category, chosen))
+    let meta = vault.meta(&name)?;
+    selection_view(vault, &remote, draft.with(&name, &meta.category, meta.kind, chosen))
 }
 
 /// What syncs to `remote`; with `draft`, what those rules would choose

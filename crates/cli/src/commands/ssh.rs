@@ -4,7 +4,7 @@ use std::{io::Read as _, path::Path};
 
 use anyhow::{Context as _, Result};
 use keyhaven_core::{
-    secret::{SecretFields, value_from_bytes},
+    secret::SecretFields,
     ssh::{KeyType, MAX_KEY_FILE, NewKey, SshKeyInfo},
 };
 use zeroize::Zeroizing;
@@ -94,8 +94,13 @@ fn read_key_file(file: &Path) -> Result<secrecy::SecretString> {
             MAX_KEY_FILE / 1024
         )));
     }
-    let name = keyhaven_core::SecretName::parse("SSH_KEY_FILE")?;
-    Ok(value_from_bytes(&name, std::mem::take(&mut *bytes))?)
+    match String::from_utf8(std::mem::take(&mut *bytes)) {
+        Ok(text) => Ok(secrecy::SecretString::from(text)),
+        Err(err) => {
+            zeroize::Zeroize::zeroize(&mut err.into_bytes());
+            Err(exit::invalid(format!("{} is not text: no SSH key file is binary", file.display())))
+        }
+    }
 }
 
 /// Says what was stored and prints the public key on stdout (for

@@ -146,7 +146,7 @@ pub fn sync(
         }
         .unwrap_or("");
         let kind = if keys.contains(&entry.name) { SecretKind::SshKey } else { SecretKind::Text };
-        let chosen = selection.selects_kind(entry.name.as_str(), category, kind);
+        let chosen = selection.selects(entry.name.as_str(), category, kind);
         if !chosen && (entry.remote.is_some() || entry.local.is_some_and(|local| !local.deleted)) {
             unselected += 1;
         }

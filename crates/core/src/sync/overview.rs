@@ -68,7 +68,7 @@ impl Choosers {
         match &self.0 {
             None => u64::MAX,
             Some(selections) => selections.iter().enumerate().fold(u64::MAX, |mask, (i, selection)| {
-                if i < 64 && !selection.selects_kind(name, category, kind) { mask & !(1 << i) } else { mask }
+                if i < 64 && !selection.selects(name, category, kind) { mask & !(1 << i) } else { mask }
             }),
         }
     }

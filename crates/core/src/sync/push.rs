@@ -44,7 +44,7 @@ pub fn targets(vault: &UnlockedVault, names: &[SecretName]) -> Result<Vec<String
         let chosen = names.iter().any(|name| {
             let (category, kind) =
                 categories.get(name).map_or(("", SecretKind::Text), |(c, k)| (c.as_str(), *k));
-            selection.selects_kind(name.as_str(), category, kind)
+            selection.selects(name.as_str(), category, kind)
         });
         if chosen && super::has_synced(vault, &remote)? {
             targets.push(remote);

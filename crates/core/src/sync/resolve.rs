@@ -87,8 +87,7 @@ pub fn resolve_many(
         .into_iter()
         .map(|name| {
             let row = rows.get(&name);
-            let chosen =
-                row.is_some_and(|row| selection.selects_kind(name.as_str(), &row.category, row.kind));
+            let chosen = row.is_some_and(|row| selection.selects(name.as_str(), &row.category, row.kind));
             let live = row.filter(|row| row.deleted.is_none()).map(|row| row.version);
             let action = match (keep, live, current.remove(&kind.remote_name(name.as_str()))) {
                 // A conflict always concerns a name this vault holds (live or

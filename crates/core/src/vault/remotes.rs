@@ -573,7 +573,7 @@ impl UnlockedVault {
         self.remotes()?
             .into_iter()
             .map(|info| {
-                let chosen = self.remote_selection(&info.config.name)?.selects_kind(
+                let chosen = self.remote_selection(&info.config.name)?.selects(
                     name.as_str(),
                     &meta.category,
                     meta.kind,
@@ -587,8 +587,8 @@ impl UnlockedVault {
     /// Chooses `name` for `remote`, or takes it out, whatever chose it before
     /// (`Selection::with`).
     pub fn choose_for_remote(&mut self, remote: &str, name: &SecretName, chosen: bool) -> Result<()> {
-        let category = self.meta(name)?.category;
-        let selection = self.remote_selection(remote)?.with(name, &category, chosen);
+        let meta = self.meta(name)?;
+        let selection = self.remote_selection(remote)?.with(name, &meta.category, meta.kind, chosen);
         self.set_remote_selection(remote, &selection)
     }
 

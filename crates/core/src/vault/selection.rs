@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Result, SecretName, text::printable};
+use crate::{Error, Result, SecretName, secret::SecretKind, text::printable};
 
 /// At most this many rules of each kind, each at most this long.
 const MAX_RULES: usize = 256;
@@ -69,8 +69,10 @@ impl Selection {
         self.include.is_empty() && self.categories.is_empty()
     }
 
-    /// Whether a secret called `name`, in `category` (empty: none), goes to the remote.
-    pub fn selects(&self, name: &str, category: &str) -> bool {
+    /// Whether a secret called `name`, in `category` (empty: none), of
+    /// `kind`, goes to the remote. An SSH key goes only to a remote that
+    /// names it exactly, never through a pattern or a category.
+    pub fn selects(&self, name: &str, category: &str, kind: SecretKind) -> bool {
         let exactly = |rules: &[String]| rules.iter().any(|rule| rule.eq_ignore_ascii_case(name));
         let matched = |rules: &[String]| rules.iter().any(|pattern| glob(pattern, name));
         if exactly(&self.exclude) {
@@ -81,30 +83,18 @@ impl Selection {
         }
         let in_category =
             !category.is_empty() && self.categories.iter().any(|c| c.eq_ignore_ascii_case(category));
-        (matched(&self.include) || in_category) && !matched(&self.exclude)
-    }
-
-    /// [`Self::selects`] for a secret of `kind`: an SSH key goes only to a
-    /// remote that names it exactly, never through a pattern or a category.
-    pub fn selects_kind(&self, name: &str, category: &str, kind: crate::secret::SecretKind) -> bool {
-        match kind {
-            crate::secret::SecretKind::Text => self.selects(name, category),
-            crate::secret::SecretKind::SshKey => {
-                let exactly = |rules: &[String]| rules.iter().any(|rule| rule.eq_ignore_ascii_case(name));
-                exactly(&self.include) && !exactly(&self.exclude)
-            }
-        }
+        kind == SecretKind::Text && (matched(&self.include) || in_category) && !matched(&self.exclude)
     }
 
     /// The selection with `name` chosen or not, whatever chose it before: the
     /// exact rules for it are dropped, and one added if patterns and
     /// categories alone decide otherwise.
-    pub fn with(&self, name: &SecretName, category: &str, chosen: bool) -> Self {
+    pub fn with(&self, name: &SecretName, category: &str, kind: SecretKind, chosen: bool) -> Self {
         let mut next = self.clone();
         let same = |rule: &String| rule.eq_ignore_ascii_case(name.as_str());
         next.include.retain(|rule| !same(rule));
         next.exclude.retain(|rule| !same(rule));
-        if next.selects(name.as_str(), category) != chosen {
+        if next.selects(name.as_str(), category, kind) != chosen {
             let rules = if chosen { &mut next.include } else { &mut next.exclude };
             rules.push(name.to_string());
         }
@@ -117,7 +107,7 @@ pub fn partition(selection: &Selection, secrets: &[crate::SecretMeta]) -> (Vec<S
     let (chosen, rest): (Vec<_>, Vec<_>) = secrets
         .iter()
         .filter(|meta| meta.deleted.is_none())
-        .partition(|meta| selection.selects_kind(meta.name.as_str(), &meta.category, meta.kind));
+        .partition(|meta| selection.selects(meta.name.as_str(), &meta.category, meta.kind));
     let names = |metas: Vec<&crate::SecretMeta>| metas.into_iter().map(|meta| meta.name.clone()).collect();
     (names(chosen), names(rest))
 }
@@ -185,28 +175,31 @@ mod tests {
 
     #[test]
     fn nothing_is_chosen_until_chosen_and_an_exclude_wins() {
-        assert!(!Selection::default().selects("ANY", "provider"));
+        assert!(!Selection::default().selects("ANY", "provider", SecretKind::Text));
         let chosen = selection(&["OPENAI_*"], &["provider"], &["*_PERSONAL"]);
-        assert!(chosen.selects("OPENAI_KEY", ""));
-        assert!(chosen.selects("ANTHROPIC_KEY", "Provider"));
-        assert!(!chosen.selects("OPENAI_PERSONAL", ""));
-        assert!(!chosen.selects("GITHUB_TOKEN", "tool"));
+        assert!(chosen.selects("OPENAI_KEY", "", SecretKind::Text));
+        assert!(chosen.selects("ANTHROPIC_KEY", "Provider", SecretKind::Text));
+        assert!(!chosen.selects("OPENAI_PERSONAL", "", SecretKind::Text));
+        assert!(!chosen.selects("GITHUB_TOKEN", "tool", SecretKind::Text));
     }
 
     #[test]
     fn one_name_is_added_or_taken_out_whatever_chose_it() {
         let chosen = selection(&["OPENAI_*"], &[], &["*_PERSONAL"]);
         let name = SecretName::parse("OPENAI_KEY").unwrap();
-        let out = chosen.with(&name, "", false);
-        assert!(!out.selects("OPENAI_KEY", "") && out.selects("OPENAI_ORG", ""));
-        assert!(out.with(&name, "", true).selects("OPENAI_KEY", ""));
+        let out = chosen.with(&name, "", SecretKind::Text, false);
+        assert!(
+            !out.selects("OPENAI_KEY", "", SecretKind::Text)
+                && out.selects("OPENAI_ORG", "", SecretKind::Text)
+        );
+        assert!(out.with(&name, "", SecretKind::Text, true).selects("OPENAI_KEY", "", SecretKind::Text));
         // A name given exactly wins over the exclude pattern, which still holds for the rest.
         let personal = SecretName::parse("OPENAI_PERSONAL").unwrap();
-        let with_personal = chosen.with(&personal, "", true);
-        assert!(with_personal.selects("OPENAI_PERSONAL", ""));
-        assert!(!with_personal.selects("OPENAI_OTHER_PERSONAL", ""));
+        let with_personal = chosen.with(&personal, "", SecretKind::Text, true);
+        assert!(with_personal.selects("OPENAI_PERSONAL", "", SecretKind::Text));
+        assert!(!with_personal.selects("OPENAI_OTHER_PERSONAL", "", SecretKind::Text));
         assert_eq!(with_personal.exclude, ["*_PERSONAL"]);
-        assert_eq!(Selection::default().with(&name, "", true).include, ["OPENAI_KEY"]);
+        assert_eq!(Selection::default().with(&name, "", SecretKind::Text, true).include, ["OPENAI_KEY"]);
     }
 
     #[test]

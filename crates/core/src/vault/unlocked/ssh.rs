@@ -46,17 +46,6 @@ impl UnlockedVault {
         SshKeyInfo::from_public_line(name.clone(), &public, true)
     }
 
-    /// Every SSH key, its public half checked against its tag.
-    pub fn ssh_keys_checked(&self) -> Result<Vec<SshKeyInfo>> {
-        ssh_keys::live(&self.vault.conn)?
-            .into_iter()
-            .map(|stored| {
-                stored.verify(&self.key)?;
-                SshKeyInfo::from_public_line(stored.name, &stored.public_key, stored.agent)
-            })
-            .collect()
-    }
-
     /// The private key `name` holds, to sign with: its row, its public half
     /// and its value each checked, and the value's public half the one listed.
     /// The signature itself is recorded by the caller ([`Self::record_signature`]).
