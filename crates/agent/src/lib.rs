@@ -8,8 +8,13 @@
 //! - Listing works locked: the public halves are in the clear.
 //! - Signing needs the unlocked vault the host holds; without one it fails
 //!   at once, never waits.
-//! - Each signature is in the vault's log, with the program that asked.
+//! - Each signature is in the vault's log, with the program that asked and
+//!   the server it was for ([`binding`]).
+//! - A client that says where it connects gets the keys meant for that
+//!   server first; a forwarded connection sees only keys allowed to be
+//!   forwarded.
 
+mod binding;
 mod bounded;
 mod caller;
 mod session;

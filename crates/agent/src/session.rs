@@ -6,35 +6,44 @@ use keyhaven_core::{Vault, ssh::SshKeyInfo};
 use ssh_agent_lib::{
     agent::Session as ProtocolSession,
     error::AgentError,
-    proto::{Extension, Identity, SignRequest, signature},
+    proto::{Extension, Identity, SignRequest, extension::SessionBind, signature},
 };
 use ssh_key::{Algorithm, HashAlg, PrivateKey, PublicKey, Signature, private::KeypairData};
 
-use crate::{Agent, Caller, Confirm, bounded::Bounded};
+use crate::{Agent, Caller, Confirm, binding::Bindings, bounded::Bounded};
 
 impl ssh_agent_lib::agent::Agent<crate::bounded::Listener> for Agent {
     fn new_session(&mut self, socket: &Bounded) -> impl ProtocolSession {
-        Session { agent: self.clone(), caller: Caller::of(socket.stream()) }
+        Session { agent: self.clone(), caller: Caller::of(socket.stream()), bindings: Bindings::default() }
     }
 }
 
 struct Session {
     agent: Agent,
     caller: Caller,
+    bindings: Bindings,
 }
 
 impl Session {
-    /// The keys offered, each with its parsed public half, read from the file now.
+    /// The keys offered, each with its parsed public half, read from the file
+    /// now: those meant for the server the client connects to first, and to
+    /// a forwarded connection only those allowed to be forwarded.
     fn offered(&self) -> Result<Vec<(SshKeyInfo, PublicKey)>, AgentError> {
         let keys = Vault::open(&self.agent.vault_path).and_then(|vault| vault.ssh_keys()).map_err(|err| {
             tracing::warn!("ssh agent: cannot read the vault's keys: {err}");
             AgentError::Failure
         })?;
-        Ok(keys
+        let forwarded = self.bindings.forwarded();
+        let mut offered: Vec<_> = keys
             .into_iter()
-            .filter(|info| info.agent)
+            .filter(|info| info.settings.agent && (info.settings.forwarding || !forwarded))
             .filter_map(|info| PublicKey::from_openssh(&info.public_key).ok().map(|public| (info, public)))
-            .collect())
+            .collect();
+        if let Some(destination) = self.bindings.destination() {
+            // A stable sort: the vault's order (by name) within each group.
+            offered.sort_by_key(|(info, _)| !destination.is_for(info));
+        }
+        Ok(offered)
     }
 
     /// Only the user's own processes: the socket is 0600, and root is refused too.
@@ -71,6 +80,9 @@ impl ProtocolSession for Session {
         let wanted = request.credential.key_data();
         let Some((info, _)) = self.offered()?.into_iter().find(|(_, public)| public.key_data() == wanted)
         else {
+            if self.bindings.forwarded() {
+                tracing::warn!("ssh agent: refused a forwarded request from {}", self.caller.describe());
+            }
             return Err(AgentError::Failure);
         };
         let unlocked = self.agent.unlocked.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -87,17 +99,27 @@ impl ProtocolSession for Session {
             AgentError::Failure
         })?;
         let signature = sign(&key, &request.data, request.flags)?;
-        vault.record_signature(&info.name, &format!("for {}", self.caller.describe())).map_err(|err| {
+        let mut detail = format!("for {}", self.caller.describe());
+        if let Some(destination) = self.bindings.destination() {
+            detail.push_str(&format!(" to {}", destination.describe(&info)));
+        }
+        if self.bindings.forwarded() {
+            detail.push_str(" (forwarded)");
+        }
+        vault.record_signature(&info.name, &detail).map_err(|err| {
             tracing::warn!("ssh agent: the signature was not logged, so it is not given: {err}");
             AgentError::Failure
         })?;
         Ok(signature)
     }
 
-    async fn extension(&mut self, _extension: Extension) -> Result<Option<Extension>, AgentError> {
-        // Unknown extensions get a plain failure, as OpenSSH's agent answers
-        // them; session-bind comes with host-matched keys.
-        Err(AgentError::Failure)
+    async fn extension(&mut self, extension: Extension) -> Result<Option<Extension>, AgentError> {
+        self.allowed()?;
+        // Other extensions get a plain failure, as OpenSSH's agent answers them.
+        match extension.parse_message::<SessionBind>() {
+            Ok(Some(bind)) => self.bindings.bind(&bind).map(|()| None),
+            Ok(None) | Err(_) => Err(AgentError::Failure),
+        }
     }
 }
 

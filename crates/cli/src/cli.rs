@@ -486,9 +486,26 @@ pub enum SshCommand {
         #[arg(value_enum)]
         offer: OnOff,
     },
+    /// The hosts a key is meant for: the agent offers it first when ssh connects to one
+    Hosts {
+        /// The key's name in the vault
+        name: String,
+        /// Host patterns as known_hosts names them (github.com, *.corp.example,
+        /// [127.0.0.1]:2222) or a host key's SHA256: fingerprint; none clears the list
+        #[arg(value_name = "PATTERN")]
+        hosts: Vec<String>,
+    },
+    /// Whether a connection forwarded from another machine (ssh -A) may sign with a key (new keys: off)
+    Forwarding {
+        /// The key's name in the vault
+        name: String,
+        /// on: a forwarded agent may use it; off: only this machine's programs
+        #[arg(value_enum)]
+        allow: OnOff,
+    },
 }
 
-/// `ssh agent NAME on|off`.
+/// `ssh agent|forwarding NAME on|off`.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OnOff {
     On,

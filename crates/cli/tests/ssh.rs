@@ -170,6 +170,23 @@ fn an_ssh_key_is_never_text_and_its_kind_and_public_half_are_tagged() {
     assert!(err.contains("the public key of DEPLOY_KEY"), "{err}");
     conn.execute("UPDATE ssh_keys SET public_key = ?1", [&ours]).unwrap();
     kh.ok(&["verify"], None);
+
+    // Allowed to a forwarded agent, or meant for a host, by editing the file;
+    // set through the CLI, the same row verifies.
+    for edit in ["UPDATE ssh_keys SET forwarding = 1", "UPDATE ssh_keys SET hosts = 'evil.example'"] {
+        conn.execute(edit, []).unwrap();
+        let err = kh.fails(&["verify"], None, 7);
+        assert!(err.contains("the public key of DEPLOY_KEY"), "{edit}: {err}");
+        conn.execute("UPDATE ssh_keys SET forwarding = 0, hosts = ''", []).unwrap();
+    }
+    kh.ok(&["ssh", "forwarding", "DEPLOY_KEY", "on"], None);
+    kh.ok(&["ssh", "hosts", "DEPLOY_KEY", "github.com", "*.corp.example"], None);
+    kh.ok(&["verify"], None);
+    let ls = kh.ok(&["ssh", "ls"], None);
+    assert!(ls.contains("github.com,*.corp.example") && ls.contains("FORWARDING"), "{ls}");
+    conn.execute("UPDATE ssh_keys SET forwarding = 0", []).unwrap();
+    kh.fails(&["verify"], None, 7);
+    conn.execute("UPDATE ssh_keys SET forwarding = 1", []).unwrap();
     conn.execute("DELETE FROM ssh_keys", []).unwrap();
     let err = kh.fails(&["verify"], None, 7);
     assert!(err.contains("the public key of DEPLOY_KEY (it is missing)"), "{err}");

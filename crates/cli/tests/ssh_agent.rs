@@ -251,6 +251,11 @@ impl Drop for Sshd {
 
 impl Sshd {
     fn start(dir: &Path, authorized: &str) -> Sshd {
+        Sshd::start_with(dir, authorized, "")
+    }
+
+    /// With `extra` lines of sshd_config.
+    fn start_with(dir: &Path, authorized: &str, extra: &str) -> Sshd {
         std::fs::create_dir_all(dir).unwrap();
         let host_key = dir.join("host_ed25519");
         let out = Command::new("ssh-keygen")
@@ -266,7 +271,7 @@ impl Sshd {
             format!(
                 "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nPidFile {}\nAuthorizedKeysFile {}\n\
                  StrictModes no\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
-                 PermitRootLogin prohibit-password\nLogLevel VERBOSE\n",
+                 PermitRootLogin prohibit-password\nLogLevel VERBOSE\n{extra}",
                 host_key.display(),
                 dir.join("sshd.pid").display(),
                 dir.join("authorized_keys").display()
@@ -297,27 +302,38 @@ impl Sshd {
 
     /// `ssh` to this server as the current user, keys from the agent only.
     fn login(&self, agent: &Agent, dir: &Path) -> (bool, String, String) {
+        self.run(agent, dir, &[], "echo logged in as $(id -un)")
+    }
+
+    /// Runs `command` on this server, with more of ssh's `options`.
+    fn run(&self, agent: &Agent, dir: &Path, options: &[&str], command: &str) -> (bool, String, String) {
         let user = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout).unwrap();
-        agent.client(
-            "ssh",
-            &[
-                "-F",
-                "/dev/null",
-                "-o",
-                "BatchMode=yes",
-                "-o",
-                "StrictHostKeyChecking=no",
-                "-o",
-                "UserKnownHostsFile=/dev/null",
-                "-o",
-                "LogLevel=ERROR",
-                "-p",
-                &self.port.to_string(),
-                &format!("{}@127.0.0.1", user.trim()),
-                "echo logged in as $(id -un)",
-            ],
-            dir,
-        )
+        let destination = format!("{}@127.0.0.1", user.trim());
+        let port = self.port.to_string();
+        let mut args = options.to_vec();
+        args.extend([
+            "-F",
+            "/dev/null",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "LogLevel=ERROR",
+            "-p",
+            &port,
+            &destination,
+            command,
+        ]);
+        agent.client("ssh", &args, dir)
+    }
+
+    /// The line known_hosts holds for this server.
+    fn known_hosts_line(&self, dir: &Path) -> String {
+        let public = std::fs::read_to_string(dir.join("host_ed25519.pub")).unwrap();
+        format!("[127.0.0.1]:{} {}\n", self.port, key_part(&public))
     }
 }
 
@@ -345,4 +361,69 @@ fn ssh_logs_in_to_a_real_sshd_with_a_generated_key_and_with_an_imported_one() {
     assert!(!ok && stderr.contains("Permission denied"), "{stderr}");
     let log = kh.ok(&["log", "--limit", "10"], None);
     assert!(log.contains("for ssh (/usr/bin/ssh, pid"), "{log}");
+}
+
+#[test]
+fn the_key_meant_for_the_host_is_offered_first_and_a_forwarded_agent_signs_only_with_allowed_keys() {
+    let kh = Kh::new();
+    let work = kh.path("work");
+    std::fs::create_dir(&work).unwrap();
+    // Seven keys before the one the server takes, by name: the agent lists
+    // keys by name, so without a host match ssh tries A_KEY_1 and A_KEY_2.
+    for n in 1..=7 {
+        kh.ok(&["ssh", "generate", &format!("A_KEY_{n}")], None);
+    }
+    kh.ok(&["ssh", "generate", "Z_DEPLOY"], None);
+    let deploy = kh.ok(&["ssh", "public", "Z_DEPLOY"], None);
+    let dir = kh.path("sshd");
+    let sshd = Sshd::start_with(&dir, &deploy, "MaxAuthTries 2\n");
+    let agent = Agent::start(&kh, &kh.path("run/agent.sock"));
+
+    let (ok, _, stderr) = sshd.login(&agent, &work);
+    assert!(!ok && stderr.contains("Too many authentication failures"), "{stderr}");
+
+    // Meant for the server by its name in known_hosts (the agent's HOME).
+    let host = format!("[127.0.0.1]:{}", sshd.port);
+    let known_hosts = kh.path(".ssh/known_hosts");
+    std::fs::create_dir_all(known_hosts.parent().unwrap()).unwrap();
+    std::fs::write(&known_hosts, sshd.known_hosts_line(&dir)).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&kh.ok(&["--json", "ssh", "hosts", "Z_DEPLOY", &host], None)).unwrap();
+    assert_eq!(json["hosts"], serde_json::json!([host]));
+    let (ok, stdout, stderr) = sshd.login(&agent, &work);
+    assert!(ok && stdout.starts_with("logged in as"), "{stdout}{stderr}");
+    let log = kh.ok(&["log", "--limit", "1"], None);
+    assert!(log.contains(&format!("to {host}")), "{log}");
+
+    // Hashed as `HashKnownHosts yes` writes it, the name is found all the same.
+    let hashed = Command::new("ssh-keygen").args(["-H", "-f"]).arg(&known_hosts).output().unwrap();
+    assert!(hashed.status.success() && !std::fs::read_to_string(&known_hosts).unwrap().contains("127.0.0.1"));
+    let (ok, _, stderr) = sshd.login(&agent, &work);
+    assert!(ok, "{stderr}");
+    // Another server's name does not match; a key with no hosts is offered in its turn.
+    kh.ok(&["ssh", "hosts", "Z_DEPLOY", "[127.0.0.1]:1", "*.example.com"], None);
+    assert!(!sshd.login(&agent, &work).0);
+    let cleared = kh.run(&["ssh", "hosts", "Z_DEPLOY"], None);
+    assert!(String::from_utf8_lossy(&cleared.stderr).contains("meant for no host"));
+    let bad = kh.run(&["ssh", "hosts", "Z_DEPLOY", "a,b"], None);
+    assert_eq!(bad.status.code(), Some(6), "{}", String::from_utf8_lossy(&bad.stderr));
+
+    // ssh -A: the forwarded agent on the server sees no key until one is allowed.
+    kh.ok(&["ssh", "hosts", "Z_DEPLOY", &host], None);
+    let forwarded = |command: &str| sshd.run(&agent, &work, &["-A"], command);
+    let (ok, stdout, stderr) = forwarded("ssh-add -L");
+    assert!(!ok && stdout.contains("no identities"), "{stdout}{stderr}");
+    kh.ok(&["ssh", "forwarding", "Z_DEPLOY", "on"], None);
+    std::fs::write(work.join("key.pub"), &deploy).unwrap();
+    std::fs::write(work.join("message"), "hello").unwrap();
+    let sign = format!(
+        "ssh-add -L && ssh-keygen -Y sign -f {} -n file {}",
+        work.join("key.pub").display(),
+        work.join("message").display()
+    );
+    let (ok, stdout, stderr) = forwarded(&sign);
+    assert!(ok && stdout.lines().count() == 1 && key_part(&stdout) == key_part(&deploy), "{stdout}{stderr}");
+    assert!(work.join("message.sig").exists());
+    let log = kh.ok(&["log", "--limit", "1"], None);
+    assert!(log.contains(" sign ") && log.contains("(forwarded)"), "{log}");
 }

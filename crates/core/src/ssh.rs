@@ -44,13 +44,14 @@ pub struct SshKeyInfo {
     pub comment: String,
     /// The `authorized_keys` line.
     pub public_key: String,
-    /// Offered by the agent.
-    pub agent: bool,
+    #[serde(flatten)]
+    #[cfg_attr(feature = "ts", ts(flatten))]
+    pub settings: SshKeySettings,
 }
 
 impl SshKeyInfo {
     /// Describes the public line stored for `name`.
-    pub(crate) fn from_public_line(name: SecretName, line: &str, agent: bool) -> Result<Self> {
+    pub(crate) fn from_public_line(name: SecretName, line: &str, settings: SshKeySettings) -> Result<Self> {
         let public = PublicKey::from_openssh(line)
             .map_err(|err| Error::Tampered(format!("the public key of {name} ({err})")))?;
         Ok(Self {
@@ -58,10 +59,59 @@ impl SshKeyInfo {
             fingerprint: public.fingerprint(HashAlg::Sha256).to_string(),
             comment: public.comment().to_owned(),
             public_key: line.to_owned(),
-            agent,
+            settings,
             name,
         })
     }
+}
+
+/// How the agent treats a key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SshKeySettings {
+    /// Offered by the agent (on for keys made or added here).
+    pub agent: bool,
+    /// Host patterns the key is meant for (`github.com`, `*.corp.example`,
+    /// `[127.0.0.1]:2222`, or a host key's `SHA256:` fingerprint): offered
+    /// first to a server that matches, when the client says where it
+    /// connects (OpenSSH 8.9 and later do).
+    pub hosts: Vec<String>,
+    /// A connection forwarded from another machine (`ssh -A`) may sign with it.
+    pub forwarding: bool,
+}
+
+impl Default for SshKeySettings {
+    fn default() -> Self {
+        Self { agent: true, hosts: Vec::new(), forwarding: false }
+    }
+}
+
+/// A key is meant for at most this many host patterns.
+pub const MAX_HOSTS: usize = 32;
+
+/// Checks host patterns as `keyhaven ssh hosts` takes them: each one word
+/// of printable ASCII, at most 255 bytes, without the `,` and `!` of
+/// known_hosts' lists (a list is given as separate patterns, and negation is
+/// not supported); at most [`MAX_HOSTS`], no repeats.
+pub fn check_hosts(hosts: &[String]) -> Result<()> {
+    if hosts.len() > MAX_HOSTS {
+        return Err(Error::invalid("hosts", format!("a key takes at most {MAX_HOSTS} host patterns")));
+    }
+    for (index, host) in hosts.iter().enumerate() {
+        let fine = !host.is_empty()
+            && host.len() <= 255
+            && host.bytes().all(|byte| byte.is_ascii_graphic() && byte != b',' && byte != b'!');
+        if !fine {
+            return Err(Error::invalid(
+                "hosts",
+                "a host pattern is one word of at most 255 printable ASCII characters, without ',' or '!'",
+            ));
+        }
+        if hosts[..index].contains(host) {
+            return Err(Error::invalid("hosts", format!("{host} is given twice")));
+        }
+    }
+    Ok(())
 }
 
 /// A private key made or read here, on its way into the vault.

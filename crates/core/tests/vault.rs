@@ -368,7 +368,11 @@ fn an_ssh_keys_private_part_is_never_shown_or_copied_and_its_agent_switch_is_kep
     let (_dir, path, mut vault) = fresh();
     let key = NewKey::generate(KeyType::Ed25519, "me@laptop").unwrap();
     let info = vault.add_ssh_key(&name("DEPLOY_KEY"), &key, &SecretFields::default(), "test").unwrap();
-    assert!(info.agent && info.fingerprint.starts_with("SHA256:") && info.public_key.ends_with(" me@laptop"));
+    assert!(
+        info.settings.agent
+            && info.fingerprint.starts_with("SHA256:")
+            && info.public_key.ends_with(" me@laptop")
+    );
     for access in [Access::Show, Access::Copy] {
         let err = vault.reveal(&name("DEPLOY_KEY"), access).unwrap_err();
         assert!(err.to_string().contains("never shown or copied"), "{err}");
@@ -379,10 +383,10 @@ fn an_ssh_keys_private_part_is_never_shown_or_copied_and_its_agent_switch_is_kep
     let private = vault.ssh_private_key(&name("DEPLOY_KEY")).unwrap();
     assert_eq!(private.public_key().to_openssh().unwrap(), info.public_key);
 
-    vault.set_ssh_agent(&name("DEPLOY_KEY"), false).unwrap();
+    vault.set_ssh_settings(&name("DEPLOY_KEY"), "agent off", |settings| settings.agent = false).unwrap();
     vault.verify().unwrap();
     let locked = Vault::open(&path).unwrap().ssh_keys().unwrap();
-    assert_eq!((locked.len(), locked[0].agent), (1, false));
+    assert_eq!((locked.len(), locked[0].settings.agent), (1, false));
     assert!(matches!(
         vault.add_ssh_key(&name("DEPLOY_KEY"), &key, &SecretFields::default(), "test"),
         Err(Error::AlreadyExists(_))

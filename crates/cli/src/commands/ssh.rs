@@ -1,11 +1,11 @@
-//! ssh generate, add, public, ls: SSH keys kept in the vault.
+//! ssh generate, add, public, ls, and how the agent treats a key: SSH keys kept in the vault.
 
 use std::{io::Read as _, path::Path};
 
 use anyhow::{Context as _, Result};
 use keyhaven_core::{
     secret::SecretFields,
-    ssh::{KeyType, MAX_KEY_FILE, NewKey, SshKeyInfo},
+    ssh::{KeyType, MAX_KEY_FILE, NewKey, SshKeyInfo, SshKeySettings},
 };
 use zeroize::Zeroizing;
 
@@ -25,16 +25,50 @@ pub fn dispatch(ctx: &mut Context, command: SshCommand) -> Result<()> {
         SshCommand::Public { name } => public(ctx, &name),
         SshCommand::Ls => ls(ctx),
         SshCommand::Agent { name, offer } => {
-            let name = parse_name(&name)?;
-            let info = ctx.unlocked()?.set_ssh_agent(&name, offer == OnOff::On)?;
-            if ctx.json {
-                return output::json(&info);
+            let on = offer == OnOff::On;
+            let what = if on { "agent on" } else { "agent off" };
+            let info = settle(ctx, &name, what, |settings| settings.agent = on)?;
+            let offered = if info.settings.agent { "offers" } else { "no longer offers" };
+            note!("the agent {offered} {} (a running agent sees it at its next request)", info.name);
+            Ok(())
+        }
+        SshCommand::Hosts { name, hosts } => {
+            let what = if hosts.is_empty() {
+                "hosts cleared".to_owned()
+            } else {
+                format!("hosts {}", hosts.join(" "))
+            };
+            let info = settle(ctx, &name, &what, |settings| settings.hosts = hosts)?;
+            match info.settings.hosts.as_slice() {
+                [] => note!("{} is meant for no host in particular", info.name),
+                hosts => note!("the agent offers {} first to {}", info.name, hosts.join(", ")),
             }
-            let offered = if info.agent { "offers" } else { "no longer offers" };
-            note!("the agent {offered} {name} (a running agent sees it at its next request)");
+            Ok(())
+        }
+        SshCommand::Forwarding { name, allow } => {
+            let on = allow == OnOff::On;
+            let what = if on { "forwarding on" } else { "forwarding off" };
+            let info = settle(ctx, &name, what, |settings| settings.forwarding = on)?;
+            let may = if info.settings.forwarding { "may" } else { "may not" };
+            note!("a forwarded agent (ssh -A) {may} sign with {}", info.name);
             Ok(())
         }
     }
+}
+
+/// Changes how the agent treats the key `name`; prints the key's new state with --json.
+fn settle(
+    ctx: &mut Context,
+    name: &str,
+    what: &str,
+    change: impl FnOnce(&mut SshKeySettings),
+) -> Result<SshKeyInfo> {
+    let name = parse_name(name)?;
+    let info = ctx.unlocked()?.set_ssh_settings(&name, what, change)?;
+    if ctx.json {
+        output::json(&info)?;
+    }
+    Ok(info)
 }
 
 fn generate(ctx: &mut Context, name: &str, key_type: SshKeyType, comment: Option<&str>) -> Result<()> {
@@ -138,11 +172,21 @@ fn ls(ctx: &Context) -> Result<()> {
     let rows: Vec<Vec<String>> = keys
         .into_iter()
         .map(|info| {
-            let agent = if info.agent { "yes" } else { "no" };
-            vec![info.name.to_string(), info.algorithm, info.fingerprint, info.comment, agent.to_owned()]
+            let yes_no = |on: bool| if on { "yes" } else { "no" }.to_owned();
+            let hosts =
+                if info.settings.hosts.is_empty() { "-".to_owned() } else { info.settings.hosts.join(",") };
+            vec![
+                info.name.to_string(),
+                info.algorithm,
+                info.fingerprint,
+                info.comment,
+                yes_no(info.settings.agent),
+                hosts,
+                yes_no(info.settings.forwarding),
+            ]
         })
         .collect();
-    output::table(&["NAME", "TYPE", "FINGERPRINT", "COMMENT", "AGENT"], &rows)?;
+    output::table(&["NAME", "TYPE", "FINGERPRINT", "COMMENT", "AGENT", "HOSTS", "FORWARDING"], &rows)?;
     Ok(())
 }
 
@@ -159,7 +203,7 @@ pub fn agent(ctx: &mut Context, socket: Option<std::path::PathBuf>, confirm: Con
         ConfirmWhen::Never => keyhaven_agent::Confirm::Never,
     };
     let vault = ctx.unlocked()?;
-    let offered = vault.ssh_keys()?.into_iter().filter(|key| key.agent).count();
+    let offered = vault.ssh_keys()?.into_iter().filter(|key| key.settings.agent).count();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -259,18 +259,18 @@ impl Vault {
         records::rotating_by(&self.conn, until)
     }
 
-    /// Pinned live secrets, by name (unchecked while locked; copying one unlocks).
     /// The SSH keys' public halves (works locked: an agent lists them before
     /// an unlock; their tags are checked once the vault is unlocked).
     pub fn ssh_keys(&self) -> Result<Vec<crate::ssh::SshKeyInfo>> {
         ssh_keys::live(&self.conn)?
             .into_iter()
             .map(|stored| {
-                crate::ssh::SshKeyInfo::from_public_line(stored.name, &stored.public_key, stored.agent)
+                crate::ssh::SshKeyInfo::from_public_line(stored.name, &stored.public_key, stored.settings)
             })
             .collect()
     }
 
+    /// Pinned live secrets, by name (unchecked while locked; copying one unlocks).
     pub fn pinned(&self) -> Result<Vec<SecretMeta>> {
         records::pinned(&self.conn)
     }

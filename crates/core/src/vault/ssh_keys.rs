@@ -3,7 +3,9 @@
 //! private key. The public half is in the clear so that an agent can list
 //! keys while the vault is locked; its tag binds it to its secret's row id
 //! and incarnation (a rename keeps both), so it cannot be moved to another
-//! key or outlive a purge.
+//! key or outlive a purge. Where a key is meant for (`hosts`) and whether a
+//! forwarded agent may use it join the tag when they are set, so rows
+//! tagged before schema 10 still verify.
 
 use rusqlite::{Connection, Transaction, params};
 
@@ -14,6 +16,7 @@ use super::{
 use crate::{
     Error, Result,
     secret::{SecretKind, SecretName},
+    ssh::SshKeySettings,
 };
 
 /// A key's row joined with its secret's name.
@@ -23,25 +26,48 @@ pub(crate) struct StoredKey {
     pub created_ms: i64,
     /// The `authorized_keys` line: algorithm, base64 key, comment.
     pub public_key: String,
-    /// Offered by the agent.
-    pub agent: bool,
+    pub settings: SshKeySettings,
     pub mac: Vec<u8>,
 }
 
 const DOMAIN: &str = "ssh_key/1";
 
-fn tag(key: &IntegrityKey, secret_id: i64, created_ms: i64, public_key: &str, agent: bool) -> Vec<u8> {
-    key.tag(DOMAIN, &fields(secret_id, created_ms, public_key, agent))
+fn tag(
+    key: &IntegrityKey,
+    secret_id: i64,
+    created_ms: i64,
+    public_key: &str,
+    settings: &SshKeySettings,
+) -> Vec<u8> {
+    let hosts = settings.hosts.join("\n");
+    key.tag(DOMAIN, &fields(secret_id, created_ms, public_key, settings, &hosts))
 }
 
-fn fields(secret_id: i64, created_ms: i64, public_key: &str, agent: bool) -> [Field<'_>; 4] {
-    [Field::Int(secret_id), Field::Int(created_ms), Field::Text(public_key), Field::Int(agent.into())]
+/// What the tag covers; `hosts` is the settings' hosts joined as stored.
+fn fields<'a>(
+    secret_id: i64,
+    created_ms: i64,
+    public_key: &'a str,
+    settings: &SshKeySettings,
+    hosts: &'a str,
+) -> Vec<Field<'a>> {
+    let mut fields = vec![
+        Field::Int(secret_id),
+        Field::Int(created_ms),
+        Field::Text(public_key),
+        Field::Int(settings.agent.into()),
+    ];
+    if !hosts.is_empty() || settings.forwarding {
+        fields.extend([Field::Text(hosts), Field::Int(settings.forwarding.into())]);
+    }
+    fields
 }
 
 impl StoredKey {
     /// Fails unless the row is as Keyhaven wrote it for this very secret.
     pub fn verify(&self, key: &IntegrityKey) -> Result<()> {
-        let fields = fields(self.secret_id, self.created_ms, &self.public_key, self.agent);
+        let hosts = self.settings.hosts.join("\n");
+        let fields = fields(self.secret_id, self.created_ms, &self.public_key, &self.settings, &hosts);
         if key.verify(DOMAIN, &fields, Some(&self.mac)) {
             Ok(())
         } else {
@@ -56,19 +82,21 @@ pub(crate) fn put(
     key: &IntegrityKey,
     secret: &Stored,
     public_key: &str,
-    agent: bool,
+    settings: &SshKeySettings,
 ) -> Result<()> {
     let created_ms = secret.meta.created.as_millisecond();
-    let mac = tag(key, secret.id, created_ms, public_key, agent);
+    let mac = tag(key, secret.id, created_ms, public_key, settings);
     tx.prepare_cached(
-        "INSERT INTO ssh_keys (secret_id, public_key, agent, mac) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (secret_id) DO UPDATE SET public_key = ?2, agent = ?3, mac = ?4",
+        "INSERT INTO ssh_keys (secret_id, public_key, agent, hosts, forwarding, mac)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (secret_id) DO UPDATE SET public_key = ?2, agent = ?3, hosts = ?4, forwarding = ?5, mac = ?6",
     )?
-    .execute(params![secret.id, public_key, agent, mac])?;
+    .execute(params![secret.id, public_key, settings.agent, settings.hosts.join("\n"), settings.forwarding, mac])?;
     Ok(())
 }
 
-const SELECT: &str = "SELECT k.secret_id, s.name, s.created_ms, k.public_key, k.agent, k.mac
+const SELECT: &str =
+    "SELECT k.secret_id, s.name, s.created_ms, k.public_key, k.agent, k.hosts, k.forwarding, k.mac
     FROM ssh_keys k JOIN secrets s ON s.id = k.secret_id";
 
 fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredKey> {
@@ -77,8 +105,12 @@ fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredKey> {
         name: SecretName::from_stored(row.get(1)?),
         created_ms: row.get(2)?,
         public_key: row.get(3)?,
-        agent: row.get(4)?,
-        mac: row.get(5)?,
+        settings: SshKeySettings {
+            agent: row.get(4)?,
+            hosts: row.get::<_, String>(5)?.lines().map(str::to_owned).collect(),
+            forwarding: row.get(6)?,
+        },
+        mac: row.get(7)?,
     })
 }
 
@@ -124,7 +156,7 @@ pub(crate) fn tag_all(tx: &Transaction<'_>, key: &IntegrityKey) -> Result<()> {
     for row in rows {
         update.execute(params![
             row.secret_id,
-            tag(key, row.secret_id, row.created_ms, &row.public_key, row.agent)
+            tag(key, row.secret_id, row.created_ms, &row.public_key, &row.settings)
         ])?;
     }
     Ok(())

@@ -1,5 +1,5 @@
 //! SSH keys in the unlocked vault: storing a new key, reading one back to
-//! sign with, and the agent's per-key switch.
+//! sign with, and how the agent treats it.
 
 use ssh_key::PrivateKey;
 
@@ -7,7 +7,7 @@ use super::{UnlockedVault, Write, immediate, next_version, write_version};
 use crate::{
     Error, Result,
     secret::{SecretFields, SecretKind, SecretName},
-    ssh::{self, NewKey, SshKeyInfo},
+    ssh::{self, NewKey, SshKeyInfo, SshKeySettings},
     vault::{
         audit::{self, Action},
         crypto, records, ssh_keys,
@@ -40,10 +40,11 @@ impl UnlockedVault {
         let sealed = crypto::seal_value(recipient, name, next_version(&write), &value);
         write_version(&tx, integrity, name, write, &sealed, origin, Some(fields), SecretKind::SshKey)?;
         let stored = records::live(&tx, name)?;
-        ssh_keys::put(&tx, integrity, &stored, &public, true)?;
+        let settings = SshKeySettings::default();
+        ssh_keys::put(&tx, integrity, &stored, &public, &settings)?;
         audit::record(&tx, Action::SshKey, Some(name.as_str()), Some(origin))?;
         tx.commit()?;
-        SshKeyInfo::from_public_line(name.clone(), &public, true)
+        SshKeyInfo::from_public_line(name.clone(), &public, settings)
     }
 
     /// The private key `name` holds, to sign with: its row, its public half
@@ -70,8 +71,14 @@ impl UnlockedVault {
         audit::record(&self.vault.conn, Action::Sign, Some(name.as_str()), Some(detail))
     }
 
-    /// Turns the agent's offer of `name` on or off.
-    pub fn set_ssh_agent(&mut self, name: &SecretName, on: bool) -> Result<SshKeyInfo> {
+    /// Changes how the agent treats `name` (`change` edits its settings;
+    /// `what` says how, in the log).
+    pub fn set_ssh_settings(
+        &mut self,
+        name: &SecretName,
+        what: &str,
+        change: impl FnOnce(&mut SshKeySettings),
+    ) -> Result<SshKeyInfo> {
         let integrity = &self.key;
         let tx = immediate(&mut self.vault.conn)?;
         let stored = records::live(&tx, name)?;
@@ -80,14 +87,12 @@ impl UnlockedVault {
             .filter(|_| stored.meta.kind == SecretKind::SshKey)
             .ok_or_else(|| Error::invalid(name.to_string(), "it is not an SSH key"))?;
         listed.verify(integrity)?;
-        ssh_keys::put(&tx, integrity, &stored, &listed.public_key, on)?;
-        audit::record(
-            &tx,
-            Action::Edit,
-            Some(name.as_str()),
-            Some(if on { "agent on" } else { "agent off" }),
-        )?;
+        let mut settings = listed.settings;
+        change(&mut settings);
+        ssh::check_hosts(&settings.hosts)?;
+        ssh_keys::put(&tx, integrity, &stored, &listed.public_key, &settings)?;
+        audit::record(&tx, Action::Edit, Some(name.as_str()), Some(what))?;
         tx.commit()?;
-        SshKeyInfo::from_public_line(name.clone(), &listed.public_key, on)
+        SshKeyInfo::from_public_line(name.clone(), &listed.public_key, settings)
     }
 }
