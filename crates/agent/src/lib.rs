@@ -8,6 +8,8 @@
 //! - Listing works locked: the public halves are in the clear.
 //! - Signing needs the unlocked vault the host holds; without one it fails
 //!   at once, never waits.
+//! - A program signs once the user allowed it ([`Confirm`]); the question is
+//!   asked on a blocking thread, with the vault not held meanwhile.
 //! - Each signature is in the vault's log, with the program that asked and
 //!   the server it was for ([`binding`]).
 //! - A client that says where it connects gets the keys meant for that
@@ -25,17 +27,20 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use keyhaven_core::UnlockedVault;
+use keyhaven_core::{UnlockedVault, approval::Approvals};
 
 pub use caller::Caller;
 pub use socket::{bind, default_socket};
 
-/// Who may use a key without being asked. Only `Never` (ask nobody) exists
-/// so far: the CLI host says so when it starts; approvals per program come
-/// with the app's prompt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Whether a program is asked about before it signs.
+#[derive(Clone)]
 pub enum Confirm {
+    /// Every program of this user may sign with every key offered (the CLI
+    /// host's `--confirm never`, saying so when it starts).
     Never,
+    /// The first time a program asks for a key, the user is asked; the
+    /// answer is remembered as given (`keyhaven_core::approval`).
+    Ask(Arc<Approvals>),
 }
 
 /// What every connection shares: where the vault is, and the unlocked vault

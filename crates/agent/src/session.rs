@@ -2,7 +2,7 @@
 //! Everything else (adding keys, locking the agent with a password, smart
 //! cards) is refused: keys come into the vault through `keyhaven ssh`.
 
-use keyhaven_core::{Vault, ssh::SshKeyInfo};
+use keyhaven_core::{SecretName, Vault, approval::Subject, ssh::SshKeyInfo};
 use ssh_agent_lib::{
     agent::Session as ProtocolSession,
     error::AgentError,
@@ -50,9 +50,7 @@ impl Session {
     fn allowed(&self) -> Result<(), AgentError> {
         let ours = rustix::process::getuid().as_raw();
         match self.caller.uid {
-            Some(uid) if uid == ours => match self.agent.confirm {
-                Confirm::Never => Ok(()),
-            },
+            Some(uid) if uid == ours => Ok(()),
             _ => {
                 tracing::warn!("ssh agent: refused {} (another user)", self.caller.describe());
                 Err(AgentError::Failure)
@@ -85,20 +83,6 @@ impl ProtocolSession for Session {
             }
             return Err(AgentError::Failure);
         };
-        let unlocked = self.agent.unlocked.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let Some(vault) = unlocked.as_ref() else {
-            tracing::warn!(
-                "ssh agent: {} asked to sign with {}, and the vault is locked",
-                self.caller.describe(),
-                info.name
-            );
-            return Err(AgentError::Failure);
-        };
-        let key = vault.ssh_private_key(&info.name).map_err(|err| {
-            tracing::warn!("ssh agent: {}: {err}", info.name);
-            AgentError::Failure
-        })?;
-        let signature = sign(&key, &request.data, request.flags)?;
         let mut detail = format!("for {}", self.caller.describe());
         if let Some(destination) = self.bindings.destination() {
             detail.push_str(&format!(" to {}", destination.describe(&info)));
@@ -106,11 +90,11 @@ impl ProtocolSession for Session {
         if self.bindings.forwarded() {
             detail.push_str(" (forwarded)");
         }
-        vault.record_signature(&info.name, &detail).map_err(|err| {
-            tracing::warn!("ssh agent: the signature was not logged, so it is not given: {err}");
-            AgentError::Failure
-        })?;
-        Ok(signature)
+        let (agent, caller) = (self.agent.clone(), self.caller.clone());
+        // Asking the user, and RSA, take a while: off the runtime's workers.
+        tokio::task::spawn_blocking(move || agent.sign(&caller, &info.name, &request, &detail))
+            .await
+            .map_err(AgentError::other)?
     }
 
     async fn extension(&mut self, extension: Extension) -> Result<Option<Extension>, AgentError> {
@@ -120,6 +104,60 @@ impl ProtocolSession for Session {
             Ok(Some(bind)) => self.bindings.bind(&bind).map(|()| None),
             Ok(None) | Err(_) => Err(AgentError::Failure),
         }
+    }
+}
+
+impl Agent {
+    /// Signs for `caller` with the key `name`, once the caller is allowed to.
+    fn sign(
+        &self,
+        caller: &Caller,
+        name: &SecretName,
+        request: &SignRequest,
+        detail: &str,
+    ) -> Result<Signature, AgentError> {
+        if let Confirm::Ask(approvals) = &self.confirm {
+            let refused = |why: String| {
+                tracing::warn!("ssh agent: {} may not sign with {name}: {why}", caller.describe());
+                AgentError::Failure
+            };
+            let (Some(pid), Some(exe)) = (caller.pid, caller.program.as_ref()) else {
+                return Err(refused("its program is unknown".into()));
+            };
+            let program = approvals.program(pid, exe).map_err(|err| refused(err.to_string()))?;
+            let subject = Subject::SshKey(name.clone());
+            let allowed = approvals
+                .allow(&program, &subject, |step| match self.vault().as_ref() {
+                    Some(vault) => step(vault),
+                    None => Err(keyhaven_core::Error::Locked),
+                })
+                .map_err(|err| refused(err.to_string()))?;
+            if !allowed {
+                return Err(refused("the user said no".into()));
+            }
+        }
+        let unlocked = self.vault();
+        let Some(vault) = unlocked.as_ref() else {
+            tracing::warn!(
+                "ssh agent: {} asked to sign with {name}, and the vault is locked",
+                caller.describe()
+            );
+            return Err(AgentError::Failure);
+        };
+        let key = vault.ssh_private_key(name).map_err(|err| {
+            tracing::warn!("ssh agent: {name}: {err}");
+            AgentError::Failure
+        })?;
+        let signature = sign(&key, &request.data, request.flags)?;
+        vault.record_signature(name, detail).map_err(|err| {
+            tracing::warn!("ssh agent: the signature was not logged, so it is not given: {err}");
+            AgentError::Failure
+        })?;
+        Ok(signature)
+    }
+
+    fn vault(&self) -> std::sync::MutexGuard<'_, Option<keyhaven_core::UnlockedVault>> {
+        self.unlocked.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

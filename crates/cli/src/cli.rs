@@ -404,10 +404,14 @@ pub enum Command {
         /// The agent's socket [default: $XDG_RUNTIME_DIR/keyhaven/ssh-agent.sock]
         #[arg(long, value_name = "PATH")]
         socket: Option<PathBuf>,
-        /// Who is asked before a program uses a key. Only `never` without the app:
-        /// every program of this user may use every key the agent offers
+        /// Whether a program is asked about before it first uses a key
         #[arg(long, value_enum, value_name = "WHEN")]
         confirm: ConfirmWhen,
+    },
+    /// Programs allowed "always" to use a key: list them, or revoke one (it is asked again)
+    Grants {
+        #[command(subcommand)]
+        command: GrantsCommand,
     },
     /// SSH keys in the vault: make one, add one from a file, print its public key, list them
     Ssh {
@@ -515,8 +519,21 @@ pub enum OnOff {
 /// `ssh-agent --confirm`.
 #[derive(Clone, Copy, ValueEnum)]
 pub enum ConfirmWhen {
-    /// Nobody is asked (headless sessions and tests)
+    /// Nobody is asked: every program of this user may use every key offered (headless sessions, tests)
     Never,
+    /// The first time a program asks for a key, $SSH_ASKPASS asks you: once, lock (until the agent stops) or always
+    Ask,
+}
+
+#[derive(Subcommand)]
+pub enum GrantsCommand {
+    /// List the programs allowed always, with the hash of the binary allowed
+    Ls,
+    /// Forget a grant: its program is asked again
+    Revoke {
+        /// The grant's number, as `grants ls` prints it
+        id: i64,
+    },
 }
 
 /// `ssh generate --type`.

@@ -5,6 +5,7 @@
 // escape sequences).
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+mod askpass;
 mod cli;
 mod commands;
 mod exit;

@@ -28,9 +28,21 @@ impl Drop for Agent {
 
 impl Agent {
     fn start(kh: &Kh, socket: &Path) -> Agent {
-        let mut child = kh
-            .cmd()
-            .args(["ssh-agent", "--confirm", "never", "--socket", socket.to_str().unwrap()])
+        Agent::start_asking(kh, socket, None)
+    }
+
+    /// With `--confirm ask` and this askpass program, when there is one.
+    fn start_asking(kh: &Kh, socket: &Path, askpass: Option<&Path>) -> Agent {
+        let mut cmd = kh.cmd();
+        let confirm = match askpass {
+            Some(program) => {
+                cmd.env("SSH_ASKPASS", program);
+                "ask"
+            }
+            None => "never",
+        };
+        let mut child = cmd
+            .args(["ssh-agent", "--confirm", confirm, "--socket", socket.to_str().unwrap()])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -426,4 +438,110 @@ fn the_key_meant_for_the_host_is_offered_first_and_a_forwarded_agent_signs_only_
     assert!(work.join("message.sig").exists());
     let log = kh.ok(&["log", "--limit", "1"], None);
     assert!(log.contains(" sign ") && log.contains("(forwarded)"), "{log}");
+}
+
+/// An askpass program that notes each question in `questions` and answers
+/// what `answer` holds.
+fn askpass(kh: &Kh) -> PathBuf {
+    let program = kh.path("askpass");
+    std::fs::write(
+        &program,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$1\" | head -n 1 >> {}\ncat {}\n",
+            kh.path("questions").display(),
+            kh.path("answer").display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(kh.path("questions"), "").unwrap();
+    program
+}
+
+#[test]
+fn a_program_is_asked_about_once_remembered_by_its_binary_and_asked_again_when_it_changes() {
+    let kh = Kh::new();
+    kh.ok(&["ssh", "generate", "DEPLOY_KEY"], None);
+    let public = kh.ok(&["ssh", "public", "DEPLOY_KEY"], None);
+    let work = kh.path("work");
+    std::fs::create_dir(&work).unwrap();
+    std::fs::write(work.join("key.pub"), &public).unwrap();
+    std::fs::write(work.join("message"), "hello").unwrap();
+    let program = askpass(&kh);
+    let socket = kh.path("run/agent.sock");
+    let mut agent = Agent::start_asking(&kh, &socket, Some(&program));
+    let answer = |text: &str| std::fs::write(kh.path("answer"), text).unwrap();
+    let questions = || std::fs::read_to_string(kh.path("questions")).unwrap();
+    let sign = |agent: &Agent, keygen: &str| {
+        let _ = std::fs::remove_file(work.join("message.sig"));
+        agent.client(keygen, &["-Y", "sign", "-f", "key.pub", "-n", "file", "message"], &work).0
+    };
+
+    answer("once\n");
+    assert!(sign(&agent, "ssh-keygen") && sign(&agent, "ssh-keygen"));
+    assert_eq!(questions().lines().count(), 2, "once is asked each time");
+    assert!(questions().starts_with("Allow ssh-keygen (/usr/bin/ssh-keygen, pid "), "{}", questions());
+    assert!(
+        questions().lines().all(|line| line.ends_with("to use the SSH key DEPLOY_KEY?")),
+        "{}",
+        questions()
+    );
+    answer("no\n");
+    assert!(!sign(&agent, "ssh-keygen"));
+    answer("always\n");
+    assert!(sign(&agent, "ssh-keygen"));
+    answer("no\n");
+    for _ in 0..10 {
+        assert!(sign(&agent, "ssh-keygen"), "a new process of the program allowed always");
+    }
+    assert_eq!(questions().lines().count(), 4, "{}", questions());
+
+    // Another executable (the same file copied elsewhere) is asked about;
+    // "lock" holds until the agent stops.
+    let copy = work.join("keygen-copy");
+    std::fs::copy("/usr/bin/ssh-keygen", &copy).unwrap();
+    let copy = copy.to_str().unwrap().to_owned();
+    answer("lock\n");
+    assert!(sign(&agent, &copy) && sign(&agent, &copy));
+    assert_eq!(questions().lines().count(), 5, "{}", questions());
+    assert!(questions().lines().last().unwrap().contains(&format!("({copy}, pid ")));
+
+    // Across a restart of the agent: "always" is in the vault, "lock" is gone.
+    drop(agent);
+    agent = Agent::start_asking(&kh, &socket, Some(&program));
+    answer("no\n");
+    assert!(sign(&agent, "ssh-keygen"));
+    assert!(!sign(&agent, &copy));
+    assert_eq!(questions().lines().count(), 6);
+
+    // The copy allowed always, then changed (a byte appended: it still runs): asked again.
+    answer("always\n");
+    assert!(sign(&agent, &copy));
+    answer("no\n");
+    assert!(sign(&agent, &copy));
+    std::fs::OpenOptions::new().append(true).open(&copy).unwrap().write_all(b"\0").unwrap();
+    assert!(!sign(&agent, &copy));
+    assert_eq!(questions().lines().count(), 8, "{}", questions());
+
+    // Listed and revoked: the program is asked again.
+    let grants: Vec<serde_json::Value> =
+        serde_json::from_str(&kh.ok(&["--json", "grants", "ls"], None)).unwrap();
+    assert_eq!(grants.len(), 2, "{grants:?}");
+    let keygen = grants.iter().find(|grant| grant["program"] == "/usr/bin/ssh-keygen").unwrap();
+    assert_eq!(
+        (keygen["subject"].as_str(), keygen["sha256"].as_str().unwrap().len()),
+        (Some("ssh-key:DEPLOY_KEY"), 64)
+    );
+    kh.ok(&["grants", "revoke", &keygen["id"].to_string()], None);
+    assert!(!sign(&agent, "ssh-keygen"));
+    assert_eq!(questions().lines().count(), 9);
+    kh.fails(&["grants", "revoke", "999"], None, 6);
+
+    // Each answer is in the log with the program; an edited grant fails verify.
+    let log = kh.ok(&["log", "--limit", "40"], None);
+    assert!(log.contains("allowed always: ssh-keygen (/usr/bin/ssh-keygen, pid"), "{log}");
+    assert!(log.contains("denied: keygen-copy"), "{log}");
+    let conn = rusqlite::Connection::open(&kh.vault).unwrap();
+    conn.execute("UPDATE grants SET exe = '/usr/bin/python3'", []).unwrap();
+    kh.fails(&["verify"], None, 7);
 }

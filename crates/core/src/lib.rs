@@ -4,6 +4,7 @@
 //! [`vault::UnlockedVault`] and travel as [`secrecy::SecretString`], whose `Debug`
 //! prints `[REDACTED]` and which implements neither `Display` nor `Serialize`.
 
+pub mod approval;
 pub mod envfile;
 pub mod error;
 pub mod export;

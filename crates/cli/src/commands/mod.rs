@@ -116,6 +116,7 @@ fn prints_json(command: &Command) -> bool {
             | Command::Remote { .. }
             | Command::Resolve { .. }
             | Command::Ssh { .. }
+            | Command::Grants { .. }
     )
 }
 
@@ -168,6 +169,7 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
         Command::Remote { command } => remote::dispatch(&mut ctx, command),
         Command::Ssh { command } => ssh::dispatch(&mut ctx, command),
         Command::SshAgent { socket, confirm } => ssh::agent(&mut ctx, socket, confirm),
+        Command::Grants { command } => ssh::grants(&mut ctx, command),
         Command::Sync { remote, dry_run, prune, pull, accept_new, yes } => {
             let accept_new = if accept_new {
                 keyhaven_core::sync::AcceptNew::All

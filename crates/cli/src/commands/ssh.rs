@@ -4,6 +4,7 @@ use std::{io::Read as _, path::Path};
 
 use anyhow::{Context as _, Result};
 use keyhaven_core::{
+    approval::Approvals,
     secret::SecretFields,
     ssh::{KeyType, MAX_KEY_FILE, NewKey, SshKeyInfo, SshKeySettings},
 };
@@ -11,7 +12,7 @@ use zeroize::Zeroizing;
 
 use super::{Context, parse_name};
 use crate::{
-    cli::{ConfirmWhen, OnOff, SshCommand, SshKeyType},
+    cli::{ConfirmWhen, GrantsCommand, OnOff, SshCommand, SshKeyType},
     exit,
     output::{self, note, say},
 };
@@ -199,8 +200,24 @@ pub fn agent(ctx: &mut Context, socket: Option<std::path::PathBuf>, confirm: Con
             exit::invalid("XDG_RUNTIME_DIR is not set: give the socket's path with --socket")
         })?,
     };
-    let confirm = match confirm {
-        ConfirmWhen::Never => keyhaven_agent::Confirm::Never,
+    let (confirm, who) = match confirm {
+        ConfirmWhen::Never => (
+            keyhaven_agent::Confirm::Never,
+            "--confirm never: every program of this user may use them without being asked".to_owned(),
+        ),
+        ConfirmWhen::Ask => {
+            let program = std::env::var_os("SSH_ASKPASS").filter(|program| !program.is_empty()).ok_or_else(|| {
+                exit::invalid(
+                    "--confirm ask puts its questions through SSH_ASKPASS: set it to an askpass program (such as ssh-askpass), or use --confirm never",
+                )
+            })?;
+            let askpass = crate::askpass::Askpass { program: program.into() };
+            let who = format!(
+                "--confirm ask: a program's first use of a key is asked through {}",
+                askpass.program.display()
+            );
+            (keyhaven_agent::Confirm::Ask(std::sync::Arc::new(Approvals::new(Box::new(askpass)))), who)
+        }
     };
     let vault = ctx.unlocked()?;
     let offered = vault.ssh_keys()?.into_iter().filter(|key| key.settings.agent).count();
@@ -212,10 +229,7 @@ pub fn agent(ctx: &mut Context, socket: Option<std::path::PathBuf>, confirm: Con
     runtime.block_on(async {
         let listener = keyhaven_agent::bind(&socket)
             .map_err(|err| exit::invalid(format!("cannot serve the agent there: {err}")))?;
-        note!(
-            "serving {offered} SSH key(s) at {}; --confirm never: every program of this user may use them without being asked",
-            socket.display()
-        );
+        note!("serving {offered} SSH key(s) at {}; {who}", socket.display());
         // For `eval`, as ssh-agent prints it; the socket is all a client needs.
         say!("SSH_AUTH_SOCK={}; export SSH_AUTH_SOCK;", socket.display());
         let agent = keyhaven_agent::Agent::new(ctx.vault_path.as_path(), Some(vault), confirm);
@@ -229,4 +243,43 @@ pub fn agent(ctx: &mut Context, socket: Option<std::path::PathBuf>, confirm: Con
         let _ = std::fs::remove_file(&socket);
         outcome
     })
+}
+
+/// `grants ls|revoke`: the programs allowed always.
+pub fn grants(ctx: &mut Context, command: GrantsCommand) -> Result<()> {
+    match command {
+        GrantsCommand::Ls => {
+            let grants = ctx.unlocked()?.grants()?;
+            if ctx.json {
+                return output::json(&grants);
+            }
+            let rows: Vec<Vec<String>> = grants
+                .into_iter()
+                .map(|grant| {
+                    let granted = output::when(grant.granted);
+                    vec![
+                        grant.id.to_string(),
+                        grant.program,
+                        grant.subject,
+                        grant.sha256[..12].to_owned(),
+                        granted,
+                    ]
+                })
+                .collect();
+            output::table(&["ID", "PROGRAM", "MAY USE", "SHA256", "SINCE"], &rows)?;
+            Ok(())
+        }
+        GrantsCommand::Revoke { id } => {
+            let grant = ctx.unlocked()?.revoke_grant(id)?;
+            if ctx.json {
+                return output::json(&grant);
+            }
+            note!(
+                "{} is asked again before it uses {} (a running agent asks at its next request)",
+                grant.program,
+                grant.subject
+            );
+            Ok(())
+        }
+    }
 }

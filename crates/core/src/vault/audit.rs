@@ -43,6 +43,8 @@ pub enum Action {
     SshKey,
     /// A signature made with an SSH key (the agent).
     Sign,
+    /// A program's request answered, or a grant revoked (crate::approval).
+    Approve,
 }
 
 impl Action {
@@ -76,6 +78,7 @@ impl Action {
             Action::Scan => "scan",
             Action::SshKey => "ssh-key",
             Action::Sign => "sign",
+            Action::Approve => "approve",
         }
     }
 }

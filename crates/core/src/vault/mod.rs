@@ -6,6 +6,7 @@
 mod audit;
 mod crypto;
 mod device_key;
+mod grants;
 mod header;
 mod integrity;
 mod out_of_date;

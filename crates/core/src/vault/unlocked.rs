@@ -26,6 +26,7 @@ use crate::{
     secret::{MetaEdit, ROTATE_AGAIN_DAYS, SecretFields, SecretKind, SecretMeta, SecretName, validate_value},
 };
 
+mod grants;
 mod import;
 mod keys;
 mod ssh;

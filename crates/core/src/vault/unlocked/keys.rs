@@ -14,6 +14,7 @@ use crate::{
         audit::{self, Action},
         crypto::{self, KdfParams},
         device_key::DeviceKey,
+        grants,
         header::Remember,
         integrity::IntegrityKey,
         records::{self, Owner},
@@ -157,6 +158,7 @@ fn verify_all(conn: &Connection, key: &IntegrityKey, generation: i64) -> Result<
         }
     }
     ssh_keys::verify_all(conn, key)?;
+    grants::verify_all(conn, key)?;
     remotes::verify_all(conn, key, generation)?;
     sync_state::verify_all(conn, key)
 }
@@ -172,6 +174,7 @@ pub(super) fn tag_all(tx: &Transaction<'_>, key: &IntegrityKey, generation: i64)
         records::tag_secret(tx, key, stored.id)?;
     }
     ssh_keys::tag_all(tx, key)?;
+    grants::tag_all(tx, key)?;
     remotes::tag_all(tx, key, generation, false)?;
     sync_state::tag_all(tx, key, false)
 }
