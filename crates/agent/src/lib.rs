@@ -6,8 +6,9 @@
 //! for each request (a key added or switched off shows at once).
 //!
 //! - Listing works locked: the public halves are in the clear.
-//! - Signing needs the unlocked vault the host holds; without one it fails
-//!   at once, never waits.
+//! - Signing needs the unlocked vault the host holds. While it is locked a
+//!   sign request asks the host to unlock ([`Unlock`]), which gives up after
+//!   a while; listing never waits for it.
 //! - A program signs once the user allowed it ([`Confirm`]); the question is
 //!   asked on a blocking thread, with the vault not held meanwhile.
 //! - Each signature is in the vault's log, with the program that asked and
@@ -43,6 +44,14 @@ pub enum Confirm {
     Ask(Arc<Approvals>),
 }
 
+/// How a host unlocks its vault when a program asks to sign while it is
+/// locked: the app's unlock window, the CLI host's askpass program. Called
+/// on a blocking thread; gives up (`None`) when nobody answers in time.
+pub trait Unlock: Send + Sync {
+    /// `why`: who asks, for which key, shown to the user.
+    fn unlock(&self, why: &str) -> Option<UnlockedVault>;
+}
+
 /// What every connection shares: where the vault is, and the unlocked vault
 /// when the host has one.
 #[derive(Clone)]
@@ -50,11 +59,26 @@ pub struct Agent {
     vault_path: PathBuf,
     unlocked: Arc<Mutex<Option<UnlockedVault>>>,
     confirm: Confirm,
+    unlock: Option<Arc<dyn Unlock>>,
+    /// One unlock question at a time.
+    unlocking: Arc<Mutex<()>>,
 }
 
 impl Agent {
     pub fn new(vault_path: &Path, unlocked: Option<UnlockedVault>, confirm: Confirm) -> Self {
-        Self { vault_path: vault_path.to_owned(), unlocked: Arc::new(Mutex::new(unlocked)), confirm }
+        Self {
+            vault_path: vault_path.to_owned(),
+            unlocked: Arc::new(Mutex::new(unlocked)),
+            confirm,
+            unlock: None,
+            unlocking: Arc::default(),
+        }
+    }
+
+    /// While locked, a sign request asks `unlock`; without one it fails at once.
+    pub fn with_unlock(mut self, unlock: Arc<dyn Unlock>) -> Self {
+        self.unlock = Some(unlock);
+        self
     }
 
     /// Serves connections on `listener` until the runtime stops.

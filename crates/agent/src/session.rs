@@ -116,6 +116,7 @@ impl Agent {
         request: &SignRequest,
         detail: &str,
     ) -> Result<Signature, AgentError> {
+        self.unlocked_for(caller, name)?;
         if let Confirm::Ask(approvals) = &self.confirm {
             let refused = |why: String| {
                 tracing::warn!("ssh agent: {} may not sign with {name}: {why}", caller.describe());
@@ -154,6 +155,31 @@ impl Agent {
             AgentError::Failure
         })?;
         Ok(signature)
+    }
+
+    /// Makes sure the vault is unlocked, asking the host when it is not.
+    fn unlocked_for(&self, caller: &Caller, name: &SecretName) -> Result<(), AgentError> {
+        if self.vault().is_some() {
+            return Ok(());
+        }
+        let locked = || {
+            tracing::warn!(
+                "ssh agent: {} asked to sign with {name}, and the vault stayed locked",
+                caller.describe()
+            );
+            AgentError::Failure
+        };
+        let unlock = self.unlock.as_ref().ok_or_else(locked)?;
+        let _turn = self.unlocking.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Unlocked while this request waited its turn.
+        if self.vault().is_some() {
+            return Ok(());
+        }
+        let vault = unlock
+            .unlock(&format!("{} asks to use the SSH key {name}", caller.describe()))
+            .ok_or_else(locked)?;
+        *self.vault() = Some(vault);
+        Ok(())
     }
 
     fn vault(&self) -> std::sync::MutexGuard<'_, Option<keyhaven_core::UnlockedVault>> {

@@ -1,20 +1,61 @@
 //! The CLI host's way to put a question to the user: the askpass program
 //! OpenSSH uses (`$SSH_ASKPASS`, such as ssh-askpass-gnome). It is run with
-//! the question as its argument and prints the answer: `once`, `lock` (until
-//! the host stops) or `always`; anything else, a failure, or no answer
-//! within [`ANSWER_WITHIN`] denies.
+//! the question as its argument and prints the answer:
+//!
+//! - to "Allow PROGRAM to use KEY?": `once`, `lock` (until the host stops)
+//!   or `always`; anything else, a failure, or no answer in time denies;
+//! - to the locked vault's question: the passphrase.
 
 use std::{
     io::Read as _,
     path::PathBuf,
     process::{Command, Stdio},
-    time::Instant,
+    time::{Duration, Instant},
 };
 
-use keyhaven_core::approval::{ANSWER_WITHIN, Decision, Prompt, Question};
+use keyhaven_core::{
+    UnlockedVault, Vault,
+    approval::{Decision, Prompt, Question},
+};
+use secrecy::SecretString;
+use zeroize::Zeroizing;
 
+#[derive(Clone)]
 pub struct Askpass {
     pub program: PathBuf,
+    /// How long a question waits for its answer.
+    pub within: Duration,
+}
+
+/// A passphrase read from the program is at most this long.
+const MAX_ANSWER: u64 = 4096;
+
+/// Unlocks the vault with a passphrase asked through [`Askpass`].
+pub struct AskpassUnlock {
+    pub askpass: Askpass,
+    pub vault_path: PathBuf,
+}
+
+impl keyhaven_agent::Unlock for AskpassUnlock {
+    fn unlock(&self, why: &str) -> Option<UnlockedVault> {
+        let text = format!("Keyhaven is locked: {why}.\nPassphrase for {}:", self.vault_path.display());
+        let answer = match self.askpass.run(&text) {
+            Ok(answer) => answer,
+            Err(err) => {
+                tracing::warn!("{}: {err}; the vault stays locked", self.askpass.program.display());
+                return None;
+            }
+        };
+        let line = answer.strip_suffix('\n').unwrap_or(&answer);
+        let passphrase = SecretString::from(line.strip_suffix('\r').unwrap_or(line).to_owned());
+        match Vault::open(&self.vault_path).and_then(|vault| vault.unlock(&passphrase)) {
+            Ok(vault) => Some(vault),
+            Err(err) => {
+                tracing::warn!("the vault stays locked: {err}");
+                None
+            }
+        }
+    }
 }
 
 impl Prompt for Askpass {
@@ -34,15 +75,16 @@ impl Prompt for Askpass {
 }
 
 impl Askpass {
-    /// The program's answer: its first line, read once it exits in time.
-    fn run(&self, text: &str) -> std::io::Result<String> {
+    /// The program's output (at most 4 KiB, wiped after use), once it exits
+    /// in time and well.
+    fn run(&self, text: &str) -> std::io::Result<Zeroizing<String>> {
         let mut child = Command::new(&self.program)
             .arg(text)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()?;
-        let deadline = Instant::now() + ANSWER_WITHIN;
+        let deadline = Instant::now() + self.within;
         let status = loop {
             if let Some(status) = child.try_wait()? {
                 break status;
@@ -50,14 +92,13 @@ impl Askpass {
             if Instant::now() > deadline {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(std::io::Error::other(format!("no answer within {} s", ANSWER_WITHIN.as_secs())));
+                return Err(std::io::Error::other(format!("no answer within {} s", self.within.as_secs())));
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         };
-        let mut answer = String::new();
-        // An answer is a word; what is past 64 bytes is not read.
+        let mut answer = Zeroizing::new(String::new());
         let stdout = child.stdout.take().expect("piped");
-        let _ = stdout.take(64).read_to_string(&mut answer);
+        stdout.take(MAX_ANSWER).read_to_string(&mut answer)?;
         if !status.success() {
             return Err(std::io::Error::other(format!("it ended with {status}")));
         }

@@ -407,6 +407,13 @@ pub enum Command {
         /// Whether a program is asked about before it first uses a key
         #[arg(long, value_enum, value_name = "WHEN")]
         confirm: ConfirmWhen,
+        /// Start without unlocking (for a login session's service): keys are listed, and the
+        /// first signature asks for the passphrase through $SSH_ASKPASS
+        #[arg(long)]
+        locked: bool,
+        /// How long a question through $SSH_ASKPASS waits for its answer before the request fails
+        #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+        answer_within: u64,
     },
     /// Programs allowed "always" to use a key: list them, or revoke one (it is asked again)
     Grants {

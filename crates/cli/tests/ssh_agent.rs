@@ -33,16 +33,19 @@ impl Agent {
 
     /// With `--confirm ask` and this askpass program, when there is one.
     fn start_asking(kh: &Kh, socket: &Path, askpass: Option<&Path>) -> Agent {
+        let confirm = if askpass.is_some() { "ask" } else { "never" };
+        Agent::start_with(kh, socket, askpass, &["--confirm", confirm])
+    }
+
+    /// With these arguments, and SSH_ASKPASS set to `askpass`.
+    fn start_with(kh: &Kh, socket: &Path, askpass: Option<&Path>, args: &[&str]) -> Agent {
         let mut cmd = kh.cmd();
-        let confirm = match askpass {
-            Some(program) => {
-                cmd.env("SSH_ASKPASS", program);
-                "ask"
-            }
-            None => "never",
-        };
+        if let Some(program) = askpass {
+            cmd.env("SSH_ASKPASS", program);
+        }
         let mut child = cmd
-            .args(["ssh-agent", "--confirm", confirm, "--socket", socket.to_str().unwrap()])
+            .args(["ssh-agent", "--socket", socket.to_str().unwrap()])
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -441,14 +444,15 @@ fn the_key_meant_for_the_host_is_offered_first_and_a_forwarded_agent_signs_only_
 }
 
 /// An askpass program that notes each question in `questions` and answers
-/// what `answer` holds.
+/// what `answer` holds (after 20 s while `dawdle` exists).
 fn askpass(kh: &Kh) -> PathBuf {
     let program = kh.path("askpass");
     std::fs::write(
         &program,
         format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$1\" | head -n 1 >> {}\ncat {}\n",
+            "#!/bin/sh\nprintf '%s\\n' \"$1\" | head -n 1 >> {}\n[ -e {} ] && sleep 20\ncat {}\n",
             kh.path("questions").display(),
+            kh.path("dawdle").display(),
             kh.path("answer").display()
         ),
     )
@@ -544,4 +548,75 @@ fn a_program_is_asked_about_once_remembered_by_its_binary_and_asked_again_when_i
     let conn = rusqlite::Connection::open(&kh.vault).unwrap();
     conn.execute("UPDATE grants SET exe = '/usr/bin/python3'", []).unwrap();
     kh.fails(&["verify"], None, 7);
+}
+
+#[test]
+fn a_locked_agent_lists_keys_asks_for_the_passphrase_to_sign_and_gives_up_in_time() {
+    let kh = Kh::new();
+    kh.ok(&["ssh", "generate", "DEPLOY_KEY"], None);
+    let public = kh.ok(&["ssh", "public", "DEPLOY_KEY"], None);
+    let work = kh.path("work");
+    std::fs::create_dir(&work).unwrap();
+    std::fs::write(work.join("key.pub"), &public).unwrap();
+    std::fs::write(work.join("message"), "hello").unwrap();
+    let program = askpass(&kh);
+    let socket = kh.path("run/agent.sock");
+    // No passphrase from the environment: the agent starts locked.
+    let mut cmd = kh.cmd();
+    cmd.env_remove("KEYHAVEN_PASSPHRASE").env("SSH_ASKPASS", &program);
+    let mut child = cmd
+        .args(["ssh-agent", "--confirm", "never", "--locked", "--answer-within", "5"])
+        .args(["--socket", socket.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut String::new()).unwrap();
+    let agent = Agent { child, socket };
+    let questions = || std::fs::read_to_string(kh.path("questions")).unwrap();
+    let sign_command = || {
+        let _ = std::fs::remove_file(work.join("message.sig"));
+        let mut command = Command::new("ssh-keygen");
+        command
+            .args(["-Y", "sign", "-f", "key.pub", "-n", "file", "message"])
+            .current_dir(&work)
+            .env("SSH_AUTH_SOCK", &agent.socket)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        command
+    };
+    let sign = || sign_command().status().unwrap().success();
+
+    // Listed while locked, without a question.
+    assert_eq!(key_part(&agent.ok("ssh-add", &["-L"], &work)), key_part(&public));
+    assert_eq!(questions(), "");
+
+    // Nobody answers: the request fails once --answer-within has passed,
+    // and the agent keeps listing meanwhile.
+    std::fs::write(kh.path("dawdle"), "").unwrap();
+    let mut pending = sign_command().spawn().unwrap();
+    while questions().is_empty() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        questions().starts_with("Keyhaven is locked: ssh-keygen (/usr/bin/ssh-keygen, pid "),
+        "{}",
+        questions()
+    );
+    assert!(questions().contains("asks to use the SSH key DEPLOY_KEY"), "{}", questions());
+    assert_eq!(agent.ok("ssh-add", &["-L"], &work).lines().count(), 1);
+    assert!(pending.try_wait().unwrap().is_none(), "the sign request waits for its answer");
+    assert!(!pending.wait().unwrap().success());
+    std::fs::remove_file(kh.path("dawdle")).unwrap();
+
+    // A wrong passphrase: refused, still locked; the right one signs, and
+    // the next signature asks nothing.
+    std::fs::write(kh.path("answer"), "not the passphrase\n").unwrap();
+    assert!(!sign());
+    std::fs::write(kh.path("answer"), format!("{}\n", common::PASSPHRASE)).unwrap();
+    assert!(sign() && sign());
+    assert_eq!(questions().lines().count(), 3, "{}", questions());
+    let log = kh.ok(&["log", "--limit", "2"], None);
+    assert_eq!(log.lines().filter(|line| line.contains(" sign ")).count(), 2, "{log}");
 }

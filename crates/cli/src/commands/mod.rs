@@ -168,7 +168,10 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
         Command::Log { limit } => secrets::log(&ctx, limit),
         Command::Remote { command } => remote::dispatch(&mut ctx, command),
         Command::Ssh { command } => ssh::dispatch(&mut ctx, command),
-        Command::SshAgent { socket, confirm } => ssh::agent(&mut ctx, socket, confirm),
+        Command::SshAgent { socket, confirm, locked, answer_within } => {
+            let within = std::time::Duration::from_secs(answer_within);
+            ssh::agent(&mut ctx, socket, confirm, locked, within)
+        }
         Command::Grants { command } => ssh::grants(&mut ctx, command),
         Command::Sync { remote, dry_run, prune, pull, accept_new, yes } => {
             let accept_new = if accept_new {

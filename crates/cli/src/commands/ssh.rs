@@ -191,14 +191,41 @@ fn ls(ctx: &Context) -> Result<()> {
     Ok(())
 }
 
-/// `ssh-agent`: unlocks the vault, then serves its SSH keys in the foreground
-/// until Ctrl-C or SIGTERM, and removes its socket.
-pub fn agent(ctx: &mut Context, socket: Option<std::path::PathBuf>, confirm: ConfirmWhen) -> Result<()> {
+/// The askpass program used when SSH_ASKPASS is not set.
+const DEFAULT_ASKPASS: &str = "/usr/bin/ssh-askpass";
+
+/// `ssh-agent`: unlocks the vault (unless `locked`), then serves its SSH
+/// keys in the foreground until Ctrl-C or SIGTERM, and removes its socket.
+pub fn agent(
+    ctx: &mut Context,
+    socket: Option<std::path::PathBuf>,
+    confirm: ConfirmWhen,
+    locked: bool,
+    within: std::time::Duration,
+) -> Result<()> {
     let socket = match socket {
         Some(socket) => socket,
         None => keyhaven_agent::default_socket().ok_or_else(|| {
             exit::invalid("XDG_RUNTIME_DIR is not set: give the socket's path with --socket")
         })?,
+    };
+    let askpass = || -> Result<crate::askpass::Askpass> {
+        // OpenSSH's convention; Debian's ssh-askpass package is the fallback.
+        let fallback = Path::new(DEFAULT_ASKPASS).exists().then(|| DEFAULT_ASKPASS.into());
+        let program = std::env::var_os("SSH_ASKPASS")
+            .filter(|program| !program.is_empty())
+            .or(fallback)
+            .ok_or_else(|| {
+                let why = if locked {
+                    "--locked asks for the passphrase"
+                } else {
+                    "--confirm ask puts its questions"
+                };
+                exit::invalid(format!(
+                    "{why} through SSH_ASKPASS: set it to an askpass program, or install ssh-askpass"
+                ))
+            })?;
+        Ok(crate::askpass::Askpass { program: program.into(), within })
     };
     let (confirm, who) = match confirm {
         ConfirmWhen::Never => (
@@ -206,12 +233,7 @@ pub fn agent(ctx: &mut Context, socket: Option<std::path::PathBuf>, confirm: Con
             "--confirm never: every program of this user may use them without being asked".to_owned(),
         ),
         ConfirmWhen::Ask => {
-            let program = std::env::var_os("SSH_ASKPASS").filter(|program| !program.is_empty()).ok_or_else(|| {
-                exit::invalid(
-                    "--confirm ask puts its questions through SSH_ASKPASS: set it to an askpass program (such as ssh-askpass), or use --confirm never",
-                )
-            })?;
-            let askpass = crate::askpass::Askpass { program: program.into() };
+            let askpass = askpass()?;
             let who = format!(
                 "--confirm ask: a program's first use of a key is asked through {}",
                 askpass.program.display()
@@ -219,8 +241,14 @@ pub fn agent(ctx: &mut Context, socket: Option<std::path::PathBuf>, confirm: Con
             (keyhaven_agent::Confirm::Ask(std::sync::Arc::new(Approvals::new(Box::new(askpass)))), who)
         }
     };
-    let vault = ctx.unlocked()?;
-    let offered = vault.ssh_keys()?.into_iter().filter(|key| key.settings.agent).count();
+    let (vault, unlock) = if locked {
+        let unlock =
+            crate::askpass::AskpassUnlock { askpass: askpass()?, vault_path: ctx.vault_path.clone() };
+        (None, Some(unlock))
+    } else {
+        (Some(ctx.unlocked()?), None)
+    };
+    let offered = ctx.open()?.ssh_keys()?.into_iter().filter(|key| key.settings.agent).count();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -229,10 +257,14 @@ pub fn agent(ctx: &mut Context, socket: Option<std::path::PathBuf>, confirm: Con
     runtime.block_on(async {
         let listener = keyhaven_agent::bind(&socket)
             .map_err(|err| exit::invalid(format!("cannot serve the agent there: {err}")))?;
-        note!("serving {offered} SSH key(s) at {}; {who}", socket.display());
+        let state = if locked { ", locked until a program asks to sign" } else { "" };
+        note!("serving {offered} SSH key(s) at {}{state}; {who}", socket.display());
         // For `eval`, as ssh-agent prints it; the socket is all a client needs.
         say!("SSH_AUTH_SOCK={}; export SSH_AUTH_SOCK;", socket.display());
-        let agent = keyhaven_agent::Agent::new(ctx.vault_path.as_path(), Some(vault), confirm);
+        let mut agent = keyhaven_agent::Agent::new(ctx.vault_path.as_path(), vault, confirm);
+        if let Some(unlock) = unlock {
+            agent = agent.with_unlock(std::sync::Arc::new(unlock));
+        }
         let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
             .context("cannot watch for SIGTERM")?;
         let outcome = tokio::select! {
