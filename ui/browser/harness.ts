@@ -78,6 +78,7 @@ if (query.get("import")) {
   const row = (source: string, name: string, category: string) => ({
     source,
     name,
+    kind: "text" as const,
     category,
     description: `${source.split(" › ")[0]} (imported from Bitwarden)`,
   });

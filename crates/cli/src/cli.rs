@@ -471,7 +471,7 @@ pub enum SshCommand {
         #[arg(long)]
         comment: Option<String>,
     },
-    /// Add a private key from an OpenSSH key file (asks for its passphrase if it has one)
+    /// Add a private key from an OpenSSH or PEM key file (asks for its passphrase if it has one)
     Add {
         /// The key's name in the vault
         name: String,

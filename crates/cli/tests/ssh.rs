@@ -108,11 +108,8 @@ fn keys_made_or_added_are_the_keys_ssh_keygen_sees_and_never_lie_on_disk_in_the_
     let text = kh.ok(&["ssh", "ls"], None);
     assert!(text.contains("OLD_RSA") && text.contains("ssh-rsa") && text.contains("old@server"), "{text}");
 
-    // Refused, with the reason and nothing stored: the older PEM format, a
-    // file too large to be a key, a comment of two lines.
-    let pem = keygen_file(dir, "id_pem", &["-t", "rsa", "-b", "2048", "-m", "PEM", "-N", ""]);
-    let err = kh.fails(&["ssh", "add", "PEM", "--from", &pem], None, 6);
-    assert!(err.contains("older PEM format") && err.contains("ssh-keygen -p"), "{err}");
+    // Refused, with the reason and nothing stored: a file too large to be a
+    // key, a comment of two lines.
     let big = dir.join("big");
     std::fs::write(&big, vec![b'A'; 70 * 1024]).unwrap();
     let err = kh.fails(&["ssh", "add", "BIG", "--from", big.to_str().unwrap()], None, 6);
@@ -138,6 +135,68 @@ fn keys_made_or_added_are_the_keys_ssh_keygen_sees_and_never_lie_on_disk_in_the_
             assert!(!haystack.contains(line.as_str()), "a line of {file} is in the clear");
         }
     }
+}
+
+/// Runs `openssl` with `args` in `dir`.
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl").args(args).current_dir(dir).output().expect("openssl");
+    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn pem_keys_as_openssl_and_ssh_keygen_write_them_are_added_with_their_own_public_keys() {
+    let kh = Kh::new();
+    let dir = kh.dir.path();
+    keygen_file(dir, "pkcs1.pem", &["-t", "rsa", "-b", "2048", "-m", "PEM", "-N", ""]);
+    openssl(dir, &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "p256.pem"]);
+    openssl(dir, &["ecparam", "-name", "secp384r1", "-genkey", "-noout", "-out", "sec1.pem"]);
+    openssl(dir, &["genpkey", "-algorithm", "ed25519", "-out", "ed.pem"]);
+    let encrypted = ["-pkeyopt", "rsa_keygen_bits:2048", "-aes-256-cbc", "-pass", "pass:hunter2 horse"];
+    openssl(dir, &[&["genpkey", "-algorithm", "RSA", "-out", "enc.pem"][..], &encrypted].concat());
+    openssl(dir, &["genrsa", "-traditional", "-aes128", "-passout", "pass:x", "-out", "old-enc.pem", "2048"]);
+    for file in ["pkcs1.pem", "p256.pem", "sec1.pem", "ed.pem", "enc.pem", "old-enc.pem"] {
+        std::fs::set_permissions(dir.join(file), std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let path = |file: &str| dir.join(file).to_str().unwrap().to_owned();
+    let key_part = |line: &str| line.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+
+    for (name, file) in [("PKCS1", "pkcs1.pem"), ("P256", "p256.pem"), ("SEC1_P384", "sec1.pem")] {
+        kh.ok(&["ssh", "add", name, "--from", &path(file)], None);
+        let theirs = ssh_keygen(&["-y", "-f", &path(file)]);
+        assert_eq!(key_part(&kh.ok(&["ssh", "public", name], None)), key_part(&theirs), "{file}");
+    }
+    let mut with_passphrase = kh.cmd();
+    with_passphrase.env("KEYHAVEN_IMPORT_PASSPHRASE", "hunter2 horse");
+    let out = kh.run_with(with_passphrase, &["ssh", "add", "ENCRYPTED", "--from", &path("enc.pem")], None);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let theirs = ssh_keygen(&["-y", "-P", "hunter2 horse", "-f", &path("enc.pem")]);
+    assert_eq!(key_part(&kh.ok(&["ssh", "public", "ENCRYPTED"], None)), key_part(&theirs));
+    // ssh-keygen 9.2 reads no Ed25519 PEM: its public key is the last 32
+    // bytes of what OpenSSL prints.
+    kh.ok(&["ssh", "add", "ED", "--from", &path("ed.pem")], None);
+    let der = Command::new("openssl")
+        .args(["pkey", "-in", &path("ed.pem"), "-pubout", "-outform", "DER"])
+        .output()
+        .unwrap()
+        .stdout;
+    let raw = &der[der.len() - 32..];
+    let ours = kh.ok(&["ssh", "public", "ED"], None);
+    let blob = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        ours.split_whitespace().nth(1).unwrap(),
+    )
+    .unwrap();
+    assert!(ours.starts_with("ssh-ed25519 ") && blob.ends_with(raw), "{ours}");
+
+    // Old-style encrypted PEM is refused with how to convert it; a wrong
+    // passphrase stores nothing.
+    let err = kh.fails(&["ssh", "add", "OLD", "--from", &path("old-enc.pem")], None, 6);
+    assert!(err.contains("ssh-keygen -p"), "{err}");
+    let mut wrong = kh.cmd();
+    wrong.env("KEYHAVEN_IMPORT_PASSPHRASE", "wrong");
+    let out = kh.run_with(wrong, &["ssh", "add", "WRONG", "--from", &path("enc.pem")], None);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the passphrase does not open it"));
+    assert_eq!(keys(&kh).len(), 5);
 }
 
 #[test]

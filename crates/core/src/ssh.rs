@@ -142,12 +142,15 @@ impl NewKey {
 
     /// Whether the key file's text is encrypted (read it with a passphrase).
     pub fn needs_passphrase(text: &SecretString) -> bool {
-        PrivateKey::from_openssh(text.expose_secret()).is_ok_and(|key| key.is_encrypted())
+        let text = text.expose_secret();
+        text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+            || PrivateKey::from_openssh(text).is_ok_and(|key| key.is_encrypted())
     }
 
-    /// Reads an OpenSSH private key file's text (`-----BEGIN OPENSSH PRIVATE
-    /// KEY-----`), with its passphrase if it is encrypted. The errors name
-    /// the file's problem, never its contents.
+    /// Reads a private key file's text: OpenSSH's format (`-----BEGIN
+    /// OPENSSH PRIVATE KEY-----`) or PEM (PKCS#1 RSA, SEC1 EC, PKCS#8, and
+    /// encrypted PKCS#8), with its passphrase if it is encrypted. The errors
+    /// name the file's problem, never its contents.
     pub fn read(text: &SecretString, passphrase: Option<&SecretString>) -> Result<Self> {
         let what = "the SSH key file";
         let text = text.expose_secret();
@@ -157,16 +160,8 @@ impl NewKey {
                 format!("it is over {} KiB: no key file is that large", MAX_KEY_FILE / 1024),
             ));
         }
-        if text.contains("-----BEGIN RSA PRIVATE KEY-----")
-            || text.contains("-----BEGIN EC PRIVATE KEY-----")
-            || text.contains("-----BEGIN PRIVATE KEY-----")
-            || text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----")
-        {
-            return Err(Error::invalid(
-                what,
-                "it is in the older PEM format; convert a copy first with `ssh-keygen -p -f COPY` \
-                 (it rewrites the copy in OpenSSH's format), then add the copy",
-            ));
+        if text.contains("-----BEGIN ") && !text.contains("-----BEGIN OPENSSH PRIVATE KEY-----") {
+            return Self::checked(pem::read(text.trim(), passphrase)?);
         }
         let key = PrivateKey::from_openssh(text).map_err(|err| {
             Error::invalid(what, format!("it is not an OpenSSH private key ({})", describe(&err)))
@@ -178,6 +173,12 @@ impl NewKey {
                 .map_err(|_| Error::invalid(what, "the passphrase does not open it"))?,
             (true, None) => return Err(Error::invalid(what, "it is encrypted, and no passphrase was given")),
         };
+        Self::checked(key)
+    }
+
+    /// A key of a type kept here, with a one-line comment.
+    fn checked(key: PrivateKey) -> Result<Self> {
+        let what = "the SSH key file";
         match key.algorithm() {
             Algorithm::Ed25519 | Algorithm::Ecdsa { .. } | Algorithm::Rsa { .. } => {}
             other => {
@@ -227,6 +228,96 @@ fn check_comment(comment: &str) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// PEM private keys, as OpenSSL and older ssh-keygen write them, read into
+/// ssh-key's model. Each decoder checks the key's algorithm identifier, so
+/// trying them in turn finds the one the file holds.
+mod pem {
+    use ed25519_dalek::pkcs8::DecodePrivateKey as _;
+    use pkcs8::{EncryptedPrivateKeyInfo, der::Decode as _};
+    use rsa::pkcs1::DecodeRsaPrivateKey as _;
+    use secrecy::{ExposeSecret, SecretString};
+    use ssh_key::{
+        PrivateKey,
+        private::{EcdsaKeypair, Ed25519Keypair, RsaKeypair},
+    };
+
+    use crate::{Error, Result};
+
+    fn invalid(why: impl Into<String>) -> Error {
+        Error::invalid("the SSH key file", why.into())
+    }
+
+    pub(super) fn read(text: &str, passphrase: Option<&SecretString>) -> Result<PrivateKey> {
+        if text.contains("Proc-Type: 4,ENCRYPTED") {
+            return Err(invalid(
+                "it is an encrypted PEM key of the old kind; convert a copy first with `ssh-keygen -p -f COPY` \
+                 (it rewrites the copy in OpenSSH's format), then add the copy",
+            ));
+        }
+        let label = text.lines().next().unwrap_or("");
+        let not_read = |kind: &str| invalid(format!("it is not a readable {kind}"));
+        match label {
+            "-----BEGIN RSA PRIVATE KEY-----" => {
+                let key = rsa::RsaPrivateKey::from_pkcs1_pem(text).map_err(|_| not_read("PKCS#1 RSA key"))?;
+                rsa_key(&key)
+            }
+            "-----BEGIN EC PRIVATE KEY-----" => {
+                if let Ok(key) = p256::SecretKey::from_sec1_pem(text) {
+                    let public = key.public_key().into();
+                    return Ok(EcdsaKeypair::NistP256 { public, private: key.into() }.into());
+                }
+                let key =
+                    p384::SecretKey::from_sec1_pem(text).map_err(|_| not_read("P-256 or P-384 EC key"))?;
+                let public = key.public_key().into();
+                Ok(EcdsaKeypair::NistP384 { public, private: key.into() }.into())
+            }
+            "-----BEGIN PRIVATE KEY-----" => {
+                let (_, document) =
+                    pkcs8::SecretDocument::from_pem(text).map_err(|_| not_read("PKCS#8 key"))?;
+                from_pkcs8(document.as_bytes())
+            }
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----" => {
+                let passphrase =
+                    passphrase.ok_or_else(|| invalid("it is encrypted, and no passphrase was given"))?;
+                let (_, document) =
+                    pkcs8::Document::from_pem(text).map_err(|_| not_read("encrypted PKCS#8 key"))?;
+                let info = EncryptedPrivateKeyInfo::from_der(document.as_bytes())
+                    .map_err(|_| not_read("encrypted PKCS#8 key"))?;
+                let decrypted = info
+                    .decrypt(passphrase.expose_secret().as_bytes())
+                    .map_err(|_| invalid("the passphrase does not open it"))?;
+                from_pkcs8(decrypted.as_bytes())
+            }
+            _ => Err(invalid(
+                "it holds no private key Keyhaven reads (OpenSSH's format, or PEM: RSA, EC or PKCS#8)",
+            )),
+        }
+    }
+
+    fn from_pkcs8(der: &[u8]) -> Result<PrivateKey> {
+        if let Ok(key) = ed25519_dalek::SigningKey::from_pkcs8_der(der) {
+            return Ok(Ed25519Keypair::from(&key).into());
+        }
+        if let Ok(key) = p256::SecretKey::from_pkcs8_der(der) {
+            let public = key.public_key().into();
+            return Ok(EcdsaKeypair::NistP256 { public, private: key.into() }.into());
+        }
+        if let Ok(key) = p384::SecretKey::from_pkcs8_der(der) {
+            let public = key.public_key().into();
+            return Ok(EcdsaKeypair::NistP384 { public, private: key.into() }.into());
+        }
+        let key = rsa::RsaPrivateKey::from_pkcs8_der(der)
+            .map_err(|_| invalid("its PKCS#8 key is not Ed25519, ECDSA (P-256, P-384) or RSA"))?;
+        rsa_key(&key)
+    }
+
+    fn rsa_key(key: &rsa::RsaPrivateKey) -> Result<PrivateKey> {
+        let pair =
+            RsaKeypair::try_from(key).map_err(|err| invalid(format!("its RSA key is not usable ({err})")))?;
+        Ok(pair.into())
+    }
 }
 
 /// ssh-key's error, which names a format problem and never key material.

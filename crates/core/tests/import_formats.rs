@@ -98,6 +98,52 @@ fn bitwarden_export() -> serde_json::Value {
 }
 
 #[test]
+fn ssh_key_items_come_in_as_ssh_keys_and_an_unreadable_one_as_text_with_a_warning() {
+    use keyhaven_core::secret::SecretKind;
+    let openssh = ssh_key::PrivateKey::random(&mut rand::rngs::OsRng, ssh_key::Algorithm::Ed25519).unwrap();
+    let openssh_text = openssh.to_openssh(ssh_key::LineEnding::LF).unwrap().to_string();
+    // 1Password and OpenSSL write PKCS#8.
+    let ecdsa = p256::SecretKey::random(&mut rand::rngs::OsRng);
+    let pem = pkcs8::EncodePrivateKey::to_pkcs8_pem(&ecdsa, pkcs8::LineEnding::LF).unwrap().to_string();
+    let export = json!({"encrypted": false, "items": [
+        {"id": "1", "type": 5, "name": "deploy key", "sshKey": {"privateKey": openssh_text, "publicKey": "", "keyFingerprint": ""}},
+        {"id": "2", "type": 5, "name": "pem key", "sshKey": {"privateKey": pem, "publicKey": "", "keyFingerprint": ""}},
+        {"id": "3", "type": 5, "name": "broken key", "sshKey": {"privateKey": SSH, "publicKey": "", "keyFingerprint": ""}}
+    ]});
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "bitwarden_export.json", export.to_string().as_bytes());
+    let plan = plan(&path, false);
+    let kinds: Vec<(String, SecretKind)> =
+        plan.rows.iter().map(|row| (row.name.to_string(), row.kind)).collect();
+    assert_eq!(
+        kinds,
+        [
+            ("DEPLOY_KEY".into(), SecretKind::SshKey),
+            ("PEM_KEY".into(), SecretKind::SshKey),
+            ("BROKEN_KEY".into(), SecretKind::Text)
+        ]
+    );
+    assert_eq!(plan.warnings.len(), 1, "{:?}", plan.warnings);
+    assert!(plan.warnings[0].contains("broken key") && plan.warnings[0].contains("comes in as text"));
+    assert!(!serde_json::to_string(&plan).unwrap().contains("PRIVATE KEY"));
+
+    let (_vault_dir, mut vault) = fresh();
+    vault.import(plan.into_entries(), false, &|_| {}).unwrap();
+    let keys = vault.ssh_keys().unwrap();
+    let listed: Vec<(String, String)> =
+        keys.iter().map(|key| (key.name.to_string(), key.algorithm.clone())).collect();
+    assert_eq!(
+        listed,
+        [("DEPLOY_KEY".into(), "ssh-ed25519".into()), ("PEM_KEY".into(), "ecdsa-sha2-nistp256".into())]
+    );
+    let deploy = vault.ssh_private_key(&SecretName::parse("DEPLOY_KEY").unwrap()).unwrap();
+    assert_eq!(deploy.public_key().key_data(), openssh.public_key().key_data());
+    vault.ssh_private_key(&SecretName::parse("PEM_KEY").unwrap()).unwrap();
+    assert_eq!(vault.meta(&SecretName::parse("BROKEN_KEY").unwrap()).unwrap().kind, SecretKind::Text);
+    vault.verify().unwrap();
+}
+
+#[test]
 fn bitwarden_json_every_kind_of_item() {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "bitwarden_export.json", bitwarden_export().to_string().as_bytes());

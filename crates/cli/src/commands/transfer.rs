@@ -146,8 +146,9 @@ fn print_plan(plan: &Plan, fates: &[Fate]) -> Result<()> {
     let name_width = plan.rows.iter().map(|row| row.name.as_str().len()).max().unwrap_or(0).min(48);
     for (row, fate) in plan.rows.iter().zip(fates) {
         let category = if row.category.is_empty() { String::new() } else { format!("[{}]", row.category) };
+        let kind = if row.kind == keyhaven_core::secret::SecretKind::SshKey { " (SSH key)" } else { "" };
         let line = format!(
-            "  {:<16}  {:<width$}  →  {:<name_width$}  {category}",
+            "  {:<16}  {:<width$}  →  {:<name_width$}  {category}{kind}",
             fate.as_str(),
             row.source,
             row.name.as_str()

@@ -163,8 +163,8 @@ fn item(entry: &Entry, folders: &HashMap<String, String>, collections: &HashMap<
         hidden("passport number", &identity.passport_number);
         hidden("license number", &identity.license_number);
     }
-    if let Some(ssh) = &entry.ssh_key.0 {
-        hidden("private key", &ssh.private_key);
+    if let Some(key) = entry.ssh_key.0.as_ref().and_then(|ssh| ssh.private_key.get()) {
+        fields.push(Field::ssh_key("private key", key));
     }
     for field in entry.fields.iter() {
         // 0 text, 1 hidden, 2 boolean, 3 linked: only hidden ones are secrets.

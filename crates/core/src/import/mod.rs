@@ -24,7 +24,7 @@ use zeroize::Zeroizing;
 
 pub use plan::{Fate, Mapping, Plan, PlanOptions, Row, Skipped};
 
-use crate::{Error, Result};
+use crate::{Error, Result, secret::SecretKind};
 
 /// The largest export read (a 10,000-entry 1PUX is about 10 MB).
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
@@ -150,11 +150,35 @@ pub struct Field {
     /// As the source labels it ("password", "API key", a custom field's name).
     pub label: String,
     pub value: SecretString,
+    /// An SSH key's private key becomes an SSH key, not text.
+    pub kind: SecretKind,
 }
 
 impl Field {
     pub fn concealed(label: &str, value: String) -> Self {
-        Field { label: label.to_owned(), value: SecretString::from(value) }
+        Field { label: label.to_owned(), value: SecretString::from(value), kind: SecretKind::Text }
+    }
+
+    /// The private key of an SSH key item (checked by [`read`]: one that is
+    /// not read as a key comes in as text, with a warning).
+    pub fn ssh_key(label: &str, value: String) -> Self {
+        Field { kind: SecretKind::SshKey, ..Field::concealed(label, value) }
+    }
+}
+
+/// SSH key fields whose key is not read become text, each named in a warning.
+fn check_ssh_keys(items: &mut [Item], warnings: &mut Vec<String>) {
+    for item in items {
+        for field in item.fields.iter_mut().filter(|field| field.kind == SecretKind::SshKey) {
+            if let Err(err) = crate::ssh::NewKey::read(&field.value, None) {
+                field.kind = SecretKind::Text;
+                warnings.push(format!(
+                    "{} › {}: not read as an SSH key ({err}); it comes in as text",
+                    crate::secret::shorten(&item.title),
+                    crate::secret::shorten(&field.label)
+                ));
+            }
+        }
     }
 }
 
@@ -211,6 +235,8 @@ pub fn read(path: &Path, options: &ReadOptions) -> Result<Source> {
         Problem::NeedsPassphrase => Error::ImportPassphraseNeeded(path.to_owned()),
         Problem::Bad(reason) => Error::Import { file: format!("{} ({kind})", path.display()), reason },
     })?;
+    let mut items = items;
+    check_ssh_keys(&mut items, &mut warnings);
     Ok(Source { kind, path: path.to_owned(), items, warnings })
 }
 

@@ -164,12 +164,16 @@ fn item(entry: &Entry, vault: Option<String>) -> Item {
         for field in section.fields.iter() {
             let Some(value) = field.value.0.as_ref() else { continue };
             let label = field.title.get().or_else(|| field.name.get());
+            let label_or = label.as_deref().unwrap_or("field");
+            if let Some(key) = value.ssh_key.0.as_ref().and_then(|key| key.private_key.get()) {
+                fields.push(Field::ssh_key(label_or, key));
+                continue;
+            }
             let hidden = [&value.concealed, &value.totp, &value.credit_card_number]
                 .iter()
-                .find_map(|kind| text(kind.0.as_deref()))
-                .or_else(|| value.ssh_key.0.as_ref().and_then(|key| key.private_key.get()));
+                .find_map(|kind| text(kind.0.as_deref()));
             match hidden {
-                Some(secret) => fields.push(Field::concealed(label.as_deref().unwrap_or("field"), secret)),
+                Some(secret) => fields.push(Field::concealed(label_or, secret)),
                 None if label.as_deref().is_some_and(|label| label.eq_ignore_ascii_case("username")) => {
                     username = username.or_else(|| value.string.get())
                 }

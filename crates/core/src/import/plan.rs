@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::{Item, Source, SourceKind};
 use crate::{
     Error, Result, SecretName,
-    secret::{MAX_CATEGORY_LEN, MAX_DESCRIPTION_LEN, SecretFields},
+    secret::{MAX_CATEGORY_LEN, MAX_DESCRIPTION_LEN, SecretFields, SecretKind},
     vault::{Incoming, Vault},
 };
 
@@ -42,6 +42,8 @@ pub struct Row {
     pub name: SecretName,
     pub category: String,
     pub description: String,
+    /// Text, or an SSH key (from an SSH key item).
+    pub kind: SecretKind,
     #[serde(skip)]
     #[cfg_attr(feature = "ts", ts(skip))]
     value: SecretString,
@@ -180,6 +182,7 @@ impl Plan {
             .map(|row| Incoming {
                 name: row.name,
                 value: row.value,
+                kind: row.kind,
                 fields: SecretFields {
                     description: Some(row.description),
                     category: Some(row.category),
@@ -224,13 +227,15 @@ fn plan_item(
         skipped.push(Skipped { source: title, why: "in the trash".into() });
         return;
     }
-    let mut candidates: Vec<(String, SecretString)> = Vec::new();
+    let mut candidates: Vec<(String, SecretString, SecretKind)> = Vec::new();
     for field in item.fields.into_iter().filter(|field| !field.value.expose_secret().is_empty()) {
-        candidates.push((clean(&field.label, 100), field.value));
+        candidates.push((clean(&field.label, 100), field.value, field.kind));
     }
     let has_notes = item.notes.as_ref().is_some_and(|notes| !notes.expose_secret().trim().is_empty());
     match item.notes {
-        Some(notes) if has_notes && options.include_notes => candidates.push(("notes".into(), notes)),
+        Some(notes) if has_notes && options.include_notes => {
+            candidates.push(("notes".into(), notes, SecretKind::Text))
+        }
         _ => {}
     }
     if candidates.is_empty() {
@@ -245,7 +250,7 @@ fn plan_item(
     let category = item.folder.as_deref().map(|folder| clean(folder, MAX_CATEGORY_LEN)).unwrap_or_default();
     let description = describe(&title, item.url.as_deref(), item.username.as_deref(), kind);
     let several = candidates.len() > 1;
-    for (label, value) in candidates {
+    for (label, value, secret_kind) in candidates {
         let (source, base) = if several {
             (format!("{title} › {label}"), format!("{title}_{label}"))
         } else {
@@ -254,7 +259,14 @@ fn plan_item(
         // Keys of .env-like sources are names already, and case-sensitive ones.
         let exact = kind.has_names().then(|| SecretName::parse(&base).ok()).flatten();
         let name = unique(exact.unwrap_or_else(|| name_from(&base)), taken);
-        rows.push(Row { source, name, category: category.clone(), description: description.clone(), value });
+        rows.push(Row {
+            source,
+            name,
+            category: category.clone(),
+            description: description.clone(),
+            kind: secret_kind,
+            value,
+        });
     }
 }
 

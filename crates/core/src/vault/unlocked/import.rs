@@ -9,11 +9,12 @@ use serde::Serialize;
 
 use super::{UnlockedVault, Write, immediate, next_version, write_version};
 use crate::{
-    Result,
+    Error, Result,
     secret::{SecretFields, SecretKind, SecretName, validate_value},
+    ssh::NewKey,
     vault::{
         audit::{self, Action},
-        crypto, records,
+        crypto, records, ssh_keys,
     },
 };
 
@@ -21,13 +22,15 @@ use crate::{
 pub struct Incoming {
     pub name: SecretName,
     pub value: SecretString,
+    /// An SSH key's value is its private key, in OpenSSH's format or PEM.
+    pub kind: SecretKind,
     /// `None` fields leave an overwritten secret's metadata as it was.
     pub fields: SecretFields,
 }
 
 impl From<(SecretName, SecretString)> for Incoming {
     fn from((name, value): (SecretName, SecretString)) -> Self {
-        Incoming { name, value, fields: SecretFields::default() }
+        Incoming { name, value, kind: SecretKind::Text, fields: SecretFields::default() }
     }
 }
 
@@ -51,6 +54,16 @@ impl UnlockedVault {
         progress: &dyn Fn(usize),
     ) -> Result<ImportReport> {
         let mut entries = last_wins(entries.into_iter().map(Into::into).collect());
+        // An SSH key comes in as the key pair it is: its value written in
+        // OpenSSH's format, its public half beside it.
+        let mut public_halves = HashMap::new();
+        for entry in entries.iter_mut().filter(|entry| entry.kind == SecretKind::SshKey) {
+            let key = NewKey::read(&entry.value, None).map_err(|err| {
+                Error::invalid(entry.name.to_string(), format!("its SSH key is not read: {err}"))
+            })?;
+            entry.value = key.private_text()?;
+            public_halves.insert(entry.name.clone(), key.public_line()?);
+        }
         for entry in &mut entries {
             validate_value(&entry.name, &entry.value)?;
             entry.fields.validate()?;
@@ -121,8 +134,15 @@ impl UnlockedVault {
                     &sealed,
                     "import",
                     Some(&entry.fields),
-                    SecretKind::Text,
+                    entry.kind,
                 )?;
+                if let Some(public) = public_halves.get(&entry.name) {
+                    // A key replaced keeps how the agent treats it.
+                    let settings =
+                        ssh_keys::one(&tx, &entry.name)?.map(|kept| kept.settings).unwrap_or_default();
+                    let stored = records::live(&tx, &entry.name)?;
+                    ssh_keys::put(&tx, key, &stored, public, &settings)?;
+                }
                 done += 1;
             }
             progress(done);
