@@ -28,6 +28,7 @@ mod quick;
 mod reminders;
 mod session;
 mod settings;
+mod ssh_agent;
 mod tray;
 mod tray_icon;
 
@@ -54,6 +55,8 @@ pub struct AppState {
     import: Mutex<Option<commands::import::Pending>>,
     /// One sync at a time per remote.
     pub gates: gates::Gates,
+    /// The SSH agent, when Settings turn it on.
+    pub ssh_agent: ssh_agent::Service,
 }
 
 /// A mutex's guard, a poisoned one too (a panicked holder leaves plain data).
@@ -72,6 +75,7 @@ impl AppState {
             listing: Default::default(),
             import: Default::default(),
             gates: Default::default(),
+            ssh_agent: Default::default(),
         }
     }
 
@@ -88,6 +92,7 @@ impl AppState {
         self.clipboard.clear_if_ours();
         // A plan read from an export holds its values.
         lock(&self.import).take();
+        self.ssh_agent.locked();
     }
 
     pub fn import(&self) -> MutexGuard<'_, Option<commands::import::Pending>> {
@@ -213,6 +218,11 @@ fn main() -> anyhow::Result<()> {
             if let Err(err) = quick::set_shortcut(app.handle(), &settings.get().quick_reveal_shortcut) {
                 tracing::warn!("Quick reveal has no global shortcut: {err}");
             }
+            if settings.get().ssh_agent
+                && let Err(err) = app.state::<AppState>().ssh_agent.start(app.handle())
+            {
+                tracing::warn!("the SSH agent is not served: {err}");
+            }
             app.manage(settings);
             tray::create(app.handle())?;
             autolock::spawn(app.handle().clone(), auto_lock);
@@ -237,6 +247,7 @@ fn main() -> anyhow::Result<()> {
             // Tauri handles) leaves no value of ours on the clipboard.
             if let tauri::RunEvent::Exit = event {
                 app.state::<AppState>().clipboard.clear_if_ours();
+                app.state::<AppState>().ssh_agent.stop();
             }
         });
     Ok(())

@@ -29,7 +29,7 @@ pub fn sync_problem(app: &AppHandle, text: &str) {
     show(app, text.to_owned());
 }
 
-fn show(app: &AppHandle, body: String) {
+pub(crate) fn show(app: &AppHandle, body: String) {
     let shown = app.notification().builder().title("Keyhaven").body(body).show();
     if let Err(err) = shown {
         tracing::debug!("no notification: {err}");

@@ -59,6 +59,9 @@ pub struct Settings {
     pub push_changes: bool,
     /// Minutes between background passes at each remote (`passes`); 0: none.
     pub sync_minutes: u32,
+    /// Serve the vault's SSH keys to OpenSSH while the app runs, at
+    /// `$XDG_RUNTIME_DIR/keyhaven/ssh-agent.sock` (`ssh_agent`); off by default.
+    pub ssh_agent: bool,
 }
 
 impl Default for Settings {
@@ -76,6 +79,7 @@ impl Default for Settings {
             remember_hours: 0,
             push_changes: true,
             sync_minutes: 5,
+            ssh_agent: false,
         }
     }
 }

@@ -5,8 +5,10 @@
 // generated bindings, so a changed command shape fails `svelte-check`.
 import { emit } from "@tauri-apps/api/event";
 import type {
+  ApprovalQuestion,
   AuditEntry,
   Commands,
+  Grant,
   Check,
   CheckResult,
   ConflictInfo,
@@ -139,7 +141,18 @@ export class FakeBackend {
     remember_hours: 0,
     push_changes: true,
     sync_minutes: 5,
+    ssh_agent: false,
   };
+  /** The SSH agent's questions waiting for the window, and the answers given. */
+  approvals: ApprovalQuestion[] = [];
+  answers: { id: number; answer: string }[] = [];
+  grants: Grant[] = [];
+
+  /** A program asks to use a key, as the app's agent asks the window. */
+  async ask(question: ApprovalQuestion) {
+    this.approvals.push(question);
+    await emit("approval-asked", question);
+  }
   /** The OS keyring cannot keep a key (locked or missing). */
   keyringBroken = false;
 
@@ -592,6 +605,27 @@ export class FakeBackend {
         fail("invalid_input", "clipboard seconds must be between 5 and 600");
       this.settings = settings;
       return settings;
+    },
+    agent_status: () => ({
+      running: this.settings.ssh_agent,
+      socket: this.settings.ssh_agent ? "/run/user/1000/keyhaven/ssh-agent.sock" : null,
+    }),
+    pending_approvals: () => this.approvals,
+    answer_approval: (args) => {
+      const id = Number(args.id);
+      const asked = this.approvals.some((question) => question.id === id);
+      this.approvals = this.approvals.filter((question) => question.id !== id);
+      if (asked) this.answers.push({ id, answer: String(args.answer) });
+      return asked;
+    },
+    list_grants: () => {
+      this.unlockedOrFail();
+      return this.grants;
+    },
+    revoke_grant: (args) => {
+      this.unlockedOrFail();
+      this.grants = this.grants.filter((grant) => grant.id !== Number(args.id));
+      return this.grants;
     },
   };
 

@@ -810,6 +810,47 @@ describe("activity and settings", () => {
     await page.close();
   });
 
+  it("asks in the window when a program wants an SSH key, and Settings serve the agent and revoke a grant", async () => {
+    const page = await open("secrets=2");
+    await fake(page, (f) =>
+      f.ask({
+        id: 7,
+        program: "ssh",
+        path: "/usr/bin/ssh",
+        pid: 4242,
+        subject: "use the SSH key DEPLOY_KEY",
+      }),
+    );
+    const dialog = page.getByRole("alertdialog", { name: "Allow ssh to use the SSH key DEPLOY_KEY?" });
+    await dialog.waitFor();
+    expect(await dialog.getByText("/usr/bin/ssh").isVisible()).toBe(true);
+    // Deny has the focus: Enter by accident allows nothing.
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Deny");
+    await shot(page, "ssh-approval");
+    await dialog.getByRole("button", { name: "Always for this program" }).click();
+    await dialog.waitFor({ state: "detached" });
+    expect(await fake(page, (f) => f.answers)).toEqual([{ id: 7, answer: "always" }]);
+
+    await fake(page, (f) =>
+      f.grants.push({
+        id: 1,
+        program: "/usr/bin/ssh",
+        sha256: "ab".repeat(32),
+        subject: "ssh-key:DEPLOY_KEY",
+        granted: "2026-12-07T05:00:00Z",
+      }),
+    );
+    await page.keyboard.press("Alt+6");
+    await page.getByText("/usr/bin/ssh may use the SSH key DEPLOY_KEY").waitFor();
+    await page.getByLabel("Serve SSH keys (SSH agent)").check();
+    await page.getByText("export SSH_AUTH_SOCK=/run/user/1000/keyhaven/ssh-agent.sock").waitFor();
+    expect(await fake(page, (f) => f.settings.ssh_agent)).toBe(true);
+    await page.getByRole("button", { name: "Revoke /usr/bin/ssh for ssh-key:DEPLOY_KEY" }).click();
+    await page.getByText("is asked again before it uses a key").waitFor();
+    expect(await fake(page, (f) => f.grants.length)).toBe(0);
+    await page.close();
+  });
+
   it("follows the system's dark preference when the theme is 'system'", async () => {
     const page = await open("secrets=2", "dark");
     await fake(page, (f) => (f.settings.theme = "system"));

@@ -44,41 +44,79 @@ pub enum Confirm {
     Ask(Arc<Approvals>),
 }
 
-/// How a host unlocks its vault when a program asks to sign while it is
-/// locked: the app's unlock window, the CLI host's askpass program. Called
-/// on a blocking thread; gives up (`None`) when nobody answers in time.
+/// The program serving the agent (the CLI's `ssh-agent`, the app): its
+/// unlocked vault, and how it asks the user to unlock.
+pub trait Host: Send + Sync {
+    /// Runs `step` on the unlocked vault; false (and `step` not run) while locked.
+    fn with_vault(&self, step: &mut dyn FnMut(&UnlockedVault)) -> bool;
+    /// Asks the user to unlock, saying `why` (who asks, for which key), and
+    /// waits at most [`keyhaven_core::approval::ANSWER_WITHIN`]; true once
+    /// unlocked. Called on a blocking thread, one question at a time.
+    fn unlock(&self, why: &str) -> bool;
+}
+
+/// How the CLI host unlocks on demand (its askpass program).
 pub trait Unlock: Send + Sync {
     /// `why`: who asks, for which key, shown to the user.
     fn unlock(&self, why: &str) -> Option<UnlockedVault>;
 }
 
-/// What every connection shares: where the vault is, and the unlocked vault
-/// when the host has one.
+/// A [`Host`] that holds the unlocked vault itself (the CLI's `ssh-agent`).
+pub struct Held {
+    vault: Mutex<Option<UnlockedVault>>,
+    unlock: Option<Box<dyn Unlock>>,
+}
+
+impl Held {
+    /// Holds `vault` (or none: locked); `unlock` asks for it when a signature needs it.
+    pub fn new(vault: Option<UnlockedVault>, unlock: Option<Box<dyn Unlock>>) -> Self {
+        Self { vault: Mutex::new(vault), unlock }
+    }
+
+    fn vault(&self) -> std::sync::MutexGuard<'_, Option<UnlockedVault>> {
+        self.vault.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Host for Held {
+    fn with_vault(&self, step: &mut dyn FnMut(&UnlockedVault)) -> bool {
+        self.vault().as_ref().map(step).is_some()
+    }
+
+    fn unlock(&self, why: &str) -> bool {
+        let Some(vault) = self.unlock.as_ref().and_then(|unlock| unlock.unlock(why)) else {
+            return false;
+        };
+        *self.vault() = Some(vault);
+        true
+    }
+}
+
+/// What every connection shares: where the vault is, and its host.
 #[derive(Clone)]
 pub struct Agent {
     vault_path: PathBuf,
-    unlocked: Arc<Mutex<Option<UnlockedVault>>>,
+    host: Arc<dyn Host>,
     confirm: Confirm,
-    unlock: Option<Arc<dyn Unlock>>,
     /// One unlock question at a time.
     unlocking: Arc<Mutex<()>>,
 }
 
 impl Agent {
-    pub fn new(vault_path: &Path, unlocked: Option<UnlockedVault>, confirm: Confirm) -> Self {
-        Self {
-            vault_path: vault_path.to_owned(),
-            unlocked: Arc::new(Mutex::new(unlocked)),
-            confirm,
-            unlock: None,
-            unlocking: Arc::default(),
-        }
+    pub fn new(vault_path: &Path, host: Arc<dyn Host>, confirm: Confirm) -> Self {
+        Self { vault_path: vault_path.to_owned(), host, confirm, unlocking: Arc::default() }
     }
 
-    /// While locked, a sign request asks `unlock`; without one it fails at once.
-    pub fn with_unlock(mut self, unlock: Arc<dyn Unlock>) -> Self {
-        self.unlock = Some(unlock);
-        self
+    /// Runs `step` on the host's unlocked vault; `None` while it is locked.
+    fn on_vault<R>(&self, step: impl FnOnce(&UnlockedVault) -> R) -> Option<R> {
+        let mut step = Some(step);
+        let mut out = None;
+        self.host.with_vault(&mut |vault| {
+            if let Some(step) = step.take() {
+                out = Some(step(vault));
+            }
+        });
+        out
     }
 
     /// Serves connections on `listener` until the runtime stops.

@@ -128,62 +128,53 @@ impl Agent {
             let program = approvals.program(pid, exe).map_err(|err| refused(err.to_string()))?;
             let subject = Subject::SshKey(name.clone());
             let allowed = approvals
-                .allow(&program, &subject, |step| match self.vault().as_ref() {
-                    Some(vault) => step(vault),
-                    None => Err(keyhaven_core::Error::Locked),
+                .allow(&program, &subject, |step| {
+                    self.on_vault(step).unwrap_or(Err(keyhaven_core::Error::Locked))
                 })
                 .map_err(|err| refused(err.to_string()))?;
             if !allowed {
                 return Err(refused("the user said no".into()));
             }
         }
-        let unlocked = self.vault();
-        let Some(vault) = unlocked.as_ref() else {
+        let signed = self.on_vault(|vault| {
+            let key = vault.ssh_private_key(name).map_err(|err| {
+                tracing::warn!("ssh agent: {name}: {err}");
+                AgentError::Failure
+            })?;
+            let signature = sign(&key, &request.data, request.flags)?;
+            vault.record_signature(name, detail).map_err(|err| {
+                tracing::warn!("ssh agent: the signature was not logged, so it is not given: {err}");
+                AgentError::Failure
+            })?;
+            Ok(signature)
+        });
+        let signature = signed.unwrap_or_else(|| {
             tracing::warn!(
-                "ssh agent: {} asked to sign with {name}, and the vault is locked",
+                "ssh agent: {} asked to sign with {name}, and the vault locked meanwhile",
                 caller.describe()
             );
-            return Err(AgentError::Failure);
-        };
-        let key = vault.ssh_private_key(name).map_err(|err| {
-            tracing::warn!("ssh agent: {name}: {err}");
-            AgentError::Failure
-        })?;
-        let signature = sign(&key, &request.data, request.flags)?;
-        vault.record_signature(name, detail).map_err(|err| {
-            tracing::warn!("ssh agent: the signature was not logged, so it is not given: {err}");
-            AgentError::Failure
+            Err(AgentError::Failure)
         })?;
         Ok(signature)
     }
 
     /// Makes sure the vault is unlocked, asking the host when it is not.
     fn unlocked_for(&self, caller: &Caller, name: &SecretName) -> Result<(), AgentError> {
-        if self.vault().is_some() {
+        if self.on_vault(|_| ()).is_some() {
             return Ok(());
         }
-        let locked = || {
-            tracing::warn!(
-                "ssh agent: {} asked to sign with {name}, and the vault stayed locked",
-                caller.describe()
-            );
-            AgentError::Failure
-        };
-        let unlock = self.unlock.as_ref().ok_or_else(locked)?;
         let _turn = self.unlocking.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         // Unlocked while this request waited its turn.
-        if self.vault().is_some() {
+        if self.on_vault(|_| ()).is_some()
+            || self.host.unlock(&format!("{} asks to use the SSH key {name}", caller.describe()))
+        {
             return Ok(());
         }
-        let vault = unlock
-            .unlock(&format!("{} asks to use the SSH key {name}", caller.describe()))
-            .ok_or_else(locked)?;
-        *self.vault() = Some(vault);
-        Ok(())
-    }
-
-    fn vault(&self) -> std::sync::MutexGuard<'_, Option<keyhaven_core::UnlockedVault>> {
-        self.unlocked.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        tracing::warn!(
+            "ssh agent: {} asked to sign with {name}, and the vault stayed locked",
+            caller.describe()
+        );
+        Err(AgentError::Failure)
     }
 }
 

@@ -46,7 +46,8 @@ fn serve() -> Served {
     let socket = dir.path().join("run").join("agent.sock");
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let listener = runtime.block_on(async { keyhaven_agent::bind(&socket) }).unwrap();
-    runtime.spawn(Agent::new(&path, Some(vault), Confirm::Never).serve(listener));
+    let host = std::sync::Arc::new(keyhaven_agent::Held::new(Some(vault), None));
+    runtime.spawn(Agent::new(&path, host, Confirm::Never).serve(listener));
     Served { socket, _dir: dir, _runtime: runtime }
 }
 

@@ -149,6 +149,7 @@ impl<F: Fn(&Question<'_>) -> Decision + Send + Sync> Prompt for F {
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Grant {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub id: i64,
     /// The executable's path.
     pub program: String,

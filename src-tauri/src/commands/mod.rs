@@ -3,6 +3,7 @@
 //! returned only by `reveal_secret`, which the UI calls when the user asks to
 //! see one.
 
+pub mod agent;
 pub mod export;
 pub mod import;
 pub mod intake;
@@ -102,6 +103,10 @@ mod bindings {
             intake::SetupLink,
             crate::settings::Settings,
             crate::settings::Theme,
+            crate::ssh_agent::AgentStatus,
+            crate::ssh_agent::Answer,
+            crate::ssh_agent::ApprovalQuestion,
+            keyhaven_core::approval::Grant,
             CommandError,
             crate::error::FailureKind,
             keyhaven_core::SecretMeta,

@@ -39,6 +39,12 @@ pub fn save_settings(
         let changed = if settings.start_at_login { autostart.enable() } else { autostart.disable() };
         changed.map_err(|err| CommandError::other(format!("cannot change start at login: {err}")))?;
     }
+    let state = app.state::<crate::AppState>();
+    if settings.ssh_agent && !state.ssh_agent.status().running {
+        state.ssh_agent.start(&app).map_err(CommandError::invalid)?;
+    } else if !settings.ssh_agent {
+        state.ssh_agent.stop();
+    }
     store.save(settings)
 }
 

@@ -17,6 +17,7 @@ mod webdriver;
 use std::{
     ffi::OsString,
     net::TcpStream,
+    os::unix::fs::DirBuilderExt as _,
     path::{Path, PathBuf},
     process::{Child, Command},
     time::{Duration, Instant},
@@ -82,6 +83,8 @@ fn main() -> Result<()> {
     let app = app.canonicalize().with_context(|| format!("no app at {}", app.display()))?;
     let home = tempfile::tempdir()?;
     let vault = home.path().join("vault.sqlite");
+    let runtime = home.path().join("run");
+    std::fs::DirBuilder::new().mode(0o700).create(&runtime)?;
     let emulator = Emulator::start();
 
     // The app's environment, for the driver's launch and the second launch.
@@ -94,6 +97,8 @@ fn main() -> Result<()> {
         ("XDG_CONFIG_HOME", home.path().join("config").into()),
         ("XDG_DATA_HOME", home.path().join("data").into()),
         ("KEYHAVEN_KDF", "8,1".into()),
+        // The SSH agent's socket goes to the temp home's runtime directory.
+        ("XDG_RUNTIME_DIR", runtime.clone().into()),
         ("KEYHAVEN_AUTO_LOCK_SECONDS", AUTO_LOCK_SECONDS.to_string().into()),
         ("WEBKIT_DISABLE_DMABUF_RENDERER", "1".into()),
         // logind and NetworkManager cannot run here: the app's system bus is
@@ -422,6 +427,7 @@ fn scenario(s: &Session, w: &World) -> Result<()> {
 
     remotes_and_sync(s, shots, emulator)?;
     settings(s, shots, w.home)?;
+    ssh_agent(s, w)?;
     quick_reveal(s, w)?;
     intake(s, w)?;
     import(s, w)?;
@@ -709,6 +715,65 @@ fn settings(s: &Session, shots: &Path, home: &Path) -> Result<()> {
     s.find("//label[contains(normalize-space(.), 'Start at login')]//input")?.click()?;
     s.button("Save settings")?.click()?;
     ensure!(eventually(|| !entry.exists()), "{} is still there", entry.display());
+    Ok(())
+}
+
+/// The app's SSH agent, turned on in Settings: OpenSSH's own ssh-keygen signs
+/// through it; the first signature asks in the window and "Always" holds for
+/// the next process; while locked, a signature brings up the lock screen and
+/// goes through once the user unlocks.
+fn ssh_agent(s: &Session, w: &World) -> Result<()> {
+    step("the SSH agent: on in Settings; a program's first signature asks in the window, 'Always' holds");
+    let cli = std::env::current_exe()?.with_file_name("keyhaven");
+    let work = w.home.join("ssh");
+    std::fs::create_dir_all(&work)?;
+    let public = Command::new(&cli)
+        .args(["ssh", "generate", "E2E_KEY"])
+        .env("KEYHAVEN_VAULT", w.vault)
+        .env("KEYHAVEN_PASSPHRASE", PASSPHRASE)
+        .output()?;
+    ensure!(public.status.success(), "ssh generate: {}", String::from_utf8_lossy(&public.stderr));
+    std::fs::write(work.join("key.pub"), &public.stdout)?;
+    std::fs::write(work.join("message"), "signed in the e2e")?;
+    s.button("Secrets")?.click()?;
+    s.button("Settings")?.click()?;
+    s.find("//label[contains(normalize-space(.), 'Serve SSH keys')]//input")?.click()?;
+    let socket = w.home.join("run/keyhaven/ssh-agent.sock");
+    s.wait_text(&format!("export SSH_AUTH_SOCK={}", socket.display()))?;
+    let sign = || {
+        let _ = std::fs::remove_file(work.join("message.sig"));
+        Command::new("ssh-keygen")
+            .args(["-Y", "sign", "-f", "key.pub", "-n", "file", "message"])
+            .current_dir(&work)
+            .env("SSH_AUTH_SOCK", &socket)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+    };
+    let first = sign()?;
+    s.wait_text("Allow ssh-keygen to use the SSH key E2E_KEY?")?;
+    screenshot(&w.shots.join("13-ssh-approval.png"))?;
+    s.button("Always for this program")?.click()?;
+    let out = first.wait_with_output()?;
+    ensure!(out.status.success(), "the first signature: {}", String::from_utf8_lossy(&out.stderr));
+    let out = sign()?.wait_with_output()?;
+    ensure!(out.status.success(), "the second signature: {}", String::from_utf8_lossy(&out.stderr));
+    ensure!(!s.page_text()?.contains("Allow ssh-keygen"), "asked again after 'Always'");
+
+    step("the SSH agent, locked: a signature shows the lock screen and goes through once unlocked");
+    s.button("Lock")?.click()?;
+    s.find("//section[@aria-label='Keyhaven is locked']")?;
+    let waiting = sign()?;
+    std::thread::sleep(Duration::from_millis(500));
+    s.input("Master passphrase")?.type_text(PASSPHRASE)?;
+    s.button("Unlock")?.click()?;
+    let out = waiting.wait_with_output()?;
+    ensure!(out.status.success(), "the signature after unlock: {}", String::from_utf8_lossy(&out.stderr));
+    s.button("Settings")?.click()?;
+    s.wait_text("/usr/bin/ssh-keygen may use the SSH key E2E_KEY")?;
+    s.find("//label[contains(normalize-space(.), 'Serve SSH keys')]//input")?.click()?;
+    s.wait_text("The SSH agent stopped.")?;
+    ensure!(!socket.exists(), "the socket outlived the agent");
     Ok(())
 }
 

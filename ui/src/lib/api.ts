@@ -2,6 +2,10 @@
 // generated from Rust (./commands.ts and ./bindings, checked fresh by
 // `cargo test`), with the events and error helpers the screens share.
 import { commands } from "./commands";
+import type { AgentStatus } from "./bindings/AgentStatus";
+import type { Answer } from "./bindings/Answer";
+import type { ApprovalQuestion } from "./bindings/ApprovalQuestion";
+import type { Grant } from "./bindings/Grant";
 import type { AuditEntry } from "./bindings/AuditEntry";
 import type { Capabilities } from "./bindings/Capabilities";
 import type { Check } from "./bindings/Check";
@@ -50,6 +54,10 @@ import type { VersionMeta } from "./bindings/VersionMeta";
 
 export type { Commands } from "./commands";
 export type {
+  AgentStatus,
+  Answer,
+  ApprovalQuestion,
+  Grant,
   AuditEntry,
   Capabilities,
   Check,
@@ -105,6 +113,10 @@ export const SYNC_PROGRESS = "sync-progress";
 export const LINK_OPENED = "link-opened";
 /** Emitted by the tray's "N keys due for rotation…": list those. */
 export const SHOW_DUE = "show-due";
+/** Emitted with an `ApprovalQuestion` when a program asks the SSH agent for a key. */
+export const APPROVAL_ASKED = "approval-asked";
+/** Emitted with a question's id once it is answered or has timed out. */
+export const APPROVAL_CLOSED = "approval-closed";
 
 /** The Rust commands, generated from their signatures (./commands.ts). */
 export const api = commands;

@@ -1,11 +1,15 @@
 // Generated from the Rust commands (src-tauri/src/commands/) by
 // `UPDATE_BINDINGS=1 cargo test -p keyhaven-app`: do not edit.
 import { invoke } from "@tauri-apps/api/core";
+import type { AgentStatus } from "./bindings/AgentStatus";
+import type { Answer } from "./bindings/Answer";
+import type { ApprovalQuestion } from "./bindings/ApprovalQuestion";
 import type { AuditEntry } from "./bindings/AuditEntry";
 import type { Check } from "./bindings/Check";
 import type { CheckResult } from "./bindings/CheckResult";
 import type { ConflictInfo } from "./bindings/ConflictInfo";
 import type { ExportFormat } from "./bindings/ExportFormat";
+import type { Grant } from "./bindings/Grant";
 import type { ImportKind } from "./bindings/ImportKind";
 import type { ImportStep } from "./bindings/ImportStep";
 import type { ImportSummary } from "./bindings/ImportSummary";
@@ -36,6 +40,11 @@ import type { VersionMeta } from "./bindings/VersionMeta";
 
 /** Each command's arguments, as the webview sends them, and its result. */
 export interface Commands {
+  agent_status: { args: Record<string, never>; result: AgentStatus };
+  pending_approvals: { args: Record<string, never>; result: Array<ApprovalQuestion> };
+  answer_approval: { args: { id: number; answer: Answer }; result: boolean };
+  list_grants: { args: Record<string, never>; result: Array<Grant> };
+  revoke_grant: { args: { id: number }; result: Array<Grant> };
   export_secrets: { args: { format: ExportFormat; reveal: boolean; pattern: string }; result: string | null };
   import_existing: { args: { names: Array<string> }; result: Array<boolean> };
   import_choose: { args: { folder: boolean; kind: ImportKind | null; includeNotes: boolean }; result: ImportStep };
@@ -97,6 +106,16 @@ export interface Commands {
 
 /** Each command as a function. */
 export const commands = {
+  /** Whether the agent runs, and at which socket. */
+  agentStatus: () => invoke<AgentStatus>("agent_status"),
+  /** The questions waiting for an answer (a window shown late asks them too). */
+  pendingApprovals: () => invoke<Array<ApprovalQuestion>>("pending_approvals"),
+  /** Answers question `id`; false when it was answered or timed out already. */
+  answerApproval: (id: number, answer: Answer) => invoke<boolean>("answer_approval", { id, answer }),
+  /** The programs allowed always (unlocked: each grant's tag is checked). */
+  listGrants: () => invoke<Array<Grant>>("list_grants"),
+  /** Forgets grant `id`: its program is asked again. The grants left. */
+  revokeGrant: (id: number) => invoke<Array<Grant>>("revoke_grant", { id }),
   /** Asks where to save (the dialog asks before replacing a file), then writes the secrets whose names match `pattern` (every one when empty) as `format`, with their values only when `reveal`, to a file only its owner can read. Says what was written, or `None` when the dialog was cancelled. */
   exportSecrets: (format: ExportFormat, reveal: boolean, pattern: string) => invoke<string | null>("export_secrets", { format, reveal, pattern }),
   /** Which of `names` a live secret already has: what the preview marks "skipped (exists)" or "new version" (as `import --dry-run` does). Names only, for the rows of the plan shown; locked, only with "Show names while locked", as the list. */

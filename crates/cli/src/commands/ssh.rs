@@ -261,10 +261,9 @@ pub fn agent(
         note!("serving {offered} SSH key(s) at {}{state}; {who}", socket.display());
         // For `eval`, as ssh-agent prints it; the socket is all a client needs.
         say!("SSH_AUTH_SOCK={}; export SSH_AUTH_SOCK;", socket.display());
-        let mut agent = keyhaven_agent::Agent::new(ctx.vault_path.as_path(), vault, confirm);
-        if let Some(unlock) = unlock {
-            agent = agent.with_unlock(std::sync::Arc::new(unlock));
-        }
+        let unlock = unlock.map(|unlock| Box::new(unlock) as Box<dyn keyhaven_agent::Unlock>);
+        let host = std::sync::Arc::new(keyhaven_agent::Held::new(vault, unlock));
+        let agent = keyhaven_agent::Agent::new(ctx.vault_path.as_path(), host, confirm);
         let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
             .context("cannot watch for SIGTERM")?;
         let outcome = tokio::select! {

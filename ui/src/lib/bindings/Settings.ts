@@ -55,4 +55,9 @@ push_changes: boolean,
 /**
  * Minutes between background passes at each remote (`passes`); 0: none.
  */
-sync_minutes: number, };
+sync_minutes: number, 
+/**
+ * Serve the vault's SSH keys to OpenSSH while the app runs, at
+ * `$XDG_RUNTIME_DIR/keyhaven/ssh-agent.sock` (`ssh_agent`); off by default.
+ */
+ssh_agent: boolean, };
