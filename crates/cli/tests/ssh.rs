@@ -272,4 +272,34 @@ fn a_remote_that_takes_everything_gets_an_ssh_key_only_when_it_names_it() {
     let mut held = names(&emulator);
     held.sort();
     assert_eq!(held, ["API_KEY", "DEPLOY_KEY"]);
+
+    // A remote whose organisation shares its secrets never gets one, even by name.
+    emulator.add_token("rt_live_admin", serde_json::json!({ "admin": true }));
+    let org_url = emulator.url(Kind::Runtools);
+    kh.ok(
+        &[
+            "remote",
+            "add",
+            "org",
+            "--kind",
+            "runtools",
+            "--url",
+            &org_url,
+            "--scope",
+            "org",
+            "--include",
+            "*",
+        ],
+        Some(b"rt_live_admin"),
+    );
+    kh.ok(&["remote", "edit", "org", "--include", "DEPLOY_KEY"], None);
+    let out = kh.run(&["sync", "org", "--yes"], None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stderr.contains("DEPLOY_KEY is an SSH key: it is not sent to org"),
+        "{stderr}"
+    );
+    let org: Vec<String> =
+        emulator.secrets(Kind::Runtools).iter().map(|s| s["name"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(org, ["API_KEY"]);
 }

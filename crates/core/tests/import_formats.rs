@@ -944,6 +944,60 @@ fn kdbx4_argon2_with_custom_fields_and_a_recycle_bin() {
     assert_eq!(value(&mut vault, "AT_THE_ROOT"), CVV);
 }
 
+/// An SSH key kept as KeePassXC's SSH agent integration keeps one, an
+/// attachment of its entry: made with keepassxc-cli itself, read from the
+/// database (KDBX 4's inner header) and from its XML export (<Meta><Binaries>).
+#[test]
+fn a_keepassxc_attachment_holding_a_private_key_comes_in_as_an_ssh_key() {
+    use keyhaven_core::secret::SecretKind;
+    let dir = tempfile::tempdir().unwrap();
+    let key = ssh_key::PrivateKey::random(&mut rand::rngs::OsRng, ssh_key::Algorithm::Ed25519).unwrap();
+    std::fs::write(
+        dir.path().join("id_ed25519"),
+        key.to_openssh(ssh_key::LineEnding::LF).unwrap().as_bytes(),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("readme.txt"), "not a key").unwrap();
+    let cli = |args: &[&str], stdin: &str| {
+        let mut child = std::process::Command::new("keepassxc-cli")
+            .args(args)
+            .current_dir(dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("keepassxc-cli (scripts/install-deps.sh test)");
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "keepassxc-cli {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    cli(&["db-create", "-q", "-p", "-t", "100", "db.kdbx"], "kx pw\nkx pw\n");
+    cli(&["add", "-q", "db.kdbx", "deploy box"], "kx pw\n");
+    cli(&["attachment-import", "-q", "db.kdbx", "deploy box", "id_ed25519", "id_ed25519"], "kx pw\n");
+    cli(&["attachment-import", "-q", "db.kdbx", "deploy box", "readme.txt", "readme.txt"], "kx pw\n");
+    let xml = cli(&["export", "-q", "-f", "xml", "db.kdbx"], "kx pw\n");
+    let xml_path = write(dir.path(), "export.xml", &xml);
+
+    let options = ReadOptions { passphrase: Some(SecretString::from("kx pw")), ..Default::default() };
+    for (path, options) in [(dir.path().join("db.kdbx"), options), (xml_path, ReadOptions::default())] {
+        let plan = Plan::new(import::read(&path, &options).unwrap(), PlanOptions::default());
+        let kinds: Vec<(String, String, SecretKind)> =
+            plan.rows.iter().map(|row| (row.source.clone(), row.name.to_string(), row.kind)).collect();
+        assert_eq!(
+            kinds,
+            [("deploy box".into(), "DEPLOY_BOX".into(), SecretKind::SshKey)],
+            "{}",
+            path.display()
+        );
+        assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+        let (_vault_dir, mut vault) = fresh();
+        vault.import(plan.into_entries(), false, &|_| {}).unwrap();
+        let stored = vault.ssh_private_key(&SecretName::parse("DEPLOY_BOX").unwrap()).unwrap();
+        assert_eq!(stored.public_key().key_data(), key.public_key().key_data());
+    }
+}
+
 /// A KDBX 3.1 database (AES-KDF), as KeePass 2 and older KeePassXC wrote
 /// them: a committed fixture made by kdbxweb (fixtures/make-kdbx3.mjs), since
 /// keepassxc-cli 2.7 only writes KDBX 4.

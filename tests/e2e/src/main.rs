@@ -774,6 +774,19 @@ fn ssh_agent(s: &Session, w: &World) -> Result<()> {
     s.find("//label[contains(normalize-space(.), 'Serve SSH keys')]//input")?.click()?;
     s.wait_text("The SSH agent stopped.")?;
     ensure!(!socket.exists(), "the socket outlived the agent");
+
+    // No line of the private key in any file the app wrote (vault, WAL, settings, logs).
+    let private = Command::new(&cli)
+        .args(["get", "E2E_KEY"])
+        .env("KEYHAVEN_VAULT", w.vault)
+        .env("KEYHAVEN_PASSPHRASE", PASSPHRASE)
+        .output()?;
+    let private = String::from_utf8(private.stdout)?;
+    let lines: Vec<&str> = private.lines().filter(|line| line.len() > 40).collect();
+    ensure!(lines.len() >= 3, "the private key was not read back");
+    let (files, hits) = scan(w.home, &lines)?;
+    ensure!(hits.is_empty(), "a line of the SSH key's private part: {hits:?}");
+    println!("e2e: scanned {files} files under the app's home: no line of the SSH key's private part");
     Ok(())
 }
 

@@ -3,7 +3,8 @@
 //! the key derivation's parameters are read from the header and refused past
 //! [`Limits`] before anything is derived (the password is checked only after
 //! deriving), the payload is decompressed only up to a cap, attachments are
-//! skipped without being kept, and the inner XML's nesting is checked before
+//! read only up to a key file's size and kept only when they hold a private
+//! key (an SSH key), the others skipped, and the inner XML's nesting is checked before
 //! it is parsed. The keepass crate derived, decompressed and recursed without
 //! such limits: a 381-byte file could ask for 3 GiB, another for 2^64 AES
 //! rounds (security round 2, item 5).
@@ -414,18 +415,19 @@ pub fn read(bytes: &[u8], passphrase: Option<&SecretString>, keyfile: Option<&[u
     master.update(&header.master_seed);
     master.update(*transformed);
     let master_key = Zeroizing::new(<[u8; 32]>::from(master.finalize()));
-    let (payload, inner) = if header.major == 4 {
+    let (payload, inner, attachments) = if header.major == 4 {
         kdbx4(bytes, &header, &transformed, &master_key)?
     } else {
         kdbx3(bytes, &header, &master_key)?
     };
     let (stream_id, stream_key) = inner.ok_or_else(|| corrupt("its inner stream settings are missing"))?;
     let mut stream = InnerStream::new(stream_id, &stream_key)?;
-    keepass::kdbx_xml(&payload, &mut |ciphertext| stream.open(ciphertext))
+    keepass::kdbx_xml(&payload, &mut |ciphertext| stream.open(ciphertext), attachments)
 }
 
-/// A database opened: its inner XML, and its inner stream's cipher and key.
-type Opened = (Zeroizing<Vec<u8>>, Option<(u32, Vec<u8>)>);
+/// A database opened: its inner XML, its inner stream's cipher and key, and
+/// (KDBX 4) its attachments, each kept only if it is a private key's text.
+type Opened = (Zeroizing<Vec<u8>>, Option<(u32, Vec<u8>)>, keepass::Attachments);
 
 /// KDBX 4: the header's hash, the HMAC that proves the key, then the
 /// HMAC-checked blocks, decrypted and decompressed; the inner header gives
@@ -479,8 +481,10 @@ fn kdbx4(bytes: &[u8], header: &Header, transformed: &[u8; 32], master_key: &[u8
     let plain = decrypt(header, master_key, &encrypted)?;
     drop(encrypted);
     let mut reader = payload_reader(header, &plain);
-    // The inner header: the inner stream, then attachments (skipped).
+    // The inner header: the inner stream, then attachments: a private key's
+    // text is kept (an SSH key, as KeePassXC's agent keeps one), the rest skipped.
     let mut inner = (None, None);
+    let mut attachments = keepass::Attachments::new();
     loop {
         let mut head = [0u8; 5];
         reader.read_exact(&mut head).map_err(|_| corrupt("its inner header is cut short"))?;
@@ -500,13 +504,22 @@ fn kdbx4(bytes: &[u8], header: &Header, transformed: &[u8; 32], master_key: &[u8
                     inner.1 = Some(data);
                 }
             }
-            _ => {
+            3 if length <= keepass::MAX_ATTACHMENT_READ && attachments.len() < keepass::MAX_ATTACHMENTS => {
+                let mut data = Zeroizing::new(Vec::new());
+                field.read_to_end(&mut data).map_err(|_| corrupt("its inner header is cut short"))?;
+                // A flags byte (protected or not), then the file.
+                attachments.push(keepass::private_key_text(data.get(1..).unwrap_or_default()));
+            }
+            kind => {
+                if kind == 3 && attachments.len() < keepass::MAX_ATTACHMENTS {
+                    attachments.push(None);
+                }
                 std::io::copy(&mut field, &mut std::io::sink()).map_err(|_| too_large())?;
             }
         }
     }
     let xml = read_xml(reader)?;
-    Ok((xml, inner.0.zip(inner.1)))
+    Ok((xml, inner.0.zip(inner.1), attachments))
 }
 
 /// KDBX 3.1: decrypted whole, its first 32 bytes proving the key, then
@@ -540,7 +553,8 @@ fn kdbx3(bytes: &[u8], header: &Header, master_key: &[u8; 32]) -> Parsed<Opened>
     }
     drop(plain);
     let xml = read_xml(payload_reader(header, &blocks))?;
-    Ok((xml, header.inner.clone()))
+    // KDBX 3.1 keeps attachments in the XML's <Meta><Binaries>.
+    Ok((xml, header.inner.clone(), keepass::Attachments::new()))
 }
 
 fn decrypt(header: &Header, key: &[u8; 32], data: &[u8]) -> Parsed<Zeroizing<Vec<u8>>> {

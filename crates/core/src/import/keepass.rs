@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use base64::Engine as _;
 use secrecy::SecretString;
 use zeroize::Zeroizing;
 
@@ -21,9 +22,73 @@ pub const MAX_XML_DEPTH: usize = 256;
 /// holds (about 60 an entry): the parser stops there.
 const MAX_XML_NODES: u32 = 8_000_000;
 
+/// A database's attachments by index: the text of each that holds a private
+/// key (an SSH key, as KeePassXC's SSH agent integration keeps them), `None`
+/// for any other.
+pub type Attachments = Vec<Option<Zeroizing<String>>>;
+/// Attachments read, at most (indexes past it are not kept).
+pub const MAX_ATTACHMENTS: usize = 10_000;
+/// An attachment is read only up to a key file's size, with its flags byte.
+pub const MAX_ATTACHMENT_READ: u64 = crate::ssh::MAX_KEY_FILE as u64 + 1;
+
+/// `bytes` as text when they are a private key file (`-----BEGIN … PRIVATE KEY-----`).
+pub fn private_key_text(bytes: &[u8]) -> Option<Zeroizing<String>> {
+    if bytes.len() > crate::ssh::MAX_KEY_FILE || !bytes.starts_with(b"-----BEGIN ") {
+        return None;
+    }
+    let text = Zeroizing::new(String::from_utf8(bytes.to_vec()).ok()?);
+    text.lines().next().is_some_and(|line| line.trim_end().ends_with("PRIVATE KEY-----")).then_some(text)
+}
+
+/// KDBX 3.1's and the XML export's attachments: `<Meta><Binaries><Binary
+/// ID="0" Compressed="True">` base64 (gzip), each decoded only if it is
+/// small enough to be a key file.
+fn meta_attachments(file: roxmltree::Node) -> Attachments {
+    use std::io::Read as _;
+    let mut attachments = Attachments::new();
+    let binaries = child(file, "Meta").and_then(|meta| child(meta, "Binaries"));
+    for binary in
+        binaries.iter().flat_map(|binaries| binaries.children()).filter(|node| node.has_tag_name("Binary"))
+    {
+        let Some(id) =
+            binary.attribute("ID").and_then(|id| id.parse::<usize>().ok()).filter(|id| *id < MAX_ATTACHMENTS)
+        else {
+            continue;
+        };
+        let text = binary.text().unwrap_or("").trim();
+        // Base64 of a gzipped key file is far under 1 MiB.
+        let decoded = (text.len() < 1 << 20)
+            .then(|| base64::engine::general_purpose::STANDARD.decode(text).ok())
+            .flatten()
+            .map(Zeroizing::new);
+        let file = decoded.and_then(|bytes| {
+            if binary.attribute("Compressed") != Some("True") {
+                return Some(bytes);
+            }
+            let mut plain = Zeroizing::new(Vec::new());
+            flate2::read::GzDecoder::new(&bytes[..])
+                .take(MAX_ATTACHMENT_READ)
+                .read_to_end(&mut plain)
+                .ok()?;
+            Some(plain)
+        });
+        if attachments.len() <= id {
+            attachments.resize(id + 1, None);
+        }
+        attachments[id] = file.and_then(|file| private_key_text(&file));
+    }
+    attachments
+}
+
 /// An entry's strings (key, value, protected) as an item: the password and
-/// the protected custom strings (KeePassXC's "protect" box) and TOTP are secrets.
-fn entry_item(mut strings: Vec<(String, String, bool)>, folder: Option<&str>, trashed: bool) -> Item {
+/// the protected custom strings (KeePassXC's "protect" box) and TOTP are
+/// secrets; `keys` are its attachments that hold private keys.
+fn entry_item(
+    mut strings: Vec<(String, String, bool)>,
+    keys: Vec<Field>,
+    folder: Option<&str>,
+    trashed: bool,
+) -> Item {
     strings.sort_by(|a, b| a.0.cmp(&b.0));
     let standard =
         |key: &str| strings.iter().find(|(k, _, _)| k == key).and_then(|(_, value, _)| text(Some(value)));
@@ -35,6 +100,7 @@ fn entry_item(mut strings: Vec<(String, String, bool)>, folder: Option<&str>, tr
             fields.push(Field::concealed(if otp { "TOTP" } else { key }, value.clone()));
         }
     }
+    fields.extend(keys);
     Item {
         title: standard("Title").unwrap_or_default(),
         folder: folder.map(str::to_owned),
@@ -56,7 +122,11 @@ pub fn xml(bytes: &[u8]) -> Parsed<Vec<Item>> {
 /// A database's inner XML: each `Protected` value is opened by `open`, in
 /// document order (the inner stream cipher runs through them in that order,
 /// history entries included), before the entries are walked.
-pub fn kdbx_xml(bytes: &[u8], open: &mut dyn FnMut(&str) -> Parsed<Zeroizing<String>>) -> Parsed<Vec<Item>> {
+pub fn kdbx_xml(
+    bytes: &[u8],
+    open: &mut dyn FnMut(&str) -> Parsed<Zeroizing<String>>,
+    attachments: Attachments,
+) -> Parsed<Vec<Item>> {
     let text = utf8(bytes)?;
     let doc = document(text)?;
     let mut opened = HashMap::new();
@@ -65,7 +135,7 @@ pub fn kdbx_xml(bytes: &[u8], open: &mut dyn FnMut(&str) -> Parsed<Zeroizing<Str
             opened.insert(node.id(), open(node.text().unwrap_or(""))?);
         }
     }
-    items(&doc, &opened)
+    items(&doc, &opened, attachments)
 }
 
 fn utf8(bytes: &[u8]) -> Parsed<&str> {
@@ -94,22 +164,26 @@ fn document(text: &str) -> Parsed<roxmltree::Document<'_>> {
 fn walk_document(bytes: &[u8], opened: &HashMap<roxmltree::NodeId, Zeroizing<String>>) -> Parsed<Vec<Item>> {
     let text = utf8(bytes)?;
     let doc = document(text)?;
-    items(&doc, opened)
+    items(&doc, opened, Attachments::new())
 }
 
+/// The entries; `attachments` are KDBX 4's (from the inner header), else the
+/// XML's own are read.
 fn items(
     doc: &roxmltree::Document,
     opened: &HashMap<roxmltree::NodeId, Zeroizing<String>>,
+    attachments: Attachments,
 ) -> Parsed<Vec<Item>> {
     let file = doc.root_element();
     if !file.has_tag_name("KeePassFile") {
         return Err(bad("its root element is not <KeePassFile>"));
     }
+    let attachments = if attachments.is_empty() { meta_attachments(file) } else { attachments };
     let bin = child(file, "Meta").and_then(|meta| child_text(meta, "RecycleBinUUID"));
     let root = child(file, "Root").ok_or_else(|| bad("it has no <Root>"))?;
     let mut items = Vec::new();
     for group in root.children().filter(|node| node.has_tag_name("Group")) {
-        walk_xml(group, None, bin.as_deref(), false, opened, &mut items);
+        walk_xml(group, None, bin.as_deref(), false, opened, &attachments, &mut items);
     }
     Ok(items)
 }
@@ -169,6 +243,7 @@ fn walk_xml(
     bin: Option<&str>,
     trashed: bool,
     opened: &HashMap<roxmltree::NodeId, Zeroizing<String>>,
+    attachments: &Attachments,
     items: &mut Vec<Item>,
 ) {
     let trashed = trashed || (bin.is_some() && child_text(group, "UUID").as_deref() == bin);
@@ -184,11 +259,18 @@ fn walk_xml(
             };
             Some((key, text, protected))
         });
-        items.push(entry_item(strings.collect(), folder, trashed));
+        // <Binary><Key>id_ed25519</Key><Value Ref="0"/></Binary>: a private key becomes an SSH key.
+        let keys = entry.children().filter(|node| node.has_tag_name("Binary")).filter_map(|binary| {
+            let name = child_text(binary, "Key")?;
+            let index: usize = child(binary, "Value")?.attribute("Ref")?.parse().ok()?;
+            let text = attachments.get(index)?.as_ref()?;
+            Some(Field::ssh_key(&name, text.to_string()))
+        });
+        items.push(entry_item(strings.collect(), keys.collect(), folder, trashed));
     }
     for sub in group.children().filter(|node| node.has_tag_name("Group")) {
         let name = child_text(sub, "Name");
-        walk_xml(sub, name.as_deref(), bin, trashed, opened, items);
+        walk_xml(sub, name.as_deref(), bin, trashed, opened, attachments, items);
     }
 }
 

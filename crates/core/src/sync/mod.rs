@@ -138,6 +138,9 @@ pub fn sync(
     // (one removed here keeps being judged by its own, none). Those left
     // out are counted, a removal here that the remote never had aside.
     let mut unselected = 0;
+    // An SSH key never goes where an organisation shares what it holds.
+    let shared = vault.remote(remote)?.config.scope == Some(crate::remote::Scope::Org);
+    let mut kept_back = Vec::new();
     entries.retain(|entry| {
         let theirs = || entry.remote.as_ref()?.meta.category.as_deref();
         let category = match entry.local {
@@ -146,12 +149,19 @@ pub fn sync(
         }
         .unwrap_or("");
         let kind = if keys.contains(&entry.name) { SecretKind::SshKey } else { SecretKind::Text };
-        let chosen = selection.selects(entry.name.as_str(), category, kind);
+        let mut chosen = selection.selects(entry.name.as_str(), category, kind);
+        if chosen && shared && kind == SecretKind::SshKey {
+            kept_back.push(entry.name.clone());
+            chosen = false;
+        }
         if !chosen && (entry.remote.is_some() || entry.local.is_some_and(|local| !local.deleted)) {
             unselected += 1;
         }
         chosen
     });
+    warnings.extend(kept_back.iter().map(|name| {
+        format!("{name} is an SSH key: it is not sent to {remote}, whose secrets its organisation shares")
+    }));
     warnings.extend(metadata_differs(remote, &entries, &metas));
     let revoked: Vec<&str> = entries
         .iter()
