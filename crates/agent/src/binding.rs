@@ -17,7 +17,9 @@
 use std::path::{Path, PathBuf};
 
 use hmac::{Hmac, Mac as _};
-use keyhaven_core::ssh::SshKeyInfo;
+// OpenSSH's host patterns match as selection patterns do: `*` any run, `?`
+// one character, ASCII case ignored.
+use keyhaven_core::{ssh::SshKeyInfo, sync::glob};
 use ssh_agent_lib::{error::AgentError, proto::extension::SessionBind};
 use ssh_key::{
     HashAlg, PublicKey,
@@ -123,7 +125,7 @@ impl Destination {
         if pattern == self.fingerprint {
             return Some(format!("host key {}", self.fingerprint));
         }
-        if let Some(name) = self.names.iter().find(|name| wildcard_match(pattern, name)) {
+        if let Some(name) = self.names.iter().find(|name| glob(pattern, name)) {
             return Some(name.clone());
         }
         let literal = !pattern.contains(['*', '?']);
@@ -164,36 +166,6 @@ fn printable(name: &str) -> bool {
     name.len() <= 255 && name.bytes().all(|byte| byte.is_ascii_graphic())
 }
 
-/// OpenSSH's host pattern match: `*` any run, `?` any one character, ASCII
-/// case ignored.
-fn wildcard_match(pattern: &str, name: &str) -> bool {
-    let (pattern, name) = (pattern.as_bytes(), name.as_bytes());
-    // The classic two-pointer match, with one backtrack point for the last `*`.
-    let (mut p, mut n) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while n < name.len() {
-        match pattern.get(p) {
-            Some(b'*') => {
-                star = Some((p, n));
-                p += 1;
-            }
-            Some(&c) if c == b'?' || c.eq_ignore_ascii_case(&name[n]) => {
-                p += 1;
-                n += 1;
-            }
-            _ => match star {
-                Some((star_p, star_n)) => {
-                    p = star_p + 1;
-                    n = star_n + 1;
-                    star = Some((star_p, star_n + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    pattern[p..].iter().all(|&c| c == b'*')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,7 +185,7 @@ mod tests {
             ("a*b*c", "axxbyyc", true),
             ("a*b*c", "axxbyy", false),
         ] {
-            assert_eq!(wildcard_match(pattern, name), expected, "{pattern} against {name}");
+            assert_eq!(glob(pattern, name), expected, "{pattern} against {name}");
         }
     }
 

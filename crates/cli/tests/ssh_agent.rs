@@ -462,8 +462,9 @@ fn askpass(kh: &Kh) -> PathBuf {
     program
 }
 
-#[test]
-fn a_program_is_asked_about_once_remembered_by_its_binary_and_asked_again_when_it_changes() {
+/// A vault with DEPLOY_KEY; a work folder with its public key and a message
+/// to sign (`ssh-keygen -Y sign -f key.pub -n file message`); an askpass program.
+fn signing_setup() -> (Kh, String, PathBuf, PathBuf) {
     let kh = Kh::new();
     kh.ok(&["ssh", "generate", "DEPLOY_KEY"], None);
     let public = kh.ok(&["ssh", "public", "DEPLOY_KEY"], None);
@@ -472,6 +473,12 @@ fn a_program_is_asked_about_once_remembered_by_its_binary_and_asked_again_when_i
     std::fs::write(work.join("key.pub"), &public).unwrap();
     std::fs::write(work.join("message"), "hello").unwrap();
     let program = askpass(&kh);
+    (kh, public, work, program)
+}
+
+#[test]
+fn a_program_is_asked_about_once_remembered_by_its_binary_and_asked_again_when_it_changes() {
+    let (kh, _, work, program) = signing_setup();
     let socket = kh.path("run/agent.sock");
     let mut agent = Agent::start_asking(&kh, &socket, Some(&program));
     let answer = |text: &str| std::fs::write(kh.path("answer"), text).unwrap();
@@ -552,14 +559,7 @@ fn a_program_is_asked_about_once_remembered_by_its_binary_and_asked_again_when_i
 
 #[test]
 fn a_locked_agent_lists_keys_asks_for_the_passphrase_to_sign_and_gives_up_in_time() {
-    let kh = Kh::new();
-    kh.ok(&["ssh", "generate", "DEPLOY_KEY"], None);
-    let public = kh.ok(&["ssh", "public", "DEPLOY_KEY"], None);
-    let work = kh.path("work");
-    std::fs::create_dir(&work).unwrap();
-    std::fs::write(work.join("key.pub"), &public).unwrap();
-    std::fs::write(work.join("message"), "hello").unwrap();
-    let program = askpass(&kh);
+    let (kh, public, work, program) = signing_setup();
     let socket = kh.path("run/agent.sock");
     // No passphrase from the environment: the agent starts locked.
     let mut cmd = kh.cmd();
