@@ -33,13 +33,12 @@ pub const MAX_BINDINGS: usize = 16;
 /// under 1 KiB; a file of thousands of hosts fits).
 const MAX_KNOWN_HOSTS: u64 = 4 << 20;
 
-/// The servers a connection has been bound to, oldest first.
+/// What the binds of one connection said: whether each was a forwarding,
+/// and the server of the last one, named once when it was bound.
 #[derive(Default)]
-pub struct Bindings(Vec<Binding>);
-
-struct Binding {
-    host_key: KeyData,
-    forwarding: bool,
+pub struct Bindings {
+    forwarding: Vec<bool>,
+    destination: Option<Destination>,
 }
 
 impl Bindings {
@@ -49,25 +48,26 @@ impl Bindings {
             tracing::warn!("ssh agent: a session-bind's signature does not verify: {err}");
             return Err(AgentError::Failure);
         }
-        if self.0.iter().any(|binding| !binding.forwarding) {
+        if self.forwarding.iter().any(|forwarding| !forwarding) {
             tracing::warn!("ssh agent: a connection bound for a login asked to be bound again");
             return Err(AgentError::Failure);
         }
-        if self.0.len() >= MAX_BINDINGS {
+        if self.forwarding.len() >= MAX_BINDINGS {
             return Err(AgentError::Failure);
         }
-        self.0.push(Binding { host_key: bind.host_key.clone(), forwarding: bind.is_forwarding });
+        self.forwarding.push(bind.is_forwarding);
+        self.destination = Some(Destination::of(&bind.host_key, &known_hosts_files()));
         Ok(())
     }
 
     /// The connection comes from another machine through a forwarded agent.
     pub fn forwarded(&self) -> bool {
-        self.0.iter().any(|binding| binding.forwarding)
+        self.forwarding.iter().any(|forwarding| *forwarding)
     }
 
     /// The server the client is logging in to, if it said.
-    pub fn destination(&self) -> Option<Destination> {
-        self.0.last().map(|binding| Destination::of(&binding.host_key, &known_hosts_files()))
+    pub fn destination(&self) -> Option<&Destination> {
+        self.destination.as_ref()
     }
 }
 

@@ -25,15 +25,6 @@ impl Caller {
 
     /// "ssh (/usr/bin/ssh, pid 4242)", for the log.
     pub fn describe(&self) -> String {
-        let name = self
-            .program
-            .as_ref()
-            .and_then(|path| path.file_name())
-            .map_or_else(|| "an unknown program".to_owned(), |name| name.to_string_lossy().into_owned());
-        match (&self.program, self.pid) {
-            (Some(path), Some(pid)) => format!("{name} ({}, pid {pid})", path.display()),
-            (None, Some(pid)) => format!("{name} (pid {pid})"),
-            _ => name,
-        }
+        keyhaven_core::approval::describe_process(self.program.as_deref(), self.pid)
     }
 }

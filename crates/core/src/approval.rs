@@ -30,7 +30,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
-use crate::{Error, Result, UnlockedVault, secret::SecretName};
+use crate::{Error, Result, UnlockedVault, secret::SecretName, vault::hex};
 
 /// How long a question waits for its answer before it counts as denied;
 /// a locked vault waits as long for its unlock.
@@ -52,17 +52,26 @@ impl Program {
         self.exe.to_string_lossy().into_owned()
     }
 
-    /// "ssh (/usr/bin/ssh, pid 4242)", for the log and the question. The
-    /// name is the file's, which its author chose: the path is always shown.
+    /// "ssh (/usr/bin/ssh, pid 4242)", for the log and the question.
     pub fn describe(&self) -> String {
-        let name = self.exe.file_name().map_or_else(|| "?".into(), |name| name.to_string_lossy());
-        shown(&format!("{name} ({}, pid {})", self.exe.display(), self.pid))
+        describe_process(Some(&self.exe), Some(self.pid))
     }
 }
 
-/// Control characters replaced, so a file name cannot forge a line of the
-/// log or of the question.
-fn shown(text: &str) -> String {
+/// "ssh (/usr/bin/ssh, pid 4242)", or as much of it as is known, for the log
+/// and the questions. The name is the file's, which its author chose: the
+/// path is always shown, and control characters are replaced, so a file
+/// name cannot forge a line of either.
+pub fn describe_process(exe: Option<&Path>, pid: Option<i32>) -> String {
+    let name = exe
+        .and_then(Path::file_name)
+        .map_or_else(|| "an unknown program".into(), |name| name.to_string_lossy());
+    let text = match (exe, pid) {
+        (Some(exe), Some(pid)) => format!("{name} ({}, pid {pid})", exe.display()),
+        (Some(exe), None) => format!("{name} ({})", exe.display()),
+        (None, Some(pid)) => format!("{name} (pid {pid})"),
+        (None, None) => name.into_owned(),
+    };
     text.chars().map(|c| if c.is_control() { '?' } else { c }).collect()
 }
 
@@ -256,10 +265,6 @@ impl Approvals {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 #[cfg(test)]

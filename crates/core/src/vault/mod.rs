@@ -397,7 +397,7 @@ fn create_private_dir(dir: &Path) -> Result<()> {
     builder.create(dir).map_err(|err| Error::io(format!("cannot create {}", dir.display()), err))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
