@@ -21,9 +21,10 @@ case "$profile" in
   # through dunst; the UI's browser tests in headless Chromium; the Wayland
   # clipboard path in headless sway with wl-clipboard. Import reads what the
   # real keepassxc-cli and pass make. SSH keys and the agent are checked with
-  # OpenSSH's own ssh-keygen, ssh-add and ssh against an sshd the test starts.
+  # OpenSSH's own ssh-keygen, ssh-add and ssh against an sshd the test starts;
+  # PEM key files are made by OpenSSL's own CLI.
   test) packages+=(gnome-keyring libsecret-tools xvfb xauth webkit2gtk-driver imagemagick trayer xdotool dunst chromium
-    sway wl-clipboard keepassxc pass gnupg zsh fish openssh-client openssh-server) ;;
+    sway wl-clipboard keepassxc pass gnupg zsh fish openssh-client openssh-server openssl) ;;
   # Bench: the peers we compare with, a timer; the app under Xvfb over WebDriver.
   bench) packages+=(dbus gnome-keyring keepassxc pass gnupg tree sqlite3 wrk xvfb xauth webkit2gtk-driver) ;;
   # Package: the checks the .deb and .rpm pass (lintian, AppStream, the rpm tool
