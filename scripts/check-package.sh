@@ -28,13 +28,15 @@ rpm -qpl "$rpm" 2>/dev/null > "$work/rpm-files"
 for file in /usr/bin/keyhaven /usr/bin/keyhaven-app /usr/share/man/man1/keyhaven.1.gz \
   /usr/share/bash-completion/completions/keyhaven /usr/share/zsh/vendor-completions/_keyhaven \
   /usr/share/fish/vendor_completions.d/keyhaven.fish /usr/share/icons/hicolor/16x16/apps/keyhaven-app.png \
-  /usr/share/icons/hicolor/512x512/apps/keyhaven-app.png /usr/lib/systemd/user/keyhaven-ssh-agent.service; do
+  /usr/share/icons/hicolor/512x512/apps/keyhaven-app.png /usr/lib/systemd/user/keyhaven-ssh-agent.service \
+  /usr/bin/git-credential-keyhaven; do
   test -e "$work/root$file" || { echo "missing from the .deb: $file" >&2; exit 1; }
   grep -qx "$file" "$work/rpm-files" || { echo "missing from the .rpm: $file" >&2; exit 1; }
 done
 grep -q '^Exec=keyhaven-app %u$' "$work"/root/usr/share/applications/*.desktop
 grep -q '^MimeType=x-scheme-handler/keyhaven;$' "$work"/root/usr/share/applications/*.desktop
 grep -q '^ExecStart=/usr/bin/keyhaven ssh-agent --locked --confirm ask ' "$work/root/usr/lib/systemd/user/keyhaven-ssh-agent.service"
+test -x "$work/root/usr/bin/git-credential-keyhaven"
 
 echo "== dependencies"
 depends=$(dpkg-deb -f "$deb" Depends)

@@ -61,7 +61,7 @@ impl keyhaven_agent::Unlock for AskpassUnlock {
 impl Prompt for Askpass {
     fn ask(&self, question: &Question<'_>) -> Decision {
         let text = format!(
-            "{}\nType once, lock (until the agent stops) or always to allow; anything else denies.",
+            "{}\nType once, lock (until Keyhaven stops serving) or always to allow; anything else denies.",
             question.text()
         );
         match self.run(&text) {
@@ -74,7 +74,25 @@ impl Prompt for Askpass {
     }
 }
 
+/// Debian's ssh-askpass package, used when $SSH_ASKPASS is not set.
+const DEFAULT_ASKPASS: &str = "/usr/bin/ssh-askpass";
+
 impl Askpass {
+    /// The askpass program OpenSSH would use: $SSH_ASKPASS, else Debian's
+    /// ssh-askpass; `why` says what needs it, in the error when there is none.
+    pub fn from_env(within: Duration, why: &str) -> anyhow::Result<Self> {
+        let fallback = std::path::Path::new(DEFAULT_ASKPASS).exists().then(|| DEFAULT_ASKPASS.into());
+        let program = std::env::var_os("SSH_ASKPASS")
+            .filter(|program| !program.is_empty())
+            .or(fallback)
+            .ok_or_else(|| {
+                crate::exit::invalid(format!(
+                    "{why} through SSH_ASKPASS: set it to an askpass program, or install ssh-askpass"
+                ))
+            })?;
+        Ok(Self { program: program.into(), within })
+    }
+
     /// The program's output (at most 4 KiB, wiped after use), once it exits
     /// in time and well.
     fn run(&self, text: &str) -> std::io::Result<Zeroizing<String>> {

@@ -415,11 +415,31 @@ pub enum Command {
         #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
         answer_within: u64,
     },
-    /// Programs allowed "always" to use a key: list them, or revoke one (it is asked again)
+    /// Be the desktop's keyring: serve programs' items as org.freedesktop.secrets until stopped
+    SecretService {
+        /// Take the name from the provider that owns it (gnome-keyring allows this)
+        #[arg(long)]
+        replace: bool,
+        /// Let every program of this user read every item without being asked (headless
+        /// sessions, tests); otherwise a program's first read asks through $SSH_ASKPASS
+        #[arg(long)]
+        no_confirm: bool,
+        /// How long a question through $SSH_ASKPASS waits for its answer before the read fails
+        #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+        answer_within: u64,
+    },
+    /// git's credential helper over the vault's program items (`credential.helper = keyhaven`)
+    GitCredential {
+        /// What git asks: get, store or erase (anything else is ignored, as git asks of helpers)
+        action: String,
+    },
+    /// Programs allowed "always" to use a key or read an item: list them, or revoke one
     Grants {
         #[command(subcommand)]
         command: GrantsCommand,
     },
+    /// The items programs stored (the Secret Service, git): label, attributes, name
+    Items,
     /// SSH keys in the vault: make one, add one from a file, print its public key, list them
     Ssh {
         #[command(subcommand)]

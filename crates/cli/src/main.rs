@@ -44,7 +44,14 @@ fn main() -> ExitCode {
 /// and errors; `auto` follows the terminal and NO_COLOR).
 fn parse() -> cli::Cli {
     use clap::{CommandFactory, FromArgMatches};
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // Run as `git-credential-keyhaven ACTION` (the package's link, which
+    // `credential.helper = keyhaven` finds): `keyhaven git-credential ACTION`.
+    let called =
+        args.first().and_then(|arg0| std::path::Path::new(arg0).file_name()?.to_str().map(str::to_owned));
+    if called.as_deref() == Some("git-credential-keyhaven") {
+        args.insert(1, "git-credential".into());
+    }
     let asked = args.iter().zip(args.iter().skip(1).map(Some).chain([None])).find_map(|(arg, next)| {
         let arg = arg.to_str()?;
         arg.strip_prefix("--color=").or_else(|| (arg == "--color").then(|| next?.to_str()).flatten())

@@ -80,6 +80,14 @@ pub fn describe_process(exe: Option<&Path>, pid: Option<i32>) -> String {
 pub enum Subject {
     /// Signing with an SSH key.
     SshKey(SecretName),
+    /// Reading an item a program stored (the Secret Service).
+    Item {
+        name: SecretName,
+        /// Its label, or failing that its attributes, for the question.
+        label: String,
+        /// The item is marked "always ask": nothing is remembered.
+        always_ask: bool,
+    },
 }
 
 impl Subject {
@@ -87,13 +95,14 @@ impl Subject {
     pub fn as_stored(&self) -> String {
         match self {
             Subject::SshKey(name) => format!("ssh-key:{name}"),
+            Subject::Item { name, .. } => format!("item:{name}"),
         }
     }
 
     /// The name the log files the answer under.
     pub fn name(&self) -> &SecretName {
         match self {
-            Subject::SshKey(name) => name,
+            Subject::SshKey(name) | Subject::Item { name, .. } => name,
         }
     }
 
@@ -101,6 +110,23 @@ impl Subject {
     pub fn describe(&self) -> String {
         match self {
             Subject::SshKey(name) => format!("use the SSH key {name}"),
+            Subject::Item { label, .. } => format!("read the item “{label}”"),
+        }
+    }
+
+    /// Whether an answer may be remembered beyond this request.
+    fn remembered(&self) -> bool {
+        !matches!(self, Subject::Item { always_ask: true, .. })
+    }
+
+    /// The item a Secret Service client reads: its label, or its attributes
+    /// when it has none; made printable.
+    pub fn item(info: &crate::item::ItemInfo) -> Self {
+        let label = if info.label.trim().is_empty() { info.summary() } else { info.label.clone() };
+        Subject::Item {
+            name: info.name.clone(),
+            label: crate::text::printable(&label),
+            always_ask: info.always_ask,
         }
     }
 }
@@ -235,15 +261,24 @@ impl Approvals {
         with_vault: impl Fn(&dyn Fn(&UnlockedVault) -> Result<bool>) -> Result<bool>,
     ) -> Result<bool> {
         let key = (program.exe_text(), program.sha256.clone(), subject.as_stored());
-        if lock(&self.allowed).contains(&key) || with_vault(&|vault| vault.granted(program, subject))? {
+        let remembered = subject.remembered();
+        let allowed_before = || -> Result<bool> {
+            Ok(remembered
+                && (lock(&self.allowed).contains(&key)
+                    || with_vault(&|vault| vault.granted(program, subject))?))
+        };
+        if allowed_before()? {
             return Ok(true);
         }
         let _turn = lock(&self.asking);
         // Answered for the same program while this question waited its turn.
-        if lock(&self.allowed).contains(&key) || with_vault(&|vault| vault.granted(program, subject))? {
+        if allowed_before()? {
             return Ok(true);
         }
-        let decision = self.prompt.ask(&Question { program, subject });
+        let mut decision = self.prompt.ask(&Question { program, subject });
+        if !remembered && decision != Decision::Deny {
+            decision = Decision::Once;
+        }
         with_vault(&|vault| {
             if decision == Decision::Always {
                 vault.grant(program, subject)?;

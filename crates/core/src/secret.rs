@@ -171,6 +171,10 @@ pub enum SecretKind {
     /// An SSH private key (OpenSSH's format); its public half is kept beside
     /// it in the clear (`ssh` module). Never synced unless a remote names it.
     SshKey,
+    /// An item a program stored through the Secret Service or the git
+    /// credential helper (`item` module): a label and attributes beside it.
+    /// Never synced unless a remote names it.
+    Item,
 }
 
 impl SecretKind {
@@ -179,6 +183,7 @@ impl SecretKind {
         match self {
             SecretKind::Text => "",
             SecretKind::SshKey => "ssh_key",
+            SecretKind::Item => "item",
         }
     }
 
@@ -187,6 +192,7 @@ impl SecretKind {
     pub(crate) fn from_stored(text: &str) -> Self {
         match text {
             "ssh_key" => SecretKind::SshKey,
+            "item" => SecretKind::Item,
             _ => SecretKind::Text,
         }
     }
@@ -209,7 +215,7 @@ pub struct SecretMeta {
     pub deleted: Option<Timestamp>,
     /// The user pinned it: the tray offers it first.
     pub pinned: bool,
-    /// What its value is: text, or an SSH key.
+    /// What its value is: text, an SSH key, or a program's item.
     pub kind: SecretKind,
 }
 

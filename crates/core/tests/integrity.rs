@@ -253,7 +253,7 @@ fn the_vault_made_by_0_1_opens_migrates_and_is_sealed_at_its_first_unlock() {
     let locked = Vault::open(&path).unwrap();
     let names: Vec<String> = locked.list().unwrap().into_iter().map(|m| m.name.to_string()).collect();
     assert_eq!(names, ["ALPHA", "BETA", "DELTA"]);
-    assert_eq!(locked.info().unwrap().schema_version, 11);
+    assert_eq!(locked.info().unwrap().schema_version, 12);
     // Until its first passphrase unlock seals it, a remembered key cannot open it.
     assert!(matches!(Vault::open(&path).unwrap().unlock_with_device_key(), Err(Error::Locked)));
 

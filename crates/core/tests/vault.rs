@@ -392,3 +392,59 @@ fn an_ssh_keys_private_part_is_never_shown_or_copied_and_its_agent_switch_is_kep
         Err(Error::AlreadyExists(_))
     ));
 }
+
+#[test]
+fn a_programs_items_are_versioned_found_locked_and_written_only_as_items() {
+    use keyhaven_core::item::{Attributes, ItemValue, NewItem};
+    let (_dir, path, mut vault) = fresh();
+    let attributes: Attributes =
+        [("service".into(), "gh".into()), ("username".into(), "alice".into())].into();
+    let new = |label: &str| NewItem {
+        collection: "login".into(),
+        label: label.into(),
+        attributes: attributes.clone(),
+        content_type: "text/plain".into(),
+    };
+    let value = |bytes: &[u8]| ItemValue::new(bytes.to_vec()).unwrap();
+    let first = vault.store_item(&new("gh: github.com"), &value(b"token-1"), true, "test").unwrap();
+    assert_eq!(first.name.as_str(), "GH_GITHUB_COM");
+    // The same attributes with replace: a new version of the same item.
+    let again = vault.store_item(&new("gh again"), &value(b"\x00\xffbytes"), true, "test").unwrap();
+    assert_eq!((again.id, again.label.as_str()), (first.id, "gh again"));
+    assert_eq!(vault.history(&first.name).unwrap().len(), 2);
+    let (_, read) = vault.read_item(first.id, "test reader").unwrap();
+    assert_eq!(read.bytes(), b"\x00\xffbytes");
+    // Without replace: another item, under a name of its own.
+    let other = vault.store_item(&new("gh: github.com"), &value(b"token-2"), false, "test").unwrap();
+    assert_eq!(other.name.as_str(), "GH_GITHUB_COM_2");
+
+    // Found while locked; never rotated or set as text.
+    let locked = Vault::open(&path).unwrap();
+    assert_eq!(locked.items().unwrap().iter().filter(|item| item.matches(&attributes)).count(), 2);
+    let err = vault.rotate(&first.name, &pass("text now")).unwrap_err();
+    assert!(err.to_string().contains("a program stored"), "{err}");
+    vault.edit_item(other.id, Some("relabelled"), None, Some(true)).unwrap();
+    assert!(Vault::open(&path).unwrap().item(other.id).unwrap().unwrap().always_ask);
+    vault.verify().unwrap();
+    vault.remove_item(other.id).unwrap();
+    assert!(Vault::open(&path).unwrap().item(other.id).unwrap().is_none());
+    let log = vault.audit_log(20).unwrap();
+    assert!(
+        log.iter().any(|entry| entry.action == "reveal" && entry.detail.as_deref() == Some("test reader"))
+    );
+
+    // A collection is a folder of this vault.
+    let made = vault.create_collection("Work").unwrap();
+    assert_eq!(made.id, "work");
+    assert!(
+        vault
+            .store_item(&NewItem { collection: "nope".into(), ..new("x") }, &value(b"v"), false, "t")
+            .is_err()
+    );
+    vault
+        .store_item(&NewItem { collection: "work".into(), ..new("in work") }, &value(b"v"), false, "t")
+        .unwrap();
+    assert_eq!(vault.remove_collection("work").unwrap(), 1);
+    assert_eq!(vault.item_collections().unwrap().len(), 1);
+    vault.verify().unwrap();
+}

@@ -2,6 +2,7 @@
 //! keyhaven-core and prints; no vault logic lives here.
 
 mod generate;
+mod keyring;
 mod links;
 mod references;
 mod remote;
@@ -117,6 +118,7 @@ fn prints_json(command: &Command) -> bool {
             | Command::Resolve { .. }
             | Command::Ssh { .. }
             | Command::Grants { .. }
+            | Command::Items
     )
 }
 
@@ -173,6 +175,14 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
             ssh::agent(&mut ctx, socket, confirm, locked, within)
         }
         Command::Grants { command } => ssh::grants(&mut ctx, command),
+        Command::SecretService { replace, no_confirm, answer_within } => keyring::secret_service(
+            &mut ctx,
+            replace,
+            no_confirm,
+            std::time::Duration::from_secs(answer_within),
+        ),
+        Command::GitCredential { action } => keyring::git_credential(&mut ctx, &action),
+        Command::Items => keyring::items(&ctx),
         Command::Sync { remote, dry_run, prune, pull, accept_new, yes } => {
             let accept_new = if accept_new {
                 keyhaven_core::sync::AcceptNew::All

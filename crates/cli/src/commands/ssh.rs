@@ -191,9 +191,6 @@ fn ls(ctx: &Context) -> Result<()> {
     Ok(())
 }
 
-/// The askpass program used when SSH_ASKPASS is not set.
-const DEFAULT_ASKPASS: &str = "/usr/bin/ssh-askpass";
-
 /// `ssh-agent`: unlocks the vault (unless `locked`), then serves its SSH
 /// keys in the foreground until Ctrl-C or SIGTERM, and removes its socket.
 pub fn agent(
@@ -209,23 +206,10 @@ pub fn agent(
             exit::invalid("XDG_RUNTIME_DIR is not set: give the socket's path with --socket")
         })?,
     };
-    let askpass = || -> Result<crate::askpass::Askpass> {
-        // OpenSSH's convention; Debian's ssh-askpass package is the fallback.
-        let fallback = Path::new(DEFAULT_ASKPASS).exists().then(|| DEFAULT_ASKPASS.into());
-        let program = std::env::var_os("SSH_ASKPASS")
-            .filter(|program| !program.is_empty())
-            .or(fallback)
-            .ok_or_else(|| {
-                let why = if locked {
-                    "--locked asks for the passphrase"
-                } else {
-                    "--confirm ask puts its questions"
-                };
-                exit::invalid(format!(
-                    "{why} through SSH_ASKPASS: set it to an askpass program, or install ssh-askpass"
-                ))
-            })?;
-        Ok(crate::askpass::Askpass { program: program.into(), within })
+    let askpass = || {
+        let why =
+            if locked { "--locked asks for the passphrase" } else { "--confirm ask puts its questions" };
+        crate::askpass::Askpass::from_env(within, why)
     };
     let (confirm, who) = match confirm {
         ConfirmWhen::Never => (

@@ -125,7 +125,7 @@ pub fn sync(
     let mut warnings: Vec<String> = renewal.into_iter().collect();
     let listed = listing.secrets.len();
     let selection = vault.remote_selection(remote)?;
-    let (locals, metas, keys) = local_states(vault)?;
+    let (locals, metas, kinds) = local_states(vault)?;
     let pending = outbox.iter().map(|(name, queued)| (name.clone(), queued.pending.clone())).collect();
     let recorded_only = bases.values().filter(|base| base.local_version.is_none() && !base.in_sync).count();
     let behind_before = bases.values().filter(|base| !base.in_sync).count();
@@ -148,10 +148,10 @@ pub fn sync(
             None => theirs(),
         }
         .unwrap_or("");
-        let kind = if keys.contains(&entry.name) { SecretKind::SshKey } else { SecretKind::Text };
+        let kind = kinds.get(&entry.name).copied().unwrap_or(SecretKind::Text);
         let mut chosen = selection.selects(entry.name.as_str(), category, kind);
-        if chosen && shared && kind == SecretKind::SshKey {
-            kept_back.push(entry.name.clone());
+        if chosen && shared && kind != SecretKind::Text {
+            kept_back.push((entry.name.clone(), kind));
             chosen = false;
         }
         if !chosen && (entry.remote.is_some() || entry.local.is_some_and(|local| !local.deleted)) {
@@ -159,8 +159,9 @@ pub fn sync(
         }
         chosen
     });
-    warnings.extend(kept_back.iter().map(|name| {
-        format!("{name} is an SSH key: it is not sent to {remote}, whose secrets its organisation shares")
+    warnings.extend(kept_back.iter().map(|(name, kind)| {
+        let what = if *kind == SecretKind::SshKey { "an SSH key" } else { "a program's item" };
+        format!("{name} is {what}: it is not sent to {remote}, whose secrets its organisation shares")
     }));
     warnings.extend(metadata_differs(remote, &entries, &metas));
     let revoked: Vec<&str> = entries
@@ -389,15 +390,16 @@ fn assumed_listing(kind: Kind, bases: &HashMap<SecretName, Base>) -> crate::remo
 /// version or removal decides what is pushed or deleted on the remote, its
 /// metadata whether it is chosen for the remote and what travels with it.
 /// Each secret's version, its metadata where it has some, and the names that
-/// hold SSH keys (chosen for a remote only by name).
+/// are not text, with their kinds (SSH keys and items: chosen for a remote
+/// only by name).
 fn local_states(vault: &UnlockedVault) -> Result<LocalStates> {
     let rows = vault.verified_rows()?;
     let mut locals = HashMap::with_capacity(rows.len());
     let mut metas = HashMap::new();
-    let mut keys = std::collections::HashSet::new();
+    let mut kinds = HashMap::new();
     for meta in rows {
-        if meta.kind == SecretKind::SshKey {
-            keys.insert(meta.name.clone());
+        if meta.kind != SecretKind::Text {
+            kinds.insert(meta.name.clone(), meta.kind);
         }
         locals.insert(meta.name.clone(), Local { version: meta.version, deleted: meta.deleted.is_some() });
         let fields = Metadata::local(&meta.description, &meta.category, meta.rotate_by);
@@ -405,11 +407,11 @@ fn local_states(vault: &UnlockedVault) -> Result<LocalStates> {
             metas.insert(meta.name, fields);
         }
     }
-    Ok((locals, metas, keys))
+    Ok((locals, metas, kinds))
 }
 
 type LocalStates =
-    (HashMap<SecretName, Local>, HashMap<SecretName, Metadata>, std::collections::HashSet<SecretName>);
+    (HashMap<SecretName, Local>, HashMap<SecretName, Metadata>, HashMap<SecretName, SecretKind>);
 
 /// A remote whose metadata differs from ours is shown, never copied here:
 /// one line naming the secrets (ours is sent with each one's next change).

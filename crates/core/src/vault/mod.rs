@@ -9,6 +9,7 @@ mod device_key;
 mod grants;
 mod header;
 mod integrity;
+mod items;
 mod out_of_date;
 mod records;
 mod remotes;

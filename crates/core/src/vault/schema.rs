@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_ssh_keys.sql"),
     include_str!("migrations/0010_ssh_hosts.sql"),
     include_str!("migrations/0011_grants.sql"),
+    include_str!("migrations/0012_items.sql"),
 ];
 
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -70,8 +70,8 @@ impl Selection {
     }
 
     /// Whether a secret called `name`, in `category` (empty: none), of
-    /// `kind`, goes to the remote. An SSH key goes only to a remote that
-    /// names it exactly, never through a pattern or a category.
+    /// `kind`, goes to the remote. An SSH key or a program's item goes only
+    /// to a remote that names it exactly, never through a pattern or a category.
     pub fn selects(&self, name: &str, category: &str, kind: SecretKind) -> bool {
         let exactly = |rules: &[String]| rules.iter().any(|rule| rule.eq_ignore_ascii_case(name));
         let matched = |rules: &[String]| rules.iter().any(|pattern| glob(pattern, name));

@@ -28,6 +28,7 @@ use crate::{
 
 mod grants;
 mod import;
+mod items;
 mod keys;
 mod ssh;
 
@@ -740,6 +741,10 @@ fn write_version(
                 // A removed key's name taken again for text: its public half goes.
                 tx.prepare_cached("DELETE FROM ssh_keys WHERE secret_id = ?1")?.execute([stored.id])?;
             }
+            if kind != SecretKind::Item {
+                // A removed item's name taken again for something else: its attributes go.
+                tx.prepare_cached("DELETE FROM items WHERE secret_id = ?1")?.execute([stored.id])?;
+            }
             stored.id
         }
     };
@@ -766,6 +771,10 @@ fn kind_mismatch(name: &SecretName, stored: SecretKind) -> Error {
         SecretKind::SshKey => Error::invalid(
             name.to_string(),
             "it is an SSH key: it changes only through `keyhaven ssh` (a new key under a new name)",
+        ),
+        SecretKind::Item => Error::invalid(
+            name.to_string(),
+            "it is an item a program stored: it changes through the program (the Secret Service, `keyhaven git-credential`)",
         ),
         SecretKind::Text => {
             Error::invalid(name.to_string(), "it holds text: an SSH key needs a name of its own")

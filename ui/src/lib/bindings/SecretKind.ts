@@ -5,4 +5,4 @@
  * tag: a key cannot be turned back into text (which a `'*'` selection would
  * sync) by editing the file.
  */
-export type SecretKind = "text" | "ssh_key";
+export type SecretKind = "text" | "ssh_key" | "item";

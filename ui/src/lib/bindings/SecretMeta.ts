@@ -23,6 +23,6 @@ deleted: string | null,
  */
 pinned: boolean, 
 /**
- * What its value is: text, or an SSH key.
+ * What its value is: text, an SSH key, or a program's item.
  */
 kind: SecretKind, };

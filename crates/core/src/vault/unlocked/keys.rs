@@ -17,6 +17,7 @@ use crate::{
         grants,
         header::Remember,
         integrity::IntegrityKey,
+        items,
         records::{self, Owner},
         remotes, ssh_keys, sync_state,
     },
@@ -158,6 +159,7 @@ fn verify_all(conn: &Connection, key: &IntegrityKey, generation: i64) -> Result<
         }
     }
     ssh_keys::verify_all(conn, key)?;
+    items::verify_all(conn, key)?;
     grants::verify_all(conn, key)?;
     remotes::verify_all(conn, key, generation)?;
     sync_state::verify_all(conn, key)
@@ -174,6 +176,7 @@ pub(super) fn tag_all(tx: &Transaction<'_>, key: &IntegrityKey, generation: i64)
         records::tag_secret(tx, key, stored.id)?;
     }
     ssh_keys::tag_all(tx, key)?;
+    items::tag_all(tx, key)?;
     grants::tag_all(tx, key)?;
     remotes::tag_all(tx, key, generation, false)?;
     sync_state::tag_all(tx, key, false)
