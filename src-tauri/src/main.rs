@@ -11,6 +11,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod allocator;
+mod asking;
 mod autolock;
 mod browser;
 mod clipboard;
@@ -26,6 +27,7 @@ mod passes;
 mod pusher;
 mod quick;
 mod reminders;
+mod secret_service;
 mod session;
 mod settings;
 mod ssh_agent;
@@ -57,6 +59,9 @@ pub struct AppState {
     pub gates: gates::Gates,
     /// The SSH agent, when Settings turn it on.
     pub ssh_agent: ssh_agent::Service,
+    pub secret_service: secret_service::Service,
+    /// The window's questions for both services.
+    pub questions: asking::Questions,
 }
 
 /// A mutex's guard, a poisoned one too (a panicked holder leaves plain data).
@@ -76,6 +81,8 @@ impl AppState {
             import: Default::default(),
             gates: Default::default(),
             ssh_agent: Default::default(),
+            secret_service: Default::default(),
+            questions: Default::default(),
         }
     }
 
@@ -93,6 +100,7 @@ impl AppState {
         // A plan read from an export holds its values.
         lock(&self.import).take();
         self.ssh_agent.locked();
+        self.secret_service.locked();
     }
 
     pub fn import(&self) -> MutexGuard<'_, Option<commands::import::Pending>> {
@@ -223,6 +231,11 @@ fn main() -> anyhow::Result<()> {
             {
                 tracing::warn!("the SSH agent is not served: {err}");
             }
+            if settings.get().secret_service
+                && let Err(err) = app.state::<AppState>().secret_service.start(app.handle())
+            {
+                tracing::warn!("the Secret Service is not served: {err}");
+            }
             app.manage(settings);
             tray::create(app.handle())?;
             autolock::spawn(app.handle().clone(), auto_lock);
@@ -248,6 +261,7 @@ fn main() -> anyhow::Result<()> {
             if let tauri::RunEvent::Exit = event {
                 app.state::<AppState>().clipboard.clear_if_ours();
                 app.state::<AppState>().ssh_agent.stop();
+                app.state::<AppState>().secret_service.stop();
             }
         });
     Ok(())

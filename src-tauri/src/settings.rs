@@ -62,6 +62,10 @@ pub struct Settings {
     /// Serve the vault's SSH keys to OpenSSH while the app runs, at
     /// `$XDG_RUNTIME_DIR/keyhaven/ssh-agent.sock` (`ssh_agent`); off by default.
     pub ssh_agent: bool,
+    /// Serve programs' passwords as the session's Secret Service
+    /// (`org.freedesktop.secrets`, `secret_service`) while the app runs; off
+    /// by default, since it takes gnome-keyring's place.
+    pub secret_service: bool,
 }
 
 impl Default for Settings {
@@ -80,6 +84,7 @@ impl Default for Settings {
             push_changes: true,
             sync_minutes: 5,
             ssh_agent: false,
+            secret_service: false,
         }
     }
 }

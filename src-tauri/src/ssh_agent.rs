@@ -2,67 +2,25 @@
 //! default): the agent `keyhaven ssh-agent` serves (crates/agent), at the
 //! default socket, over the app's own session. While the vault is locked a
 //! signature shows the unlock screen; a program's first use of a key asks in
-//! the window (the approvals of `keyhaven_core::approval`). Either question
+//! the window (`asking`, the approvals of `keyhaven_core::approval`). Either question
 //! unanswered within 30 s fails that request, never hangs the client.
 
 use std::{
-    collections::BTreeMap,
     path::PathBuf,
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicU32, Ordering},
-        mpsc,
-    },
+    sync::{Arc, Mutex},
 };
 
 use keyhaven_agent::{Agent, Confirm, Host};
-use keyhaven_core::{
-    UnlockedVault,
-    approval::{ANSWER_WITHIN, Approvals, Decision, Prompt, Question},
-};
-use serde::{Deserialize, Serialize};
-use tauri::{AppHandle, Emitter as _, Manager as _};
+use keyhaven_core::{UnlockedVault, approval::Approvals};
+use serde::Serialize;
+use tauri::{AppHandle, Manager as _};
 use ts_rs::TS;
 
-use crate::{AppState, lock, notify, tray};
-
-/// Emitted with an [`ApprovalQuestion`] when a program asks to use a key.
-pub const APPROVAL_ASKED: &str = "approval-asked";
-/// Emitted with the question's id once it is answered or has timed out.
-pub const APPROVAL_CLOSED: &str = "approval-closed";
-
-/// A question for the window: "Allow ssh (/usr/bin/ssh) to use the SSH key DEPLOY_KEY?"
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct ApprovalQuestion {
-    pub id: u32,
-    /// The executable's file name, and its path (shown: a name is the author's choice).
-    pub program: String,
-    pub path: String,
-    pub pid: i32,
-    /// What it asks to do: "use the SSH key DEPLOY_KEY".
-    pub subject: String,
-}
-
-/// The window's answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum Answer {
-    Deny,
-    Once,
-    UntilLock,
-    Always,
-}
-
-impl From<Answer> for Decision {
-    fn from(answer: Answer) -> Self {
-        match answer {
-            Answer::Deny => Decision::Deny,
-            Answer::Once => Decision::Once,
-            Answer::UntilLock => Decision::UntilLock,
-            Answer::Always => Decision::Always,
-        }
-    }
-}
+use crate::{
+    AppState,
+    asking::{WindowPrompt, wait_for_unlock},
+    lock,
+};
 
 /// Whether the agent runs, where, and why not.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -78,12 +36,10 @@ struct Running {
     approvals: Arc<Approvals>,
 }
 
-/// The agent while it runs, and the questions waiting for the window.
+/// The agent while it runs.
 #[derive(Default)]
 pub struct Service {
     running: Mutex<Option<Running>>,
-    questions: Mutex<BTreeMap<u32, (ApprovalQuestion, mpsc::SyncSender<Decision>)>>,
-    next: AtomicU32,
 }
 
 impl Service {
@@ -140,19 +96,6 @@ impl Service {
             socket: running.as_ref().map(|running| running.socket.display().to_string()),
         }
     }
-
-    /// Questions waiting for an answer, oldest first (a window opened late shows them).
-    pub fn pending(&self) -> Vec<ApprovalQuestion> {
-        lock(&self.questions).values().map(|(question, _)| question.clone()).collect()
-    }
-
-    /// The window's answer to question `id`; false when it is no longer asked.
-    pub fn answer(&self, id: u32, answer: Answer) -> bool {
-        match lock(&self.questions).remove(&id) {
-            Some((_, reply)) => reply.try_send(answer.into()).is_ok(),
-            None => false,
-        }
-    }
 }
 
 /// The app's session as the agent's host.
@@ -166,45 +109,6 @@ impl Host for AppHost {
     }
 
     fn unlock(&self, why: &str) -> bool {
-        let state = self.0.state::<AppState>();
-        notify::show(&self.0, format!("{why}. Unlock Keyhaven to let it."));
-        tray::show_main(&self.0);
-        let deadline = std::time::Instant::now() + ANSWER_WITHIN;
-        while std::time::Instant::now() < deadline {
-            if state.session().is_unlocked() {
-                return true;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        false
-    }
-}
-
-/// Asks in the main window, shown for it.
-struct WindowPrompt(AppHandle);
-
-impl Prompt for WindowPrompt {
-    fn ask(&self, question: &Question<'_>) -> Decision {
-        let service = &self.0.state::<AppState>().ssh_agent;
-        let id = service.next.fetch_add(1, Ordering::Relaxed);
-        let program = question.program;
-        let asked = ApprovalQuestion {
-            id,
-            program: program
-                .exe
-                .file_name()
-                .map_or_else(String::new, |name| name.to_string_lossy().into_owned()),
-            path: program.exe_text(),
-            pid: program.pid,
-            subject: question.subject.describe(),
-        };
-        let (reply, answer) = mpsc::sync_channel(1);
-        lock(&service.questions).insert(id, (asked.clone(), reply));
-        tray::show_main(&self.0);
-        let _ = self.0.emit(APPROVAL_ASKED, &asked);
-        let decision = answer.recv_timeout(ANSWER_WITHIN).unwrap_or(Decision::Deny);
-        lock(&service.questions).remove(&id);
-        let _ = self.0.emit(APPROVAL_CLOSED, id);
-        decision
+        wait_for_unlock(&self.0, why)
     }
 }

@@ -146,6 +146,26 @@ const screens: [name: string, query: string, reach: (page: Page) => Promise<unkn
     },
   ],
   ["activity", "secrets=3", (page) => view(page, "Activity", "Activity")],
+  [
+    "programs",
+    "secrets=3",
+    async (page) => {
+      await fake(page, (f) =>
+        f.items.push({
+          id: 1,
+          name: "GITHUB_CLI",
+          collection: "login",
+          label: "GitHub CLI",
+          attributes: { service: "gh", username: "alice" },
+          content_type: "text/plain",
+          always_ask: false,
+          created: "2026-12-07T08:00:00Z",
+          modified: "2026-12-07T08:00:00Z",
+        }),
+      );
+      await view(page, "Programs", "Stored by programs");
+    },
+  ],
   ["settings", "secrets=3", (page) => view(page, "Settings", "Settings")],
   ["quick reveal", "window=quick&secrets=3", (page) => page.getByRole("option").first().waitFor()],
 ];

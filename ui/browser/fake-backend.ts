@@ -6,6 +6,7 @@
 import { emit } from "@tauri-apps/api/event";
 import type {
   ApprovalQuestion,
+  ItemInfo,
   AuditEntry,
   Commands,
   Grant,
@@ -142,7 +143,11 @@ export class FakeBackend {
     push_changes: true,
     sync_minutes: 5,
     ssh_agent: false,
+    secret_service: false,
   };
+  /** Items programs stored (the Secret Service), and whether another provider owns the name. */
+  items: ItemInfo[] = [];
+  keyringTaken = false;
   /** The SSH agent's questions waiting for the window, and the answers given. */
   approvals: ApprovalQuestion[] = [];
   answers: { id: number; answer: string }[] = [];
@@ -603,6 +608,8 @@ export class FakeBackend {
       const settings = args.settings as Settings;
       if (settings.clipboard_seconds < 5)
         fail("invalid_input", "clipboard seconds must be between 5 and 600");
+      if (settings.secret_service && !this.settings.secret_service && this.keyringTaken)
+        fail("invalid_input", "org.freedesktop.secrets is owned by gnome-keyring-daemon: stop it first");
       this.settings = settings;
       return settings;
     },
@@ -626,6 +633,27 @@ export class FakeBackend {
       this.unlockedOrFail();
       this.grants = this.grants.filter((grant) => grant.id !== Number(args.id));
       return this.grants;
+    },
+    keyring_status: () => ({
+      running: this.settings.secret_service,
+      error: this.keyringTaken
+        ? "org.freedesktop.secrets is owned by gnome-keyring-daemon (/usr/bin/gnome-keyring-daemon, pid 1234): stop it first"
+        : null,
+    }),
+    list_items: () => {
+      this.namesOrFail();
+      return [...this.items].sort((a, b) => b.modified.localeCompare(a.modified));
+    },
+    remove_item: (args) => {
+      this.unlockedOrFail();
+      this.items = this.items.filter((item) => item.id !== Number(args.id));
+    },
+    set_item_always_ask: (args) => {
+      this.unlockedOrFail();
+      const item =
+        this.items.find((item) => item.id === Number(args.id)) ?? fail("invalid_input", "no such item");
+      item.always_ask = Boolean(args.on);
+      return { ...item };
     },
   };
 

@@ -629,7 +629,7 @@ describe("remotes and sync", () => {
     await page.getByText("next look in 5 min").waitFor();
     // The status bar says how the remotes stand, on every view.
     await page.getByRole("status", { name: "Sync status" }).getByText("Synced just now").waitFor();
-    await page.keyboard.press("Alt+6");
+    await page.keyboard.press("Alt+7");
     await page.getByLabel("Look for remote changes every (minutes; 0 for never: only Sync looks)").fill("0");
     await page.getByRole("button", { name: "Save settings" }).click();
     await page.getByText("Saved.").waitFor();
@@ -788,7 +788,7 @@ describe("activity and settings", () => {
 
   it("saves settings and applies the theme at once; a refused value says why", async () => {
     const page = await open("secrets=2");
-    await page.keyboard.press("Alt+6");
+    await page.keyboard.press("Alt+7");
     // The theme applies when picked, before Save; the shortcut reads as the keyboard has it.
     await page.getByText("Reads as Ctrl+Shift+K.").waitFor();
     await page.getByLabel("Theme").selectOption("dark");
@@ -840,7 +840,7 @@ describe("activity and settings", () => {
         granted: "2026-12-07T05:00:00Z",
       }),
     );
-    await page.keyboard.press("Alt+6");
+    await page.keyboard.press("Alt+7");
     await page.getByText("/usr/bin/ssh may use the SSH key DEPLOY_KEY").waitFor();
     await page.getByLabel("Serve SSH keys (SSH agent)").check();
     await page.getByText("export SSH_AUTH_SOCK=/run/user/1000/keyhaven/ssh-agent.sock").waitFor();
@@ -848,6 +848,60 @@ describe("activity and settings", () => {
     await page.getByRole("button", { name: "Revoke /usr/bin/ssh for ssh-key:DEPLOY_KEY" }).click();
     await page.getByText("is asked again before it uses a key").waitFor();
     expect(await fake(page, (f) => f.grants.length)).toBe(0);
+    await page.close();
+  });
+
+  it("lists what programs stored, finds one, marks it always ask and deletes another; Settings say who owns the keyring", async () => {
+    const page = await open("secrets=2");
+    await fake(page, (f) => {
+      const item = (id: number, label: string, attributes: Record<string, string>) => ({
+        id,
+        name: label.toUpperCase().replace(/[^A-Z0-9]+/g, "_"),
+        collection: "login",
+        label,
+        attributes,
+        content_type: "text/plain",
+        always_ask: false,
+        created: "2026-12-07T08:00:00Z",
+        modified: `2026-12-07T08:0${id}:00Z`,
+      });
+      f.items = [
+        item(1, "GitHub CLI", { service: "gh", username: "alice" }),
+        item(2, "Git: https://git.example", {
+          protocol: "https",
+          server: "git.example",
+          "xdg:schema": "org.git.Password",
+        }),
+      ];
+      f.keyringTaken = true;
+    });
+    await page.keyboard.press("Alt+6");
+    await page.getByRole("heading", { name: "Stored by programs" }).waitFor();
+    await page.getByText("protocol=https, server=git.example").waitFor();
+    await shot(page, "programs");
+    await page.getByLabel("Search items").fill("gh alice");
+    await page.getByRole("cell", { name: "git.example" }).waitFor({ state: "detached" });
+    await page.getByLabel("Always ask before a program reads GitHub CLI").check();
+    await page.getByText("Every read of “GitHub CLI” asks you.").waitFor();
+    expect(await fake(page, (f) => f.items.find((item) => item.id === 1)?.always_ask)).toBe(true);
+    await page.getByLabel("Search items").fill("");
+    await page.getByRole("button", { name: "Delete Git: https://git.example" }).click();
+    await page.getByRole("button", { name: "Delete", exact: true }).click();
+    await page.getByText("Deleted “Git: https://git.example”").waitFor();
+    expect(await fake(page, (f) => f.items.map((item) => item.id))).toEqual([1]);
+
+    // gnome-keyring owns the name: the switch says so and stays off.
+    await page.keyboard.press("Alt+7");
+    const serve = page.getByLabel("Serve passwords to programs (Secret Service)");
+    await serve.click();
+    await page.getByText("owned by gnome-keyring-daemon").first().waitFor();
+    expect(await fake(page, (f) => f.settings.secret_service)).toBe(false);
+    await shot(page, "keyring-taken");
+    expect(await serve.isChecked()).toBe(false);
+    await fake(page, (f) => (f.keyringTaken = false));
+    await serve.check();
+    await page.getByText("Keyhaven is your keyring").waitFor();
+    expect(await fake(page, (f) => f.settings.secret_service)).toBe(true);
     await page.close();
   });
 

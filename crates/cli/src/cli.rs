@@ -439,7 +439,10 @@ pub enum Command {
         command: GrantsCommand,
     },
     /// The items programs stored (the Secret Service, git): label, attributes, name
-    Items,
+    Items {
+        #[command(subcommand)]
+        command: Option<ItemsCommand>,
+    },
     /// SSH keys in the vault: make one, add one from a file, print its public key, list them
     Ssh {
         #[command(subcommand)]
@@ -533,6 +536,18 @@ pub enum SshCommand {
         /// on: a forwarded agent may use it; off: only this machine's programs
         #[arg(value_enum)]
         allow: OnOff,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ItemsCommand {
+    /// Ask before every read of an item (on), whatever a program was allowed, or not (off)
+    AlwaysAsk {
+        /// The item's name (`keyhaven items` lists them)
+        name: String,
+        /// on: every read asks; off: programs allowed before read without asking
+        #[arg(value_enum)]
+        state: OnOff,
     },
 }
 

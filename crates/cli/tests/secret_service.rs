@@ -118,6 +118,9 @@ echo no > "$HOME/answer"
 if "$TMPDIR/other-secret-tool" lookup service gh; then echo "other: read"; else echo "other: refused"; fi
 echo once > "$HOME/answer"
 echo "other, once: $("$TMPDIR/other-secret-tool" lookup service gh)"
+"$KH" items always-ask GITHUB_CLI on
+echo "always ask, allowed before: $(secret-tool lookup service gh)"
+"$KH" items always-ask GITHUB_CLI off
 secret-tool clear service gh
 if secret-tool lookup service gh; then echo "after clear: found"; else echo "after clear: none"; fi
 stop_keyhaven
@@ -126,10 +129,13 @@ stop_keyhaven
     assert!(ok, "{stdout}\n{stderr}");
     assert!(stdout.contains("search: 1"), "{stdout}");
     assert!(stdout.contains("other: refused") && stdout.contains("other, once: gh-token"), "{stdout}");
+    assert!(stdout.contains("always ask, allowed before: gh-token"), "{stdout}");
     assert!(stdout.contains("after clear: none"), "{stdout}");
-    // Ten runs of secret-tool, one question; the copy at another path asked twice.
+    // Ten runs of secret-tool, one question; the copy at another path asked
+    // twice; secret-tool asked again once the item was marked "always ask".
     let asked = questions(&kh);
-    assert_eq!(asked.len(), 3, "{asked:?}");
+    assert_eq!(asked.len(), 4, "{asked:?}");
+    assert!(asked[3].starts_with("Allow secret-tool (/usr/bin/secret-tool"), "{asked:?}");
     assert!(asked[0].starts_with("Allow secret-tool (/usr/bin/secret-tool, pid "), "{asked:?}");
     assert!(asked[0].ends_with(") to read the item “GitHub CLI”?"), "{asked:?}");
     assert!(asked[1].contains("other-secret-tool") && asked[2].contains("other-secret-tool"), "{asked:?}");
@@ -137,12 +143,12 @@ stop_keyhaven
     let grants = kh.ok(&["grants", "ls"], None);
     assert!(grants.contains("/usr/bin/secret-tool") && grants.contains("item:GITHUB_CLI"), "{grants}");
     let log = kh.ok(&["log", "--limit", "40"], None);
-    // Ten lookups, and the search's two reads (GetSecrets, then the item's GetSecret).
+    // Ten lookups, the search's two reads (GetSecrets, then the item's GetSecret), one always asked.
     let reads = log
         .lines()
         .filter(|line| line.contains(" reveal ") && line.contains("secret-tool (/usr/bin/secret-tool"))
         .count();
-    assert_eq!(reads, 12, "{log}");
+    assert_eq!(reads, 13, "{log}");
     assert!(
         log.lines()
             .any(|line| line.contains(" set ") && line.contains("GITHUB_CLI  secret service: secret-tool")),
@@ -323,6 +329,9 @@ fn a_programs_item_reaches_a_remote_only_when_the_remote_names_it() {
     let items: Vec<serde_json::Value> = serde_json::from_str(&kh.ok(&["items", "--json"], None)).unwrap();
     let name = items[0]["name"].as_str().unwrap().to_owned();
     assert_eq!(name, "GIT_HTTPS_GIT_EXAMPLE");
+    // Listed apart from the secrets.
+    let listed = kh.ok(&["ls"], None);
+    assert!(listed.contains("API_KEY") && !listed.contains(&name), "{listed}");
     let url = emulator.url(Kind::Runloop);
     kh.ok(
         &["remote", "add", "prod", "--kind", "runloop", "--url", &url, "--include", "*"],

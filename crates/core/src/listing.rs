@@ -117,7 +117,10 @@ impl Listing {
                 let chosen = choosers.mask(meta.name.as_str(), &meta.category, meta.kind);
                 live.insert(meta.name.clone(), sync::Live { version: meta.version, chosen });
             }
-            builder.local(meta);
+            // Programs' items are listed apart ("Stored by programs").
+            if meta.kind != crate::secret::SecretKind::Item {
+                builder.local(meta);
+            }
         })?;
         let marks = if with_remotes { sync::marks(vault, &live)? } else { Vec::new() };
         Ok(builder.finish(marks))

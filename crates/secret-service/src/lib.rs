@@ -22,6 +22,7 @@ mod caller;
 mod collection;
 mod error;
 mod item;
+mod prompt;
 mod service;
 mod session;
 mod state;
@@ -57,6 +58,17 @@ pub trait Host: Send + Sync {
     /// Locks the vault (a client's `Lock`): the CLI host then refuses every
     /// read with `IsLocked` until it is started again.
     fn lock(&self);
+    /// Whether [`Host::unlock`] can ask the user (the app's unlock window);
+    /// otherwise `Unlock` answers `IsLocked`.
+    fn can_unlock(&self) -> bool {
+        false
+    }
+    /// Asks the user to unlock, saying `why` (who asks), and waits at most
+    /// [`keyhaven_core::approval::ANSWER_WITHIN`]; true once unlocked.
+    /// Called on a blocking thread.
+    fn unlock(&self, _why: &str) -> bool {
+        false
+    }
 }
 
 /// A [`Host`] that holds the unlocked vault itself (the CLI's `secret-service`).
@@ -161,6 +173,26 @@ impl Provider {
             }
         }
         Ok(())
+    }
+
+    /// [`Provider::start`] from a thread that is not an async task (the
+    /// app's commands): the bus connection runs on zbus's own executor thread.
+    pub fn start_blocking(
+        vault_path: PathBuf,
+        host: Arc<dyn Host>,
+        confirm: Confirm,
+        replace: bool,
+    ) -> Result<Self, StartError> {
+        futures_lite::future::block_on(Self::start(vault_path, host, confirm, replace))
+    }
+
+    /// Gives the name back and leaves the bus.
+    pub fn stop(self) {
+        let connection = self.connection;
+        futures_lite::future::block_on(async {
+            let _ = connection.release_name(BUS_NAME).await;
+            let _ = connection.close().await;
+        });
     }
 
     /// The bus address's unique name this provider answers on.

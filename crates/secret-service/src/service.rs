@@ -17,6 +17,7 @@ use crate::{
     caller::Caller,
     collection::{CollectionObject, Named},
     item::{ItemObject, Secret},
+    prompt::PromptObject,
     session::{Cipher, SessionObject},
     state::{ItemRef, SESSION_COLLECTION, alias_path, collection_path, lock, none},
 };
@@ -222,6 +223,7 @@ impl ServiceObject {
         .await
     }
 
+    /// Unlocked at once, or a prompt that shows the host's unlock window.
     #[zbus(out_args("unlocked", "prompt"))]
     async fn unlock(
         &self,
@@ -229,17 +231,29 @@ impl ServiceObject {
         #[zbus(header)] header: Header<'_>,
         #[zbus(connection)] connection: &zbus::Connection,
     ) -> Result<(Vec<OwnedObjectPath>, OwnedObjectPath), Error> {
-        Caller::of(connection, &header).await?;
+        let caller = Caller::of(connection, &header).await?;
         let state = self.state.clone();
         let known: Vec<OwnedObjectPath> =
             objects.into_iter().filter(|path| resolve(&state, path).is_some()).collect();
         let locked = off_bus(&self.state, |state| Ok(state.locked())).await?;
-        if locked && known.iter().any(|path| !path.as_str().contains(&format!("/{SESSION_COLLECTION}"))) {
+        let in_vault = known.iter().any(|path| !path.as_str().contains(&format!("/{SESSION_COLLECTION}")));
+        if !locked || !in_vault {
+            return Ok((known, none()));
+        }
+        if !self.state.host.can_unlock() {
             return Err(Error::IsLocked(
                 "Keyhaven is locked, and `keyhaven secret-service` cannot ask for the passphrase: start it again".into(),
             ));
         }
-        Ok((known, none()))
+        let path = OwnedObjectPath::try_from(format!("{SERVICE_PATH}/prompt/p{}", self.state.next_id()))?;
+        let prompt = PromptObject {
+            state: self.state.clone(),
+            why: format!("{} asks for your passwords", caller.describe()),
+            objects: known,
+            used: std::sync::atomic::AtomicBool::new(false),
+        };
+        connection.object_server().at(&path, prompt).await?;
+        Ok((Vec::new(), path))
     }
 
     #[zbus(out_args("locked", "Prompt"))]

@@ -7,8 +7,9 @@ use tauri::State;
 use super::session;
 use crate::{
     AppState,
+    asking::{Answer, ApprovalQuestion},
     error::CommandResult,
-    ssh_agent::{AgentStatus, Answer, ApprovalQuestion},
+    ssh_agent::AgentStatus,
 };
 
 /// Whether the agent runs, and at which socket.
@@ -20,14 +21,14 @@ pub fn agent_status(state: State<'_, AppState>) -> AgentStatus {
 /// The questions waiting for an answer (a window shown late asks them too).
 #[tauri::command(async)]
 pub fn pending_approvals(state: State<'_, AppState>) -> Vec<ApprovalQuestion> {
-    state.ssh_agent.pending()
+    state.questions.pending()
 }
 
 /// Answers question `id`; false when it was answered or timed out already.
 #[tauri::command(async)]
 pub fn answer_approval(state: State<'_, AppState>, id: u32, answer: Answer) -> bool {
     state.touch();
-    state.ssh_agent.answer(id, answer)
+    state.questions.answer(id, answer)
 }
 
 /// The programs allowed always (unlocked: each grant's tag is checked).

@@ -7,6 +7,7 @@ pub mod agent;
 pub mod export;
 pub mod import;
 pub mod intake;
+pub mod keyring;
 pub mod remotes;
 pub mod secrets;
 pub mod settings;
@@ -104,8 +105,10 @@ mod bindings {
             crate::settings::Settings,
             crate::settings::Theme,
             crate::ssh_agent::AgentStatus,
-            crate::ssh_agent::Answer,
-            crate::ssh_agent::ApprovalQuestion,
+            crate::asking::Answer,
+            crate::asking::ApprovalQuestion,
+            crate::secret_service::KeyringStatus,
+            keyhaven_core::item::ItemInfo,
             keyhaven_core::approval::Grant,
             CommandError,
             crate::error::FailureKind,

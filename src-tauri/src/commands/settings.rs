@@ -45,6 +45,11 @@ pub fn save_settings(
     } else if !settings.ssh_agent {
         state.ssh_agent.stop();
     }
+    if settings.secret_service && !state.secret_service.status().running {
+        state.secret_service.start(&app).map_err(CommandError::invalid)?;
+    } else if !settings.secret_service {
+        state.secret_service.stop();
+    }
     store.save(settings)
 }
 

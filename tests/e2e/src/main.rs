@@ -34,6 +34,8 @@ const VALUE: &str = "sk-e2e-7f3a91c2d4b5";
 const ROTATED: &str = "sk-e2e-rotated-88aa01";
 const LOCAL_V3: &str = "sk-e2e-local-v3-5c6d";
 const DB_VALUE: &str = "postgres-e2e-secret";
+/// What secret-tool stores through the app as the keyring.
+const KEYRING_VALUE: &str = "gh-e2e-keyring-token-5c1f";
 /// DB_PASSWORD rotated in the app: pushed to prod without Sync.
 const PUSHED: &str = "postgres-e2e-pushed-7c1d";
 const AGENT_TOKEN: &str = "agent-e2e-typed-41c9e0";
@@ -428,6 +430,7 @@ fn scenario(s: &Session, w: &World) -> Result<()> {
     remotes_and_sync(s, shots, emulator)?;
     settings(s, shots, w.home)?;
     ssh_agent(s, w)?;
+    keyring(s, w)?;
     quick_reveal(s, w)?;
     intake(s, w)?;
     import(s, w)?;
@@ -787,6 +790,80 @@ fn ssh_agent(s: &Session, w: &World) -> Result<()> {
     let (files, hits) = scan(w.home, &lines)?;
     ensure!(hits.is_empty(), "a line of the SSH key's private part: {hits:?}");
     println!("e2e: scanned {files} files under the app's home: no line of the SSH key's private part");
+    Ok(())
+}
+
+/// The app as the desktop's keyring, turned on in Settings: libsecret's
+/// secret-tool stores and reads through it; the first read asks in the
+/// window and "Always" holds; while locked, secret-tool's Unlock brings up
+/// the lock screen and it reads once the user unlocks; turned off, the name
+/// is given back.
+fn keyring(s: &Session, w: &World) -> Result<()> {
+    step("passwords for programs: on in Settings; secret-tool stores, its first read asks in the window");
+    s.button("Settings")?.click()?;
+    s.find("//label[contains(normalize-space(.), 'Serve passwords to programs')]//input")?.click()?;
+    s.wait_text("Keyhaven is your keyring")?;
+    let mut store = Command::new("secret-tool")
+        .args(["store", "--label=E2E GitHub", "service", "gh", "username", "e2e"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    std::io::Write::write_all(
+        &mut store.stdin.take().context("secret-tool's stdin")?,
+        KEYRING_VALUE.as_bytes(),
+    )?;
+    let out = store.wait_with_output()?;
+    ensure!(out.status.success(), "secret-tool store: {}", String::from_utf8_lossy(&out.stderr));
+    let lookup = || {
+        Command::new("secret-tool")
+            .args(["lookup", "service", "gh"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+    };
+    let read = |child: std::process::Child| -> Result<()> {
+        let out = child.wait_with_output()?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        ensure!(
+            out.status.success() && out.stdout == KEYRING_VALUE.as_bytes(),
+            "secret-tool lookup: {stderr}"
+        );
+        Ok(())
+    };
+    let first = lookup()?;
+    s.wait_text("Allow secret-tool to read the item “E2E GitHub”?")?;
+    screenshot(&w.shots.join("14-keyring-approval.png"))?;
+    s.button("Always for this program")?.click()?;
+    read(first)?;
+    read(lookup()?)?;
+    ensure!(!s.page_text()?.contains("Allow secret-tool"), "asked again after 'Always'");
+
+    step(
+        "passwords for programs, locked: secret-tool's unlock shows the lock screen; it reads once unlocked",
+    );
+    s.button("Lock")?.click()?;
+    s.find("//section[@aria-label='Keyhaven is locked']")?;
+    let waiting = lookup()?;
+    std::thread::sleep(Duration::from_millis(500));
+    s.input("Master passphrase")?.type_text(PASSPHRASE)?;
+    s.button("Unlock")?.click()?;
+    read(waiting)?;
+
+    step("Programs lists what secret-tool stored; off in Settings, the name is given back");
+    s.button("Programs")?.click()?;
+    s.wait_text("service=gh, username=e2e")?;
+    screenshot(&w.shots.join("15-programs.png"))?;
+    s.button("Settings")?.click()?;
+    s.find("//label[contains(normalize-space(.), 'Serve passwords to programs')]//input")?.click()?;
+    s.wait_text("Keyhaven is no longer your keyring")?;
+    let owned = Command::new("dbus-send")
+        .args(["--session", "--print-reply", "--dest=org.freedesktop.DBus", "/"])
+        .args(["org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets"])
+        .output()?;
+    ensure!(String::from_utf8_lossy(&owned.stdout).contains("false"), "the name is still owned");
+    let (files, hits) = scan(w.home, &[KEYRING_VALUE])?;
+    ensure!(hits.is_empty(), "secret-tool's value in a file: {hits:?}");
+    println!("e2e: scanned {files} files under the app's home: not one holds the keyring's value");
     Ok(())
 }
 

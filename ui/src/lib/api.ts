@@ -3,6 +3,8 @@
 // `cargo test`), with the events and error helpers the screens share.
 import { commands } from "./commands";
 import type { AgentStatus } from "./bindings/AgentStatus";
+import type { ItemInfo } from "./bindings/ItemInfo";
+import type { KeyringStatus } from "./bindings/KeyringStatus";
 import type { Answer } from "./bindings/Answer";
 import type { ApprovalQuestion } from "./bindings/ApprovalQuestion";
 import type { Grant } from "./bindings/Grant";
@@ -55,6 +57,8 @@ import type { VersionMeta } from "./bindings/VersionMeta";
 export type { Commands } from "./commands";
 export type {
   AgentStatus,
+  KeyringStatus,
+  ItemInfo,
   Answer,
   ApprovalQuestion,
   Grant,

@@ -16,7 +16,9 @@ import type { ImportSummary } from "./bindings/ImportSummary";
 import type { Intake } from "./bindings/Intake";
 import type { IntakeForm } from "./bindings/IntakeForm";
 import type { IntakeOutcome } from "./bindings/IntakeOutcome";
+import type { ItemInfo } from "./bindings/ItemInfo";
 import type { Keep } from "./bindings/Keep";
+import type { KeyringStatus } from "./bindings/KeyringStatus";
 import type { Link } from "./bindings/Link";
 import type { ListPage } from "./bindings/ListPage";
 import type { ListRequest } from "./bindings/ListRequest";
@@ -58,6 +60,10 @@ export interface Commands {
   submit_intake: { args: { intake: Intake; manifest: Manifest; fromVault: Array<string>; typed: { [key in string]: string }; keep: boolean }; result: IntakeOutcome };
   open_remote_url: { args: { remote: string; url: string }; result: void };
   open_docs: { args: { url: string }; result: void };
+  keyring_status: { args: Record<string, never>; result: KeyringStatus };
+  list_items: { args: Record<string, never>; result: Array<ItemInfo> };
+  remove_item: { args: { id: number }; result: void };
+  set_item_always_ask: { args: { id: number; on: boolean }; result: ItemInfo };
   list_remotes: { args: Record<string, never>; result: Array<RemoteInfo> };
   check_new_remote: { args: { remote: NewRemote; token: string }; result: Check };
   check_new_token: { args: { name: string; token: string }; result: Check };
@@ -142,6 +148,14 @@ export const commands = {
   openRemoteUrl: (remote: string, url: string) => invoke<void>("open_remote_url", { remote, url }),
   /** Opens an item's documentation in the system browser: https only. */
   openDocs: (url: string) => invoke<void>("open_docs", { url }),
+  /** Whether the app serves as the keyring, and why not when it tried. */
+  keyringStatus: () => invoke<KeyringStatus>("keyring_status"),
+  /** The items programs stored, newest change first; locked, only with "Show names while locked" (labels and attributes are in the clear). */
+  listItems: () => invoke<Array<ItemInfo>>("list_items"),
+  /** Removes item `id` (its history stays until purge, as every removal's). */
+  removeItem: (id: number) => invoke<void>("remove_item", { id }),
+  /** Marks item `id` to be asked about at every read (`on`), or not. */
+  setItemAlwaysAsk: (id: number, on: boolean) => invoke<ItemInfo>("set_item_always_ask", { id, on }),
   /** Every remote; works locked. */
   listRemotes: () => invoke<Array<RemoteInfo>>("list_remotes"),
   /** Tests a new remote's key before it is added: what it can and cannot do. */

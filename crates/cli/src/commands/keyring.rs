@@ -101,6 +101,23 @@ pub fn git_credential(ctx: &mut Context, action: &str) -> Result<()> {
     Ok(())
 }
 
+/// `items always-ask NAME on|off`.
+pub fn always_ask(ctx: &mut Context, name: &str, on: bool) -> Result<()> {
+    let mut vault = ctx.unlocked()?;
+    let item = vault
+        .items()?
+        .into_iter()
+        .find(|item| item.name.as_str() == name)
+        .ok_or_else(|| exit::invalid(format!("no item is named {name} (`keyhaven items` lists them)")))?;
+    let item = vault.edit_item(item.id, None, None, Some(on))?;
+    if ctx.json {
+        return output::json(&item);
+    }
+    let how = if on { "every read asks" } else { "reads are asked about as programs were allowed" };
+    note!("{}: {how}", item.name);
+    Ok(())
+}
+
 /// `items`: what programs stored, without values.
 pub fn items(ctx: &Context) -> Result<()> {
     let items = ctx.open()?.items()?;

@@ -118,7 +118,7 @@ fn prints_json(command: &Command) -> bool {
             | Command::Resolve { .. }
             | Command::Ssh { .. }
             | Command::Grants { .. }
-            | Command::Items
+            | Command::Items { .. }
     )
 }
 
@@ -182,7 +182,10 @@ pub fn dispatch(cli: Cli, passphrases: PassphraseEnv) -> Result<ExitCode> {
             std::time::Duration::from_secs(answer_within),
         ),
         Command::GitCredential { action } => keyring::git_credential(&mut ctx, &action),
-        Command::Items => keyring::items(&ctx),
+        Command::Items { command: None } => keyring::items(&ctx),
+        Command::Items { command: Some(crate::cli::ItemsCommand::AlwaysAsk { name, state }) } => {
+            keyring::always_ask(&mut ctx, &name, state == crate::cli::OnOff::On)
+        }
         Command::Sync { remote, dry_run, prune, pull, accept_new, yes } => {
             let accept_new = if accept_new {
                 keyhaven_core::sync::AcceptNew::All

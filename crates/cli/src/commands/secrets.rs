@@ -23,6 +23,8 @@ pub fn ls(ctx: &Context, pattern: Option<&str>, removed: bool, due: bool, names_
     let vault = ctx.open()?;
     let today = jiff::Zoned::now().date();
     let mut secrets = if removed { vault.list_removed()? } else { vault.list()? };
+    // Programs' items are listed apart (`keyhaven items`).
+    secrets.retain(|meta| meta.kind != keyhaven_core::secret::SecretKind::Item);
     if let Some(pattern) = pattern {
         secrets.retain(|meta| matches_pattern(meta.name.as_str(), pattern));
     }

@@ -9,6 +9,6 @@ export type ApprovalQuestion = { id: number,
  */
 program: string, path: string, pid: number, 
 /**
- * What it asks to do: "use the SSH key DEPLOY_KEY".
+ * What it asks to do: "use the SSH key DEPLOY_KEY", "read the item “GitHub CLI”".
  */
 subject: string, };

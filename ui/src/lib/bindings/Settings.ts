@@ -60,4 +60,10 @@ sync_minutes: number,
  * Serve the vault's SSH keys to OpenSSH while the app runs, at
  * `$XDG_RUNTIME_DIR/keyhaven/ssh-agent.sock` (`ssh_agent`); off by default.
  */
-ssh_agent: boolean, };
+ssh_agent: boolean, 
+/**
+ * Serve programs' passwords as the session's Secret Service
+ * (`org.freedesktop.secrets`, `secret_service`) while the app runs; off
+ * by default, since it takes gnome-keyring's place.
+ */
+secret_service: boolean, };
