@@ -846,7 +846,7 @@ describe("activity and settings", () => {
     await page.getByText("export SSH_AUTH_SOCK=/run/user/1000/keyhaven/ssh-agent.sock").waitFor();
     expect(await fake(page, (f) => f.settings.ssh_agent)).toBe(true);
     await page.getByRole("button", { name: "Revoke /usr/bin/ssh for ssh-key:DEPLOY_KEY" }).click();
-    await page.getByText("is asked again before it uses a key").waitFor();
+    await page.getByText("is asked again before it uses the SSH key DEPLOY_KEY").waitFor();
     expect(await fake(page, (f) => f.grants.length)).toBe(0);
     await page.close();
   });

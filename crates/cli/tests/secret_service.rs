@@ -293,6 +293,10 @@ printf 'protocol=http\nhost=127.0.0.1:%s\nusername=alice\npassword=s3cret pass\n
 printf 'protocol=http\nhost=127.0.0.1:%s\nusername=bob\npassword=bobs\n\n' "$PORT" | git credential approve
 printf 'protocol=http\nhost=127.0.0.1:%s\nusername=alice\n\n' "$PORT" | git credential fill > "$TMPDIR/filled"
 echo "filled: $(grep -c '^password=s3cret pass$' "$TMPDIR/filled")"
+mkdir -p "$HOME/bin" && ln -s "$KH" "$HOME/bin/git-credential-keyhaven"
+printf 'protocol=http\nhost=127.0.0.1:%s\nusername=alice\n\n' "$PORT" \
+  | PATH="$HOME/bin:$PATH" git -c credential.helper= -c credential.helper=keyhaven credential fill > "$TMPDIR/linked"
+echo "as git-credential-keyhaven: $(grep -c '^password=s3cret pass$' "$TMPDIR/linked")"
 git clone -q "http://alice@127.0.0.1:$PORT/repo.git" "$HOME/clone"
 echo "cloned: $(git -C "$HOME/clone" log --format=%s)"
 start_keyhaven --no-confirm
@@ -306,6 +310,7 @@ kill $SERVER
     assert!(ok, "{stdout}\n{stderr}");
     assert!(stdout.contains("clone without: refused"), "{stdout}");
     assert!(stdout.contains("filled: 1") && stdout.contains("cloned: first"), "{stdout}");
+    assert!(stdout.contains("as git-credential-keyhaven: 1"), "{stdout}");
     assert!(stdout.contains("secret-tool: s3cret pass"), "{stdout}");
     assert!(stdout.contains("after reject: none"), "{stdout}");
     // Exactly alice's credential went; bob's stays.

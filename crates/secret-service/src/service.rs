@@ -54,6 +54,16 @@ pub(crate) fn resolve(state: &State, path: &ObjectPath<'_>) -> Option<Target> {
     }
 }
 
+/// Whether `path` names a collection or an item the vault keeps (the
+/// `session` collection's are in memory, never locked).
+fn in_vault(state: &State, path: &ObjectPath<'_>) -> bool {
+    match resolve(state, path) {
+        Some(Target::Collection(id)) => id != SESSION_COLLECTION,
+        Some(Target::Item(reference)) => matches!(reference, ItemRef::Vault(_)),
+        None => false,
+    }
+}
+
 /// Exports the service and the objects the file holds now, and follows
 /// clients that leave the bus (their sessions end).
 pub(crate) async fn export(state: &Arc<State>, connection: &zbus::Connection) -> zbus::Result<()> {
@@ -236,8 +246,7 @@ impl ServiceObject {
         let known: Vec<OwnedObjectPath> =
             objects.into_iter().filter(|path| resolve(&state, path).is_some()).collect();
         let locked = off_bus(&self.state, |state| Ok(state.locked())).await?;
-        let in_vault = known.iter().any(|path| !path.as_str().contains(&format!("/{SESSION_COLLECTION}")));
-        if !locked || !in_vault {
+        if !locked || !known.iter().any(|path| in_vault(&state, path)) {
             return Ok((known, none()));
         }
         if !self.state.host.can_unlock() {
@@ -265,14 +274,8 @@ impl ServiceObject {
     ) -> Result<(Vec<OwnedObjectPath>, OwnedObjectPath), Error> {
         let caller = Caller::of(connection, &header).await?;
         let state = self.state.clone();
-        let vault_objects: Vec<OwnedObjectPath> = objects
-            .into_iter()
-            .filter(|path| match resolve(&state, path) {
-                Some(Target::Collection(id)) => id != SESSION_COLLECTION,
-                Some(Target::Item(reference)) => matches!(reference, ItemRef::Vault(_)),
-                None => false,
-            })
-            .collect();
+        let vault_objects: Vec<OwnedObjectPath> =
+            objects.into_iter().filter(|path| in_vault(&state, path)).collect();
         if !vault_objects.is_empty() {
             tracing::info!("secret service: {} locked the vault", caller.describe());
             off_bus(&self.state, |state| {
