@@ -63,7 +63,7 @@ impl ItemInfo {
     /// Whether every `wanted` attribute is the item's, with the same value
     /// (the Secret Service's search: none wanted matches all).
     pub fn matches(&self, wanted: &Attributes) -> bool {
-        wanted.iter().all(|(name, value)| self.attributes.get(name) == Some(value))
+        matches(&self.attributes, wanted)
     }
 
     /// `service=gh, username=alice`, for questions and listings: at most
@@ -71,6 +71,12 @@ impl ItemInfo {
     pub fn summary(&self) -> String {
         summary(&self.attributes)
     }
+}
+
+/// Whether `attributes` hold every `wanted` one with the same value (the
+/// Secret Service's search: none wanted matches all).
+pub fn matches(attributes: &Attributes, wanted: &Attributes) -> bool {
+    wanted.iter().all(|(name, value)| attributes.get(name) == Some(value))
 }
 
 /// `service=gh, username=alice`: at most three attributes (libsecret's own

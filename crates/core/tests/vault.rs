@@ -406,16 +406,16 @@ fn a_programs_items_are_versioned_found_locked_and_written_only_as_items() {
         content_type: "text/plain".into(),
     };
     let value = |bytes: &[u8]| ItemValue::new(bytes.to_vec()).unwrap();
-    let first = vault.store_item(&new("gh: github.com"), &value(b"token-1"), true, "test").unwrap();
+    let (first, _) = vault.store_item(&new("gh: github.com"), &value(b"token-1"), true, "test").unwrap();
     assert_eq!(first.name.as_str(), "GH_GITHUB_COM");
     // The same attributes with replace: a new version of the same item.
-    let again = vault.store_item(&new("gh again"), &value(b"\x00\xffbytes"), true, "test").unwrap();
+    let (again, _) = vault.store_item(&new("gh again"), &value(b"\x00\xffbytes"), true, "test").unwrap();
     assert_eq!((again.id, again.label.as_str()), (first.id, "gh again"));
     assert_eq!(vault.history(&first.name).unwrap().len(), 2);
     let (_, read) = vault.read_item(first.id, "test reader").unwrap();
     assert_eq!(read.bytes(), b"\x00\xffbytes");
     // Without replace: another item, under a name of its own.
-    let other = vault.store_item(&new("gh: github.com"), &value(b"token-2"), false, "test").unwrap();
+    let (other, _) = vault.store_item(&new("gh: github.com"), &value(b"token-2"), false, "test").unwrap();
     assert_eq!(other.name.as_str(), "GH_GITHUB_COM_2");
 
     // Found while locked; never rotated or set as text.

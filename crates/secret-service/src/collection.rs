@@ -14,6 +14,7 @@ use zbus::{
 use crate::{
     Error, SERVICE_PATH, State,
     caller::Caller,
+    error::failed,
     item::Secret,
     service::{ServiceObject, off_bus, sync_objects},
     state::{SESSION_COLLECTION, collection_path, none},
@@ -44,10 +45,6 @@ impl CollectionObject {
         let id = self.id()?;
         off_bus(&self.state, move |state| state.collection(&id)).await
     }
-}
-
-fn failed(err: Error) -> zbus::fdo::Error {
-    zbus::fdo::Error::Failed(err.to_string())
 }
 
 #[interface(name = "org.freedesktop.Secret.Collection")]
@@ -82,17 +79,13 @@ impl CollectionObject {
         Caller::of(connection, &header).await?;
         let wanted: Attributes = attributes.into_iter().collect();
         keyhaven_core::item::check_attributes(&wanted)?;
-        sync_objects(&self.state, connection.object_server()).await?;
         let id = self.id()?;
-        off_bus(&self.state, move |state| {
-            Ok(state
-                .items_in(&id)?
-                .iter()
-                .filter(|item| item.matches(&wanted))
-                .map(|item| item.path())
-                .collect())
-        })
-        .await
+        let items = sync_objects(&self.state, connection.object_server()).await?;
+        Ok(items
+            .iter()
+            .filter(|item| item.collection == id && item.matches(&wanted))
+            .map(|item| item.path())
+            .collect())
     }
 
     #[zbus(out_args("item", "prompt"))]

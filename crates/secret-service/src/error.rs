@@ -50,3 +50,12 @@ impl From<zbus::fdo::Error> for Error {
         Error::ZBus(err.into())
     }
 }
+
+/// For a property's getter or setter, which zbus lets answer only with its
+/// own errors: a locked vault is a refusal, anything else a failure.
+pub(crate) fn failed(err: Error) -> zbus::fdo::Error {
+    match err {
+        Error::IsLocked(why) => zbus::fdo::Error::AccessDenied(why),
+        other => zbus::fdo::Error::Failed(other.to_string()),
+    }
+}

@@ -18,6 +18,7 @@ use crate::{
     Error, State,
     caller::Caller,
     collection::CollectionObject,
+    error::failed,
     service::{off_bus, sync_objects},
     session::Cipher,
     state::{ItemRef, collection_path, none},
@@ -71,13 +72,6 @@ pub(crate) struct ItemObject {
     pub state: Arc<State>,
     pub collection: String,
     pub reference: ItemRef,
-}
-
-fn failed(err: Error) -> zbus::fdo::Error {
-    match err {
-        Error::IsLocked(why) => zbus::fdo::Error::AccessDenied(why),
-        other => zbus::fdo::Error::Failed(other.to_string()),
-    }
 }
 
 impl ItemObject {

@@ -19,7 +19,7 @@ use crate::{
     item::{ItemObject, Secret},
     prompt::PromptObject,
     session::{Cipher, SessionObject},
-    state::{ItemRef, SESSION_COLLECTION, alias_path, collection_path, lock, none},
+    state::{ItemRef, ItemView, SESSION_COLLECTION, alias_path, collection_path, lock, none},
 };
 
 /// What an object path names.
@@ -104,8 +104,11 @@ async fn follow_clients(state: &State, connection: &zbus::Connection) -> zbus::R
 type Export = (String, ItemRef);
 
 /// Exports every collection, alias and item the file holds now, and
-/// removes the objects of items gone from it.
-pub(crate) async fn sync_objects(state: &Arc<State>, server: &zbus::ObjectServer) -> Result<(), Error> {
+/// removes the objects of items gone from it; the items, as read.
+pub(crate) async fn sync_objects(
+    state: &Arc<State>,
+    server: &zbus::ObjectServer,
+) -> Result<Vec<ItemView>, Error> {
     let (collections, items) = {
         let state = state.clone();
         blocking::unblock(move || Ok::<_, Error>((state.collections()?, state.items()?))).await?
@@ -120,7 +123,7 @@ pub(crate) async fn sync_objects(state: &Arc<State>, server: &zbus::ObjectServer
         }
     }
     let wanted: HashMap<OwnedObjectPath, Export> =
-        items.into_iter().map(|item| (item.path(), (item.collection, item.reference))).collect();
+        items.iter().map(|item| (item.path(), (item.collection.clone(), item.reference))).collect();
     let (stale, new): (Vec<OwnedObjectPath>, Vec<(OwnedObjectPath, Export)>) = {
         let mut exported = lock(&state.exported);
         let stale: Vec<_> = exported.iter().filter(|path| !wanted.contains_key(*path)).cloned().collect();
@@ -143,7 +146,7 @@ pub(crate) async fn sync_objects(state: &Arc<State>, server: &zbus::ObjectServer
     for (path, (collection, reference)) in new {
         server.at(path, ItemObject { state: state.clone(), collection, reference }).await?;
     }
-    Ok(())
+    Ok(items)
 }
 
 /// Runs a blocking step of `state` off the bus's executor.
@@ -219,11 +222,11 @@ impl ServiceObject {
         Caller::of(connection, &header).await?;
         let wanted: Attributes = attributes.into_iter().collect();
         keyhaven_core::item::check_attributes(&wanted)?;
-        sync_objects(&self.state, connection.object_server()).await?;
+        let items = sync_objects(&self.state, connection.object_server()).await?;
         off_bus(&self.state, move |state| {
             let locked = state.locked();
             let (mut open, mut shut) = (Vec::new(), Vec::new());
-            for item in state.items()?.into_iter().filter(|item| item.matches(&wanted)) {
+            for item in items.into_iter().filter(|item| item.matches(&wanted)) {
                 let list =
                     if locked && matches!(item.reference, ItemRef::Vault(_)) { &mut shut } else { &mut open };
                 list.push(item.path());
@@ -242,11 +245,11 @@ impl ServiceObject {
         #[zbus(connection)] connection: &zbus::Connection,
     ) -> Result<(Vec<OwnedObjectPath>, OwnedObjectPath), Error> {
         let caller = Caller::of(connection, &header).await?;
-        let state = self.state.clone();
+        let state = &self.state;
         let known: Vec<OwnedObjectPath> =
-            objects.into_iter().filter(|path| resolve(&state, path).is_some()).collect();
-        let locked = off_bus(&self.state, |state| Ok(state.locked())).await?;
-        if !locked || !known.iter().any(|path| in_vault(&state, path)) {
+            objects.into_iter().filter(|path| resolve(state, path).is_some()).collect();
+        let locked = off_bus(state, |state| Ok(state.locked())).await?;
+        if !locked || !known.iter().any(|path| in_vault(state, path)) {
             return Ok((known, none()));
         }
         if !self.state.host.can_unlock() {
@@ -273,9 +276,8 @@ impl ServiceObject {
         #[zbus(connection)] connection: &zbus::Connection,
     ) -> Result<(Vec<OwnedObjectPath>, OwnedObjectPath), Error> {
         let caller = Caller::of(connection, &header).await?;
-        let state = self.state.clone();
         let vault_objects: Vec<OwnedObjectPath> =
-            objects.into_iter().filter(|path| in_vault(&state, path)).collect();
+            objects.into_iter().filter(|path| in_vault(&self.state, path)).collect();
         if !vault_objects.is_empty() {
             tracing::info!("secret service: {} locked the vault", caller.describe());
             off_bus(&self.state, |state| {
@@ -356,7 +358,7 @@ impl ServiceObject {
             },
         };
         self.state.set_alias(&name, target)?;
-        sync_objects(&self.state, connection.object_server()).await
+        sync_objects(&self.state, connection.object_server()).await.map(drop)
     }
 
     #[zbus(property)]

@@ -65,7 +65,7 @@ impl ItemView {
     }
 
     pub fn matches(&self, wanted: &Attributes) -> bool {
-        wanted.iter().all(|(name, value)| self.attributes.get(name) == Some(value))
+        item::matches(&self.attributes, wanted)
     }
 }
 
@@ -318,10 +318,8 @@ impl State {
         if new.collection == SESSION_COLLECTION {
             return self.store_in_memory(new, value, replace);
         }
-        let before = self.items_in(&new.collection)?.len();
         let origin = format!("secret service: {}", caller.describe());
-        let info = self.on_vault(|vault| vault.store_item(&new, &value, replace, &origin))?;
-        let created = self.items_in(&new.collection)?.len() > before;
+        let (info, created) = self.on_vault(|vault| vault.store_item(&new, &value, replace, &origin))?;
         Ok((ItemView::of(info), created))
     }
 

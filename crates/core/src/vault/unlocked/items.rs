@@ -41,14 +41,14 @@ impl UnlockedVault {
     /// collection with exactly these attributes gets the value as a new
     /// version (and the new label); otherwise a new item is made, under a
     /// name of its own made from its label. `origin` (who stored it) goes
-    /// into its history.
+    /// into its history. The item, and whether it is new (not replaced).
     pub fn store_item(
         &mut self,
         new: &NewItem,
         value: &ItemValue,
         replace: bool,
         origin: &str,
-    ) -> Result<ItemInfo> {
+    ) -> Result<(ItemInfo, bool)> {
         new.validate()?;
         if !self.item_collections()?.iter().any(|c| c.id == new.collection) {
             return Err(Error::invalid("collection", format!("there is no collection {}", new.collection)));
@@ -72,7 +72,8 @@ impl UnlockedVault {
             None => (free_name(&tx, &new.label)?, Write::Insert, false),
         };
         validate_value(&name, &stored_value)?;
-        let action = if matches!(write, Write::Insert) { Action::Set } else { Action::Rotate };
+        let created = matches!(write, Write::Insert);
+        let action = if created { Action::Set } else { Action::Rotate };
         let sealed = crypto::seal_value(recipient, &name, next_version(&write), &stored_value);
         write_version(
             &tx,
@@ -97,7 +98,7 @@ impl UnlockedVault {
         audit::record(&tx, action, Some(name.as_str()), Some(origin))?;
         let info = checked(&tx, key, stored.id)?.info();
         tx.commit()?;
-        Ok(info)
+        Ok((info, created))
     }
 
     /// The value of item `id` for `who` (a program, described), recorded in
