@@ -124,6 +124,9 @@ impl From<zbus::Error> for StartError {
 /// The provider, serving on its connection until dropped.
 pub struct Provider {
     connection: zbus::Connection,
+    /// `NameLost`, subscribed before the name was asked for, so a provider
+    /// taking it at once (`--replace`) is never missed.
+    lost: zbus::fdo::NameLostStream,
 }
 
 impl Provider {
@@ -140,6 +143,7 @@ impl Provider {
         let connection = zbus::connection::Builder::session()?.build().await?;
         let state = Arc::new(State::new(vault_path, host, confirm));
         service::export(&state, &connection).await?;
+        let lost = zbus::fdo::DBusProxy::new(&connection).await?.receive_name_lost().await?;
         let mut flags =
             zbus::fdo::RequestNameFlags::DoNotQueue | zbus::fdo::RequestNameFlags::AllowReplacement;
         if replace {
@@ -159,15 +163,13 @@ impl Provider {
             }
             Err(err) => return Err(err.into()),
         }
-        Ok(Self { connection })
+        Ok(Self { connection, lost })
     }
 
     /// Resolves when another provider took the name (`--replace`).
-    pub async fn name_lost(&self) -> zbus::Result<()> {
+    pub async fn name_lost(&mut self) -> zbus::Result<()> {
         use futures_lite::StreamExt as _;
-        let dbus = zbus::fdo::DBusProxy::new(&self.connection).await?;
-        let mut lost = dbus.receive_name_lost().await?;
-        while let Some(signal) = lost.next().await {
+        while let Some(signal) = self.lost.next().await {
             if signal.args()?.name() == BUS_NAME {
                 return Ok(());
             }

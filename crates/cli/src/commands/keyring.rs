@@ -41,7 +41,7 @@ pub fn secret_service(
         .build()
         .context("cannot start the service's runtime")?;
     runtime.block_on(async {
-        let provider = keyhaven_secret_service::Provider::start(
+        let mut provider = keyhaven_secret_service::Provider::start(
             ctx.vault_path.clone(),
             host,
             confirm,
