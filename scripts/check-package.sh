@@ -29,7 +29,7 @@ for file in /usr/bin/keyhaven /usr/bin/keyhaven-app /usr/share/man/man1/keyhaven
   /usr/share/bash-completion/completions/keyhaven /usr/share/zsh/vendor-completions/_keyhaven \
   /usr/share/fish/vendor_completions.d/keyhaven.fish /usr/share/icons/hicolor/16x16/apps/keyhaven-app.png \
   /usr/share/icons/hicolor/512x512/apps/keyhaven-app.png /usr/lib/systemd/user/keyhaven-ssh-agent.service \
-  /usr/bin/git-credential-keyhaven; do
+  /usr/bin/git-credential-keyhaven /usr/share/keyhaven/dbus-1/org.freedesktop.secrets.service; do
   test -e "$work/root$file" || { echo "missing from the .deb: $file" >&2; exit 1; }
   grep -qx "$file" "$work/rpm-files" || { echo "missing from the .rpm: $file" >&2; exit 1; }
 done
@@ -37,6 +37,9 @@ grep -q '^Exec=keyhaven-app %u$' "$work"/root/usr/share/applications/*.desktop
 grep -q '^MimeType=x-scheme-handler/keyhaven;$' "$work"/root/usr/share/applications/*.desktop
 grep -q '^ExecStart=/usr/bin/keyhaven ssh-agent --locked --confirm ask ' "$work/root/usr/lib/systemd/user/keyhaven-ssh-agent.service"
 test -x "$work/root/usr/bin/git-credential-keyhaven"
+grep -qx 'Exec=/usr/bin/keyhaven-app --keyring' "$work/root/usr/share/keyhaven/dbus-1/org.freedesktop.secrets.service"
+# An opt-in: in D-Bus's own directory it would take gnome-keyring's place.
+! test -e "$work/root/usr/share/dbus-1/services/org.freedesktop.secrets.service"
 
 echo "== dependencies"
 depends=$(dpkg-deb -f "$deb" Depends)

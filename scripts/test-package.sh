@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make test-package`, as root: installs the .deb `make package` built the
 # way a user would (apt-get, which pulls its run-time dependencies), uses it
-# under Xvfb with a fresh HOME (a link into the locked app, Start at login),
-# removes it, and checks the user's vault is still there. Whatever it
+# under Xvfb with a fresh HOME (a link into the locked app, Start at login,
+# D-Bus activation of the keyring), removes it, and checks the user's vault is still there. Whatever it
 # installed is removed again, even when a check fails. Then it installs the
 # .deb once more in a fresh Debian chroot (mmdebstrap, from the same apt
 # mirror) that has none of the build dependencies, and checks both binaries
@@ -67,6 +67,58 @@ xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
 
 echo "== Start at login, in the installed app"
 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- "$e2e" installed /usr/bin/keyhaven-app
+
+echo "== D-Bus activation, opted in as the README says: a program's lookup starts the app"
+printf 'protocol=https\nhost=git.example\nusername=alice\npassword=activated-value\n\n' \
+  | KEYHAVEN_PASSPHRASE='package test passphrase 41' keyhaven git-credential store
+mkdir -p "$XDG_DATA_HOME/dbus-1/services"
+cp /usr/share/keyhaven/dbus-1/org.freedesktop.secrets.service "$XDG_DATA_HOME/dbus-1/services/"
+settings="$XDG_CONFIG_HOME/dev.keyhaven.app/settings.json"
+# The copy in $XDG_DATA_HOME comes before gnome-keyring's file of the same
+# name in /usr/share/dbus-1/services (installed here, as on most desktops).
+xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
+  set -euo pipefail
+  # secret-tool prints the attributes on stderr.
+  found=$(timeout 30 secret-tool search --all protocol https server git.example 2>&1)
+  grep -qx "attribute.user = alice" <<<"$found" || { echo "the search did not find alice: $found" >&2; exit 1; }
+  app=$(pgrep -fx "/usr/bin/keyhaven-app --keyring") || { echo "the bus did not start keyhaven-app --keyring" >&2; exit 1; }
+  hidden=yes
+  xdotool search --onlyvisible --name "^Keyhaven$" >/dev/null 2>&1 && hidden=no
+  kill "$app"
+  [ "$hidden" = yes ] || { echo "keyhaven-app --keyring showed its window" >&2; exit 1; }
+  echo "a search started keyhaven-app --keyring (pid $app), hidden in the tray; locked, it found alice'"'"'s item"
+'
+grep -q '"secret_service": true' "$settings" || { echo "Settings do not say the app serves as the keyring" >&2; exit 1; }
+echo "Settings: \"secret_service\": true"
+# The app already runs without serving: the bus's start hands the request over.
+sed -i 's/"secret_service": true/"secret_service": false/' "$settings"
+xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
+  set -euo pipefail
+  /usr/bin/keyhaven-app & app=$!
+  for _ in $(seq 1 100); do xdotool search --onlyvisible --name "^Keyhaven$" >/dev/null 2>&1 && break; sleep 0.2; done
+  (timeout 40 secret-tool lookup protocol https server git.example user alice > "$HOME/looked" 2>&1 || true) & lookup=$!
+  owner=""
+  for _ in $(seq 1 50); do
+    owner=$(dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+      org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets 2>/dev/null | awk "{print \$2}") && break
+    sleep 0.2
+  done
+  [ "$owner" = "$app" ] || { kill $app; echo "org.freedesktop.secrets is owned by pid ${owner:-nobody}, not the running app ($app)" >&2; exit 1; }
+  # The lookup unlocks: the lock screen, then the question; Tab moves from Deny to Once.
+  xdotool windowfocus --sync "$(xdotool search --onlyvisible --name "^Keyhaven$" | head -1)"
+  xdotool type --delay 30 "package test passphrase 41"
+  xdotool key Return
+  sleep 3
+  xdotool key Tab Return
+  wait $lookup
+  instances=$(pgrep -c -f "^/usr/bin/keyhaven-app" || true)
+  kill $app
+  [ "$(cat "$HOME/looked")" = activated-value ] \
+    || { echo "the lookup did not print the value: $(grep -v activated-value "$HOME/looked" | head -3)" >&2; exit 1; }
+  [ "$instances" = 1 ] || { echo "$instances instances of keyhaven-app run" >&2; exit 1; }
+  echo "with the app running, a lookup made it serve (pid $app owns the name); unlocked and allowed once, the lookup printed the value"
+'
+rm -f "$HOME/looked"
 
 echo "== apt-get remove keyhaven"
 DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq keyhaven >/dev/null

@@ -1,8 +1,9 @@
 //! The window's questions for the services the app hosts (the SSH agent,
 //! the Secret Service): "Allow PROGRAM to …?" put by core's approvals
 //! through [`WindowPrompt`], and the unlock screen shown when a request
-//! needs the vault ([`wait_for_unlock`]). Either unanswered within 30 s
-//! fails that request, never hangs the client.
+//! needs the vault ([`wait_for_unlock`]). Either unanswered in time (30 s;
+//! a program's read of an item, 20 s) fails that request, never hangs the
+//! client.
 
 use std::{
     collections::BTreeMap,
@@ -11,6 +12,7 @@ use std::{
         atomic::{AtomicU32, Ordering},
         mpsc,
     },
+    time::Duration,
 };
 
 use keyhaven_core::approval::{ANSWER_WITHIN, Decision, Prompt, Question};
@@ -80,12 +82,15 @@ impl Questions {
     }
 }
 
-/// Asks in the main window, shown for it.
-pub struct WindowPrompt(pub AppHandle);
+/// Asks in the main window, shown for it; unanswered `within`, denied.
+pub struct WindowPrompt {
+    pub app: AppHandle,
+    pub within: Duration,
+}
 
 impl Prompt for WindowPrompt {
     fn ask(&self, question: &Question<'_>) -> Decision {
-        let questions = &self.0.state::<AppState>().questions;
+        let questions = &self.app.state::<AppState>().questions;
         let id = questions.next.fetch_add(1, Ordering::Relaxed);
         let program = question.program;
         let asked = ApprovalQuestion {
@@ -100,11 +105,11 @@ impl Prompt for WindowPrompt {
         };
         let (reply, answer) = mpsc::sync_channel(1);
         lock(&questions.waiting).insert(id, (asked.clone(), reply));
-        tray::show_main(&self.0);
-        let _ = self.0.emit(APPROVAL_ASKED, &asked);
-        let decision = answer.recv_timeout(ANSWER_WITHIN).unwrap_or(Decision::Deny);
+        tray::show_main(&self.app);
+        let _ = self.app.emit(APPROVAL_ASKED, &asked);
+        let decision = answer.recv_timeout(self.within).unwrap_or(Decision::Deny);
         lock(&questions.waiting).remove(&id);
-        let _ = self.0.emit(APPROVAL_CLOSED, id);
+        let _ = self.app.emit(APPROVAL_CLOSED, id);
         decision
     }
 }

@@ -194,12 +194,17 @@ fn main() -> anyhow::Result<()> {
     let started_for_quick_reveal = quick::wanted(&std::env::args().collect::<Vec<_>>());
     // Started with the session (Settings, Start at login): the tray only, no window.
     let started_at_login = std::env::args().any(|arg| arg == "--autostart");
+    // Started by D-Bus activation for a program's lookup: the tray only, serving.
+    let started_as_keyring = secret_service::wanted(&std::env::args().collect::<Vec<_>>());
     tauri::Builder::default()
         // First, so a second launch hands over before anything else starts
         // (and shows the window, even one started hidden at login).
         // A link in `args` reaches links.rs through the deep-link plugin.
         .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
-            if quick::wanted(&args) {
+            if secret_service::wanted(&args) {
+                // The second start waits for this answer before it exits.
+                secret_service::serve_when_asked(app);
+            } else if quick::wanted(&args) {
                 quick::open(app);
             } else if !args.iter().any(|arg| links::is_link(arg)) {
                 tray::show_main(app);
@@ -223,27 +228,32 @@ fn main() -> anyhow::Result<()> {
         .setup(move |app| {
             let config = app.path().app_config_dir()?;
             let settings = settings::Store::load(config.join("settings.json"));
-            if let Err(err) = quick::set_shortcut(app.handle(), &settings.get().quick_reveal_shortcut) {
+            let saved = settings.get();
+            app.manage(settings);
+            if let Err(err) = quick::set_shortcut(app.handle(), &saved.quick_reveal_shortcut) {
                 tracing::warn!("Quick reveal has no global shortcut: {err}");
             }
-            if settings.get().ssh_agent
+            if saved.ssh_agent
                 && let Err(err) = app.state::<AppState>().ssh_agent.start(app.handle())
             {
                 tracing::warn!("the SSH agent is not served: {err}");
             }
-            if settings.get().secret_service
+            if started_as_keyring {
+                secret_service::serve_when_asked(app.handle());
+            } else if saved.secret_service
                 && let Err(err) = app.state::<AppState>().secret_service.start(app.handle())
             {
                 tracing::warn!("the Secret Service is not served: {err}");
             }
-            app.manage(settings);
             tray::create(app.handle())?;
             autolock::spawn(app.handle().clone(), auto_lock);
             #[cfg(target_os = "linux")]
             desktop_signals::spawn(app.handle());
             reminders::spawn(app.handle().clone());
             passes::spawn(app.handle().clone());
-            if started_at_login && let Some(window) = app.get_webview_window("main") {
+            if (started_at_login || started_as_keyring)
+                && let Some(window) = app.get_webview_window("main")
+            {
                 let _ = window.hide();
             }
             links::setup(app);

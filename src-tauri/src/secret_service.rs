@@ -4,11 +4,19 @@
 //! read of an item asks in the window; while the vault is locked a client's
 //! `Unlock` shows the unlock screen, and the same client reads once it is
 //! unlocked. Stopping gives the name back.
+//!
+//! D-Bus activation (an opt-in: the user copies the package's
+//! `/usr/share/keyhaven/dbus-1/org.freedesktop.secrets.service` into
+//! `~/.local/share/dbus-1/services/`) starts `keyhaven-app --keyring` when a
+//! program looks up a password and nobody owns the name: the app starts
+//! hidden in the tray and serves, and Settings say it does. A second start
+//! with the flag hands it to the running app, which starts serving before
+//! that start exits, so the bus's activation sees the name taken.
 
 use std::sync::{Arc, Mutex};
 
 use keyhaven_core::{UnlockedVault, approval::Approvals};
-use keyhaven_secret_service::{Confirm, Host, Provider, StartError};
+use keyhaven_secret_service::{ANSWER_WITHIN, Confirm, Host, Provider, StartError};
 use serde::Serialize;
 use tauri::{AppHandle, Manager as _};
 use ts_rs::TS;
@@ -16,8 +24,34 @@ use ts_rs::TS;
 use crate::{
     AppState,
     asking::{WindowPrompt, wait_for_unlock},
-    lock,
+    lock, settings,
 };
+
+/// The flag the activation file starts the app with.
+pub const ARG: &str = "--keyring";
+
+/// Whether the command line asks the app to serve as the keyring.
+pub fn wanted(args: &[String]) -> bool {
+    args.iter().skip(1).any(|arg| arg == ARG)
+}
+
+/// Started for a program's lookup (`--keyring`): the setting turns on, as
+/// the user chose by installing the activation file, and the app serves.
+/// Returns once the name is owned, or the start failed (logged).
+pub fn serve_when_asked(app: &AppHandle) {
+    // A second start can arrive before the first has read its settings.
+    if let Some(store) = app.try_state::<settings::Store>() {
+        let current = store.get();
+        if !current.secret_service
+            && let Err(err) = store.save(settings::Settings { secret_service: true, ..current })
+        {
+            tracing::warn!("{}", err.message);
+        }
+    }
+    if let Err(err) = app.state::<AppState>().secret_service.start(app) {
+        tracing::warn!("started for the keyring, but the Secret Service is not served: {err}");
+    }
+}
 
 /// Whether the app serves as the keyring, and why not when it tried.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -48,7 +82,8 @@ impl Service {
             return Ok(());
         }
         let vault_path = app.state::<AppState>().session().path().to_owned();
-        let approvals = Arc::new(Approvals::new(Box::new(WindowPrompt(app.clone()))));
+        let approvals =
+            Arc::new(Approvals::new(Box::new(WindowPrompt { app: app.clone(), within: ANSWER_WITHIN })));
         let host = Arc::new(AppHost(app.clone()));
         let started = Provider::start_blocking(vault_path, host, Confirm::Ask(approvals.clone()), false);
         let provider = started.map_err(|err| {
@@ -107,5 +142,18 @@ impl Host for AppHost {
 
     fn unlock(&self, why: &str) -> bool {
         wait_for_unlock(&self.0, why)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_flag_is_found_after_the_program_name() {
+        let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(wanted(&args(&["keyhaven-app", "--keyring"])));
+        assert!(!wanted(&args(&["--keyring"])));
+        assert!(!wanted(&args(&["keyhaven-app", "--quick-reveal"])));
     }
 }

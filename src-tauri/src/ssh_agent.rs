@@ -11,7 +11,10 @@ use std::{
 };
 
 use keyhaven_agent::{Agent, Confirm, Host};
-use keyhaven_core::{UnlockedVault, approval::Approvals};
+use keyhaven_core::{
+    UnlockedVault,
+    approval::{ANSWER_WITHIN, Approvals},
+};
 use serde::Serialize;
 use tauri::{AppHandle, Manager as _};
 use ts_rs::TS;
@@ -52,7 +55,8 @@ impl Service {
         let socket = keyhaven_agent::default_socket()
             .ok_or("XDG_RUNTIME_DIR is not set, so the agent has no place for its socket")?;
         let vault_path = app.state::<AppState>().session().path().to_owned();
-        let approvals = Arc::new(Approvals::new(Box::new(WindowPrompt(app.clone()))));
+        let approvals =
+            Arc::new(Approvals::new(Box::new(WindowPrompt { app: app.clone(), within: ANSWER_WITHIN })));
         let host = Arc::new(AppHost(app.clone()));
         let agent = Agent::new(&vault_path, host, Confirm::Ask(approvals.clone()));
         // Bound here, in the runtime's context (tokio's listener needs one), so

@@ -425,7 +425,8 @@ pub enum Command {
         #[arg(long)]
         no_confirm: bool,
         /// How long a question through $SSH_ASKPASS waits for its answer before the read fails
-        #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+        /// (D-Bus clients give up on a call after 25 s)
+        #[arg(long, value_name = "SECONDS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=600))]
         answer_within: u64,
     },
     /// git's credential helper over the vault's program items (`credential.helper = keyhaven`)

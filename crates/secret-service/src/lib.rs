@@ -27,7 +27,7 @@ mod service;
 mod session;
 mod state;
 
-use std::{path::PathBuf, sync::Arc};
+use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use keyhaven_core::{UnlockedVault, approval::Approvals};
 
@@ -38,6 +38,13 @@ pub(crate) use state::State;
 pub const BUS_NAME: &str = "org.freedesktop.secrets";
 /// The service object's path.
 pub const SERVICE_PATH: &str = "/org/freedesktop/secrets";
+/// How long a program's read waits for the user's answer before it is
+/// denied. The question is asked inside the client's `GetSecret` call, and
+/// D-Bus clients give up on a call after 25 s (the default of GDBus, which
+/// libsecret uses, and of libdbus): an answer must come before that, or the
+/// program sees "Timeout was reached" and the answer is lost on it.
+pub const ANSWER_WITHIN: Duration = Duration::from_secs(20);
+const _: () = assert!(ANSWER_WITHIN.as_secs() < 25, "a question must end before the client's call does");
 
 /// Whether a program is asked about before it reads a value.
 #[derive(Clone)]
