@@ -104,11 +104,25 @@ xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
     sleep 0.2
   done
   [ "$owner" = "$app" ] || { kill $app; echo "org.freedesktop.secrets is owned by pid ${owner:-nobody}, not the running app ($app)" >&2; exit 1; }
-  # The lookup unlocks: the lock screen, then the question; Tab moves from Deny to Once.
-  xdotool windowfocus --sync "$(xdotool search --onlyvisible --name "^Keyhaven$" | head -1)"
-  xdotool type --delay 30 "package test passphrase 41"
-  xdotool key Return
-  sleep 3
+  # The lookup unlocks: the lock screen (typed into again until the
+  # collection says it is unlocked: the webview may not take keys yet), then
+  # the question, where Tab moves from Deny to Once.
+  locked() {
+    dbus-send --session --print-reply=literal --dest=org.freedesktop.secrets /org/freedesktop/secrets/aliases/default \
+      org.freedesktop.DBus.Properties.Get string:org.freedesktop.Secret.Collection string:Locked | grep -q true
+  }
+  typed=0
+  for _ in 1 2 3 4 5; do
+    typed=$((typed + 1))
+    xdotool windowfocus --sync "$(xdotool search --onlyvisible --name "^Keyhaven$" | head -1)"
+    xdotool key ctrl+a
+    xdotool type --delay 30 "package test passphrase 41"
+    xdotool key Return
+    for _ in $(seq 1 20); do locked || break; sleep 0.2; done
+    locked || break
+  done
+  ! locked || { kill $app; echo "the app did not unlock" >&2; exit 1; }
+  sleep 2
   xdotool key Tab Return
   wait $lookup
   instances=$(pgrep -c -f "^/usr/bin/keyhaven-app" || true)
@@ -116,7 +130,7 @@ xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
   [ "$(cat "$HOME/looked")" = activated-value ] \
     || { echo "the lookup did not print the value: $(grep -v activated-value "$HOME/looked" | head -3)" >&2; exit 1; }
   [ "$instances" = 1 ] || { echo "$instances instances of keyhaven-app run" >&2; exit 1; }
-  echo "with the app running, a lookup made it serve (pid $app owns the name); unlocked and allowed once, the lookup printed the value"
+  echo "with the app running, a lookup made it serve (pid $app owns the name); unlocked (passphrase typed $typed time(s)) and allowed once, the lookup printed the value"
 '
 rm -f "$HOME/looked"
 

@@ -192,9 +192,12 @@ echo -n unlock | gnome-keyring-daemon --unlock --components=secrets > /dev/null
         .collect();
     ours.retain(|key, _| !key.starts_with("extra: "));
     assert_eq!(ours, theirs);
-    assert_eq!(theirs.len(), 35, "{theirs:?}");
+    assert_eq!(theirs.len(), 37, "{theirs:?}");
     assert_eq!(theirs["dh: secret"], "76616c75652000ff206468");
     assert_eq!(theirs["keyring: get after set again"], "second password");
+    // A watching client hears each change on the collection's own path.
+    assert_eq!(theirs["dh: signals"]["relabel"], serde_json::json!(["ItemChanged made on the collection"]));
+    assert_eq!(theirs["plain: signals"]["create"], serde_json::json!(["ItemCreated made on the collection"]));
     let extra: serde_json::Map<_, _> = extra.into_iter().collect();
     assert_eq!(extra["extra: new collection label"], "Keyhaven differential");
     assert_eq!(

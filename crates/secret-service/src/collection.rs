@@ -96,7 +96,6 @@ impl CollectionObject {
         replace: bool,
         #[zbus(header)] header: Header<'_>,
         #[zbus(connection)] connection: &zbus::Connection,
-        #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
     ) -> Result<(OwnedObjectPath, OwnedObjectPath), Error> {
         let caller = Caller::of(connection, &header).await?;
         let label = match properties.get("org.freedesktop.Secret.Item.Label") {
@@ -119,6 +118,8 @@ impl CollectionObject {
             off_bus(&self.state, move |state| state.store(&caller, new, value, replace)).await?;
         sync_objects(&self.state, connection.object_server()).await?;
         let path = item.path();
+        // On the collection's own path, also when the call came through an alias.
+        let emitter = SignalEmitter::new(connection, collection_path(&item.collection))?;
         if created {
             Self::item_created(&emitter, path.as_ref()).await?;
         } else {

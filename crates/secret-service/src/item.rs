@@ -80,9 +80,11 @@ impl ItemObject {
         off_bus(&self.state, move |state| state.item(reference)).await.map_err(failed)
     }
 
-    async fn changed(&self, connection: &zbus::Connection, path: OwnedObjectPath) -> zbus::Result<()> {
-        let emitter = SignalEmitter::new(connection, collection_path(&self.collection))?;
-        CollectionObject::item_changed(&emitter, path.as_ref()).await
+    /// `ItemChanged` on the item's collection (its real path, as gnome-keyring
+    /// emits it, whatever path the caller used); `item` is the item's own emitter.
+    async fn changed(&self, item: &SignalEmitter<'_>) -> zbus::Result<()> {
+        let emitter = SignalEmitter::new(item.connection(), collection_path(&self.collection))?;
+        CollectionObject::item_changed(&emitter, item.path().clone()).await
     }
 }
 
@@ -131,14 +133,13 @@ impl ItemObject {
         secret: Secret,
         #[zbus(header)] header: Header<'_>,
         #[zbus(connection)] connection: &zbus::Connection,
+        #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
     ) -> Result<(), Error> {
         let caller = Caller::of(connection, &header).await?;
         let (value, content_type) = secret.open(&self.state, &caller)?;
         let reference = self.reference;
         off_bus(&self.state, move |state| state.set_value(&caller, reference, value, content_type)).await?;
-        if let Some(path) = header.path() {
-            self.changed(connection, OwnedObjectPath::from(path.to_owned())).await?;
-        }
+        self.changed(&emitter).await?;
         Ok(())
     }
 
@@ -153,13 +154,19 @@ impl ItemObject {
         Ok(self.view().await?.attributes.into_iter().collect())
     }
 
+    /// zbus then emits `PropertiesChanged`; the collection's `ItemChanged` is ours.
     #[zbus(property)]
-    async fn set_attributes(&mut self, attributes: HashMap<String, String>) -> zbus::fdo::Result<()> {
+    async fn set_attributes(
+        &mut self,
+        attributes: HashMap<String, String>,
+        #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
+    ) -> zbus::fdo::Result<()> {
         let attributes: Attributes = attributes.into_iter().collect();
         let reference = self.reference;
         off_bus(&self.state, move |state| state.edit(reference, None, Some(&attributes)))
             .await
-            .map_err(failed)
+            .map_err(failed)?;
+        Ok(self.changed(&emitter).await?)
     }
 
     #[zbus(property)]
@@ -168,9 +175,14 @@ impl ItemObject {
     }
 
     #[zbus(property)]
-    async fn set_label(&mut self, label: String) -> zbus::fdo::Result<()> {
+    async fn set_label(
+        &mut self,
+        label: String,
+        #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
+    ) -> zbus::fdo::Result<()> {
         let reference = self.reference;
-        off_bus(&self.state, move |state| state.edit(reference, Some(&label), None)).await.map_err(failed)
+        off_bus(&self.state, move |state| state.edit(reference, Some(&label), None)).await.map_err(failed)?;
+        Ok(self.changed(&emitter).await?)
     }
 
     #[zbus(property)]
