@@ -191,11 +191,12 @@ fn main() -> anyhow::Result<()> {
         .and_then(|text| text.parse::<u64>().ok())
         .map(Duration::from_secs);
     let state = AppState::new(path);
-    let started_for_quick_reveal = quick::wanted(&std::env::args().collect::<Vec<_>>());
+    let args: Vec<String> = std::env::args().collect();
+    let started_for_quick_reveal = quick::wanted(&args);
     // Started with the session (Settings, Start at login): the tray only, no window.
-    let started_at_login = std::env::args().any(|arg| arg == "--autostart");
+    let started_at_login = args.iter().any(|arg| arg == "--autostart");
     // Started by D-Bus activation for a program's lookup: the tray only, serving.
-    let started_as_keyring = secret_service::wanted(&std::env::args().collect::<Vec<_>>());
+    let started_as_keyring = secret_service::wanted(&args);
     tauri::Builder::default()
         // First, so a second launch hands over before anything else starts
         // (and shows the window, even one started hidden at login).

@@ -764,12 +764,7 @@ fn ssh_agent(s: &Session, w: &World) -> Result<()> {
     ensure!(!s.page_text()?.contains("Allow ssh-keygen"), "asked again after 'Always'");
 
     step("the SSH agent, locked: a signature shows the lock screen and goes through once unlocked");
-    s.button("Lock")?.click()?;
-    s.find("//section[@aria-label='Keyhaven is locked']")?;
-    let waiting = sign()?;
-    std::thread::sleep(Duration::from_millis(500));
-    s.input("Master passphrase")?.type_text(PASSPHRASE)?;
-    s.button("Unlock")?.click()?;
+    let waiting = while_locked(s, sign)?;
     let out = waiting.wait_with_output()?;
     ensure!(out.status.success(), "the signature after unlock: {}", String::from_utf8_lossy(&out.stderr));
     s.button("Settings")?.click()?;
@@ -791,6 +786,21 @@ fn ssh_agent(s: &Session, w: &World) -> Result<()> {
     ensure!(hits.is_empty(), "a line of the SSH key's private part: {hits:?}");
     println!("e2e: scanned {files} files under the app's home: no line of the SSH key's private part");
     Ok(())
+}
+
+/// Locks the app, starts a client that needs the vault (`start`), then
+/// unlocks through the lock screen it shows; the client, still running.
+fn while_locked(
+    s: &Session,
+    start: impl FnOnce() -> std::io::Result<std::process::Child>,
+) -> Result<std::process::Child> {
+    s.button("Lock")?.click()?;
+    s.find("//section[@aria-label='Keyhaven is locked']")?;
+    let waiting = start()?;
+    std::thread::sleep(Duration::from_millis(500));
+    s.input("Master passphrase")?.type_text(PASSPHRASE)?;
+    s.button("Unlock")?.click()?;
+    Ok(waiting)
 }
 
 /// The app as the desktop's keyring, turned on in Settings: libsecret's
@@ -841,13 +851,7 @@ fn keyring(s: &Session, w: &World) -> Result<()> {
     step(
         "passwords for programs, locked: secret-tool's unlock shows the lock screen; it reads once unlocked",
     );
-    s.button("Lock")?.click()?;
-    s.find("//section[@aria-label='Keyhaven is locked']")?;
-    let waiting = lookup()?;
-    std::thread::sleep(Duration::from_millis(500));
-    s.input("Master passphrase")?.type_text(PASSPHRASE)?;
-    s.button("Unlock")?.click()?;
-    read(waiting)?;
+    read(while_locked(s, lookup)?)?;
 
     step("Programs lists what secret-tool stored; off in Settings, the name is given back");
     s.button("Programs")?.click()?;
